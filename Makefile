@@ -1,0 +1,52 @@
+# Sufficiency Portal: `make run` sets up and serves the demo region; `make test` runs every test.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+PORT ?= 5000
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+ASSET_STAMP := portal/static/vendor/.copied
+GOVUK := node_modules/govuk-frontend/dist/govuk
+
+.PHONY: install run test lint bench clean
+
+install: $(PY_STAMP) $(ASSET_STAMP)
+
+$(PY_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# Built assets are copied from node_modules at set-up, never committed. The GDS Transport
+# fonts are left behind: they are for GOV.UK services only.
+$(ASSET_STAMP): $(NODE_STAMP)
+	rm -rf portal/static/vendor
+	mkdir -p portal/static/vendor/govuk/assets
+	cp $(GOVUK)/govuk-frontend.min.css $(GOVUK)/govuk-frontend.min.js portal/static/vendor/govuk/
+	cp -r $(GOVUK)/assets/images portal/static/vendor/govuk/assets/
+	cp node_modules/htmx.org/dist/htmx.min.js portal/static/vendor/
+	touch $@
+
+run: install
+	$(BIN)/portal demo load --if-empty
+	$(BIN)/portal demo accounts
+	@echo "Serving Sufficiency Portal at http://127.0.0.1:$(PORT)"
+	$(BIN)/portal serve --port $(PORT)
+
+test: install
+	$(BIN)/pytest
+
+lint: $(PY_STAMP)
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/pytest tests/benchmarks -o addopts="" -p no:cacheprovider -s
+
+clean:
+	rm -rf $(VENV) node_modules portal/static/vendor .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Identity and permission: who is signed in, for which organisation, and what they may do."""

@@ -1,0 +1,33 @@
+"""The principal: the signed-in user, their organisation and their roles.
+
+Every way of signing in (a local password today; an organisation's OpenID Connect provider, a
+second factor) ends by building the same Principal, so views, commands and queries never care
+how someone signed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from domain.actor import Actor
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: UUID
+    email: str
+    display_name: str
+    organisation_id: UUID
+    organisation_kind: str  # authority | provider | platform
+    organisation_name: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+    # How the user proved who they are, e.g. ("password",) or ("oidc",) or ("password", "totp").
+    authenticated_by: tuple[str, ...] = ("password",)
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(user_id=self.user_id, organisation_id=self.organisation_id)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))

@@ -1,0 +1,225 @@
+"""The portal's event-sourced application: one method per use case, one notification log.
+
+Every command takes the acting principal's :class:`Actor`, loads and changes aggregates, saves
+them (their events are appended atomically) and returns the notification id of the last event
+it stored, so the web layer can wait for the projections to catch up before rendering.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+
+from domain.account import Account, account_id
+from domain.actor import Actor
+from domain.errors import AlreadyExists, DomainError, NotFound
+from domain.organisation import Authority, PlatformOrganisation, Provider, authority_id
+from domain.vacancy import Vacancy
+
+A = TypeVar("A")
+
+
+class PermissionDenied(DomainError):
+    """The actor may not do this to this record."""
+
+
+class ActorAsDict(Transcoding):
+    type = Actor
+    name = "actor"
+
+    def encode(self, obj: Actor) -> dict[str, str | None]:
+        return obj.as_dict()
+
+    def decode(self, data: dict[str, str | None]) -> Actor:
+        return Actor.from_dict(data)
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class Portal(Application):
+    name = "Portal"
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(ActorAsDict())
+        transcoder.register(DateAsISO())
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    def _get(self, aggregate_id: UUID, kind: type[A], what: str) -> A:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"There is no such {what}") from None
+        if not isinstance(aggregate, kind):
+            raise NotFound(f"There is no such {what}")
+        return aggregate
+
+    def _save(self, *aggregates: Any) -> int:
+        recordings = self.save(*aggregates)
+        if not recordings:
+            return self.last_position()
+        return recordings[-1].notification.id
+
+    def _create(self, aggregate: Any, duplicate_message: str) -> int:
+        try:
+            return self._save(aggregate)
+        except IntegrityError:
+            raise AlreadyExists(duplicate_message) from None
+
+    def last_position(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def exists(self, aggregate_id: UUID) -> bool:
+        return bool(self.recorder.select_events(aggregate_id, limit=1))
+
+    # --- organisations ------------------------------------------------------------------------
+
+    def register_authority(self, actor: Actor, **details: Any) -> tuple[UUID, int]:
+        authority = Authority.register(actor=actor, **details)
+        position = self._create(
+            authority, f"An authority with LA code {details['la_code']} is already registered"
+        )
+        return authority.id, position
+
+    def update_authority(self, actor: Actor, authority_ref: UUID, reason: str | None = None,
+                         **changes: Any) -> int:
+        authority = self._get(authority_ref, Authority, "authority")
+        authority.update_details(actor=actor, reason=reason, **changes)
+        return self._save(authority)
+
+    def get_authority(self, la_code_or_id: str | UUID) -> Authority:
+        ref = la_code_or_id if isinstance(la_code_or_id, UUID) else authority_id(la_code_or_id)
+        return self._get(ref, Authority, "authority")
+
+    def register_provider(self, actor: Actor, *, name: str, kind: str,
+                          ofsted_urn: str | None = None,
+                          provider_id: UUID | None = None) -> tuple[UUID, int]:
+        provider = Provider.register(name=name, kind=kind, ofsted_urn=ofsted_urn, actor=actor,
+                                     id=provider_id)
+        return provider.id, self._create(provider, f"The provider {name} is already registered")
+
+    def add_setting(self, actor: Actor, provider_ref: UUID, **details: Any) -> tuple[UUID, int]:
+        provider = self._get(provider_ref, Provider, "provider")
+        self._check_acting_for(actor, provider.id)
+        self._get(details["host_authority_id"], Authority, "host authority")
+        new_setting = provider.add_setting(actor=actor, **details)
+        return new_setting, self._save(provider)
+
+    def get_provider(self, provider_ref: UUID) -> Provider:
+        return self._get(provider_ref, Provider, "provider")
+
+    def register_platform_organisation(self, actor: Actor, *, name: str,
+                                       organisation_id: UUID | None = None) -> tuple[UUID, int]:
+        if not name.strip():
+            raise DomainError("Enter the organisation's name", field="name")
+        kwargs: dict[str, Any] = {"name": name.strip(), "actor": actor, "reason": None}
+        if organisation_id is not None:
+            kwargs["id"] = organisation_id
+        organisation = PlatformOrganisation(**kwargs)
+        return organisation.id, self._create(organisation, f"{name} is already registered")
+
+    def organisation_kind(self, organisation_ref: UUID) -> str:
+        try:
+            aggregate = self.repository.get(organisation_ref)
+        except AggregateNotFoundError:
+            raise NotFound("There is no such organisation") from None
+        kinds = {Authority: "authority", Provider: "provider", PlatformOrganisation: "platform"}
+        for cls, kind in kinds.items():
+            if isinstance(aggregate, cls):
+                return kind
+        raise NotFound("There is no such organisation")
+
+    # --- accounts -----------------------------------------------------------------------------
+
+    def create_account(self, actor: Actor, *, email: str, display_name: str,
+                       organisation_id: UUID, roles: list[str]) -> tuple[UUID, int]:
+        kind = self.organisation_kind(organisation_id)
+        account = Account.create(email=email, display_name=display_name,
+                                 organisation_id=organisation_id, organisation_kind=kind,
+                                 roles=roles, actor=actor)
+        return account.id, self._create(account, f"An account for {account.email} already exists")
+
+    def get_account(self, account_ref: UUID) -> Account:
+        return self._get(account_ref, Account, "account")
+
+    def find_account(self, email: str) -> Account | None:
+        try:
+            return self.get_account(account_id(email))
+        except NotFound:
+            return None
+
+    # --- vacancies ----------------------------------------------------------------------------
+
+    def _check_acting_for(self, actor: Actor, provider_id: UUID) -> None:
+        """Only the provider itself (or the system, e.g. the demo loader) acts for a provider."""
+        if actor.user_id is not None and actor.organisation_id != provider_id:
+            raise PermissionDenied("You can only manage your own organisation's vacancies")
+
+    def publish_vacancy(self, actor: Actor, *, provider_id: UUID, setting_id: UUID,
+                        vacancy_id: UUID | None = None, **terms: Any) -> tuple[UUID, int]:
+        self._check_acting_for(actor, provider_id)
+        provider = self._get(provider_id, Provider, "provider")
+        setting = provider.setting(setting_id)
+        vacancy = Vacancy.publish(provider_id=provider.id, setting=setting, actor=actor,
+                                  id=vacancy_id, **terms)
+        return vacancy.id, self._create(vacancy, "This vacancy has already been published")
+
+    def get_vacancy(self, vacancy_ref: UUID) -> Vacancy:
+        return self._get(vacancy_ref, Vacancy, "vacancy")
+
+    def _own_vacancy(self, actor: Actor, vacancy_ref: UUID) -> Vacancy:
+        vacancy = self.get_vacancy(vacancy_ref)
+        self._check_acting_for(actor, vacancy.provider_id)
+        return vacancy
+
+    def update_vacancy(self, actor: Actor, vacancy_ref: UUID, reason: str | None = None,
+                       **changes: Any) -> int:
+        vacancy = self._own_vacancy(actor, vacancy_ref)
+        setting = self.get_provider(vacancy.provider_id).setting(vacancy.setting_id)
+        vacancy.update(setting, actor=actor, reason=reason, **changes)
+        return self._save(vacancy)
+
+    def withdraw_vacancy(self, actor: Actor, vacancy_ref: UUID, reason: str | None = None) -> int:
+        vacancy = self._own_vacancy(actor, vacancy_ref)
+        vacancy.withdraw(actor=actor, reason=reason)
+        return self._save(vacancy)
+
+    def hold_vacancy(self, actor: Actor, vacancy_ref: UUID, *, home_search_ref: str,
+                     reason: str | None = None) -> int:
+        vacancy = self._own_vacancy(actor, vacancy_ref)
+        vacancy.hold(home_search_ref=home_search_ref, actor=actor, reason=reason)
+        return self._save(vacancy)
+
+    def release_vacancy(self, actor: Actor, vacancy_ref: UUID, reason: str | None = None) -> int:
+        vacancy = self._own_vacancy(actor, vacancy_ref)
+        vacancy.release(actor=actor, reason=reason)
+        return self._save(vacancy)
+
+    def fill_vacancy(self, actor: Actor, vacancy_ref: UUID, *, placement_ref: str | None = None,
+                     reason: str | None = None) -> int:
+        vacancy = self._own_vacancy(actor, vacancy_ref)
+        vacancy.fill(placement_ref=placement_ref, actor=actor, reason=reason)
+        return self._save(vacancy)
+
+    def expire_vacancies(self, vacancy_refs: list[UUID], today: date) -> int:
+        """Expire those of the given vacancies whose expiry date is before ``today``."""
+        expired = []
+        for ref in vacancy_refs:
+            vacancy = self.get_vacancy(ref)
+            if vacancy.expire(today=today, actor=Actor.system()):
+                expired.append(vacancy)
+        return self._save(*expired) if expired else self.last_position()

@@ -1,0 +1,22 @@
+"""Domain errors: each carries a message written for the person who caused it."""
+
+
+class DomainError(Exception):
+    """A rule of the domain was broken. The message is shown to the user as it is."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(DomainError):
+    """The record does not exist (or is not the caller's to see)."""
+
+
+class IllegalTransition(DomainError):
+    """The record's life does not allow this step from its present state."""
+
+
+class AlreadyExists(DomainError):
+    """A record with the same natural key is already registered."""

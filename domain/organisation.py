@@ -1,0 +1,248 @@
+"""Organisations: partner authorities (councils), providers and the platform's own body."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import event
+
+from domain.actor import Actor
+from domain.base import PortalAggregate
+from domain.errors import DomainError, NotFound
+from domain.vocabulary import PROVIDER_KINDS, SETTING_TYPES
+
+NAMESPACE = uuid5(NAMESPACE_URL, "https://sufficiency-portal.example/ids")
+
+LA_CODE = re.compile(r"^\d{3}$")
+ONS_CODE = re.compile(r"^E(06|07|08|09|10)\d{6}$")
+# Ofsted unique reference numbers: "SC" plus six digits for social care settings, or a 6-7 digit
+# number for older registrations.
+OFSTED_URN = re.compile(r"^(SC\d{6}|\d{6,7})$")
+POSTCODE_DISTRICT = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?$")
+
+
+def authority_id(la_code: str) -> UUID:
+    return uuid5(NAMESPACE, f"authority:{la_code}")
+
+
+def _require(condition: bool, message: str, field: str) -> None:
+    if not condition:
+        raise DomainError(message, field=field)
+
+
+class Authority(PortalAggregate):
+    """A partner council, identified by its DfE local-authority code."""
+
+    @staticmethod
+    def create_id(la_code: str) -> UUID:
+        return authority_id(la_code)
+
+    @event("Registered")
+    def __init__(
+        self,
+        *,
+        la_code: str,
+        ons_code: str,
+        name: str,
+        population_0_17: int,
+        partnerships: list[str],
+        key_decision_threshold: int,
+        actor: Actor,
+        reason: str | None,
+    ) -> None:
+        self.la_code = la_code
+        self.ons_code = ons_code
+        self.name = name
+        self.population_0_17 = population_0_17
+        self.partnerships = list(partnerships)
+        self.key_decision_threshold = key_decision_threshold
+
+    @classmethod
+    def register(cls, **kwargs) -> Authority:
+        check_authority_details(**{k: kwargs[k] for k in _AUTHORITY_FIELDS if k in kwargs})
+        return cls(reason=None, **kwargs)
+
+    def update_details(self, *, actor: Actor, reason: str | None = None, **changes) -> None:
+        unknown = set(changes) - set(_AUTHORITY_FIELDS) - {"ons_code"}
+        if unknown or "la_code" in changes:
+            raise DomainError(f"These details cannot be changed: {', '.join(sorted(unknown))}")
+        check_authority_details(**changes)
+        changed = {k: v for k, v in changes.items() if getattr(self, k) != v}
+        if changed:
+            self._details_updated(changes=changed, actor=actor, reason=reason)
+
+    @event("DetailsUpdated")
+    def _details_updated(self, *, changes: dict, actor: Actor, reason: str | None) -> None:
+        for key, value in changes.items():
+            setattr(self, key, value)
+
+
+_AUTHORITY_FIELDS = (
+    "la_code",
+    "ons_code",
+    "name",
+    "population_0_17",
+    "partnerships",
+    "key_decision_threshold",
+)
+
+
+def check_authority_details(
+    *,
+    la_code: str | None = None,
+    ons_code: str | None = None,
+    name: str | None = None,
+    population_0_17: int | None = None,
+    partnerships: list[str] | None = None,
+    key_decision_threshold: int | None = None,
+) -> None:
+    if la_code is not None:
+        _require(bool(LA_CODE.match(la_code)), "Enter a 3-digit DfE LA code, like 838", "la_code")
+    if ons_code is not None:
+        _require(
+            bool(ONS_CODE.match(ons_code)),
+            "Enter an ONS code for an English authority, like E06000059",
+            "ons_code",
+        )
+    if name is not None:
+        _require(bool(name.strip()), "Enter the authority's name", "name")
+    if population_0_17 is not None:
+        _require(population_0_17 > 0, "Population aged 0 to 17 must be more than 0",
+                 "population_0_17")
+    if partnerships is not None:
+        _require(all(p.strip() for p in partnerships), "Partnership names cannot be blank",
+                 "partnerships")
+    if key_decision_threshold is not None:
+        _require(key_decision_threshold > 0, "Key-decision threshold must be more than £0",
+                 "key_decision_threshold")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A place a provider runs: a children's home, a fostering agency office, and so on."""
+
+    id: UUID
+    name: str
+    setting_type: str
+    ofsted_urn: str | None
+    host_authority_id: UUID
+    postcode_district: str
+    registered_places: int
+
+
+def setting_id(provider_id: UUID, name: str) -> UUID:
+    return uuid5(provider_id, "setting:" + " ".join(name.casefold().split()))
+
+
+class Provider(PortalAggregate):
+    """A provider organisation and the settings it runs."""
+
+    id: UUID  # may be given, e.g. by the demo loader for idempotent ids
+
+    @event("Registered")
+    def __init__(
+        self,
+        *,
+        name: str,
+        kind: str,
+        ofsted_urn: str | None,
+        actor: Actor,
+        reason: str | None = None,
+    ) -> None:
+        self.name = name
+        self.kind = kind
+        self.ofsted_urn = ofsted_urn
+        self.settings: dict[UUID, Setting] = {}
+
+    @classmethod
+    def register(cls, *, name: str, kind: str, ofsted_urn: str | None, actor: Actor,
+                 id: UUID | None = None) -> Provider:  # noqa: A002
+        _require(bool(name.strip()), "Enter the provider's name", "name")
+        _require(kind in PROVIDER_KINDS, "Choose a kind of provider", "kind")
+        if ofsted_urn is not None:
+            _require(bool(OFSTED_URN.match(ofsted_urn)), "Enter an Ofsted URN, like SC123456",
+                     "ofsted_urn")
+        kwargs = dict(name=name.strip(), kind=kind, ofsted_urn=ofsted_urn, actor=actor,
+                      reason=None)
+        return cls(**kwargs) if id is None else cls(id=id, **kwargs)
+
+    def add_setting(
+        self,
+        *,
+        name: str,
+        setting_type: str,
+        ofsted_urn: str | None,
+        host_authority_id: UUID,
+        postcode_district: str,
+        registered_places: int,
+        actor: Actor,
+        reason: str | None = None,
+    ) -> UUID:
+        name = " ".join(name.split())
+        _require(bool(name), "Enter the setting's name", "name")
+        new_id = setting_id(self.id, name)
+        _require(new_id not in self.settings, f"{self.name} already has a setting called {name}",
+                 "name")
+        _require(setting_type in SETTING_TYPES, "Choose a setting type", "setting_type")
+        if ofsted_urn is not None:
+            _require(bool(OFSTED_URN.match(ofsted_urn)), "Enter an Ofsted URN, like SC123456",
+                     "ofsted_urn")
+        district = postcode_district.strip().upper()
+        _require(bool(POSTCODE_DISTRICT.match(district)),
+                 "Enter a postcode district, like DT1 or BH20", "postcode_district")
+        _require(0 < registered_places <= 200, "Registered places must be between 1 and 200",
+                 "registered_places")
+        self._setting_added(
+            setting_id=new_id,
+            name=name,
+            setting_type=setting_type,
+            ofsted_urn=ofsted_urn,
+            host_authority_id=host_authority_id,
+            postcode_district=district,
+            registered_places=registered_places,
+            actor=actor,
+            reason=reason,
+        )
+        return new_id
+
+    @event("SettingAdded")
+    def _setting_added(
+        self,
+        *,
+        setting_id: UUID,
+        name: str,
+        setting_type: str,
+        ofsted_urn: str | None,
+        host_authority_id: UUID,
+        postcode_district: str,
+        registered_places: int,
+        actor: Actor,
+        reason: str | None,
+    ) -> None:
+        self.settings[setting_id] = Setting(
+            id=setting_id,
+            name=name,
+            setting_type=setting_type,
+            ofsted_urn=ofsted_urn,
+            host_authority_id=host_authority_id,
+            postcode_district=postcode_district,
+            registered_places=registered_places,
+        )
+
+    def setting(self, setting_id: UUID) -> Setting:
+        try:
+            return self.settings[setting_id]
+        except KeyError:
+            raise NotFound(f"{self.name} has no such setting") from None
+
+
+class PlatformOrganisation(PortalAggregate):
+    """The body that runs the portal for the partnership: platform administrators, auditors."""
+
+    id: UUID  # may be given, e.g. by the demo loader for idempotent ids
+
+    @event("Registered")
+    def __init__(self, *, name: str, actor: Actor, reason: str | None) -> None:
+        self.name = name

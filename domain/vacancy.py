@@ -1,0 +1,201 @@
+"""A vacancy: a place a provider offers at one of its settings, and its life.
+
+published -> (updated)* -> held -> released -> ... -> filled | withdrawn | expired
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from domain.actor import Actor
+from domain.base import PortalAggregate
+from domain.errors import DomainError, IllegalTransition
+from domain.organisation import Setting
+from domain.vocabulary import MAX_AGE, NEEDS, SUPPORTED_ACCOMMODATION_MIN_AGE
+
+AVAILABLE = "available"
+HELD = "held"
+FILLED = "filled"
+WITHDRAWN = "withdrawn"
+EXPIRED = "expired"
+OPEN_STATES = frozenset({AVAILABLE, HELD})
+STATUS_LABELS = {
+    AVAILABLE: "Available",
+    HELD: "On hold",
+    FILLED: "Filled",
+    WITHDRAWN: "Withdrawn",
+    EXPIRED: "Expired",
+}
+
+# The terms a provider may change after publishing.
+TERMS = ("age_from", "age_to", "needs_met", "weekly_fee", "available_from", "expires_on",
+         "description")
+MAX_WEEKLY_FEE = 50_000
+
+
+def check_terms(setting: Setting, terms: dict) -> None:
+    """The rules every vacancy's terms obey, whether new or changed."""
+    age_from, age_to = terms["age_from"], terms["age_to"]
+    if not 0 <= age_from <= MAX_AGE:
+        raise DomainError(f"Youngest age must be between 0 and {MAX_AGE}", field="age_from")
+    if not 0 <= age_to <= MAX_AGE:
+        raise DomainError(f"Oldest age must be between 0 and {MAX_AGE}", field="age_to")
+    if age_from > age_to:
+        raise DomainError("Youngest age must not be more than the oldest age", field="age_from")
+    if (setting.setting_type == "supported_accommodation"
+            and age_from < SUPPORTED_ACCOMMODATION_MIN_AGE):
+        raise DomainError("Supported accommodation is only for young people aged 16 or over",
+                          field="age_from")
+    unknown = [n for n in terms["needs_met"] if n not in NEEDS]
+    if unknown:
+        raise DomainError(f"Unknown needs: {', '.join(unknown)}", field="needs_met")
+    if not 0 < terms["weekly_fee"] <= MAX_WEEKLY_FEE:
+        raise DomainError(f"Weekly fee must be between £1 and £{MAX_WEEKLY_FEE:,}",
+                          field="weekly_fee")
+    expires_on = terms.get("expires_on")
+    if expires_on is not None and expires_on < terms["available_from"]:
+        raise DomainError("The vacancy cannot expire before it is available", field="expires_on")
+
+
+class Vacancy(PortalAggregate):
+
+    id: UUID  # may be given, e.g. by the demo loader for idempotent ids
+    @event("Published")
+    def __init__(
+        self,
+        *,
+        provider_id: UUID,
+        setting_id: UUID,
+        setting_type: str,
+        host_authority_id: UUID,
+        postcode_district: str,
+        age_from: int,
+        age_to: int,
+        needs_met: list[str],
+        weekly_fee: int,
+        available_from: date,
+        expires_on: date | None,
+        description: str,
+        actor: Actor,
+        reason: str | None,
+    ) -> None:
+        self.provider_id = provider_id
+        self.setting_id = setting_id
+        self.setting_type = setting_type
+        self.host_authority_id = host_authority_id
+        self.postcode_district = postcode_district
+        self.age_from = age_from
+        self.age_to = age_to
+        self.needs_met = list(needs_met)
+        self.weekly_fee = weekly_fee
+        self.available_from = available_from
+        self.expires_on = expires_on
+        self.description = description
+        self.status = AVAILABLE
+        self.held_for: str | None = None
+
+    @classmethod
+    def publish(cls, *, provider_id: UUID, setting: Setting, actor: Actor,
+                id: UUID | None = None, **terms) -> Vacancy:  # noqa: A002
+        terms = {"expires_on": None, "description": "", **terms}
+        check_terms(setting, terms)
+        kwargs = dict(
+            provider_id=provider_id,
+            setting_id=setting.id,
+            setting_type=setting.setting_type,
+            host_authority_id=setting.host_authority_id,
+            postcode_district=setting.postcode_district,
+            needs_met=sorted(set(terms.pop("needs_met"))),
+            actor=actor,
+            reason=None,
+            **terms,
+        )
+        return cls(**kwargs) if id is None else cls(id=id, **kwargs)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATES
+
+    def _check_open(self, doing: str) -> None:
+        if not self.is_open:
+            raise IllegalTransition(
+                f"This vacancy is {STATUS_LABELS[self.status].lower()}, so it cannot be {doing}"
+            )
+
+    def update(self, setting: Setting, *, actor: Actor, reason: str | None = None,
+               **changes) -> bool:
+        """Change the terms. Returns False when nothing actually changed."""
+        self._check_open("changed")
+        unknown = set(changes) - set(TERMS)
+        if unknown:
+            raise DomainError(f"These cannot be changed: {', '.join(sorted(unknown))}")
+        if "needs_met" in changes:
+            changes["needs_met"] = sorted(set(changes["needs_met"]))
+        merged = {term: changes.get(term, getattr(self, term)) for term in TERMS}
+        check_terms(setting, merged)
+        changed = {k: v for k, v in changes.items() if getattr(self, k) != v}
+        if not changed:
+            return False
+        self._updated(changes=changed, actor=actor, reason=reason)
+        return True
+
+    @event("Updated")
+    def _updated(self, *, changes: dict, actor: Actor, reason: str | None) -> None:
+        for key, value in changes.items():
+            setattr(self, key, value)
+
+    def hold(self, *, home_search_ref: str, actor: Actor, reason: str | None = None) -> None:
+        if self.status == HELD:
+            raise IllegalTransition("This vacancy is already on hold for another home search")
+        self._check_open("held")
+        if not home_search_ref.strip():
+            raise DomainError("Say which home search the vacancy is held for",
+                              field="home_search_ref")
+        self._held(home_search_ref=home_search_ref.strip(), actor=actor, reason=reason)
+
+    @event("Held")
+    def _held(self, *, home_search_ref: str, actor: Actor, reason: str | None) -> None:
+        self.status = HELD
+        self.held_for = home_search_ref
+
+    def release(self, *, actor: Actor, reason: str | None = None) -> None:
+        if self.status != HELD:
+            raise IllegalTransition("Only a vacancy on hold can be released")
+        self._released(actor=actor, reason=reason)
+
+    @event("Released")
+    def _released(self, *, actor: Actor, reason: str | None) -> None:
+        self.status = AVAILABLE
+        self.held_for = None
+
+    def fill(self, *, placement_ref: str | None, actor: Actor, reason: str | None = None) -> None:
+        self._check_open("filled")
+        self._filled(placement_ref=placement_ref, actor=actor, reason=reason)
+
+    @event("Filled")
+    def _filled(self, *, placement_ref: str | None, actor: Actor, reason: str | None) -> None:
+        self.status = FILLED
+        self.held_for = None
+
+    def withdraw(self, *, actor: Actor, reason: str | None = None) -> None:
+        self._check_open("withdrawn")
+        self._withdrawn(actor=actor, reason=reason)
+
+    @event("Withdrawn")
+    def _withdrawn(self, *, actor: Actor, reason: str | None) -> None:
+        self.status = WITHDRAWN
+        self.held_for = None
+
+    def expire(self, *, today: date, actor: Actor) -> bool:
+        """Expire the vacancy when its expiry date has passed. A held vacancy is left alone."""
+        if self.status != AVAILABLE or self.expires_on is None or self.expires_on >= today:
+            return False
+        self._expired(actor=actor, reason=f"Expiry date {self.expires_on.isoformat()} passed")
+        return True
+
+    @event("Expired")
+    def _expired(self, *, actor: Actor, reason: str | None) -> None:
+        self.status = EXPIRED

@@ -1,0 +1,61 @@
+"""The web layer: app factory, blueprints, templates, CLI."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from portal.bootstrap import Services, bootstrap
+from portal.config import Settings
+
+SERVICE_NAME = "Sufficiency Portal"
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
+    settings = settings or Settings.from_environment()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        SERVICE_NAME=SERVICE_NAME,
+    )
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(Path(__file__).parent / "templates"),
+        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+    ])
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    app.extensions["portal"] = services or bootstrap(
+        settings.database_url, projections_inline=settings.projections_inline)
+
+    from portal import errors, presenters
+    from portal.extensions import csrf, htmx, limiter
+
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    errors.init_app(app)
+    presenters.init_app(app)
+
+    from portal.security import load_principal
+
+    app.before_request(load_principal)
+
+    from portal.views import directory, health, home, session_views, vacancies
+
+    for blueprint in (home.bp, session_views.bp, vacancies.board, vacancies.manage,
+                      directory.bp, health.bp):
+        app.register_blueprint(blueprint)
+
+    logging.getLogger("portal").setLevel(logging.INFO)
+    return app

@@ -1,0 +1,176 @@
+"""The `portal` command: demo data, projections, accounts and serving."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from datetime import date
+
+import click
+import sqlalchemy as sa
+
+from domain.errors import DomainError
+from portal.bootstrap import Services, bootstrap
+from portal.config import Settings
+from projections.database import ConfigurationError
+
+
+def _services(projections_inline: bool = True) -> Services:
+    try:
+        settings = Settings.from_environment()
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from None
+    try:
+        return bootstrap(settings.database_url, projections_inline=projections_inline)
+    except Exception as error:  # the database is unreachable or unusable
+        raise click.ClickException(f"Cannot open the database: {error}") from None
+
+
+@click.group()
+def main() -> None:
+    """Sufficiency Portal: a regional collaboration portal for the sufficiency duty."""
+
+
+# --- demo -----------------------------------------------------------------------------------
+
+@main.group()
+def demo() -> None:
+    """The demo region: partner councils, providers, settings, vacancies and accounts."""
+
+
+@demo.command("load")
+@click.option("--if-empty", is_flag=True, help="Only load when the event store is empty.")
+def demo_load(if_empty: bool) -> None:
+    """Load the demo region (idempotent: a second run adds nothing)."""
+    from portal.demo.loader import load_demo
+
+    svc = _services()
+    try:
+        if if_empty and svc.portal.last_position() > 0:
+            click.echo("The database already holds events; demo region not loaded.")
+            return
+        report = load_demo(svc.portal, svc.credentials.set_password,
+                           svc.credentials.has_password)
+        svc.projections.catch_up()
+        click.echo(f"Demo region: {report.created} records created, {report.skipped} already "
+                   f"there; event log at position {report.last_position}.")
+    finally:
+        svc.close()
+
+
+@demo.command("accounts")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def demo_accounts_command(as_json: bool) -> None:
+    """Print the demo sign-in accounts (demo passwords only, never real ones)."""
+    from portal.demo.loader import demo_accounts
+
+    accounts = [a.public() for a in demo_accounts()]
+    if as_json:
+        click.echo(json.dumps(accounts, indent=2))
+        return
+    click.echo("Demo accounts (for trying the portal only):")
+    for a in accounts:
+        click.echo(f"  {a['role']:<16} {a['email']:<58} {a['password']:<24} {a['organisation']}")
+
+
+# --- projections ----------------------------------------------------------------------------
+
+@main.group()
+def projections() -> None:
+    """Read models built from the event log."""
+
+
+@projections.command("status")
+def projections_status() -> None:
+    """How far each projection lags the event log."""
+    svc = _services()
+    try:
+        for lag in svc.projections.lags():
+            click.echo(f"{lag.name:<24} position {lag.position:>10,}  behind {lag.behind:>8,}")
+    finally:
+        svc.close()
+
+
+def _progress_printer():
+    last: dict[str, int] = {}
+
+    def progress(name: str, position: int, head: int) -> None:
+        if position - last.get(name, 0) >= 10_000 or position >= head:
+            last[name] = position
+            click.echo(f"  {name}: {position:,} of {head:,}", err=True)
+
+    return progress
+
+
+@projections.command("rebuild")
+@click.argument("names", nargs=-1)
+def projections_rebuild(names: tuple[str, ...]) -> None:
+    """Clear the named projections (default: all) and rebuild them from the whole log."""
+    svc = _services()
+    try:
+        unknown = [n for n in names if n not in svc.projections.projections]
+        if unknown:
+            known = ", ".join(svc.projections.projections)
+            raise click.BadParameter(f"unknown projection {', '.join(unknown)}; known: {known}",
+                                     param_hint="NAMES")
+        applied = svc.projections.rebuild(names or None, progress=_progress_printer())
+        click.echo(f"Rebuilt {', '.join(names) or 'all projections'}: {applied:,} events applied.")
+    finally:
+        svc.close()
+
+
+@projections.command("run")
+def projections_run() -> None:
+    """Keep the projections up to date (the separate projection process in production)."""
+    svc = _services()
+    stop = threading.Event()
+    click.echo("Following the event log; press Ctrl+C to stop.")
+    try:
+        svc.projections.follow(stop)
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        svc.close()
+
+
+# --- housekeeping ---------------------------------------------------------------------------
+
+@main.command("expire-vacancies")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The date to expire against (default: today).")
+def expire_vacancies(today) -> None:
+    """Expire available vacancies whose expiry date has passed."""
+    from projections.vacancies import vacancy_board
+
+    svc = _services()
+    day = today.date() if today else date.today()
+    try:
+        with svc.engine.connect() as c:
+            due = list(c.execute(sa.select(vacancy_board.c.id).where(
+                vacancy_board.c.status == "available", vacancy_board.c.expires_on < day)).scalars())
+        svc.portal.expire_vacancies(due, day)
+        svc.projections.catch_up()
+        click.echo(f"{len(due)} vacancies expired.")
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    finally:
+        svc.close()
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True,
+              envvar="PORT")
+@click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the portal with gunicorn."""
+    from gunicorn.app.wsgiapp import WSGIApplication
+
+    sys.argv = ["gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
+                "--access-logfile", "-", "wsgi:app"]
+    WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

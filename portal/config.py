@@ -1,0 +1,66 @@
+"""Configuration from the environment. Every setting has a safe default for `make run`."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from projections.database import ConfigurationError, Database
+
+INSTANCE = Path(os.environ.get("PORTAL_INSTANCE_DIR", Path.cwd() / "instance"))
+
+
+def _secret_key(instance: Path) -> str:
+    """SECRET_KEY from the environment, or one generated once and kept in instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    # Apply pending events in the web process before reading (true unless a separate
+    # projection process runs, as in production on PostgreSQL).
+    projections_inline: bool
+    secure_cookies: bool
+
+    @classmethod
+    def from_environment(cls, **overrides) -> Settings:
+        instance = Path(overrides.pop("instance", INSTANCE))
+        database_url = overrides.pop(
+            "database_url",
+            os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'portal.db'}"),
+        )
+        Database.from_url(database_url)  # fail fast on a bad URL
+        inline_default = "true"
+        settings = cls(
+            database_url=database_url,
+            secret_key=overrides.pop("secret_key", None) or _secret_key(instance),
+            projections_inline=overrides.pop(
+                "projections_inline",
+                _flag(os.environ.get("PROJECTIONS_INLINE", inline_default)),
+            ),
+            secure_cookies=overrides.pop(
+                "secure_cookies", _flag(os.environ.get("SECURE_COOKIES", "false"))),
+        )
+        if overrides:
+            raise ConfigurationError(f"Unknown settings: {', '.join(sorted(overrides))}")
+        return settings
+
+
+def _flag(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigurationError(f"Expected true or false, got {value!r}")

@@ -1,0 +1,62 @@
+"""Error pages in the service's own style; no stack trace ever reaches a user."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Flask, g, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from auth.permissions import Forbidden
+from domain.application import PermissionDenied
+from domain.errors import NotFound
+
+log = logging.getLogger("portal.errors")
+
+TITLES = {
+    400: "There is a problem with your request",
+    403: "You do not have permission to see this page",
+    404: "Page not found",
+    405: "That action is not allowed here",
+    413: "The file or form you sent is too large",
+    429: "Too many attempts",
+    500: "Sorry, there is a problem with the service",
+}
+
+
+def _render(status: int, detail: str | None = None):
+    template = "errors/htmx_error.html" if request.headers.get("HX-Request") else "errors/error.html"
+    return render_template(template, status=status, title=TITLES.get(status, TITLES[500]),
+                           detail=detail), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        log.info("csrf refused", extra={"path": request.path})
+        return _render(400, "The form had expired or was not sent from this service. "
+                            "Go back, reload the page and try again.")
+
+    @app.errorhandler(NotFound)
+    def not_found(error: NotFound):
+        return _render(404)
+
+    @app.errorhandler(Forbidden)
+    @app.errorhandler(PermissionDenied)
+    def forbidden(error):
+        return _render(403)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code == 404:
+            log.info("not found", extra={"path": request.path})
+        return _render(error.code or 500, error.description if error.code == 400 else None)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        reference = uuid.uuid4().hex[:12]
+        g.error_reference = reference
+        log.exception("unhandled error %s on %s %s", reference, request.method, request.path)
+        return _render(500, f"Quote reference {reference} if you contact the service team.")

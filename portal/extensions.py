@@ -1,0 +1,12 @@
+"""Flask extensions, created once and bound in the app factory."""
+
+from __future__ import annotations
+
+from flask_htmx import HTMX
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+htmx = HTMX()
+limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")

@@ -1,0 +1,64 @@
+"""Turning submitted forms into clean values with marshmallow, and errors into GOV.UK shape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from marshmallow import Schema, ValidationError
+from werkzeug.datastructures import MultiDict
+
+
+@dataclass
+class FormResult:
+    data: dict = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def error_list(self) -> list[dict[str, str]]:
+        """For govukErrorSummary: each message linking to its field."""
+        return [{"text": message, "href": f"#{name}"} for name, message in self.errors.items()]
+
+    def field_error(self, name: str) -> dict[str, str] | None:
+        message = self.errors.get(name)
+        return {"text": message} if message else None
+
+
+def _first_message(messages) -> str:
+    if isinstance(messages, dict):
+        return _first_message(next(iter(messages.values())))
+    if isinstance(messages, list):
+        return _first_message(messages[0])
+    return str(messages)
+
+
+def combine_date(form: MultiDict, name: str, label: str,
+                 errors: dict[str, str]) -> str | None:
+    """GOV.UK date inputs submit day, month and year apart; join them as an ISO date."""
+    parts = [form.get(f"{name}-{part}", "").strip() for part in ("day", "month", "year")]
+    if not any(parts):
+        return None
+    if not all(parts):
+        errors[name] = f"{label} must include a day, month and year"
+        return None
+    try:
+        return date(int(parts[2]), int(parts[1]), int(parts[0])).isoformat()
+    except ValueError:
+        errors[name] = f"{label} must be a real date"
+        return None
+
+
+def load(schema: Schema, raw: dict, errors: dict[str, str] | None = None) -> FormResult:
+    """Validate ``raw`` with ``schema``; field errors keep the schema's messages."""
+    errors = dict(errors or {})
+    raw = {k: v for k, v in raw.items() if k not in errors}
+    try:
+        data = schema.load(raw)
+    except ValidationError as error:
+        for name, messages in error.normalized_messages().items():
+            errors.setdefault(name, _first_message(messages))
+        return FormResult(data={}, errors=errors)
+    return FormResult(data=data, errors=errors)

@@ -1,0 +1,87 @@
+"""Formatting for templates, so templates stay free of logic."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, g
+from flask_wtf.csrf import generate_csrf
+
+from auth.permissions import can
+from domain.vacancy import STATUS_LABELS
+from domain.vocabulary import NEEDS, PROVIDER_KINDS, ROLES, SETTING_TYPES
+
+
+def money(value: int | None) -> str:
+    return "" if value is None else f"£{value:,}"
+
+
+def long_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y}"
+
+
+def date_time(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y} at {value:%H:%M}"
+
+
+def needs_list(needs: str | list[str]) -> list[str]:
+    codes = [n for n in needs.split("|") if n] if isinstance(needs, str) else needs
+    return [NEEDS.get(code, code) for code in codes]
+
+
+def ages(age_from: int, age_to: int) -> str:
+    return f"{age_from} to {age_to}"
+
+
+def navigation(principal, active: str) -> list[dict]:
+    """Service navigation items by role."""
+    from flask import url_for
+
+    items = [("Home", "home.index", None)]
+    if principal is not None:
+        items += [
+            ("Vacancy board", "vacancies.search", "vacancies.search"),
+            ("Our vacancies", "manage.index", "vacancies.view_own"),
+            ("Directory", "directory.index", "directory.view"),
+        ]
+    return [
+        {"text": text, "href": url_for(endpoint), "active": endpoint.split(".")[0] == active}
+        for text, endpoint, action in items
+        if action is None or can(principal, action)
+    ]
+
+
+def url_with(**changes) -> str:
+    """The current page's address with some query parameters changed (paging, sorting)."""
+    from flask import request, url_for
+
+    args = request.args.copy()
+    for key, value in changes.items():
+        args.setlist(key, [str(value)])
+    return url_for(request.endpoint, **(request.view_args or {}), **args.to_dict(flat=False))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(money=money, long_date=long_date, date_time=date_time,
+                                 needs_list=needs_list)
+
+    @app.context_processor
+    def globals_():
+        return {
+            "principal": g.get("principal"),
+            "service_name": app.config["SERVICE_NAME"],
+            "navigation": navigation,
+            "can": can,
+            "csrf_token": generate_csrf,
+            "SETTING_TYPES": SETTING_TYPES,
+            "NEEDS": NEEDS,
+            "ROLES": ROLES,
+            "PROVIDER_KINDS": PROVIDER_KINDS,
+            "STATUS_LABELS": STATUS_LABELS,
+            "ages": ages,
+            "url_with": url_with,
+        }

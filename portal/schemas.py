@@ -1,0 +1,113 @@
+"""Marshmallow schemas: every field a user can submit, with messages in GOV.UK style."""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from domain.vacancy import MAX_WEEKLY_FEE
+from domain.vocabulary import MAX_AGE, NEEDS, SETTING_TYPES
+from projections.vacancy_queries import SORTS
+
+
+def _int(label: str, low: int, high: int, *, required: bool, unit: str = "") -> fields.Integer:
+    optional = {} if required else {"load_default": None, "allow_none": True}
+    return fields.Integer(
+        required=required,
+        strict=False,
+        **optional,
+        validate=validate.Range(min=low, max=high,
+                                error=f"{label} must be between {unit}{low:,} and {unit}{high:,}"),
+        error_messages={
+            "required": f"Enter {label.lower()}",
+            "invalid": f"{label} must be a whole number",
+            "null": f"Enter {label.lower()}",
+        },
+    )
+
+
+def _blank_to_none(data: dict) -> dict:
+    return {k: (None if isinstance(v, str) and not v.strip() else v) for k, v in data.items()}
+
+
+class VacancySearchSchema(Schema):
+    """The vacancy board's filters, from the query string. Every field may be left out."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    setting_type = fields.String(validate=validate.OneOf(
+        SETTING_TYPES, error="Choose a setting type from the list"), load_default=None,
+        allow_none=True)
+    area = fields.String(load_default=None, allow_none=True)
+    age = _int("Age", 0, MAX_AGE, required=False)
+    needs = fields.List(fields.String(validate=validate.OneOf(
+        NEEDS, error="Choose needs from the list")), load_default=list)
+    max_weekly_fee = _int("Maximum weekly fee", 1, MAX_WEEKLY_FEE, required=False, unit="£")
+    available_by = fields.Date(load_default=None, allow_none=True,
+                               error_messages={"invalid": "Available by must be a real date"})
+    sort = fields.String(validate=validate.OneOf(SORTS, error="Choose a sort order"),
+                         load_default="available")
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000),
+                          error_messages={"invalid": "Page must be a whole number"})
+
+    def load(self, data, **kwargs):  # type: ignore[override]
+        return super().load(_blank_to_none(data), **kwargs)
+
+
+class VacancySchema(Schema):
+    """A provider's vacancy: publish and edit share it."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    setting_id = fields.UUID(required=True, error_messages={
+        "required": "Choose the setting", "invalid": "Choose the setting", "null":
+        "Choose the setting"})
+    age_from = _int("Youngest age", 0, MAX_AGE, required=True)
+    age_to = _int("Oldest age", 0, MAX_AGE, required=True)
+    needs_met = fields.List(fields.String(validate=validate.OneOf(
+        NEEDS, error="Choose needs from the list")), load_default=list)
+    weekly_fee = _int("Weekly fee", 1, MAX_WEEKLY_FEE, required=True, unit="£")
+    available_from = fields.Date(required=True, error_messages={
+        "required": "Enter the date the place is available from",
+        "null": "Enter the date the place is available from",
+        "invalid": "Available from must be a real date"})
+    expires_on = fields.Date(load_default=None, allow_none=True, error_messages={
+        "invalid": "Expiry date must be a real date"})
+    description = fields.String(load_default="", validate=validate.Length(
+        max=1000, error="Description must be 1,000 characters or fewer"))
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(
+        max=500, error="Reason must be 500 characters or fewer"))
+
+    def load(self, data, **kwargs):  # type: ignore[override]
+        return super().load(_blank_to_none(data), **kwargs)
+
+    @validates_schema
+    def _ages_in_order(self, data: dict, **_kwargs) -> None:
+        if data.get("age_from") is not None and data.get("age_to") is not None \
+                and data["age_from"] > data["age_to"]:
+            raise ValidationError("Youngest age must not be more than the oldest age",
+                                  field_name="age_from")
+
+
+class ReasonSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(
+        max=500, error="Reason must be 500 characters or fewer"))
+
+    def load(self, data, **kwargs):  # type: ignore[override]
+        return super().load(_blank_to_none(data), **kwargs)
+
+
+class SignInSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    email = fields.String(required=True, validate=validate.Length(
+        min=3, max=320, error="Enter your email address"), error_messages={
+        "required": "Enter your email address", "null": "Enter your email address"})
+    password = fields.String(required=True, validate=validate.Length(
+        min=1, max=256, error="Enter your password"), error_messages={
+        "required": "Enter your password", "null": "Enter your password"})

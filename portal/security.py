@@ -1,0 +1,112 @@
+"""Who is signed in (the principal, loaded per request) and the decorators views use."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from urllib.parse import urlsplit
+from uuid import UUID
+
+from flask import abort, current_app, g, redirect, request, session, url_for
+
+from auth.permissions import can
+from auth.principal import Principal
+from projections.directory_queries import account_by_id
+
+log = logging.getLogger(__name__)
+
+
+def services():
+    return current_app.extensions["portal"]
+
+
+def load_principal() -> None:
+    g.principal = None
+    raw = session.get("account_id")
+    if not raw:
+        return
+    try:
+        account_id = UUID(raw)
+    except (TypeError, ValueError):
+        session.clear()
+        return
+    g.principal = principal_for(account_id)
+    if g.principal is None:
+        session.clear()
+
+
+def principal_for(account_id: UUID) -> Principal | None:
+    from projections.directory import organisations  # local: avoid import cycle at start-up
+
+    svc = services()
+    with svc.engine.connect() as c:
+        account = account_by_id(c, account_id)
+        if account is None or account["suspended"]:
+            return None
+        organisation = c.execute(
+            organisations.select().where(organisations.c.id == account["organisation_id"])
+        ).mappings().first()
+    if organisation is None:
+        return None
+    return Principal(
+        user_id=account["id"],
+        email=account["email"],
+        display_name=account["display_name"],
+        organisation_id=organisation["id"],
+        organisation_kind=organisation["kind"],
+        organisation_name=organisation["name"],
+        roles=frozenset(account["roles"].split()),
+    )
+
+
+def current_principal() -> Principal | None:
+    return g.get("principal")
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths are followed after sign-in (no open redirects)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target:
+        return None
+    return target
+
+
+def sign_in_required(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_principal() is None:
+            return redirect(url_for("session.sign_in", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    wrapped.__permission__ = "signed_in"  # type: ignore[attr-defined]
+    return wrapped
+
+
+def requires(action: str):
+    """Require a signed-in principal whose roles allow ``action`` (403 otherwise)."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            principal = current_principal()
+            if principal is None:
+                return redirect(url_for("session.sign_in", next=request.full_path.rstrip("?")))
+            if not can(principal, action):
+                log.info("permission refused", extra={"action": action,
+                                                      "user_id": str(principal.user_id)})
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.__permission__ = action  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorate
+
+
+def public(view):
+    """Mark a view as deliberately open to everyone (checked by the URL-map test)."""
+    view.__permission__ = "public"
+    return view

@@ -1,0 +1,225 @@
+"""Vacancies: the regional board for councils, and each provider's own vacancies."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+
+from domain.errors import DomainError
+from portal.extensions import htmx
+from portal.forms import FormResult, combine_date, load
+from portal.schemas import ReasonSchema, VacancySchema, VacancySearchSchema
+from portal.security import requires, services
+from projections import directory_queries as directory
+from projections.vacancy_queries import SORTS, VacancySearch, own_vacancy, own_vacancies
+from projections.vacancy_queries import search_vacancies, vacancy_on_board
+
+board = Blueprint("vacancies", __name__, url_prefix="/vacancies")
+manage = Blueprint("manage", __name__, url_prefix="/our-vacancies")
+
+
+# --- the regional vacancy board -------------------------------------------------------------
+
+def _search_from(args) -> tuple[VacancySearch, FormResult]:
+    raw = args.to_dict()
+    raw["needs"] = args.getlist("needs")
+    form = load(VacancySearchSchema(), raw)
+    if not form.ok:
+        # Show what was asked, with errors; search with the filters that were valid.
+        valid = {k: v for k, v in raw.items() if k not in form.errors}
+        retry = load(VacancySearchSchema(), valid)
+        form = FormResult(data=retry.data, errors=form.errors)
+    data = form.data
+    area = data.get("area") or ""
+    host, partnership = None, None
+    if area.startswith("authority:"):
+        try:
+            host = UUID(area.removeprefix("authority:"))
+        except ValueError:
+            form.errors["area"] = "Choose an area from the list"
+    elif area.startswith("partnership:"):
+        partnership = area.removeprefix("partnership:")
+    elif area:
+        form.errors["area"] = "Choose an area from the list"
+    search = VacancySearch(
+        setting_type=data.get("setting_type"), host_authority_id=host, partnership=partnership,
+        age=data.get("age"), needs=tuple(data.get("needs") or ()),
+        max_weekly_fee=data.get("max_weekly_fee"), available_by=data.get("available_by"),
+        sort=data.get("sort") or "available", page=data.get("page") or 1,
+    )
+    form.data = {**raw, "needs": raw["needs"]}
+    return search, form
+
+
+@board.get("/")
+@requires("vacancies.search")
+def search():
+    query, form = _search_from(request.args)
+    with services().engine.connect() as c:
+        page = search_vacancies(g.principal, c, query)
+        context = dict(page=page, form=form, query=query, sorts=SORTS,
+                       authorities=directory.authorities(g.principal, c),
+                       partnerships=directory.partnerships(g.principal, c))
+    if htmx and htmx.target == "results":
+        return render_template("vacancies/_results.html", partial=True, **context)
+    return render_template("vacancies/search.html", **context)
+
+
+@board.get("/<uuid:vacancy_id>")
+@requires("vacancies.search")
+def detail(vacancy_id: UUID):
+    with services().engine.connect() as c:
+        vacancy = vacancy_on_board(g.principal, c, vacancy_id)
+    return render_template("vacancies/detail.html", vacancy=vacancy)
+
+
+# --- a provider's own vacancies ---------------------------------------------------------------
+
+@manage.get("/")
+@requires("vacancies.view_own")
+def index():
+    with services().engine.connect() as c:
+        vacancies = own_vacancies(g.principal, c)
+    open_ = [v for v in vacancies if v["status"] in ("available", "held")]
+    closed = [v for v in vacancies if v["status"] not in ("available", "held")]
+    return render_template("manage/index.html", open_vacancies=open_, closed_vacancies=closed)
+
+
+def _settings_for_provider() -> list:
+    with services().engine.connect() as c:
+        return directory.provider_settings(g.principal, c, g.principal.organisation_id)
+
+
+def _vacancy_form() -> FormResult:
+    date_errors: dict[str, str] = {}
+    raw = request.form.to_dict()
+    raw["needs_met"] = request.form.getlist("needs_met")
+    raw["available_from"] = combine_date(request.form, "available_from", "Available from",
+                                         date_errors)
+    raw["expires_on"] = combine_date(request.form, "expires_on", "Expiry date", date_errors)
+    form = load(VacancySchema(), raw, date_errors)
+    if form.ok:
+        return form
+    form.data = raw
+    return form
+
+
+def _done(position: int, message: str, vacancy_id: UUID):
+    services().projections.wait_for(position)
+    flash(message)
+    return redirect(url_for("manage.show", vacancy_id=vacancy_id))
+
+
+def _apply_domain_error(form: FormResult, error: DomainError, default_field: str) -> None:
+    form.errors[error.field or default_field] = error.message
+
+
+@manage.route("/new", methods=["GET", "POST"])
+@requires("vacancies.manage")
+def new():
+    settings = _settings_for_provider()
+    form = FormResult()
+    if request.method == "POST":
+        form = _vacancy_form()
+        if form.ok:
+            data = dict(form.data)
+            data.pop("reason", None)
+            if data["setting_id"] not in {s["id"] for s in settings}:
+                form.errors["setting_id"] = "Choose one of your settings"
+            else:
+                try:
+                    vacancy_id, position = services().portal.publish_vacancy(
+                        g.principal.actor, provider_id=g.principal.organisation_id, **data)
+                except DomainError as error:
+                    _apply_domain_error(form, error, "setting_id")
+                else:
+                    return _done(position, "Vacancy published", vacancy_id)
+            form.data = {**request.form.to_dict(),
+                         "needs_met": request.form.getlist("needs_met")}
+    return render_template("manage/form.html", form=form, settings=settings, vacancy=None)
+
+
+@manage.get("/<uuid:vacancy_id>")
+@requires("vacancies.view_own")
+def show(vacancy_id: UUID):
+    with services().engine.connect() as c:
+        vacancy = own_vacancy(g.principal, c, vacancy_id)
+    return render_template("manage/detail.html", vacancy=vacancy, form=FormResult())
+
+
+@manage.route("/<uuid:vacancy_id>/edit", methods=["GET", "POST"])
+@requires("vacancies.manage")
+def edit(vacancy_id: UUID):
+    with services().engine.connect() as c:
+        vacancy = own_vacancy(g.principal, c, vacancy_id)
+    if vacancy["status"] not in ("available", "held"):
+        abort(404)
+    settings = [s for s in _settings_for_provider() if s["id"] == vacancy["setting_id"]]
+    form = FormResult(data=_form_values(vacancy))
+    if request.method == "POST":
+        form = _vacancy_form()
+        if form.ok:
+            data = dict(form.data)
+            reason = data.pop("reason", None)
+            data.pop("setting_id")  # a vacancy stays at its setting
+            try:
+                position = services().portal.update_vacancy(
+                    g.principal.actor, vacancy_id, reason=reason, **data)
+            except DomainError as error:
+                _apply_domain_error(form, error, "weekly_fee")
+            else:
+                return _done(position, "Vacancy updated", vacancy_id)
+            form.data = {**request.form.to_dict(),
+                         "needs_met": request.form.getlist("needs_met")}
+    return render_template("manage/form.html", form=form, settings=settings, vacancy=vacancy)
+
+
+def _form_values(vacancy) -> dict:
+    values = {
+        "setting_id": str(vacancy["setting_id"]), "age_from": vacancy["age_from"],
+        "age_to": vacancy["age_to"], "weekly_fee": vacancy["weekly_fee"],
+        "description": vacancy["description"],
+        "needs_met": [n for n in vacancy["needs"].split("|") if n],
+    }
+    for name in ("available_from", "expires_on"):
+        day = vacancy[name]
+        if day is not None:
+            values.update({f"{name}-day": day.day, f"{name}-month": day.month,
+                           f"{name}-year": day.year})
+    return values
+
+
+_ACTIONS = {
+    "withdraw": ("withdraw_vacancy", "Vacancy withdrawn"),
+    "release": ("release_vacancy", "Vacancy released and available again"),
+    "hold": ("hold_vacancy", "Vacancy on hold"),
+    "fill": ("fill_vacancy", "Vacancy marked as filled"),
+}
+
+
+@manage.post("/<uuid:vacancy_id>/<any(withdraw, release, hold, fill):action>")
+@requires("vacancies.manage")
+def change_status(vacancy_id: UUID, action: str):
+    with services().engine.connect() as c:
+        vacancy = own_vacancy(g.principal, c, vacancy_id)
+    form = load(ReasonSchema(), request.form.to_dict())
+    command, message = _ACTIONS[action]
+    extra = {}
+    if action == "hold":
+        ref = request.form.get("home_search_ref", "").strip()
+        if not ref:
+            form.errors["home_search_ref"] = "Enter the home search reference"
+        elif len(ref) > 100:
+            form.errors["home_search_ref"] = "Home search reference must be 100 characters or fewer"
+        extra["home_search_ref"] = ref
+    if form.ok:
+        try:
+            position = getattr(services().portal, command)(
+                g.principal.actor, vacancy_id, reason=form.data.get("reason"), **extra)
+        except DomainError as error:
+            _apply_domain_error(form, error, "reason")
+        else:
+            return _done(position, message, vacancy_id)
+    return render_template("manage/detail.html", vacancy=vacancy, form=form,
+                           failed_action=action), 422

@@ -1,0 +1,90 @@
+"""The one database setting, DATABASE_URL, and what it means for the event store and read models.
+
+``sqlite:///path/to/file.db`` (the default, a file under ``instance/``) or
+``postgresql+psycopg://user:password@host:port/dbname``. The event store (eventsourcing's own
+``sqlite`` or ``postgres`` persistence module) and the SQLAlchemy read-model tables live in the
+same database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine, make_url
+
+metadata = sa.MetaData()
+
+
+class ConfigurationError(ValueError):
+    """DATABASE_URL (or another setting) cannot be used as given."""
+
+
+@dataclass(frozen=True)
+class Database:
+    url: URL
+
+    @classmethod
+    def from_url(cls, database_url: str) -> Database:
+        try:
+            url = make_url(database_url)
+        except Exception as error:
+            raise ConfigurationError(f"DATABASE_URL is not a database URL: {error}") from None
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ConfigurationError("DATABASE_URL must start with sqlite:/// or postgresql+psycopg://")
+        if url.get_backend_name() == "postgresql":
+            url = url.set(drivername="postgresql+psycopg")
+            if not url.database:
+                raise ConfigurationError("DATABASE_URL must name the PostgreSQL database")
+        elif not url.database or url.database == ":memory:":
+            raise ConfigurationError("DATABASE_URL must name a SQLite file, e.g. sqlite:///instance/portal.db")
+        return cls(url=url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    @property
+    def events_table(self) -> str:
+        """Where eventsourcing keeps the stored events (its naming, per persistence module)."""
+        return "stored_events" if self.is_sqlite else "portal_events"
+
+    def event_store_env(self) -> dict[str, str]:
+        """The eventsourcing environment that selects and configures the persistence module."""
+        if self.is_sqlite:
+            path = Path(self.url.database).expanduser().resolve()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(path),
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": self.url.database or "",
+            "POSTGRES_HOST": self.url.host or "127.0.0.1",
+            "POSTGRES_PORT": str(self.url.port or 5432),
+            "POSTGRES_USER": self.url.username or "postgres",
+            "POSTGRES_PASSWORD": self.url.password or "",
+            "POSTGRES_POOL_SIZE": "5",
+            "POSTGRES_MAX_OVERFLOW": "10",
+            "POSTGRES_LOCK_TIMEOUT": "5",
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+        }
+        return env
+
+    def create_engine(self) -> Engine:
+        if self.is_sqlite:
+            engine = sa.create_engine(self.url, connect_args={"timeout": 30})
+
+            @sa.event.listens_for(engine, "connect")
+            def _pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.execute("PRAGMA busy_timeout=30000")
+                cursor.close()
+
+            return engine
+        return sa.create_engine(self.url, pool_pre_ping=True, pool_size=5, max_overflow=10)

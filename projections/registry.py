@@ -1,0 +1,11 @@
+"""Every projection the portal runs, in one place."""
+
+from __future__ import annotations
+
+from projections.base import Projection
+from projections.directory import Directory
+from projections.vacancies import ProviderVacancies, VacancyBoard
+
+
+def all_projections() -> list[Projection]:
+    return [Directory(), VacancyBoard(), ProviderVacancies()]

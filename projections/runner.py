@@ -1,0 +1,175 @@
+"""Feeds the notification log to the projections, tracked and in order.
+
+Each batch of events and the projection's new position are written in one transaction. The
+position is advanced with a compare-and-set (``WHERE position = :old``), so several processes
+may run the same projections (every gunicorn worker catching up, plus the projection process)
+and an event is still applied exactly once: a runner that loses the race rolls back and
+re-reads.
+
+SQLite cannot drive eventsourcing subscriptions, so there the runner polls the log; on
+PostgreSQL :meth:`ProjectionRunner.follow` wakes on the recorder's LISTEN/NOTIFY subscription.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from eventsourcing.application import Application
+
+from projections.base import Projection, tracking
+from projections.database import metadata
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class Lag:
+    name: str
+    position: int
+    head: int
+
+    @property
+    def behind(self) -> int:
+        return max(self.head - self.position, 0)
+
+
+class ProjectionRunner:
+    def __init__(self, application: Application, engine: sa.Engine,
+                 projections: Sequence[Projection], *, inline: bool = True) -> None:
+        self.application = application
+        self.engine = engine
+        self.projections = {p.name: p for p in projections}
+        # inline: the web process applies pending events itself before it reads (SQLite, tests,
+        # a single process). Otherwise a separate projection process does, and readers wait.
+        self.inline = inline
+        self._lock = threading.Lock()
+
+    # --- set-up and positions -------------------------------------------------------------
+
+    def setup(self) -> None:
+        metadata.create_all(self.engine)
+        with self.engine.begin() as c:
+            known = set(c.execute(sa.select(tracking.c.name)).scalars())
+            missing = [{"name": n, "position": 0} for n in self.projections if n not in known]
+            if missing:
+                c.execute(tracking.insert(), missing)
+
+    def positions(self) -> dict[str, int]:
+        with self.engine.connect() as c:
+            rows = c.execute(sa.select(tracking.c.name, tracking.c.position)).all()
+        found = dict(rows)
+        return {name: found.get(name, 0) for name in self.projections}
+
+    def head(self) -> int:
+        return self.application.recorder.max_notification_id() or 0
+
+    def lags(self) -> list[Lag]:
+        head = self.head()
+        return [Lag(name, position, head) for name, position in self.positions().items()]
+
+    # --- processing -----------------------------------------------------------------------
+
+    def catch_up(self, until: int | None = None,
+                 progress: Callable[[str, int, int], None] | None = None) -> int:
+        """Apply every pending event up to ``until`` (default: the head). Returns how many."""
+        applied = 0
+        with self._lock:
+            head = self.head() if until is None else min(until, self.head())
+            for projection in self.projections.values():
+                applied += self._catch_up_one(projection, head, progress)
+        return applied
+
+    def _catch_up_one(self, projection: Projection, head: int,
+                      progress: Callable[[str, int, int], None] | None) -> int:
+        applied = 0
+        recorder = self.application.recorder
+        mapper = self.application.mapper
+        topics = projection.topics
+        while True:
+            with self.engine.begin() as c:
+                old = c.execute(sa.select(tracking.c.position)
+                                .where(tracking.c.name == projection.name)).scalar_one()
+                if old >= head:
+                    return applied
+                notifications = recorder.select_notifications(
+                    start=old, limit=BATCH_SIZE, stop=head, topics=topics,
+                    inclusive_of_start=False,
+                )
+                for notification in notifications:
+                    projection.process(c, mapper.to_domain_event(notification),
+                                       notification.topic)
+                # A short batch means nothing else for this projection up to head.
+                new = notifications[-1].id if len(notifications) == BATCH_SIZE else head
+                moved = c.execute(
+                    tracking.update()
+                    .where(tracking.c.name == projection.name, tracking.c.position == old)
+                    .values(position=new)
+                ).rowcount
+                if moved != 1:
+                    # Another runner got there first: undo this batch and look again.
+                    c.rollback()
+                    continue
+            applied += len(notifications)
+            if progress:
+                progress(projection.name, new, head)
+
+    def wait_for(self, position: int, timeout: float = 5.0) -> bool:
+        """Read your own writes: return once every projection has processed ``position``."""
+        if self.inline:
+            self.catch_up(until=position)
+            return True
+        deadline = time.monotonic() + timeout
+        while True:
+            if min(self.positions().values(), default=position) >= position:
+                return True
+            if time.monotonic() >= deadline:
+                log.warning("projections did not reach position %s within %ss", position,
+                            timeout)
+                return False
+            time.sleep(0.02)
+
+    def rebuild(self, names: Iterable[str] | None = None,
+                progress: Callable[[str, int, int], None] | None = None) -> int:
+        """Clear the named projections (default: all) and apply the whole log again."""
+        chosen = list(names) if names is not None else list(self.projections)
+        unknown = [n for n in chosen if n not in self.projections]
+        if unknown:
+            raise KeyError(f"Unknown projection: {', '.join(unknown)}")
+        with self._lock:
+            head = self.head()
+            with self.engine.begin() as c:
+                for name in chosen:
+                    self.projections[name].clear(c)
+                    c.execute(tracking.update().where(tracking.c.name == name)
+                              .values(position=0))
+            applied = 0
+            for name in chosen:
+                applied += self._catch_up_one(self.projections[name], head, progress)
+        return applied
+
+    def follow(self, stop: threading.Event, poll_interval: float = 0.5) -> None:
+        """Keep the projections up to date until ``stop`` is set (the projection process)."""
+        recorder = self.application.recorder
+        subscribe = getattr(recorder, "subscribe", None)
+        use_subscription = "postgres" in type(recorder).__module__ and subscribe is not None
+        while not stop.is_set():
+            try:
+                self.catch_up()
+                if use_subscription:
+                    with recorder.subscribe(gt=self.head()) as subscription:
+                        for _notification in subscription:
+                            self.catch_up()
+                            if stop.is_set():
+                                break
+                else:
+                    stop.wait(poll_interval)
+            except Exception:
+                log.exception("projection runner failed; retrying")
+                stop.wait(poll_interval * 4)

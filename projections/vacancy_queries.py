@@ -1,0 +1,129 @@
+"""Queries over the vacancy read models. Each takes the viewer first: tenancy is not optional."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from auth.permissions import OWN, check
+from domain.errors import NotFound
+from domain.vacancy import AVAILABLE
+from projections.directory import organisations, partnership_members, settings
+from projections.paging import Page
+from projections.vacancies import provider_vacancies, vacancy_board
+
+SORTS = {
+    "fee": "Weekly fee, lowest first",
+    "-fee": "Weekly fee, highest first",
+    "available": "Available soonest",
+    "newest": "Newest first",
+}
+PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class VacancySearch:
+    setting_type: str | None = None
+    host_authority_id: UUID | None = None
+    partnership: str | None = None
+    age: int | None = None
+    needs: tuple[str, ...] = ()
+    max_weekly_fee: int | None = None
+    available_by: date | None = None
+    sort: str = "available"
+    page: int = 1
+
+
+def _with_names(table: sa.Table) -> sa.Select:
+    provider = organisations.alias("provider")
+    host = organisations.alias("host")
+    return (
+        sa.select(
+            table,
+            settings.c.name.label("setting_name"),
+            settings.c.registered_places,
+            provider.c.name.label("provider_name"),
+            host.c.name.label("host_authority_name"),
+        )
+        .join(settings, settings.c.id == table.c.setting_id)
+        .join(provider, provider.c.id == table.c.provider_id)
+        .join(host, host.c.id == table.c.host_authority_id)
+    )
+
+
+def search_vacancies(viewer, connection: sa.Connection, search: VacancySearch,
+                     page_size: int = PAGE_SIZE) -> Page:
+    """The regional vacancy board: vacancies available now, filtered, sorted and paged."""
+    check(viewer, "vacancies.search")
+    t = vacancy_board
+    conditions = [t.c.status == AVAILABLE]
+    if search.setting_type:
+        conditions.append(t.c.setting_type == search.setting_type)
+    if search.host_authority_id:
+        conditions.append(t.c.host_authority_id == search.host_authority_id)
+    if search.partnership:
+        conditions.append(t.c.host_authority_id.in_(
+            sa.select(partnership_members.c.authority_id)
+            .where(partnership_members.c.partnership == search.partnership)))
+    if search.age is not None:
+        conditions.extend([t.c.age_from <= search.age, t.c.age_to >= search.age])
+    for need in search.needs:
+        conditions.append(t.c.needs.contains(f"|{need}|", autoescape=True))
+    if search.max_weekly_fee is not None:
+        conditions.append(t.c.weekly_fee <= search.max_weekly_fee)
+    if search.available_by is not None:
+        conditions.append(t.c.available_from <= search.available_by)
+
+    order = {
+        "fee": [t.c.weekly_fee, t.c.id],
+        "-fee": [t.c.weekly_fee.desc(), t.c.id],
+        "available": [t.c.available_from, t.c.weekly_fee, t.c.id],
+        "newest": [t.c.published_at.desc(), t.c.id],
+    }[search.sort if search.sort in SORTS else "available"]
+
+    total = connection.execute(
+        sa.select(sa.func.count()).select_from(t).where(*conditions)).scalar_one()
+    page = max(1, min(search.page, max(1, -(-total // page_size))))
+    rows = connection.execute(
+        _with_names(t).where(*conditions).order_by(*order)
+        .limit(page_size).offset((page - 1) * page_size)
+    ).mappings().all()
+    return Page(rows=list(rows), total=total, number=page, size=page_size)
+
+
+def vacancy_on_board(viewer, connection: sa.Connection, vacancy_id: UUID):
+    check(viewer, "vacancies.search")
+    row = connection.execute(
+        _with_names(vacancy_board).where(vacancy_board.c.id == vacancy_id,
+                                         vacancy_board.c.status == AVAILABLE)
+    ).mappings().first()
+    if row is None:
+        raise NotFound("There is no such vacancy, or it is no longer available")
+    return row
+
+
+def own_vacancies(viewer, connection: sa.Connection, *, status: str | None = None) -> list:
+    """A provider's own vacancies, every status. Always limited to the viewer's organisation."""
+    check(viewer, "vacancies.view_own")
+    t = provider_vacancies
+    query = _with_names(t).where(t.c.provider_id == viewer.organisation_id)
+    if status:
+        query = query.where(t.c.status == status)
+    return list(connection.execute(
+        query.order_by(t.c.status, t.c.available_from, t.c.id)).mappings().all())
+
+
+def own_vacancy(viewer, connection: sa.Connection, vacancy_id: UUID):
+    """One of the viewer's own vacancies; another provider's answers exactly like a missing one."""
+    scope = check(viewer, "vacancies.view_own")
+    t = provider_vacancies
+    query = _with_names(t).where(t.c.id == vacancy_id)
+    if scope == OWN:
+        query = query.where(t.c.provider_id == viewer.organisation_id)
+    row = connection.execute(query).mappings().first()
+    if row is None:
+        raise NotFound("There is no such vacancy")
+    return row
