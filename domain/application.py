@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
@@ -126,10 +126,8 @@ class Portal(Application):
                                        organisation_id: UUID | None = None) -> tuple[UUID, int]:
         if not name.strip():
             raise DomainError("Enter the organisation's name", field="name")
-        kwargs: dict[str, Any] = {"name": name.strip(), "actor": actor, "reason": None}
-        if organisation_id is not None:
-            kwargs["id"] = organisation_id
-        organisation = PlatformOrganisation(**kwargs)
+        organisation = PlatformOrganisation(id=organisation_id or uuid4(), name=name.strip(),
+                                            actor=actor, reason=None)
         return organisation.id, self._create(organisation, f"{name} is already registered")
 
     def organisation_kind(self, organisation_ref: UUID) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import event
 
@@ -139,7 +139,7 @@ def setting_id(provider_id: UUID, name: str) -> UUID:
 class Provider(PortalAggregate):
     """A provider organisation and the settings it runs."""
 
-    id: UUID  # may be given, e.g. by the demo loader for idempotent ids
+    id: UUID  # given by the caller: random, or derived from a natural key (demo loader)
 
     @event("Registered")
     def __init__(
@@ -166,7 +166,7 @@ class Provider(PortalAggregate):
                      "ofsted_urn")
         kwargs = dict(name=name.strip(), kind=kind, ofsted_urn=ofsted_urn, actor=actor,
                       reason=None)
-        return cls(**kwargs) if id is None else cls(id=id, **kwargs)
+        return cls(id=id or uuid4(), **kwargs)
 
     def add_setting(
         self,
@@ -241,7 +241,7 @@ class Provider(PortalAggregate):
 class PlatformOrganisation(PortalAggregate):
     """The body that runs the portal for the partnership: platform administrators, auditors."""
 
-    id: UUID  # may be given, e.g. by the demo loader for idempotent ids
+    id: UUID  # given by the caller: random, or derived from a natural key (demo loader)
 
     @event("Registered")
     def __init__(self, *, name: str, actor: Actor, reason: str | None) -> None:

@@ -6,7 +6,7 @@ published -> (updated)* -> held -> released -> ... -> filled | withdrawn | expir
 from __future__ import annotations
 
 from datetime import date
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import event
 
@@ -62,7 +62,7 @@ def check_terms(setting: Setting, terms: dict) -> None:
 
 class Vacancy(PortalAggregate):
 
-    id: UUID  # may be given, e.g. by the demo loader for idempotent ids
+    id: UUID  # given by the caller: random, or derived from a natural key (demo loader)
     @event("Published")
     def __init__(
         self,
@@ -113,7 +113,7 @@ class Vacancy(PortalAggregate):
             reason=None,
             **terms,
         )
-        return cls(**kwargs) if id is None else cls(id=id, **kwargs)
+        return cls(id=id or uuid4(), **kwargs)
 
     @property
     def is_open(self) -> bool:

@@ -1,10 +1,9 @@
 """Feeds the notification log to the projections, tracked and in order.
 
-Each batch of events and the projection's new position are written in one transaction. The
-position is advanced with a compare-and-set (``WHERE position = :old``), so several processes
-may run the same projections (every gunicorn worker catching up, plus the projection process)
-and an event is still applied exactly once: a runner that loses the race rolls back and
-re-reads.
+Each batch of events and the projection's new position are written in one transaction that
+first claims the projection's tracking row, so several processes may run the same projections
+(every gunicorn worker catching up, plus the projection process) and an event is still applied
+exactly once: a second runner waits for the first, then re-reads the position.
 
 SQLite cannot drive eventsourcing subscriptions, so there the runner polls the log; on
 PostgreSQL :meth:`ProjectionRunner.follow` wakes on the recorder's LISTEN/NOTIFY subscription.
@@ -94,6 +93,11 @@ class ProjectionRunner:
         topics = projection.topics
         while True:
             with self.engine.begin() as c:
+                # Claim the projection first: a no-op write that takes the tracking row's lock
+                # (PostgreSQL) or the database's write lock (SQLite) until this transaction
+                # ends, so a second runner waits here instead of applying the same events.
+                c.execute(tracking.update().where(tracking.c.name == projection.name)
+                          .values(position=tracking.c.position))
                 old = c.execute(sa.select(tracking.c.position)
                                 .where(tracking.c.name == projection.name)).scalar_one()
                 if old >= head:
@@ -107,15 +111,8 @@ class ProjectionRunner:
                                        notification.topic)
                 # A short batch means nothing else for this projection up to head.
                 new = notifications[-1].id if len(notifications) == BATCH_SIZE else head
-                moved = c.execute(
-                    tracking.update()
-                    .where(tracking.c.name == projection.name, tracking.c.position == old)
-                    .values(position=new)
-                ).rowcount
-                if moved != 1:
-                    # Another runner got there first: undo this batch and look again.
-                    c.rollback()
-                    continue
+                c.execute(tracking.update().where(tracking.c.name == projection.name)
+                          .values(position=new))
             applied += len(notifications)
             if progress:
                 progress(projection.name, new, head)
