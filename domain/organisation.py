@@ -158,7 +158,7 @@ class Provider(PortalAggregate):
 
     @classmethod
     def register(cls, *, name: str, kind: str, ofsted_urn: str | None, actor: Actor,
-                 id: UUID | None = None) -> Provider:  # noqa: A002
+                 id: UUID | None = None) -> Provider:
         _require(bool(name.strip()), "Enter the provider's name", "name")
         _require(kind in PROVIDER_KINDS, "Choose a kind of provider", "kind")
         if ofsted_urn is not None:

@@ -99,7 +99,7 @@ class Vacancy(PortalAggregate):
 
     @classmethod
     def publish(cls, *, provider_id: UUID, setting: Setting, actor: Actor,
-                id: UUID | None = None, **terms) -> Vacancy:  # noqa: A002
+                id: UUID | None = None, **terms) -> Vacancy:
         terms = {"expires_on": None, "description": "", **terms}
         check_terms(setting, terms)
         kwargs = dict(

@@ -27,7 +27,8 @@ TITLES = {
 
 
 def _render(status: int, detail: str | None = None):
-    template = "errors/htmx_error.html" if request.headers.get("HX-Request") else "errors/error.html"
+    partial = request.headers.get("HX-Request")
+    template = "errors/htmx_error.html" if partial else "errors/error.html"
     return render_template(template, status=status, title=TITLES.get(status, TITLES[500]),
                            detail=detail), status
 

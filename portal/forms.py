@@ -13,6 +13,8 @@ from werkzeug.datastructures import MultiDict
 class FormResult:
     data: dict = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    # Where an error links to when it has no field of its own (e.g. a page number in the URL).
+    anchors: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -20,7 +22,8 @@ class FormResult:
 
     def error_list(self) -> list[dict[str, str]]:
         """For govukErrorSummary: each message linking to its field."""
-        return [{"text": message, "href": f"#{name}"} for name, message in self.errors.items()]
+        return [{"text": message, "href": f"#{self.anchors.get(name, name)}"}
+                for name, message in self.errors.items()]
 
     def field_error(self, name: str) -> dict[str, str] | None:
         message = self.errors.get(name)

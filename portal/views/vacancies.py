@@ -12,8 +12,14 @@ from portal.forms import FormResult, combine_date, load
 from portal.schemas import ReasonSchema, VacancySchema, VacancySearchSchema
 from portal.security import requires, services
 from projections import directory_queries as directory
-from projections.vacancy_queries import SORTS, VacancySearch, own_vacancy, own_vacancies
-from projections.vacancy_queries import search_vacancies, vacancy_on_board
+from projections.vacancy_queries import (
+    SORTS,
+    VacancySearch,
+    own_vacancies,
+    own_vacancy,
+    search_vacancies,
+    vacancy_on_board,
+)
 
 board = Blueprint("vacancies", __name__, url_prefix="/vacancies")
 manage = Blueprint("manage", __name__, url_prefix="/our-vacancies")
@@ -49,6 +55,7 @@ def _search_from(args) -> tuple[VacancySearch, FormResult]:
         sort=data.get("sort") or "available", page=data.get("page") or 1,
     )
     form.data = {**raw, "needs": raw["needs"]}
+    form.anchors = {"page": "results-heading"}
     return search, form
 
 
@@ -213,12 +220,14 @@ def change_status(vacancy_id: UUID, action: str):
         elif len(ref) > 100:
             form.errors["home_search_ref"] = "Home search reference must be 100 characters or fewer"
         extra["home_search_ref"] = ref
+    form.anchors = {"reason": f"{action}-reason", "status": "vacancy-status"}
     if form.ok:
         try:
             position = getattr(services().portal, command)(
                 g.principal.actor, vacancy_id, reason=form.data.get("reason"), **extra)
         except DomainError as error:
-            _apply_domain_error(form, error, "reason")
+            # A refused step (e.g. withdrawing a filled vacancy) is about the vacancy's status.
+            _apply_domain_error(form, error, "status")
         else:
             return _done(position, message, vacancy_id)
     return render_template("manage/detail.html", vacancy=vacancy, form=form,

@@ -93,7 +93,7 @@ def test_unknown_records_are_not_found(portal, region):
 
 
 def test_accounts_belong_to_an_organisation_of_the_right_kind(portal, region):
-    authority, provider, _ = region
+    authority, _provider, _ = region
     account, _ = portal.create_account(SYSTEM, email="sam@kent.example.org", display_name="Sam",
                                        organisation_id=authority, roles=["council_officer"])
     assert portal.find_account("SAM@kent.example.org").id == account

@@ -1,0 +1,62 @@
+"""The `portal` command line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from portal.cli import main
+
+
+@pytest.fixture
+def runner(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("PORTAL_INSTANCE_DIR", str(tmp_path))
+    monkeypatch.setenv("SECRET_KEY", "cli-test")
+    return CliRunner()
+
+
+def test_demo_load_is_idempotent_and_rebuild_reports(runner):
+    first = runner.invoke(main, ["demo", "load"])
+    assert first.exit_code == 0, first.output
+    assert "480 records created, 0 already there" in first.output
+    again = runner.invoke(main, ["demo", "load"])
+    assert "0 records created, 480 already there" in again.output
+    empty_only = runner.invoke(main, ["demo", "load", "--if-empty"])
+    assert "already holds events" in empty_only.output
+    status = runner.invoke(main, ["projections", "status"])
+    assert "vacancy_board" in status.output
+    assert "behind        0" in status.output
+    rebuilt = runner.invoke(main, ["projections", "rebuild", "vacancy_board"])
+    assert rebuilt.exit_code == 0
+    assert "Rebuilt vacancy_board" in rebuilt.output
+    unknown = runner.invoke(main, ["projections", "rebuild", "nope"])
+    assert unknown.exit_code == 2
+    assert "unknown projection nope" in unknown.output
+
+
+def test_demo_accounts_json(runner):
+    result = runner.invoke(main, ["demo", "accounts", "--json"])
+    accounts = json.loads(result.output)
+    assert {a["role"] for a in accounts} == {"platform_admin", "auditor", "council_officer",
+                                             "provider_user"}
+    assert all(set(a) == {"email", "password", "role", "organisation"} for a in accounts)
+
+
+def test_a_bad_database_url_is_a_clear_error(runner, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "mysql://nope")
+    result = runner.invoke(main, ["projections", "status"])
+    assert result.exit_code == 1
+    assert "DATABASE_URL must start with sqlite:/// or postgresql+psycopg://" in result.output
+
+
+def test_expire_vacancies_validates_its_date(runner):
+    runner.invoke(main, ["demo", "load"])
+    bad = runner.invoke(main, ["expire-vacancies", "--today", "31/12/2027"])
+    assert bad.exit_code == 2
+    assert "Invalid value for '--today'" in bad.output
+    ok = runner.invoke(main, ["expire-vacancies", "--today", "2027-12-31"])
+    assert ok.exit_code == 0
+    assert "0 vacancies expired." in ok.output

@@ -1,0 +1,90 @@
+"""Signing in and out, CSRF, and the pages anyone may see."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize("path", ["/", "/sign-in", "/accessibility", "/privacy"])
+def test_public_pages_render(client, path):
+    assert client.get(path).status_code == 200
+
+
+def test_sign_in_then_out(client, officer):
+    response = client.sign_in(officer)
+    assert response.headers["Location"] == "/"
+    home = client.get("/").get_data(as_text=True)
+    assert "Kent placements officer" in home
+    assert "Search the regional vacancy board" in home
+    response = client.post_form("/sign-out")
+    assert response.status_code == 302
+    assert client.get("/vacancies/").status_code == 302  # back to sign-in
+
+
+def test_wrong_password_and_unknown_email_get_the_same_message(client, officer):
+    for email, password in [(officer.email, "wrong-password"), ("nobody@x.org", "whatever")]:
+        response = client.post_form("/sign-in", {"email": email, "password": password})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "Enter a correct email address and password" in page
+        assert "<title>Error: Sign in" in page
+        assert "wrong-password" not in page
+
+
+def test_empty_sign_in_names_both_fields(client):
+    page = client.post_form("/sign-in", {"email": "", "password": ""}).get_data(as_text=True)
+    assert "Enter your email address" in page
+    assert "Enter your password" in page
+
+
+def test_sign_in_follows_only_local_next_addresses(client, officer):
+    token = client.csrf()
+    response = client.post("/sign-in?next=/vacancies/?age=9", data={
+        "csrf_token": token, "email": officer.email, "password": officer.password})
+    assert response.headers["Location"] == "/vacancies/?age=9"
+    client.post_form("/sign-out")
+    for hostile in ["https://evil.example", "//evil.example", "/\\evil.example"]:
+        response = client.post(f"/sign-in?next={hostile}", data={
+            "csrf_token": client.csrf(), "email": officer.email, "password": officer.password})
+        assert response.headers["Location"] == "/", hostile
+        client.post_form("/sign-out")
+
+
+def test_posts_without_a_valid_csrf_token_are_refused(client, officer):
+    response = client.post("/sign-in", data={"email": officer.email,
+                                              "password": officer.password})
+    assert response.status_code == 400
+    assert "The form had expired" in response.get_data(as_text=True)
+    response = client.post("/sign-in", data={"csrf_token": "forged", "email": officer.email,
+                                              "password": officer.password})
+    assert response.status_code == 400
+
+
+def test_a_new_session_is_issued_at_sign_in(client, officer):
+    client.get("/sign-in")
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    client.sign_in(officer)
+    with client.session_transaction() as session:
+        assert "planted" not in session
+
+
+def test_a_suspended_account_is_signed_out(app, client, officer):
+    from domain.account import account_id
+    from domain.actor import Actor
+
+    client.sign_in(officer)
+    services = app.extensions["portal"]
+    position = services.portal.get_account(account_id(officer.email)).id
+    account = services.portal.get_account(position)
+    account.suspend(actor=Actor.system(), reason="left")
+    services.projections.wait_for(services.portal._save(account))
+    assert client.get("/vacancies/").status_code == 302
+
+
+def test_health_reports_database_and_projection_lag(client):
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "ok"
+    assert body["backend"] == "sqlite"
+    assert set(body["projections"]) == {"directory", "vacancy_board", "provider_vacancies"}
+    assert all(p["behind"] == 0 for p in body["projections"].values())
