@@ -38,13 +38,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.extensions["portal"] = services or bootstrap(
         settings.database_url, projections_inline=settings.projections_inline)
 
-    from portal import errors, presenters
+    from portal import errors, headers, presenters
     from portal.extensions import csrf, htmx, limiter
 
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
     errors.init_app(app)
+    headers.init_app(app)
     presenters.init_app(app)
 
     from portal.security import load_principal

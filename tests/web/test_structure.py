@@ -74,3 +74,15 @@ def test_a_directory_link_to_a_non_provider_is_not_found(client, officer):
 
     client.sign_in(officer)
     assert client.get(f"/directory/providers/{authority_id('886')}").status_code == 404
+
+
+def test_security_headers_and_a_fresh_nonce_on_every_page(client):
+    first = client.get("/")
+    second = client.get("/")
+    policy = first.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert first.headers["X-Content-Type-Options"] == "nosniff"
+    nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+    assert f'<script nonce="{nonce}">' in first.get_data(as_text=True)
+    assert nonce not in second.headers["Content-Security-Policy"]
