@@ -114,7 +114,6 @@ class Portal(Application):
 
     def add_setting(self, actor: Actor, provider_ref: UUID, **details: Any) -> tuple[UUID, int]:
         provider = self._get(provider_ref, Provider, "provider")
-        self._check_acting_for(actor, provider.id)
         self._get(details["host_authority_id"], Authority, "host authority")
         new_setting = provider.add_setting(actor=actor, **details)
         return new_setting, self._save(provider)

@@ -47,6 +47,7 @@ def navigation(principal, active: str) -> list[dict]:
             ("Vacancy board", "vacancies.search", "vacancies.search"),
             ("Our vacancies", "manage.index", "vacancies.view_own"),
             ("Directory", "directory.index", "directory.view"),
+            ("Administration", "admin.index", "organisations.manage"),
         ]
     return [
         {"text": text, "href": url_for(endpoint), "active": endpoint.split(".")[0] == active}

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
 
 from domain.vacancy import MAX_WEEKLY_FEE
-from domain.vocabulary import MAX_AGE, NEEDS, SETTING_TYPES
+from domain.vocabulary import MAX_AGE, NEEDS, PROVIDER_KINDS, SETTING_TYPES
 from projections.vacancy_queries import SORTS
 
 
@@ -46,8 +54,8 @@ class VacancySearchSchema(Schema):
     available_by = fields.Date(load_default=None, allow_none=True,
                                error_messages={"invalid": "Available by must be a real date"})
     sort = fields.String(validate=validate.OneOf(SORTS, error="Choose a sort order"),
-                         load_default="available")
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000),
+                         load_default="available", allow_none=True)
+    page = fields.Integer(load_default=1, allow_none=True, validate=validate.Range(min=1, max=100_000),
                           error_messages={"invalid": "Page must be a whole number"})
 
     def load(self, data, **kwargs):  # type: ignore[override]
@@ -74,13 +82,18 @@ class VacancySchema(Schema):
         "invalid": "Available from must be a real date"})
     expires_on = fields.Date(load_default=None, allow_none=True, error_messages={
         "invalid": "Expiry date must be a real date"})
-    description = fields.String(load_default="", validate=validate.Length(
+    description = fields.String(load_default="", allow_none=True, validate=validate.Length(
         max=1000, error="Description must be 1,000 characters or fewer"))
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(
         max=500, error="Reason must be 500 characters or fewer"))
 
     def load(self, data, **kwargs):  # type: ignore[override]
         return super().load(_blank_to_none(data), **kwargs)
+
+    @post_load
+    def _blank_description(self, data: dict, **_kwargs) -> dict:
+        data["description"] = data.get("description") or ""
+        return data
 
     @validates_schema
     def _ages_in_order(self, data: dict, **_kwargs) -> None:
@@ -111,3 +124,69 @@ class SignInSchema(Schema):
     password = fields.String(required=True, validate=validate.Length(
         min=1, max=256, error="Enter your password"), error_messages={
         "required": "Enter your password", "null": "Enter your password"})
+
+
+def _text(label: str, max_length: int, *, required: bool = True,
+          missing: str | None = None) -> fields.String:
+    missing = missing or f"Enter {label[0].lower()}{label[1:]}"
+    return fields.String(
+        required=required,
+        load_default=None if not required else fields.missing_,
+        allow_none=not required,
+        validate=validate.Length(max=max_length,
+                                 error=f"{label} must be {max_length:,} characters or fewer"),
+        error_messages={"required": missing, "null": missing},
+    )
+
+
+class AuthoritySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    la_code = _text("DfE LA code", 3, missing="Enter the DfE LA code")
+    ons_code = _text("ONS code", 9, missing="Enter the ONS code")
+    name = _text("Name", 200, missing="Enter the authority's name")
+    population_0_17 = _int("Population aged 0 to 17", 1, 5_000_000, required=True)
+    partnerships = fields.String(load_default="", allow_none=True, validate=validate.Length(
+        max=500, error="Partnerships must be 500 characters or fewer"))
+    key_decision_threshold = _int("Key-decision threshold", 1, 100_000_000, required=True,
+                                  unit="£")
+
+    def load(self, data, **kwargs):  # type: ignore[override]
+        loaded = super().load(_blank_to_none(data), **kwargs)
+        loaded["partnerships"] = [p.strip() for p in (loaded["partnerships"] or "").split(",")
+                                  if p.strip()]
+        return loaded
+
+
+class ProviderSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    name = _text("Name", 200, missing="Enter the provider's name")
+    kind = fields.String(required=True, validate=validate.OneOf(
+        PROVIDER_KINDS, error="Choose the kind of provider"), error_messages={
+        "required": "Choose the kind of provider", "null": "Choose the kind of provider"})
+    ofsted_urn = _text("Ofsted URN", 12, required=False)
+
+    def load(self, data, **kwargs):  # type: ignore[override]
+        return super().load(_blank_to_none(data), **kwargs)
+
+
+class SettingSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    name = _text("Name", 200, missing="Enter the setting's name")
+    setting_type = fields.String(required=True, validate=validate.OneOf(
+        SETTING_TYPES, error="Choose a setting type"), error_messages={
+        "required": "Choose a setting type", "null": "Choose a setting type"})
+    ofsted_urn = _text("Ofsted URN", 12, required=False)
+    host_authority_id = fields.UUID(required=True, error_messages={
+        "required": "Choose the host authority", "null": "Choose the host authority",
+        "invalid": "Choose the host authority"})
+    postcode_district = _text("Postcode district", 4, missing="Enter the postcode district")
+    registered_places = _int("Registered places", 1, 200, required=True)
+
+    def load(self, data, **kwargs):  # type: ignore[override]
+        return super().load(_blank_to_none(data), **kwargs)

@@ -46,7 +46,10 @@ def vacancy_count(app) -> int:
 
 def publish(client, app, provider_user):
     _, settings = own_setting_ids(app, provider_user.organisation)
-    response = client.post_form("/our-vacancies/new", vacancy_form(a_home(settings)))
+    # Optional fields left blank, as a person would leave them.
+    response = client.post_form("/our-vacancies/new", vacancy_form(
+        a_home(settings), **{"expires_on-day": "", "expires_on-month": "",
+                             "expires_on-year": ""}))
     assert response.status_code == 302, response.get_data(as_text=True)
     return response.headers["Location"].rsplit("/", 1)[1]
 
@@ -98,6 +101,14 @@ def test_each_bad_field_gets_its_message_and_nothing_is_stored(
     assert f'href="#{field}"' in page  # the error summary links to the field
     assert "<title>Error: " in page
     assert vacancy_count(app) == before
+
+
+def test_optional_fields_may_be_left_blank(client, app, provider_user):
+    client.sign_in(provider_user)
+    _, settings = own_setting_ids(app, provider_user.organisation)
+    response = client.post_form("/our-vacancies/new", vacancy_form(
+        a_home(settings), description="", needs_met=[]))
+    assert response.status_code == 302, response.get_data(as_text=True)
 
 
 def test_a_provider_cannot_publish_at_another_providers_setting(

@@ -49,6 +49,16 @@ def test_filters_narrow_the_results_and_agree_with_the_data(client, officer):
     assert results_count(page) == len(with_needs)
 
 
+def test_blank_filters_as_a_plain_form_sends_them_are_ignored(client, officer):
+    client.sign_in(officer)
+    response = client.get("/vacancies/?setting_type=&area=&age=&max_weekly_fee=&available_by="
+                          "&sort=&page=")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "could not be used" not in page
+    assert results_count(page) == len(region.VACANCIES)
+
+
 def test_sorting_by_fee_orders_the_rows(client, officer):
     client.sign_in(officer)
     page = client.get("/vacancies/?sort=-fee").get_data(as_text=True)

@@ -1,0 +1,92 @@
+"""Platform administration: register partner authorities, providers and their settings."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+
+from domain.errors import DomainError
+from portal.forms import FormResult, load
+from portal.schemas import AuthoritySchema, ProviderSchema, SettingSchema
+from portal.security import requires, services
+from projections import directory_queries as directory
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _submit(schema, command, default_field: str) -> tuple[FormResult, object | None]:
+    """Validate the posted form and run ``command(data)``; domain errors become field errors."""
+    form = load(schema, request.form.to_dict())
+    if not form.ok:
+        form.data = request.form.to_dict()
+        return form, None
+    try:
+        result = command(form.data)
+    except DomainError as error:
+        form.errors[error.field or default_field] = error.message
+        form.data = request.form.to_dict()
+        return form, None
+    return form, result
+
+
+@bp.get("/")
+@requires("organisations.manage")
+def index():
+    with services().engine.connect() as c:
+        return render_template("admin/index.html",
+                               authorities=directory.authorities(g.principal, c),
+                               providers=directory.providers(g.principal, c))
+
+
+@bp.route("/authorities/new", methods=["GET", "POST"])
+@requires("organisations.manage")
+def new_authority():
+    form = FormResult()
+    if request.method == "POST":
+        form, result = _submit(AuthoritySchema(), lambda data: services().portal.register_authority(
+            g.principal.actor, **data), "la_code")
+        if result:
+            _, position = result
+            services().projections.wait_for(position)
+            flash(f"{form.data['name']} registered")
+            return redirect(url_for("admin.index"))
+    return render_template("admin/authority_form.html", form=form)
+
+
+@bp.route("/providers/new", methods=["GET", "POST"])
+@requires("organisations.manage")
+def new_provider():
+    form = FormResult()
+    if request.method == "POST":
+        form, result = _submit(ProviderSchema(), lambda data: services().portal.register_provider(
+            g.principal.actor, **data), "name")
+        if result:
+            provider_id, position = result
+            services().projections.wait_for(position)
+            flash(f"{form.data['name']} registered")
+            return redirect(url_for("admin.provider", provider_id=provider_id))
+    return render_template("admin/provider_form.html", form=form)
+
+
+@bp.route("/providers/<uuid:provider_id>", methods=["GET", "POST"])
+@requires("organisations.manage")
+def provider(provider_id: UUID):
+    with services().engine.connect() as c:
+        organisation = directory.organisation(g.principal, c, provider_id)
+        if organisation["kind"] != "provider":
+            abort(404)
+        authorities = directory.authorities(g.principal, c)
+    form = FormResult()
+    if request.method == "POST":
+        form, result = _submit(SettingSchema(), lambda data: services().portal.add_setting(
+            g.principal.actor, provider_id, **data), "name")
+        if result:
+            _, position = result
+            services().projections.wait_for(position)
+            flash(f"{form.data['name']} added")
+            return redirect(url_for("admin.provider", provider_id=provider_id))
+    with services().engine.connect() as c:
+        settings = directory.provider_settings(g.principal, c, provider_id)
+    return render_template("admin/provider.html", provider=organisation, settings=settings,
+                           authorities=authorities, form=form)
