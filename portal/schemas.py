@@ -55,7 +55,8 @@ class VacancySearchSchema(Schema):
                                error_messages={"invalid": "Available by must be a real date"})
     sort = fields.String(validate=validate.OneOf(SORTS, error="Choose a sort order"),
                          load_default="available", allow_none=True)
-    page = fields.Integer(load_default=1, allow_none=True, validate=validate.Range(min=1, max=100_000),
+    page = fields.Integer(load_default=1, allow_none=True,
+                          validate=validate.Range(min=1, max=100_000),
                           error_messages={"invalid": "Page must be a whole number"})
 
     def load(self, data, **kwargs):  # type: ignore[override]

@@ -11,14 +11,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
 metadata = sa.MetaData()
 
+# Seconds to wait for a PostgreSQL connection (opening one, or getting one from the pool).
+POSTGRES_CONNECT_TIMEOUT = 5
+
 
 class ConfigurationError(ValueError):
     """DATABASE_URL (or another setting) cannot be used as given."""
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The PostgreSQL database named by DATABASE_URL cannot be reached or opened."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +59,12 @@ class Database:
         return "stored_events" if self.is_sqlite else "portal_events"
 
     def event_store_env(self) -> dict[str, str]:
-        """The eventsourcing environment that selects and configures the persistence module."""
+        """The eventsourcing environment that selects and configures the persistence module.
+
+        On PostgreSQL this first checks the database can be opened (see :meth:`check_reachable`),
+        because eventsourcing's connection pool would otherwise only say "couldn't get a
+        connection after 5.00 sec", without the server's reason.
+        """
         if self.is_sqlite:
             path = Path(self.url.database).expanduser().resolve()
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -70,9 +83,28 @@ class Database:
             "POSTGRES_POOL_SIZE": "5",
             "POSTGRES_MAX_OVERFLOW": "10",
             "POSTGRES_LOCK_TIMEOUT": "5",
-            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "POSTGRES_CONNECT_TIMEOUT": str(POSTGRES_CONNECT_TIMEOUT),
         }
+        self.check_reachable()
         return env
+
+    def check_reachable(self) -> None:
+        """Open (and close) one connection, raising :class:`DatabaseUnavailable` with the
+        server's own reason (no such database, connection refused, bad password, ...) within
+        ``POSTGRES_CONNECT_TIMEOUT`` seconds. Does nothing for SQLite."""
+        if self.is_sqlite:
+            return
+        host, port = self.url.host or "127.0.0.1", self.url.port or 5432
+        user = self.url.username or "postgres"
+        try:
+            psycopg.connect(host=host, port=port, user=user, password=self.url.password or "",
+                            dbname=self.url.database,
+                            connect_timeout=POSTGRES_CONNECT_TIMEOUT).close()
+        except psycopg.Error as error:
+            reason = " ".join(str(error).split())
+            raise DatabaseUnavailable(
+                f"Cannot open PostgreSQL database {self.url.database!r} on {host}:{port} as "
+                f"{user}: {reason}") from None
 
     def create_engine(self) -> Engine:
         if self.is_sqlite:
@@ -87,4 +119,5 @@ class Database:
                 cursor.close()
 
             return engine
-        return sa.create_engine(self.url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        return sa.create_engine(self.url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                                connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT})

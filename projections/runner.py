@@ -156,17 +156,61 @@ class ProjectionRunner:
         recorder = self.application.recorder
         subscribe = getattr(recorder, "subscribe", None)
         use_subscription = "postgres" in type(recorder).__module__ and subscribe is not None
-        while not stop.is_set():
-            try:
-                self.catch_up()
-                if use_subscription:
-                    with recorder.subscribe(gt=self.head()) as subscription:
-                        for _notification in subscription:
-                            self.catch_up()
-                            if stop.is_set():
-                                break
+        if not use_subscription:
+            while not stop.is_set():
+                try:
+                    self.catch_up()
+                except Exception:
+                    log.exception("projection runner failed; retrying")
+                    stop.wait(poll_interval * 4)
                 else:
                     stop.wait(poll_interval)
-            except Exception:
-                log.exception("projection runner failed; retrying")
-                stop.wait(poll_interval * 4)
+            return
+        # Iterating a subscription blocks until the next event arrives, so ``stop`` is not
+        # seen while the log is quiet. A watcher thread stops the current subscription as soon
+        # as ``stop`` is set, which ends the iteration at once.
+        current: list = []
+        guard = threading.Lock()
+        finished = threading.Event()
+
+        def stop_subscription_when_asked() -> None:
+            while not stop.wait(poll_interval):
+                if finished.is_set():
+                    return
+            with guard:
+                for subscription in current:
+                    subscription.stop()
+
+        watcher = threading.Thread(target=stop_subscription_when_asked, daemon=True,
+                                   name="projections-follow-stop")
+        watcher.start()
+        try:
+            while not stop.is_set():
+                try:
+                    # Subscribe from the head this catch-up reached, not from a later head:
+                    # an event stored in between is then delivered by the subscription
+                    # instead of waiting for the next event to wake the runner.
+                    head = self.head()
+                    self.catch_up(until=head)
+                    with recorder.subscribe(gt=head) as subscription:
+                        with guard:
+                            current[:] = [subscription]
+                        if stop.is_set():  # set before the watcher could see this one
+                            break
+                        for notification in subscription:
+                            if stop.is_set():
+                                break
+                            # One catch-up applies everything stored so far, so skip the
+                            # notifications it has already covered rather than catching up
+                            # once per event of a burst.
+                            if notification.id > head:
+                                head = self.head()
+                                self.catch_up(until=head)
+                except Exception:
+                    log.exception("projection runner failed; retrying")
+                    stop.wait(poll_interval * 4)
+                finally:
+                    with guard:
+                        current.clear()
+        finally:
+            finished.set()
