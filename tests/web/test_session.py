@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 
@@ -88,3 +90,16 @@ def test_health_reports_database_and_projection_lag(client):
     assert body["backend"] == "sqlite"
     assert set(body["projections"]) == {"directory", "vacancy_board", "provider_vacancies"}
     assert all(p["behind"] == 0 for p in body["projections"].values())
+
+
+def test_htmx_requests_carry_the_csrf_token_in_a_header(client, officer):
+    page = client.get("/sign-in").get_data(as_text=True)
+    token = re.search(r'hx-headers="\{&#34;X-CSRFToken&#34;: &#34;([^&]+)&#34;\}"', page)
+    assert token, "the body should carry the token for htmx"
+    value = token.group(1)
+    headers = {"HX-Request": "true", "X-CSRFToken": value}
+    response = client.post("/sign-in", data={"email": officer.email,
+                                              "password": officer.password}, headers=headers)
+    assert response.status_code == 302
+    forged = client.post("/sign-out", headers={"HX-Request": "true", "X-CSRFToken": "forged"})
+    assert forged.status_code == 400
