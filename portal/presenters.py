@@ -42,7 +42,9 @@ def navigation(principal, active: str) -> list[dict]:
     from flask import url_for
 
     items = [("Home", "home.index", None)]
-    if principal is not None:
+    if principal is None:
+        items.append(("Sign in", "session.sign_in", None))
+    else:
         items += [
             ("Vacancy board", "vacancies.search", "vacancies.search"),
             ("Our vacancies", "manage.index", "vacancies.view_own"),
