@@ -62,7 +62,7 @@ def app(demo_services, tmp_path):
         secret_key="test-secret-key", instance=tmp_path, projections_inline=True,
         secure_cookies=False)
     application = create_app(settings, services=demo_services)
-    application.config.update(TESTING=True, RATELIMIT_ENABLED=False)
+    application.config.update(TESTING=True)
     return application
 
 

@@ -103,3 +103,11 @@ def test_htmx_requests_carry_the_csrf_token_in_a_header(client, officer):
     assert response.status_code == 302
     forged = client.post("/sign-out", headers={"HX-Request": "true", "X-CSRFToken": "forged"})
     assert forged.status_code == 400
+
+
+def test_repeated_sign_in_attempts_are_throttled(client, officer):
+    statuses = [client.post_form("/sign-in", {"email": officer.email, "password": "wrong-one"}
+                                 ).status_code for _ in range(11)]
+    assert statuses[:10] == [200] * 10
+    assert statuses[10] == 429
+    assert "Too many attempts" in client.post_form("/sign-in", {}).get_data(as_text=True)
