@@ -29,6 +29,9 @@ class Services:
 
 def bootstrap(database_url: str, *, projections_inline: bool = True) -> Services:
     database = Database.from_url(database_url)
+    # On PostgreSQL, fail at once with the server's reason (no such database, connection
+    # refused) rather than eventsourcing's pool timing out without one.
+    database.check_reachable()
     portal = Portal(env=database.event_store_env())
     engine = database.create_engine()
     runner = ProjectionRunner(portal, engine, all_projections(), inline=projections_inline)

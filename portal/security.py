@@ -21,6 +21,13 @@ def services():
 
 
 def load_principal() -> None:
+    if request.endpoint == "static":
+        return
+    svc = services()
+    if svc.projections.inline:
+        # Apply events other processes stored (the CLI, another worker) before reading.
+        # Nothing pending costs two reads and no write.
+        svc.projections.catch_up()
     g.principal = None
     raw = session.get("account_id")
     if not raw:

@@ -59,12 +59,7 @@ class Database:
         return "stored_events" if self.is_sqlite else "portal_events"
 
     def event_store_env(self) -> dict[str, str]:
-        """The eventsourcing environment that selects and configures the persistence module.
-
-        On PostgreSQL this first checks the database can be opened (see :meth:`check_reachable`),
-        because eventsourcing's connection pool would otherwise only say "couldn't get a
-        connection after 5.00 sec", without the server's reason.
-        """
+        """The eventsourcing environment that selects and configures the persistence module."""
         if self.is_sqlite:
             path = Path(self.url.database).expanduser().resolve()
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -85,7 +80,6 @@ class Database:
             "POSTGRES_LOCK_TIMEOUT": "5",
             "POSTGRES_CONNECT_TIMEOUT": str(POSTGRES_CONNECT_TIMEOUT),
         }
-        self.check_reachable()
         return env
 
     def check_reachable(self) -> None:

@@ -1,7 +1,7 @@
 """Events in, rows out: incremental equals rebuild, restarts resume, nothing applies twice.
 
 ``ProjectionScenario`` runs on SQLite here and again on PostgreSQL in tests/postgres, which
-subclasses it and supplies its own ``make_services``.
+subclasses it and supplies its own ``database_url``.
 """
 
 from __future__ import annotations

@@ -143,3 +143,27 @@ def _authority_id(la_code):
     from domain.organisation import authority_id
 
     return authority_id(la_code)
+
+
+def test_events_stored_by_another_process_show_without_a_write_here(app, client, officer):
+    from datetime import date
+
+    from domain.actor import Actor
+    from portal.bootstrap import bootstrap
+
+    client.sign_in(officer)
+    before = results_count(client.get("/vacancies/").get_data(as_text=True))
+    other = bootstrap(app.extensions["portal"].database.url.render_as_string(False))
+    try:
+        fact = region.VACANCIES[0]
+        from domain.organisation import setting_id
+        from portal.demo.loader import provider_id
+
+        pid = provider_id(fact.provider_name)
+        other.portal.publish_vacancy(
+            Actor.system(), provider_id=pid, setting_id=setting_id(pid, fact.setting_name),
+            age_from=fact.age_from, age_to=fact.age_to, needs_met=[], weekly_fee=999,
+            available_from=date(2027, 1, 1), expires_on=None, description="")
+    finally:
+        other.close()
+    assert results_count(client.get("/vacancies/").get_data(as_text=True)) == before + 1
