@@ -38,6 +38,11 @@ class Projection:
     name: ClassVar[str]
     tables: ClassVar[tuple[sa.Table, ...]]
     _handlers: ClassVar[dict[str, str]]
+    # A projection of *every* event (e.g. the audit index) sets ``every_event``; one that needs
+    # the exact stored bytes rather than the decoded event (the verifiable log) sets ``raw``.
+    # Either one overrides :meth:`process`.
+    every_event: ClassVar[bool] = False
+    raw: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -50,9 +55,13 @@ class Projection:
 
     @property
     def topics(self) -> list[str]:
+        """Topics to read from the log; empty means every event."""
+        if self.every_event or self.raw:
+            return []
         return sorted(self._handlers)
 
-    def process(self, connection: sa.Connection, event: Any, topic: str) -> None:
+    def process(self, connection: sa.Connection, event: Any, topic: str, position: int) -> None:
+        """Apply one event; ``position`` is its notification id (its place in the audit log)."""
         getattr(self, self._handlers[topic])(connection, event)
 
     def clear(self, connection: sa.Connection) -> None:

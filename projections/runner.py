@@ -110,8 +110,9 @@ class ProjectionRunner:
                     inclusive_of_start=False,
                 )
                 for notification in notifications:
-                    projection.process(c, mapper.to_domain_event(notification),
-                                       notification.topic)
+                    event = notification if projection.raw else mapper.to_domain_event(
+                        notification)
+                    projection.process(c, event, notification.topic, notification.id)
                 # A short batch means nothing else for this projection up to head.
                 new = notifications[-1].id if len(notifications) == BATCH_SIZE else head
                 c.execute(tracking.update().where(tracking.c.name == projection.name)
