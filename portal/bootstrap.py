@@ -1,17 +1,24 @@
-"""The composition root: builds the event-sourced application, the read-model engine and the
-projection runner from settings. Tests call it with their own settings; nothing is global."""
+"""The composition root: builds the event-sourced application, the read-model engine, the
+projection runner and the audit checkpointer from settings. Tests call it with their own
+settings; nothing is global."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 
 from auth.credentials import Credentials
 from domain.application import Portal
+from projections.audit.checkpoints import Checkpointer
+from projections.audit.signing import SigningKey
 from projections.database import Database
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner
+
+DEFAULT_DEPLOYMENT = "sufficiency-portal"
 
 
 @dataclass
@@ -21,13 +28,27 @@ class Services:
     engine: sa.Engine
     projections: ProjectionRunner
     credentials: Credentials
+    checkpoints: Checkpointer
 
     def close(self) -> None:
         self.portal.close()
         self.engine.dispose()
 
 
-def bootstrap(database_url: str, *, projections_inline: bool = True) -> Services:
+def audit_files(database: Database, instance: Path | None) -> tuple[Path, Path]:
+    """Where the audit signing key and the witness copy of the checkpoints live: outside the
+    database, in the instance folder (for SQLite, beside the database file by default).
+    AUDIT_SIGNING_KEY_FILE and AUDIT_WITNESS_FILE override both."""
+    if instance is None:
+        instance = (Path(database.url.database).resolve().parent if database.is_sqlite
+                    else Path(os.environ.get("PORTAL_INSTANCE_DIR", "instance")))
+    key = Path(os.environ.get("AUDIT_SIGNING_KEY_FILE", instance / "audit_ed25519.pem"))
+    witness = Path(os.environ.get("AUDIT_WITNESS_FILE", instance / "audit-checkpoints.jsonl"))
+    return key, witness
+
+
+def bootstrap(database_url: str, *, projections_inline: bool = True,
+              instance: Path | None = None) -> Services:
     database = Database.from_url(database_url)
     # On PostgreSQL, fail at once with the server's reason (no such database, connection
     # refused) rather than eventsourcing's pool timing out without one.
@@ -38,5 +59,9 @@ def bootstrap(database_url: str, *, projections_inline: bool = True) -> Services
     runner.setup()
     credentials = Credentials(engine)
     credentials.setup()
+    key_file, witness_file = audit_files(database, instance)
+    checkpointer = Checkpointer(engine, SigningKey.load_or_create(key_file),
+                                os.environ.get("PORTAL_DEPLOYMENT", DEFAULT_DEPLOYMENT),
+                                witness_file)
     return Services(database=database, portal=portal, engine=engine, projections=runner,
-                    credentials=credentials)
+                    credentials=credentials, checkpoints=checkpointer)

@@ -53,8 +53,12 @@ def demo_load(if_empty: bool) -> None:
         report = load_demo(svc.portal, svc.credentials.set_password,
                            svc.credentials.has_password)
         svc.projections.catch_up()
+        checkpoint = svc.checkpoints.create()
         click.echo(f"Demo region: {report.created} records created, {report.skipped} already "
                    f"there; event log at position {report.last_position}.")
+        if checkpoint:
+            click.echo(f"Audit checkpoint signed: {checkpoint.tree_size:,} events, root "
+                       f"{checkpoint.root.hex()[:16]}…")
     finally:
         svc.close()
 
@@ -132,6 +136,130 @@ def projections_run() -> None:
         stop.set()
     finally:
         svc.close()
+
+
+# --- audit -----------------------------------------------------------------------------------
+
+@main.group()
+def audit() -> None:
+    """The verifiable log: checkpoints, verification and export."""
+
+
+@audit.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Bring the verifiable log up to date and sign a checkpoint of it now."""
+    svc = _services()
+    try:
+        svc.projections.catch_up()
+        checkpoint = svc.checkpoints.create()
+        if checkpoint is None:
+            click.echo("The event log is empty: nothing to sign.")
+            return
+        click.echo(f"Checkpoint signed: {checkpoint.tree_size:,} events up to position "
+                   f"{checkpoint.position:,}, root {checkpoint.root.hex()}")
+    finally:
+        svc.close()
+
+
+@audit.command("public-key")
+def audit_public_key() -> None:
+    """Print this deployment's public key, for partners to check checkpoints with."""
+    from projections.audit.signing import public_key_text
+
+    svc = _services()
+    try:
+        click.echo(public_key_text(svc.checkpoints.key.public_key))
+    finally:
+        svc.close()
+
+
+def _print_report(report, what: str) -> None:
+    if report.ok:
+        pending = (f"; {report.pending:,} newer events not yet covered"
+                   if report.pending else "")
+        click.echo(f"OK: {what}: {report.leaves_checked or report.events:,} events and "
+                   f"{report.checkpoints_checked:,} signed checkpoints verified{pending}. "
+                   f"Root {report.root.hex()}")
+        return
+    problem = report.first
+    where = f" at position {problem.position:,}" if problem.position is not None else ""
+    click.echo(f"FAILED ({problem.kind}{where}): {problem.message}", err=True)
+    sys.exit(1)
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Recompute the log from the raw stored events and check every digest and checkpoint.
+
+    Exit 0 when all is well; 1 naming the first position that was altered, removed, inserted
+    or reordered."""
+    from projections.audit.checkpoints import Checkpoint, stored_checkpoints
+    from projections.audit.verify import verify_log
+
+    svc = _services()
+    try:
+        with svc.engine.connect() as c:
+            checkpoints = stored_checkpoints(c)
+            witness = svc.checkpoints.witness_file
+            if witness.exists():
+                seen = {(cp.tree_size, cp.signed_at, cp.signature) for cp in checkpoints}
+                for line in witness.read_text().splitlines():
+                    copy = Checkpoint.from_json(json.loads(line))
+                    if (copy.tree_size, copy.signed_at, copy.signature) not in seen:
+                        click.echo(f"FAILED (checkpoint): the witness copy holds a checkpoint "
+                                   f"of {copy.tree_size:,} events signed at "
+                                   f"{copy.signed_at.isoformat()} that the database no longer "
+                                   "has", err=True)
+                        sys.exit(1)
+            report = verify_log(svc.portal.recorder, c, checkpoints,
+                                svc.checkpoints.key.public_key)
+        _print_report(report, "event log")
+    finally:
+        svc.close()
+
+
+@audit.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+def audit_export(file: str) -> None:
+    """Write every event, its digest and every signed checkpoint to FILE as JSON lines."""
+    from projections.audit.checkpoints import stored_checkpoints
+    from projections.audit.export import write_export
+
+    svc = _services()
+    try:
+        svc.projections.catch_up()
+        svc.checkpoints.create()
+        with svc.engine.connect() as c, open(file, "w", encoding="utf-8") as out:
+            events, checkpoints = write_export(out, svc.portal.recorder, c,
+                                               stored_checkpoints(c),
+                                               svc.checkpoints.key.public_key,
+                                               svc.checkpoints.deployment)
+        click.echo(f"Exported {events:,} events and {checkpoints:,} checkpoints to {file}")
+    except OSError as error:
+        raise click.ClickException(f"Cannot write {file}: {error.strerror}") from None
+    finally:
+        svc.close()
+
+
+@audit.command("verify-export")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--public-key", "public_key", required=True,
+              help="The deployment's public key (base64), or a file holding it or a PEM block.")
+def audit_verify_export(file: str, public_key: str) -> None:
+    """Verify an export offline, with nothing but the deployment's public key."""
+    from pathlib import Path
+
+    from projections.audit.export import ExportError, verify_export
+    from projections.audit.signing import AuditKeyError, load_public_key
+
+    text = Path(public_key).read_text() if Path(public_key).is_file() else public_key
+    try:
+        key = load_public_key(text)
+        report = verify_export(Path(file), key)
+    except (AuditKeyError, ExportError) as error:
+        click.echo(f"FAILED: {error}", err=True)
+        sys.exit(1)
+    _print_report(report, file)
 
 
 # --- housekeeping ---------------------------------------------------------------------------

@@ -64,6 +64,12 @@ class Projection:
         """Apply one event; ``position`` is its notification id (its place in the audit log)."""
         getattr(self, self._handlers[topic])(connection, event)
 
+    def begin_batch(self, connection: sa.Connection) -> None:
+        """Called before each batch, inside its transaction (e.g. to load running state)."""
+
+    def end_batch(self, connection: sa.Connection) -> None:
+        """Called after each batch, inside its transaction (e.g. to flush buffered rows)."""
+
     def clear(self, connection: sa.Connection) -> None:
         # Children before parents, so foreign keys (if any) never block the clear.
         for table in reversed(self.tables):

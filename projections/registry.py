@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from projections.audit.log import VerifiableLog
 from projections.base import Projection
 from projections.directory import Directory
 from projections.vacancies import ProviderVacancies, VacancyBoard
 
 
 def all_projections() -> list[Projection]:
-    return [Directory(), VacancyBoard(), ProviderVacancies()]
+    return [Directory(), VacancyBoard(), ProviderVacancies(), VerifiableLog()]

@@ -109,10 +109,12 @@ class ProjectionRunner:
                     start=old, limit=BATCH_SIZE, stop=head, topics=topics,
                     inclusive_of_start=False,
                 )
+                projection.begin_batch(c)
                 for notification in notifications:
                     event = notification if projection.raw else mapper.to_domain_event(
                         notification)
                     projection.process(c, event, notification.topic, notification.id)
+                projection.end_batch(c)
                 # A short batch means nothing else for this projection up to head.
                 new = notifications[-1].id if len(notifications) == BATCH_SIZE else head
                 c.execute(tracking.update().where(tracking.c.name == projection.name)

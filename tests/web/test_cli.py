@@ -60,3 +60,27 @@ def test_expire_vacancies_validates_its_date(runner):
     ok = runner.invoke(main, ["expire-vacancies", "--today", "2027-12-31"])
     assert ok.exit_code == 0
     assert "0 vacancies expired." in ok.output
+
+
+def test_audit_verify_export_and_verify_export(runner, tmp_path):
+    import sqlite3
+
+    runner.invoke(main, ["demo", "load"])
+    ok = runner.invoke(main, ["audit", "verify"])
+    assert ok.exit_code == 0, ok.output
+    assert "OK: event log: 480 events and 1 signed checkpoints verified" in ok.output
+    export = tmp_path / "audit.jsonl"
+    assert runner.invoke(main, ["audit", "export", str(export)]).exit_code == 0
+    key = runner.invoke(main, ["audit", "public-key"]).output.strip()
+    offline = runner.invoke(main, ["audit", "verify-export", str(export), "--public-key", key])
+    assert offline.exit_code == 0, offline.output
+    wrong = runner.invoke(main, ["audit", "verify-export", str(export), "--public-key",
+                                 "not-a-key"])
+    assert wrong.exit_code == 1
+    assert "not a base64 Ed25519 public key" in wrong.output
+
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        db.execute("DELETE FROM stored_events WHERE rowid = 100")
+    failed = runner.invoke(main, ["audit", "verify"])
+    assert failed.exit_code == 1
+    assert "FAILED (removed at position 100)" in failed.output

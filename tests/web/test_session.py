@@ -88,7 +88,8 @@ def test_health_reports_database_and_projection_lag(client):
     body = client.get("/healthz").get_json()
     assert body["status"] == "ok"
     assert body["backend"] == "sqlite"
-    assert set(body["projections"]) == {"directory", "vacancy_board", "provider_vacancies"}
+    assert set(body["projections"]) == {"directory", "vacancy_board", "provider_vacancies",
+                                        "verifiable_log"}
     assert all(p["behind"] == 0 for p in body["projections"].values())
 
 

@@ -1,0 +1,139 @@
+"""Signed checkpoints of the verifiable log: (deployment, tree size, root, position, time).
+
+Each checkpoint is stored in the database *and* appended to a witness file outside it, and each
+partner's auditor can download the whole list, so history cannot be rewritten without the
+partners being able to tell.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from projections.audit.log import tree_state
+from projections.audit.signing import SigningKey
+from projections.database import metadata
+
+FORMAT = "sufficiency-portal-checkpoint/1"
+CHECKPOINT_EVERY = timedelta(minutes=15)
+
+audit_checkpoints = sa.Table(
+    "audit_checkpoints",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("deployment", sa.String(100), nullable=False),
+    sa.Column("tree_size", sa.BigInteger, nullable=False),
+    sa.Column("position", sa.BigInteger, nullable=False),
+    sa.Column("root", sa.LargeBinary(32), nullable=False),
+    sa.Column("signed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("key_id", sa.String(16), nullable=False),
+    sa.Column("signature", sa.LargeBinary(64), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    deployment: str
+    tree_size: int
+    position: int
+    root: bytes
+    signed_at: datetime
+    key_id: str
+    signature: bytes
+
+    def message(self) -> bytes:
+        return checkpoint_message(self.deployment, self.tree_size, self.root, self.position,
+                                  self.signed_at)
+
+    def as_json(self) -> dict:
+        return {
+            "type": "checkpoint", "format": FORMAT, "deployment": self.deployment,
+            "tree_size": self.tree_size, "position": self.position,
+            "root": self.root.hex(), "signed_at": self.signed_at.isoformat(),
+            "key_id": self.key_id, "signature": base64.b64encode(self.signature).decode(),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Checkpoint:
+        return cls(
+            deployment=str(data["deployment"]), tree_size=int(data["tree_size"]),
+            position=int(data["position"]), root=bytes.fromhex(data["root"]),
+            signed_at=datetime.fromisoformat(data["signed_at"]), key_id=str(data["key_id"]),
+            signature=base64.b64decode(data["signature"], validate=True),
+        )
+
+    @classmethod
+    def from_row(cls, row) -> Checkpoint:
+        signed_at = row["signed_at"]
+        if signed_at.tzinfo is None:  # SQLite keeps no zone; every time here is UTC
+            signed_at = signed_at.replace(tzinfo=UTC)
+        return cls(deployment=row["deployment"], tree_size=row["tree_size"],
+                   position=row["position"], root=bytes(row["root"]), signed_at=signed_at,
+                   key_id=row["key_id"], signature=bytes(row["signature"]))
+
+
+def checkpoint_message(deployment: str, tree_size: int, root: bytes, position: int,
+                       signed_at: datetime) -> bytes:
+    """The exact text that is signed: one field a line, like a transparency-log checkpoint."""
+    return (f"{FORMAT}\n{deployment}\n{tree_size}\n{base64.b64encode(root).decode()}\n"
+            f"{position}\n{signed_at.astimezone(UTC).isoformat()}\n").encode()
+
+
+def stored_checkpoints(connection: sa.Connection) -> list[Checkpoint]:
+    rows = connection.execute(sa.select(audit_checkpoints).order_by(audit_checkpoints.c.id)
+                              ).mappings().all()
+    return [Checkpoint.from_row(row) for row in rows]
+
+
+class Checkpointer:
+    def __init__(self, engine: sa.Engine, key: SigningKey, deployment: str,
+                 witness_file: Path) -> None:
+        self.engine = engine
+        self.key = key
+        self.deployment = deployment
+        self.witness_file = Path(witness_file)
+
+    def create(self) -> Checkpoint | None:
+        """Sign the tree as the verifiable-log projection has built it so far."""
+        with self.engine.begin() as c:
+            size, position, root = tree_state(c)
+            if size == 0:
+                return None
+            signed_at = datetime.now(UTC).replace(microsecond=0)
+            message = checkpoint_message(self.deployment, size, root, position, signed_at)
+            checkpoint = Checkpoint(self.deployment, size, position, root, signed_at,
+                                    self.key.key_id, self.key.sign(message))
+            c.execute(audit_checkpoints.insert().values(
+                deployment=checkpoint.deployment, tree_size=size, position=position, root=root,
+                signed_at=signed_at, key_id=checkpoint.key_id, signature=checkpoint.signature))
+        self.witness_file.parent.mkdir(parents=True, exist_ok=True)
+        with self.witness_file.open("a", encoding="utf-8") as witness:
+            witness.write(json.dumps(checkpoint.as_json()) + "\n")
+        return checkpoint
+
+    def due(self, now: datetime | None = None) -> bool:
+        """True when the log holds events and its last checkpoint (if any) is 15 minutes old.
+
+        A checkpoint is re-signed every 15 minutes even when the log has not grown: a fresh
+        signature over the same size shows the log was not quietly rolled back since."""
+        now = now or datetime.now(UTC)
+        with self.engine.connect() as c:
+            size, _, _ = tree_state(c)
+            last = c.execute(sa.select(audit_checkpoints.c.tree_size,
+                                       audit_checkpoints.c.signed_at)
+                             .order_by(audit_checkpoints.c.id.desc()).limit(1)).first()
+        if size == 0:
+            return False
+        if last is None:
+            return True
+        signed_at = last.signed_at if last.signed_at.tzinfo else last.signed_at.replace(
+            tzinfo=UTC)
+        return now - signed_at >= CHECKPOINT_EVERY
+
+    def create_if_due(self) -> Checkpoint | None:
+        return self.create() if self.due() else None

@@ -1,0 +1,196 @@
+"""The verifiable log catches every way of rewriting history, on SQLite here and on
+PostgreSQL in tests/postgres (which subclasses ``AuditScenario``)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+
+from portal.bootstrap import bootstrap
+from projections.audit.checkpoints import audit_checkpoints, stored_checkpoints
+from projections.audit.export import ExportError, verify_export, write_export
+from projections.audit.signing import SigningKey
+from projections.audit.verify import verify_log
+from tests.projections.scenario import build_region, random_history
+from tests.projections.tamper import StoredEvents
+
+
+class AuditScenario:
+    """Subclasses provide ``database_url`` for a fresh, empty database."""
+
+    @pytest.fixture
+    def services(self, database_url, tmp_path):
+        svc = bootstrap(database_url, instance=tmp_path)
+        _, settings = build_region(svc.portal, providers=2, settings_per_provider=2)
+        random_history(svc.portal, settings, steps=30)
+        svc.projections.catch_up()
+        svc.checkpoints.create()
+        yield svc
+        svc.close()
+
+    def verify(self, svc):
+        with svc.engine.connect() as c:
+            return verify_log(svc.portal.recorder, c, stored_checkpoints(c),
+                              svc.checkpoints.key.public_key)
+
+    def test_an_untouched_log_verifies(self, services):
+        report = self.verify(services)
+        assert report.ok, report.first
+        assert report.events == report.leaves_checked == len(StoredEvents(services).positions())
+        assert report.checkpoints_checked == 1
+
+    def test_every_flipped_byte_of_a_sample_of_events_is_caught(self, services):
+        store = StoredEvents(services)
+        positions = store.positions()
+        for position in (positions[0], positions[len(positions) // 2], positions[-1]):
+            original = store.row(position)
+            for field in ("state", "topic"):
+                value = original[field]
+                data = bytearray(value if isinstance(value, bytes) else value.encode())
+                for index in range(len(data)):
+                    data[index] ^= 0x01
+                    flipped = bytes(data) if field == "state" else bytes(data).decode(
+                        "utf-8", "surrogateescape")
+                    store.write(position, **{field: flipped})
+                    problem = self.verify(services).first
+                    assert problem is not None, (position, field, index)
+                    assert (problem.kind, problem.position) == ("altered", position)
+                    data[index] ^= 0x01
+                store.write(position, **{field: original[field]})
+        assert self.verify(services).ok
+
+    @pytest.mark.parametrize("renumber", [False, True])
+    def test_a_deleted_event_is_named(self, services, renumber):
+        store = StoredEvents(services)
+        victim = store.positions()[7]
+        store.delete(victim, renumber=renumber)
+        problem = self.verify(services).first
+        assert (problem.kind, problem.position) == ("removed", victim)
+
+    def test_an_inserted_event_is_named(self, services):
+        store = StoredEvents(services)
+        target = store.positions()[5]
+        forged = dict(store.row(target), originator_id=uuid4() if not isinstance(
+            store.row(target)["originator_id"], str) else uuid4().hex)
+        store.insert(target, forged)
+        problem = self.verify(services).first
+        assert (problem.kind, problem.position) == ("inserted", target)
+
+    def test_two_swapped_events_are_named(self, services):
+        store = StoredEvents(services)
+        positions = store.positions()
+        store.swap(positions[10], positions[14])
+        problem = self.verify(services).first
+        assert (problem.kind, problem.position) == ("reordered", positions[10])
+
+    def test_a_truncated_log_is_caught(self, services):
+        store = StoredEvents(services)
+        positions = store.positions()
+        store.truncate_from(positions[-3])
+        problem = self.verify(services).first
+        assert (problem.kind, problem.position) == ("truncated", positions[-3])
+
+    def test_history_rewritten_with_its_digests_is_caught_by_the_signed_checkpoint(self,
+                                                                                  services):
+        store = StoredEvents(services)
+        position = store.positions()[3]
+        row = store.row(position)
+        store.write(position, state=bytes(row["state"]).replace(b"Provider", b"Pretender"))
+        services.projections.rebuild(["verifiable_log"])  # the forger recomputes the digests
+        problem = self.verify(services).first
+        assert problem.kind == "checkpoint"
+        assert "was rewritten" in problem.message
+
+    def test_a_forged_or_altered_checkpoint_is_caught(self, services, tmp_path):
+        with services.engine.begin() as c:
+            c.execute(audit_checkpoints.update().values(root=b"\x00" * 32))
+        assert self.verify(services).first.kind == "signature"
+        # A checkpoint signed with another key is not this deployment's.
+        with services.engine.begin() as c:
+            c.execute(audit_checkpoints.delete())
+        services.checkpoints.key = SigningKey.load_or_create(tmp_path / "forger.pem")
+        services.checkpoints.create()
+        services.checkpoints.key = SigningKey.load_or_create(
+            services.checkpoints.key.path.parent / "audit_ed25519.pem")
+        assert self.verify(services).first.kind == "signature"
+
+    def export(self, services, path):
+        with services.engine.connect() as c, open(path, "w") as out:
+            write_export(out, services.portal.recorder, c, stored_checkpoints(c),
+                         services.checkpoints.key.public_key, services.checkpoints.deployment)
+        return path
+
+    def test_an_export_verifies_offline_and_tampering_is_caught(self, services, tmp_path):
+        path = self.export(services, tmp_path / "export.jsonl")
+        key = services.checkpoints.key.public_key
+        report = verify_export(path, key)
+        assert report.ok, report.first
+        assert report.events == len(StoredEvents(services).positions())
+
+        lines = path.read_text().splitlines()
+        event_line = next(i for i, line in enumerate(lines) if '"type": "event"' in line)
+        record = json.loads(lines[event_line])
+        record["topic"] = record["topic"] + "X"
+        altered = tmp_path / "altered.jsonl"
+        altered.write_text("\n".join([*lines[:event_line], json.dumps(record),
+                                      *lines[event_line + 1:]]) + "\n")
+        assert verify_export(altered, key).first.kind == "altered"
+
+        record["topic"] = record["topic"][:-1]
+        record["leaf"] = None  # the forger drops the digest: the checkpoint still catches it
+        record["state"] = record["state"][:-4] + "AAAA"
+        rewritten = tmp_path / "rewritten.jsonl"
+        rewritten.write_text("\n".join([*lines[:event_line], json.dumps(record),
+                                        *lines[event_line + 1:]]) + "\n")
+        assert verify_export(rewritten, key).first.kind == "checkpoint"
+
+    @pytest.mark.parametrize(("damage", "message"), [
+        (lambda lines: lines[:-1], "truncated"),
+        (lambda lines: lines[:len(lines) // 2], "truncated"),
+        (lambda lines: [*lines[:3], "{not json", *lines[3:]], "not valid JSON"),
+        (lambda lines: ["{}", *lines[1:]], "not an audit export"),
+        (lambda lines: ['{"type": "event"}', *lines[1:]], "not a Sufficiency Portal audit export"),
+    ])
+    def test_a_damaged_export_is_refused_clearly(self, services, tmp_path, damage, message):
+        lines = self.export(services, tmp_path / "e.jsonl").read_text().splitlines()
+        broken = tmp_path / "broken.jsonl"
+        broken.write_text("\n".join(damage(lines)) + "\n")
+        with pytest.raises(ExportError, match=message):
+            verify_export(broken, services.checkpoints.key.public_key)
+
+    def test_the_wrong_key_or_another_deployments_checkpoint_is_refused(self, services,
+                                                                      tmp_path):
+        path = self.export(services, tmp_path / "e.jsonl")
+        other = SigningKey.load_or_create(tmp_path / "other.pem").public_key
+        with pytest.raises(ExportError, match="does not match the key"):
+            verify_export(path, other)
+        lines = path.read_text().splitlines()
+        index = next(i for i, line in enumerate(lines) if '"type": "checkpoint"' in line)
+        checkpoint = json.loads(lines[index])
+        checkpoint["deployment"] = "another-partnership"
+        lines[index] = json.dumps(checkpoint)
+        foreign = tmp_path / "foreign.jsonl"
+        foreign.write_text("\n".join(lines) + "\n")
+        with pytest.raises(ExportError, match="another deployment"):
+            verify_export(foreign, services.checkpoints.key.public_key)
+
+    def test_checkpoints_are_kept_in_a_witness_file_too(self, services):
+        witness = services.checkpoints.witness_file.read_text().splitlines()
+        with services.engine.connect() as c:
+            stored = stored_checkpoints(c)
+        assert [json.loads(line)["root"] for line in witness] == [cp.root.hex()
+                                                                  for cp in stored]
+
+    def test_a_checkpoint_is_due_every_15_minutes(self, services):
+        assert not services.checkpoints.due()
+        later = datetime.now(UTC).replace(year=datetime.now(UTC).year + 1)
+        assert services.checkpoints.due(now=later)
+
+
+class TestAuditOnSQLite(AuditScenario):
+    @pytest.fixture
+    def database_url(self, tmp_path):
+        return f"sqlite:///{tmp_path / 'portal.db'}"
