@@ -25,6 +25,8 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     "organisations.manage": {"platform_admin": REGION},
     "accounts.manage": {"platform_admin": REGION},
     "system.health": {"platform_admin": REGION, "auditor": REGION},
+    # Auditors read every event, read-only; child references in events stay pseudonymous.
+    "audit.read": {"auditor": REGION},
 }
 
 ACTION_DESCRIPTIONS: dict[str, str] = {
@@ -35,6 +37,7 @@ ACTION_DESCRIPTIONS: dict[str, str] = {
     "organisations.manage": "Register authorities, providers and settings",
     "accounts.manage": "Create accounts and grant roles",
     "system.health": "See the projections' detailed status",
+    "audit.read": "Replay the event history, see views as they stood, download checkpoints",
 }
 
 
