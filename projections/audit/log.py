@@ -66,6 +66,7 @@ def frontier_to_bytes(frontier: Frontier) -> bytes:
 
 
 def frontier_from_bytes(size: int, data: bytes) -> Frontier:
+    data = bytes(data)
     return Frontier.from_list(size, [data[i:i + 32] for i in range(0, len(data), 32)])
 
 
