@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import threading
 from datetime import date
@@ -129,6 +130,16 @@ def projections_run() -> None:
     """Keep the projections up to date (the separate projection process in production)."""
     svc = _services()
     stop = threading.Event()
+
+    def sign_checkpoints() -> None:
+        # The verifiable log is signed at least every 15 minutes (see Checkpointer.due).
+        while not stop.wait(30):
+            try:
+                svc.checkpoints.create_if_due()
+            except Exception:  # logged, retried on the next round
+                logging.getLogger("portal.audit").exception("checkpoint failed")
+
+    threading.Thread(target=sign_checkpoints, daemon=True, name="checkpoints").start()
     click.echo("Following the event log; press Ctrl+C to stop.")
     try:
         svc.projections.follow(stop)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -97,6 +98,7 @@ class Checkpointer:
         self.key = key
         self.deployment = deployment
         self.witness_file = Path(witness_file)
+        self._next_look = 0.0
 
     def create(self) -> Checkpoint | None:
         """Sign the tree as the verifiable-log projection has built it so far."""
@@ -136,4 +138,9 @@ class Checkpointer:
         return now - signed_at >= CHECKPOINT_EVERY
 
     def create_if_due(self) -> Checkpoint | None:
+        """Sign a checkpoint when one is due; looks at the database at most once a minute."""
+        now = time.monotonic()
+        if now < self._next_look:
+            return None
+        self._next_look = now + 60
         return self.create() if self.due() else None

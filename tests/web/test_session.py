@@ -112,3 +112,16 @@ def test_repeated_sign_in_attempts_are_throttled(client, officer):
     assert statuses[:10] == [200] * 10
     assert statuses[10] == 429
     assert "Too many attempts" in client.post_form("/sign-in", {}).get_data(as_text=True)
+
+
+def test_the_web_process_signs_a_checkpoint_when_one_is_due(app, client):
+    from projections.audit.checkpoints import stored_checkpoints
+
+    services = app.extensions["portal"]
+    with services.engine.connect() as c:
+        assert stored_checkpoints(c) == []  # the demo fixture signs none
+    client.get("/")
+    client.get("/")  # looked at once a minute at most: no second checkpoint
+    with services.engine.connect() as c:
+        (checkpoint,) = stored_checkpoints(c)
+    assert checkpoint.tree_size == services.portal.last_position()
