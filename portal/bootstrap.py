@@ -5,6 +5,7 @@ settings; nothing is global."""
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from projections.audit.signing import SigningKey
 from projections.database import Database
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner
+from projections.timetravel import snapshot_if_due
 
 DEFAULT_DEPLOYMENT = "sufficiency-portal"
 
@@ -29,6 +31,20 @@ class Services:
     projections: ProjectionRunner
     credentials: Credentials
     checkpoints: Checkpointer
+    _next_snapshot_look: float = 0.0
+
+    def housekeeping(self) -> None:
+        """Periodic work: sign a checkpoint when one is due (every 15 minutes) and snapshot
+        projections that moved far enough (for fast "as at"). Cheap when nothing is due."""
+        if self.checkpoints.create_if_due() is not None or self._snapshot_due():
+            snapshot_if_due(self.engine, self.projections.projections.values())
+
+    def _snapshot_due(self) -> bool:
+        now = time.monotonic()
+        if now < self._next_snapshot_look:
+            return False
+        self._next_snapshot_look = now + 60
+        return True
 
     def close(self) -> None:
         self.portal.close()

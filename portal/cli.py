@@ -131,15 +131,15 @@ def projections_run() -> None:
     svc = _services()
     stop = threading.Event()
 
-    def sign_checkpoints() -> None:
-        # The verifiable log is signed at least every 15 minutes (see Checkpointer.due).
+    def housekeeping() -> None:
+        # Checkpoints at least every 15 minutes; snapshots for "as at" (Services.housekeeping).
         while not stop.wait(30):
             try:
-                svc.checkpoints.create_if_due()
+                svc.housekeeping()
             except Exception:  # logged, retried on the next round
-                logging.getLogger("portal.audit").exception("checkpoint failed")
+                logging.getLogger("portal.audit").exception("housekeeping failed")
 
-    threading.Thread(target=sign_checkpoints, daemon=True, name="checkpoints").start()
+    threading.Thread(target=housekeeping, daemon=True, name="housekeeping").start()
     click.echo("Following the event log; press Ctrl+C to stop.")
     try:
         svc.projections.follow(stop)
@@ -271,6 +271,91 @@ def audit_verify_export(file: str, public_key: str) -> None:
         click.echo(f"FAILED: {error}", err=True)
         sys.exit(1)
     _print_report(report, file)
+
+
+# --- time travel -------------------------------------------------------------------------------
+
+def parse_moment(text: str, application) -> int:
+    """A position (a whole number) or an ISO date-time, as a position in the event log."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from projections.timetravel import position_at
+
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is neither a position nor a date-time like 2026-11-23T09:30",
+            param_hint="--until") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo("Europe/London"))
+    return position_at(application, moment)
+
+
+@main.command("replay")
+@click.option("--until", "until", required=True,
+              help="A position in the event log, or a date-time (Europe/London unless a zone "
+                   "is given), e.g. 2026-11-23T09:30.")
+@click.option("--into", "into", required=True,
+              help="DATABASE_URL of an empty database to rebuild the read models into.")
+@click.option("--from-start", is_flag=True,
+              help="Replay from the first event instead of starting from snapshots.")
+def replay(until: str, into: str, from_start: bool) -> None:
+    """Rebuild every projection as it stood at a past moment into a separate database."""
+    from projections.database import Database
+    from projections.registry import all_projections
+    from projections.timetravel import HistoryError, rebuild_as_at
+
+    svc = _services()
+    try:
+        try:
+            target = Database.from_url(into)
+        except ConfigurationError as error:
+            raise click.BadParameter(str(error), param_hint="--into") from None
+        if target.url == svc.database.url:
+            raise click.BadParameter("must be another database than the portal's own",
+                                     param_hint="--into")
+        try:
+            target.check_reachable()
+        except Exception as error:
+            raise click.ClickException(str(error)) from None
+        engine = target.create_engine()
+        if sa.inspect(engine).get_table_names():
+            raise click.ClickException(f"{into} is not empty: replay only into an empty database")
+        try:
+            position = parse_moment(until, svc.portal)
+            result = rebuild_as_at(svc.portal, svc.engine, all_projections(), position,
+                                   use_snapshots=not from_start, target=engine,
+                                   progress=_progress_printer())
+        except HistoryError as error:
+            raise click.ClickException(str(error)) from None
+        starts = ", ".join(f"{name} from {start:,}" for name, start in result.started_from.items())
+        click.echo(f"Replayed the history up to position {position:,} into {into} "
+                   f"({starts}; {result.replayed:,} event applications).")
+        engine.dispose()
+    finally:
+        svc.close()
+
+
+@projections.command("snapshot")
+def projections_snapshot() -> None:
+    """Snapshot every projection now (the projection process also does this periodically)."""
+    from projections.timetravel import take_snapshot
+
+    svc = _services()
+    try:
+        svc.projections.catch_up()
+        for name, projection in svc.projections.projections.items():
+            if not projection.snapshots:
+                continue
+            position = take_snapshot(svc.engine, projection)
+            click.echo(f"{name}: snapshot at position {position or 0:,}")
+    finally:
+        svc.close()
 
 
 # --- housekeeping ---------------------------------------------------------------------------

@@ -28,8 +28,9 @@ def load_principal() -> None:
         # Apply events other processes stored (the CLI, another worker) before reading.
         # Nothing pending costs two reads and no write.
         svc.projections.catch_up()
-        # Without a projection process, the web process signs the 15-minute checkpoints.
-        svc.checkpoints.create_if_due()
+        # Without a projection process, the web process does the periodic work itself:
+        # 15-minute checkpoints and projection snapshots.
+        svc.housekeeping()
     g.principal = None
     raw = session.get("account_id")
     if not raw:

@@ -43,6 +43,9 @@ class Projection:
     # Either one overrides :meth:`process`.
     every_event: ClassVar[bool] = False
     raw: ClassVar[bool] = False
+    # Whether periodic snapshots are taken for "as at" views (not worth it for append-only
+    # logs such as the verifiable log, which are never shown "as at").
+    snapshots: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

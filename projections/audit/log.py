@@ -74,6 +74,7 @@ class VerifiableLog(Projection):
     name = "verifiable_log"
     tables = (audit_leaves, audit_tree)
     raw = True
+    snapshots = False
 
     def __init__(self) -> None:
         self._frontier: Frontier | None = None

@@ -84,3 +84,28 @@ def test_audit_verify_export_and_verify_export(runner, tmp_path):
     failed = runner.invoke(main, ["audit", "verify"])
     assert failed.exit_code == 1
     assert "FAILED (removed at position 100)" in failed.output
+
+
+def test_replay_into_another_database(runner, tmp_path):
+    import sqlite3
+
+    runner.invoke(main, ["demo", "load"])
+    target = f"sqlite:///{tmp_path / 'replay.db'}"
+    done = runner.invoke(main, ["replay", "--until", "200", "--into", target])
+    assert done.exit_code == 0, done.output
+    assert "up to position 200" in done.output
+    with sqlite3.connect(tmp_path / "replay.db") as db:
+        assert set(db.execute("SELECT position FROM projection_tracking")) == {(200,)}
+    again = runner.invoke(main, ["replay", "--until", "200", "--into", target])
+    assert again.exit_code == 1 and "is not empty" in again.output
+    for until, message in [("1999-01-01T00:00", "is before it"),
+                           ("2999-01-01T00:00", "is in the future"),
+                           ("soon", "neither a position nor a date-time"),
+                           ("100000", "outside the history")]:
+        other = f"sqlite:///{tmp_path / 'other.db'}"
+        result = runner.invoke(main, ["replay", "--until", until, "--into", other])
+        assert result.exit_code != 0, until
+        assert message in result.output, (until, result.output)
+    same = runner.invoke(main, ["replay", "--until", "10", "--into",
+                                f"sqlite:///{tmp_path / 'cli.db'}"])
+    assert same.exit_code == 2 and "another database" in same.output
