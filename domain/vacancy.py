@@ -32,8 +32,9 @@ STATUS_LABELS = {
 
 # The terms a provider may change after publishing.
 TERMS = ("age_from", "age_to", "needs_met", "weekly_fee", "available_from", "expires_on",
-         "description")
+         "description", "places")
 MAX_WEEKLY_FEE = 50_000
+MAX_PLACES = 10
 
 
 def check_terms(setting: Setting, terms: dict) -> None:
@@ -55,15 +56,43 @@ def check_terms(setting: Setting, terms: dict) -> None:
     if not 0 < terms["weekly_fee"] <= MAX_WEEKLY_FEE:
         raise DomainError(f"Weekly fee must be between £1 and £{MAX_WEEKLY_FEE:,}",
                           field="weekly_fee")
+    if not 1 <= terms.get("places", 1) <= MAX_PLACES:
+        raise DomainError(f"Places must be between 1 and {MAX_PLACES}", field="places")
     expires_on = terms.get("expires_on")
     if expires_on is not None and expires_on < terms["available_from"]:
         raise DomainError("The vacancy cannot expire before it is available", field="expires_on")
 
 
 class Vacancy(PortalAggregate):
-
     id: UUID  # given by the caller: random, or derived from a natural key (demo loader)
-    @event("Published")
+
+    class Published(PortalAggregate.Created):
+        """Version 2 added ``places``: a vacancy may offer more than one place (for example a
+        foster home for a sibling group). Stored version-1 events offered one place."""
+
+        class_version = 2
+
+        provider_id: UUID
+        setting_id: UUID
+        setting_type: str
+        host_authority_id: UUID
+        postcode_district: str
+        age_from: int
+        age_to: int
+        needs_met: list[str]
+        weekly_fee: int
+        available_from: date
+        expires_on: date | None
+        description: str
+        places: int
+        actor: Actor
+        reason: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            state["places"] = 1
+
+    @event(Published)
     def __init__(
         self,
         *,
@@ -79,6 +108,7 @@ class Vacancy(PortalAggregate):
         available_from: date,
         expires_on: date | None,
         description: str,
+        places: int,
         actor: Actor,
         reason: str | None,
     ) -> None:
@@ -94,13 +124,14 @@ class Vacancy(PortalAggregate):
         self.available_from = available_from
         self.expires_on = expires_on
         self.description = description
+        self.places = places
         self.status = AVAILABLE
         self.held_for: str | None = None
 
     @classmethod
     def publish(cls, *, provider_id: UUID, setting: Setting, actor: Actor,
                 id: UUID | None = None, **terms) -> Vacancy:
-        terms = {"expires_on": None, "description": "", **terms}
+        terms = {"expires_on": None, "description": "", "places": 1, **terms}
         check_terms(setting, terms)
         kwargs = dict(
             provider_id=provider_id,

@@ -12,7 +12,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from domain.vacancy import MAX_WEEKLY_FEE
+from domain.vacancy import MAX_PLACES, MAX_WEEKLY_FEE
 from domain.vocabulary import MAX_AGE, NEEDS, PROVIDER_KINDS, SETTING_TYPES
 from projections.vacancy_queries import SORTS
 
@@ -77,6 +77,7 @@ class VacancySchema(Schema):
     needs_met = fields.List(fields.String(validate=validate.OneOf(
         NEEDS, error="Choose needs from the list")), load_default=list)
     weekly_fee = _int("Weekly fee", 1, MAX_WEEKLY_FEE, required=True, unit="£")
+    places = _int("Number of places", 1, MAX_PLACES, required=True)
     available_from = fields.Date(required=True, error_messages={
         "required": "Enter the date the place is available from",
         "null": "Enter the date the place is available from",

@@ -20,7 +20,7 @@ def _terms(e) -> dict:
         host_authority_id=e.host_authority_id, postcode_district=e.postcode_district,
         age_from=e.age_from, age_to=e.age_to, needs=needs_text(e.needs_met),
         weekly_fee=e.weekly_fee, available_from=e.available_from, expires_on=e.expires_on,
-        description=e.description,
+        description=e.description, places=e.places,
     )
 
 
@@ -43,6 +43,7 @@ def _vacancy_columns() -> list[sa.Column]:
         sa.Column("age_to", sa.Integer, nullable=False),
         sa.Column("needs", sa.String(400), nullable=False),
         sa.Column("weekly_fee", sa.Integer, nullable=False),
+        sa.Column("places", sa.Integer, nullable=False),
         sa.Column("available_from", sa.Date, nullable=False),
         sa.Column("expires_on", sa.Date),
         sa.Column("description", sa.Text, nullable=False),

@@ -186,6 +186,7 @@ def _form_values(vacancy) -> dict:
     values = {
         "setting_id": str(vacancy["setting_id"]), "age_from": vacancy["age_from"],
         "age_to": vacancy["age_to"], "weekly_fee": vacancy["weekly_fee"],
+        "places": vacancy["places"],
         "description": vacancy["description"],
         "needs_met": [n for n in vacancy["needs"].split("|") if n],
     }

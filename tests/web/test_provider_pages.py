@@ -32,7 +32,7 @@ def a_home(settings):
 
 def vacancy_form(setting, **overrides):
     form = {"setting_id": str(setting), "age_from": "9", "age_to": "15",
-            "needs_met": ["disability", "education_on_site"], "weekly_fee": "4321",
+            "needs_met": ["disability", "education_on_site"], "weekly_fee": "4321", "places": "1",
             "available_from-day": "4", "available_from-month": "1",
             "available_from-year": "2027", "description": "A calm home near the sea"}
     form.update(overrides)
@@ -87,6 +87,8 @@ def test_publish_shows_the_new_vacancy_at_once(client, app, provider_user, offic
     ({"expires_on-day": "1", "expires_on-month": "1", "expires_on-year": "2027"}, "expires_on",
      "cannot expire before it is available"),
     ({"needs_met": ["telepathy"]}, "needs_met", "Choose needs from the list"),
+    ({"places": "0"}, "places", "Number of places must be between 1 and 10"),
+    ({"places": ""}, "places", "Enter number of places"),
     ({"description": "x" * 1001}, "description", "1,000 characters or fewer"),
 ])
 def test_each_bad_field_gets_its_message_and_nothing_is_stored(
