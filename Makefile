@@ -24,11 +24,13 @@ $(NODE_STAMP): package.json package-lock.json
 	touch $@
 
 # Built assets are copied from node_modules at set-up, never committed. The GDS Transport
-# fonts are left behind: they are for GOV.UK services only.
+# fonts are for GOV.UK services only: their @font-face rules are stripped, the files left behind.
 $(ASSET_STAMP): $(NODE_STAMP)
 	rm -rf portal/static/vendor
 	mkdir -p portal/static/vendor/govuk/assets
-	cp $(GOVUK)/govuk-frontend.min.css $(GOVUK)/govuk-frontend.min.js portal/static/vendor/govuk/
+	sed -E 's/@font-face\{[^}]*\}//g' $(GOVUK)/govuk-frontend.min.css \
+		> portal/static/vendor/govuk/govuk-frontend.min.css
+	cp $(GOVUK)/govuk-frontend.min.js portal/static/vendor/govuk/
 	cp -r $(GOVUK)/assets/images portal/static/vendor/govuk/assets/
 	cp node_modules/htmx.org/dist/htmx.min.js portal/static/vendor/
 	touch $@

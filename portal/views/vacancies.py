@@ -30,7 +30,9 @@ manage = Blueprint("manage", __name__, url_prefix="/our-vacancies")
 def _search_from(args) -> tuple[VacancySearch, FormResult]:
     raw = args.to_dict()
     raw["needs"] = args.getlist("needs")
-    form = load(VacancySearchSchema(), raw)
+    date_errors: dict[str, str] = {}
+    raw["available_by"] = combine_date(args, "available_by", "Available by", date_errors)
+    form = load(VacancySearchSchema(), raw, date_errors)
     if not form.ok:
         # Show what was asked, with errors; search with the filters that were valid.
         valid = {k: v for k, v in raw.items() if k not in form.errors}

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 
 import pytest
 
 from portal.demo import region
+from tests.conftest import DEMO_TODAY
 
 VACANCY_LINK = re.compile(r'href="/vacancies/([0-9a-f-]{36})"')
 
@@ -48,10 +50,17 @@ def test_filters_narrow_the_results_and_agree_with_the_data(client, officer):
     page = client.get("/vacancies/?needs=disability&needs=complex_needs").get_data(as_text=True)
     assert results_count(page) == len(with_needs)
 
+    soon = [v for v in region.VACANCIES if v.available_in_days <= 10]
+    by = DEMO_TODAY + timedelta(days=10)
+    page = client.get(f"/vacancies/?available_by-day={by.day}&available_by-month={by.month}"
+                      f"&available_by-year={by.year}").get_data(as_text=True)
+    assert results_count(page) == len(soon) > 0
+
 
 def test_blank_filters_as_a_plain_form_sends_them_are_ignored(client, officer):
     client.sign_in(officer)
-    response = client.get("/vacancies/?setting_type=&area=&age=&max_weekly_fee=&available_by="
+    response = client.get("/vacancies/?setting_type=&area=&age=&max_weekly_fee="
+                          "&available_by-day=&available_by-month=&available_by-year="
                           "&sort=&page=")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -87,6 +96,8 @@ def test_htmx_gets_only_the_results_fragment(client, officer):
     assert "<html" not in fragment
     assert "<h1" not in fragment
     assert 'id="results-heading"' in fragment
+    # The page's permanent status region is updated out of band, so the count is announced.
+    assert 'id="results-status"' in fragment and 'hx-swap-oob="true"' in fragment
     full = client.get("/vacancies/?age=12").get_data(as_text=True)
     assert results_count(full) == results_count(fragment)
 
@@ -98,7 +109,9 @@ def test_htmx_gets_only_the_results_fragment(client, officer):
     ("setting_type=castle", "Choose a setting type from the list"),
     ("area=somewhere", "Choose an area from the list"),
     ("area=authority:not-a-uuid", "Choose an area from the list"),
-    ("available_by=2027-02-30", "Available by must be a real date"),
+    ("available_by-day=30&available_by-month=2&available_by-year=2027",
+     "Available by must be a real date"),
+    ("available_by-day=3&available_by-year=2027", "Available by must include a day, month"),
     ("needs=telepathy", "Choose needs from the list"),
     ("sort=random", "Choose a sort order"),
     ("page=x", "Page must be a whole number"),

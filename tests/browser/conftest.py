@@ -1,0 +1,228 @@
+"""Browser tests: the real app served on a free local port, driven by Debian's Chromium.
+
+Chromium comes from the system (`apt-get install chromium`), never from `playwright install`.
+Without it the browser tests skip on a developer's machine and fail under CI (CI=true).
+Every page a test reaches is checked with axe-core (WCAG 2.2 AA rules) by
+``assert_accessible``; a page that navigates without being checked fails the test at teardown.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from portal import create_app
+from portal.config import Settings
+from tests.conftest import sqlite_url
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+AXE_OPTIONS = {"runOnly": {"type": "tag",
+                           "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}}
+TIMEOUT_MS = 10_000
+
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def require(ok: bool, reason: str) -> None:
+    """Skip when a browser prerequisite is missing locally; fail under CI."""
+    if ok:
+        return
+    if in_ci():
+        pytest.fail(f"{reason} (CI is set, so this is a failure, not a skip)", pytrace=False)
+    print(f"\nSkipping browser tests: {reason}", file=sys.stderr)
+    pytest.skip(reason)
+
+
+# --- the app and the browser ----------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    require(CHROMIUM.exists(), f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    require(AXE.exists(), f"axe-core not found at {AXE} (run `make install`)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(browser, demo_database, tmp_path_factory) -> Iterator[str]:
+    """The portal on its own copy of the demo region, served over HTTP; yields the base URL.
+
+    Sign-in is rate limited (10 a minute per address); the browser tests sign in well under
+    that, so the limiter stays as it is in production.
+    """
+    instance = tmp_path_factory.mktemp("browser")
+    database = instance / "portal.db"
+    shutil.copyfile(demo_database, database)
+    app = create_app(Settings.from_environment(
+        database_url=sqlite_url(database), secret_key="browser-test-secret-key",
+        instance=instance, projections_inline=True, secure_cookies=False))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="portal-live-server",
+                              daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        app.extensions["portal"].close()
+
+
+class Pages:
+    """Opens browser contexts and pages for a test, and checks them when the test ends:
+    no JavaScript errors, no console errors (CSP violations included), no failed or 4xx/5xx
+    requests, and every page visited was checked with axe."""
+
+    def __init__(self, browser: Browser, base_url: str):
+        self.browser = browser
+        self.base_url = base_url
+        self.contexts: list[BrowserContext] = []
+        self.problems: list[str] = []
+
+    def _report(self, url: str, problem: str) -> None:
+        self.problems.append(problem)
+
+    def new_page(self, *, java_script_enabled: bool = True) -> Page:
+        context = self.browser.new_context(base_url=self.base_url,
+                                           java_script_enabled=java_script_enabled)
+        context.set_default_timeout(TIMEOUT_MS)
+        self.contexts.append(context)
+        page = context.new_page()
+        _UNCHECKED[page] = None
+        page.on("framenavigated", lambda frame: _navigated(page, frame))
+        page.on("pageerror", lambda error: self.problems.append(f"JavaScript error: {error}"))
+        page.on("console", lambda message: message.type == "error" and self._report(
+            message.location.get("url", ""), f"console error on {page.url}: {message.text}"))
+        page.on("response", lambda response: response.status >= 400 and self._report(
+            response.url, f"HTTP {response.status} for {response.url}"))
+        page.on("requestfailed", lambda request: self._report(
+            request.url, f"request failed: {request.url} ({request.failure})"))
+        return page
+
+    def close(self, *, check: bool = True) -> None:
+        """Close every context, then fail on any problem seen."""
+        for context in self.contexts:
+            for page in context.pages:
+                if _UNCHECKED.get(page):
+                    self.problems.append(f"{_UNCHECKED[page]} was never checked with axe")
+                _UNCHECKED.pop(page, None)
+            context.close()
+        self.contexts.clear()
+        if not check:
+            return
+        assert not self.problems, "\n".join(self.problems)
+
+
+@pytest.fixture
+def pages(browser, live_server) -> Iterator[Pages]:
+    opened = Pages(browser, live_server)
+    yield opened
+    opened.close()
+
+
+# --- accessibility --------------------------------------------------------------------------
+
+# Pages that have navigated (or had their URL pushed by htmx) since their last axe check.
+_UNCHECKED: dict[Page, str | None] = {}
+
+
+def _navigated(page: Page, frame) -> None:
+    if frame == page.main_frame and frame.url != "about:blank":
+        _UNCHECKED[page] = frame.url
+
+
+_RUN_AXE = """async (options) => {
+  const results = await axe.run(document, options);
+  return results.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+    nodes: v.nodes.map((n) => ({target: n.target.join(" "), html: n.html,
+                                summary: n.failureSummary})),
+  }));
+}"""
+
+
+@functools.cache
+def _axe_source() -> str:
+    return AXE.read_text(encoding="utf-8")
+
+
+def _describe(url: str, violations: list[dict]) -> str:
+    lines = [f"axe found {len(violations)} accessibility violation(s) on {url}:"]
+    for v in violations:
+        lines.append(f"- {v['id']} ({v['impact']}): {v['help']} <{v['helpUrl']}>")
+        for node in v["nodes"]:
+            lines.append(f"    at {node['target']}: {node['html'][:200]}")
+            lines.extend(f"      {line}" for line in (node["summary"] or "").splitlines())
+    return "\n".join(lines)
+
+
+def assert_accessible(page: Page) -> None:
+    """Run axe-core's WCAG 2.0/2.1/2.2 A and AA rules on the page as it is now; fail listing
+    every violation with its rule, help text and the elements at fault."""
+    page.wait_for_load_state("load")
+    # htmx marks elements while it swaps and settles; check the settled page.
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        # Not page.add_script_tag: the portal's Content-Security-Policy (rightly) blocks an
+        # injected inline script. Evaluating the source through the DevTools protocol is not
+        # subject to the page's CSP, so the policy stays on and any violation still shows up.
+        page.evaluate(f"{_axe_source()}\n;undefined")
+    violations = page.evaluate(_RUN_AXE, AXE_OPTIONS)
+    _UNCHECKED[page] = None
+    assert not violations, _describe(page.url, violations)
+
+
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def assert_accessible_without_javascript(page: Page, browser: Browser) -> None:
+    """axe needs JavaScript, so a page rendered with JavaScript off is checked by serving its
+    exact DOM, scripts removed, at the same URL to a JavaScript-enabled page (so the same
+    stylesheets load and colours and layout are as the user sees them)."""
+    url, html = page.url, _SCRIPT.sub("", page.content())
+    context = browser.new_context()
+    try:
+        audit = context.new_page()
+        audit.route(lambda address: address == url,
+                    lambda route: route.fulfill(status=200, body=html,
+                                                content_type="text/html; charset=utf-8"))
+        audit.goto(url)
+        assert_accessible(audit)
+    finally:
+        context.close()
+    _UNCHECKED[page] = None
+
+
+# --- screenshots ----------------------------------------------------------------------------
+
+def screenshot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
