@@ -50,6 +50,7 @@ def navigation(principal, active: str) -> list[dict]:
             ("Our vacancies", "manage.index", "vacancies.view_own"),
             ("Directory", "directory.index", "directory.view"),
             ("Administration", "admin.index", "organisations.manage"),
+            ("Audit", "audit.events", "audit.read"),
         ]
     return [
         {"text": text, "href": url_for(endpoint), "active": endpoint.split(".")[0] == active}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from projections.audit.index import AuditIndex
 from projections.audit.log import VerifiableLog
 from projections.base import Projection
 from projections.directory import Directory
@@ -9,4 +10,4 @@ from projections.vacancies import ProviderVacancies, VacancyBoard
 
 
 def all_projections() -> list[Projection]:
-    return [Directory(), VacancyBoard(), ProviderVacancies(), VerifiableLog()]
+    return [Directory(), VacancyBoard(), ProviderVacancies(), VerifiableLog(), AuditIndex()]

@@ -88,7 +88,7 @@ def test_a_council_officer_sees_the_whole_demo_board(app, demo_services):
     assert body["backend"] == "postgresql"
     assert body["event_log_head"] == demo_services.portal.last_position() > 0
     assert set(body["projections"]) == {"directory", "vacancy_board", "provider_vacancies",
-                                        "verifiable_log"}
+                                        "verifiable_log", "audit_index"}
     assert {p["behind"] for p in body["projections"].values()} == {0}
     assert {p["position"] for p in body["projections"].values()} == {body["event_log_head"]}
 

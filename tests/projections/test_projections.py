@@ -109,7 +109,8 @@ class ProjectionScenario:
         assert {lag.behind for lag in svc.projections.lags()} == {0}
         with svc.engine.connect() as c:
             names = set(c.execute(sa.select(tracking.c.name)).scalars())
-        assert names == {"directory", "vacancy_board", "provider_vacancies", "verifiable_log"}
+        assert names == {"directory", "vacancy_board", "provider_vacancies", "verifiable_log",
+                         "audit_index"}
 
 
 class TestProjectionsOnSQLite(ProjectionScenario):

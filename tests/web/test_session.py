@@ -89,7 +89,7 @@ def test_health_reports_database_and_projection_lag(client):
     assert body["status"] == "ok"
     assert body["backend"] == "sqlite"
     assert set(body["projections"]) == {"directory", "vacancy_board", "provider_vacancies",
-                                        "verifiable_log"}
+                                        "verifiable_log", "audit_index"}
     assert all(p["behind"] == 0 for p in body["projections"].values())
 
 

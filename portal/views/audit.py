@@ -1,0 +1,201 @@
+"""The auditor's pages: the whole event history, filtered and paged, and one record's history
+field by field. Read-only, and only for the auditor role."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from itertools import groupby
+from uuid import UUID
+
+from flask import Blueprint, g, render_template, request
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from domain.vocabulary import NEEDS, PROVIDER_KINDS, ROLES, SETTING_TYPES
+from portal.extensions import htmx
+from portal.forms import FormResult, load
+from portal.presenters import long_date, money
+from portal.security import requires, services
+from projections.audit.index import EVENT_TYPES, MONEY_FIELDS, RECORD_TYPES
+from projections.audit.queries import (
+    ORGANISATION_KINDS,
+    SYSTEM,
+    AuditSearch,
+    UnknownActor,
+    audit_events_page,
+    find_actor,
+    in_london,
+    organisations_to_filter,
+    record_history,
+)
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+
+
+class UKDate(fields.Date):
+    """A date input's ISO value, or a date typed as 23/11/2026 where the browser shows a plain
+    text box instead of a date picker."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and "/" in value:
+            try:
+                return datetime.strptime(value.strip(), "%d/%m/%Y").date()
+            except ValueError:
+                raise self.make_error("invalid") from None
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def _day(label: str) -> fields.Date:
+    return UKDate(
+        load_default=None, allow_none=True, data_key=label.split()[0].lower(),
+        validate=validate.Range(min=EARLIEST, max=LATEST, error=(
+            f"{label} must be between {long_date(EARLIEST)} and {long_date(LATEST)}")),
+        error_messages={"invalid": f"{label} must be a real date, like 23/11/2026"})
+
+
+class AuditSearchSchema(Schema):
+    """The event history's filters, from the query string. Every field may be left out."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    organisation = fields.UUID(load_default=None, allow_none=True, error_messages={
+        "invalid": "Choose an organisation from the list",
+        "invalid_uuid": "Choose an organisation from the list"})
+    actor = fields.String(load_default=None, allow_none=True, validate=validate.Length(
+        max=320, error="Who did it must be 320 characters or fewer"))
+    record_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
+        RECORD_TYPES, error="Choose a kind of record from the list"))
+    event_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
+        EVENT_TYPES, error="Choose a kind of event from the list"))
+    recorded_from = _day("From date")
+    recorded_to = _day("To date")
+    page = fields.Integer(load_default=1, allow_none=True,
+                          validate=validate.Range(min=1, max=10_000_000,
+                                                  error="Page must be a whole number from 1"),
+                          error_messages={"invalid": "Page must be a whole number"})
+
+    def load(self, data, **kwargs):  # type: ignore[override]
+        data = {k: (None if isinstance(v, str) and not v.strip() else v) for k, v in data.items()}
+        return super().load(data, **kwargs)
+
+    @validates_schema
+    def _dates_in_order(self, data: dict, **_kwargs) -> None:
+        start, end = data.get("recorded_from"), data.get("recorded_to")
+        if start and end and start > end:
+            raise ValidationError("To date must be the same as or after the from date",
+                                  field_name="to")
+
+
+def _search_from(args, connection, choices: list) -> tuple[AuditSearch, FormResult]:
+    raw = args.to_dict()
+    form = load(AuditSearchSchema(), raw)
+    if not form.ok:
+        # Show what was asked, with errors; search with the filters that were valid.
+        retry = load(AuditSearchSchema(), {k: v for k, v in raw.items() if k not in form.errors})
+        form = FormResult(data=retry.data, errors=form.errors)
+    data = form.data
+    organisation = data.get("organisation")
+    if organisation and organisation not in {o["id"] for o in choices}:
+        form.errors["organisation"] = "Choose an organisation from the list"
+        organisation = None
+    actor = None
+    if data.get("actor"):
+        try:
+            actor = find_actor(g.principal, connection, data["actor"])
+        except UnknownActor as error:
+            form.errors["actor"] = str(error)
+    search = AuditSearch(
+        organisation_id=organisation, by_system=actor == SYSTEM,
+        actor_user_id=actor if isinstance(actor, UUID) else None,
+        record_type=data.get("record_type"), event_type=data.get("event_type"),
+        recorded_from=data.get("recorded_from"), recorded_to=data.get("recorded_to"),
+        page=data.get("page") or 1)
+    # Show the dates as the date inputs expect them, however they were typed.
+    form.data = {**raw, **{key: data[name].isoformat() for key, name in
+                           (("from", "recorded_from"), ("to", "recorded_to")) if data.get(name)}}
+    form.anchors = {"page": "results-heading"}
+    return search, form
+
+
+@bp.get("/")
+@requires("audit.read")
+def events():
+    with services().engine.connect() as c:
+        choices = organisations_to_filter(g.principal, c)
+        query, form = _search_from(request.args, c, choices)
+        page = audit_events_page(g.principal, c, query)
+    context = dict(page=page, form=form, organisations=choices, kinds=ORGANISATION_KINDS,
+                   record_types=RECORD_TYPES, event_types=EVENT_TYPES, page_numbers=page_numbers)
+    if htmx and htmx.target == "results":
+        return render_template("audit/_events.html", partial=True, **context)
+    return render_template("audit/events.html", **context)
+
+
+@bp.get("/records/<uuid:record_id>")
+@requires("audit.read")
+def record(record_id: UUID):
+    svc = services()
+    with svc.engine.connect() as c:
+        history = record_history(g.principal, svc.portal, c, record_id)
+    days = [(day, list(steps))
+            for day, steps in groupby(history.steps, key=lambda s: s.recorded_at.date())]
+    return render_template("audit/record.html", history=history, days=days,
+                           show=lambda change, value: show_value(change.field, value,
+                                                                 history.names))
+
+
+# --- presenting ----------------------------------------------------------------------------------
+
+def page_numbers(page) -> list[int | None]:
+    """The first, the last and two either side of the current page; None for a gap. The
+    history runs to many thousands of pages, so this never walks them all."""
+    shown = sorted({1, page.count, *range(max(1, page.number - 2),
+                                          min(page.count, page.number + 2) + 1)})
+    numbers: list[int | None] = []
+    for n in shown:
+        if numbers and n - numbers[-1] > 1:
+            numbers.append(n - 1 if n - numbers[-1] == 2 else None)
+        numbers.append(n)
+    return numbers
+
+
+_LABELS = {"setting_type": SETTING_TYPES, "kind": PROVIDER_KINDS, "role": ROLES, "roles": ROLES,
+           "needs_met": NEEDS}
+
+
+def show_value(field: str, value, names: dict) -> str:
+    """One field's value as a person reads it: money, dates, names rather than ids."""
+    if value is None:
+        return "not set"
+    if value == "" or value == []:
+        return "none"
+    if field in MONEY_FIELDS and isinstance(value, int):
+        return money(value)
+    labels = _LABELS.get(field, {})
+    if isinstance(value, list | tuple):
+        return ", ".join(labels.get(v, str(v)) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, UUID):
+        return names.get(value, str(value))
+    if isinstance(value, datetime):
+        return london_time(value)
+    if isinstance(value, date):
+        return long_date(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return labels.get(value, str(value))
+
+
+@bp.app_template_filter("london_time")
+def london_time(moment: datetime) -> str:
+    """``23 November 2026 at 13:51`` in UK time."""
+    local = in_london(moment)
+    return f"{local.day} {local:%B %Y} at {local:%H:%M}"
+
+
+@bp.app_template_filter("london_iso")
+def london_iso(moment: datetime) -> str:
+    return in_london(moment).isoformat(timespec="seconds")

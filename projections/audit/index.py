@@ -1,0 +1,271 @@
+"""The audit index: one row per stored event, so an auditor can filter and page the whole
+history by organisation, person, kind of record, kind of event and date.
+
+Each row says who did what to which record, when and why, with a short plain-English summary.
+The index is append-only and runs over millions of events: rows are collected per batch and
+inserted together, and the organisation a record belongs to (named only by its first event) is
+remembered, or looked up once per batch, for the events that follow.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from operator import attrgetter
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from eventsourcing.domain import AggregateCreated
+
+from domain.vocabulary import ROLES, SETTING_TYPES
+from projections.base import Projection
+from projections.database import metadata
+
+audit_events = sa.Table(
+    "audit_events",
+    metadata,
+    sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("record_id", sa.Uuid, nullable=False),
+    sa.Column("record_version", sa.Integer, nullable=False),
+    sa.Column("record_type", sa.String(64), nullable=False),
+    sa.Column("event_type", sa.String(64), nullable=False),
+    sa.Column("actor_user_id", sa.Uuid),  # None: the system itself
+    sa.Column("actor_organisation_id", sa.Uuid),
+    sa.Column("reason", sa.Text),
+    sa.Column("organisation_id", sa.Uuid),  # the organisation the record belongs to
+    sa.Column("summary", sa.Text, nullable=False),
+    # Each filter ends with the position, so a filtered page is read newest first off an index.
+    sa.Index("ix_audit_events_record", "record_id", "record_version"),
+    sa.Index("ix_audit_events_organisation", "organisation_id", "position"),
+    sa.Index("ix_audit_events_actor", "actor_user_id", "position"),
+    sa.Index("ix_audit_events_record_type", "record_type", "event_type", "position"),
+    sa.Index("ix_audit_events_event_type", "event_type", "position"),
+)
+
+
+def _itself(event: Any) -> UUID:
+    return event.originator_id
+
+
+# The organisation each kind of record belongs to, read from the record's first event. A new
+# aggregate adds its line here (and its sentences to SUMMARIES below).
+OWNERS: dict[str, Callable[[Any], UUID | None]] = {
+    "Authority": _itself,
+    "Provider": _itself,
+    "PlatformOrganisation": _itself,
+    "Account": attrgetter("organisation_id"),
+    "Vacancy": attrgetter("provider_id"),
+}
+
+
+def humanise(name: str) -> str:
+    """``RoleGranted`` -> ``Role granted``; ``PlatformOrganisation`` likewise."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).capitalize()
+
+
+RECORD_TYPES: dict[str, str] = {name: humanise(name) for name in OWNERS}
+
+FIELD_LABELS: dict[str, str] = {
+    "provider_id": "Provider", "setting_id": "Setting", "setting_type": "Setting type",
+    "host_authority_id": "Host authority", "postcode_district": "Postcode district",
+    "age_from": "Youngest age", "age_to": "Oldest age", "needs_met": "Needs it can meet",
+    "weekly_fee": "Weekly fee", "available_from": "Available from", "expires_on": "Expiry date",
+    "description": "Description", "places": "Places", "la_code": "DfE LA code",
+    "ons_code": "ONS code", "name": "Name", "population_0_17": "Population aged 0 to 17",
+    "partnerships": "Partnerships", "key_decision_threshold": "Key-decision threshold",
+    "kind": "Kind of provider", "ofsted_urn": "Ofsted URN",
+    "registered_places": "Registered places", "email": "Email address",
+    "display_name": "Name", "organisation_id": "Organisation", "roles": "Roles", "role": "Role",
+    "home_search_ref": "Home search", "placement_ref": "Placement",
+}
+MONEY_FIELDS = frozenset({"weekly_fee", "key_decision_threshold"})
+
+
+def field_label(name: str) -> str:
+    return FIELD_LABELS.get(name) or humanise(name.replace("_", " "))
+
+
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: lower case, except acronyms and proper names."""
+    first = label.split()[0]
+    return label if first.isupper() or first == "Ofsted" else label[0].lower() + label[1:]
+
+
+def _money(value: int) -> str:
+    return f"£{value:,}"
+
+
+def _short(field: str, value: Any) -> str | None:
+    """A value short enough for a one-line summary, or None to name only the field."""
+    if field in MONEY_FIELDS and isinstance(value, int):
+        return _money(value)
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, date):
+        return f"{value.day} {value:%B %Y}"
+    if isinstance(value, str) and 0 < len(value) <= 40:
+        return value
+    return None
+
+
+def _changes(subject: str, changes: dict) -> str:
+    parts = []
+    for field, value in changes.items():
+        label = _in_sentence(field_label(field))
+        short = _short(field, value)
+        parts.append(f"{label} to {short}" if short else label)
+    return f"Changed {subject}: {'; '.join(parts)}" if parts else f"Changed {subject}"
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
+def _published(e: Any) -> str:
+    kind = _in_sentence(SETTING_TYPES.get(e.setting_type, "vacancy").split(" (")[0])
+    places = getattr(e, "places", 1)
+    where = f" for {places} places" if places and places > 1 else ""
+    return f"Published {_a(kind)} vacancy{where} at {_money(e.weekly_fee)} a week"
+
+
+def _role(e: Any) -> str:
+    return ROLES.get(e.role, e.role)
+
+
+SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
+    ("Vacancy", "Published"): _published,
+    ("Vacancy", "Updated"): lambda e: _changes("a vacancy", e.changes),
+    ("Vacancy", "Held"): lambda e: f"Held a vacancy for home search {e.home_search_ref}",
+    ("Vacancy", "Released"): lambda e: "Released a vacancy from its hold",
+    ("Vacancy", "Filled"): lambda e: "Marked a vacancy as filled" + (
+        f" by placement {e.placement_ref}" if e.placement_ref else ""),
+    ("Vacancy", "Withdrawn"): lambda e: "Withdrew a vacancy",
+    ("Vacancy", "Expired"): lambda e: "Expired a vacancy",
+    ("Authority", "Registered"): lambda e: (
+        f"Registered the authority {e.name} (DfE LA code {e.la_code})"),
+    ("Authority", "DetailsUpdated"): lambda e: _changes("an authority's details", e.changes),
+    ("Provider", "Registered"): lambda e: f"Registered the provider {e.name}",
+    ("Provider", "SettingAdded"): lambda e: (
+        f"Added the setting {e.name} "
+        f"({_in_sentence(SETTING_TYPES.get(e.setting_type, e.setting_type))}, "
+        f"{e.postcode_district})"),
+    ("PlatformOrganisation", "Registered"): lambda e: (
+        f"Registered the platform organisation {e.name}"),
+    ("Account", "Created"): lambda e: (
+        f"Created an account for {e.email} ("
+        f"{', '.join(ROLES.get(r, r) for r in e.roles) or 'no roles'})"),
+    ("Account", "RoleGranted"): lambda e: f"Granted an account the role {_role(e)}",
+    ("Account", "RoleRevoked"): lambda e: f"Took the role {_role(e)} from an account",
+    ("Account", "Suspended"): lambda e: "Suspended an account",
+    ("Account", "Reinstated"): lambda e: "Reinstated an account",
+}
+
+EVENT_TYPES: dict[str, str] = {name: humanise(name)
+                               for name in sorted({kind for _, kind in SUMMARIES})}
+
+
+def split_topic(topic: str) -> tuple[str, str]:
+    """``domain.vacancy:Vacancy.Published`` -> ``("Vacancy", "Published")``."""
+    parts = topic.rpartition(":")[2].split(".")
+    return (parts[-2] if len(parts) > 1 else parts[0]), parts[-1]
+
+
+def summarise(record_type: str, event_type: str, event: Any) -> str:
+    describe = SUMMARIES.get((record_type, event_type))
+    if describe is not None:
+        try:
+            return describe(event)[:500]
+        except (AttributeError, KeyError, TypeError, ValueError):
+            pass  # an event shaped differently from today's (an old version): say less
+    return f"{humanise(record_type)}: {humanise(event_type).lower()}"
+
+
+def is_creation(event: Any) -> bool:
+    return isinstance(event, AggregateCreated)
+
+
+def owner_of(record_type: str, created: Any) -> UUID | None:
+    find = OWNERS.get(record_type)
+    try:
+        return find(created) if find else None
+    except AttributeError:
+        return None
+
+
+_UNKNOWN = object()
+
+
+class AuditIndex(Projection):
+    name = "audit_index"
+    tables = (audit_events,)
+    every_event = True
+    snapshots = False  # an append-only log, never shown "as at"
+
+    OWNER_CACHE_SIZE = 100_000
+    LOOKUP_CHUNK = 500
+
+    def __init__(self) -> None:
+        self._rows: list[dict] = []
+        # A record's organisation never changes, so remembering it is always safe.
+        self._owners: dict[UUID, UUID | None] = {}
+
+    def begin_batch(self, connection: sa.Connection) -> None:
+        self._rows = []
+        # Forget between batches, never within one: a batch's own rows are not stored yet.
+        if len(self._owners) >= self.OWNER_CACHE_SIZE:
+            self._owners.clear()
+
+    def process(self, connection: sa.Connection, event: Any, topic: str, position: int) -> None:
+        record_type, event_type = split_topic(topic)
+        record_id = event.originator_id
+        if is_creation(event):
+            owner = owner_of(record_type, event)
+            self._owners[record_id] = owner
+        else:
+            owner = self._owners.get(record_id, _UNKNOWN)
+        actor = getattr(event, "actor", None)
+        self._rows.append({
+            "position": position,
+            "recorded_at": event.timestamp,
+            "record_id": record_id,
+            "record_version": event.originator_version,
+            "record_type": record_type,
+            "event_type": event_type,
+            "actor_user_id": getattr(actor, "user_id", None),
+            "actor_organisation_id": getattr(actor, "organisation_id", None),
+            "reason": getattr(event, "reason", None),
+            "organisation_id": owner,
+            "summary": summarise(record_type, event_type, event),
+        })
+
+    def end_batch(self, connection: sa.Connection) -> None:
+        if not self._rows:
+            return
+        unknown = {row["record_id"] for row in self._rows if row["organisation_id"] is _UNKNOWN}
+        if unknown:
+            found = self._look_up_owners(connection, list(unknown))
+            for row in self._rows:
+                if row["organisation_id"] is _UNKNOWN:
+                    row["organisation_id"] = found.get(row["record_id"])
+        connection.execute(audit_events.insert(), self._rows)
+        self._rows = []
+
+    def _look_up_owners(self, connection: sa.Connection, record_ids: list[UUID]) -> dict:
+        t = audit_events
+        found: dict[UUID, UUID | None] = {}
+        for start in range(0, len(record_ids), self.LOOKUP_CHUNK):
+            chunk = record_ids[start:start + self.LOOKUP_CHUNK]
+            found.update(connection.execute(
+                sa.select(t.c.record_id, t.c.organisation_id)
+                .where(t.c.record_id.in_(chunk), t.c.record_version == 1)).all())
+        self._owners.update({record_id: found.get(record_id) for record_id in record_ids})
+        return found
+
+    def clear(self, connection: sa.Connection) -> None:
+        self._owners.clear()
+        super().clear(connection)

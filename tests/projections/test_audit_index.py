@@ -1,0 +1,232 @@
+"""The audit index: one row per stored event, matching the event store; batched rebuilds equal
+the incremental index; the queries filter and page it for auditors only."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+import sqlalchemy as sa
+from eventsourcing.domain import AggregateCreated, DomainEvent
+
+from auth.permissions import Forbidden
+from auth.principal import Principal
+from domain.account import Account
+from domain.actor import Actor
+from domain.organisation import Authority, PlatformOrganisation, Provider
+from domain.vacancy import Vacancy
+from portal.bootstrap import bootstrap
+from projections import runner
+from projections.audit.index import (
+    OWNERS,
+    SUMMARIES,
+    audit_events,
+    split_topic,
+    summarise,
+)
+from projections.audit.queries import AuditSearch, audit_events_page, day_start, record_history
+from tests.projections.scenario import build_region, dump, random_history
+
+AGGREGATES = (Authority, Provider, PlatformOrganisation, Account, Vacancy)
+
+
+def auditor(roles=("auditor",)) -> Principal:
+    from uuid import uuid4
+
+    return Principal(user_id=uuid4(), email="a@example.org", display_name="Avery",
+                     organisation_id=uuid4(), organisation_kind="platform",
+                     organisation_name="Office", roles=frozenset(roles))
+
+
+def full_history(portal) -> dict:
+    """Every kind of event the domain has today, by the system and by named people."""
+    authorities, settings = build_region(portal)
+    platform, _ = portal.register_platform_organisation(Actor.system(), name="Office")
+    admin_id, _ = portal.create_account(Actor.system(), email="admin@office.example.org",
+                                        display_name="Alex Admin", organisation_id=platform,
+                                        roles=["platform_admin"])
+    admin = Actor(admin_id, platform)
+    account, _ = portal.create_account(admin, email="lead@kent.example.org",
+                                       display_name="Kent lead", organisation_id=authorities[1],
+                                       roles=["council_officer"])
+    portal.update_authority(admin, authorities[1], reason="Census 2031",
+                            population_0_17=310_000, name="Kent County")
+    user = portal.get_account(account)
+    user.grant_role("auditor", "authority", actor=admin, reason="Audit season")
+    user.revoke_role("auditor", actor=admin)
+    user.suspend(actor=admin, reason="Left")
+    user.reinstate(actor=admin, reason="Came back")
+    portal.save(user)
+    vacancies = random_history(portal, settings, steps=120)
+    provider, setting, _ = settings[0]
+    expiring, _ = portal.publish_vacancy(
+        Actor.system(), provider_id=provider, setting_id=setting, age_from=10, age_to=15,
+        needs_met=[], weekly_fee=4321, available_from=date(2027, 1, 1),
+        expires_on=date(2027, 1, 31), description="")
+    portal.expire_vacancies([expiring], today=date(2027, 2, 1))
+    return {"authorities": authorities, "settings": settings, "admin": admin,
+            "account": account, "vacancies": vacancies}
+
+
+def expected_owner(portal, record_id):
+    aggregate = portal.repository.get(record_id)
+    if isinstance(aggregate, Vacancy):
+        return aggregate.provider_id
+    if isinstance(aggregate, Account):
+        return aggregate.organisation_id
+    return aggregate.id
+
+
+def test_one_row_per_event_matching_the_store(services):
+    full_history(services.portal)
+    services.projections.catch_up()
+    portal = services.portal
+    notifications = portal.recorder.select_notifications(start=1, limit=100_000)
+    with services.engine.connect() as c:
+        rows = {r.position: r for r in c.execute(sa.select(audit_events))}
+    assert sorted(rows) == [n.id for n in notifications]
+    owners: dict = {}
+    for notification in notifications:
+        event = portal.mapper.to_domain_event(notification)
+        row = rows[notification.id]
+        record_type, event_type = notification.topic.split(":")[1].split(".")
+        assert (row.record_id, row.record_version) == (event.originator_id,
+                                                       event.originator_version)
+        assert (row.record_type, row.event_type) == (record_type, event_type)
+        assert row.recorded_at.replace(tzinfo=UTC) == event.timestamp
+        assert (row.actor_user_id, row.actor_organisation_id) == (
+            event.actor.user_id, event.actor.organisation_id)
+        assert row.reason == event.reason
+        if event.originator_id not in owners:
+            owners[event.originator_id] = expected_owner(portal, event.originator_id)
+        assert row.organisation_id == owners[event.originator_id], row
+        assert row.summary == summarise(record_type, event_type, event)
+    kinds = {(r.record_type, r.event_type) for r in rows.values()}
+    assert kinds == set(SUMMARIES), "the scenario should make every kind of event"
+
+
+def test_summaries_read_as_plain_sentences(services):
+    history = full_history(services.portal)
+    services.projections.catch_up()
+    with services.engine.connect() as c:
+        summaries = set(c.execute(sa.select(audit_events.c.summary)).scalars())
+    assert "Registered the authority Kent (DfE LA code 886)" in summaries
+    assert "Changed an authority's details: population aged 0 to 17 to 310,000; " \
+           "name to Kent County" in summaries
+    assert "Granted an account the role Auditor" in summaries
+    assert "Created an account for lead@kent.example.org (Council officer)" in summaries
+    assert any(s.startswith("Published a children's home vacancy at £") for s in summaries)
+    assert any(s.startswith("Changed a vacancy: weekly fee to £") for s in summaries)
+    assert history["vacancies"]
+
+
+def test_every_event_class_of_every_aggregate_is_described_and_owned():
+    for aggregate in AGGREGATES:
+        assert aggregate.__name__ in OWNERS
+        classes = {name: value for name, value in vars(aggregate).items()
+                   if isinstance(value, type) and issubclass(value, DomainEvent)}
+        creations = [n for n, v in classes.items() if issubclass(v, AggregateCreated)]
+        for name in classes:
+            unused_base = name == "Event" or (name == "Created" and len(creations) > 1)
+            if not unused_base:
+                assert (aggregate.__name__, name) in SUMMARIES, (aggregate.__name__, name)
+
+
+def test_a_record_type_comes_from_the_topic():
+    assert split_topic("domain.vacancy:Vacancy.Published") == ("Vacancy", "Published")
+    assert split_topic("domain.account:Account.RoleGranted") == ("Account", "RoleGranted")
+    assert split_topic("x.y:Outer.Tender.StageChanged") == ("Tender", "StageChanged")
+
+
+def test_an_unknown_kind_of_event_still_gets_a_sentence():
+    assert summarise("Tender", "StageChanged", object()) == "Tender: stage changed"
+
+
+def test_small_batches_and_restarts_equal_a_rebuild(tmp_path, monkeypatch):
+    """Later events of a record name its organisation only by its first event, which may lie
+    in an earlier batch, or before a restart: the index must find it either way."""
+    url = f"sqlite:///{tmp_path / 'portal.db'}"
+    svc = bootstrap(url)
+    try:
+        settings = full_history(svc.portal)["settings"]
+        head = svc.portal.last_position()
+        monkeypatch.setattr(runner, "BATCH_SIZE", 7)
+        svc.projections.catch_up(until=head // 3)
+    finally:
+        svc.close()
+    restarted = bootstrap(url)  # a new AuditIndex, remembering nothing
+    try:
+        restarted.projections.catch_up(until=2 * head // 3)
+        more = random_history(restarted.portal, settings, steps=40, seed=3)
+        assert more
+        restarted.projections.catch_up()
+        incremental = dump(restarted.engine, names={"audit_events"})
+        with restarted.engine.connect() as c:
+            unowned = c.execute(sa.select(sa.func.count()).select_from(audit_events)
+                                .where(audit_events.c.organisation_id.is_(None))).scalar()
+        assert unowned == 0
+        monkeypatch.setattr(runner, "BATCH_SIZE", 1000)
+        assert restarted.projections.rebuild(["audit_index"]) == restarted.portal.last_position()
+        assert dump(restarted.engine, names={"audit_events"}) == incremental
+        assert len(incremental["audit_events"]) == restarted.portal.last_position()
+    finally:
+        restarted.close()
+
+
+def test_the_stream_filters_and_pages_newest_first(services):
+    history = full_history(services.portal)
+    services.projections.catch_up()
+    viewer = auditor()
+    with services.engine.connect() as c:
+        everything = audit_events_page(viewer, c, AuditSearch(), page_size=25)
+        total = services.portal.last_position()
+        assert everything.total == total
+        assert [r.position for r in everything.rows] == list(range(total, total - 25, -1))
+        by_admin = audit_events_page(viewer, c, AuditSearch(actor_user_id=history["admin"]
+                                                             .user_id))
+        assert by_admin.total == 6
+        assert {r.actor_name for r in by_admin.rows} == {"Alex Admin"}
+        kent = audit_events_page(viewer, c, AuditSearch(organisation_id=history["authorities"][1]))
+        assert {(r.record_type, r.event_type) for r in kent.rows} >= {
+            ("Authority", "Registered"), ("Authority", "DetailsUpdated"),
+            ("Account", "RoleGranted")}
+        assert {r.organisation_name for r in kent.rows} == {"Kent County"}
+        system = audit_events_page(viewer, c, AuditSearch(by_system=True))
+        assert system.total == total - 6
+        updates = audit_events_page(viewer, c, AuditSearch(record_type="Vacancy",
+                                                           event_type="Updated"))
+        assert all(r.summary.startswith("Changed a vacancy") for r in updates.rows)
+        today = datetime.now(UTC).date()
+        assert audit_events_page(viewer, c, AuditSearch(recorded_from=date(2000, 1, 1),
+                                                        recorded_to=today)).total == total
+        assert audit_events_page(viewer, c, AuditSearch(recorded_to=date(2000, 1, 1))).total == 0
+        last = audit_events_page(viewer, c, AuditSearch(page=10_000), page_size=25)
+        assert last.number == everything.count
+        with pytest.raises(Forbidden):
+            audit_events_page(auditor(roles=("platform_admin",)), c, AuditSearch())
+
+
+def test_uk_days_start_at_uk_midnight():
+    assert day_start(date(2026, 7, 1)) == datetime(2026, 6, 30, 23, 0, tzinfo=UTC)  # BST
+    assert day_start(date(2026, 12, 1)) == datetime(2026, 12, 1, 0, 0, tzinfo=UTC)  # GMT
+
+
+def test_a_records_history_shows_old_and_new_values(services):
+    history = full_history(services.portal)
+    services.projections.catch_up()
+    kent = history["authorities"][1]
+    with services.engine.connect() as c:
+        record = record_history(auditor(), services.portal, c, kent)
+        assert record.record_type == "Authority"
+        assert record.name == "Kent County"
+        created, changed = record.steps
+        assert {ch.field: ch.new for ch in created.changes}["population_0_17"] == 50_000
+        assert not any(ch.has_old for ch in created.changes)
+        assert {ch.field: (ch.old, ch.new) for ch in changed.changes} == {
+            "population_0_17": (50_000, 310_000), "name": ("Kent", "Kent County")}
+        assert changed.reason == "Census 2031"
+        assert changed.actor_user_id == history["admin"].user_id
+        assert record.names[changed.actor_user_id] == "Alex Admin"
+        assert [s.position for s in record.steps] == sorted(s.position for s in record.steps)
+        with pytest.raises(Forbidden):
+            record_history(auditor(roles=("council_officer",)), services.portal, c, kent)
