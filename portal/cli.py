@@ -273,6 +273,57 @@ def audit_verify_export(file: str, public_key: str) -> None:
     _print_report(report, file)
 
 
+@audit.command("prove")
+@click.argument("position", type=click.IntRange(min=1))
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+def audit_prove(position: int, file: str) -> None:
+    """Write to FILE a proof that the event at POSITION is in the latest signed checkpoint."""
+    from projections.audit.checkpoints import stored_checkpoints
+    from projections.audit.proofs import ProofError, make_proof
+
+    svc = _services()
+    try:
+        with svc.engine.connect() as c:
+            checkpoints = stored_checkpoints(c)
+            if not checkpoints:
+                raise click.ClickException("No checkpoint has been signed yet: run "
+                                           "'portal audit checkpoint' first")
+            try:
+                proof = make_proof(svc.portal.recorder, c, checkpoints[-1], position)
+            except ProofError as error:
+                raise click.ClickException(str(error)) from None
+        with open(file, "w", encoding="utf-8") as out:
+            json.dump(proof, out, indent=1)
+        click.echo(f"Proof for position {position:,} ({len(proof['proof'])} hashes) "
+                   f"written to {file}")
+    finally:
+        svc.close()
+
+
+@audit.command("verify-proof")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--public-key", "public_key", required=True,
+              help="The deployment's public key (base64), or a file holding it or a PEM block.")
+def audit_verify_proof(file: str, public_key: str) -> None:
+    """Check an inclusion proof offline with the deployment's public key."""
+    from pathlib import Path
+
+    from projections.audit.proofs import check_proof
+    from projections.audit.signing import AuditKeyError, load_public_key
+
+    text = Path(public_key).read_text() if Path(public_key).is_file() else public_key
+    try:
+        key = load_public_key(text)
+    except AuditKeyError as error:
+        click.echo(f"FAILED: {error}", err=True)
+        sys.exit(1)
+    result = check_proof(Path(file).read_text(encoding="utf-8", errors="replace"), key)
+    if not result.ok:
+        click.echo(f"FAILED: {result.message}", err=True)
+        sys.exit(1)
+    click.echo(f"OK: {result.message}")
+
+
 # --- time travel -------------------------------------------------------------------------------
 
 def parse_moment(text: str, application) -> int:

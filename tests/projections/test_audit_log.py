@@ -190,6 +190,32 @@ class AuditScenario:
         assert services.checkpoints.due(now=later)
 
 
+    def test_inclusion_proofs_prove_each_event_and_nothing_forged(self, services, tmp_path):
+        from projections.audit.proofs import check_proof, make_proof
+
+        key = services.checkpoints.key.public_key
+        with services.engine.connect() as c:
+            checkpoint = stored_checkpoints(c)[-1]
+            proofs = {p: make_proof(services.portal.recorder, c, checkpoint, p)
+                      for p in StoredEvents(services).positions()}
+        for proof in proofs.values():
+            assert check_proof(json.dumps(proof), key).ok
+        sample = proofs[min(proofs) + 5]
+        forged = [
+            {**sample, "leaf_index": sample["leaf_index"] + 1},
+            {**sample, "proof": [sample["proof"][0][:-2] + "00", *sample["proof"][1:]]},
+            {**sample, "proof": sample["proof"][:-1]},
+            {**sample, "event": {**sample["event"], "topic": sample["event"]["topic"] + "X"}},
+            {**sample, "checkpoint": {**sample["checkpoint"],
+                                      "tree_size": sample["checkpoint"]["tree_size"] + 1}},
+        ]
+        for proof in forged:
+            assert not check_proof(json.dumps(proof), key).ok
+        assert not check_proof("{not json", key).ok
+        other = SigningKey.load_or_create(tmp_path / "other.pem").public_key
+        assert not check_proof(json.dumps(sample), other).ok
+
+
 class TestAuditOnSQLite(AuditScenario):
     @pytest.fixture
     def database_url(self, tmp_path):
