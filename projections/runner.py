@@ -77,51 +77,76 @@ class ProjectionRunner:
 
     def catch_up(self, until: int | None = None,
                  progress: Callable[[str, int, int], None] | None = None) -> int:
-        """Apply every pending event up to ``until`` (default: the head). Returns how many."""
+        """Apply every pending event up to ``until`` (default: the head).
+
+        Projections at the same position are fed together, so each batch of the log is read
+        and each event decoded once however many projections want it. Returns the number of
+        (projection, event) applications."""
         applied = 0
         with self._lock:
             head = self.head() if until is None else min(until, self.head())
-            # Reading positions first keeps the common case (nothing pending) free of writes.
-            positions = self.positions()
-            for name, projection in self.projections.items():
-                if positions[name] < head:
-                    applied += self._catch_up_one(projection, head, progress)
-        return applied
+            while True:
+                # Reading positions first keeps the common case (nothing pending) write-free.
+                behind = {n: p for n, p in self.positions().items() if p < head}
+                if not behind:
+                    return applied
+                lowest = min(behind.values())
+                group = [self.projections[n] for n, p in behind.items() if p == lowest]
+                applied += self._catch_up_group(group, head, progress)
 
-    def _catch_up_one(self, projection: Projection, head: int,
-                      progress: Callable[[str, int, int], None] | None) -> int:
+    def _catch_up_group(self, group: list[Projection], head: int,
+                        progress: Callable[[str, int, int], None] | None) -> int:
+        """Feed ``group`` (all at one position) up to ``head``; returns early if another
+        runner moved some of them on, so the caller can regroup."""
         applied = 0
         recorder = self.application.recorder
         mapper = self.application.mapper
-        topics = projection.topics
+        names = [p.name for p in group]
+        wants_all = any(not p.topics for p in group)
+        topics = [] if wants_all else sorted({t for p in group for t in p.topics})
         while True:
             with self.engine.begin() as c:
-                # Claim the projection first: a no-op write that takes the tracking row's lock
-                # (PostgreSQL) or the database's write lock (SQLite) until this transaction
-                # ends, so a second runner waits here instead of applying the same events.
-                c.execute(tracking.update().where(tracking.c.name == projection.name)
+                # Claim the projections first: a no-op write that takes their tracking rows'
+                # locks (PostgreSQL) or the database's write lock (SQLite) until this
+                # transaction ends, so a second runner waits here instead of applying the same
+                # events.
+                c.execute(tracking.update().where(tracking.c.name.in_(names))
                           .values(position=tracking.c.position))
-                old = c.execute(sa.select(tracking.c.position)
-                                .where(tracking.c.name == projection.name)).scalar_one()
-                if old >= head:
-                    return applied
+                positions = dict(c.execute(sa.select(tracking.c.name, tracking.c.position)
+                                           .where(tracking.c.name.in_(names))).all())
+                old = min(positions.values())
+                if old >= head or len(set(positions.values())) > 1:
+                    return applied  # done, or another runner moved some on: regroup
                 notifications = recorder.select_notifications(
                     start=old, limit=BATCH_SIZE, stop=head, topics=topics,
                     inclusive_of_start=False,
                 )
-                projection.begin_batch(c)
+                for projection in group:
+                    projection.prepare(c, [n for n in notifications
+                                           if projection.wants(n.topic)])
+                    projection.begin_batch(c)
                 for notification in notifications:
-                    event = notification if projection.raw else mapper.to_domain_event(
-                        notification)
-                    projection.process(c, event, notification.topic, notification.id)
-                projection.end_batch(c)
-                # A short batch means nothing else for this projection up to head.
+                    event = None
+                    for projection in group:
+                        if not projection.wants(notification.topic):
+                            continue
+                        if projection.raw:
+                            projection.process(c, notification, notification.topic,
+                                               notification.id)
+                        else:
+                            if event is None:
+                                event = mapper.to_domain_event(notification)
+                            projection.process(c, event, notification.topic, notification.id)
+                        applied += 1
+                for projection in group:
+                    projection.end_batch(c)
+                # A short batch means nothing else for these projections up to head.
                 new = notifications[-1].id if len(notifications) == BATCH_SIZE else head
-                c.execute(tracking.update().where(tracking.c.name == projection.name)
+                c.execute(tracking.update().where(tracking.c.name.in_(names))
                           .values(position=new))
-            applied += len(notifications)
             if progress:
-                progress(projection.name, new, head)
+                for name in names:
+                    progress(name, new, head)
 
     def wait_for(self, position: int, timeout: float = 5.0) -> bool:
         """Read your own writes: return once every projection has processed ``position``."""
@@ -153,9 +178,15 @@ class ProjectionRunner:
                     c.execute(tracking.update().where(tracking.c.name == name)
                               .values(position=0))
             applied = 0
-            for name in chosen:
-                applied += self._catch_up_one(self.projections[name], head, progress)
-        return applied
+            group = [self.projections[name] for name in chosen]
+            while True:
+                positions = self.positions()
+                behind = [p for p in group if positions[p.name] < head]
+                if not behind:
+                    return applied
+                lowest = min(positions[p.name] for p in behind)
+                applied += self._catch_up_group(
+                    [p for p in behind if positions[p.name] == lowest], head, progress)
 
     def follow(self, stop: threading.Event, poll_interval: float = 0.5) -> None:
         """Keep the projections up to date until ``stop`` is set (the projection process)."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from domain.vacancy import AVAILABLE, EXPIRED, FILLED, HELD, WITHDRAWN, Vacancy
-from projections.base import Projection, handles
+from projections.base import BufferedRows, Projection, handles
 from projections.database import metadata
 
 
@@ -67,70 +69,82 @@ provider_vacancies = sa.Table(
     sa.Column("last_reason", sa.Text),
 )
 
+_CLOSED_STATUS = {Vacancy.Filled: FILLED, Vacancy.Withdrawn: WITHDRAWN, Vacancy.Expired: EXPIRED}
 
-class VacancyBoard(Projection):
+
+class _VacancyProjection(Projection):
+    """Both vacancy projections work on a batch's rows in memory (see BufferedRows)."""
+
+    table: sa.Table
+
+    def __init__(self) -> None:
+        self.rows = BufferedRows(self.table)
+
+    def prepare(self, connection: sa.Connection, notifications) -> None:
+        self.rows.load(connection, [n.originator_id for n in notifications
+                                    if n.topic in self._handlers])
+
+    def end_batch(self, connection: sa.Connection) -> None:
+        self.rows.flush(connection)
+
+    def _set(self, e: Any, **values: Any) -> None:
+        if self.rows.get(e.originator_id) is not None:
+            self.rows.update(e.originator_id, changed_at=e.timestamp, **values)
+
+
+class VacancyBoard(_VacancyProjection):
     name = "vacancy_board"
+    table = vacancy_board
     tables = (vacancy_board,)
 
     @handles(Vacancy.Published)
     def published(self, c: sa.Connection, e: Vacancy.Published) -> None:
-        c.execute(vacancy_board.insert().values(
-            id=e.originator_id, status=AVAILABLE, published_at=e.timestamp,
-            changed_at=e.timestamp, **_terms(e)))
-
-    def _set(self, c: sa.Connection, e, **values) -> None:
-        c.execute(vacancy_board.update().where(vacancy_board.c.id == e.originator_id)
-                  .values(changed_at=e.timestamp, **values))
+        self.rows.put(dict(id=e.originator_id, status=AVAILABLE, published_at=e.timestamp,
+                           changed_at=e.timestamp, **_terms(e)))
 
     @handles(Vacancy.Updated)
     def updated(self, c: sa.Connection, e: Vacancy.Updated) -> None:
-        self._set(c, e, **_changes(e))
+        self._set(e, **_changes(e))
 
     @handles(Vacancy.Held)
     def held(self, c: sa.Connection, e: Vacancy.Held) -> None:
-        self._set(c, e, status=HELD)
+        self._set(e, status=HELD)
 
     @handles(Vacancy.Released)
     def released(self, c: sa.Connection, e: Vacancy.Released) -> None:
-        self._set(c, e, status=AVAILABLE)
+        self._set(e, status=AVAILABLE)
 
     @handles(Vacancy.Filled, Vacancy.Withdrawn, Vacancy.Expired)
     def closed(self, c: sa.Connection, e) -> None:
-        c.execute(vacancy_board.delete().where(vacancy_board.c.id == e.originator_id))
+        self.rows.delete(e.originator_id)
 
 
-_CLOSED_STATUS = {Vacancy.Filled: FILLED, Vacancy.Withdrawn: WITHDRAWN, Vacancy.Expired: EXPIRED}
-
-
-class ProviderVacancies(Projection):
+class ProviderVacancies(_VacancyProjection):
     name = "provider_vacancies"
+    table = provider_vacancies
     tables = (provider_vacancies,)
 
     @handles(Vacancy.Published)
     def published(self, c: sa.Connection, e: Vacancy.Published) -> None:
-        c.execute(provider_vacancies.insert().values(
-            id=e.originator_id, status=AVAILABLE, published_at=e.timestamp,
-            changed_at=e.timestamp, version=e.originator_version, last_reason=e.reason,
-            **_terms(e)))
+        self.rows.put(dict(id=e.originator_id, status=AVAILABLE, published_at=e.timestamp,
+                           changed_at=e.timestamp, version=e.originator_version,
+                           held_for=None, last_reason=e.reason, **_terms(e)))
 
-    def _set(self, c: sa.Connection, e, **values) -> None:
-        c.execute(provider_vacancies.update()
-                  .where(provider_vacancies.c.id == e.originator_id)
-                  .values(changed_at=e.timestamp, version=e.originator_version,
-                          last_reason=e.reason, **values))
+    def _set(self, e: Any, **values: Any) -> None:
+        super()._set(e, version=e.originator_version, last_reason=e.reason, **values)
 
     @handles(Vacancy.Updated)
     def updated(self, c: sa.Connection, e: Vacancy.Updated) -> None:
-        self._set(c, e, **_changes(e))
+        self._set(e, **_changes(e))
 
     @handles(Vacancy.Held)
     def held(self, c: sa.Connection, e: Vacancy.Held) -> None:
-        self._set(c, e, status=HELD, held_for=e.home_search_ref)
+        self._set(e, status=HELD, held_for=e.home_search_ref)
 
     @handles(Vacancy.Released)
     def released(self, c: sa.Connection, e: Vacancy.Released) -> None:
-        self._set(c, e, status=AVAILABLE, held_for=None)
+        self._set(e, status=AVAILABLE, held_for=None)
 
     @handles(Vacancy.Filled, Vacancy.Withdrawn, Vacancy.Expired)
     def closed(self, c: sa.Connection, e) -> None:
-        self._set(c, e, status=_CLOSED_STATUS[type(e)], held_for=None)
+        self._set(e, status=_CLOSED_STATUS[type(e)], held_for=None)
