@@ -17,7 +17,13 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 from domain.account import Account, account_id
 from domain.actor import Actor
 from domain.errors import AlreadyExists, DomainError, NotFound
-from domain.organisation import Authority, PlatformOrganisation, Provider, authority_id
+from domain.organisation import (
+    Authority,
+    PlatformOrganisation,
+    Provider,
+    Setting,
+    authority_id,
+)
 from domain.vacancy import Vacancy
 
 A = TypeVar("A")
@@ -51,6 +57,10 @@ class DateAsISO(Transcoding):
 
 class Portal(Application):
     name = "Portal"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._settings: dict[tuple[UUID, UUID], Setting] = {}
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -166,12 +176,22 @@ class Portal(Application):
         if actor.user_id is not None and actor.organisation_id != provider_id:
             raise PermissionDenied("You can only manage your own organisation's vacancies")
 
+    def _setting(self, provider_id: UUID, setting_id: UUID) -> Setting:
+        """A provider's setting. Settings never change once added (no event alters or removes
+        one), so they are cached rather than replaying the provider for every vacancy; if
+        settings become editable, key this cache by the provider's version."""
+        key = (provider_id, setting_id)
+        cached = self._settings.get(key)
+        if cached is None:
+            cached = self._get(provider_id, Provider, "provider").setting(setting_id)
+            self._settings[key] = cached
+        return cached
+
     def publish_vacancy(self, actor: Actor, *, provider_id: UUID, setting_id: UUID,
                         vacancy_id: UUID | None = None, **terms: Any) -> tuple[UUID, int]:
         self._check_acting_for(actor, provider_id)
-        provider = self._get(provider_id, Provider, "provider")
-        setting = provider.setting(setting_id)
-        vacancy = Vacancy.publish(provider_id=provider.id, setting=setting, actor=actor,
+        setting = self._setting(provider_id, setting_id)
+        vacancy = Vacancy.publish(provider_id=provider_id, setting=setting, actor=actor,
                                   id=vacancy_id, **terms)
         return vacancy.id, self._create(vacancy, "This vacancy has already been published")
 
@@ -186,7 +206,7 @@ class Portal(Application):
     def update_vacancy(self, actor: Actor, vacancy_ref: UUID, reason: str | None = None,
                        **changes: Any) -> int:
         vacancy = self._own_vacancy(actor, vacancy_ref)
-        setting = self.get_provider(vacancy.provider_id).setting(vacancy.setting_id)
+        setting = self._setting(vacancy.provider_id, vacancy.setting_id)
         vacancy.update(setting, actor=actor, reason=reason, **changes)
         return self._save(vacancy)
 

@@ -59,6 +59,8 @@ def _vacancy_columns() -> list[sa.Column]:
 vacancy_board = sa.Table(
     "vacancy_board", metadata, *_vacancy_columns(),
     sa.Index("ix_vacancy_board_search", "status", "setting_type", "weekly_fee"),
+    # The board's default order (available soonest): read in index order, no sort.
+    sa.Index("ix_vacancy_board_available", "status", "available_from", "weekly_fee", "id"),
 )
 
 # Every vacancy a provider ever published, with its present status and last reason.
