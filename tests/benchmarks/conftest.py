@@ -1,0 +1,125 @@
+"""Fixtures for `make bench`: the results file, and one large vacancy log shared by the
+projection and page benchmarks (building it is most of the suite's set-up time).
+
+Benchmarks measure and print; they assert only the project's stated targets. Every figure is
+also written to ``.benchmarks/latest.json`` (gitignored) so notes can cite one run's numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sqlite3
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+
+from portal.bootstrap import Services, bootstrap
+from portal.demo import region
+from portal.demo.loader import load_demo, provider_id
+from tests.benchmarks.helpers import TODAY, all_settings, timed, vacancy_history
+
+RESULTS_FILE = Path(__file__).resolve().parents[2] / ".benchmarks" / "latest.json"
+
+# The shared log: the demo region plus this many vacancies (each published, then updated, or
+# held and released: 2.5 events on average), so about 50,000 vacancy events in all.
+BOARD_VACANCIES = 20_000
+
+
+# Run order: the projection benchmark must rebuild the shared log before the page benchmark
+# reads it (otherwise the pages' fixture would project the whole log once, untimed, first).
+MODULE_ORDER = ("test_write_path", "test_projections", "test_pages")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.stem
+        return MODULE_ORDER.index(name) if name in MODULE_ORDER else len(MODULE_ORDER)
+
+    items.sort(key=rank)
+
+
+def _environment() -> dict[str, object]:
+    return {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "sqlite": sqlite3.sqlite_version,
+        "eventsourcing": version("eventsourcing"),
+        "sqlalchemy": version("sqlalchemy"),
+        "flask": version("flask"),
+    }
+
+
+@pytest.fixture(scope="session")
+def results():
+    """Each benchmark records its figures here; written to .benchmarks/latest.json at the end
+    (also when a target fails, so the figures behind a failure are kept)."""
+    collected: dict[str, object] = {}
+    started = time.perf_counter()
+    load_before = os.getloadavg()
+    yield collected
+    document = {
+        "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "environment": _environment(),
+        # Other work on the machine skews every figure: a load above the CPU count means the
+        # benchmarks shared the CPUs (and the disk) with something else.
+        "load_average_1m": {"start": round(load_before[0], 2),
+                            "end": round(os.getloadavg()[0], 2)},
+        "suite_seconds": round(time.perf_counter() - started, 1),
+        **collected,
+    }
+    RESULTS_FILE.parent.mkdir(exist_ok=True)
+    RESULTS_FILE.write_text(json.dumps(document, indent=2, default=str) + "\n")
+    print(f"\nBenchmark figures written to {RESULTS_FILE}")
+    for name, figures in collected.items():
+        targets = figures.get("targets", {}) if isinstance(figures, dict) else {}
+        for target, verdict in targets.items():
+            state = "met" if verdict["met"] else "NOT MET"
+            print(f"  {name}: {target}: measured {verdict['measured']:.3f}x,"
+                  f" target >= {verdict['target']}x: {state}")
+
+
+@dataclass
+class Board:
+    """A portal whose log holds the demo region and a large vacancy history."""
+
+    services: Services
+    path: Path
+    vacancy_events: int
+    vacancies: int
+    build_seconds: float
+
+
+@pytest.fixture(scope="session")
+def board(tmp_path_factory) -> Board:
+    """The demo region plus BOARD_VACANCIES vacancies, stored but NOT yet projected: the
+    projection benchmark's rebuild is the first time the read models see them."""
+    path = tmp_path_factory.mktemp("board") / "portal.db"
+    services = bootstrap(f"sqlite:///{path}")
+
+    def build() -> int:
+        load_demo(services.portal, services.credentials.set_password,
+                  services.credentials.has_password, today=TODAY)
+        settings = all_settings(services.portal, [provider_id(p.name) for p in region.PROVIDERS])
+        return vacancy_history(services.portal, settings, BOARD_VACANCIES, seed=20)
+
+    seconds, events = timed(build)
+    print(f"\n[set-up] demo region + {BOARD_VACANCIES:,} vacancies ({events:,} vacancy events)"
+          f" stored in {seconds:.1f}s; log head {services.portal.last_position():,}")
+    yield Board(services=services, path=path, vacancy_events=events,
+                vacancies=BOARD_VACANCIES + len(region.VACANCIES), build_seconds=seconds)
+    services.close()
+
+
+@pytest.fixture(scope="session")
+def projected_board(board: Board) -> Board:
+    """The same portal with every projection caught up (free if the rebuild already ran)."""
+    board.services.projections.catch_up()
+    return board
