@@ -52,10 +52,20 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     app.before_request(load_principal)
 
-    from portal.views import admin, as_at, audit, directory, health, home, session_views, vacancies
+    from portal.views import (
+        admin,
+        as_at,
+        audit,
+        checkpoints,
+        directory,
+        health,
+        home,
+        session_views,
+        vacancies,
+    )
 
     for blueprint in (home.bp, session_views.bp, vacancies.board, vacancies.manage,
-                      directory.bp, health.bp, admin.bp, audit.bp, as_at.bp):
+                      directory.bp, health.bp, admin.bp, audit.bp, as_at.bp, checkpoints.bp):
         app.register_blueprint(blueprint)
 
     logging.getLogger("portal").setLevel(logging.INFO)

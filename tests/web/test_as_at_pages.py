@@ -90,3 +90,21 @@ def test_moments_outside_the_history_and_bad_input_get_clear_messages(client, qu
 def test_only_auditors_travel_in_time(client, role):
     client.sign_in(account_for(role))
     assert client.get("/audit/as-at/").status_code == 403
+
+
+def test_auditors_see_the_public_key_and_download_the_checkpoints(app, client):
+    import json as json_
+
+    from projections.audit.signing import public_key_text
+
+    services = app.extensions["portal"]
+    client.sign_in(account_for("auditor"))  # the web process signs the first checkpoint
+    page = client.get("/audit/checkpoints/").get_data(as_text=True)
+    assert public_key_text(services.checkpoints.key.public_key) in page
+    download = client.get("/audit/checkpoints/checkpoints.jsonl")
+    assert download.mimetype == "application/x-ndjson"
+    (line,) = download.get_data(as_text=True).splitlines()
+    assert json_.loads(line)["tree_size"] == services.portal.last_position()
+    client.post_form("/sign-out")
+    client.sign_in(account_for("council_officer"))
+    assert client.get("/audit/checkpoints/checkpoints.jsonl").status_code == 403
