@@ -100,7 +100,8 @@ def test_auditors_see_the_public_key_and_download_the_checkpoints(app, client):
     services = app.extensions["portal"]
     client.sign_in(account_for("auditor"))  # the web process signs the first checkpoint
     page = client.get("/audit/checkpoints/").get_data(as_text=True)
-    assert public_key_text(services.checkpoints.key.public_key) in page
+    key = public_key_text(services.checkpoints.key.public_key)
+    assert f'<code id="public-key">{key}</code>' in page
     download = client.get("/audit/checkpoints/checkpoints.jsonl")
     assert download.mimetype == "application/x-ndjson"
     (line,) = download.get_data(as_text=True).splitlines()
