@@ -252,6 +252,16 @@ def audit_export(file: str) -> None:
         svc.close()
 
 
+def _public_key(given: str):
+    """--public-key: the key itself (base64 or PEM), or a file holding it."""
+    from pathlib import Path
+
+    from projections.audit.signing import load_public_key
+
+    path = Path(given)
+    return load_public_key(path.read_text() if path.is_file() else given)
+
+
 @audit.command("verify-export")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--public-key", "public_key", required=True,
@@ -261,12 +271,10 @@ def audit_verify_export(file: str, public_key: str) -> None:
     from pathlib import Path
 
     from projections.audit.export import ExportError, verify_export
-    from projections.audit.signing import AuditKeyError, load_public_key
+    from projections.audit.signing import AuditKeyError
 
-    text = Path(public_key).read_text() if Path(public_key).is_file() else public_key
     try:
-        key = load_public_key(text)
-        report = verify_export(Path(file), key)
+        report = verify_export(Path(file), _public_key(public_key))
     except (AuditKeyError, ExportError) as error:
         click.echo(f"FAILED: {error}", err=True)
         sys.exit(1)
@@ -309,11 +317,10 @@ def audit_verify_proof(file: str, public_key: str) -> None:
     from pathlib import Path
 
     from projections.audit.proofs import check_proof
-    from projections.audit.signing import AuditKeyError, load_public_key
+    from projections.audit.signing import AuditKeyError
 
-    text = Path(public_key).read_text() if Path(public_key).is_file() else public_key
     try:
-        key = load_public_key(text)
+        key = _public_key(public_key)
     except AuditKeyError as error:
         click.echo(f"FAILED: {error}", err=True)
         sys.exit(1)
