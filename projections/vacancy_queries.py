@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from auth.permissions import OWN, check
 from domain.errors import NotFound
-from domain.vacancy import AVAILABLE
+from domain.vacancy import AVAILABLE, OPEN_STATES
 from projections.directory import organisations, partnership_members, settings
 from projections.paging import Page
 from projections.vacancies import provider_vacancies, vacancy_board
@@ -105,15 +105,25 @@ def vacancy_on_board(viewer, connection: sa.Connection, vacancy_id: UUID):
     return row
 
 
-def own_vacancies(viewer, connection: sa.Connection, *, status: str | None = None) -> list:
-    """A provider's own vacancies, every status. Always limited to the viewer's organisation."""
+def own_vacancies(viewer, connection: sa.Connection, *, page: int = 1,
+                  page_size: int = 25) -> tuple[list, Page]:
+    """A provider's own vacancies: every open one, and the closed ones (filled, withdrawn,
+    expired) a page at a time, most recently closed first. Always limited to the viewer's
+    organisation."""
     check(viewer, "vacancies.view_own")
     t = provider_vacancies
-    query = _with_names(t).where(t.c.provider_id == viewer.organisation_id)
-    if status:
-        query = query.where(t.c.status == status)
-    return list(connection.execute(
-        query.order_by(t.c.status, t.c.available_from, t.c.id)).mappings().all())
+    own = t.c.provider_id == viewer.organisation_id
+    is_open = t.c.status.in_(sorted(OPEN_STATES))
+    open_rows = connection.execute(_with_names(t).where(own, is_open)
+                                   .order_by(t.c.available_from, t.c.id)).mappings().all()
+    total = connection.execute(sa.select(sa.func.count()).select_from(t)
+                               .where(own, ~is_open)).scalar_one()
+    number = max(1, min(page, max(1, -(-total // page_size))))
+    closed_rows = connection.execute(
+        _with_names(t).where(own, ~is_open).order_by(t.c.changed_at.desc(), t.c.id)
+        .limit(page_size).offset((number - 1) * page_size)).mappings().all()
+    return list(open_rows), Page(rows=list(closed_rows), total=total, number=number,
+                                 size=page_size)
 
 
 def own_vacancy(viewer, connection: sa.Connection, vacancy_id: UUID):

@@ -88,11 +88,11 @@ def detail(vacancy_id: UUID):
 @manage.get("/")
 @requires("vacancies.view_own")
 def index():
+    page = request.args.get("page", "1")
+    number = int(page) if page.isdigit() else 1
     with services().engine.connect() as c:
-        vacancies = own_vacancies(g.principal, c)
-    open_ = [v for v in vacancies if v["status"] in ("available", "held")]
-    closed = [v for v in vacancies if v["status"] not in ("available", "held")]
-    return render_template("manage/index.html", open_vacancies=open_, closed_vacancies=closed)
+        open_, closed = own_vacancies(g.principal, c, page=number)
+    return render_template("manage/index.html", open_vacancies=open_, closed=closed)
 
 
 def _settings_for_provider() -> list:

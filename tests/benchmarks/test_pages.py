@@ -86,7 +86,7 @@ def test_page_timings(bench_app, projected_board, results):
             sa.select(sa.func.count()).select_from(provider_vacancies)
             .where(provider_vacancies.c.provider_id == provider.organisation_id)).scalar_one()
     print(f"  volume: {board_rows:,} vacancies on the board; {provider.organisation} lists"
-          f" {own_rows:,} of its own on /our-vacancies/ (one page, unpaged)")
+          f" {own_rows:,} of its own (/our-vacancies/ shows the open ones and 25 closed a page)")
     results["pages"] = {"requests_each": REQUESTS, "vacancy_board_rows": board_rows,
                         "provider_own_vacancies": own_rows, "timings": timings}
 

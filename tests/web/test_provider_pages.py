@@ -192,3 +192,25 @@ def test_only_provider_users_manage_vacancies(client, role):
     assert client.get("/our-vacancies/").status_code == 403
     assert client.get("/our-vacancies/new").status_code == 403
     assert client.post_form("/our-vacancies/new", {}).status_code == 403
+
+
+def test_closed_vacancies_are_paged_open_ones_all_shown(client, app, provider_user):
+    from datetime import date
+
+    from domain.actor import Actor
+
+    services = app.extensions["portal"]
+    provider, settings = own_setting_ids(app, provider_user.organisation)
+    home = a_home(settings)
+    for _ in range(30):
+        vacancy, _ = services.portal.publish_vacancy(
+            Actor.system(), provider_id=provider, setting_id=home, age_from=8, age_to=17,
+            needs_met=[], weekly_fee=4000, available_from=date(2027, 1, 1))
+        services.portal.withdraw_vacancy(Actor.system(), vacancy)
+    client.sign_in(provider_user)
+    first = client.get("/our-vacancies/").get_data(as_text=True)
+    assert "Filled, withdrawn or expired (30)" in first
+    assert first.count(">Withdrawn<") == 25
+    second = client.get("/our-vacancies/?page=2").get_data(as_text=True)
+    assert second.count(">Withdrawn<") == 5
+    assert client.get("/our-vacancies/?page=x").status_code == 200
