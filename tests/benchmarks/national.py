@@ -38,11 +38,7 @@ class Viewer:
     roles = frozenset({"auditor"})
 
 
-def generate(path: str, target_events: int, seed: int = 2026) -> None:
-    rng = random.Random(seed)
-    svc = bootstrap(f"sqlite:///{path}", instance=Path(path).parent)
-    portal = svc.portal
-    started = time.perf_counter()
+def _organisations(portal, rng: random.Random) -> list:
     authorities = []
     for i in range(AUTHORITIES):
         authority, _ = portal.register_authority(
@@ -60,15 +56,44 @@ def generate(path: str, target_events: int, seed: int = 2026) -> None:
                 host_authority_id=rng.choice(authorities), postcode_district="DT1",
                 registered_places=rng.randint(1, 6))
             settings.append((provider, setting, kind))
-    open_vacancies: list = []
+    return settings
+
+
+def _resume(svc) -> tuple[list, list]:
+    """The settings and open vacancies of an existing history, from its read models."""
+    import sqlalchemy as sa
+
+    from projections.directory import settings as settings_table
+    from projections.vacancies import vacancy_board
+
+    svc.projections.catch_up()
+    with svc.engine.connect() as c:
+        settings = [tuple(row) for row in c.execute(sa.select(
+            settings_table.c.provider_id, settings_table.c.id, settings_table.c.setting_type)
+            .order_by(settings_table.c.id))]
+        open_vacancies = list(c.execute(sa.select(vacancy_board.c.id)
+                                        .order_by(vacancy_board.c.id)).scalars())
+    return settings, open_vacancies
+
+
+def generate(path: str, target_events: int, seed: int = 2026) -> None:
+    rng = random.Random(seed)
+    svc = bootstrap(f"sqlite:///{path}", instance=Path(path).parent)
+    portal = svc.portal
+    started = time.perf_counter()
+    if portal.last_position() > 0:  # carry on a history generated earlier
+        settings, open_vacancies = _resume(svc)
+    else:
+        settings, open_vacancies = _organisations(portal, rng), []
     day = date(2016, 4, 1)
-    next_report = 100_000
+    next_report = (portal.last_position() // 100_000 + 1) * 100_000
     while (head := portal.last_position()) < target_events:
         if head >= next_report:
             next_report += 100_000
-            print(f"{head:,} events, {head / (time.perf_counter() - started):,.0f}/s",
-                  flush=True)
-        if len(open_vacancies) < 4000 or rng.random() < 0.3:
+            print(f"{head:,} events after {time.perf_counter() - started:,.0f} s", flush=True)
+        # Keep the board near a national size: publish more when it is short of places.
+        if len(open_vacancies) < 8000 or rng.random() < (0.3 if len(open_vacancies) < 20000
+                                                          else 0.15):
             provider, setting, kind = rng.choice(settings)
             age_from = 16 if kind == "supported_accommodation" else rng.randint(0, 14)
             vacancy, _ = portal.publish_vacancy(
