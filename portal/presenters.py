@@ -59,6 +59,19 @@ def navigation(principal, active: str) -> list[dict]:
     ]
 
 
+def page_numbers(page) -> list[int | None]:
+    """The first, the last and two either side of the current page; None for a gap. The
+    history runs to many thousands of pages, so this never walks them all."""
+    shown = sorted({1, page.count, *range(max(1, page.number - 2),
+                                          min(page.count, page.number + 2) + 1)})
+    numbers: list[int | None] = []
+    for n in shown:
+        if numbers and n - numbers[-1] > 1:
+            numbers.append(n - 1 if n - numbers[-1] == 2 else None)
+        numbers.append(n)
+    return numbers
+
+
 def url_with(**changes) -> str:
     """The current page's address with some query parameters changed (paging, sorting)."""
     from flask import request, url_for
@@ -88,4 +101,5 @@ def init_app(app: Flask) -> None:
             "STATUS_LABELS": STATUS_LABELS,
             "ages": ages,
             "url_with": url_with,
+            "page_numbers": page_numbers,
         }

@@ -127,7 +127,7 @@ def events():
         query, form = _search_from(request.args, c, choices)
         page = audit_events_page(g.principal, c, query)
     context = dict(page=page, form=form, organisations=choices, kinds=ORGANISATION_KINDS,
-                   record_types=RECORD_TYPES, event_types=EVENT_TYPES, page_numbers=page_numbers)
+                   record_types=RECORD_TYPES, event_types=EVENT_TYPES)
     if htmx and htmx.target == "results":
         return render_template("audit/_events.html", partial=True, **context)
     return render_template("audit/events.html", **context)
@@ -147,19 +147,6 @@ def record(record_id: UUID):
 
 
 # --- presenting ----------------------------------------------------------------------------------
-
-def page_numbers(page) -> list[int | None]:
-    """The first, the last and two either side of the current page; None for a gap. The
-    history runs to many thousands of pages, so this never walks them all."""
-    shown = sorted({1, page.count, *range(max(1, page.number - 2),
-                                          min(page.count, page.number + 2) + 1)})
-    numbers: list[int | None] = []
-    for n in shown:
-        if numbers and n - numbers[-1] > 1:
-            numbers.append(n - 1 if n - numbers[-1] == 2 else None)
-        numbers.append(n)
-    return numbers
-
 
 _LABELS = {"setting_type": SETTING_TYPES, "kind": PROVIDER_KINDS, "role": ROLES, "roles": ROLES,
            "needs_met": NEEDS}
