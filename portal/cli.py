@@ -214,8 +214,13 @@ def audit_verify() -> None:
             witness = svc.checkpoints.witness_file
             if witness.exists():
                 seen = {(cp.tree_size, cp.signed_at, cp.signature) for cp in checkpoints}
-                for line in witness.read_text().splitlines():
-                    copy = Checkpoint.from_json(json.loads(line))
+                for number, line in enumerate(witness.read_text().splitlines(), start=1):
+                    try:
+                        copy = Checkpoint.from_json(json.loads(line))
+                    except (ValueError, KeyError, TypeError):
+                        click.echo(f"FAILED (checkpoint): line {number} of the witness copy "
+                                   f"{witness} is not a checkpoint: it is corrupt", err=True)
+                        sys.exit(1)
                     if (copy.tree_size, copy.signed_at, copy.signature) not in seen:
                         click.echo(f"FAILED (checkpoint): the witness copy holds a checkpoint "
                                    f"of {copy.tree_size:,} events signed at "

@@ -78,6 +78,14 @@ class ExportError(ValueError):
 
 
 def _records(lines: Iterable[str]) -> Iterator[tuple[int, dict]]:
+    try:
+        yield from _parse(lines)
+    except UnicodeDecodeError:
+        raise ExportError("The file is not UTF-8 text: it is not an audit export, or it is "
+                          "corrupt") from None
+
+
+def _parse(lines: Iterable[str]) -> Iterator[tuple[int, dict]]:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue

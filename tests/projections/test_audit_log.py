@@ -153,11 +153,12 @@ class AuditScenario:
         (lambda lines: [*lines[:3], "{not json", *lines[3:]], "not valid JSON"),
         (lambda lines: ["{}", *lines[1:]], "not an audit export"),
         (lambda lines: ['{"type": "event"}', *lines[1:]], "not a Sufficiency Portal audit export"),
+        (lambda lines: ["\udcff binary", *lines[1:]], "not UTF-8 text"),
     ])
     def test_a_damaged_export_is_refused_clearly(self, services, tmp_path, damage, message):
         lines = self.export(services, tmp_path / "e.jsonl").read_text().splitlines()
         broken = tmp_path / "broken.jsonl"
-        broken.write_text("\n".join(damage(lines)) + "\n")
+        broken.write_bytes(("\n".join(damage(lines)) + "\n").encode("utf-8", "surrogateescape"))
         with pytest.raises(ExportError, match=message):
             verify_export(broken, services.checkpoints.key.public_key)
 

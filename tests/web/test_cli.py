@@ -79,6 +79,14 @@ def test_audit_verify_export_and_verify_export(runner, tmp_path):
     assert wrong.exit_code == 1
     assert "not a base64 Ed25519 public key" in wrong.output
 
+    witness = tmp_path / "audit-checkpoints.jsonl"
+    good = witness.read_text()
+    witness.write_text(good + "{not a checkpoint\n")
+    corrupt = runner.invoke(main, ["audit", "verify"])
+    assert corrupt.exit_code == 1
+    assert "is not a checkpoint: it is corrupt" in corrupt.output
+    witness.write_text(good)
+
     with sqlite3.connect(tmp_path / "cli.db") as db:
         db.execute("DELETE FROM stored_events WHERE rowid = 100")
     failed = runner.invoke(main, ["audit", "verify"])
