@@ -18,6 +18,11 @@ from tests.projections.scenario import build_region, random_history
 from tests.projections.tamper import StoredEvents
 
 
+def flip_last_byte(hex_hash: str) -> str:
+    """The same hash with its last byte changed (always a different hash)."""
+    return hex_hash[:-2] + f"{int(hex_hash[-2:], 16) ^ 0x01:02x}"
+
+
 class AuditScenario:
     """Subclasses provide ``database_url`` for a fresh, empty database."""
 
@@ -204,7 +209,7 @@ class AuditScenario:
         sample = proofs[min(proofs) + 5]
         forged = [
             {**sample, "leaf_index": sample["leaf_index"] + 1},
-            {**sample, "proof": [sample["proof"][0][:-2] + "00", *sample["proof"][1:]]},
+            {**sample, "proof": [flip_last_byte(sample["proof"][0]), *sample["proof"][1:]]},
             {**sample, "proof": sample["proof"][:-1]},
             {**sample, "event": {**sample["event"], "topic": sample["event"]["topic"] + "X"}},
             {**sample, "checkpoint": {**sample["checkpoint"],
