@@ -8,6 +8,7 @@ from marshmallow import (
     ValidationError,
     fields,
     post_load,
+    pre_load,
     validate,
     validates_schema,
 )
@@ -33,15 +34,22 @@ def _int(label: str, low: int, high: int, *, required: bool, unit: str = "") -> 
     )
 
 
-def _blank_to_none(data: dict) -> dict:
-    return {k: (None if isinstance(v, str) and not v.strip() else v) for k, v in data.items()}
-
-
-class VacancySearchSchema(Schema):
-    """The vacancy board's filters, from the query string. Every field may be left out."""
+class FormSchema(Schema):
+    """What every submitted form shares: unknown fields are ignored, and a field left blank
+    counts as not given (so optional fields may stay empty and required ones say "Enter ...")."""
 
     class Meta:
         unknown = EXCLUDE
+
+    @pre_load
+    def _blank_to_none(self, data: dict, **_kwargs) -> dict:
+        return {k: (None if isinstance(v, str) and not v.strip() else v)
+                for k, v in data.items()}
+
+
+class VacancySearchSchema(FormSchema):
+    """The vacancy board's filters, from the query string. Every field may be left out."""
+
 
     setting_type = fields.String(validate=validate.OneOf(
         SETTING_TYPES, error="Choose a setting type from the list"), load_default=None,
@@ -59,15 +67,11 @@ class VacancySearchSchema(Schema):
                           validate=validate.Range(min=1, max=100_000),
                           error_messages={"invalid": "Page must be a whole number"})
 
-    def load(self, data, **kwargs):  # type: ignore[override]
-        return super().load(_blank_to_none(data), **kwargs)
 
 
-class VacancySchema(Schema):
+class VacancySchema(FormSchema):
     """A provider's vacancy: publish and edit share it."""
 
-    class Meta:
-        unknown = EXCLUDE
 
     setting_id = fields.UUID(required=True, error_messages={
         "required": "Choose the setting", "invalid": "Choose the setting", "null":
@@ -89,8 +93,6 @@ class VacancySchema(Schema):
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(
         max=500, error="Reason must be 500 characters or fewer"))
 
-    def load(self, data, **kwargs):  # type: ignore[override]
-        return super().load(_blank_to_none(data), **kwargs)
 
     @post_load
     def _blank_description(self, data: dict, **_kwargs) -> dict:
@@ -105,21 +107,13 @@ class VacancySchema(Schema):
                                   field_name="age_from")
 
 
-class ReasonSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class ReasonSchema(FormSchema):
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(
         max=500, error="Reason must be 500 characters or fewer"))
 
-    def load(self, data, **kwargs):  # type: ignore[override]
-        return super().load(_blank_to_none(data), **kwargs)
 
 
-class SignInSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class SignInSchema(FormSchema):
     email = fields.String(required=True, validate=validate.Length(
         min=3, max=320, error="Enter your email address"), error_messages={
         "required": "Enter your email address", "null": "Enter your email address"})
@@ -141,10 +135,7 @@ def _text(label: str, max_length: int, *, required: bool = True,
     )
 
 
-class AuthoritySchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class AuthoritySchema(FormSchema):
     la_code = _text("DfE LA code", 3, missing="Enter the DfE LA code")
     ons_code = _text("ONS code", 9, missing="Enter the ONS code")
     name = _text("Name", 200, missing="Enter the authority's name")
@@ -154,31 +145,23 @@ class AuthoritySchema(Schema):
     key_decision_threshold = _int("Key-decision threshold", 1, 100_000_000, required=True,
                                   unit="£")
 
-    def load(self, data, **kwargs):  # type: ignore[override]
-        loaded = super().load(_blank_to_none(data), **kwargs)
-        loaded["partnerships"] = [p.strip() for p in (loaded["partnerships"] or "").split(",")
-                                  if p.strip()]
-        return loaded
+    @post_load
+    def _split_partnerships(self, data: dict, **_kwargs) -> dict:
+        data["partnerships"] = [p.strip() for p in (data["partnerships"] or "").split(",")
+                                if p.strip()]
+        return data
 
 
-class ProviderSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class ProviderSchema(FormSchema):
     name = _text("Name", 200, missing="Enter the provider's name")
     kind = fields.String(required=True, validate=validate.OneOf(
         PROVIDER_KINDS, error="Choose the kind of provider"), error_messages={
         "required": "Choose the kind of provider", "null": "Choose the kind of provider"})
     ofsted_urn = _text("Ofsted URN", 12, required=False)
 
-    def load(self, data, **kwargs):  # type: ignore[override]
-        return super().load(_blank_to_none(data), **kwargs)
 
 
-class SettingSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class SettingSchema(FormSchema):
     name = _text("Name", 200, missing="Enter the setting's name")
     setting_type = fields.String(required=True, validate=validate.OneOf(
         SETTING_TYPES, error="Choose a setting type"), error_messages={
@@ -190,5 +173,3 @@ class SettingSchema(Schema):
     postcode_district = _text("Postcode district", 4, missing="Enter the postcode district")
     registered_places = _int("Registered places", 1, 200, required=True)
 
-    def load(self, data, **kwargs):  # type: ignore[override]
-        return super().load(_blank_to_none(data), **kwargs)

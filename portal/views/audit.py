@@ -8,12 +8,13 @@ from itertools import groupby
 from uuid import UUID
 
 from flask import Blueprint, g, render_template, request
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from domain.vocabulary import NEEDS, PROVIDER_KINDS, ROLES, SETTING_TYPES
 from portal.extensions import htmx
 from portal.forms import FormResult, load
 from portal.presenters import long_date, money
+from portal.schemas import FormSchema
 from portal.security import requires, services
 from projections.audit.index import EVENT_TYPES, MONEY_FIELDS, RECORD_TYPES
 from projections.audit.queries import (
@@ -54,11 +55,8 @@ def _day(label: str) -> fields.Date:
         error_messages={"invalid": f"{label} must be a real date, like 23/11/2026"})
 
 
-class AuditSearchSchema(Schema):
+class AuditSearchSchema(FormSchema):
     """The event history's filters, from the query string. Every field may be left out."""
-
-    class Meta:
-        unknown = EXCLUDE
 
     organisation = fields.UUID(load_default=None, allow_none=True, error_messages={
         "invalid": "Choose an organisation from the list",
@@ -75,10 +73,6 @@ class AuditSearchSchema(Schema):
                           validate=validate.Range(min=1, max=10_000_000,
                                                   error="Page must be a whole number from 1"),
                           error_messages={"invalid": "Page must be a whole number"})
-
-    def load(self, data, **kwargs):  # type: ignore[override]
-        data = {k: (None if isinstance(v, str) and not v.strip() else v) for k, v in data.items()}
-        return super().load(data, **kwargs)
 
     @validates_schema
     def _dates_in_order(self, data: dict, **_kwargs) -> None:
