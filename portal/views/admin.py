@@ -15,19 +15,23 @@ from projections import directory_queries as directory
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def _submit(schema, command, default_field: str) -> tuple[FormResult, object | None]:
-    """Validate the posted form and run ``command(data)``; domain errors become field errors."""
+def _submit(schema, command, default_field: str, done: str = "registered"
+            ) -> tuple[FormResult, UUID | None]:
+    """Validate the posted form and run ``command(data)``, which returns (new id, position).
+    Domain errors become field errors. On success, wait until the projections show the new
+    record and say so; returns the form and the new record's id (None when refused)."""
     form = load(schema, request.form.to_dict())
-    if not form.ok:
-        form.data = request.form.to_dict()
-        return form, None
-    try:
-        result = command(form.data)
-    except DomainError as error:
-        form.errors[error.field or default_field] = error.message
-        form.data = request.form.to_dict()
-        return form, None
-    return form, result
+    if form.ok:
+        try:
+            new_id, position = command(form.data)
+        except DomainError as error:
+            form.errors[error.field or default_field] = error.message
+        else:
+            services().projections.wait_for(position)
+            flash(f"{form.data['name']} {done}")
+            return form, new_id
+    form.data = request.form.to_dict()
+    return form, None
 
 
 @bp.get("/")
@@ -44,12 +48,9 @@ def index():
 def new_authority():
     form = FormResult()
     if request.method == "POST":
-        form, result = _submit(AuthoritySchema(), lambda data: services().portal.register_authority(
+        form, new_id = _submit(AuthoritySchema(), lambda data: services().portal.register_authority(
             g.principal.actor, **data), "la_code")
-        if result:
-            _, position = result
-            services().projections.wait_for(position)
-            flash(f"{form.data['name']} registered")
+        if new_id:
             return redirect(url_for("admin.index"))
     return render_template("admin/authority_form.html", form=form)
 
@@ -59,13 +60,10 @@ def new_authority():
 def new_provider():
     form = FormResult()
     if request.method == "POST":
-        form, result = _submit(ProviderSchema(), lambda data: services().portal.register_provider(
+        form, new_id = _submit(ProviderSchema(), lambda data: services().portal.register_provider(
             g.principal.actor, **data), "name")
-        if result:
-            provider_id, position = result
-            services().projections.wait_for(position)
-            flash(f"{form.data['name']} registered")
-            return redirect(url_for("admin.provider", provider_id=provider_id))
+        if new_id:
+            return redirect(url_for("admin.provider", provider_id=new_id))
     return render_template("admin/provider_form.html", form=form)
 
 
@@ -79,12 +77,9 @@ def provider(provider_id: UUID):
         authorities = directory.authorities(g.principal, c)
     form = FormResult()
     if request.method == "POST":
-        form, result = _submit(SettingSchema(), lambda data: services().portal.add_setting(
-            g.principal.actor, provider_id, **data), "name")
-        if result:
-            _, position = result
-            services().projections.wait_for(position)
-            flash(f"{form.data['name']} added")
+        form, new_id = _submit(SettingSchema(), lambda data: services().portal.add_setting(
+            g.principal.actor, provider_id, **data), "name", done="added")
+        if new_id:
             return redirect(url_for("admin.provider", provider_id=provider_id))
     with services().engine.connect() as c:
         settings = directory.provider_settings(g.principal, c, provider_id)
