@@ -82,17 +82,24 @@ class ProjectionRunner:
         Projections at the same position are fed together, so each batch of the log is read
         and each event decoded once however many projections want it. Returns the number of
         (projection, event) applications."""
-        applied = 0
         with self._lock:
             head = self.head() if until is None else min(until, self.head())
-            while True:
-                # Reading positions first keeps the common case (nothing pending) write-free.
-                behind = {n: p for n, p in self.positions().items() if p < head}
-                if not behind:
-                    return applied
-                lowest = min(behind.values())
-                group = [self.projections[n] for n, p in behind.items() if p == lowest]
-                applied += self._catch_up_group(group, head, progress)
+            return self._feed(list(self.projections.values()), head, progress)
+
+    def _feed(self, projections: list[Projection], head: int,
+              progress: Callable[[str, int, int], None] | None) -> int:
+        """Bring ``projections`` up to ``head``, a group at a time: those at the lowest
+        position go together, then the runner regroups (another runner may have moved some)."""
+        applied = 0
+        while True:
+            # Reading positions first keeps the common case (nothing pending) write-free.
+            positions = self.positions()
+            behind = [p for p in projections if positions[p.name] < head]
+            if not behind:
+                return applied
+            lowest = min(positions[p.name] for p in behind)
+            applied += self._catch_up_group(
+                [p for p in behind if positions[p.name] == lowest], head, progress)
 
     def _catch_up_group(self, group: list[Projection], head: int,
                         progress: Callable[[str, int, int], None] | None) -> int:
@@ -177,16 +184,7 @@ class ProjectionRunner:
                     self.projections[name].clear(c)
                     c.execute(tracking.update().where(tracking.c.name == name)
                               .values(position=0))
-            applied = 0
-            group = [self.projections[name] for name in chosen]
-            while True:
-                positions = self.positions()
-                behind = [p for p in group if positions[p.name] < head]
-                if not behind:
-                    return applied
-                lowest = min(positions[p.name] for p in behind)
-                applied += self._catch_up_group(
-                    [p for p in behind if positions[p.name] == lowest], head, progress)
+            return self._feed([self.projections[name] for name in chosen], head, progress)
 
     def follow(self, stop: threading.Event, poll_interval: float = 0.5) -> None:
         """Keep the projections up to date until ``stop`` is set (the projection process)."""
