@@ -11,6 +11,7 @@ from flask import abort, current_app, g, redirect, request, session, url_for
 
 from auth.permissions import can
 from auth.principal import Principal
+from projections.directory import organisations
 from projections.directory_queries import account_by_id
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,6 @@ def load_principal() -> None:
 
 
 def principal_for(account_id: UUID) -> Principal | None:
-    from projections.directory import organisations  # local: avoid import cycle at start-up
-
     svc = services()
     with svc.engine.connect() as c:
         account = account_by_id(c, account_id)
