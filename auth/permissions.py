@@ -25,6 +25,20 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     "organisations.manage": {"platform_admin": REGION},
     "accounts.manage": {"platform_admin": REGION},
     "system.health": {"platform_admin": REGION, "auditor": REGION},
+    # Child-level placement records: only ever the officer's own authority.
+    "placements.view": {"council_officer": OWN},
+    "placements.manage": {"council_officer": OWN},
+    "placements.import": {"council_officer": OWN},
+    "contracts.manage": {"council_officer": OWN},
+    "targets.manage": {"council_officer": OWN},
+    # Sufficiency views: an officer's own authority in full; anything crossing authority
+    # lines as aggregates with small counts suppressed.
+    "sufficiency.view_own": {"council_officer": OWN},
+    "sufficiency.view_regional": {
+        "council_officer": REGION, "provider_user": REGION, "auditor": REGION,
+        "platform_admin": REGION,
+    },
+    "reference.manage": {"platform_admin": REGION},
     # Auditors read every event, read-only; child references in events stay pseudonymous.
     "audit.read": {"auditor": REGION},
 }
@@ -37,6 +51,14 @@ ACTION_DESCRIPTIONS: dict[str, str] = {
     "organisations.manage": "Register authorities, providers and settings",
     "accounts.manage": "Create accounts and grant roles",
     "system.health": "See the projections' detailed status",
+    "placements.view": "See your authority's children in care and their placements",
+    "placements.manage": "Record, change, end and correct your authority's placements",
+    "placements.import": "Import your authority's SSDA903 return",
+    "contracts.manage": "Record and vary your authority's contracts",
+    "targets.manage": "Set your authority's sufficiency targets",
+    "sufficiency.view_own": "See your authority's sufficiency dashboard in full",
+    "sufficiency.view_regional": "See partnership and regional sufficiency aggregates",
+    "reference.manage": "Extend the postcode district reference data",
     "audit.read": "Replay the event history, see views as they stood, download checkpoints",
 }
 

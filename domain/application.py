@@ -24,6 +24,7 @@ from domain.organisation import (
     Setting,
     authority_id,
 )
+from domain.placement_commands import PlacementCommands
 from domain.vacancy import Vacancy
 
 A = TypeVar("A")
@@ -55,7 +56,7 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
-class Portal(Application):
+class Portal(PlacementCommands, Application):
     name = "Portal"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

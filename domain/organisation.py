@@ -78,6 +78,40 @@ class Authority(PortalAggregate):
         for key, value in changes.items():
             setattr(self, key, value)
 
+    def set_targets(self, *, targets: dict[str, float | None], actor: Actor,
+                    reason: str | None = None) -> bool:
+        """The authority's own sufficiency targets (e.g. Dorset: 60 children in care per
+        10,000 and 30% placed out of area). A target of None is removed."""
+        unknown = set(targets) - set(TARGETS)
+        if unknown:
+            raise DomainError(f"Unknown targets: {', '.join(sorted(unknown))}")
+        for name, value in targets.items():
+            low, high = TARGETS[name][1]
+            if value is not None and not low <= value <= high:
+                raise DomainError(f"{TARGETS[name][0]} must be between {low:g} and {high:g}",
+                                  field=name)
+        current = getattr(self, "targets", {})
+        merged = {**current, **targets}
+        merged = {k: v for k, v in merged.items() if v is not None}
+        if merged == current:
+            return False
+        self._targets_set(targets=merged, actor=actor, reason=reason)
+        return True
+
+    @event("TargetsSet")
+    def _targets_set(self, *, targets: dict, actor: Actor, reason: str | None) -> None:
+        self.targets = dict(targets)
+
+
+# The targets an authority may set for itself: label and allowed range.
+TARGETS: dict[str, tuple[str, tuple[float, float]]] = {
+    "children_per_10k": ("Children in care per 10,000 children", (0, 500)),
+    "out_of_area_pct": ("Percentage placed outside the authority's area", (0, 100)),
+    "over_20_miles_pct": ("Percentage placed more than 20 miles from home", (0, 100)),
+    "local_residential_share_pct": (
+        "Percentage of children's homes places in the area used by the authority", (0, 100)),
+}
+
 
 _AUTHORITY_FIELDS = (
     "la_code",

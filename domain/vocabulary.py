@@ -55,3 +55,13 @@ ROLE_ORGANISATION_KINDS: dict[str, frozenset[str]] = {
     "auditor": frozenset({"authority", "platform"}),
     "platform_admin": frozenset({"platform"}),
 }
+
+# How a placement was bought (the contract route). Regional data sources name more routes
+# (regional framework or DPS, sub-regional contract, local block, collaborative block, spot);
+# they group into these four.
+CONTRACT_ROUTES: dict[str, str] = {
+    "in_house": "In-house (the council's own provision)",
+    "block": "Block contract",
+    "framework": "Framework or dynamic purchasing system",
+    "spot": "Spot purchase",
+}

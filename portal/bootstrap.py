@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from auth.credentials import Credentials
 from domain.application import Portal
+from domain.child_ref import ChildReferences
 from projections.audit.checkpoints import Checkpointer
 from projections.audit.signing import SigningKey
 from projections.database import Database
@@ -31,6 +32,7 @@ class Services:
     projections: ProjectionRunner
     credentials: Credentials
     checkpoints: Checkpointer
+    child_refs: ChildReferences
     _next_snapshot_look: float = 0.0
 
     def housekeeping(self) -> None:
@@ -51,16 +53,28 @@ class Services:
         self.engine.dispose()
 
 
+def _instance(database: Database, instance: Path | None) -> Path:
+    if instance is not None:
+        return instance
+    return (Path(database.url.database).resolve().parent if database.is_sqlite
+            else Path(os.environ.get("PORTAL_INSTANCE_DIR", "instance")))
+
+
 def audit_files(database: Database, instance: Path | None) -> tuple[Path, Path]:
     """Where the audit signing key and the witness copy of the checkpoints live: outside the
     database, in the instance folder (for SQLite, beside the database file by default).
     AUDIT_SIGNING_KEY_FILE and AUDIT_WITNESS_FILE override both."""
-    if instance is None:
-        instance = (Path(database.url.database).resolve().parent if database.is_sqlite
-                    else Path(os.environ.get("PORTAL_INSTANCE_DIR", "instance")))
+    instance = _instance(database, instance)
     key = Path(os.environ.get("AUDIT_SIGNING_KEY_FILE", instance / "audit_ed25519.pem"))
     witness = Path(os.environ.get("AUDIT_WITNESS_FILE", instance / "audit-checkpoints.jsonl"))
     return key, witness
+
+
+def child_reference_file(database: Database, instance: Path | None) -> Path:
+    """The secret that keys pseudonymous child references (CHILD_REF_KEY_FILE overrides).
+    Keep it with the audit key, out of the database and out of backups shared with others."""
+    return Path(os.environ.get("CHILD_REF_KEY_FILE",
+                               _instance(database, instance) / "child_ref.key"))
 
 
 def bootstrap(database_url: str, *, projections_inline: bool = True,
@@ -79,5 +93,6 @@ def bootstrap(database_url: str, *, projections_inline: bool = True,
     checkpointer = Checkpointer(engine, SigningKey.load_or_create(key_file),
                                 os.environ.get("PORTAL_DEPLOYMENT", DEFAULT_DEPLOYMENT),
                                 witness_file)
+    child_refs = ChildReferences.load_or_create(child_reference_file(database, instance))
     return Services(database=database, portal=portal, engine=engine, projections=runner,
-                    credentials=credentials, checkpoints=checkpointer)
+                    credentials=credentials, checkpoints=checkpointer, child_refs=child_refs)

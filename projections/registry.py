@@ -6,8 +6,10 @@ from projections.audit.index import AuditIndex
 from projections.audit.log import VerifiableLog
 from projections.base import Projection
 from projections.directory import Directory
+from projections.placements import Placements
 from projections.vacancies import ProviderVacancies, VacancyBoard
 
 
 def all_projections() -> list[Projection]:
-    return [Directory(), VacancyBoard(), ProviderVacancies(), VerifiableLog(), AuditIndex()]
+    return [Directory(), VacancyBoard(), ProviderVacancies(), Placements(), VerifiableLog(),
+            AuditIndex()]

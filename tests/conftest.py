@@ -50,6 +50,8 @@ def demo_database(tmp_path_factory) -> Path:
 def demo_services(demo_database, tmp_path):
     path = tmp_path / "portal.db"
     shutil.copyfile(demo_database, path)
+    # The same secret keys child references, so a council's demo child ids still match.
+    shutil.copyfile(demo_database.parent / "child_ref.key", tmp_path / "child_ref.key")
     svc = bootstrap(sqlite_url(path))
     yield svc
     svc.close()

@@ -58,6 +58,9 @@ OWNERS: dict[str, Callable[[Any], UUID | None]] = {
     "PlatformOrganisation": _itself,
     "Account": attrgetter("organisation_id"),
     "Vacancy": attrgetter("provider_id"),
+    "Placement": attrgetter("authority_id"),
+    "Contract": attrgetter("authority_id"),
+    "DataImport": attrgetter("authority_id"),
 }
 
 
@@ -80,8 +83,19 @@ FIELD_LABELS: dict[str, str] = {
     "registered_places": "Registered places", "email": "Email address",
     "display_name": "Name", "organisation_id": "Organisation", "roles": "Roles", "role": "Role",
     "home_search_ref": "Home search", "placement_ref": "Placement",
+    "start": "Start date", "end": "End date", "rne": "Reason for new episode",
+    "legal_status": "Legal status", "cin": "Category of need", "place": "Placement type",
+    "place_provider": "Placement provider", "urn": "Ofsted URN",
+    "home_postcode": "Home postcode", "placement_postcode": "Placement postcode",
+    "placement_authority_id": "Placement authority",
+    "reason_place_change": "Reason for placement change", "rec": "Reason episode ended",
+    "weekly_cost": "Weekly cost", "contract_route": "Contract route",
+    "contract_id": "Contract", "birth_month": "Month of birth", "sex": "Sex",
+    "uasc": "Unaccompanied asylum-seeking child", "weekly_price": "Weekly price",
+    "title": "Title",
 }
-MONEY_FIELDS = frozenset({"weekly_fee", "key_decision_threshold"})
+MONEY_FIELDS = frozenset({"weekly_fee", "key_decision_threshold", "weekly_cost",
+                          "weekly_price"})
 
 
 def field_label(name: str) -> str:
@@ -137,6 +151,26 @@ def _role(e: Any) -> str:
     return ROLES.get(e.role, e.role)
 
 
+def _episode(e: Any) -> str:
+    """A new episode in a sentence: its placement type code, and cost when known."""
+    episode = e.episode
+    cost = episode.get("weekly_cost")
+    return f"placement type {episode['place']}" + (
+        f" at {_money(cost)} a week" if cost is not None else "")
+
+
+def _corrected(e: Any) -> str:
+    subject = ("a child's details" if e.episode_number is None
+               else f"episode {e.episode_number} of a child's placements")
+    return "Corrected" + _changes(subject, e.changes)[len("Changed"):]
+
+
+def _contract(e: Any) -> str:
+    places = f", {e.places} places" if e.places else ""
+    return (f"Recorded the {e.route} contract {e.title}{places} at "
+            f"{_money(e.weekly_price)} a week, {e.start:%d/%m/%Y} to {e.end:%d/%m/%Y}")
+
+
 SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
     ("Vacancy", "Published"): _published,
     ("Vacancy", "Updated"): lambda e: _changes("a vacancy", e.changes),
@@ -163,6 +197,25 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
     ("Account", "RoleRevoked"): lambda e: f"Took the role {_role(e)} from an account",
     ("Account", "Suspended"): lambda e: "Suspended an account",
     ("Account", "Reinstated"): lambda e: "Reinstated an account",
+    ("Authority", "TargetsSet"): lambda e: "Set the authority's sufficiency targets: " + (
+        "; ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in e.targets.items()) or "none"),
+    ("Placement", "Started"): lambda e: (
+        f"Started a placement for child {e.child_ref}: {_episode(e)}"),
+    ("Placement", "Changed"): lambda e: (
+        f"Recorded a new episode from {e.on:%d/%m/%Y}: {_episode(e)}"),
+    ("Placement", "Ended"): lambda e: (
+        f"Ended a child's placement on {e.on:%d/%m/%Y} (reason {e.rec})"),
+    ("Placement", "Restarted"): lambda e: (
+        f"Started a new period of care: {_episode(e)}"),
+    ("Placement", "Corrected"): _corrected,
+    ("Placement", "Reconciled"): lambda e: (
+        f"Brought a child's episodes into line with an import ({len(e.episodes)} episodes)"),
+    ("Contract", "Recorded"): _contract,
+    ("Contract", "Varied"): lambda e: _changes("a contract", e.changes),
+    ("Contract", "Terminated"): lambda e: f"Terminated a contract from {e.on:%d/%m/%Y}",
+    ("DataImport", "Completed"): lambda e: (
+        f"Imported {e.kind.upper()} file {e.file_name}: {e.rows:,} rows, {e.accepted:,} "
+        f"accepted, {e.rejected:,} rejected, {e.children_changed:,} children changed"),
 }
 
 EVENT_TYPES: dict[str, str] = {name: humanise(name)

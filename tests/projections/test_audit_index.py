@@ -13,7 +13,10 @@ from auth.permissions import Forbidden
 from auth.principal import Principal
 from domain.account import Account
 from domain.actor import Actor
+from domain.contract import Contract
+from domain.data_import import DataImport
 from domain.organisation import Authority, PlatformOrganisation, Provider
+from domain.placement import Placement
 from domain.vacancy import Vacancy
 from portal.bootstrap import bootstrap
 from projections import runner
@@ -27,7 +30,8 @@ from projections.audit.index import (
 from projections.audit.queries import AuditSearch, audit_events_page, day_start, record_history
 from tests.projections.scenario import build_region, dump, random_history
 
-AGGREGATES = (Authority, Provider, PlatformOrganisation, Account, Vacancy)
+AGGREGATES = (Authority, Provider, PlatformOrganisation, Account, Vacancy, Placement, Contract,
+              DataImport)
 
 
 def auditor(roles=("auditor",)) -> Principal:
@@ -64,8 +68,45 @@ def full_history(portal) -> dict:
         needs_met=[], weekly_fee=4321, available_from=date(2027, 1, 1),
         expires_on=date(2027, 1, 31), description="")
     portal.expire_vacancies([expiring], today=date(2027, 2, 1))
+    placement_history(portal, authorities[0], provider, setting)
     return {"authorities": authorities, "settings": settings, "admin": admin,
             "account": account, "vacancies": vacancies}
+
+
+def placement_history(portal, authority, provider, setting) -> None:
+    """Every placement, contract, target and import event, for one child of one authority."""
+    system = Actor.system()
+    contract, _ = portal.record_contract(
+        system, authority_id=authority, provider_id=provider, route="block",
+        title="Residential block", setting_type="childrens_home", places=4, weekly_price=4200,
+        start=date(2024, 4, 1), end=date(2029, 3, 31))
+    portal.vary_contract(system, contract, reason="Two more places", places=6)
+    terms = dict(legal_status="C2", place="U4", place_provider="PR1", weekly_cost=450,
+                 contract_route="in_house")
+    child = "CAAAAAAAAAAA2"
+    portal.start_placement(system, authority_id=authority, child_ref=child,
+                           birth_month="2012-05", sex="1", uasc=False, on=date(2024, 5, 1),
+                           terms=terms)
+    portal.change_placement(system, authority, child, on=date(2024, 9, 1), terms=dict(
+        rne="P", place="K2", place_provider="PR4", provider_id=provider, setting_id=setting,
+        contract_route="block", contract_id=contract, weekly_cost=4200,
+        reason_place_change="CARPL"))
+    portal.correct_placement(system, authority, child, episode_number=2,
+                             changes={"weekly_cost": 4300}, reason="Invoice checked")
+    portal.correct_placement(system, authority, child, episode_number=None,
+                             changes={"birth_month": "2012-06"}, reason="Birth certificate")
+    portal.end_placement(system, authority, child, on=date(2025, 3, 1), rec="E13")
+    portal.start_placement(system, authority_id=authority, child_ref=child,
+                           birth_month="2012-06", sex="1", uasc=False, on=date(2025, 6, 1),
+                           terms=terms)
+    placement = portal.get_placement(system, authority, child)
+    placement.reconcile(episodes=[{**placement.episodes[-1], "weekly_cost": 470}],
+                        today=date(2026, 1, 1), actor=system, reason="SSDA903 import")
+    portal.record_import(system, authority_id=authority, placements=[placement],
+                         kind="ssda903", file_name="episodes.csv", file_sha256="0" * 64,
+                         header_sha256=None, rows=1, accepted=1, rejected=0)
+    portal.terminate_contract(system, contract, on=date(2026, 3, 31), reason="Provider left")
+    portal.set_targets(system, authority, targets={"children_per_10k": 60})
 
 
 def expected_owner(portal, record_id):
@@ -74,6 +115,8 @@ def expected_owner(portal, record_id):
         return aggregate.provider_id
     if isinstance(aggregate, Account):
         return aggregate.organisation_id
+    if isinstance(aggregate, Placement | Contract | DataImport):
+        return aggregate.authority_id
     return aggregate.id
 
 

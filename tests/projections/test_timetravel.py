@@ -82,7 +82,8 @@ def test_snapshots_are_taken_when_enough_events_have_passed(history):
     projections = list(svc.projections.projections.values())
     assert snapshot_if_due(svc.engine, projections, every=10_000) == []
     taken = snapshot_if_due(svc.engine, projections, every=50)
-    assert len(taken) == 3  # the verifiable log is never snapshotted
+    # every projection but the verifiable log, which is never snapshotted
+    assert len(taken) == len([p for p in projections if p.snapshots])
     assert snapshot_if_due(svc.engine, projections, every=50) == []
 
 

@@ -1,0 +1,157 @@
+"""The placement, contract and import commands of the portal application.
+
+A mixin of :class:`domain.application.Portal`, kept apart so each area's use cases stay short.
+Only an officer of the placing authority (or the system, e.g. the demo loader) acts for it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID, uuid4
+
+from domain.actor import Actor
+from domain.contract import Contract
+from domain.data_import import DataImport
+from domain.errors import DomainError, NotFound
+from domain.organisation import Authority, Provider
+from domain.placement import Placement, placement_id
+
+
+class PlacementCommands:
+    """Needs ``_get``, ``_save``, ``_create``, ``repository`` and ``last_position`` (Portal)."""
+
+    def _check_acting_for_authority(self, actor: Actor, authority_id: UUID) -> None:
+        from domain.application import PermissionDenied
+
+        if actor.user_id is not None and actor.organisation_id != authority_id:
+            raise PermissionDenied("You can only record placements for your own authority")
+
+    def _check_placement_links(self, authority_id: UUID,
+                               terms: dict[str, Any]) -> dict[str, Any]:
+        """A named provider, setting and contract must exist, and the contract must be the
+        authority's own with that provider. A setting in the directory fills in where the
+        placement is (its host authority and postcode district) and its Ofsted URN."""
+        terms = dict(terms)
+        provider_id = terms.get("provider_id")
+        if provider_id is not None:
+            provider = self._get(provider_id, Provider, "provider")
+            setting_id = terms.get("setting_id")
+            if setting_id is not None:
+                setting = provider.setting(setting_id)  # NotFound for another's setting
+                terms["placement_authority_id"] = setting.host_authority_id
+                terms.setdefault("placement_postcode", setting.postcode_district)
+                if terms["placement_postcode"] is None:
+                    terms["placement_postcode"] = setting.postcode_district
+                if terms.get("urn") is None:
+                    terms["urn"] = setting.ofsted_urn or provider.ofsted_urn
+        contract_id = terms.get("contract_id")
+        if contract_id is not None:
+            contract = self._get(contract_id, Contract, "contract")
+            if contract.authority_id != authority_id:
+                raise NotFound("There is no such contract")
+            if provider_id is not None and contract.provider_id != provider_id:
+                raise DomainError("That contract is with a different provider",
+                                  field="contract_id")
+        return terms
+
+    def get_placement(self, actor: Actor, authority_id: UUID, child_ref: str) -> Placement:
+        self._check_acting_for_authority(actor, authority_id)
+        return self._get(placement_id(authority_id, child_ref), Placement, "child")
+
+    def start_placement(self, actor: Actor, *, authority_id: UUID, child_ref: str,
+                        birth_month: str, sex: str, uasc: bool, on: date,
+                        terms: dict[str, Any], today: date | None = None,
+                        reason: str | None = None) -> tuple[UUID, int]:
+        """A child starts to be looked after: a first placement, or a new period of care."""
+        self._check_acting_for_authority(actor, authority_id)
+        self._get(authority_id, Authority, "authority")
+        terms = self._check_placement_links(authority_id, terms)
+        today = today or date.today()
+        ref = placement_id(authority_id, child_ref)
+        if self.exists(ref):
+            placement = self._get(ref, Placement, "child")
+            placement.restart(on=on, terms=terms, today=today, actor=actor, reason=reason)
+            return ref, self._save(placement)
+        placement = Placement.start(authority_id=authority_id, child_ref=child_ref,
+                                    birth_month=birth_month, sex=sex, uasc=uasc, terms=terms,
+                                    on=on, today=today, actor=actor, reason=reason)
+        return ref, self._create(placement, "This child already has a placement record")
+
+    def change_placement(self, actor: Actor, authority_id: UUID, child_ref: str, *, on: date,
+                         terms: dict[str, Any], today: date | None = None,
+                         reason: str | None = None) -> int:
+        placement = self.get_placement(actor, authority_id, child_ref)
+        terms = self._check_placement_links(authority_id, terms)
+        placement.change(on=on, terms=terms, today=today or date.today(), actor=actor,
+                         reason=reason)
+        return self._save(placement)
+
+    def end_placement(self, actor: Actor, authority_id: UUID, child_ref: str, *, on: date,
+                      rec: str, today: date | None = None, reason: str | None = None) -> int:
+        placement = self.get_placement(actor, authority_id, child_ref)
+        placement.end(on=on, rec=rec, today=today or date.today(), actor=actor, reason=reason)
+        return self._save(placement)
+
+    def correct_placement(self, actor: Actor, authority_id: UUID, child_ref: str, *,
+                          episode_number: int | None, changes: dict[str, Any], reason: str,
+                          today: date | None = None) -> int:
+        placement = self.get_placement(actor, authority_id, child_ref)
+        if episode_number is not None and 1 <= episode_number <= len(placement.episodes) \
+                and {"provider_id", "setting_id", "contract_id"} & set(changes):
+            linked = self._check_placement_links(
+                authority_id, {**placement.episodes[episode_number - 1], **changes})
+            changes = {**changes, **{k: linked[k] for k in
+                                     ("placement_authority_id", "placement_postcode", "urn")}}
+        placement.correct(episode_number=episode_number, changes=changes,
+                          today=today or date.today(), actor=actor, reason=reason)
+        return self._save(placement)
+
+    def record_import(self, actor: Actor, *, authority_id: UUID, placements: list[Placement],
+                      **facts: Any) -> tuple[UUID, int]:
+        """Save the placements an import changed together with its record, atomically."""
+        self._check_acting_for_authority(actor, authority_id)
+        record = DataImport(id=uuid4(), authority_id=authority_id, actor=actor, reason=None,
+                            children_changed=len(placements), **facts)
+        return record.id, self._save(*placements, record)
+
+    # --- contracts ----------------------------------------------------------------------------
+
+    def record_contract(self, actor: Actor, *, authority_id: UUID, provider_id: UUID,
+                        contract_id: UUID | None = None, **terms: Any) -> tuple[UUID, int]:
+        self._check_acting_for_authority(actor, authority_id)
+        self._get(authority_id, Authority, "authority")
+        self._get(provider_id, Provider, "provider")
+        contract = Contract.record(actor=actor, id=contract_id, authority_id=authority_id,
+                                   provider_id=provider_id, **terms)
+        return contract.id, self._create(contract, "This contract is already recorded")
+
+    def get_contract(self, actor: Actor, contract_ref: UUID) -> Contract:
+        contract = self._get(contract_ref, Contract, "contract")
+        if actor.user_id is not None and actor.organisation_id not in {
+                contract.authority_id, contract.provider_id}:
+            raise NotFound("There is no such contract")
+        return contract
+
+    def vary_contract(self, actor: Actor, contract_ref: UUID, *, reason: str,
+                      **changes: Any) -> int:
+        contract = self._get(contract_ref, Contract, "contract")
+        self._check_acting_for_authority(actor, contract.authority_id)
+        contract.vary(actor=actor, reason=reason, **changes)
+        return self._save(contract)
+
+    def terminate_contract(self, actor: Actor, contract_ref: UUID, *, on: date,
+                           reason: str) -> int:
+        contract = self._get(contract_ref, Contract, "contract")
+        self._check_acting_for_authority(actor, contract.authority_id)
+        contract.terminate(on=on, actor=actor, reason=reason)
+        return self._save(contract)
+
+    # --- targets ------------------------------------------------------------------------------
+
+    def set_targets(self, actor: Actor, authority_id: UUID, *, targets: dict[str, Any],
+                    reason: str | None = None) -> int:
+        self._check_acting_for_authority(actor, authority_id)
+        authority = self._get(authority_id, Authority, "authority")
+        authority.set_targets(targets=targets, actor=actor, reason=reason)
+        return self._save(authority)

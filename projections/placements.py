@@ -1,0 +1,233 @@
+"""Placement read models: every episode of every child, contracts, targets and imports.
+
+``placement_episodes`` holds one row per SSDA903 episode, keyed by the child's aggregate and
+the episode's number. Child-level rows are only ever read through the query functions, which
+take the viewer and confine council officers to their own authority. The sufficiency views
+are computed from these rows at read time, for any date.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from domain import ssda903
+from domain.contract import Contract
+from domain.data_import import DataImport
+from domain.organisation import Authority
+from domain.placement import EPISODE_FIELDS, Placement
+from projections.base import Projection, handles
+from projections.database import metadata
+
+placement_children = sa.Table(
+    "placement_children",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("authority_id", sa.Uuid, nullable=False),
+    sa.Column("child_ref", sa.String(13), nullable=False),
+    sa.Column("birth_month", sa.String(7), nullable=False),
+    sa.Column("sex", sa.String(1), nullable=False),
+    sa.Column("uasc", sa.Boolean, nullable=False),
+    sa.Column("episodes", sa.Integer, nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_placement_children_ref", "authority_id", "child_ref", unique=True),
+)
+
+placement_episodes = sa.Table(
+    "placement_episodes",
+    metadata,
+    sa.Column("placement_id", sa.Uuid, primary_key=True),
+    sa.Column("number", sa.Integer, primary_key=True),
+    sa.Column("authority_id", sa.Uuid, nullable=False),
+    sa.Column("child_ref", sa.String(13), nullable=False),
+    sa.Column("birth_month", sa.String(7), nullable=False),
+    sa.Column("sex", sa.String(1), nullable=False),
+    sa.Column("uasc", sa.Boolean, nullable=False),
+    sa.Column("start", sa.Date, nullable=False),
+    sa.Column("end", sa.Date),
+    sa.Column("rne", sa.String(1)),
+    sa.Column("legal_status", sa.String(2)),
+    sa.Column("cin", sa.String(2)),
+    sa.Column("place", sa.String(3), nullable=False),
+    sa.Column("place_group", sa.String(24), nullable=False),
+    sa.Column("place_provider", sa.String(3)),
+    sa.Column("provider_id", sa.Uuid),
+    sa.Column("setting_id", sa.Uuid),
+    sa.Column("urn", sa.String(12)),
+    sa.Column("home_postcode", sa.String(8)),
+    sa.Column("home_district", sa.String(4)),
+    sa.Column("placement_postcode", sa.String(8)),
+    sa.Column("placement_district", sa.String(4)),
+    sa.Column("placement_authority_id", sa.Uuid),
+    sa.Column("reason_place_change", sa.String(6)),
+    sa.Column("rec", sa.String(3)),
+    sa.Column("weekly_cost", sa.Integer),
+    sa.Column("contract_route", sa.String(16)),
+    sa.Column("contract_id", sa.Uuid),
+    # Children looked after only under short breaks (V3, V4) are not counted by the DfE.
+    sa.Column("short_breaks", sa.Boolean, nullable=False),
+    sa.Index("ix_placement_episodes_period", "authority_id", "start", "end"),
+    sa.Index("ix_placement_episodes_contract", "contract_id"),
+)
+
+contracts = sa.Table(
+    "contracts",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("authority_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("provider_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("route", sa.String(16), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("setting_type", sa.String(40), nullable=False),
+    sa.Column("places", sa.Integer),
+    sa.Column("weekly_price", sa.Integer, nullable=False),
+    sa.Column("start", sa.Date, nullable=False),
+    sa.Column("end", sa.Date, nullable=False),
+    sa.Column("terminated_on", sa.Date),
+    sa.Column("tender_id", sa.Uuid),
+)
+
+authority_targets = sa.Table(
+    "authority_targets",
+    metadata,
+    sa.Column("authority_id", sa.Uuid, primary_key=True),
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("value", sa.Float, nullable=False),
+)
+
+data_imports = sa.Table(
+    "data_imports",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("authority_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("file_name", sa.String(255), nullable=False),
+    sa.Column("file_sha256", sa.String(64), nullable=False),
+    sa.Column("header_sha256", sa.String(64)),
+    sa.Column("rows", sa.Integer, nullable=False),
+    sa.Column("accepted", sa.Integer, nullable=False),
+    sa.Column("rejected", sa.Integer, nullable=False),
+    sa.Column("children_changed", sa.Integer, nullable=False),
+    sa.Column("user_id", sa.Uuid),
+    sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+def district_of(postcode: str | None) -> str | None:
+    """The district part of a stored postcode sector or district ("DT1 1" -> "DT1")."""
+    return postcode.split(" ")[0] if postcode else None
+
+
+def episode_row(child: dict[str, Any], number: int, episode: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **child,
+        **{f: episode.get(f) for f in EPISODE_FIELDS},
+        "number": number,
+        "place_group": ssda903.placement_group(episode["place"], episode.get("place_provider")),
+        "home_district": district_of(episode.get("home_postcode")),
+        "placement_district": district_of(episode.get("placement_postcode")),
+        "short_breaks": episode.get("legal_status") in ssda903.SHORT_BREAK_LEGAL_STATUSES,
+    }
+
+
+class Placements(Projection):
+    name = "placements"
+    tables = (placement_children, placement_episodes, contracts, authority_targets,
+              data_imports)
+
+    # --- placements ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _child(c: sa.Connection, placement_id) -> dict[str, Any]:
+        row = c.execute(sa.select(
+            placement_children.c.authority_id, placement_children.c.child_ref,
+            placement_children.c.birth_month, placement_children.c.sex,
+            placement_children.c.uasc,
+        ).where(placement_children.c.id == placement_id)).mappings().one()
+        return {"placement_id": placement_id, **row}
+
+    @staticmethod
+    def _episodes(c: sa.Connection, placement_id) -> list[dict[str, Any]]:
+        rows = c.execute(sa.select(placement_episodes)
+                         .where(placement_episodes.c.placement_id == placement_id)
+                         .order_by(placement_episodes.c.number)).mappings()
+        return [{f: row[f] for f in EPISODE_FIELDS} for row in rows]
+
+    def _write(self, c: sa.Connection, e: Any, child: dict[str, Any],
+               episodes: list[dict[str, Any]]) -> None:
+        """Replace the child's episode rows (a child has a handful; simpler than patching)."""
+        c.execute(placement_episodes.delete()
+                  .where(placement_episodes.c.placement_id == child["placement_id"]))
+        c.execute(placement_episodes.insert(),
+                  [episode_row(child, n, ep) for n, ep in enumerate(episodes, start=1)])
+        c.execute(placement_children.update()
+                  .where(placement_children.c.id == child["placement_id"])
+                  .values(episodes=len(episodes), changed_at=e.timestamp,
+                          **{k: child[k] for k in ("birth_month", "sex", "uasc")}))
+
+    @handles(Placement.Started)
+    def started(self, c: sa.Connection, e: Placement.Started) -> None:
+        child = dict(authority_id=e.authority_id, child_ref=e.child_ref,
+                     birth_month=e.birth_month, sex=e.sex, uasc=e.uasc)
+        c.execute(placement_children.insert().values(
+            id=e.originator_id, episodes=1, changed_at=e.timestamp, **child))
+        c.execute(placement_episodes.insert().values(
+            **episode_row({"placement_id": e.originator_id, **child}, 1, e.episode)))
+
+    @handles(Placement.Changed, Placement.Ended, Placement.Restarted, Placement.Corrected,
+             Placement.Reconciled)
+    def changed(self, c: sa.Connection, e: Any) -> None:
+        child = self._child(c, e.originator_id)
+        episodes = self._episodes(c, e.originator_id)
+        if isinstance(e, Placement.Changed):
+            episodes[-1].update(end=e.on, rec=ssda903.CONTINUING)
+            episodes.append(dict(e.episode))
+        elif isinstance(e, Placement.Ended):
+            episodes[-1].update(end=e.on, rec=e.rec)
+        elif isinstance(e, Placement.Restarted):
+            episodes.append(dict(e.episode))
+        elif isinstance(e, Placement.Reconciled):
+            episodes = [dict(ep) for ep in e.episodes]
+        elif e.episode_number is None:
+            child.update(e.changes)
+        else:
+            episodes[e.episode_number - 1].update(e.changes)
+        self._write(c, e, child, episodes)
+
+    # --- contracts, targets, imports ----------------------------------------------------------
+
+    @handles(Contract.Recorded)
+    def contract_recorded(self, c: sa.Connection, e: Contract.Recorded) -> None:
+        c.execute(contracts.insert().values(
+            id=e.originator_id, authority_id=e.authority_id, provider_id=e.provider_id,
+            route=e.route, title=e.title, setting_type=e.setting_type, places=e.places,
+            weekly_price=e.weekly_price, start=e.start, end=e.end, tender_id=e.tender_id))
+
+    @handles(Contract.Varied)
+    def contract_varied(self, c: sa.Connection, e: Contract.Varied) -> None:
+        c.execute(contracts.update().where(contracts.c.id == e.originator_id)
+                  .values(**e.changes))
+
+    @handles(Contract.Terminated)
+    def contract_terminated(self, c: sa.Connection, e: Contract.Terminated) -> None:
+        c.execute(contracts.update().where(contracts.c.id == e.originator_id)
+                  .values(terminated_on=e.on))
+
+    @handles(Authority.TargetsSet)
+    def targets_set(self, c: sa.Connection, e: Authority.TargetsSet) -> None:
+        c.execute(authority_targets.delete()
+                  .where(authority_targets.c.authority_id == e.originator_id))
+        if e.targets:
+            c.execute(authority_targets.insert(), [
+                {"authority_id": e.originator_id, "name": k, "value": v}
+                for k, v in e.targets.items()])
+
+    @handles(DataImport.Completed)
+    def import_completed(self, c: sa.Connection, e: DataImport.Completed) -> None:
+        c.execute(data_imports.insert().values(
+            id=e.originator_id, authority_id=e.authority_id, kind=e.kind,
+            file_name=e.file_name, file_sha256=e.file_sha256, header_sha256=e.header_sha256,
+            rows=e.rows, accepted=e.accepted, rejected=e.rejected,
+            children_changed=e.children_changed, user_id=e.actor.user_id,
+            imported_at=e.timestamp))
