@@ -9,7 +9,7 @@ import pytest
 
 # Imported as a module, not by name, so pytest does not collect the SQLite class here again.
 from tests.projections import test_projections as base
-from tests.projections.scenario import build_region, dump, random_history
+from tests.projections.scenario import build_region, dump, random_history, random_placements
 
 pytestmark = pytest.mark.postgres
 
@@ -23,8 +23,9 @@ class TestProjectionsOnPostgres(base.ProjectionScenario):
         """Stronger than comparing tables: the events applied by four runners racing on the
         tracking rows add up to exactly what one rebuild applies, so none was applied twice."""
         runners = [make_services() for _ in range(4)]
-        _, settings = build_region(runners[0].portal)
+        authorities, settings = build_region(runners[0].portal)
         random_history(runners[0].portal, settings, steps=200, seed=3)
+        random_placements(runners[0].portal, authorities, settings, steps=150, seed=3)
         applied: list[int] = []
         errors: list[BaseException] = []
         start = threading.Barrier(len(runners))

@@ -89,3 +89,59 @@ def dump(engine, names=None) -> dict[str, list[tuple]]:
             rows = c.execute(sa.select(table)).all()
             out[table.name] = sorted(tuple(str(v) for v in row) for row in rows)
     return out
+
+
+PLACES = ["U4", "U6", "K2", "U1", "K1", "P1", "R1"]
+
+
+def random_placements(portal, authorities, settings, *, steps: int, seed: int = 11,
+                      today: date = date(2026, 11, 23)) -> list:
+    """Start, change, end, restart and correct children's placements at random, some in the
+    settings of ``settings`` (which fill in where the placement is)."""
+    rng = random.Random(seed)
+    children: list[tuple] = []  # (authority, child_ref, last date)
+    for step in range(steps):
+        if not children or rng.random() < 0.3:
+            authority = rng.choice(authorities)
+            ref = "C" + f"{seed:02d}{step:010d}"[-12:]
+            on = today - timedelta(days=rng.randint(200, 1000))
+            terms = dict(legal_status=rng.choice(["C2", "V2", "V3"]), place=rng.choice(PLACES),
+                         place_provider=rng.choice(["PR1", "PR4"]),
+                         weekly_cost=rng.choice([None, rng.randint(300, 6000)]),
+                         home_postcode=rng.choice(["DT1 1", "ME14", None]))
+            try:
+                portal.start_placement(SYSTEM, authority_id=authority, child_ref=ref,
+                                       birth_month="2012-03", sex=rng.choice("12"),
+                                       uasc=rng.random() < 0.1, on=on, terms=terms)
+            except DomainError:
+                continue
+            children.append([authority, ref, on])
+            continue
+        child = rng.choice(children)
+        authority, ref, last = child
+        on = last + timedelta(days=rng.randint(1, 60))
+        if on > today:
+            continue
+        action = rng.choice(["change", "change", "end", "restart", "correct"])
+        try:
+            if action == "change":
+                provider, setting, _ = rng.choice(settings)
+                portal.change_placement(SYSTEM, authority, ref, on=on, terms=dict(
+                    rne="P", place="K2", place_provider="PR4", provider_id=provider,
+                    setting_id=setting, reason_place_change="CARPL",
+                    weekly_cost=rng.randint(2000, 8000), contract_route="spot"))
+            elif action == "end":
+                portal.end_placement(SYSTEM, authority, ref, on=on, rec="E13")
+            elif action == "restart":
+                portal.start_placement(SYSTEM, authority_id=authority, child_ref=ref,
+                                       birth_month="2012-03", sex="1", uasc=False, on=on,
+                                       terms=dict(legal_status="C1", place="U6"))
+            else:
+                portal.correct_placement(SYSTEM, authority, ref, episode_number=1,
+                                         changes={"weekly_cost": rng.randint(300, 900)},
+                                         reason="Invoice checked")
+                continue
+        except DomainError:
+            continue  # an illegal step for that child's state: refused, nothing stored
+        child[2] = on
+    return children

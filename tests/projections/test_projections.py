@@ -15,7 +15,7 @@ from portal.bootstrap import bootstrap
 from projections.base import tracking
 from projections.registry import all_projections
 from projections.vacancies import provider_vacancies, vacancy_board
-from tests.projections.scenario import build_region, dump, random_history
+from tests.projections.scenario import build_region, dump, random_history, random_placements
 
 
 class ProjectionScenario:
@@ -36,12 +36,14 @@ class ProjectionScenario:
 
     def test_incremental_processing_equals_a_rebuild(self, make_services):
         svc = make_services()
-        _, settings = build_region(svc.portal)
+        authorities, settings = build_region(svc.portal)
         for chunk in range(4):
             random_history(svc.portal, settings, steps=60, seed=chunk)
+            random_placements(svc.portal, authorities, settings, steps=40, seed=chunk)
             svc.projections.catch_up()  # incremental, a batch at a time
         incremental = dump(svc.engine)
         assert incremental["vacancy_board"], "the history should leave open vacancies"
+        assert len(incremental["placement_episodes"]) > len(incremental["placement_children"])
         applied = svc.projections.rebuild()
         assert applied > 0
         assert dump(svc.engine) == incremental
