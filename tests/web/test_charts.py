@@ -1,0 +1,223 @@
+"""The server-drawn SVG charts and the figures' formatting, on tables built by hand."""
+
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from portal.charts import bar_chart, chart_svg, line_chart, nice_scale
+from portal.figures import csv_value, display, explanation
+from projections.sufficiency.tables import (
+    COUNT,
+    LOW,
+    MONEY,
+    NUMBER,
+    PERCENT,
+    RATE,
+    TEXT,
+    Chart,
+    Column,
+    Table,
+)
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def parse(markup) -> ET.Element:
+    text = str(markup)
+    assert "nan" not in text.lower().replace("span", "")
+    assert "inf" not in text.lower()
+    return ET.fromstring(text)
+
+
+def table(rows, kind=COUNT, chart=None, label="Placement type") -> Table:
+    return Table(
+        key="by-type", title="Placements by type", definition="Open placements on the date.",
+        columns=[Column("label", label, TEXT), Column("value", "Children", kind),
+                 Column("low", "Lower estimate", kind), Column("high", "Upper estimate", kind)],
+        rows=rows, chart=chart or Chart(value="value"))
+
+
+def bars(svg: ET.Element) -> list[ET.Element]:
+    return [r for r in svg.iter(f"{SVG}rect") if r.get("class") == "app-chart__bar"]
+
+
+def texts(svg: ET.Element, cls: str | None = None) -> list[str]:
+    return ["".join(t.itertext()) for t in svg.iter(f"{SVG}text")
+            if cls is None or t.get("class") == cls]
+
+
+def test_a_bar_chart_names_itself_and_points_at_its_table():
+    svg = parse(bar_chart(table([{"label": "Children's homes", "value": 42}]),
+                          "chart-by-type", "table-by-type"))
+    assert svg.get("role") == "img"
+    title = svg.find(f"{SVG}title")
+    assert svg.get("aria-labelledby") == title.get("id") == "chart-by-type-title"
+    assert svg.get("aria-describedby") == "table-by-type"
+    assert "Placements by type" in title.text
+
+
+def test_bar_lengths_are_proportional_to_the_values_and_each_value_is_printed():
+    rows = [{"label": "Foster care", "value": 300}, {"label": "Children's homes", "value": 42},
+            {"label": "Supported accommodation", "value": 1_250}]
+    svg = parse(bar_chart(table(rows), "c", "t"))
+    widths = [float(b.get("width")) for b in bars(svg)]
+    ratios = [w / row["value"] for w, row in zip(widths, rows, strict=True)]
+    assert max(ratios) - min(ratios) < 0.01
+    assert texts(svg, "app-chart__value") == ["300", "42", "1,250"]
+    assert {"Foster care", "Children's homes", "Supported accommodation"} <= set(texts(svg))
+    assert all(float(b.get("x")) + float(b.get("width")) <= 640 for b in bars(svg))
+
+
+def test_suppressed_and_unknown_values_are_labelled_gaps_never_bars_of_zero():
+    rows = [{"label": "Kent", "value": 12}, {"label": "Dorset", "value": LOW},
+            {"label": "Torbay", "value": None}, {"label": "Devon", "value": 0}]
+    svg = parse(bar_chart(table(rows), "c", "t"))
+    assert [float(b.get("data-value")) for b in bars(svg)] == [12.0, 0.0]
+    assert texts(svg, "app-chart__gap") == ["low (suppressed)", "unknown"]
+    assert texts(svg, "app-chart__value") == ["12", "0"]
+
+
+@pytest.mark.parametrize("rows", [
+    [{"label": "Only", "value": 0}],
+    [{"label": "A", "value": 0}, {"label": "B", "value": 0}],
+    [{"label": "Only", "value": 7}],
+    [{"label": "A", "value": LOW}],
+    [],
+])
+def test_all_zero_single_row_all_suppressed_and_empty_data_draw_finite_charts(rows):
+    svg = parse(bar_chart(table(rows), "c", "t"))
+    for element in svg.iter():
+        for name in ("x", "y", "width", "height", "x1", "x2", "y1", "y2"):
+            if element.get(name) is not None:
+                assert math.isfinite(float(element.get(name)))
+    if rows and rows[0]["value"] == 7:
+        assert float(bars(svg)[0].get("width")) > 100
+
+
+def test_negative_values_draw_left_of_the_zero_line():
+    rows = [{"label": "Gap", "value": -51}, {"label": "Spare", "value": 20}]
+    svg = parse(bar_chart(table(rows, kind=NUMBER), "c", "t"))
+    gap, spare = bars(svg)
+    assert float(gap.get("x")) + float(gap.get("width")) == pytest.approx(float(spare.get("x")))
+    assert float(gap.get("width")) / 51 == pytest.approx(float(spare.get("width")) / 20,
+                                                          rel=0.01)
+
+
+def test_every_text_from_data_is_escaped():
+    evil = '<script>alert("x")</script> & "quotes"'
+    t = table([{"label": evil, "value": 3}], label="A & B")
+    t.title = "</title><script>"
+    markup = str(bar_chart(t, "c", "t"))
+    assert "<script>" not in markup
+    svg = parse(markup)
+    assert evil in texts(svg)
+    assert svg.find(f"{SVG}title").text.startswith("</title><script>")
+
+
+def test_a_target_is_a_dashed_labelled_line_at_its_value():
+    rows = [{"label": "Dorset", "value": 42.0}, {"label": "England", "value": 14.0}]
+    svg = parse(bar_chart(table(rows, kind=PERCENT, chart=Chart("value", target=30.0)),
+                          "c", "t"))
+    line = next(e for e in svg.iter(f"{SVG}line") if e.get("class") == "app-chart__target")
+    assert line.get("stroke-dasharray")
+    dorset = bars(svg)[0]
+    per_unit = float(dorset.get("width")) / 42.0
+    assert float(line.get("x1")) - float(dorset.get("x")) == pytest.approx(30 * per_unit,
+                                                                            rel=0.01)
+    assert "Target: 30.0%" in texts(svg)
+    assert texts(svg, "app-chart__value") == ["42.0%", "14.0%"]
+
+
+def forecast(rows, target=None):
+    return table(rows, chart=Chart("value", kind="line", low="low", high="high",
+                                   target=target), label="Year")
+
+
+def test_a_line_chart_draws_points_a_band_and_a_target():
+    rows = [{"label": "2024", "value": 449, "low": 449, "high": 449},
+            {"label": "2025", "value": 470, "low": 440, "high": 500},
+            {"label": "2026", "value": 490, "low": 430, "high": 550}]
+    svg = parse(line_chart(forecast(rows, target=400), "f", "tf"))
+    points = [c for c in svg.iter(f"{SVG}circle") if c.get("class") == "app-chart__point"]
+    assert [float(p.get("data-value")) for p in points] == [449, 470, 490]
+    ys = [float(p.get("cy")) for p in points]
+    assert ys[0] > ys[1] > ys[2]  # higher values sit higher up
+    # Equal steps in value are equal steps on the page.
+    assert (ys[0] - ys[1]) / 21 == pytest.approx((ys[1] - ys[2]) / 20, rel=0.01)
+    band = next(e for e in svg.iter(f"{SVG}polygon") if e.get("class") == "app-chart__band")
+    assert len(band.get("points").split()) == 6
+    assert "Target: 400" in texts(svg)
+    assert "Range: lower estimate to upper estimate" in texts(svg)
+    assert texts(svg, "app-chart__value") == ["449", "470", "490"]
+
+
+def test_a_gap_breaks_the_line_and_is_labelled():
+    rows = [{"label": "Q1", "value": 5}, {"label": "Q2", "value": 6},
+            {"label": "Q3", "value": LOW}, {"label": "Q4", "value": 8},
+            {"label": "Q5", "value": 9}]
+    t = table(rows, chart=Chart("value", kind="line"), label="Quarter")
+    svg = parse(chart_svg(t, "l", "tl"))
+    paths = [p for p in svg.iter(f"{SVG}path") if p.get("class") == "app-chart__line"]
+    assert len(paths) == 2
+    assert texts(svg, "app-chart__gap") == ["low (suppressed)"]
+    assert not list(svg.iter(f"{SVG}polygon"))
+
+
+@pytest.mark.parametrize("rows", [[], [{"label": "2026", "value": 0}],
+                                  [{"label": "2026", "value": None}]])
+def test_line_charts_of_little_data_stay_finite(rows):
+    svg = parse(line_chart(forecast(rows), "f", "tf"))
+    for element in svg.iter():
+        for name in ("cx", "cy", "x", "y"):
+            if element.get(name) is not None:
+                assert math.isfinite(float(element.get(name)))
+
+
+def test_a_table_without_a_chart_draws_none():
+    t = table([{"label": "A", "value": 1}])
+    t.chart = None
+    assert chart_svg(t, "c", "t") is None
+
+
+@pytest.mark.parametrize(("low", "high", "expected"), [
+    (0, 0, (0, 1, 0.25)), (0, 42, (0, 60, 20)),
+    (0, 1250, (0, 1500, 500)), (-51, 20, (-60, 20, 20)), (0, 0.4, (0, 0.4, 0.1)),
+])
+def test_scales_are_round_and_include_zero(low, high, expected):
+    start, end, step = nice_scale(low, high)
+    assert start <= min(low, 0) and end >= high
+    assert (start, end, step) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(("value", "kind", "shown", "in_csv"), [
+    (1234, COUNT, "1,234", "1234"),
+    (42.04, PERCENT, "42.0%", "42.0"),
+    (41.95, PERCENT, "42.0%", "42.0"),
+    (4556.5, MONEY, "£4,557", "4557"),
+    (-1200, MONEY, "-£1,200", "-1200"),
+    (71.04, RATE, "71.0", "71.0"),
+    (LOW, COUNT, "low", "low"),
+    (None, MONEY, "unknown", "unknown"),
+    (float("nan"), PERCENT, "unknown", "unknown"),
+    (2.5, NUMBER, "2.5", "2.5"),
+    (3, NUMBER, "3", "3"),
+])
+def test_figures_read_the_same_on_the_page_and_in_a_csv(value, kind, shown, in_csv):
+    assert display(value, kind) == shown
+    assert csv_value(value, kind) == in_csv
+
+
+def test_low_and_unknown_carry_a_hidden_explanation():
+    assert "suppressed" in explanation(LOW, COUNT)
+    assert "cannot be worked out" in explanation(None, PERCENT)
+    assert explanation(5, COUNT) is None
+    assert explanation(None, TEXT) is None
+
+
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)", "\tx"])
+def test_text_a_spreadsheet_would_run_gets_a_leading_apostrophe(text):
+    assert csv_value(text, TEXT) == "'" + text
+    assert csv_value("Kent", TEXT) == "Kent"
