@@ -1,0 +1,141 @@
+"""What the placement-population measures share: the authorities in view, the episodes that
+count, and per-authority rows with their totals.
+
+Every measure reads ``placement_episodes`` (one row per SSDA903 episode). Children looked
+after only under an agreed series of short breaks (legal status V3 or V4) are left out of every
+count, as in the DfE's statistics (DfE, "Children looked after in England including
+adoptions": figures exclude children looked after under a series of short-term placements).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from domain import ssda903
+from domain.errors import NotFound
+from projections.directory import organisations, partnership_members
+from projections.placements import authority_targets, placement_episodes
+from projections.sufficiency.tables import ROW_AUTHORITY, TOTAL_ROW, Filters, Scope
+
+ep = placement_episodes
+
+DFE_CLA = "DfE, \"Children looked after in England including adoptions\""
+DFE_LOCATION = "DfE, \"Children looked after: a focus on placement location\""
+DFE_STABILITY = "DfE, \"Stability measures for children looked after in England\""
+
+Row = dict[str, Any]
+
+
+def long_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def authorities(connection: sa.Connection, scope: Scope, filters: Filters) -> list:
+    """The authorities counted: the scope's, or the one ``filters.area`` names, by name."""
+    ids: Sequence[UUID] = scope.authority_ids
+    if filters.area is not None:
+        if filters.area not in ids:
+            raise NotFound("That authority is not part of this view")
+        ids = (filters.area,)
+    o = organisations
+    return list(connection.execute(
+        sa.select(o.c.id, o.c.name, o.c.la_code, o.c.ons_code, o.c.population_0_17)
+        .where(o.c.kind == "authority", o.c.id.in_(ids)).order_by(o.c.name)))
+
+
+def counted(ids: Sequence[UUID], filters: Filters, table: sa.Table = ep) -> list:
+    """Episodes of these authorities that count: not short breaks, of the chosen type."""
+    conditions = [table.c.authority_id.in_(list(ids)), sa.not_(table.c.short_breaks)]
+    if filters.place_group:
+        conditions.append(table.c.place_group == filters.place_group)
+    return conditions
+
+
+def open_on(day: date, table: sa.Table = ep) -> sa.ColumnElement[bool]:
+    """The episode is open on ``day``: started on or before it and not ended by it. An episode
+    ending on ``day`` is over (a child who left care that day is not looked after on it; with
+    X1 the next episode, starting that day, is the one open)."""
+    return sa.and_(table.c.start <= day, sa.or_(table.c.end.is_(None), table.c.end > day))
+
+
+def by_authority(connection: sa.Connection, query: sa.Select) -> dict[UUID, Row]:
+    """Rows of ``query`` (its first column the authority id) by authority."""
+    found: dict[UUID, Row] = {}
+    for row in connection.execute(query).mappings():
+        values = dict(row)
+        found[values.pop("authority_id")] = values
+    return found
+
+
+def percent(part: int | None, whole: int | None) -> float | None:
+    return None if not whole or part is None else 100 * part / whole
+
+
+def rate(count: int, population: int | None) -> float | None:
+    return None if not population else count * 10_000 / population
+
+
+def sum_rows(rows: list[Row], keys: Sequence[str]) -> Row:
+    return {key: sum(row[key] or 0 for row in rows) for key in keys}
+
+
+def authority_rows(found: list, values: dict[UUID, Row], keys: Sequence[str],
+                   derive: Callable[[Row], Row]) -> tuple[list[Row], Row | None]:
+    """One row per authority with its counts (0 where it has none) and derived figures, and a
+    total row where there is more than one authority."""
+    rows = []
+    for authority in found:
+        counts = values.get(authority.id, {})
+        row = {"name": authority.name, **{k: int(counts.get(k) or 0) for k in keys},
+               "population": authority.population_0_17, ROW_AUTHORITY: authority.id}
+        rows.append({**row, **derive(row)})
+    if len(rows) < 2:
+        return rows, None
+    total = {"name": "Total", **sum_rows(rows, [*keys, "population"])}
+    return rows, {**total, **derive(total)}
+
+
+def partnership_rows(connection: sa.Connection, rows: list[Row], keys: Sequence[str],
+                     derive: Callable[[Row], Row]) -> list[tuple[int, tuple[int, ...]]]:
+    """Add a subtotal row for each partnership among ``rows`` (whose members are all there)
+    and return every row sum: the total over the authorities, each partnership over its own."""
+    index = {row[ROW_AUTHORITY]: i for i, row in enumerate(rows)}
+    members: dict[str, list[int]] = {}
+    for name, authority_id in connection.execute(
+            sa.select(partnership_members.c.partnership, partnership_members.c.authority_id)
+            .order_by(partnership_members.c.partnership)):
+        members.setdefault(name, []).append(authority_id)
+    sums = [(TOTAL_ROW, tuple(range(len(rows))))]
+    for name, ids in members.items():
+        if not all(i in index for i in ids):
+            continue
+        parts = tuple(sorted(index[i] for i in ids))
+        subtotal = {"name": f"{name} partnership",
+                    **sum_rows([rows[p] for p in parts], [*keys, "population"])}
+        sums.append((len(rows), parts))
+        rows.append({**subtotal, **derive(subtotal)})
+    return sums
+
+
+def own_target(connection: sa.Connection, found: list, name: str) -> float | None:
+    """The authority's own target, on a view of that one authority."""
+    if len(found) != 1:
+        return None
+    return connection.execute(sa.select(authority_targets.c.value).where(
+        authority_targets.c.authority_id == found[0].id,
+        authority_targets.c.name == name)).scalar()
+
+
+def filter_notes(filters: Filters, found: list) -> list[str]:
+    notes = []
+    if filters.area is not None and found:
+        notes.append(f"Only {found[0].name}'s children are counted.")
+    if filters.place_group:
+        group = ssda903.GROUPS.get(filters.place_group, filters.place_group)
+        notes.append(f"Only placements of this type are counted: {group}.")
+    return notes

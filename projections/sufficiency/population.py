@@ -1,0 +1,148 @@
+"""Children in care: how many on a date and per 10,000 children, and in what placements.
+
+Each measure is ``(connection, scope, filters) -> Table``, computed by SQL over
+``placement_episodes`` at read time, for any date, following the DfE's definitions (DfE,
+"Children looked after in England including adoptions"). Disclosure control is applied
+afterwards by :mod:`projections.sufficiency.disclosure`.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from domain import ssda903
+from projections.sufficiency.common import (
+    DFE_CLA,
+    Row,
+    authorities,
+    authority_rows,
+    by_authority,
+    counted,
+    ep,
+    filter_notes,
+    long_date,
+    open_on,
+    own_target,
+    partnership_rows,
+    percent,
+    rate,
+)
+from projections.sufficiency.scope import REGION
+from projections.sufficiency.tables import (
+    COUNT,
+    NUMBER,
+    PERCENT,
+    RATE,
+    Chart,
+    Column,
+    Filters,
+    Scope,
+    Table,
+)
+
+IN_CARE = ("Children looked after on {day}: every child with an episode of care open that day "
+           "(started on or before it and not ended by it; a child whose care ended that day is "
+           "not counted). Children looked after only under an agreed series of short breaks "
+           "(legal status V3 or V4) are left out, as the DfE does.")
+
+
+def children_in_care(connection: sa.Connection, scope: Scope, filters: Filters) -> Table:
+    found = authorities(connection, scope, filters)
+    ids = [a.id for a in found]
+    values = by_authority(connection, sa.select(ep.c.authority_id,
+                                                sa.func.count().label("children"))
+                          .where(*counted(ids, filters), open_on(filters.on))
+                          .group_by(ep.c.authority_id))
+
+    def derive(row: Row) -> Row:
+        return {"rate": rate(row["children"], row["population"])}
+
+    rows, total = authority_rows(found, values, ("children",), derive)
+    sums = []
+    if scope.kind == REGION and total is not None:
+        sums = partnership_rows(connection, rows, ("children",), derive)
+    definition = (
+        IN_CARE.format(day=long_date(filters.on))
+        + " The rate is the number of children in care per 10,000 children aged 0 to 17 "
+        "living in the authority (the ONS mid-year population estimate recorded for each "
+        "authority). A partnership's or the total's rate is its children in care divided by "
+        f"the sum of its authorities' populations. Source of the definitions: {DFE_CLA}.")
+    return Table(
+        key="children-in-care", title="Children in care", definition=definition,
+        columns=[Column("name", "Authority"),
+                 Column("children", "Children in care", COUNT),
+                 Column("population", "Children aged 0 to 17", NUMBER),
+                 Column("rate", "Per 10,000 children", RATE, derived_from=("children",))],
+        rows=rows, total=total, row_sums=sums,
+        chart=Chart("rate", target=own_target(connection, found, "children_per_10k")),
+        notes=filter_notes(filters, found))
+
+
+def _by_category(connection: sa.Connection, scope: Scope, filters: Filters, *,
+                 column: sa.Column, labels: dict[str, str], key: str, title: str,
+                 what: str) -> Table:
+    """Children in care on the date by one episode fact: a column per authority (on a view of
+    several) and the total across them, with each category's share of the total."""
+    found = authorities(connection, scope, filters)
+    ids = [a.id for a in found]
+    counts: dict[tuple, int] = {
+        (authority_id, value): n for authority_id, value, n in connection.execute(
+            sa.select(ep.c.authority_id, column, sa.func.count())
+            .where(*counted(ids, filters), open_on(filters.on))
+            .group_by(ep.c.authority_id, column))}
+    several = len(found) > 1
+    per = [Column(f"la_{a.la_code}", a.name, COUNT, authority_id=a.id) for a in found]
+    columns = [Column("name", what.capitalize()), *(per if several else []),
+               Column("children", "Children in care", COUNT,
+                      parts=tuple(c.key for c in per) if several else ()),
+               Column("share", "Share of all children in care", PERCENT,
+                      derived_from=("children",))]
+    rows = []
+    for value, label in labels.items():
+        row: Row = {"name": label}
+        for authority, col in zip(found, per, strict=True):
+            row[col.key] = counts.get((authority.id, value), 0)
+        row["children"] = sum(counts.get((a.id, value), 0) for a in found)
+        rows.append(row)
+    total: Row = {"name": "Total", **{c.key: sum(r[c.key] for r in rows) for c in per},
+                  "children": sum(r["children"] for r in rows)}
+    for row in [*rows, total]:
+        row["share"] = percent(row["children"], total["children"])
+    definition = (
+        IN_CARE.format(day=long_date(filters.on))
+        + f" Each child is counted once, by the {what} of the placement they were in that "
+        "day (SSDA903 placement type, PLACE). The share is of all children counted here. "
+        f"Source of the definitions: {DFE_CLA}.")
+    return Table(key=key, title=title, definition=definition, columns=columns, rows=rows,
+                 total=total, chart=Chart("children"), notes=filter_notes(filters, found))
+
+
+def placements_by_type(connection: sa.Connection, scope: Scope, filters: Filters) -> Table:
+    groups = {g: label for g, label in ssda903.GROUPS.items()
+              if filters.place_group in (None, g)}
+    table = _by_category(connection, scope, filters, column=ep.c.place_group, labels=groups,
+                         key="placements-by-type", title="Children in care by placement type",
+                         what="placement type")
+    table.definition += (
+        " Placement types are grouped: foster care with relatives or friends (U1 to U3); "
+        "foster care with other carers (U4 to U6) split by provider, council carers (PR1 to "
+        "PR3) or an independent fostering agency (PR4, PR5); children's homes (K1, K2); "
+        "supported and independent accommodation (H5, K3, P2); placed for adoption (A3 to "
+        "A6); placed with parents (P1); other residential settings (R1, R2, R3, R5, S1, P3); "
+        "other and temporary (T0 to T4, Z1 and the 2025-26 Z codes).")
+    return table
+
+
+def placements_by_code(connection: sa.Connection, scope: Scope, filters: Filters) -> Table:
+    found = authorities(connection, scope, filters)
+    codes = connection.execute(
+        sa.select(ep.c.place).distinct()
+        .where(*counted([a.id for a in found], filters), open_on(filters.on))).scalars()
+    labels = {code: ssda903.label(ssda903.PLACEMENT_TYPES, code) for code in sorted(codes)}
+    table = _by_category(connection, scope, filters, column=ep.c.place, labels=labels,
+                         key="placements-by-code",
+                         title="Children in care by SSDA903 placement code",
+                         what="placement code")
+    table.definition += " Only codes in use on the day are listed."
+    return table
+

@@ -1,0 +1,231 @@
+"""Disclosure control: small counts are "low", and no total, rate or percentage gives one back.
+
+Pure functions over tables; the property test checks, for any table, that no suppressed count
+can be worked out by subtracting the visible cells of a line from its visible sum.
+"""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from projections.sufficiency.disclosure import NOTE, lines, suppress
+from projections.sufficiency.tables import (
+    COUNT,
+    LOW,
+    NUMBER,
+    PERCENT,
+    RATE,
+    ROW_AUTHORITY,
+    TEXT,
+    TOTAL_ROW,
+    Column,
+    Table,
+)
+
+KENT, MEDWAY, DORSET = uuid4(), uuid4(), uuid4()
+
+
+def children_table(counts: dict, populations: dict | None = None) -> Table:
+    """Children in care per authority: count, population, rate; the total adds up the rows."""
+    populations = populations or {name: 100_000 for name in counts}
+    ids = {"Kent": KENT, "Medway": MEDWAY, "Dorset": DORSET}
+    rows = [{"name": name, "children": n, "population": populations[name],
+             "rate": n * 10_000 / populations[name], ROW_AUTHORITY: ids.get(name)}
+            for name, n in counts.items()]
+    total_n, total_p = sum(counts.values()), sum(populations.values())
+    return Table(
+        key="children", title="Children in care", definition="Children in care on a date.",
+        columns=[Column("name", "Authority"), Column("children", "Children", COUNT),
+                 Column("population", "Children aged 0-17", NUMBER),
+                 Column("rate", "Per 10,000", RATE, derived_from=("children",))],
+        rows=rows, total={"name": "Total", "children": total_n, "population": total_p,
+                          "rate": total_n * 10_000 / total_p})
+
+
+def location_table(rows: list[tuple[str, int, int, int]]) -> Table:
+    """Children = inside + outside + not known, per authority, with % outside."""
+    def row(name, inside, outside, unknown):
+        children = inside + outside + unknown
+        return {"name": name, "children": children, "inside": inside, "outside": outside,
+                "unknown": unknown, "pct": 100 * outside / children if children else None}
+    body = [row(*r) for r in rows]
+    total = row("Total", *(sum(r[i] for r in rows) for i in (1, 2, 3)))
+    return Table(
+        key="location", title="Where children live", definition="Inside or outside.",
+        columns=[Column("name", "Authority"),
+                 Column("children", "Children", COUNT, parts=("inside", "outside", "unknown")),
+                 Column("inside", "Inside", COUNT), Column("outside", "Outside", COUNT),
+                 Column("unknown", "Not known", COUNT),
+                 Column("pct", "% outside", PERCENT, derived_from=("outside", "children"))],
+        rows=body, total=total)
+
+
+def test_counts_from_1_to_4_are_low_and_others_stay():
+    table = children_table({"Kent": 4, "Medway": 2, "Dorset": 0, "Devon": 5})
+    shown = suppress(table)
+    # Two low cells protect each other: nothing else needs hiding.
+    assert [r["children"] for r in shown.rows] == [LOW, LOW, 0, 5]
+    assert shown.total["children"] == 11
+    # Populations are public ONS figures, not counts of children: never suppressed.
+    assert [r["population"] for r in shown.rows] == [100_000] * 4
+    assert [r["rate"] for r in shown.rows][:2] == [LOW, LOW]
+    assert shown.rows[3]["rate"] == table.rows[3]["rate"]
+
+
+def test_suppression_is_pure_and_says_what_it_did():
+    table = children_table({"Kent": 120, "Medway": 3, "Dorset": 40})
+    shown = suppress(table)
+    assert table.rows[1]["children"] == 3 and not table.suppressed
+    assert shown.suppressed and NOTE in shown.notes
+    assert NOTE not in table.notes
+
+
+def test_a_column_with_one_low_cell_hides_the_next_smallest():
+    shown = suppress(children_table({"Kent": 120, "Medway": 3, "Dorset": 40}))
+    assert [r["children"] for r in shown.rows] == [120, LOW, LOW]
+    assert shown.total["children"] == 163  # the total stays: 163 - 120 = Medway + Dorset
+    assert [r["rate"] for r in shown.rows][1:] == [LOW, LOW]
+    assert shown.rows[0]["rate"] == 12.0
+
+
+def test_an_officer_reading_a_partnership_view_cannot_use_their_own_figures():
+    table = children_table({"Kent": 100, "Medway": 3})
+    # Anyone else: Kent is hidden with Medway, so 103 cannot be split.
+    assert [r["children"] for r in suppress(table).rows] == [LOW, LOW]
+    # Kent's officer knows Kent's 100: hiding it protects nothing, so the total goes instead.
+    for_kent = suppress(table, viewer_authority=KENT)
+    assert [r["children"] for r in for_kent.rows] == [100, LOW]
+    assert for_kent.total["children"] == LOW
+    assert for_kent.total["rate"] == LOW
+
+
+def test_a_row_line_hides_a_second_cell_and_the_percentage():
+    shown = suppress(location_table([("Kent", 47, 3, 0), ("Dorset", 30, 20, 10)]))
+    kent = shown.rows[0]
+    assert (kent["children"], kent["inside"], kent["outside"], kent["unknown"]) == (
+        50, 47, LOW, LOW)
+    assert kent["pct"] == LOW
+    # Down the columns: Kent's hidden outside and not known must be protected in Dorset too.
+    dorset = shown.rows[1]
+    assert dorset["outside"] == LOW and dorset["unknown"] == LOW
+    assert dorset["pct"] == LOW
+    assert shown.total["outside"] == 23 and shown.total["pct"] == 100 * 23 / 110
+
+
+def test_a_zero_is_shown_unless_it_must_protect_another_cell():
+    shown = suppress(location_table([("Kent", 40, 10, 0), ("Dorset", 30, 20, 0)]))
+    assert [r["unknown"] for r in shown.rows] == [0, 0]
+    assert shown.total["unknown"] == 0
+
+
+def test_subtotal_rows_are_lines_too():
+    """A region's table: three authorities and one partnership of two of them."""
+    table = children_table({"Kent": 100, "Medway": 3, "Dorset": 40})
+    table.rows.append({"name": "South East", "children": 103, "population": 200_000,
+                       "rate": 103 / 20})
+    table.row_sums = [(TOTAL_ROW, (0, 1, 2)), (3, (0, 1))]
+    shown = suppress(table)
+    hidden = [r["name"] for r in shown.rows if r["children"] == LOW]
+    assert "Medway" in hidden
+    # The partnership line (103 = Kent + Medway) must not give Medway back.
+    assert "Kent" in hidden or shown.rows[3]["children"] == LOW
+    assert_no_line_reveals_a_cell(table, shown)
+
+
+def test_unknown_values_are_left_alone():
+    table = location_table([("Kent", 40, 10, 0)])
+    table.rows[0]["pct"] = None
+    shown = suppress(table)
+    assert shown.rows[0]["pct"] is None
+
+
+def test_a_table_of_text_only_is_unchanged():
+    table = Table(key="t", title="T", definition="d", columns=[Column("a", "A", TEXT)],
+                  rows=[{"a": "x"}])
+    assert suppress(table).rows == [{"a": "x"}]
+
+
+# --- the property: nothing suppressed can be recovered -----------------------------------------
+
+def assert_no_line_reveals_a_cell(original: Table, shown: Table, known=frozenset()) -> None:
+    """For every line with a visible sum: the cells the reader can neither see nor knows are
+    never exactly one (one such cell would be the sum less the others)."""
+    for total, parts in lines(original):
+        values = [original.total if r == TOTAL_ROW else original.rows[r] for r, _ in
+                  (total, *parts)]
+        if any(not isinstance(v.get(k), int) for v, (_, k) in zip(values, (total, *parts),
+                                                                   strict=True)):
+            continue
+        secret = [cell for cell in (total, *parts)
+                  if _shown(shown, cell) == LOW and cell not in known]
+        assert len(secret) != 1, (total, parts, secret)
+
+
+def _shown(table: Table, cell):
+    row, key = cell
+    return (table.total if row == TOTAL_ROW else table.rows[row])[key]
+
+
+counts = st.one_of(st.integers(0, 6), st.integers(0, 60))
+
+
+@st.composite
+def cross_tables(draw):
+    """Authorities down, categories across, a row total column, a total row, and sometimes a
+    subtotal row over some of the authorities; the reader may be one of the authorities."""
+    n_rows = draw(st.integers(1, 6))
+    n_cats = draw(st.integers(1, 4))
+    cats = [f"c{i}" for i in range(n_cats)]
+    ids = [uuid4() for _ in range(n_rows)]
+    rows = []
+    for i in range(n_rows):
+        values = {c: draw(counts) for c in cats}
+        rows.append({"name": f"A{i}", **values, "all": sum(values.values()),
+                     ROW_AUTHORITY: ids[i]})
+    sums = [(TOTAL_ROW, tuple(range(n_rows)))]
+    if n_rows >= 2 and draw(st.booleans()):
+        members = tuple(sorted(draw(st.sets(st.integers(0, n_rows - 1), min_size=2))))
+        sub = {c: sum(rows[m][c] for m in members) for c in [*cats, "all"]}
+        rows.append({"name": "Partnership", **sub})
+        sums.append((n_rows, members))
+    for row in rows:
+        row["pct"] = 100 * row[cats[0]] / row["all"] if row["all"] else None
+    total = {c: sum(rows[i][c] for i in range(n_rows)) for c in [*cats, "all"]}
+    total["name"] = "Total"
+    total["pct"] = 100 * total[cats[0]] / total["all"] if total["all"] else None
+    table = Table(
+        key="x", title="X", definition="d",
+        columns=[Column("name", "Authority"), *[Column(c, c, COUNT) for c in cats],
+                 Column("all", "All", COUNT, parts=tuple(cats)),
+                 Column("pct", "%", PERCENT, derived_from=(cats[0], "all"))],
+        rows=rows, total=total, row_sums=sums)
+    viewer = draw(st.one_of(st.none(), st.sampled_from(ids)))
+    return table, viewer
+
+
+@settings(max_examples=400, deadline=None)
+@given(cross_tables())
+def test_no_suppressed_cell_can_be_recovered_from_a_line(case):
+    table, viewer = case
+    shown = suppress(table, viewer_authority=viewer)
+    known = {(i, c.key) for i, row in enumerate(table.rows) for c in table.columns
+             if viewer is not None and row.get(ROW_AUTHORITY) == viewer}
+    # A sum of the reader's own cells (a total over their row alone) is theirs too.
+    for total, parts in lines(table):
+        if parts and all(p in known for p in parts):
+            known.add(total)
+    # Every count from 1 to 4 is low, every visible cell is unchanged.
+    every = [(i, row) for i, row in enumerate(table.rows)] + [(TOTAL_ROW, table.total)]
+    for index, row in every:
+        after = shown.total if index == TOTAL_ROW else shown.rows[index]
+        for column in table.columns:
+            before, now = row[column.key], after[column.key]
+            if column.kind == COUNT and 0 < before < 5:
+                assert now == LOW
+            assert now in (before, LOW)
+            if column.key == "pct" and LOW in (after["c0"], after["all"]):
+                assert now == LOW
+    assert_no_line_reveals_a_cell(table, shown, known)
