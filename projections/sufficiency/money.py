@@ -11,20 +11,18 @@ applied afterwards by :mod:`projections.sufficiency.disclosure`.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 
 from domain import ssda903
+from projections.sufficiency.common import authorities, counted, long_date, open_on
 from projections.sufficiency.occupancy import block_contracts
 from projections.sufficiency.selection import (
     NOT_RECORDED,
     ROUTE_LABELS,
     episodes,
     group_label,
-    in_care_on,
-    placed_by,
     whole_pounds,
 )
 from projections.sufficiency.tables import COUNT, MONEY, TEXT, Chart, Column, Filters, Scope, Table
@@ -34,13 +32,9 @@ __all__ = ["block_contracts", "cost_by_type", "spend_by_route", "spend_by_type_a
 WEEKS_A_YEAR = 52
 
 
-def _day(on: date) -> str:
-    return f"{on.day} {on:%B %Y}"
-
-
 def _definition(filters: Filters, grouped_by: str) -> str:
     return (
-        f"Placements open on {_day(filters.on)} (children looked after that day, leaving out "
+        f"Placements open on {long_date(filters.on)} (children looked after that day, leaving out "
         "children looked after only under a series of short breaks, legal status V3 or V4, as "
         f"the DfE does), {grouped_by}. The weekly cost is the total weekly fee paid for the "
         "placement, in whole pounds excluding VAT, as the national Placements Data Standard "
@@ -57,11 +51,12 @@ def _spend(connection: sa.Connection, scope: Scope,
            filters: Filters) -> list[tuple[str, str, int, int, int]]:
     """(placement type group, route, placements, placements with a cost, total weekly cost)
     of the placements open on the date, one query grouped by type and route."""
+    ids = [a.id for a in authorities(connection, scope, filters)]
     route = sa.func.coalesce(episodes.contract_route, NOT_RECORDED)
     query = (sa.select(episodes.place_group, route, sa.func.count(),
                        sa.func.count(episodes.weekly_cost),
                        sa.func.coalesce(sa.func.sum(episodes.weekly_cost), 0))
-             .where(in_care_on(filters.on), *placed_by(scope, filters))
+             .where(open_on(filters.on), *counted(ids, filters))
              .group_by(episodes.place_group, route))
     return [tuple(row) for row in connection.execute(query)]
 
@@ -81,9 +76,11 @@ def _columns(first: Column) -> list[Column]:
         first,
         Column("with_cost", "Placements with a weekly cost", COUNT),
         Column("without_cost", "Placements without a cost recorded", COUNT),
-        Column("average", "Average weekly cost", MONEY),
-        Column("weekly_total", "Total weekly cost", MONEY),
-        Column("annual", f"Projected annual spend (weekly cost times {WEEKS_A_YEAR})", MONEY),
+        # A cost of a handful of placements tells their cost: hidden when their count is.
+        Column("average", "Average weekly cost", MONEY, derived_from=("with_cost",)),
+        Column("weekly_total", "Total weekly cost", MONEY, derived_from=("with_cost",)),
+        Column("annual", f"Projected annual spend (weekly cost times {WEEKS_A_YEAR})", MONEY,
+               derived_from=("with_cost",)),
     ]
 
 

@@ -22,17 +22,14 @@ import sqlalchemy as sa
 from domain.vocabulary import SETTING_TYPES
 from projections.directory import organisations
 from projections.placements import contracts, placement_episodes
-from projections.sufficiency.selection import (
-    authority_ids,
-    authority_names,
-    setting_types_for,
-    whole_pounds,
-)
+from projections.sufficiency.common import authorities
+from projections.sufficiency.selection import setting_types_for, whole_pounds
 from projections.sufficiency.tables import (
     COUNT,
     MONEY,
     NUMBER,
     PERCENT,
+    ROW_AUTHORITY,
     TEXT,
     Chart,
     Column,
@@ -59,7 +56,7 @@ COLUMNS = [
     Column("empty_nights", "Empty place-nights", NUMBER),
     Column("empty_cost", "Cost of empty places", MONEY),
     Column("occupied_on", "Children living there on the date", COUNT),
-    Column("occupancy_on", "Occupancy on the date (%)", PERCENT),
+    Column("occupancy_on", "Occupancy on the date (%)", PERCENT, derived_from=("occupied_on",)),
 ]
 
 
@@ -102,35 +99,48 @@ def _occupied_nights(stays: list[tuple[date, date]], places: int) -> int:
     return occupied
 
 
+def _live(connection: sa.Connection, ids: list, types: list[str], first: date,
+          stop: date) -> list:
+    """Block contracts of these authorities live on some night in [first, stop)."""
+    provider = organisations.alias("provider")
+    return connection.execute(
+        sa.select(c.id, c.authority_id, c.title, c.setting_type, c.places, c.weekly_price,
+                  c.start, c.end, c.terminated_on, c.tender_id,
+                  provider.c.name.label("provider"))
+        .join(provider, provider.c.id == c.provider_id)
+        .where(c.route == "block", c.authority_id.in_(ids), c.setting_type.in_(types),
+               c.start < stop, c.end > first,
+               sa.or_(c.terminated_on.is_(None), c.terminated_on > first))
+        .order_by(c.title, c.start)).all()
+
+
+def _stays(connection: sa.Connection, ids: list, types: list[str], first: date, last: date,
+           on: date) -> dict[Any, list[tuple[Any, date, date | None]]]:
+    """(child, start, end) of the episodes recorded against those contracts that overlap the
+    period or are open on the date, by contract."""
+    e = placement_episodes.c
+    stays: dict[Any, list[tuple[Any, date, date | None]]] = defaultdict(list)
+    query = (sa.select(e.contract_id, e.placement_id, e.start, e.end)
+             .join(contracts, c.id == e.contract_id)
+             .where(c.route == "block", c.authority_id.in_(ids), c.setting_type.in_(types),
+                    e.start <= max(last, on),
+                    sa.or_(e.end.is_(None), e.end > min(first, on))))
+    for contract_id, child, start, end in connection.execute(query):
+        stays[contract_id].append((child, start, end))
+    return stays
+
+
 def block_contracts(connection: sa.Connection, scope: Scope, filters: Filters) -> Table:
     first = filters.period_start
     last = min(filters.period_end, filters.on)
     stop = last + DAY
-    ids = authority_ids(scope, filters)
+    found = authorities(connection, scope, filters)
+    ids = [a.id for a in found]
+    names = {a.id: a.name for a in found}
     types = setting_types_for(filters)
-    provider = organisations.alias("provider")
-    live = (sa.select(c.id, c.authority_id, c.title, c.setting_type, c.places, c.weekly_price,
-                      c.start, c.end, c.terminated_on, c.tender_id,
-                      provider.c.name.label("provider"))
-            .join(provider, provider.c.id == c.provider_id)
-            .where(c.route == "block", c.authority_id.in_(ids), c.setting_type.in_(types),
-                   c.start < stop, c.end > first,
-                   sa.or_(c.terminated_on.is_(None), c.terminated_on > first))
-            .order_by(c.title, c.start))
-    found = connection.execute(live).all()
-    e = placement_episodes.c
-    stays: dict[Any, list[tuple[Any, date, date | None]]] = defaultdict(list)
-    if found:
-        on_or_first = min(first, filters.on)
-        query = (sa.select(e.contract_id, e.placement_id, e.start, e.end)
-                 .join(contracts, c.id == e.contract_id)
-                 .where(c.route == "block", c.authority_id.in_(ids),
-                        c.setting_type.in_(types), e.start <= max(last, filters.on),
-                        sa.or_(e.end.is_(None), e.end > on_or_first)))
-        for contract_id, child, start, end in connection.execute(query):
-            stays[contract_id].append((child, start, end))
-    names = authority_names(connection, ids)
-    rows = [_row(r, stays[r.id], names, first, stop, filters.on) for r in found]
+    live = _live(connection, ids, types, first, stop)
+    stays = _stays(connection, ids, types, first, last, filters.on) if live else {}
+    rows = [_row(r, stays.get(r.id, []), names, first, stop, filters.on) for r in live]
     return Table(
         key="block-contracts",
         title="Block contracts: occupancy and the cost of empty places",
@@ -154,6 +164,7 @@ def _row(r: Any, stays: list[tuple[Any, date, date | None]], names: dict, first:
     live_on = r.start <= on < min(d for d in (r.end, r.terminated_on) if d is not None)
     living = sum(1 for _, s, e in stays if s <= on and (e is None or e > on))
     return {
+        ROW_AUTHORITY: r.authority_id,
         "contract": r.title,
         "authority": names.get(r.authority_id, ""),
         "provider": r.provider,

@@ -1,0 +1,113 @@
+"""Local capacity: the registered places in settings in each authority's area, against the
+authority's own children living in them (Kent's sufficiency report: 42 of its children in
+Kent's children's homes against 336 places there, a 12% share, and 33 more in children's homes
+outside Kent at £4,557 a week on average).
+
+A place is in an authority's area when its setting's host authority is that authority (the
+directory's ``settings.host_authority_id``). A child lives in such a setting when their
+placement names it; a placement that names no setting counts by its placement type and where
+it is (the authority recorded for it, else the authority of its postcode district), as the
+out-of-area measure (:mod:`projections.sufficiency.location`) tells it, so an SSDA903 import
+without settings still counts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from domain.vocabulary import SETTING_TYPES
+from projections.directory import organisations, settings
+from projections.gazetteer import postcode_districts
+from projections.placements import placement_episodes
+from projections.sufficiency.common import counted, open_on
+from projections.sufficiency.selection import all_types, episodes
+from projections.sufficiency.tables import Filters
+
+HERE, OUTSIDE, UNKNOWN = "here", "outside", "unknown"
+
+# The kind of setting a placement is in when it names none, from its SSDA903 placement type:
+# K2 children's home; K3 registered supported accommodation (16+); foster care with an
+# independent fostering agency (U4-U6 with a private or voluntary provider, PR4 or PR5).
+UNLINKED_KIND = sa.case(
+    (episodes.place == "K2", "childrens_home"),
+    (episodes.place == "K3", "supported_accommodation"),
+    (episodes.place_group == "fostering_agency", "independent_fostering_agency"),
+    else_=None,
+)
+
+
+@dataclass
+class Use:
+    """One authority's use of one kind of setting on a date."""
+
+    places: int = 0  # registered places in settings in the authority's area
+    here: int = 0  # own children living in them
+    outside: int = 0  # own children in this kind of setting outside the area
+    unknown: int = 0  # own children in this kind of setting whose location is not recorded
+    outside_costed: int = 0  # of those outside, how many have a weekly cost
+    outside_cost: int = 0  # their total weekly cost
+
+    @property
+    def share(self) -> float | None:
+        return round(100 * self.here / self.places, 1) if self.places else None
+
+    @property
+    def outside_average(self) -> float | None:
+        return self.outside_cost / self.outside_costed if self.outside_costed else None
+
+
+def local_use(connection: sa.Connection, ids: list[UUID], filters: Filters,
+              types: list[str]) -> dict[tuple[UUID, str], Use]:
+    """Each authority's use of each kind of setting, keyed by (authority, setting type)."""
+    uses: dict[tuple[UUID, str], Use] = defaultdict(Use)
+    s = settings.c
+    for host, kind, places in connection.execute(
+            sa.select(s.host_authority_id, s.setting_type, sa.func.sum(s.registered_places))
+            .where(s.host_authority_id.in_(ids), s.setting_type.in_(types))
+            .group_by(s.host_authority_id, s.setting_type)):
+        uses[host, kind].places = places
+    linked = settings.alias("linked")
+    placing = organisations.alias("placing")
+    district = postcode_districts.alias("district")
+    kind = sa.func.coalesce(linked.c.setting_type, UNLINKED_KIND)
+    # Where the child lives, as the out-of-area measure tells it: the host authority of the
+    # setting named, else the authority recorded for the placement, else the authority of the
+    # placement's postcode district (ONS postcode directory).
+    where = sa.case(
+        (linked.c.id.is_not(None),
+         sa.case((linked.c.host_authority_id == episodes.authority_id, HERE), else_=OUTSIDE)),
+        (episodes.placement_authority_id.is_not(None),
+         sa.case((episodes.placement_authority_id == episodes.authority_id, HERE),
+                 else_=OUTSIDE)),
+        (district.c.la_ons_code.is_not(None),
+         sa.case((district.c.la_ons_code == placing.c.ons_code, HERE), else_=OUTSIDE)),
+        else_=UNKNOWN)
+    query = (sa.select(episodes.authority_id, kind, where, sa.func.count(),
+                       sa.func.count(episodes.weekly_cost),
+                       sa.func.coalesce(sa.func.sum(episodes.weekly_cost), 0))
+             .select_from(placement_episodes
+                          .join(placing, placing.c.id == episodes.authority_id)
+                          .outerjoin(linked, linked.c.id == episodes.setting_id)
+                          .outerjoin(district,
+                                     district.c.district == episodes.placement_district))
+             .where(open_on(filters.on), *counted(ids, all_types(filters)), kind.in_(types))
+             .group_by(episodes.authority_id, kind, where))
+    for authority, kind_, located, children, costed, cost in connection.execute(query):
+        use = uses[authority, kind_]
+        if located == HERE:
+            use.here += children
+        elif located == UNKNOWN:
+            use.unknown += children
+        else:
+            use.outside += children
+            use.outside_costed += costed
+            use.outside_cost += cost
+    return uses
+
+
+def setting_label(setting_type: str) -> str:
+    return SETTING_TYPES.get(setting_type, setting_type)

@@ -1,0 +1,249 @@
+"""Forecast of children in care for three years, and of need by placement type.
+
+The method (explained on the page, see :func:`forecast`): count the children in care on the
+date and on the same day of each of the 36 months before it; fit a least-squares straight line
+through those counts (the line's slope is the average net flow a month, starts less ends);
+carry it 36 months forward with a 95% prediction interval (:mod:`projections.sufficiency.trend`).
+Need by placement type divides the forecast in proportion to today's mix of placements.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from datetime import date
+from itertools import accumulate
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from domain import ssda903
+from projections.sufficiency.common import authorities, counted, long_date, open_on
+from projections.sufficiency.selection import all_types, episodes, group_label
+from projections.sufficiency.tables import (
+    COUNT,
+    NUMBER,
+    PERCENT,
+    TEXT,
+    Chart,
+    Column,
+    Filters,
+    Scope,
+    Table,
+)
+from projections.sufficiency.trend import MIN_POINTS, Line, add_months, fit
+
+HISTORY_MONTHS = 36
+HORIZON_MONTHS = 36
+
+
+@dataclass
+class Series:
+    """Monthly counts of children in care up to the date, oldest first."""
+
+    days: list[date]
+    counts: list[int]
+    records_from: date | None  # where complete records begin (see ``records_from``)
+    starts: int  # children starting to be looked after within the history
+    ends: int  # periods of care ending within the history
+
+    @property
+    def line(self) -> Line | None:
+        return fit(self.counts) if len(self.counts) >= MIN_POINTS else None
+
+
+def records_from(connection: sa.Connection, ids: list[UUID], filters: Filters) -> date | None:
+    """Where the records in view are complete. An SSDA903 return holds every episode open at
+    any time in its collection year (1 April to 31 March), so records are complete from the 1
+    April that begins the year of the earliest recorded episode end; before it, children who
+    had already left care would be missing. Never before the earliest recorded start."""
+    first_start, first_end = connection.execute(
+        sa.select(sa.func.min(episodes.start), sa.func.min(episodes.end))
+        .where(*counted(ids, all_types(filters)))).one()
+    if first_start is None:
+        return None
+    if first_end is None:
+        return first_start
+    return max(first_start, date(ssda903.collection_year(first_end), 4, 1))
+
+
+def _running(rows: list) -> tuple[list[date], list[int]]:
+    """Days in order and how many episodes fell on or before each."""
+    return [r[0] for r in rows], list(accumulate(r[1] for r in rows))
+
+
+def _upto(running: tuple[list[date], list[int]], day: date) -> int:
+    days, totals = running
+    position = bisect_right(days, day)
+    return totals[position - 1] if position else 0
+
+
+def monthly_series(connection: sa.Connection, ids: list[UUID], filters: Filters) -> Series:
+    """Children in care (of the filters' placement type) on the date and on the same day of
+    each of the 36 months before, from the records' start. Two grouped queries (episodes by
+    start day and by end day); a count on a day is the episodes started by then less those
+    ended by then."""
+    on = filters.on
+    begins = records_from(connection, ids, filters)
+    days = [d for k in range(HISTORY_MONTHS, -1, -1)
+            if begins is not None and (d := add_months(on, -k)) >= begins]
+    where = counted(ids, filters)
+    by_start = connection.execute(sa.select(episodes.start, sa.func.count()).where(*where)
+                                  .group_by(episodes.start).order_by(episodes.start)).all()
+    by_end = connection.execute(sa.select(episodes.end, sa.func.count())
+                                .where(*where, episodes.end.is_not(None))
+                                .group_by(episodes.end).order_by(episodes.end)).all()
+
+    starts_by, ends_by = _running(by_start), _running(by_end)
+    counts = [_upto(starts_by, d) - _upto(ends_by, d) for d in days]
+    starts = ends = 0
+    if days:
+        starts, ends = connection.execute(sa.select(
+            sa.func.count().filter(episodes.rne == "S", episodes.start > days[0],
+                                   episodes.start <= on),
+            sa.func.count().filter(episodes.rec != ssda903.CONTINUING, episodes.end > days[0],
+                                   episodes.end <= on),
+        ).where(*where)).one()
+    return Series(days=days, counts=counts, records_from=begins, starts=starts, ends=ends)
+
+
+def _month(day: date) -> str:
+    return f"{day:%B %Y}"
+
+
+def _whole(value: float) -> int:
+    return max(0, round(value))
+
+
+def forecast(connection: sa.Connection, scope: Scope, filters: Filters) -> Table:
+    ids = [a.id for a in authorities(connection, scope, filters)]
+    series = monthly_series(connection, ids, filters)
+    rows = [{"month": _month(d), "basis": "Counted", "children": n, "low": None, "high": None}
+            for d, n in zip(series.days, series.counts, strict=True)]
+    line = series.line
+    notes = []
+    if line is None:
+        notes.append(_cannot(series))
+    else:
+        last = len(series.counts) - 1
+        for h in range(1, HORIZON_MONTHS + 1):
+            low, centre, high = line.interval(last + h)
+            rows.append({"month": _month(add_months(filters.on, h)), "basis": "Forecast",
+                         "children": _whole(centre), "low": _whole(low), "high": _whole(high)})
+        notes.append(_explained(series, line, filters))
+    return Table(
+        key="forecast",
+        title="Forecast of children in care",
+        definition=_definition(filters),
+        columns=[
+            Column("month", "Month", TEXT),
+            Column("basis", "Counted or forecast", TEXT),
+            Column("children", "Children in care", COUNT),
+            Column("low", "Lower end of the 95% range", NUMBER, derived_from=("children",)),
+            Column("high", "Upper end of the 95% range", NUMBER, derived_from=("children",)),
+        ],
+        rows=rows,
+        chart=Chart(value="children", kind="line", low="low", high="high"),
+        notes=notes,
+    )
+
+
+def _definition(filters: Filters) -> str:
+    group = (f" placed in {group_label(filters.place_group).lower()}"
+             if filters.place_group else "")
+    return (
+        f"Children in care{group} (leaving out children looked after only under a series of "
+        "short breaks, as the DfE does) counted on "
+        f"{long_date(filters.on)} and on the same day of each of the 36 months "
+        "before it, from where the portal's records are complete. A straight line is fitted "
+        "through these counts by least squares; its slope is the average change a month, which "
+        "is the number of children starting to be looked after less the number leaving care. "
+        "The line is carried forward 36 months. The range around it is a 95% prediction "
+        "interval: the scatter of the counts about the line, widened the further ahead the "
+        "month is (Student's t with the number of counts less two degrees of freedom). It "
+        "assumes the trend of the last three years carries on and treats each month as "
+        "independent, so the true uncertainty is larger than shown, more so where a policy or "
+        "a change in the number of unaccompanied children alters the trend. A forecast needs "
+        "at least 12 months of records before the date.")
+
+
+def _cannot(series: Series) -> str:
+    if series.records_from is None:
+        return "There are no placement records here, so no forecast can be made."
+    return (f"The forecast cannot be made: it needs at least 12 months of records before the "
+            f"date, and complete records here begin on {series.records_from.day} "
+            f"{series.records_from:%B %Y}.")
+
+
+def _explained(series: Series, line: Line, filters: Filters) -> str:
+    months = len(series.counts) - 1
+    end = line.interval(months + HORIZON_MONTHS)
+    moves = (" Moves between placement types also change this count."
+             if filters.place_group else "")
+    return (f"Over the {months} months counted, {series.starts} children started to be "
+            f"looked after and {series.ends} periods of care ended: a net change of "
+            f"{(series.starts - series.ends) / months:+.1f} a month.{moves} The fitted line "
+            f"changes by {line.slope:+.1f} a month and reaches {_whole(end[1])} in 36 months "
+            f"(95% range {_whole(end[0])} to {_whole(end[2])}).")
+
+
+def need_at(line: Line | None, counts: list[int], months_ahead: int):
+    """(low, forecast, high) ``months_ahead`` after the last count, or Nones."""
+    if line is None:
+        return None, None, None
+    return line.interval(len(counts) - 1 + months_ahead)
+
+
+def today_by_group(connection: sa.Connection, ids: list[UUID],
+                   filters: Filters) -> dict[str, int]:
+    """Children in care on the date by placement type group (every group)."""
+    rows = connection.execute(sa.select(episodes.place_group, sa.func.count())
+                              .where(open_on(filters.on), *counted(ids, all_types(filters)))
+                              .group_by(episodes.place_group))
+    return dict(rows.all())
+
+
+def forecast_need(connection: sa.Connection, scope: Scope, filters: Filters) -> Table:
+    ids = [a.id for a in authorities(connection, scope, filters)]
+    series = monthly_series(connection, ids, all_types(filters))
+    line = series.line
+    mix = today_by_group(connection, ids, filters)
+    everyone = sum(mix.values())
+    years = {year: need_at(line, series.counts, 12 * year) for year in (1, 2, 3)}
+
+    def figures(children: int) -> dict:
+        share = children / everyone if everyone else 0
+        scaled = {f"year_{y}": None if n[1] is None else round(n[1] * share, 1)
+                  for y, n in years.items()}
+        low, _, high = years[3]
+        return {"children": children, "share": round(100 * share, 1) if everyone else None,
+                **scaled,
+                "low_3": None if low is None else round(max(0.0, low) * share, 1),
+                "high_3": None if high is None else round(high * share, 1)}
+
+    rows = [{"group": group_label(g), **figures(mix[g])} for g in ssda903.GROUPS
+            if g in mix and filters.place_group in (None, g)]
+    return Table(
+        key="forecast-need",
+        title="Forecast need by placement type",
+        definition=(
+            "The forecast of children in care (see the forecast above: a straight-line trend "
+            "of the last three years' monthly counts) divided among placement types in "
+            f"proportion to the children in each type on {long_date(filters.on)}. It assumes "
+            "today's mix of placements stays as it is; the range for three years ahead is the "
+            "forecast's 95% prediction interval divided the same way."),
+        columns=[
+            Column("group", "Placement type", TEXT),
+            Column("children", "Children now", COUNT),
+            Column("share", "Share now (%)", PERCENT, derived_from=("children",)),
+            *(Column(f"year_{y}", f"Need in {y} year{'s' if y > 1 else ''}", NUMBER,
+                     derived_from=("children",)) for y in (1, 2, 3)),
+            Column("low_3", "Need in 3 years: lower end", NUMBER, derived_from=("children",)),
+            Column("high_3", "Need in 3 years: upper end", NUMBER, derived_from=("children",)),
+        ],
+        rows=rows,
+        total=({"group": "All placement types", **figures(everyone)}
+               if everyone and filters.place_group is None else None),
+        chart=Chart(value="year_3"),
+        notes=[] if line is not None else [_cannot(series)],
+    )
