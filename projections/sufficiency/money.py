@@ -27,7 +27,8 @@ from projections.sufficiency.selection import (
 )
 from projections.sufficiency.tables import COUNT, MONEY, TEXT, Chart, Column, Filters, Scope, Table
 
-__all__ = ["block_contracts", "cost_by_type", "spend_by_route", "spend_by_type_and_route"]
+__all__ = ["MEASURES", "block_contracts", "cost_by_type", "spend_by_route",
+           "spend_by_type_and_route"]
 
 WEEKS_A_YEAR = 52
 
@@ -157,3 +158,7 @@ def spend_by_type_and_route(connection: sa.Connection, scope: Scope,
         total=_total(spend, "type_route", "All placements"),
         chart=Chart(value="annual"),
     )
+
+
+# The money measures in the order the dashboard shows them.
+MEASURES = (cost_by_type, spend_by_route, spend_by_type_and_route, block_contracts)

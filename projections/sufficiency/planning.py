@@ -35,7 +35,8 @@ from projections.sufficiency.tables import (
 )
 from projections.sufficiency.targets import targets_progress
 
-__all__ = ["capacity_gap", "forecast", "forecast_need", "local_capacity", "targets_progress"]
+__all__ = ["MEASURES", "capacity_gap", "forecast", "forecast_need", "local_capacity",
+           "targets_progress"]
 
 HOMES = "childrens_home"
 
@@ -155,3 +156,7 @@ def capacity_gap(connection: sa.Connection, scope: Scope, filters: Filters) -> T
             "This measure is about children's homes: choose all placement types or children's "
             "homes to see it."],
     )
+
+
+# The planning measures in the order the dashboard shows them.
+MEASURES = (local_capacity, forecast, forecast_need, capacity_gap, targets_progress)

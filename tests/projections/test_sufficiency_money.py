@@ -10,6 +10,7 @@ import pytest
 
 from domain.errors import NotFound
 from projections.sufficiency import money
+from projections.sufficiency.disclosure import suppress
 from projections.sufficiency.occupancy import _occupied_nights
 from tests.projections.placement_world import SYSTEM, World, filters
 
@@ -206,3 +207,22 @@ def test_a_night_with_more_children_than_places_counts_as_full():
     assert _occupied_nights(stays, places=3) == 30
     assert _occupied_nights(stays, places=4) == 35
     assert _occupied_nights([], places=2) == 0
+
+
+def test_every_money_table_survives_disclosure_control_across_authorities(world):
+    both = world.scope(world.dorset, world.kent)
+    with world.services.engine.connect() as c:
+        tables = [measure(c, both, filters(ON, **PERIOD)) for measure in money.MEASURES]
+    for table in tables:
+        keys = {col.key for col in table.columns}
+        assert all(set(row) - keys <= {"_authority_id"} for row in table.rows), table.key
+    by_key = {t.key: suppress(t, viewer_authority=world.dorset) for t in tables}
+    homes = rows_by(by_key["cost-by-type"], "group")["Children's homes (including secure)"]
+    assert homes["with_cost"] == 6 and homes["average"] == round(29000 / 6)
+    agency = rows_by(by_key["cost-by-type"], "group")[
+        "Foster care, independent fostering agency"]
+    assert agency["with_cost"] == "low" and agency["average"] == "low"  # one child's cost
+    kent = rows_by(by_key["block-contracts"], "contract")["Kent block"]
+    assert kent["occupied_on"] == "low" and kent["occupancy_on"] == "low"
+    dorset = rows_by(by_key["block-contracts"], "contract")["Dorset block"]
+    assert dorset["occupancy"] == 75.0 and dorset["empty_cost"] == 50_000  # not counts

@@ -9,6 +9,7 @@ import pytest
 
 from domain.errors import NotFound
 from projections.sufficiency import planning
+from projections.sufficiency.disclosure import suppress
 from projections.sufficiency.trend import add_months, fit, t_quantile_975
 from tests.projections.placement_world import SYSTEM, World, filters
 
@@ -257,3 +258,19 @@ def test_noisy_history_gives_a_band(services):
     assert ahead[0]["high"] - ahead[0]["low"] > 0
     assert ahead[-1]["high"] - ahead[-1]["low"] > ahead[0]["high"] - ahead[0]["low"]
     assert "8 periods of care ended" in table.notes[0]
+
+
+def test_every_planning_table_survives_disclosure_control_across_authorities(world):
+    both = world.scope(world.dorset, world.kent)
+    with world.services.engine.connect() as c:
+        tables = [measure(c, both, filters(ON)) for measure in planning.MEASURES]
+    for table in tables:
+        keys = {col.key for col in table.columns}
+        assert all(set(row) - keys <= {"_authority_id"} for row in table.rows), table.key
+    by_key = {t.key: suppress(t) for t in tables}
+    kent = rows_by(by_key["local-capacity"], "setting")[f"Kent: {HOMES}"]
+    assert (kent["places"], kent["here"], kent["share"]) == (10, "low", "low")
+    assert kent["outside_average"] == "low"  # two children's costs
+    targets = rows_by(by_key["targets-progress"], "measure")
+    assert targets["Kent: Children in care per 10,000 children"]["present"] == 9.0
+    assert targets["Kent: Percentage placed outside the authority's area"]["present"] == "low"
