@@ -1,0 +1,179 @@
+"""A sufficiency dashboard: every measure for one scope and one set of filters, in order, with
+disclosure control applied to every view that crosses authority lines.
+
+The population measures come first, then the money and planning measures from
+``projections.sufficiency.money`` and ``projections.sufficiency.planning``: each of those
+modules may list its measures, in order, as ``MEASURES``; otherwise the measures named in
+``LATER_MEASURES`` that it has are used.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from types import ModuleType
+
+import sqlalchemy as sa
+
+from auth.permissions import Forbidden, check
+from domain import ssda903
+from domain.errors import NotFound
+from domain.organisation import authority_id
+from projections.sufficiency.disclosure import suppress
+from projections.sufficiency.flows import stability, starts_ends_moves, year_after, year_before
+from projections.sufficiency.location import placed_out_of_area
+from projections.sufficiency.population import (
+    children_in_care,
+    placements_by_code,
+    placements_by_type,
+)
+from projections.sufficiency.tables import Filters, Scope, Table
+
+Measure = Callable[[sa.Connection, Scope, Filters], Table]
+
+POPULATION_MEASURES: tuple[Measure, ...] = (
+    children_in_care, placed_out_of_area, placements_by_type, placements_by_code,
+    starts_ends_moves, stability)
+LATER_MEASURES: dict[str, tuple[str, ...]] = {
+    "projections.sufficiency.money": ("cost_by_type", "spend_by_route", "block_contracts"),
+    "projections.sufficiency.planning": ("local_capacity", "forecast", "targets_progress"),
+}
+
+
+def _module(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        if error.name == name:  # not written yet; a broken import inside it still fails
+            return None
+        raise
+
+
+def measures() -> list[Measure]:
+    found: list[Measure] = list(POPULATION_MEASURES)
+    for name, names in LATER_MEASURES.items():
+        module = _module(name)
+        if module is None:
+            continue
+        listed = getattr(module, "MEASURES", None)
+        if listed is None:
+            listed = [getattr(module, n) for n in names if hasattr(module, n)]
+        found.extend(m for m in listed if m not in found)
+    return found
+
+
+def _viewer_authority(viewer):
+    return viewer.organisation_id if viewer.organisation_kind == "authority" else None
+
+
+def build_dashboard(viewer, connection: sa.Connection, scope: Scope,
+                    filters: Filters) -> list[Table]:
+    """Every measure for ``scope``, suppressed unless the viewer is an officer of the one
+    authority in view (a scope from :func:`~projections.sufficiency.scope.resolve_scope`)."""
+    if scope.disclose:
+        check(viewer, "sufficiency.view_own")
+        if scope.authority_ids != (viewer.organisation_id,):
+            raise Forbidden("You can only see your own authority's figures in full")
+    else:
+        check(viewer, "sufficiency.view_regional")
+    if filters.area is not None and filters.area not in scope.authority_ids:
+        raise NotFound("That authority is not part of this view")
+    tables = [measure(connection, scope, filters) for measure in measures()]
+    if scope.disclose:
+        return tables
+    return [suppress(table, _viewer_authority(viewer)) for table in tables]
+
+
+# --- filters from a query string -----------------------------------------------------------
+
+EARLIEST = date(2000, 1, 1)
+LA_CODE = re.compile(r"^\d{3}$")
+
+
+@dataclass
+class FilterChoice:
+    """The filters to use, the errors to show (by field name) and what to show in each field
+    (dates as 31/3/2026, however they were typed)."""
+
+    filters: Filters
+    errors: dict[str, str] = field(default_factory=dict)
+    values: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _uk(day: date) -> str:
+    return f"{day.day}/{day.month}/{day.year}"
+
+
+def _parse_date(args: Mapping[str, str], name: str, label: str, today: date,
+                errors: dict[str, str]) -> date | None:
+    """A date typed as 31/3/2026 (or 2026-03-31), or given as GOV.UK date input parts
+    (``name-day``, ``name-month``, ``name-year``). None when not given or wrong."""
+    parts = [str(args.get(f"{name}-{p}") or "").strip() for p in ("day", "month", "year")]
+    text = str(args.get(name) or "").strip()
+    if any(parts):
+        if not all(parts):
+            errors[name] = f"{label} must include a day, month and year"
+            return None
+        text = "/".join(parts)
+    if not text:
+        return None
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            day = datetime.strptime(text, pattern).date()
+            break
+        except ValueError:
+            continue
+    else:
+        errors[name] = f"{label} must be a real date, like 31/3/2026"
+        return None
+    if day > today:
+        errors[name] = f"{label} must be today or in the past"
+        return None
+    if day < EARLIEST:
+        errors[name] = f"{label} must be on or after {_uk(EARLIEST)}"
+        return None
+    return day
+
+
+def filters_from(args: Mapping[str, str], today: date, scope: Scope | None = None) -> FilterChoice:
+    """Filters from query arguments: ``on`` (the date counted on; today if not given),
+    ``from`` and ``to`` (the period for starts, ends, moves and stability; the year to
+    ``on`` if not given), ``area`` (an authority's DfE LA code, within ``scope``) and
+    ``type`` (a placement type group). A wrong value gets an error and its default."""
+    errors: dict[str, str] = {}
+    on = _parse_date(args, "on", "Date", today, errors) or today
+    start = _parse_date(args, "from", "Start of the period", today, errors)
+    end = _parse_date(args, "to", "End of the period", today, errors)
+    if start and end and start > end:
+        errors["to"] = "End of the period must be the same as or after the start"
+        start = end = None
+    # Without a period, the year to the date counted on; with one end of it, a year from it.
+    if start is None:
+        end = end or on
+        start = year_before(end) + timedelta(days=1)
+    elif end is None:
+        end = min(year_after(start) - timedelta(days=1), today)
+    area = None
+    code = str(args.get("area") or "").strip()
+    if code:
+        if not LA_CODE.match(code):
+            errors["area"] = "Choose an authority from the list"
+        elif scope is not None and authority_id(code) not in scope.authority_ids:
+            errors["area"] = "Choose an authority in this view"
+        else:
+            area = authority_id(code)
+    group = str(args.get("type") or "").strip() or None
+    if group is not None and group not in ssda903.GROUPS:
+        errors["type"] = "Choose a placement type from the list"
+        group = None
+    values = {"on": _uk(on), "from": _uk(start), "to": _uk(end), "area": code if area else "",
+              "type": group or ""}
+    return FilterChoice(Filters(on=on, period_start=start, period_end=end, place_group=group,
+                                area=area), errors, values)
