@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
+from auth.sessions import ServerSessionInterface
 from portal.bootstrap import Services, bootstrap
 from portal.config import Settings
 
@@ -37,6 +38,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     app.extensions["portal"] = services or bootstrap(
         settings.database_url, projections_inline=settings.projections_inline)
+    # Revocable server-side sessions with idle and absolute timeouts (auth/sessions.py).
+    app.session_interface = ServerSessionInterface(
+        lambda application: application.extensions["portal"].engine, settings.secure_cookies)
 
     from portal import errors, headers, presenters
     from portal.extensions import csrf, htmx, limiter

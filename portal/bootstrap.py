@@ -12,6 +12,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from auth.credentials import Credentials
+from auth.sessions import purge, web_sessions
 from domain.application import Portal
 from domain.child_ref import ChildReferences
 from projections.audit.checkpoints import Checkpointer
@@ -40,6 +41,7 @@ class Services:
         projections that moved far enough (for fast "as at"). Cheap when nothing is due."""
         if self.checkpoints.create_if_due() is not None or self._snapshot_due():
             snapshot_if_due(self.engine, self.projections.projections.values())
+            purge(self.engine)  # sessions that can no longer be used
 
     def _snapshot_due(self) -> bool:
         now = time.monotonic()
@@ -89,6 +91,7 @@ def bootstrap(database_url: str, *, projections_inline: bool = True,
     runner.setup()
     credentials = Credentials(engine)
     credentials.setup()
+    web_sessions.create(engine, checkfirst=True)
     key_file, witness_file = audit_files(database, instance)
     checkpointer = Checkpointer(engine, SigningKey.load_or_create(key_file),
                                 os.environ.get("PORTAL_DEPLOYMENT", DEFAULT_DEPLOYMENT),

@@ -4,11 +4,13 @@ import logging
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
+from auth.sessions import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, active_sessions, revoke_all
 from domain.account import normalise_email
+from domain.vocabulary import ROLES
 from portal.extensions import limiter
 from portal.forms import FormResult, load
 from portal.schemas import SignInSchema
-from portal.security import public, safe_next, services
+from portal.security import current_principal, public, safe_next, services, sign_in_required
 from projections.directory_queries import account_by_email
 
 bp = Blueprint("session", __name__)
@@ -34,9 +36,9 @@ def sign_in():
             verified = svc.credentials.verify(account["id"] if usable else None,
                                               form.data["password"])
             if verified:
-                session.clear()  # a fresh session at sign-in
+                session.clear()
+                session.regenerate()  # a new session id at sign-in
                 session["account_id"] = account["id"].hex
-                session.permanent = True
                 log.info("signed in", extra={"user_id": account["id"].hex})
                 return redirect(next_url or url_for("home.index"))
             log.info("sign-in refused")
@@ -48,6 +50,29 @@ def sign_in():
 @bp.post("/sign-out")
 @public
 def sign_out():
-    session.clear()
+    session.clear()  # the server forgets the session: its cookie no longer works
     flash("You have signed out")
     return redirect(url_for("home.index"))
+
+
+@bp.post("/sign-out-everywhere")
+@sign_in_required
+def sign_out_everywhere():
+    """End every session of this account, on every device."""
+    ended = revoke_all(services().engine, current_principal().user_id)
+    session.clear()
+    log.info("signed out everywhere", extra={"sessions": ended})
+    flash("You have signed out on every device")
+    return redirect(url_for("home.index"))
+
+
+@bp.get("/account")
+@sign_in_required
+def account():
+    principal = current_principal()
+    sessions = active_sessions(services().engine, principal.user_id)
+    role_labels = [ROLES.get(role, role) for role in sorted(principal.roles)]
+    return render_template("session/account.html", principal=principal, sessions=sessions,
+                           role_labels=role_labels,
+                           idle_minutes=int(IDLE_TIMEOUT.total_seconds() // 60),
+                           absolute_hours=int(ABSOLUTE_TIMEOUT.total_seconds() // 3600))
