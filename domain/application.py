@@ -17,6 +17,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 from domain.account import Account, account_id
 from domain.actor import Actor
 from domain.errors import AlreadyExists, DomainError, NotFound
+from domain.gazetteer_commands import GazetteerCommands
 from domain.organisation import (
     Authority,
     PlatformOrganisation,
@@ -56,7 +57,7 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
-class Portal(PlacementCommands, Application):
+class Portal(PlacementCommands, GazetteerCommands, Application):
     name = "Portal"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -80,6 +80,11 @@ class Projection:
     def end_batch(self, connection: sa.Connection) -> None:
         """Called after each batch, inside its transaction (e.g. to flush buffered rows)."""
 
+    def seed(self, connection: sa.Connection) -> None:
+        """Write the rows the projection holds before any event (reference data the portal
+        ships). Called when its tables may be empty: at set-up, after a rebuild's clear, and
+        when an "as at" replay starts from nothing. Must do nothing if they are there."""
+
     def clear(self, connection: sa.Connection) -> None:
         # Children before parents, so foreign keys (if any) never block the clear.
         for table in reversed(self.tables):

@@ -6,10 +6,11 @@ from projections.audit.index import AuditIndex
 from projections.audit.log import VerifiableLog
 from projections.base import Projection
 from projections.directory import Directory
+from projections.gazetteer import Gazetteer
 from projections.placements import Placements
 from projections.vacancies import ProviderVacancies, VacancyBoard
 
 
 def all_projections() -> list[Projection]:
     return [Directory(), VacancyBoard(), ProviderVacancies(), Placements(), VerifiableLog(),
-            AuditIndex()]
+            AuditIndex(), Gazetteer()]

@@ -59,6 +59,13 @@ class ProjectionRunner:
             missing = [{"name": n, "position": 0} for n in self.projections if n not in known]
             if missing:
                 c.execute(tracking.insert(), missing)
+        with self.engine.begin() as c:
+            # Claim the tracking rows first (as a batch does), so two processes starting at
+            # once seed reference rows one after the other, never both.
+            c.execute(tracking.update().where(tracking.c.name.in_(list(self.projections)))
+                      .values(position=tracking.c.position))
+            for projection in self.projections.values():
+                projection.seed(c)
 
     def positions(self) -> dict[str, int]:
         with self.engine.connect() as c:
@@ -182,6 +189,7 @@ class ProjectionRunner:
             with self.engine.begin() as c:
                 for name in chosen:
                     self.projections[name].clear(c)
+                    self.projections[name].seed(c)
                     c.execute(tracking.update().where(tracking.c.name == name)
                               .values(position=0))
             return self._feed([self.projections[name] for name in chosen], head, progress)

@@ -160,6 +160,8 @@ def rebuild_as_at(application, source: sa.Engine, projections: list[Projection],
     with engine.begin() as c:
         for projection in projections:
             start = _restore(source, c, projection, position) if use_snapshots else 0
+            if start == 0:
+                projection.seed(c)
             started_from[projection.name] = start
             c.execute(tracking.delete().where(tracking.c.name == projection.name))
             c.execute(tracking.insert().values(name=projection.name, position=start))

@@ -61,6 +61,9 @@ OWNERS: dict[str, Callable[[Any], UUID | None]] = {
     "Placement": attrgetter("authority_id"),
     "Contract": attrgetter("authority_id"),
     "DataImport": attrgetter("authority_id"),
+    # Reference data belongs to the platform: the administrator's own (platform) organisation,
+    # or nobody when the system loaded it from the command line.
+    "DistrictUpload": attrgetter("actor.organisation_id"),
 }
 
 
@@ -216,6 +219,10 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
     ("DataImport", "Completed"): lambda e: (
         f"Imported {e.kind.upper()} file {e.file_name}: {e.rows:,} rows, {e.accepted:,} "
         f"accepted, {e.rejected:,} rejected, {e.children_changed:,} children changed"),
+    ("DistrictUpload", "DistrictsAdded"): lambda e: (
+        f"Added {len(e.rows):,} postcode district{'s' if len(e.rows) != 1 else ''} from "
+        f"{e.file_name}: {', '.join(r['district'] for r in e.rows[:5])}"
+        f"{', ...' if len(e.rows) > 5 else ''}"),
 }
 
 EVENT_TYPES: dict[str, str] = {name: humanise(name)
