@@ -37,7 +37,8 @@ def init_app(app: Flask) -> None:
             "object-src 'none'"
         )
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        # Addresses can name records (and, in a query, filters): never send them elsewhere.
+        response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         if request.is_secure:
