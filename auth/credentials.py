@@ -6,12 +6,14 @@ auditors read and export) and hashed with Argon2id (argon2-cffi's recommended pa
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from uuid import UUID
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from domain.errors import DomainError
 from projections.database import metadata
@@ -33,12 +35,33 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password-used-for-timing-only")
 
 
-def check_password_rules(password: str) -> None:
+# NCSC password guidance: a minimum length, a deny-list of the most common passwords, and no
+# composition rules (no "must contain a number"). The deny-list is zxcvbn's list of the 30,000
+# most common passwords from breach corpora.
+COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])
+_DECORATION = re.compile(r"[\d\W_]+$")
+
+
+def is_common(password: str) -> bool:
+    """A common password, or one with only digits or symbols added to the end of one
+    ("liverpool2024!")."""
+    lowered = password.lower()
+    base = _DECORATION.sub("", lowered)
+    return lowered in COMMON_PASSWORDS or (len(base) >= 4 and base in COMMON_PASSWORDS)
+
+
+def check_password_rules(password: str, *, email: str | None = None) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError(f"Password must be {MIN_PASSWORD_LENGTH} characters or more",
                           field="password")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise DomainError(f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer",
+                          field="password")
+    if is_common(password):
+        raise DomainError("This password is too common and easily guessed: choose another, "
+                          "for example three random words", field="password")
+    if email and email.split("@")[0].lower() in password.lower():
+        raise DomainError("Your password must not contain your email address",
                           field="password")
 
 
