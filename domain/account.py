@@ -111,3 +111,24 @@ class Account(PortalAggregate):
     @event("Reinstated")
     def _reinstated(self, *, actor: Actor, reason: str | None) -> None:
         self.suspended = False
+
+    # --- signing in: recorded so the auditor sees every use of an account --------------------
+
+    def record_sign_in(self, *, method: str) -> None:
+        """A successful sign-in; ``method`` says how ("password", "password+totp", "oidc")."""
+        if self.suspended:
+            raise IllegalTransition("This account is suspended")
+        self._signed_in(method=method, actor=Actor(self.id, self.organisation_id), reason=None)
+
+    @event("SignedIn")
+    def _signed_in(self, *, method: str, actor: Actor, reason: str | None) -> None:
+        pass
+
+    def record_failed_sign_in(self, *, reason: str) -> None:
+        """A refused attempt to sign in as this account. Nobody is signed in, so the portal
+        itself records it."""
+        self._sign_in_failed(actor=Actor.system(), reason=reason)
+
+    @event("SignInFailed")
+    def _sign_in_failed(self, *, actor: Actor, reason: str | None) -> None:
+        pass

@@ -165,6 +165,16 @@ class Portal(PlacementCommands, GazetteerCommands, Application):
     def get_account(self, account_ref: UUID) -> Account:
         return self._get(account_ref, Account, "account")
 
+    def record_sign_in(self, account_ref: UUID, *, method: str) -> int:
+        account = self.get_account(account_ref)
+        account.record_sign_in(method=method)
+        return self._save(account)
+
+    def record_failed_sign_in(self, account_ref: UUID, *, reason: str) -> int:
+        account = self.get_account(account_ref)
+        account.record_failed_sign_in(reason=reason)
+        return self._save(account)
+
     def find_account(self, email: str) -> Account | None:
         try:
             return self.get_account(account_id(email))

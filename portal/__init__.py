@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
+from auth.lockout import Lockout
 from auth.sessions import ServerSessionInterface
 from portal.bootstrap import Services, bootstrap
 from portal.config import Settings
@@ -41,6 +42,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # Revocable server-side sessions with idle and absolute timeouts (auth/sessions.py).
     app.session_interface = ServerSessionInterface(
         lambda application: application.extensions["portal"].engine, settings.secure_cookies)
+    lockout = Lockout(app.extensions["portal"].engine, settings.secret_key.encode())
+    lockout.setup()
+    app.extensions["lockout"] = lockout
 
     from portal import errors, headers, presenters
     from portal.extensions import csrf, htmx, limiter

@@ -1,8 +1,18 @@
 from __future__ import annotations
 
 import logging
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from auth.sessions import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, active_sessions, revoke_all
 from domain.account import normalise_email
@@ -17,6 +27,7 @@ bp = Blueprint("session", __name__)
 log = logging.getLogger(__name__)
 
 WRONG = "Enter a correct email address and password"
+LONDON = ZoneInfo("Europe/London")
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -28,23 +39,47 @@ def sign_in():
     if request.method == "POST":
         form = load(SignInSchema(), request.form.to_dict())
         if form.ok:
-            svc = services()
-            email = normalise_email(form.data["email"])
-            with svc.engine.connect() as c:
-                account = account_by_email(c, email)
-            usable = account is not None and not account["suspended"]
-            verified = svc.credentials.verify(account["id"] if usable else None,
-                                              form.data["password"])
-            if verified:
+            account_id = _check_password(form)
+            if account_id is not None:
                 session.clear()
                 session.regenerate()  # a new session id at sign-in
-                session["account_id"] = account["id"].hex
-                log.info("signed in", extra={"user_id": account["id"].hex})
+                session["account_id"] = account_id.hex
                 return redirect(next_url or url_for("home.index"))
-            log.info("sign-in refused")
-            form.errors["email"] = WRONG
         form.data = {"email": request.form.get("email", "")}
     return render_template("session/sign_in.html", form=form, next_url=next_url)
+
+
+def _check_password(form: FormResult):
+    """The account id when the email and password are right and the account may sign in;
+    otherwise None, with the reason in ``form.errors``. Every outcome for a real account is
+    recorded on it as an event (the auditor sees each use of an account)."""
+    svc = services()
+    email = normalise_email(form.data["email"])
+    client = request.remote_addr or "unknown"
+    lockout = current_app.extensions["lockout"]
+    until = lockout.locked_until(email, client)
+    if until is not None:
+        log.info("sign-in locked out")
+        form.errors["email"] = (
+            "Too many wrong passwords for this email address. Try again after "
+            f"{until.astimezone(LONDON):%H:%M}, or ask your administrator to reset your password")
+        return None
+    with svc.engine.connect() as c:
+        account = account_by_email(c, email)
+    usable = account is not None and not account["suspended"]
+    if svc.credentials.verify(account["id"] if usable else None, form.data["password"]):
+        lockout.succeeded(email, client)
+        svc.portal.record_sign_in(account["id"], method="password")
+        log.info("signed in", extra={"user_id": account["id"].hex})
+        return account["id"]
+    lockout.failed(email, client)
+    if account is not None:
+        svc.portal.record_failed_sign_in(
+            account["id"], reason="Account suspended" if account["suspended"]
+            else "Wrong password")
+    log.info("sign-in refused")
+    form.errors["email"] = WRONG
+    return None
 
 
 @bp.post("/sign-out")

@@ -200,6 +200,8 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
     ("Account", "RoleRevoked"): lambda e: f"Took the role {_role(e)} from an account",
     ("Account", "Suspended"): lambda e: "Suspended an account",
     ("Account", "Reinstated"): lambda e: "Reinstated an account",
+    ("Account", "SignedIn"): lambda e: f"Signed in ({e.method.replace('+', ' and ')})",
+    ("Account", "SignInFailed"): lambda e: "Refused a sign-in to an account",
     ("Authority", "TargetsSet"): lambda e: "Set the authority's sufficiency targets: " + (
         "; ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in e.targets.items()) or "none"),
     ("Placement", "Started"): lambda e: (

@@ -62,6 +62,8 @@ def full_history(portal) -> dict:
     user.suspend(actor=admin, reason="Left")
     user.reinstate(actor=admin, reason="Came back")
     portal.save(user)
+    portal.record_sign_in(account, method="password")
+    portal.record_failed_sign_in(account, reason="Wrong password")
     vacancies = random_history(portal, settings, steps=120)
     provider, setting, _ = settings[0]
     expiring, _ = portal.publish_vacancy(

@@ -156,3 +156,45 @@ def test_visitors_who_need_no_session_store_nothing(client, app):
         after = c.execute(sa.select(sa.func.count()).select_from(web_sessions)).scalar_one()
     assert after == before
     assert cookie(client) is None
+
+
+def wrong(client, account, address):
+    return client.post_form("/sign-in", {"email": account.email, "password": "not-my-password"},
+                            environ_base={"REMOTE_ADDR": address})
+
+
+def test_five_wrong_passwords_lock_out_that_address_but_never_the_owner(app, client, officer):
+    lockout = app.extensions["lockout"]
+    lockout.clock = Clock()
+    for _ in range(5):
+        assert "Enter a correct email address" in wrong(client, officer, "203.0.113.9").text
+    locked = client.post_form("/sign-in", {"email": officer.email, "password": officer.password},
+                              environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert "Too many wrong passwords" in locked.text  # even the right password, from there
+    assert not signed_in(client)
+    owner = app.test_client()
+    owner.__class__ = CheckedClient
+    response = owner.post_form("/sign-in", {"email": officer.email,
+                                            "password": officer.password},
+                               environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    assert response.status_code == 302  # the owner, elsewhere, is never locked out
+    lockout.clock.advance(minutes=16)
+    response = client.post_form("/sign-in", {"email": officer.email,
+                                             "password": officer.password},
+                                environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert response.status_code == 302  # and the lock lifts by itself
+
+
+def test_sign_ins_and_refusals_are_events_on_the_account(app, client, officer):
+    from domain.account import account_id
+
+    wrong(client, officer, "203.0.113.10")
+    client.sign_in(officer)
+    portal = app.extensions["portal"].portal
+    stored = list(portal.events.get(account_id(officer.email)))
+    kinds = [type(e).__name__ for e in stored]
+    assert kinds[-2:] == ["SignInFailed", "SignedIn"]
+    failed, signed_in_event = stored[-2:]
+    assert failed.reason == "Wrong password" and failed.actor.user_id is None
+    assert signed_in_event.method == "password"
+    assert signed_in_event.actor.user_id == account_id(officer.email)
