@@ -76,5 +76,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                       directory.bp, health.bp, admin.bp, audit.bp, as_at.bp, checkpoints.bp):
         app.register_blueprint(blueprint)
 
+    # Sufficiency dashboards: per authority, per partnership and for the region.
+    from portal.views import sufficiency
+
+    app.register_blueprint(sufficiency.bp)
+
     logging.getLogger("portal").setLevel(logging.INFO)
     return app

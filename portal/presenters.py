@@ -48,6 +48,7 @@ def navigation(principal, active: str) -> list[dict]:
         items += [
             ("Vacancy board", "vacancies.search", "vacancies.search"),
             ("Our vacancies", "manage.index", "vacancies.view_own"),
+            ("Sufficiency", "sufficiency.index", "sufficiency.view_regional"),
             ("Directory", "directory.index", "directory.view"),
             ("Administration", "admin.index", "organisations.manage"),
             ("Audit", "audit.events", "audit.read"),

@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, g, render_template, request
 
+from domain.errors import NotFound
 from portal.forms import FormResult, combine_date
 from portal.security import requires, services
+from portal.views import sufficiency_as_at
 from projections import directory_queries as directory
 from projections.directory import Directory
 from projections.timetravel import HistoryError, position_at, rebuild_as_at
@@ -27,6 +29,10 @@ VIEWS = {
     "vacancy_board": {
         "label": "Vacancy board",
         "projections": lambda: [Directory(), VacancyBoard()],
+    },
+    "sufficiency": {
+        "label": "Sufficiency dashboard",
+        "projections": sufficiency_as_at.projections,
     },
 }
 
@@ -59,8 +65,10 @@ def show():
         moment = _moment(form)
         if moment is not None and form.ok:
             result = _rebuild(form, view, moment, request.args.get("from_start") == "yes")
+    with services().engine.connect() as c:
+        dashboards = sufficiency_as_at.choices(g.principal, c)
     return render_template("as_at/show.html", form=form, views=VIEWS, view=view,
-                           result=result)
+                           result=result, dashboards=dashboards)
 
 
 def _rebuild(form: FormResult, view: str, moment: datetime, from_start: bool):
@@ -75,12 +83,20 @@ def _rebuild(form: FormResult, view: str, moment: datetime, from_start: bool):
         return None
     try:
         with as_at.engine.connect() as c:
-            page = search_vacancies(g.principal, c, VacancySearch(page=1), page_size=10_000)
-            authorities = directory.authorities(g.principal, c)
+            if view == "sufficiency":
+                shown = sufficiency_as_at.read(g.principal, c, moment,
+                                               request.args.get(sufficiency_as_at.FIELD))
+            else:
+                shown = {"page": search_vacancies(g.principal, c, VacancySearch(page=1),
+                                                  page_size=10_000),
+                         "authorities": directory.authorities(g.principal, c)}
+    except NotFound as error:
+        form.errors[sufficiency_as_at.FIELD] = str(error)
+        return None
     finally:
         as_at.close()
     return {
-        "moment": moment, "position": position, "page": page, "authorities": authorities,
+        **shown, "moment": moment, "position": position,
         "snapshot": max(as_at.started_from.values()), "replayed": as_at.replayed,
         "seconds": time.perf_counter() - started,
     }

@@ -1,0 +1,97 @@
+"""Shaping sufficiency tables for the page and for CSV downloads.
+
+A presented table holds every cell's words already formatted (see :mod:`portal.figures`), so
+templates stay free of logic, and the CSV writer reads the same cells the page shows: a
+suppressed value is "low" in both, never a number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+
+from portal.charts import chart_svg
+from portal.figures import CSV_UNITS, csv_value, display, explanation, is_numeric_kind, safe_text
+from projections.sufficiency.tables import Column, Table
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    hidden: str | None = None  # visually hidden words after "low" or "unknown"
+    numeric: bool = False
+
+
+@dataclass
+class PresentedTable:
+    table: Table
+    anchor: str  # the section's id: the table's key, with a prefix where a page needs one
+    headers: list[Cell]
+    rows: list[list[Cell]]
+    total: list[Cell] | None
+    chart: Markup | None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def table_id(self) -> str:
+        return f"{self.anchor}-table"
+
+    @property
+    def key(self) -> str:
+        return self.table.key
+
+
+def _cell(value: Any, column: Column) -> Cell:
+    return Cell(text=display(value, column.kind), hidden=explanation(value, column.kind),
+                numeric=is_numeric_kind(column.kind))
+
+
+def _total(table: Table) -> list[Cell] | None:
+    if table.total is None:
+        return None
+    cells = [_cell(table.total.get(c.key), c) for c in table.columns]
+    if not cells[0].text:
+        cells[0] = Cell("Total")
+    return cells
+
+
+def anchor_for(key: str, prefix: str = "") -> str:
+    """An id safe in HTML for a table's section (keys are slugs; this keeps them so)."""
+    return prefix + (re.sub(r"[^a-z0-9-]+", "-", key.lower()).strip("-") or "table")
+
+
+def present(table: Table, prefix: str = "") -> PresentedTable:
+    anchor = anchor_for(table.key, prefix)
+    presented = PresentedTable(
+        table=table, anchor=anchor,
+        headers=[Cell(c.label, numeric=is_numeric_kind(c.kind)) for c in table.columns],
+        rows=[[_cell(row.get(c.key), c) for c in table.columns] for row in table.rows],
+        total=_total(table),
+        chart=None, notes=list(table.notes))
+    presented.chart = chart_svg(table, f"{anchor}-chart", presented.table_id)
+    return presented
+
+
+def table_csv(table: Table) -> str:
+    """The table as CSV: a header row naming each column (with its unit), the rows, then the
+    total. Figures are the page's, rounded the same way, without separators or symbols."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([safe_text(c.label + CSV_UNITS.get(c.kind, "")) for c in table.columns])
+    for row in table.rows:
+        writer.writerow([csv_value(row.get(c.key), c.kind) for c in table.columns])
+    total = _total(table)
+    if total is not None:
+        writer.writerow([safe_text(total[0].text)]
+                        + [csv_value(table.total.get(c.key), c.kind) for c in table.columns[1:]])
+    return out.getvalue()
+
+
+def slug(text: str) -> str:
+    """A name as it reads in an address: "South East" -> "south-east"."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

@@ -1,0 +1,171 @@
+"""Sufficiency dashboards: one per authority, per partnership and for the region.
+
+Every page works as a plain GET form; htmx swaps only the tables when a filter changes. Who may
+see what is decided by :func:`projections.sufficiency.scope.resolve_scope`: an officer's own
+authority in full, anything else as aggregates with small counts suppressed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from flask import Blueprint, Response, abort, g, render_template, request, url_for
+
+from domain import ssda903
+from portal.dashboards import present, slug, table_csv
+from portal.extensions import htmx
+from portal.forms import FormResult
+from portal.security import requires, services
+from projections.sufficiency.common import authorities
+from projections.sufficiency.dashboard import build_dashboard, filters_from
+from projections.sufficiency.scope import AUTHORITY, PARTNERSHIP, REGION, resolve_scope, scopes_for
+
+bp = Blueprint("sufficiency", __name__, url_prefix="/sufficiency")
+
+INDEX_GROUPS = (
+    ("own", "Your council"),
+    (PARTNERSHIP, "Partnerships"),
+    (REGION, "The region"),
+    (AUTHORITY, "Other partner councils"),
+)
+
+
+def dashboard_url(scope, endpoint: str = "", **args) -> str:
+    """The address of a scope's dashboard (or, with ``endpoint="csv"``, of one table's CSV)."""
+    suffix = "_csv" if endpoint == "csv" else ""
+    if scope.kind == AUTHORITY:
+        return url_for(f"sufficiency.authority{suffix}", la_code=scope.key, **args)
+    if scope.kind == PARTNERSHIP:
+        return url_for(f"sufficiency.partnership{suffix}", name=slug(scope.key), **args)
+    return url_for(f"sufficiency.region{suffix}", **args)
+
+
+def _detail(scope) -> str:
+    if scope.disclose:
+        return "Every figure for your council's own children."
+    count = len(scope.authority_ids)
+    councils = "1 council" if count == 1 else f"{count} councils"
+    return f"{councils}; counts below 5 shown as “low”."
+
+
+@bp.get("/")
+@requires("sufficiency.view_regional")
+def index():
+    with services().engine.connect() as c:
+        scopes = scopes_for(g.principal, c)
+    groups = []
+    for kind, heading in INDEX_GROUPS:
+        chosen = [s for s in scopes if (s.disclose if kind == "own" else
+                                        s.kind == kind and not s.disclose)]
+        if chosen:
+            groups.append({"heading": heading, "dashboards": [
+                {"name": s.name if s.kind != PARTNERSHIP else f"{s.name} partnership",
+                 "href": dashboard_url(s), "detail": _detail(s)} for s in chosen]})
+    return render_template("sufficiency/index.html", groups=groups)
+
+
+def _partnership_key(name: str) -> str:
+    """The partnership whose name reads as ``name`` in an address (404 when none does)."""
+    with services().engine.connect() as c:
+        for scope in scopes_for(g.principal, c):
+            if scope.kind == PARTNERSHIP and slug(scope.key) == name:
+                return scope.key
+    abort(404)
+
+
+DATE_FIELDS = ("on", "from", "to")
+
+
+def _form(choice) -> FormResult:
+    """What each filter field shows: the dates used (as day, month and year), or what was
+    typed where it was wrong, so the error sits beside the value that caused it."""
+    data = dict(choice.values)
+    for name in DATE_FIELDS:
+        if name in choice.errors:
+            parts = {p: request.args.get(f"{name}-{p}", "") for p in ("day", "month", "year")}
+            if not any(parts.values()) and request.args.get(name):
+                parts["day"] = request.args.get(name, "")
+        elif name == "on" or any(request.args.get(f"{name}-{p}") or request.args.get(name)
+                                 for p in ("day", "month", "year")):
+            day, month, year = (data.get(name) or "//").split("/")
+            parts = {"day": day, "month": month, "year": year}
+        else:  # a period not given follows the date counted on: leave it blank
+            parts = {"day": "", "month": "", "year": ""}
+        data.update({f"{name}-{p}": v for p, v in parts.items()})
+    for name in ("area", "type"):
+        if name in choice.errors:
+            data[name] = request.args.get(name, "")
+    return FormResult(data=data, errors=dict(choice.errors))
+
+
+def _dashboard(kind: str, key: str | None):
+    """The scope, its filters (with any errors) and its tables, as the viewer may see them."""
+    with services().engine.connect() as c:
+        scope = resolve_scope(g.principal, c, kind, key)
+        choice = filters_from(request.args, date.today(), scope)
+        tables = build_dashboard(g.principal, c, scope, choice.filters)
+        areas = authorities(c, scope, replace(choice.filters, area=None)) \
+            if len(scope.authority_ids) > 1 else []
+    return scope, choice.filters, _form(choice), tables, areas
+
+
+def _page(kind: str, key: str | None):
+    scope, filters, form, tables, areas = _dashboard(kind, key)
+    context = dict(
+        scope=scope, filters=filters, form=form, areas=areas, groups=ssda903.GROUPS,
+        tables=[present(t) for t in tables], action=dashboard_url(scope),
+        area_name=next((a.name for a in areas if a.id == filters.area), None),
+        group_name=ssda903.GROUPS.get(filters.place_group) if filters.place_group else None,
+        csv_url=lambda key: dashboard_url(scope, "csv", key=key, **request.args.to_dict()))
+    if htmx and htmx.target == "dashboard-tables":
+        return render_template("sufficiency/_tables.html", partial=True, **context)
+    return render_template("sufficiency/dashboard.html", **context)
+
+
+def _csv(kind: str, key: str | None, table_key: str):
+    scope, filters, _form, tables, _areas = _dashboard(kind, key)
+    table = next((t for t in tables if t.key == table_key), None)
+    if table is None:
+        abort(404)
+    name = f"{slug(scope.name)}-{table.key}-{filters.on.isoformat()}.csv"
+    # A byte-order mark, so spreadsheet programs read the £ sign as UTF-8.
+    return Response("\ufeff" + table_csv(table), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "Cache-Control": "no-store"})
+
+
+@bp.get("/authorities/<la_code>")
+@requires("sufficiency.view_regional")
+def authority(la_code: str):
+    return _page(AUTHORITY, la_code)
+
+
+@bp.get("/partnerships/<name>")
+@requires("sufficiency.view_regional")
+def partnership(name: str):
+    return _page(PARTNERSHIP, _partnership_key(name))
+
+
+@bp.get("/region")
+@requires("sufficiency.view_regional")
+def region():
+    return _page(REGION, None)
+
+
+@bp.get("/authorities/<la_code>/tables/<key>.csv")
+@requires("sufficiency.view_regional")
+def authority_csv(la_code: str, key: str):
+    return _csv(AUTHORITY, la_code, key)
+
+
+@bp.get("/partnerships/<name>/tables/<key>.csv")
+@requires("sufficiency.view_regional")
+def partnership_csv(name: str, key: str):
+    return _csv(PARTNERSHIP, _partnership_key(name), key)
+
+
+@bp.get("/region/tables/<key>.csv")
+@requires("sufficiency.view_regional")
+def region_csv(key: str):
+    return _csv(REGION, None, key)
