@@ -1,0 +1,114 @@
+"""`portal import ssda903 --authority CODE EPISODES.csv [--header HEADER.csv]`."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from domain.actor import Actor
+from domain.errors import NotFound
+from portal.imports.files import MAX_FILE_TEXT
+from portal.imports.report import HEADER, Report
+from portal.imports.run import Upload, run_ssda903_import
+
+STAGES = {"checking": "Checking the files", "reading": "Reading rows",
+          "applying": "Applying children"}
+# Exit status: every row imported; some rows rejected (the rest imported); nothing imported.
+EXIT_OK, EXIT_REFUSED, EXIT_SOME_REJECTED = 0, 1, 3
+
+
+class ProgressBars:
+    """One click progress bar per stage (shown on a terminal; quiet otherwise)."""
+
+    def __init__(self) -> None:
+        self._stage: str | None = None
+        self._bar = None
+        self._done = 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self._stage:
+            self.close()
+            self._stage, self._done = stage, 0
+            self._bar = click.progressbar(length=max(total, 1), label=STAGES.get(stage, stage),
+                                          file=sys.stderr)
+            self._bar.__enter__()
+        if done > self._done:
+            self._bar.update(done - self._done)
+            self._done = done
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+
+
+def print_report(report: Report) -> None:
+    for p in report.sorted_problems():
+        where = "Header file" if p.file == HEADER else "Episodes file"
+        line = f" line {p.line}" if p.line else ""
+        column = f" ({p.column})" if p.column else ""
+        click.echo(f"{where}{line}{column}: {p.reason}")
+    for sentence in report.summary():
+        click.echo(sentence)
+    if report.import_id:
+        click.echo(f"Recorded as import {report.import_id}.")
+
+
+@click.group("import")
+def import_group() -> None:
+    """Import an authority's returns into the portal."""
+
+
+HELP = f"""Import an SSDA903 episodes table (CSV, up to {MAX_FILE_TEXT}) for one authority.
+
+Every rejected row is listed with its line number and reason; the other rows are applied.
+Importing the same file again changes nothing. The import is recorded as run by the system.
+
+Exit status: 0 every row was imported; 3 some rows were rejected and the rest imported;
+1 nothing was imported (the file was refused, or the authority is unknown)."""
+
+
+@import_group.command("ssda903", help=HELP)
+@click.option("--authority", "la_code", required=True, metavar="CODE",
+              help="The authority's DfE LA code, for example 838 for Dorset.")
+@click.option("--header", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The header table (CHILD, SEX, DOB, ...) or the UASC table (CHILD, SEX, "
+                   "DOB, DUC): needed for children new to the portal.")
+@click.argument("episodes", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def ssda903(la_code: str, header: Path | None, episodes: Path) -> None:
+    from portal.cli import _services
+
+    if not re.fullmatch(r"\d{3}", la_code.strip()):
+        raise click.BadParameter("must be a DfE LA code: three digits, like 838",
+                                 param_hint="--authority")
+    svc = _services()
+    bars = ProgressBars()
+    try:
+        svc.projections.catch_up()  # the read models know the authority's children
+        try:
+            authority = svc.portal.get_authority(la_code.strip())
+        except NotFound:
+            raise click.ClickException(f"There is no authority with DfE LA code {la_code} in "
+                                       "the portal") from None
+        try:
+            report = run_ssda903_import(
+                svc, authority_id=authority.id, actor=Actor.system(),
+                episodes=Upload(episodes, episodes.name),
+                header=Upload(header, header.name) if header else None, progress=bars)
+        finally:
+            bars.close()
+        click.echo(f"SSDA903 import for {authority.name} ({authority.la_code}):")
+        print_report(report)
+        if not report.ok:
+            sys.exit(EXIT_REFUSED)
+        svc.projections.catch_up()
+        checkpoint = svc.checkpoints.create()
+        if checkpoint:
+            click.echo(f"Audit checkpoint signed: {checkpoint.tree_size:,} events, root "
+                       f"{checkpoint.root.hex()[:16]}…")
+    finally:
+        svc.close()
+    sys.exit(EXIT_SOME_REJECTED if report.rejected else EXIT_OK)

@@ -1,0 +1,120 @@
+"""What an import did: counts, and every rejected row with its line, column and reason.
+
+A report never holds a child's id, date of birth or postcode: only line numbers, column names,
+reasons, and (where it helps) a bad code value. So it may be kept (the ``import_jobs`` table),
+shown and downloaded like any other page about the authority's own import.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+EPISODES = "episodes"
+HEADER = "header"
+# Listed problems kept per report; beyond this only the count grows (a file so wrong is
+# usually the wrong file, and its first hundred thousand reasons say why).
+MAX_LISTED = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    file: str  # EPISODES or HEADER
+    line: int | None  # None: the whole file
+    column: str | None
+    reason: str
+
+
+@dataclass
+class Report:
+    file_name: str
+    header_name: str | None = None
+    file_sha256: str | None = None
+    header_sha256: str | None = None
+    rows: int = 0  # episode rows read (blank lines are not rows)
+    accepted: int = 0  # episode rows applied (including rows that changed nothing)
+    header_rows: int = 0
+    children: int = 0  # children with at least one accepted row
+    children_changed: int = 0
+    # A reason the whole import was refused or stopped; nothing was applied when refused.
+    refused: str | None = None
+    import_id: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+    unlisted: int = 0
+    _rejected_lines: set[int] = field(default_factory=set, repr=False)
+    _rejected_count: int | None = field(default=None, repr=False)  # a report read back
+
+    @property
+    def rejected(self) -> int:
+        if self.refused is not None:
+            return self.rows
+        if self._rejected_count is not None:
+            return self._rejected_count
+        return len(self._rejected_lines)
+
+    @property
+    def ok(self) -> bool:
+        return self.refused is None
+
+    def add(self, problem: Problem) -> None:
+        if problem.file == EPISODES and problem.line is not None:
+            self._rejected_lines.add(problem.line)
+        if len(self.problems) < MAX_LISTED:
+            self.problems.append(problem)
+        else:
+            self.unlisted += 1
+
+    def rejected_with(self, problems: list[Problem]) -> int:
+        """How many episode rows would be rejected, with these problems added too."""
+        more = {p.line for p in problems if p.file == EPISODES} - self._rejected_lines
+        return self.rejected + len(more)
+
+    def is_rejected(self, line: int) -> bool:
+        return line in self._rejected_lines
+
+    def refuse(self, reason: str) -> None:
+        self.refused = reason
+
+    def sorted_problems(self) -> list[Problem]:
+        return sorted(self.problems, key=lambda p: (p.file != HEADER, p.line or 0))
+
+    def summary(self) -> list[str]:
+        if self.refused:
+            return [f"Nothing was imported: {self.refused}."]
+        lines = [f"{self.rows:,} episode rows read: {self.accepted:,} accepted, "
+                 f"{self.rejected:,} rejected."]
+        if self.header_name:
+            lines.append(f"{self.header_rows:,} header rows read.")
+        lines.append(f"{self.children:,} children in the file; {self.children_changed:,} "
+                     "changed in the portal.")
+        if self.unlisted:
+            lines.append(f"{self.unlisted:,} more problems are counted but not listed.")
+        return lines
+
+    def to_csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["file", "line", "column", "reason"])
+        if self.refused:
+            writer.writerow(["", "", "", f"Nothing was imported: {self.refused}"])
+        for p in self.sorted_problems():
+            writer.writerow([p.file, p.line or "", p.column or "", p.reason])
+        return out.getvalue()
+
+    # --- kept as JSON in the import_jobs table ------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name != "problems" and not f.name.startswith("_")}
+        data["rejected"] = self.rejected
+        data["problems"] = [[p.file, p.line, p.column, p.reason] for p in self.problems]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        report = cls(**{k: v for k, v in data.items() if k not in {"problems", "rejected"}})
+        report.problems = [Problem(*p) for p in data.get("problems", [])]
+        report._rejected_count = data.get("rejected", 0)
+        return report
