@@ -76,6 +76,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                       directory.bp, health.bp, admin.bp, audit.bp, as_at.bp, checkpoints.bp):
         app.register_blueprint(blueprint)
 
+    # Postcode districts (administrators) and the Placements Data Standard export (officers).
+    from portal.views import placements_export, reference
+
+    app.register_blueprint(reference.bp)
+    app.register_blueprint(placements_export.bp)
+
     # Sufficiency dashboards: per authority, per partnership and for the region.
     from portal.views import sufficiency
 

@@ -459,5 +459,12 @@ def serve(host: str, port: int, workers: int) -> None:
     WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
 
 
+# Postcode districts (portal reference ...) and national-standard exports (portal export ...).
+from portal.reference.commands import export, reference  # noqa: E402
+
+main.add_command(reference)
+main.add_command(export)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

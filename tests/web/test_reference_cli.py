@@ -1,0 +1,65 @@
+"""`portal reference add-districts` and `build-districts`."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from portal.bootstrap import bootstrap
+from portal.cli import main
+from projections.gazetteer import SHIPPED_CSV, postcode_districts
+
+HEADER = "district,easting,northing,la_ons_code\n"
+
+
+@pytest.fixture
+def runner(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("PORTAL_INSTANCE_DIR", str(tmp_path))
+    return CliRunner()
+
+
+def added(tmp_path) -> dict:
+    svc = bootstrap(f"sqlite:///{tmp_path / 'cli.db'}")
+    try:
+        svc.projections.catch_up()
+        with svc.engine.connect() as c:
+            return {r.district: (r.easting, r.la_ons_code) for r in c.execute(
+                sa.select(postcode_districts).where(postcode_districts.c.source == "added"))}
+    finally:
+        svc.close()
+
+
+def test_add_districts_adds_the_good_lines_and_lists_the_refused(runner, tmp_path):
+    file = tmp_path / "new.csv"
+    file.write_text(HEADER + "ME21,577000,155000,E10000016\nME22,1,1,E07000110\n")
+    result = runner.invoke(main, ["reference", "add-districts", str(file), "--reason", "New"])
+    assert result.exit_code == 0, result.output
+    assert "line 3: E07000110 is a district council" in result.stderr
+    assert "Added 1 postcode district from new.csv; 1 line refused." in result.stdout
+    assert added(tmp_path) == {"ME21": (577_000, "E10000016")}
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"", "new.csv: The file is empty. Nothing was added."),
+    (b"district,easting\nME21,1\n", "northing, la_ons_code are missing"),
+    (b"district,easting,northing,la_ons_code\nME21,x,1,SCO\n", "No line of the file"),
+])
+def test_an_unusable_file_adds_nothing(runner, tmp_path, content, message):
+    file = tmp_path / "new.csv"
+    file.write_bytes(content)
+    result = runner.invoke(main, ["reference", "add-districts", str(file)])
+    assert result.exit_code == 1
+    assert message in result.output
+    assert added(tmp_path) == {}
+
+
+def test_the_build_reproduces_the_shipped_file(runner, tmp_path):
+    pytest.importorskip("brotli")  # the [reference] extra: pip install -e '.[reference]'
+    pytest.importorskip("msgpack")
+    out = tmp_path / "districts.csv"
+    result = runner.invoke(main, ["reference", "build-districts", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "3,078 postcode districts written" in result.stdout
+    assert out.read_bytes() == SHIPPED_CSV.read_bytes()
