@@ -82,6 +82,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.register_blueprint(reference.bp)
     app.register_blueprint(placements_export.bp)
 
+    # Placements (placement_changes adds the change, end and correct routes to placements.bp).
+    from portal.views import contracts, placement_changes, placements, targets  # noqa: F401
+
+    for blueprint in (placements.bp, contracts.bp, targets.bp):
+        app.register_blueprint(blueprint)
+
     # Sufficiency dashboards: per authority, per partnership and for the region.
     from portal.views import sufficiency
 

@@ -48,6 +48,8 @@ def navigation(principal, active: str) -> list[dict]:
         items += [
             ("Vacancy board", "vacancies.search", "vacancies.search"),
             ("Our vacancies", "manage.index", "vacancies.view_own"),
+            ("Placements", "placements.children", "placements.view"),
+            ("Contracts", "contracts.index", "contracts.manage"),
             ("Sufficiency", "sufficiency.index", "sufficiency.view_regional"),
             ("Directory", "directory.index", "directory.view"),
             ("Administration", "admin.index", "organisations.manage"),

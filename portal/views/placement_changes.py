@@ -1,0 +1,173 @@
+"""Changing, ending and correcting a child's placement (routes of the placements blueprint).
+
+Each form goes through its schema, then one command; a refused step shows the domain's own
+message beside the field it is about, and keeps what was typed.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+
+from domain.errors import DomainError
+from portal import placement_forms as pf
+from portal.forms import FormResult
+from portal.placement_schemas import (
+    ChangeSchema,
+    CorrectChildSchema,
+    CorrectEpisodeSchema,
+    EndSchema,
+)
+from portal.security import requires, services
+from portal.views.placements import bp, episode_changes
+from projections.placement_queries import child_timeline
+
+DETAILS = {"legal_status", "cin", "place", "place_provider", "provider", "setting_id",
+           "placement_area", "home_postcode", "placement_postcode", "weekly_cost",
+           "contract_route", "contract_id"}
+NOT_CHANGED = "Nothing has changed: change a detail, or go back"
+
+
+def _timeline(child_ref: str) -> dict:
+    with services().engine.connect() as c:
+        return child_timeline(g.principal, c, child_ref)
+
+
+def _options(provider: str | None, current_contract=None) -> dict:
+    with services().engine.connect() as c:
+        return pf.choices(g.principal, c, provider, current_contract=current_contract)
+
+
+def _run(form: FormResult, command, fields: set[str], default: str, child_ref: str,
+         message: str, also: dict[str, str] | None = None):
+    """Run the command; on success wait for the projections and go to the child's page."""
+    try:
+        position = command()
+    except DomainError as error:
+        pf.apply_error(form, error, fields, default, also)
+        form.data = request.form.to_dict()
+        return None
+    services().projections.wait_for(position)
+    flash(message)
+    return redirect(url_for("placements.child", child_ref=child_ref))
+
+
+def _portal_args(child_ref: str) -> tuple:
+    return g.principal.actor, g.principal.organisation_id, child_ref
+
+
+@bp.route("/children/<child_ref:child_ref>/change", methods=["GET", "POST"])
+@requires("placements.manage")
+def change(child_ref: str):
+    timeline = _timeline(child_ref)
+    current = timeline["episodes"][-1]
+    if not timeline["open"] and request.method == "GET":
+        return redirect(url_for("placements.child", child_ref=child_ref))
+    form = FormResult(data={k: v for k, v in pf.form_values(current).items()
+                            if k not in ("rne", "reason_place_change", "rec")})
+    if request.method == "POST" and "show_settings" in request.form:
+        form = FormResult(data=request.form.to_dict())
+    elif request.method == "POST":
+        form = pf.parse(ChangeSchema(), request.form, dates=("on",))
+        if form.ok and form.data["on"] < current["start"]:
+            form.errors["on"] = ("The date of the change must not be before the current "
+                                 f"episode started ({current['start']:%-d %B %Y})")
+            form.data = request.form.to_dict()
+        if form.ok:
+            data = form.data
+            terms = pf.terms_from(data, form, _options(data["provider"]))
+            terms.update(rne=data["rne"], reason_place_change=data["reason_place_change"])
+            if form.ok:
+                done = _run(form, lambda: services().portal.change_placement(
+                    *_portal_args(child_ref), on=data["on"], terms=terms,
+                    reason=data["reason"]), DETAILS | {"on", "rne", "reason_place_change"},
+                    "on", child_ref, "Change of placement recorded",
+                    also={"start": "on", "end": "on"})
+                if done:
+                    return done
+            form.data = request.form.to_dict()
+    return render_template("placements/change.html", form=form, current=current,
+                           **timeline, **_options(form.data.get("provider")))
+
+
+@bp.route("/children/<child_ref:child_ref>/end", methods=["GET", "POST"])
+@requires("placements.manage")
+def end(child_ref: str):
+    timeline = _timeline(child_ref)
+    if not timeline["open"] and request.method == "GET":
+        return redirect(url_for("placements.child", child_ref=child_ref))
+    form = FormResult()
+    if request.method == "POST":
+        form = pf.parse(EndSchema(), request.form, dates=("on",))
+        if form.ok:
+            data = form.data
+            done = _run(form, lambda: services().portal.end_placement(
+                *_portal_args(child_ref), on=data["on"], rec=data["rec"],
+                reason=data["reason"]), {"on", "rec", "reason"}, "on", child_ref,
+                "Placement ended", also={"start": "on", "end": "on"})
+            if done:
+                return done
+    return render_template("placements/end.html", form=form, current=timeline["episodes"][-1],
+                           **timeline)
+
+
+@bp.route("/children/<child_ref:child_ref>/correct", methods=["GET", "POST"])
+@requires("placements.manage")
+def correct_child(child_ref: str):
+    timeline = _timeline(child_ref)
+    child = timeline["child"]
+    year, month = child["birth_month"].split("-")
+    form = FormResult(data={"birth_month-month": int(month), "birth_month-year": year,
+                            "sex": child["sex"], "uasc": "yes" if child["uasc"] else "no"})
+    if request.method == "POST":
+        form = pf.parse(CorrectChildSchema(), request.form, months=("birth_month",))
+        if form.ok:
+            data = form.data
+            changes = {k: data[k] for k in ("birth_month", "sex", "uasc") if child[k] != data[k]}
+            if not changes:
+                form.errors["birth_month"] = NOT_CHANGED
+            else:
+                done = _run(form, lambda: services().portal.correct_placement(
+                    *_portal_args(child_ref), episode_number=None, changes=changes,
+                    reason=data["reason"]), {"birth_month", "sex", "uasc", "reason"},
+                    "birth_month", child_ref, "Child's details corrected",
+                    also={"start": "birth_month"})
+                if done:
+                    return done
+            form.data = request.form.to_dict()
+    return render_template("placements/correct_child.html", form=form, **timeline)
+
+
+@bp.route("/children/<child_ref:child_ref>/episodes/<int:number>/correct",
+          methods=["GET", "POST"])
+@requires("placements.manage")
+def correct_episode(child_ref: str, number: int):
+    timeline = _timeline(child_ref)
+    if not 1 <= number <= len(timeline["episodes"]):
+        abort(404)
+    episode = timeline["episodes"][number - 1]
+    form = FormResult(data=pf.form_values(episode, dates=("start", "end")))
+    if request.method == "POST" and "show_settings" in request.form:
+        form = FormResult(data=request.form.to_dict())
+    elif request.method == "POST":
+        form = pf.parse(CorrectEpisodeSchema(), request.form, dates=("start", "end"))
+        if form.ok:
+            data = form.data
+            options = _options(data["provider"], episode["contract_id"])
+            parsed = {**pf.terms_from(data, form, options),
+                      **{k: data[k] for k in ("start", "end", "rne", "rec",
+                                              "reason_place_change")}}
+            changes = episode_changes(episode, parsed)
+            if form.ok and not changes:
+                form.errors["start"] = NOT_CHANGED
+            if form.ok:
+                done = _run(form, lambda: services().portal.correct_placement(
+                    *_portal_args(child_ref), episode_number=number, changes=changes,
+                    reason=data["reason"]),
+                    DETAILS | {"start", "end", "rne", "rec", "reason_place_change", "reason"},
+                    "start", child_ref, f"Episode {number} corrected")
+                if done:
+                    return done
+            form.data = request.form.to_dict()
+    return render_template("placements/correct_episode.html", form=form, episode=episode,
+                           number=number, **timeline,
+                           **_options(form.data.get("provider"), episode["contract_id"]))

@@ -1,0 +1,50 @@
+"""An authority's own sufficiency targets (e.g. Dorset: 60 children in care per 10,000 and 30%
+placed out of area, from its Sufficiency Strategy), which the dashboards measure progress
+against. Only the authority's own officers set them."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+
+from domain.errors import DomainError
+from domain.organisation import TARGETS
+from portal.forms import load
+from portal.placement_schemas import TargetsSchema
+from portal.security import requires, services
+from projections.placement_queries import targets_for
+
+bp = Blueprint("targets", __name__, url_prefix="/targets")
+
+
+def _shown(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+@bp.route("/", methods=["GET", "POST"])
+@requires("targets.manage")
+def edit():
+    with services().engine.connect() as c:
+        current = targets_for(g.principal, c)
+    form = load(TargetsSchema(), {})
+    form.data = {name: _shown(current.get(name)) for name in TARGETS}
+    if request.method == "POST":
+        form = load(TargetsSchema(), request.form.to_dict())
+        if form.ok:
+            data = dict(form.data)
+            reason = data.pop("reason", None)
+            targets = {name: data.get(name) for name in TARGETS}
+            if {k: v for k, v in targets.items() if v is not None} == current:
+                flash("Targets unchanged")
+                return redirect(url_for("targets.edit"))
+            try:
+                position = services().portal.set_targets(
+                    g.principal.actor, g.principal.organisation_id, targets=targets,
+                    reason=reason)
+            except DomainError as error:
+                form.errors[error.field if error.field in TARGETS else "reason"] = error.message
+            else:
+                services().projections.wait_for(position)
+                flash("Targets saved")
+                return redirect(url_for("targets.edit"))
+        form.data = request.form.to_dict()
+    return render_template("targets/edit.html", form=form, targets=TARGETS, current=current)
