@@ -14,7 +14,7 @@ import math
 from markupsafe import Markup, escape
 
 from portal.figures import LOW_TEXT, display, number, status
-from projections.sufficiency.tables import Table
+from projections.sufficiency.tables import COUNT, MONEY, PERCENT, Table
 
 WIDTH = 640
 BLUE = "#1d70b8"  # GOV.UK brand blue: bars and the line
@@ -28,16 +28,23 @@ WHITE = "#ffffff"
 CHAR = 7.4  # rough width of one character at 14px Arial, for placing printed values
 
 
-def nice_scale(low: float, high: float, ticks: int = 4) -> tuple[float, float, float]:
+def nice_scale(low: float, high: float, kind: str = COUNT,
+               ticks: int = 4) -> tuple[float, float, float]:
     """An axis from ``low`` to ``high`` (both widened to include 0) in round steps: returns
-    (start, end, step). All-zero data gets an axis of 0 to 1."""
+    (start, end, step). Every tick reads exactly as the column shows its figures: whole steps
+    for counts and money, steps of 0.1 or more for figures shown to one decimal place. Data
+    that is all zero (or all unknown) gets an axis of 0 to 100% or of 0 to 4."""
     low, high = min(low, 0.0), max(high, 0.0)
     if high - low <= 0:
-        return 0.0, 1.0, 0.25
-    raw = (high - low) / ticks
+        return (0.0, 100.0, 25.0) if kind == PERCENT else (0.0, 4.0, 1.0)
+    smallest = 1.0 if kind in (COUNT, MONEY) else 0.1
+    raw = max((high - low) / ticks, smallest)
     magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
-    return math.floor(low / step) * step, math.ceil(high / step) * step, step
+    multiples = (1, 2, 2.5, 5, 10) if magnitude * 2.5 >= smallest * 10 else (1, 2, 5, 10)
+    step = next(m * magnitude for m in multiples if m * magnitude >= raw * (1 - 1e-9))
+    start = math.floor(low / step + 1e-9) * step
+    end = math.ceil(high / step - 1e-9) * step
+    return round(start, 6), round(end, 6), round(step, 6)
 
 
 def _f(value: float) -> str:
@@ -102,7 +109,8 @@ def bar_chart(table: Table, chart_id: str, table_id: str) -> Markup:
     target = number(table.chart.target)
     values = [number(row.get(value_col.key)) for row in table.rows]
     known = [v for v in values if v is not None] + ([target] if target is not None else [])
-    start, end, step = nice_scale(min(known, default=0.0), max(known, default=0.0))
+    start, end, step = nice_scale(min(known, default=0.0), max(known, default=0.0),
+                                  value_col.kind)
     left, right = 4.0, WIDTH - 80.0  # room after the longest bar for its printed value
     top = 30.0 if target is not None else 8.0
     row_height = 48.0
@@ -184,7 +192,8 @@ def line_chart(table: Table, chart_id: str, table_id: str) -> Markup:
     lows = [number(row.get(low_col.key)) if low_col else None for row in table.rows]
     highs = [number(row.get(high_col.key)) if high_col else None for row in table.rows]
     known = [v for v in (*values, *lows, *highs, target) if v is not None]
-    start, end, step = nice_scale(min(known, default=0.0), max(known, default=0.0))
+    start, end, step = nice_scale(min(known, default=0.0), max(known, default=0.0),
+                                  value_col.kind)
     left, right, top, bottom = 64.0, WIDTH - 24.0, 44.0, 264.0
     count = len(table.rows)
 
@@ -254,8 +263,8 @@ def line_chart(table: Table, chart_id: str, table_id: str) -> Markup:
 
 
 def chart_svg(table: Table, chart_id: str, table_id: str) -> Markup | None:
-    """The table's chart, or None when it has none."""
-    if table.chart is None:
+    """The table's chart, or None when it has none or has no rows to draw."""
+    if table.chart is None or not table.rows:
         return None
     draw = line_chart if table.chart.kind == "line" else bar_chart
     return draw(table, chart_id, table_id)
