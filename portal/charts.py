@@ -220,31 +220,46 @@ def line_chart(table: Table, chart_id: str, table_id: str) -> Markup:
         legend.append(('<rect x="{x}" y="{y0}" width="24" height="12" fill="' + BAND
                        + '" stroke="' + BLUE + '" stroke-dasharray="2 3"/>',
                        f"Range: {low_col.label.lower()} to {high_col.label.lower()}"))
-    points = [(x(i), y(v)) if v is not None else None for i, v in enumerate(values)]
-    for run in _runs(points):
-        if len(run) > 1:
-            path = " ".join(f"{'M' if j == 0 else 'L'}{_f(px)} {_f(py)}"
-                            for j, (px, py) in enumerate(run))
-            body.append(f'<path class="app-chart__line" d="{path}" fill="none" '
-                        f'stroke="{BLUE}" stroke-width="3"/>')
-    every = max(1, math.ceil(count / 8))
-    for i, (row, value) in enumerate(zip(table.rows, values, strict=True)):
-        if i % every == 0 or i == count - 1:
-            body.append(_text(x(i), bottom + 18, display(row.get(label_col.key),
-                                                         label_col.kind),
-                              anchor="middle", size=12))
+    banded = [lo is not None and hi is not None for lo, hi in zip(lows, highs, strict=True)]
+    counted, projected = [], []  # a segment leading to a point with a band is a forecast
+    for i in range(1, count):
+        if values[i - 1] is not None and values[i] is not None:
+            segment = f"M{_f(x(i - 1))} {_f(y(values[i - 1]))} L{_f(x(i))} {_f(y(values[i]))}"
+            (projected if banded[i] else counted).append(segment)
+    if counted:
+        body.append(f'<path class="app-chart__line" d="{" ".join(counted)}" fill="none" '
+                    f'stroke="{BLUE}" stroke-width="3"/>')
+    if projected:
+        body.append(f'<path class="app-chart__line app-chart__line--projected" '
+                    f'd="{" ".join(projected)}" fill="none" stroke="{DARK_BLUE}" '
+                    f'stroke-width="3" stroke-dasharray="8 5"/>')
+        legend.insert(1, ('<line x1="{x}" x2="{x2}" y1="{y}" y2="{y}" stroke="' + DARK_BLUE
+                          + '" stroke-width="3" stroke-dasharray="8 5"/>', "Forecast"))
+    # As many labels along the bottom as fit side by side, always the first and the last.
+    labels = [display(row.get(label_col.key), label_col.kind) for row in table.rows]
+    room = max((len(label) for label in labels), default=1) * 6.8 + 16
+    every = max(1, math.ceil(count / max(1, int((right - left) // room))))
+    crowded = count > 24
+    for i, value in enumerate(values):
+        if (i % every == 0 and count - 1 - i >= every) or i == count - 1:
+            body.append(_text(x(i), bottom + 18, labels[i], anchor="middle", size=12))
         if value is None:
-            body.append(_text(x(i), bottom - 8, _gap_label(row.get(value_col.key)),
-                              anchor="middle", size=12, style="italic", fill=SECONDARY,
-                              cls="app-chart__gap"))
+            if not crowded:
+                body.append(_text(x(i), bottom - 8, _gap_label(table.rows[i].get(value_col.key)),
+                                  anchor="middle", size=12, style="italic", fill=SECONDARY,
+                                  cls="app-chart__gap"))
             continue
-        body.append(f'<circle class="app-chart__point" cx="{_f(x(i))}" cy="{_f(y(value))}" '
-                    f'r="4" fill="{WHITE}" stroke="{DARK_BLUE}" stroke-width="2" '
-                    f'data-value="{escape(repr(value))}"/>')
+        if not crowded:
+            body.append(f'<circle class="app-chart__point" cx="{_f(x(i))}" '
+                        f'cy="{_f(y(value))}" r="4" fill="{WHITE}" stroke="{DARK_BLUE}" '
+                        f'stroke-width="2" data-value="{escape(repr(value))}"/>')
         if count <= 12:
-            body.append(_text(x(i), y(value) - 9, display(row.get(value_col.key),
+            body.append(_text(x(i), y(value) - 9, display(table.rows[i].get(value_col.key),
                                                           value_col.kind),
                               anchor="middle", size=12, weight="bold", cls="app-chart__value"))
+    if crowded and any(v is None for v in values):
+        legend.append(('<line x1="{x}" x2="{x2}" y1="{y}" y2="{y}" stroke="' + GRID
+                       + '" stroke-width="1"/>', "Breaks in the line: low or unknown"))
     if not table.rows:
         body.append(_text(left + 8, (top + bottom) / 2, "No figures to show", style="italic",
                           fill=SECONDARY))

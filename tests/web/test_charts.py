@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -166,10 +167,34 @@ def test_a_gap_breaks_the_line_and_is_labelled():
             {"label": "Q5", "value": 9}]
     t = table(rows, chart=Chart("value", kind="line"), label="Quarter")
     svg = parse(chart_svg(t, "l", "tl"))
-    paths = [p for p in svg.iter(f"{SVG}path") if p.get("class") == "app-chart__line"]
-    assert len(paths) == 2
+    (path,) = [p for p in svg.iter(f"{SVG}path") if p.get("class") == "app-chart__line"]
+    segments = [[float(n) for n in re.findall(r"[\d.]+", part)]
+                for part in path.get("d").split("M")[1:]]
+    gap_x = float(next(t for t in svg.iter(f"{SVG}text")
+                       if t.get("class") == "app-chart__gap").get("x"))
+    assert len(segments) == 2  # Q1 to Q2 and Q4 to Q5: nothing is drawn across Q3
+    assert all(not (x1 < gap_x < x2) for x1, _, x2, _ in segments)
     assert texts(svg, "app-chart__gap") == ["low (suppressed)"]
     assert not list(svg.iter(f"{SVG}polygon"))
+
+
+def test_a_forecast_is_dashed_and_named_in_the_legend_and_long_series_stay_legible():
+    rows = [{"label": f"Month {i:02d}", "value": 400 + i, "low": None, "high": None}
+            for i in range(40)]
+    rows += [{"label": f"Month {i:02d}", "value": 440 + i, "low": 430 + i, "high": 450 + i}
+             for i in range(40, 76)]
+    rows[10]["value"] = None
+    svg = parse(line_chart(forecast(rows), "f", "tf"))
+    counted, projected = sorted((p for p in svg.iter(f"{SVG}path")), key=lambda p: p.get("class"))
+    assert projected.get("class").endswith("--projected") and projected.get("stroke-dasharray")
+    assert not counted.get("stroke-dasharray")
+    assert len(projected.get("d").split("M")) - 1 == 36  # every step into a forecast month
+    assert {"Forecast", "Breaks in the line: low or unknown"} <= set(texts(svg))
+    labels = [t for t in svg.iter(f"{SVG}text") if "".join(t.itertext()).startswith("Month")]
+    xs = sorted(float(t.get("x")) for t in labels)
+    # Labels never overlap: each is about 8 characters of 6.8 pixels wide, centred on its x.
+    assert 2 < len(labels) < 12 and min(b - a for a, b in itertools.pairwise(xs)) > 8 * 6.8
+    assert "Month 75" in texts(svg)
 
 
 @pytest.mark.parametrize("rows", [[], [{"label": "2026", "value": 0}],
