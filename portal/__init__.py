@@ -93,5 +93,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     app.register_blueprint(sufficiency.bp)
 
+    # Importing an SSDA903 return (officers, into their own authority).
+    from portal.views import imports
+
+    app.register_blueprint(imports.bp)
+
     logging.getLogger("portal").setLevel(logging.INFO)
     return app

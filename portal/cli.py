@@ -465,6 +465,11 @@ from portal.reference.commands import export, reference  # noqa: E402
 main.add_command(reference)
 main.add_command(export)
 
+# Returns (portal import ssda903 ...).
+from portal.imports.cli import import_group  # noqa: E402
+
+main.add_command(import_group)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

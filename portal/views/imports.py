@@ -1,0 +1,129 @@
+"""Importing an SSDA903 return: upload, progress (polled with htmx), report and its CSV.
+
+The import always goes into the signed-in officer's own authority: the form has no authority
+field, and another authority's job answers 404 like a missing one.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+from uuid import UUID
+
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from portal.extensions import csrf, htmx
+from portal.forms import FormResult
+from portal.imports.files import MAX_FILE_BYTES, MAX_FILE_TEXT
+from portal.imports.jobs import create_job, start_job
+from portal.imports.report import Report
+from portal.imports.run import Upload
+from portal.security import requires, services
+from projections.import_jobs import FINISHED, job, job_status, past_imports, recent_jobs
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
+
+# Two files at the importer's limit, and the form around them: for this route only (the
+# portal's other forms keep the app's small MAX_CONTENT_LENGTH).
+UPLOAD_LIMIT = 2 * MAX_FILE_BYTES + 256 * 1024
+SHOWN_PROBLEMS = 1000  # rows of the report shown on the page; the CSV has them all
+STAGES = {"queued": "Waiting to start", "checking": "Checking the files",
+          "reading": "Reading and checking rows", "applying": "Saving children's placements",
+          "done": "Finished", "refused": "Nothing was imported", "failed": "Stopped",
+          "stopped": "Stopped"}
+
+
+def _index(form: FormResult, status: int = 200):
+    with services().engine.connect() as c:
+        jobs = recent_jobs(g.principal, c)
+        past = past_imports(g.principal, c)
+    return render_template("imports/index.html", form=form, jobs=jobs, past=past,
+                           stages=STAGES, job_status=job_status,
+                           max_size=MAX_FILE_TEXT), status
+
+
+@bp.get("/")
+@requires("placements.import")
+def index():
+    return _index(FormResult())
+
+
+def _saved(storage, folder: Path, name: str, label: str, form: FormResult) -> Upload | None:
+    if storage is None or not storage.filename:
+        return None
+    path = folder / name
+    storage.save(path)
+    size = path.stat().st_size
+    if size == 0:
+        form.errors[name.split(".")[0]] = f"The selected {label} is empty"
+    elif size > MAX_FILE_BYTES:
+        form.errors[name.split(".")[0]] = (f"The selected {label} must be smaller than "
+                                           f"{MAX_FILE_TEXT}")
+    return Upload(path, storage.filename)
+
+
+@bp.post("/")
+@csrf.exempt  # checked below, once this route's own size limit is in force
+@requires("placements.import")
+def upload():
+    request.max_content_length = UPLOAD_LIMIT
+    form = FormResult()
+    try:
+        csrf.protect()
+        files = request.files
+    except RequestEntityTooLarge:
+        form.errors["episodes"] = f"Each file must be smaller than {MAX_FILE_TEXT}"
+        return _index(form, 413)
+    folder = Path(tempfile.mkdtemp(prefix="ssda903-"))  # private to this process's user
+    episodes = _saved(files.get("episodes"), folder, "episodes.csv", "episodes file", form)
+    header = _saved(files.get("header"), folder, "header.csv", "header file", form)
+    if episodes is None:
+        form.errors["episodes"] = "Select the SSDA903 episodes file"
+    if form.errors:
+        for path in folder.iterdir():
+            path.unlink()
+        folder.rmdir()
+        return _index(form)
+    svc = services()
+    job_id = create_job(svc.engine, authority_id=g.principal.organisation_id,
+                        user_id=g.principal.user_id, episodes=episodes, header=header)
+    start_job(svc, job_id, authority_id=g.principal.organisation_id, actor=g.principal.actor,
+              folder=folder, episodes=episodes, header=header)
+    return redirect(url_for("imports.show", job_id=job_id), 303)
+
+
+def _job_or_404(job_id: UUID):
+    with services().engine.connect() as c:
+        row = job(g.principal, c, job_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.get("/jobs/<uuid:job_id>")
+@requires("placements.import")
+def show(job_id: UUID):
+    row = _job_or_404(job_id)
+    status = job_status(row)
+    report = Report.from_dict(row["report"]) if row["report"] else None
+    context = dict(job=row, status=status, stage=STAGES.get(status, status), report=report,
+                   finished=status in FINISHED or status == "stopped",
+                   shown=report.sorted_problems()[:SHOWN_PROBLEMS] if report else [],
+                   shown_limit=SHOWN_PROBLEMS)
+    if htmx:
+        return render_template("imports/_progress.html", **context)
+    return render_template("imports/job.html", **context)
+
+
+@bp.get("/jobs/<uuid:job_id>/report.csv")
+@requires("placements.import")
+def report_csv(job_id: UUID):
+    row = _job_or_404(job_id)
+    if not row["report"]:
+        abort(404)
+    report = Report.from_dict(row["report"])
+    day = (row["finished_at"] or row["started_at"]).date() if row["started_at"] else date.today()
+    return Response(report.to_csv(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="ssda903-import-report-{day}.csv"'})
