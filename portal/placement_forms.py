@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from domain import ssda903
+from domain.placement import EPISODE_FIELDS
 from portal.forms import FormResult, combine_date, load
 from projections import directory_queries as directory
 from projections.placement_queries import placement_contracts
@@ -22,9 +23,6 @@ DATE_LABELS = {
     "start": "Start date", "end": "End date", "on": "Date",
     "started_from": "First start date", "started_to": "Last start date",
 }
-TERMS = ("legal_status", "cin", "place", "place_provider", "provider_id", "setting_id",
-         "home_postcode", "placement_postcode", "placement_authority_id", "weekly_cost",
-         "contract_route", "contract_id")
 # A domain rule names a fact; these forms show it under another field.
 FIELD_OF = {"provider_id": "provider", "placement_authority_id": "placement_area",
             "child_ref": "child_id"}
@@ -176,6 +174,16 @@ def form_values(episode: dict[str, Any], *, dates: tuple[str, ...] = ()) -> dict
             values.update({f"{name}-day": day.day, f"{name}-month": day.month,
                            f"{name}-year": day.year})
     return values
+
+
+def episode_changes(episode: dict[str, Any], parsed: dict[str, Any]) -> dict[str, Any]:
+    """The facts a correction actually changes. A new provider or setting clears the Ofsted
+    URN, which the setting then fills in again."""
+    changes = {k: v for k, v in parsed.items()
+               if k in EPISODE_FIELDS and k != "urn" and episode[k] != v}
+    if {"provider_id", "setting_id"} & set(changes):
+        changes["urn"] = None
+    return changes
 
 
 def apply_error(form: FormResult, error, fields: set[str], default: str,

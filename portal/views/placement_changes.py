@@ -18,7 +18,7 @@ from portal.placement_schemas import (
     EndSchema,
 )
 from portal.security import requires, services
-from portal.views.placements import bp, episode_changes
+from portal.views.placements import bp
 from projections.placement_queries import child_timeline
 
 DETAILS = {"legal_status", "cin", "place", "place_provider", "provider", "setting_id",
@@ -156,7 +156,7 @@ def correct_episode(child_ref: str, number: int):
             parsed = {**pf.terms_from(data, form, options),
                       **{k: data[k] for k in ("start", "end", "rne", "rec",
                                               "reason_place_change")}}
-            changes = episode_changes(episode, parsed)
+            changes = pf.episode_changes(episode, parsed)
             if form.ok and not changes:
                 form.errors["start"] = NOT_CHANGED
             if form.ok:

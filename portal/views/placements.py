@@ -13,7 +13,7 @@ from werkzeug.routing import BaseConverter
 
 from domain import ssda903
 from domain.errors import DomainError
-from domain.placement import CHILD_REF, EPISODE_FIELDS
+from domain.placement import CHILD_REF
 from domain.vocabulary import CONTRACT_ROUTES
 from portal import placement_forms as pf
 from portal.extensions import htmx
@@ -146,7 +146,7 @@ def _render_record(form: FormResult, child, child_ref: str | None):
                            child_ref=child_ref, **options)
 
 
-def _child_ref_from_form(form: FormResult, la_code: str) -> str | None:
+def _child_ref_from_form(errors: dict[str, str], la_code: str) -> str | None:
     """Hash the child id at once; after a first attempt, the hidden reference stands in for
     it, so the id is never sent back in a page."""
     raw = request.form.get("child_id", "")
@@ -154,12 +154,12 @@ def _child_ref_from_form(form: FormResult, la_code: str) -> str | None:
         try:
             return services().child_refs.reference(la_code, raw)
         except DomainError as error:
-            form.errors["child_id"] = error.message
+            errors["child_id"] = error.message
             return None
     kept = request.form.get("child_ref", "")
     if CHILD_REF.match(kept):
         return kept
-    form.errors["child_id"] = "Enter your council's id for the child"
+    errors["child_id"] = "Enter your council's id for the child"
     return None
 
 
@@ -177,8 +177,7 @@ def _record(child):
     if child is None:
         with _connect() as c:
             la_code = own_authority(g.principal, c)["la_code"]
-        form_ref = FormResult(errors=errors)
-        child_ref = _child_ref_from_form(form_ref, la_code)
+        child_ref = _child_ref_from_form(errors, la_code)
     else:
         child_ref = child["child_ref"]
     posted = MultiDict([(k, v) for k, v in request.form.items(multi=True) if k != "child_id"])
@@ -225,12 +224,3 @@ def new_period(child_ref: str):
         return redirect(url_for("placements.child", child_ref=child_ref))
     return _record(timeline["child"])
 
-
-def episode_changes(episode: dict, parsed: dict) -> dict:
-    """The facts a correction actually changes. A new provider or setting clears the Ofsted
-    URN, which the setting then fills in again."""
-    changes = {k: v for k, v in parsed.items()
-               if k in EPISODE_FIELDS and k != "urn" and episode[k] != v}
-    if {"provider_id", "setting_id"} & set(changes):
-        changes["urn"] = None
-    return changes
