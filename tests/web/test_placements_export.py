@@ -107,3 +107,11 @@ def test_the_command_line_exports_one_authority(placed, tmp_path, monkeypatch):
     assert unknown.exit_code == 2
     assert "no partner authority has the DfE LA code '999'" in unknown.output
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_the_download_links_partial_points_at_both_exports(app):
+    from flask import render_template
+
+    with app.test_request_context("/placements/"):
+        html = render_template("placements_export/_links.html")
+    assert f'href="{CSV_URL}"' in html and f'href="{JSON_URL}"' in html
