@@ -47,6 +47,10 @@ def placement_id(authority_id: UUID, child_ref: str) -> UUID:
     return uuid5(authority_id, "child:" + child_ref)
 
 
+def _long(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
 def _fail(message: str, field: str) -> None:
     raise DomainError(message, field=field)
 
@@ -135,7 +139,7 @@ def check_episodes(episodes: list[dict[str, Any]], birth_month: str, today: date
         if before["end"] is None:
             _fail("An earlier episode is still open: end it before starting another", "start")
         if e["start"] < before["end"]:
-            _fail(f"This episode would overlap the one ending {before['end']:%d/%m/%Y}",
+            _fail(f"This episode would overlap the one ending {_long(before['end'])}",
                   "start")
         if before["rec"] == ssda903.CONTINUING and e["start"] != before["end"]:
             _fail("An episode ended with X1 must be followed by one starting the same day",
@@ -193,6 +197,9 @@ class Placement(PortalAggregate):
             raise IllegalTransition("This child's placement has ended: start a new one instead")
         if terms.get("rne") not in {"L", "P", "T", "B", "U"}:
             _fail("Choose what changed (the reason for the new episode)", "rne")
+        if on < self.current["start"]:
+            _fail("The date of the change must not be before the current episode started "
+                  f"({_long(self.current['start'])})", "start")
         carried = {k: self.current[k] for k in TERMS}
         new = episode(**{**carried, "reason_place_change": None, **terms, "start": on})
         closed = {**self.current, "end": on, "rec": ssda903.CONTINUING}
@@ -209,6 +216,9 @@ class Placement(PortalAggregate):
             reason: str | None = None) -> None:
         if not self.is_open:
             raise IllegalTransition("This child's placement has already ended")
+        if on < self.current["start"]:
+            _fail("The end date must not be before the current episode started "
+                  f"({_long(self.current['start'])})", "end")
         if rec == ssda903.CONTINUING:
             _fail("X1 means a new episode begins: record a change of placement instead", "rec")
         closed = {**self.current, "end": on, "rec": rec}

@@ -99,8 +99,13 @@ class PlacementCommands:
         placement = self.get_placement(actor, authority_id, child_ref)
         if episode_number is not None and 1 <= episode_number <= len(placement.episodes) \
                 and {"provider_id", "setting_id", "contract_id"} & set(changes):
-            linked = self._check_placement_links(
-                authority_id, {**placement.episodes[episode_number - 1], **changes})
+            current = {**placement.episodes[episode_number - 1], **changes}
+            if {"provider_id", "setting_id"} & set(changes):
+                # Where the placement is follows the new setting, unless corrected too.
+                for derived in ("placement_authority_id", "placement_postcode", "urn"):
+                    if derived not in changes:
+                        current[derived] = None
+            linked = self._check_placement_links(authority_id, current)
             changes = {**changes, **{k: linked[k] for k in
                                      ("placement_authority_id", "placement_postcode", "urn")}}
         placement.correct(episode_number=episode_number, changes=changes,

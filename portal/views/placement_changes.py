@@ -68,10 +68,6 @@ def change(child_ref: str):
         form = FormResult(data=request.form.to_dict())
     elif request.method == "POST":
         form = pf.parse(ChangeSchema(), request.form, dates=("on",))
-        if form.ok and form.data["on"] < current["start"]:
-            form.errors["on"] = ("The date of the change must not be before the current "
-                                 f"episode started ({current['start']:%-d %B %Y})")
-            form.data = request.form.to_dict()
         if form.ok:
             data = form.data
             terms = pf.terms_from(data, form, _options(data["provider"]))

@@ -146,3 +146,28 @@ def test_targets_are_set_by_the_authority_itself_within_range(portal, region):
                            targets={"children_per_10k": 1})
     portal.set_targets(dorset, region["Dorset"], targets={"out_of_area_pct": None})
     assert portal.get_authority(region["Dorset"]).targets == {"children_per_10k": 60}
+
+
+def test_correcting_the_setting_moves_the_placement_with_it(portal, region):
+    kent = officer(region["Kent"])
+    start(portal, region["Kent"], kent, placement_postcode="DT1", urn="SC111111")
+    portal.correct_placement(kent, region["Kent"], "CAAAAAAAAAAA1", episode_number=1,
+                             changes={"provider_id": region["provider"],
+                                      "setting_id": region["setting"],
+                                      "place_provider": "PR4", "place": "K2"},
+                             reason="Wrong home recorded", today=TODAY)
+    episode = portal.get_placement(kent, region["Kent"], "CAAAAAAAAAAA1").episodes[0]
+    assert (episode["placement_postcode"], episode["urn"]) == ("ME14", "SC900001")
+    assert episode["placement_authority_id"] == region["Kent"]
+
+
+def test_a_change_or_end_before_the_current_episode_started_says_so(portal, region):
+    kent = officer(region["Kent"])
+    start(portal, region["Kent"], kent)
+    with pytest.raises(DomainError, match="before the current episode started") as error:
+        portal.change_placement(kent, region["Kent"], "CAAAAAAAAAAA1", on=date(2024, 12, 1),
+                                terms=dict(rne="P", place="U6"), today=TODAY)
+    assert error.value.field == "start"
+    with pytest.raises(DomainError, match="before the current episode started"):
+        portal.end_placement(kent, region["Kent"], "CAAAAAAAAAAA1", on=date(2024, 12, 1),
+                             rec="E13", today=TODAY)
