@@ -9,8 +9,8 @@ Need by placement type divides the forecast in proportion to today's mix of plac
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 from itertools import accumulate
 from uuid import UUID
@@ -52,14 +52,11 @@ class Series:
         return fit(self.counts) if len(self.counts) >= MIN_POINTS else None
 
 
-def records_from(connection: sa.Connection, ids: list[UUID], filters: Filters) -> date | None:
-    """Where the records in view are complete. An SSDA903 return holds every episode open at
-    any time in its collection year (1 April to 31 March), so records are complete from the 1
-    April that begins the year of the earliest recorded episode end; before it, children who
+def _complete_from(first_start: date | None, first_end: date | None) -> date | None:
+    """Where one authority's records are complete. An SSDA903 return holds every episode open
+    at any time in its collection year (1 April to 31 March), so records are complete from the
+    1 April that begins the year of the earliest recorded episode end; before it, children who
     had already left care would be missing. Never before the earliest recorded start."""
-    first_start, first_end = connection.execute(
-        sa.select(sa.func.min(episodes.start), sa.func.min(episodes.end))
-        .where(*counted(ids, all_types(filters)))).one()
     if first_start is None:
         return None
     if first_end is None:
@@ -67,44 +64,113 @@ def records_from(connection: sa.Connection, ids: list[UUID], filters: Filters) -
     return max(first_start, date(ssda903.collection_year(first_end), 4, 1))
 
 
-def _running(rows: list) -> tuple[list[date], list[int]]:
-    """Days in order and how many episodes fell on or before each."""
-    return [r[0] for r in rows], list(accumulate(r[1] for r in rows))
+def count_days(on: date) -> list[date]:
+    """The date and the same day of each of the 36 months before it, oldest first."""
+    return [add_months(on, -k) for k in range(HISTORY_MONTHS, -1, -1)]
 
 
-def _upto(running: tuple[list[date], list[int]], day: date) -> int:
-    days, totals = running
-    position = bisect_right(days, day)
-    return totals[position - 1] if position else 0
+@dataclass
+class Flows:
+    """One authority's (or several together) episodes counted into the months between the
+    count days: bucket b holds those on or before day b and after day b - 1 (bucket 0: on or
+    before the first day)."""
+
+    started: list[int] = field(default_factory=lambda: [0] * (HISTORY_MONTHS + 1))
+    new_periods: list[int] = field(default_factory=lambda: [0] * (HISTORY_MONTHS + 1))
+    ended: list[int] = field(default_factory=lambda: [0] * (HISTORY_MONTHS + 1))
+    periods_ended: list[int] = field(default_factory=lambda: [0] * (HISTORY_MONTHS + 1))
+    first_start: date | None = None
+    first_end: date | None = None
+
+    def add(self, started: int | None, ended: int | None, episodes_: int, new_periods: int,
+            periods_ended: int, first_start: date, first_end: date | None) -> None:
+        """A group of episodes that started in bucket ``started`` and ended in bucket
+        ``ended`` (None: not ended by the date)."""
+        self.started[started] += episodes_
+        self.new_periods[started] += new_periods
+        self.first_start = min(filter(None, (self.first_start, first_start)))
+        if ended is not None:
+            self.ended[ended] += episodes_
+            self.periods_ended[ended] += periods_ended
+            self.first_end = min(filter(None, (self.first_end, first_end)))
+
+    def series(self, begins: date | None, on: date) -> Series:
+        """Counts on the count days from where the records are complete: on a day, the
+        episodes started by then less those ended by then."""
+        days = count_days(on)
+        first = next((k for k, d in enumerate(days) if begins is not None and d >= begins),
+                     len(days))
+        started, ended = list(accumulate(self.started)), list(accumulate(self.ended))
+        return Series(days=days[first:],
+                      counts=[started[k] - ended[k] for k in range(first, len(days))],
+                      records_from=begins,
+                      starts=sum(self.new_periods[first + 1:]),
+                      ends=sum(self.periods_ended[first + 1:]))
+
+
+def _bucket(day: sa.ColumnElement, days: list[date]) -> sa.ColumnElement:
+    """The index of the first count day on or after ``day``; None when ``day`` is empty or
+    after the last. A binary search written as nested CASEs: six comparisons a row, not 37."""
+
+    def search(low: int, high: int) -> sa.ColumnElement:
+        if low == high:
+            return sa.literal(low)
+        middle = (low + high) // 2
+        return sa.case((day <= days[middle], search(low, middle)), else_=search(middle + 1, high))
+
+    return sa.case((day.is_(None), None), (day > days[-1], None),
+                   else_=search(0, len(days) - 1))
+
+
+def _flows(connection: sa.Connection, ids: list[UUID], filters: Filters,
+           each: bool) -> dict[UUID | None, Flows]:
+    """One grouped query: episodes by authority, by the month they started in and by the
+    month they ended in (a few hundred rows per authority, however many episodes), for the
+    authorities together (key None) or for each."""
+    days = count_days(filters.on)
+    found: dict[UUID | None, Flows] = defaultdict(Flows)
+    keys = [episodes.authority_id] if each else []
+    started, ended = _bucket(episodes.start, days), _bucket(episodes.end, days)
+    query = (sa.select(*keys, started, ended, sa.func.count(),
+                       sa.func.count().filter(episodes.rne == "S"),
+                       sa.func.count().filter(episodes.rec != ssda903.CONTINUING),
+                       sa.func.min(episodes.start), sa.func.min(episodes.end))
+             .where(*counted(ids, filters), episodes.start <= filters.on)
+             .group_by(*keys, started, ended))
+    for row in connection.execute(query):
+        found[row[0] if each else None].add(*row[-7:])
+    return found
+
+
+def _complete(connection: sa.Connection, ids: list[UUID], filters: Filters,
+              flows: dict[UUID | None, Flows]) -> dict[UUID, date]:
+    """Where each authority's records are complete, from every placement type's episodes (the
+    flows already hold their first start and end unless a type was chosen)."""
+    if filters.place_group is not None:
+        flows = _flows(connection, ids, all_types(filters), each=True)
+    return {a: day for a, f in flows.items()
+            if (day := _complete_from(f.first_start, f.first_end)) is not None}
 
 
 def monthly_series(connection: sa.Connection, ids: list[UUID], filters: Filters) -> Series:
-    """Children in care (of the filters' placement type) on the date and on the same day of
-    each of the 36 months before, from the records' start. Two grouped queries (episodes by
-    start day and by end day); a count on a day is the episodes started by then less those
-    ended by then."""
-    on = filters.on
-    begins = records_from(connection, ids, filters)
-    days = [d for k in range(HISTORY_MONTHS, -1, -1)
-            if begins is not None and (d := add_months(on, -k)) >= begins]
-    where = counted(ids, filters)
-    by_start = connection.execute(sa.select(episodes.start, sa.func.count()).where(*where)
-                                  .group_by(episodes.start).order_by(episodes.start)).all()
-    by_end = connection.execute(sa.select(episodes.end, sa.func.count())
-                                .where(*where, episodes.end.is_not(None))
-                                .group_by(episodes.end).order_by(episodes.end)).all()
+    """Children in care (of the filters' placement type) in the authorities together, counted
+    from where every one of them has complete records."""
+    each = _flows(connection, ids, filters, each=True)
+    complete = _complete(connection, ids, filters, each)
+    together = Flows()
+    for flows in each.values():
+        for name in ("started", "new_periods", "ended", "periods_ended"):
+            setattr(together, name, [a + b for a, b in zip(getattr(together, name),
+                                                           getattr(flows, name), strict=True)])
+    return together.series(max(complete.values(), default=None), filters.on)
 
-    starts_by, ends_by = _running(by_start), _running(by_end)
-    counts = [_upto(starts_by, d) - _upto(ends_by, d) for d in days]
-    starts = ends = 0
-    if days:
-        starts, ends = connection.execute(sa.select(
-            sa.func.count().filter(episodes.rne == "S", episodes.start > days[0],
-                                   episodes.start <= on),
-            sa.func.count().filter(episodes.rec != ssda903.CONTINUING, episodes.end > days[0],
-                                   episodes.end <= on),
-        ).where(*where)).one()
-    return Series(days=days, counts=counts, records_from=begins, starts=starts, ends=ends)
+
+def monthly_series_each(connection: sa.Connection, ids: list[UUID],
+                        filters: Filters) -> dict[UUID, Series]:
+    """The same for each authority on its own."""
+    each = _flows(connection, ids, filters, each=True)
+    complete = _complete(connection, ids, filters, each)
+    return {a: each.get(a, Flows()).series(complete.get(a), filters.on) for a in ids}
 
 
 def _month(day: date) -> str:
@@ -155,7 +221,11 @@ def _definition(filters: Filters) -> str:
         f"Children in care{group} (leaving out children looked after only under a series of "
         "short breaks, as the DfE does) counted on "
         f"{long_date(filters.on)} and on the same day of each of the 36 months "
-        "before it, from where the portal's records are complete. A straight line is fitted "
+        "before it, from where the portal's records are complete: from the 1 April that "
+        "begins the collection year of the earliest recorded end of an episode (an SSDA903 "
+        "return holds every episode open during its year, so before it children who had "
+        "already left care would be missing), and, for several authorities together, from "
+        "where every one of them has complete records. A straight line is fitted "
         "through these counts by least squares; its slope is the average change a month, which "
         "is the number of children starting to be looked after less the number leaving care. "
         "The line is carried forward 36 months. The range around it is a 95% prediction "
@@ -197,10 +267,23 @@ def need_at(line: Line | None, counts: list[int], months_ahead: int):
 def today_by_group(connection: sa.Connection, ids: list[UUID],
                    filters: Filters) -> dict[str, int]:
     """Children in care on the date by placement type group (every group)."""
-    rows = connection.execute(sa.select(episodes.place_group, sa.func.count())
-                              .where(open_on(filters.on), *counted(ids, all_types(filters)))
-                              .group_by(episodes.place_group))
-    return dict(rows.all())
+    mix: dict[str, int] = defaultdict(int)
+    for each in today_by_group_each(connection, ids, filters).values():
+        for group, children in each.items():
+            mix[group] += children
+    return dict(mix)
+
+
+def today_by_group_each(connection: sa.Connection, ids: list[UUID],
+                        filters: Filters) -> dict[UUID, dict[str, int]]:
+    """The same for each authority."""
+    mix: dict[UUID, dict[str, int]] = defaultdict(dict)
+    for authority, group, children in connection.execute(
+            sa.select(episodes.authority_id, episodes.place_group, sa.func.count())
+            .where(open_on(filters.on), *counted(ids, all_types(filters)))
+            .group_by(episodes.authority_id, episodes.place_group)):
+        mix[authority][group] = children
+    return mix
 
 
 def forecast_need(connection: sa.Connection, scope: Scope, filters: Filters) -> Table:

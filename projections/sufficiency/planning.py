@@ -15,9 +15,9 @@ from projections.sufficiency.common import authorities, long_date
 from projections.sufficiency.forecast import (
     forecast,
     forecast_need,
-    monthly_series,
+    monthly_series_each,
     need_at,
-    today_by_group,
+    today_by_group_each,
 )
 from projections.sufficiency.selection import all_types, setting_types_for, whole_pounds
 from projections.sufficiency.tables import (
@@ -103,10 +103,11 @@ def capacity_gap(connection: sa.Connection, scope: Scope, filters: Filters) -> T
     relevant = filters.place_group in (None, HOMES)
     uses = local_use(connection, list(names), filters, [HOMES]) if relevant else {}
     everything = all_types(filters)
+    series_each = monthly_series_each(connection, list(names), everything) if relevant else {}
+    mix_each = today_by_group_each(connection, list(names), everything) if relevant else {}
     rows = []
     for authority, name in names.items() if relevant else ():
-        series = monthly_series(connection, [authority], everything)
-        mix = today_by_group(connection, [authority], everything)
+        series, mix = series_each[authority], mix_each.get(authority, {})
         everyone, in_homes = sum(mix.values()), mix.get(HOMES, 0)
         share = in_homes / everyone if everyone else 0
         low, need, high = need_at(series.line, series.counts, 36)
