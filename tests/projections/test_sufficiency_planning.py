@@ -274,3 +274,33 @@ def test_every_planning_table_survives_disclosure_control_across_authorities(wor
     targets = rows_by(by_key["targets-progress"], "measure")
     assert targets["Kent: Children in care per 10,000 children"]["present"] == 9.0
     assert targets["Kent: Percentage placed outside the authority's area"]["present"] == "low"
+
+
+def test_forecast_of_one_placement_type(growing):
+    with growing.services.engine.connect() as c:
+        table = planning.forecast(c, growing.scope(growing.dorset),
+                                  filters(ON, place_group="childrens_home"))
+    counted = [r["children"] for r in table.rows if r["basis"] == "Counted"]
+    assert counted == [*range(1, 19), *[18] * 6]  # the last six children went to carers
+    assert "children's homes" in table.definition
+    assert "Moves between placement types" in table.notes[0]
+
+
+def test_several_authorities_are_counted_from_where_all_records_are_complete(services):
+    w = World(services, today=date(2025, 6, 1))
+    dorset = w.authority("Dorset", "838", "E06000059")
+    kent = w.authority("Kent", "886", "E10000016")
+    for months in range(30):  # Dorset: complete records, one start a month
+        w.child(dorset, add_months(ON, -months), place="U4", place_provider="PR1")
+    ref = w.child(kent, date(2020, 5, 1), place="U4", place_provider="PR1")
+    w.end(kent, ref, date(2024, 6, 30))  # Kent's records only go back to April 2024
+    w.catch_up()
+    with services.engine.connect() as c:
+        both = planning.forecast(c, w.scope(dorset, kent), filters(ON))
+        alone = planning.forecast(c, w.scope(dorset, kent), filters(ON, area=dorset))
+    assert both.rows[0]["month"] == "April 2024"
+    assert alone.rows[0]["month"] == "November 2022"  # Dorset's own: 29 months back
+    kent_then = [1, 1, 1] + [0] * 10  # Kent's child left on 30 June 2024
+    dorset_then = [r["children"] for r in alone.rows if r["basis"] == "Counted"][-13:]
+    assert [r["children"] for r in both.rows if r["basis"] == "Counted"] == [
+        d + k for d, k in zip(dorset_then, kent_then, strict=True)]
