@@ -12,13 +12,8 @@ import sqlalchemy as sa
 
 from projections.sufficiency.capacity import local_use, setting_label
 from projections.sufficiency.common import authorities, long_date
-from projections.sufficiency.forecast import (
-    forecast,
-    forecast_need,
-    monthly_series_each,
-    need_at,
-    today_by_group_each,
-)
+from projections.sufficiency.forecast import forecast, forecast_need, need_at
+from projections.sufficiency.history import monthly_series_each, today_by_group_each
 from projections.sufficiency.selection import all_types, setting_types_for, whole_pounds
 from projections.sufficiency.tables import (
     COUNT,
