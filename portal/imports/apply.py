@@ -95,7 +95,8 @@ class Applier:
                 placement = None
             if isinstance(placement, Placement):
                 changed = False
-                if facts is not None:
+                held = (placement.birth_month, placement.sex, placement.uasc)
+                if facts is not None and held != (facts.birth_month, facts.sex, facts.uasc):
                     changed = placement.correct(
                         episode_number=None, reason=self.reason, changes={
                             "birth_month": facts.birth_month, "sex": facts.sex,

@@ -220,3 +220,14 @@ def test_a_crash_part_way_leaves_whole_children_and_running_again_finishes(
     report = run(svc, tmp_path, rows, headers)
     assert report.ok and report.children_changed == 4
     assert len(placement_events(svc)) == 7
+
+
+def test_a_later_header_file_corrects_the_childs_details(svc, tmp_path):
+    run(svc, tmp_path, FIRST, HEADERS)
+    before = placement_events(svc)
+    corrected = [header("A100", date(2012, 2, 4), sex="1"), HEADERS[1]]
+    report = run(svc, tmp_path, FIRST, corrected)
+    assert report.children_changed == 1
+    new = placement_events(svc)[len(before):]
+    assert len(new) == 1 and new[0].endswith("Placement.Corrected")
+    assert placement(svc, "A100").birth_month == "2012-02"
