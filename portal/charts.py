@@ -171,13 +171,17 @@ def _runs(points: list[tuple[float, float] | None]) -> list[list[tuple[float, fl
     return [run for run in runs if run]
 
 
-def _legend(items: list[tuple[str, str]], y: float) -> list[str]:
+def _legend(items: list[tuple[str, str]], y: float) -> tuple[list[str], float]:
+    """Swatches with their words, in rows that fit the width; returns them and the y below."""
     parts, at = [], 0.0
     for swatch, label in items:
+        width = 30 + len(label) * 6.8
+        if at and at + width > WIDTH:
+            at, y = 0.0, y + 22
         parts.append(swatch.format(x=_f(at), x2=_f(at + 24), y=_f(y), y0=_f(y - 6)))
         parts.append(_text(at + 30, y + 5, label, size=13))
-        at += 30 + len(label) * 6.8 + 24
-    return parts
+        at += width + 24
+    return parts, y + 16
 
 
 def line_chart(table: Table, chart_id: str, table_id: str) -> Markup:
@@ -242,7 +246,10 @@ def line_chart(table: Table, chart_id: str, table_id: str) -> Markup:
     crowded = count > 24
     for i, value in enumerate(values):
         if (i % every == 0 and count - 1 - i >= every) or i == count - 1:
-            body.append(_text(x(i), bottom + 18, labels[i], anchor="middle", size=12))
+            half = len(labels[i]) * 3.4
+            anchor = "end" if x(i) + half > WIDTH else "start" if x(i) - half < 0 else "middle"
+            at = WIDTH - 2 if anchor == "end" else 2 if anchor == "start" else x(i)
+            body.append(_text(at, bottom + 18, labels[i], anchor=anchor, size=12))
         if value is None:
             if not crowded:
                 body.append(_text(x(i), bottom - 8, _gap_label(table.rows[i].get(value_col.key)),
@@ -271,10 +278,12 @@ def line_chart(table: Table, chart_id: str, table_id: str) -> Markup:
         legend.append(('<line x1="{x}" x2="{x2}" y1="{y}" y2="{y}" stroke="' + RED
                        + '" stroke-width="2" stroke-dasharray="6 4"/>',
                        f"Target: {display(target, value_col.kind)}"))
-    body += _legend(legend, 14.0)
+    key, below = _legend(legend, 14.0)
+    shift = max(0.0, below - 30.0)  # the plot moves down when the legend takes two rows
+    plot = [f'<g transform="translate(0 {_f(shift)})">', *body, "</g>"] if shift else body
     title = f"{table.title}: line chart of {value_col.label.lower()} by " \
             f"{label_col.label.lower()}"
-    return _svg(chart_id, table_id, bottom + 30, title, body, "line")
+    return _svg(chart_id, table_id, bottom + 30 + shift, title, key + plot, "line")
 
 
 def chart_svg(table: Table, chart_id: str, table_id: str) -> Markup | None:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from portal.charts import chart_svg
 from portal.figures import CSV_UNITS, csv_value, display, explanation, is_numeric_kind, safe_text
@@ -25,6 +25,15 @@ class Cell:
     text: str
     hidden: str | None = None  # visually hidden words after "low" or "unknown"
     numeric: bool = False
+
+    @property
+    def html(self) -> Markup:
+        """The cell's content: "low" and "unknown" with their hidden explanation."""
+        if not self.hidden:
+            return escape(self.text)
+        return Markup('<span class="app-figure-word">{}</span>'
+                      '<span class="govuk-visually-hidden"> {}</span>').format(self.text,
+                                                                              self.hidden)
 
 
 @dataclass

@@ -8,7 +8,8 @@ authority in full, anything else as aggregates with small counts suppressed.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, g, render_template, request, url_for
 
@@ -75,6 +76,14 @@ def _partnership_key(name: str) -> str:
 
 
 DATE_FIELDS = ("on", "from", "to")
+# The query arguments a dashboard reads, carried into its CSV links (and nothing else).
+FILTER_ARGS = frozenset({"area", "type", *DATE_FIELDS,
+                         *(f"{n}-{p}" for n in DATE_FIELDS for p in ("day", "month", "year"))})
+LONDON = ZoneInfo("Europe/London")
+
+
+def _today() -> date:
+    return datetime.now(LONDON).date()
 
 
 def _form(choice) -> FormResult:
@@ -103,7 +112,7 @@ def _dashboard(kind: str, key: str | None):
     """The scope, its filters (with any errors) and its tables, as the viewer may see them."""
     with services().engine.connect() as c:
         scope = resolve_scope(g.principal, c, kind, key)
-        choice = filters_from(request.args, date.today(), scope)
+        choice = filters_from(request.args, _today(), scope)
         tables = build_dashboard(g.principal, c, scope, choice.filters)
         areas = authorities(c, scope, replace(choice.filters, area=None)) \
             if len(scope.authority_ids) > 1 else []
@@ -117,7 +126,8 @@ def _page(kind: str, key: str | None):
         tables=[present(t) for t in tables], action=dashboard_url(scope),
         area_name=next((a.name for a in areas if a.id == filters.area), None),
         group_name=ssda903.GROUPS.get(filters.place_group) if filters.place_group else None,
-        csv_url=lambda key: dashboard_url(scope, "csv", key=key, **request.args.to_dict()))
+        csv_url=lambda key: dashboard_url(scope, "csv", key=key, **{
+            k: v for k, v in request.args.items() if k in FILTER_ARGS}))
     if htmx and htmx.target == "dashboard-tables":
         return render_template("sufficiency/_tables.html", partial=True, **context)
     return render_template("sufficiency/dashboard.html", **context)

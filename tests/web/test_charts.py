@@ -197,6 +197,23 @@ def test_a_forecast_is_dashed_and_named_in_the_legend_and_long_series_stay_legib
     assert "Month 75" in texts(svg)
 
 
+def test_a_long_legend_wraps_inside_the_chart_and_moves_the_plot_down():
+    t = forecast([{"label": "November 2029", "value": 2473, "low": 2383, "high": 2563}],
+                 target=2000)
+    t.columns[2] = Column("low", "Lower end of the 95% range", COUNT)
+    t.columns[3] = Column("high", "Upper end of the 95% range", COUNT)
+    svg = parse(line_chart(t, "f", "tf"))
+    for element in svg.iter(f"{SVG}text"):
+        text = "".join(element.itertext())
+        x = float(element.get("x"))
+        width = len(text) * 6.8
+        left = {"start": x, "middle": x - width / 2, "end": x - width}[element.get("text-anchor")]
+        assert left >= 0 and left + width <= 640 + 1, text
+    group = svg.find(f"{SVG}g")
+    assert group is not None and group.get("transform") == "translate(0 22)"
+    assert float(svg.get("height")) == pytest.approx(264 + 30 + 22)
+
+
 @pytest.mark.parametrize("rows", [[], [{"label": "2026", "value": 0}],
                                   [{"label": "2026", "value": None}]])
 def test_line_charts_of_little_data_stay_finite(rows):

@@ -248,6 +248,12 @@ def test_filters_narrow_the_dashboard_and_keep_the_values_chosen(client, app):
     everyone = page_tables(client.get(f"/sufficiency/region?{EARLY}&type={group}"
                                       ).get_data(as_text=True))
     assert len(everyone["children-in-care-table"]) > 3
+    # Arguments a dashboard does not read are not carried into its CSV links.
+    odd = client.get(f"/sufficiency/region?{EARLY}&key=x&utm_source=mail").get_data(
+        as_text=True)
+    links = re.findall(r'href="([^"]+\.csv[^"]*)"', odd)
+    assert links and all("utm_source" not in link and "key=" not in link for link in links)
+    assert all("on-year=2015" in link for link in links)
 
 
 def test_the_auditor_sees_a_dashboard_as_it_stood_before_a_later_placement(client, app):
