@@ -69,20 +69,16 @@ class Flows:
     new_periods: list[int] = field(default_factory=lambda: [0] * (HISTORY_MONTHS + 1))
     ended: list[int] = field(default_factory=lambda: [0] * (HISTORY_MONTHS + 1))
     periods_ended: list[int] = field(default_factory=lambda: [0] * (HISTORY_MONTHS + 1))
-    first_start: date | None = None
-    first_end: date | None = None
 
-    def add(self, started: int | None, ended: int | None, episodes_: int, new_periods: int,
-            periods_ended: int, first_start: date, first_end: date | None) -> None:
+    def add(self, started: int, ended: int | None, episodes_: int, new_periods: int,
+            periods_ended: int) -> None:
         """A group of episodes that started in bucket ``started`` and ended in bucket
         ``ended`` (None: not ended by the date)."""
         self.started[started] += episodes_
         self.new_periods[started] += new_periods
-        self.first_start = min(filter(None, (self.first_start, first_start)))
         if ended is not None:
             self.ended[ended] += episodes_
             self.periods_ended[ended] += periods_ended
-            self.first_end = min(filter(None, (self.first_end, first_end)))
 
     def series(self, begins: date | None, on: date) -> Series:
         """Counts on the count days from where the records are complete: on a day, the
@@ -114,36 +110,39 @@ def _bucket(day: sa.ColumnElement, days: list[date]) -> sa.ColumnElement:
 
 def _flows(connection: sa.Connection, ids: list[UUID], filters: Filters) -> dict[UUID, Flows]:
     """One grouped query: each authority's episodes by the months they started and ended in (a
-    few hundred rows per authority, however many episodes)."""
+    few hundred rows per authority, however many episodes). Episodes that ended by the first
+    count day are left out: they add one to the starts and one to the ends before every count,
+    so they change none."""
     days = count_days(filters.on)
     found: dict[UUID, Flows] = defaultdict(Flows)
     started, ended = _bucket(episodes.start, days), _bucket(episodes.end, days)
     query = (sa.select(episodes.authority_id, started, ended, sa.func.count(),
                        sa.func.count().filter(episodes.rne == "S"),
-                       sa.func.count().filter(episodes.rec != ssda903.CONTINUING),
-                       sa.func.min(episodes.start), sa.func.min(episodes.end))
-             .where(*counted(ids, filters), episodes.start <= filters.on)
+                       sa.func.count().filter(episodes.rec != ssda903.CONTINUING))
+             .where(*counted(ids, filters), episodes.start <= filters.on,
+                    sa.or_(episodes.end.is_(None), episodes.end > days[0]))
              .group_by(episodes.authority_id, started, ended))
     for authority, *figures in connection.execute(query):
         found[authority].add(*figures)
     return found
 
 
-def _complete(connection: sa.Connection, ids: list[UUID], filters: Filters,
-              flows: dict[UUID, Flows]) -> dict[UUID, date]:
-    """Where each authority's records are complete, from every placement type's episodes (the
-    flows already hold their first start and end unless a type was chosen)."""
-    if filters.place_group is not None:
-        flows = _flows(connection, ids, all_types(filters))
-    return {a: day for a, f in flows.items()
-            if (day := _complete_from(f.first_start, f.first_end)) is not None}
+def _complete(connection: sa.Connection, ids: list[UUID], on: date) -> dict[UUID, date]:
+    """Where each authority's records are complete, from its earliest recorded start and end
+    of any episode up to the date (read from the index on authority, start and end alone)."""
+    rows = connection.execute(
+        sa.select(episodes.authority_id, sa.func.min(episodes.start),
+                  sa.func.min(sa.case((episodes.end <= on, episodes.end))))
+        .where(episodes.authority_id.in_(ids), episodes.start <= on)
+        .group_by(episodes.authority_id))
+    return {a: day for a, first, end in rows if (day := _complete_from(first, end)) is not None}
 
 
 def monthly_series(connection: sa.Connection, ids: list[UUID], filters: Filters) -> Series:
     """Children in care (of the filters' placement type) in the authorities together, counted
     from where every one of them has complete records."""
     each = _flows(connection, ids, filters)
-    complete = _complete(connection, ids, filters, each)
+    complete = _complete(connection, ids, filters.on)
     together = Flows()
     for flows in each.values():
         for name in ("started", "new_periods", "ended", "periods_ended"):
@@ -156,7 +155,7 @@ def monthly_series_each(connection: sa.Connection, ids: list[UUID],
                         filters: Filters) -> dict[UUID, Series]:
     """The same for each authority on its own."""
     each = _flows(connection, ids, filters)
-    complete = _complete(connection, ids, filters, each)
+    complete = _complete(connection, ids, filters.on)
     return {a: each.get(a, Flows()).series(complete.get(a), filters.on) for a in ids}
 
 
