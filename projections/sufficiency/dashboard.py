@@ -22,6 +22,7 @@ from auth.permissions import Forbidden, check
 from domain import ssda903
 from domain.errors import NotFound
 from domain.organisation import authority_id
+from projections.sufficiency.common import shared_queries
 from projections.sufficiency.disclosure import suppress
 from projections.sufficiency.flows import stability, starts_ends_moves, year_after, year_before
 from projections.sufficiency.location import placed_out_of_area
@@ -81,7 +82,8 @@ def build_dashboard(viewer, connection: sa.Connection, scope: Scope,
         check(viewer, "sufficiency.view_regional")
     if filters.area is not None and filters.area not in scope.authority_ids:
         raise NotFound("That authority is not part of this view")
-    tables = [measure(connection, scope, filters) for measure in measures()]
+    with shared_queries():
+        tables = [measure(connection, scope, filters) for measure in measures()]
     if scope.disclose:
         return tables
     return [suppress(table, _viewer_authority(viewer)) for table in tables]

@@ -26,6 +26,7 @@ from projections.sufficiency.common import (
     long_date,
     open_on,
     percent,
+    whole_region,
 )
 from projections.sufficiency.tables import COUNT, PERCENT, Chart, Column, Filters, Scope, Table
 
@@ -45,8 +46,7 @@ def _in_period(column: sa.Column, filters: Filters) -> sa.ColumnElement[bool]:
 
 def starts_ends_moves(connection: sa.Connection, scope: Scope, filters: Filters) -> Table:
     found = authorities(connection, scope, filters)
-    ids = [a.id for a in found]
-    where = counted(ids, filters)
+    where = counted([a.id for a in found], filters, everyone=whole_region(scope, filters))
     child = sa.func.count(sa.distinct(ep.c.placement_id))
     queries = {
         "starts": sa.select(ep.c.authority_id, child.label("starts"))
@@ -105,25 +105,29 @@ def stability(connection: sa.Connection, scope: Scope, filters: Filters) -> Tabl
     """Children looked after on the period's last day with 3 or more placements in the year to
     it."""
     found = authorities(connection, scope, filters)
-    ids = [a.id for a in found]
     end = filters.period_end
     before = year_before(end)  # the year runs from the day after this to ``end``
-    cur, each = ep.alias("cur"), ep.alias("each")
-    placement = sa.or_(
-        open_on(before, each),  # the placement the child was in as the year began
-        sa.and_(each.c.start > before, each.c.start <= end,
-                sa.or_(each.c.rne == "S", _is_move(each))))
+    # One pass over the episodes that touch the year, a group for each child: whether they
+    # are looked after on the last day (in a placement of the chosen type, not a short break)
+    # and how many placements they had in the year.
+    counts = sa.not_(ep.c.short_breaks)
+    in_care = sa.and_(*counted([a.id for a in found], filters, everyone=True), open_on(end))
+    placement = sa.and_(counts, sa.or_(
+        open_on(before),  # the placement the child was in as the year began
+        sa.and_(ep.c.start > before, sa.or_(ep.c.rne == "S", _is_move()))))
+    where = [ep.c.start <= end, sa.or_(ep.c.end.is_(None), ep.c.end > before)]
+    if not whole_region(scope, filters):
+        where.append(ep.c.authority_id.in_([a.id for a in found]))
+    looked_after = sa.func.max(sa.case((in_care, 1), else_=0))
     per_child = (
-        sa.select(cur.c.authority_id, sa.func.count(each.c.number).label("placements"))
-        .select_from(cur.join(each, sa.and_(each.c.placement_id == cur.c.placement_id,
-                                            sa.not_(each.c.short_breaks), placement)))
-        .where(*counted(ids, filters, cur), open_on(end, cur))
-        .group_by(cur.c.placement_id, cur.c.authority_id).subquery())
+        sa.select(ep.c.authority_id,
+                  sa.func.sum(sa.case((placement, 1), else_=0)).label("placements"))
+        .where(*where).group_by(ep.c.placement_id, ep.c.authority_id)
+        .having(looked_after == 1).subquery())
     three_plus = sa.func.sum(sa.case((per_child.c.placements >= 3, 1), else_=0))
     values = by_authority(connection, sa.select(
         per_child.c.authority_id, sa.func.count().label("children"),
         three_plus.label("three_plus")).group_by(per_child.c.authority_id))
-    # A child looked after on the day whose every episode is a short break was left out above.
     for row in values.values():
         row["fewer"] = row["children"] - row["three_plus"]
 

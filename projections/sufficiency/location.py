@@ -14,23 +14,29 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from projections.directory import organisations
-from projections.gazetteer import IRISH_GRID, postcode_districts
 from projections.sufficiency.common import (
     DFE_CLA,
     DFE_LOCATION,
     Row,
     authorities,
-    counted,
-    ep,
     filter_notes,
     long_date,
-    open_on,
     own_target,
     percent,
     sum_rows,
+    whole_region,
 )
 from projections.sufficiency.population import IN_CARE
+from projections.sufficiency.snapshot import (
+    INSIDE,
+    METRES_A_MILE,
+    OUTSIDE,
+    OVER_20,
+    UNKNOWN,
+    WITHIN_20,
+    Group,
+    in_care_on,
+)
 from projections.sufficiency.tables import (
     COUNT,
     PERCENT,
@@ -43,51 +49,26 @@ from projections.sufficiency.tables import (
     Table,
 )
 
-METRES_A_MILE = 1609.3
-LIMIT_SQUARED = (20 * METRES_A_MILE) ** 2  # compared with squared distances: no square root
 COUNTS = ("children", "inside", "outside", "location_unknown", "over_20", "within_20",
           "distance_unknown")
 KINDS = (("all", "all children"),
          ("not_uasc", "excluding unaccompanied asylum-seeking children"),
          ("uasc", "unaccompanied asylum-seeking children"))
+# A group of children (see :mod:`projections.sufficiency.snapshot`) adds to these columns.
+WHERE = {INSIDE: ("inside",), UNKNOWN: ("location_unknown",)}
+HOW_FAR = {OVER_20: ("outside", "over_20"), WITHIN_20: ("outside", "within_20"),
+           UNKNOWN: ("outside", "distance_unknown")}
 
 
-def _counts(connection: sa.Connection, ids: list[UUID], filters: Filters) -> dict:
-    placing = organisations.alias("placing")
-    home, where = postcode_districts.alias("home"), postcode_districts.alias("placed")
-    setting_area = ep.c.placement_authority_id
-    # Where the placement is: its setting's host authority (a setting in the directory), else
-    # the authority of its postcode district.
-    inside = sa.or_(setting_area == ep.c.authority_id,
-                    sa.and_(setting_area.is_(None), where.c.la_ons_code == placing.c.ons_code))
-    outside = sa.or_(sa.and_(setting_area.is_not(None), setting_area != ep.c.authority_id),
-                     sa.and_(setting_area.is_(None), where.c.la_ons_code.is_not(None),
-                             where.c.la_ons_code != placing.c.ons_code))
-    # Both districts known and on the same grid (Northern Ireland's is the Irish Grid).
-    measurable = sa.and_(home.c.district.is_not(None), where.c.district.is_not(None),
-                         (home.c.la_ons_code == IRISH_GRID) == (where.c.la_ons_code == IRISH_GRID))
-    dx, dy = home.c.easting - where.c.easting, home.c.northing - where.c.northing
-    far = dx * dx + dy * dy > LIMIT_SQUARED
-
-    def count(condition) -> sa.ColumnElement[int]:
-        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
-
-    query = (
-        sa.select(ep.c.authority_id, ep.c.uasc, sa.func.count().label("children"),
-                  count(inside).label("inside"), count(outside).label("outside"),
-                  count(sa.and_(outside, measurable, far)).label("over_20"),
-                  count(sa.and_(outside, measurable, sa.not_(far))).label("within_20"),
-                  count(sa.and_(outside, sa.not_(measurable))).label("distance_unknown"))
-        .select_from(ep.join(placing, placing.c.id == ep.c.authority_id)
-                     .outerjoin(where, where.c.district == ep.c.placement_district)
-                     .outerjoin(home, home.c.district == ep.c.home_district))
-        .where(*counted(ids, filters), open_on(filters.on))
-        .group_by(ep.c.authority_id, ep.c.uasc))
+def _counts(groups: list[Group]) -> dict:
+    """Counts for each column by (authority, "uasc" or "not_uasc")."""
     found: dict = {}
-    for row in connection.execute(query).mappings():
-        values = {k: int(row[k]) for k in COUNTS if k != "location_unknown"}
-        values["location_unknown"] = values["children"] - values["inside"] - values["outside"]
-        found[(row["authority_id"], "uasc" if row["uasc"] else "not_uasc")] = values
+    for g in groups:
+        row = found.setdefault((g.authority_id, "uasc" if g.uasc else "not_uasc"),
+                               dict.fromkeys(COUNTS, 0))
+        columns = HOW_FAR[g.distance] if g.where == OUTSIDE else WHERE[g.where]
+        for column in ("children", *columns):
+            row[column] += g.children
     return found
 
 
@@ -107,7 +88,8 @@ def _row(name: str, kind: str, values: Row, authority_id: UUID | None) -> Row:
 
 def placed_out_of_area(connection: sa.Connection, scope: Scope, filters: Filters) -> Table:
     found = authorities(connection, scope, filters)
-    values = _counts(connection, [a.id for a in found], filters)
+    values = _counts(in_care_on(connection, [a.id for a in found], filters,
+                                everyone=whole_region(scope, filters)))
     rows: list[Row] = []
     sums: list[tuple[int, tuple[int, ...]]] = []
     for authority in found:

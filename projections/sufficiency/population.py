@@ -16,18 +16,16 @@ from projections.sufficiency.common import (
     Row,
     authorities,
     authority_rows,
-    by_authority,
-    counted,
-    ep,
     filter_notes,
     long_date,
-    open_on,
     own_target,
     partnership_rows,
     percent,
     rate,
+    whole_region,
 )
 from projections.sufficiency.scope import REGION
+from projections.sufficiency.snapshot import in_care_on, totals
 from projections.sufficiency.tables import (
     COUNT,
     NUMBER,
@@ -48,11 +46,9 @@ IN_CARE = ("Children looked after on {day}: every child with an episode of care 
 
 def children_in_care(connection: sa.Connection, scope: Scope, filters: Filters) -> Table:
     found = authorities(connection, scope, filters)
-    ids = [a.id for a in found]
-    values = by_authority(connection, sa.select(ep.c.authority_id,
-                                                sa.func.count().label("children"))
-                          .where(*counted(ids, filters), open_on(filters.on))
-                          .group_by(ep.c.authority_id))
+    groups = in_care_on(connection, [a.id for a in found], filters,
+                        everyone=whole_region(scope, filters))
+    values = {a: {"children": n} for a, n in totals(groups, lambda g: g.authority_id).items()}
 
     def derive(row: Row) -> Row:
         return {"rate": rate(row["children"], row["population"])}
@@ -79,17 +75,14 @@ def children_in_care(connection: sa.Connection, scope: Scope, filters: Filters) 
 
 
 def _by_category(connection: sa.Connection, scope: Scope, filters: Filters, *,
-                 column: sa.Column, labels: dict[str, str], key: str, title: str,
+                 column: str, labels: dict[str, str], key: str, title: str,
                  what: str) -> Table:
     """Children in care on the date by one episode fact: a column per authority (on a view of
     several) and the total across them, with each category's share of the total."""
     found = authorities(connection, scope, filters)
-    ids = [a.id for a in found]
-    counts: dict[tuple, int] = {
-        (authority_id, value): n for authority_id, value, n in connection.execute(
-            sa.select(ep.c.authority_id, column, sa.func.count())
-            .where(*counted(ids, filters), open_on(filters.on))
-            .group_by(ep.c.authority_id, column))}
+    groups = in_care_on(connection, [a.id for a in found], filters,
+                        everyone=whole_region(scope, filters))
+    counts = totals(groups, lambda g: (g.authority_id, getattr(g, column)))
     several = len(found) > 1
     per = [Column(f"la_{a.la_code}", a.name, COUNT, authority_id=a.id) for a in found]
     columns = [Column("name", what.capitalize()), *(per if several else []),
@@ -120,7 +113,7 @@ def _by_category(connection: sa.Connection, scope: Scope, filters: Filters, *,
 def placements_by_type(connection: sa.Connection, scope: Scope, filters: Filters) -> Table:
     groups = {g: label for g, label in ssda903.GROUPS.items()
               if filters.place_group in (None, g)}
-    table = _by_category(connection, scope, filters, column=ep.c.place_group, labels=groups,
+    table = _by_category(connection, scope, filters, column="place_group", labels=groups,
                          key="placements-by-type", title="Children in care by placement type",
                          what="placement type")
     table.definition += (
@@ -135,11 +128,10 @@ def placements_by_type(connection: sa.Connection, scope: Scope, filters: Filters
 
 def placements_by_code(connection: sa.Connection, scope: Scope, filters: Filters) -> Table:
     found = authorities(connection, scope, filters)
-    codes = connection.execute(
-        sa.select(ep.c.place).distinct()
-        .where(*counted([a.id for a in found], filters), open_on(filters.on))).scalars()
+    codes = {g.place for g in in_care_on(connection, [a.id for a in found], filters,
+                                         everyone=whole_region(scope, filters))}
     labels = {code: ssda903.label(ssda903.PLACEMENT_TYPES, code) for code in sorted(codes)}
-    table = _by_category(connection, scope, filters, column=ep.c.place, labels=labels,
+    table = _by_category(connection, scope, filters, column="place", labels=labels,
                          key="placements-by-code",
                          title="Children in care by SSDA903 placement code",
                          what="placement code")

@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from auth.permissions import Forbidden
 from domain.errors import NotFound
 from domain.organisation import authority_id
+from projections.sufficiency.common import shared_queries
 from projections.sufficiency.dashboard import (
     POPULATION_MEASURES,
     build_dashboard,
@@ -19,6 +20,7 @@ from projections.sufficiency.dashboard import (
     measures,
 )
 from projections.sufficiency.disclosure import lines
+from projections.sufficiency.population import children_in_care
 from projections.sufficiency.scope import resolve_scope
 from projections.sufficiency.tables import COUNT, LOW, TOTAL_ROW, Filters, Scope
 from tests.projections.sufficiency_region import ON, Region, filters, principal
@@ -190,3 +192,16 @@ def test_area_and_type_within_the_view():
     assert (choice.filters.area, choice.filters.place_group) == (
         authority_id("886"), "childrens_home")
     assert choice.values["area"] == "886"
+
+
+def test_measures_share_one_pass_only_within_a_dashboard(region):
+    scope = region.scope("Kent")
+    with region.services.engine.connect() as c:
+        with shared_queries():
+            before = children_in_care(c, scope, filters()).rows[0]["children"]
+            region.child("Kent", date(2024, 1, 1))
+            region.catch_up()
+            # The same pass, shared by every measure of one dashboard.
+            assert children_in_care(c, scope, filters()).rows[0]["children"] == before
+        # Outside a dashboard nothing is kept.
+        assert children_in_care(c, scope, filters()).rows[0]["children"] == before + 1
