@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -23,8 +24,8 @@ from domain.vocabulary import SETTING_TYPES
 from projections.directory import organisations, settings
 from projections.gazetteer import postcode_districts
 from projections.placements import placement_episodes
-from projections.sufficiency.common import counted, open_on
-from projections.sufficiency.selection import all_types, episodes
+from projections.sufficiency.common import counted, open_on, shared
+from projections.sufficiency.selection import episodes
 from projections.sufficiency.tables import Filters
 
 HERE, OUTSIDE, UNKNOWN = "here", "outside", "unknown"
@@ -60,14 +61,23 @@ class Use:
         return self.outside_cost / self.outside_costed if self.outside_costed else None
 
 
-def local_use(connection: sa.Connection, ids: list[UUID], filters: Filters,
-              types: list[str]) -> dict[tuple[UUID, str], Use]:
-    """Each authority's use of each kind of setting, keyed by (authority, setting type)."""
+def local_use(connection: sa.Connection, ids: list[UUID], filters: Filters, types: list[str],
+              *, everyone: bool = False) -> dict[tuple[UUID, str], Use]:
+    """Each authority's use of each kind of setting in ``types``, keyed by (authority, setting
+    type). ``everyone``: ``ids`` are every partner authority (no list needed). One pass over
+    the children in care on the date, shared by the measures of one dashboard."""
+    key = ("local_use", tuple(sorted(map(str, ids))), everyone, filters.on)
+    uses = shared(key, lambda: _local_use(connection, ids, filters.on, everyone))
+    return {k: use for k, use in uses.items() if k[1] in types}
+
+
+def _local_use(connection: sa.Connection, ids: list[UUID], on: date,
+               everyone: bool) -> dict[tuple[UUID, str], Use]:
     uses: dict[tuple[UUID, str], Use] = defaultdict(Use)
     s = settings.c
     for host, kind, places in connection.execute(
             sa.select(s.host_authority_id, s.setting_type, sa.func.sum(s.registered_places))
-            .where(s.host_authority_id.in_(ids), s.setting_type.in_(types))
+            .where(s.host_authority_id.in_(ids))
             .group_by(s.host_authority_id, s.setting_type)):
         uses[host, kind].places = places
     linked = settings.alias("linked")
@@ -86,6 +96,7 @@ def local_use(connection: sa.Connection, ids: list[UUID], filters: Filters,
         (district.c.la_ons_code.is_not(None),
          sa.case((district.c.la_ons_code == placing.c.ons_code, HERE), else_=OUTSIDE)),
         else_=UNKNOWN)
+    every_type = Filters(on=on, period_start=on, period_end=on)
     query = (sa.select(episodes.authority_id, kind, where, sa.func.count(),
                        sa.func.count(episodes.weekly_cost),
                        sa.func.coalesce(sa.func.sum(episodes.weekly_cost), 0))
@@ -94,7 +105,8 @@ def local_use(connection: sa.Connection, ids: list[UUID], filters: Filters,
                           .outerjoin(linked, linked.c.id == episodes.setting_id)
                           .outerjoin(district,
                                      district.c.district == episodes.placement_district))
-             .where(open_on(filters.on), *counted(ids, all_types(filters)), kind.in_(types))
+             .where(open_on(on), *counted(ids, every_type, everyone=everyone),
+                    kind.is_not(None))
              .group_by(episodes.authority_id, kind, where))
     for authority, kind_, located, children, costed, cost in connection.execute(query):
         use = uses[authority, kind_]
@@ -106,7 +118,7 @@ def local_use(connection: sa.Connection, ids: list[UUID], filters: Filters,
             use.outside += children
             use.outside_costed += costed
             use.outside_cost += cost
-    return uses
+    return dict(uses)
 
 
 def setting_label(setting_type: str) -> str:

@@ -15,7 +15,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from domain import ssda903
-from projections.sufficiency.common import authorities, long_date
+from projections.sufficiency.common import authorities, long_date, whole_region
 from projections.sufficiency.history import Series, monthly_series, today_by_group
 from projections.sufficiency.selection import all_types, group_label
 from projections.sufficiency.tables import (
@@ -44,7 +44,7 @@ def _whole(value: float) -> int:
 
 def forecast(connection: sa.Connection, scope: Scope, filters: Filters) -> Table:
     ids = [a.id for a in authorities(connection, scope, filters)]
-    series = monthly_series(connection, ids, filters)
+    series = monthly_series(connection, ids, filters, everyone=whole_region(scope, filters))
     rows = [{"month": _month(d), "basis": "Counted", "children": n, "low": None, "high": None}
             for d, n in zip(series.days, series.counts, strict=True)]
     line = series.line
@@ -127,9 +127,10 @@ def need_at(line: Line | None, counts: list[int], months_ahead: int):
 
 def forecast_need(connection: sa.Connection, scope: Scope, filters: Filters) -> Table:
     ids = [a.id for a in authorities(connection, scope, filters)]
-    series = monthly_series(connection, ids, all_types(filters))
+    everyone = whole_region(scope, filters)
+    series = monthly_series(connection, ids, all_types(filters), everyone=everyone)
     line = series.line
-    mix = today_by_group(connection, ids, filters)
+    mix = today_by_group(connection, ids, filters, everyone=everyone)
     everyone = sum(mix.values())
     years = {year: need_at(line, series.counts, 12 * year) for year in (1, 2, 3)}
 

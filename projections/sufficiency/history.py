@@ -19,8 +19,9 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from domain import ssda903
-from projections.sufficiency.common import counted, open_on
+from projections.sufficiency.common import counted, shared
 from projections.sufficiency.selection import all_types, episodes
+from projections.sufficiency.snapshot import in_care_on
 from projections.sufficiency.tables import Filters
 from projections.sufficiency.trend import MIN_POINTS, Line, add_months, fit
 
@@ -108,41 +109,62 @@ def _bucket(day: sa.ColumnElement, days: list[date]) -> sa.ColumnElement:
                    else_=search(0, len(days) - 1))
 
 
-def _flows(connection: sa.Connection, ids: list[UUID], filters: Filters) -> dict[UUID, Flows]:
+def _key(name: str, ids: list[UUID], filters: Filters, everyone: bool) -> tuple:
+    return (name, tuple(sorted(map(str, ids))), everyone, filters.on, filters.place_group)
+
+
+def _flows(connection: sa.Connection, ids: list[UUID], filters: Filters,
+           everyone: bool) -> dict[UUID, Flows]:
     """One grouped query: each authority's episodes by the months they started and ended in (a
     few hundred rows per authority, however many episodes). Episodes that ended by the first
     count day are left out: they add one to the starts and one to the ends before every count,
-    so they change none."""
-    days = count_days(filters.on)
-    found: dict[UUID, Flows] = defaultdict(Flows)
-    started, ended = _bucket(episodes.start, days), _bucket(episodes.end, days)
-    query = (sa.select(episodes.authority_id, started, ended, sa.func.count(),
-                       sa.func.count().filter(episodes.rne == "S"),
-                       sa.func.count().filter(episodes.rec != ssda903.CONTINUING))
-             .where(*counted(ids, filters), episodes.start <= filters.on,
-                    sa.or_(episodes.end.is_(None), episodes.end > days[0]))
-             .group_by(episodes.authority_id, started, ended))
-    for authority, *figures in connection.execute(query):
-        found[authority].add(*figures)
-    return found
+    so they change none. Shared by the measures of one dashboard (see
+    :func:`projections.sufficiency.common.shared_queries`)."""
+
+    def compute() -> dict[UUID, Flows]:
+        days = count_days(filters.on)
+        found: dict[UUID, Flows] = defaultdict(Flows)
+        started, ended = _bucket(episodes.start, days), _bucket(episodes.end, days)
+        query = (sa.select(episodes.authority_id, started, ended, sa.func.count(),
+                           sa.func.count().filter(episodes.rne == "S"),
+                           sa.func.count().filter(episodes.rec != ssda903.CONTINUING))
+                 .where(*counted(ids, filters, everyone=everyone), episodes.start <= filters.on,
+                        sa.or_(episodes.end.is_(None), episodes.end > days[0]))
+                 .group_by(episodes.authority_id, started, ended))
+        for authority, *figures in connection.execute(query):
+            found[authority].add(*figures)
+        return found
+
+    return shared(_key("flows", ids, filters, everyone), compute)
 
 
-def _complete(connection: sa.Connection, ids: list[UUID], on: date) -> dict[UUID, date]:
+def _complete(connection: sa.Connection, ids: list[UUID], filters: Filters,
+              everyone: bool) -> dict[UUID, date]:
     """Where each authority's records are complete, from its earliest recorded start and end
     of any episode up to the date (read from the index on authority, start and end alone)."""
-    rows = connection.execute(
-        sa.select(episodes.authority_id, sa.func.min(episodes.start),
-                  sa.func.min(sa.case((episodes.end <= on, episodes.end))))
-        .where(episodes.authority_id.in_(ids), episodes.start <= on)
-        .group_by(episodes.authority_id))
-    return {a: day for a, first, end in rows if (day := _complete_from(first, end)) is not None}
+    on = filters.on
+
+    def compute() -> dict[UUID, date]:
+        rows = connection.execute(
+            sa.select(episodes.authority_id, sa.func.min(episodes.start),
+                      sa.func.min(sa.case((episodes.end <= on, episodes.end))))
+            .where(*([] if everyone else [episodes.authority_id.in_(ids)]),
+                   episodes.start <= on)
+            .group_by(episodes.authority_id))
+        return {a: day for a, first, end in rows
+                if (day := _complete_from(first, end)) is not None}
+
+    return shared(_key("complete", ids, all_types(filters), everyone), compute)
 
 
-def monthly_series(connection: sa.Connection, ids: list[UUID], filters: Filters) -> Series:
+def monthly_series(connection: sa.Connection, ids: list[UUID], filters: Filters, *,
+                   everyone: bool = False) -> Series:
     """Children in care (of the filters' placement type) in the authorities together, counted
-    from where every one of them has complete records."""
-    each = _flows(connection, ids, filters)
-    complete = _complete(connection, ids, filters.on)
+    from where every one of them has complete records. ``everyone``: ``ids`` are every
+    partner authority, so no list is needed (see :func:`~projections.sufficiency.common.
+    whole_region`)."""
+    each = _flows(connection, ids, filters, everyone)
+    complete = _complete(connection, ids, filters, everyone)
     together = Flows()
     for flows in each.values():
         for name in ("started", "new_periods", "ended", "periods_ended"):
@@ -151,31 +173,29 @@ def monthly_series(connection: sa.Connection, ids: list[UUID], filters: Filters)
     return together.series(max(complete.values(), default=None), filters.on)
 
 
-def monthly_series_each(connection: sa.Connection, ids: list[UUID],
-                        filters: Filters) -> dict[UUID, Series]:
+def monthly_series_each(connection: sa.Connection, ids: list[UUID], filters: Filters, *,
+                        everyone: bool = False) -> dict[UUID, Series]:
     """The same for each authority on its own."""
-    each = _flows(connection, ids, filters)
-    complete = _complete(connection, ids, filters.on)
+    each = _flows(connection, ids, filters, everyone)
+    complete = _complete(connection, ids, filters, everyone)
     return {a: each.get(a, Flows()).series(complete.get(a), filters.on) for a in ids}
 
 
-def today_by_group(connection: sa.Connection, ids: list[UUID],
-                   filters: Filters) -> dict[str, int]:
+def today_by_group(connection: sa.Connection, ids: list[UUID], filters: Filters, *,
+                   everyone: bool = False) -> dict[str, int]:
     """Children in care on the date by placement type group (every group)."""
     mix: dict[str, int] = defaultdict(int)
-    for each in today_by_group_each(connection, ids, filters).values():
+    for each in today_by_group_each(connection, ids, filters, everyone=everyone).values():
         for group, children in each.items():
             mix[group] += children
     return dict(mix)
 
 
-def today_by_group_each(connection: sa.Connection, ids: list[UUID],
-                        filters: Filters) -> dict[UUID, dict[str, int]]:
-    """The same for each authority."""
-    mix: dict[UUID, dict[str, int]] = defaultdict(dict)
-    for authority, group, children in connection.execute(
-            sa.select(episodes.authority_id, episodes.place_group, sa.func.count())
-            .where(open_on(filters.on), *counted(ids, all_types(filters)))
-            .group_by(episodes.authority_id, episodes.place_group)):
-        mix[authority][group] = children
-    return mix
+def today_by_group_each(connection: sa.Connection, ids: list[UUID], filters: Filters, *,
+                        everyone: bool = False) -> dict[UUID, dict[str, int]]:
+    """The same for each authority, from the population measures' shared pass over the
+    children in care on the date (:func:`projections.sufficiency.snapshot.in_care_on`)."""
+    mix: dict[UUID, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for group in in_care_on(connection, ids, all_types(filters), everyone=everyone):
+        mix[group.authority_id][group.place_group] += group.children
+    return {authority: dict(groups) for authority, groups in mix.items()}

@@ -16,7 +16,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from domain import ssda903
-from projections.sufficiency.common import authorities, counted, long_date, open_on
+from projections.sufficiency.common import (
+    authorities,
+    counted,
+    long_date,
+    open_on,
+    shared,
+    whole_region,
+)
 from projections.sufficiency.occupancy import block_contracts
 from projections.sufficiency.selection import (
     NOT_RECORDED,
@@ -51,15 +58,19 @@ def _definition(filters: Filters, grouped_by: str) -> str:
 def _spend(connection: sa.Connection, scope: Scope,
            filters: Filters) -> list[tuple[str, str, int, int, int]]:
     """(placement type group, route, placements, placements with a cost, total weekly cost)
-    of the placements open on the date, one query grouped by type and route."""
+    of the placements open on the date: one query grouped by type and route, shared by the
+    money measures of one dashboard."""
     ids = [a.id for a in authorities(connection, scope, filters)]
+    everyone = whole_region(scope, filters)
     route = sa.func.coalesce(episodes.contract_route, NOT_RECORDED)
     query = (sa.select(episodes.place_group, route, sa.func.count(),
                        sa.func.count(episodes.weekly_cost),
                        sa.func.coalesce(sa.func.sum(episodes.weekly_cost), 0))
-             .where(open_on(filters.on), *counted(ids, filters))
+             .where(open_on(filters.on), *counted(ids, filters, everyone=everyone))
              .group_by(episodes.place_group, route))
-    return [tuple(row) for row in connection.execute(query)]
+    key = ("money_spend", tuple(sorted(map(str, ids))), everyone, filters.on,
+           filters.place_group)
+    return shared(key, lambda: [tuple(row) for row in connection.execute(query)])
 
 
 def _figures(placements: int, with_cost: int, weekly: int) -> dict[str, Any]:

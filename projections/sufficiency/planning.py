@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from projections.sufficiency.capacity import local_use, setting_label
-from projections.sufficiency.common import authorities, long_date
+from projections.sufficiency.common import authorities, long_date, whole_region
 from projections.sufficiency.forecast import forecast, forecast_need, need_at
 from projections.sufficiency.history import monthly_series_each, today_by_group_each
 from projections.sufficiency.selection import all_types, setting_types_for, whole_pounds
@@ -40,7 +40,8 @@ def local_capacity(connection: sa.Connection, scope: Scope, filters: Filters) ->
     found = authorities(connection, scope, filters)
     names = {a.id: a.name for a in found}
     types = setting_types_for(filters)
-    uses = local_use(connection, list(names), filters, types)
+    uses = local_use(connection, list(names), filters, types,
+                     everyone=whole_region(scope, filters))
     several = len(names) > 1
     rows = []
     for authority, name in names.items():
@@ -96,10 +97,12 @@ def local_capacity(connection: sa.Connection, scope: Scope, filters: Filters) ->
 def capacity_gap(connection: sa.Connection, scope: Scope, filters: Filters) -> Table:
     names = {a.id: a.name for a in authorities(connection, scope, filters)}
     relevant = filters.place_group in (None, HOMES)
-    uses = local_use(connection, list(names), filters, [HOMES]) if relevant else {}
-    everything = all_types(filters)
-    series_each = monthly_series_each(connection, list(names), everything) if relevant else {}
-    mix_each = today_by_group_each(connection, list(names), everything) if relevant else {}
+    ids, everyone, everything = list(names), whole_region(scope, filters), all_types(filters)
+    uses = local_use(connection, ids, filters, [HOMES], everyone=everyone) if relevant else {}
+    series_each = (monthly_series_each(connection, ids, everything, everyone=everyone)
+                   if relevant else {})
+    mix_each = (today_by_group_each(connection, ids, everything, everyone=everyone)
+                if relevant else {})
     rows = []
     for authority, name in names.items() if relevant else ():
         series, mix = series_each[authority], mix_each.get(authority, {})

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from domain.organisation import TARGETS
 from projections.placements import authority_targets
 from projections.sufficiency.capacity import local_use
-from projections.sufficiency.common import authorities, long_date
+from projections.sufficiency.common import authorities, long_date, whole_region
 from projections.sufficiency.location import placed_out_of_area
 from projections.sufficiency.population import children_in_care
 from projections.sufficiency.selection import all_types
@@ -54,7 +54,8 @@ def _present(connection: sa.Connection, scope: Scope,
     in_care = _first_rows(children_in_care(connection, scope, everything))
     placed = _first_rows(placed_out_of_area(connection, scope, everything))
     found = authorities(connection, scope, filters)
-    homes = local_use(connection, [a.id for a in found], everything, ["childrens_home"])
+    homes = local_use(connection, [a.id for a in found], everything, ["childrens_home"],
+                      everyone=whole_region(scope, filters))
     present = {}
     for authority in found:
         care, where = in_care.get(authority.id, {}), placed.get(authority.id, {})

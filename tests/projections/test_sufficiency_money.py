@@ -10,8 +10,10 @@ import pytest
 
 from domain.errors import NotFound
 from projections.sufficiency import money
+from projections.sufficiency.common import shared_queries
 from projections.sufficiency.disclosure import suppress
 from projections.sufficiency.occupancy import _occupied_nights
+from projections.sufficiency.tables import Scope
 from tests.projections.placement_world import SYSTEM, World, filters
 
 ON = date(2025, 4, 10)
@@ -226,3 +228,15 @@ def test_every_money_table_survives_disclosure_control_across_authorities(world)
     assert kent["occupied_on"] == "low" and kent["occupancy_on"] == "low"
     dorset = rows_by(by_key["block-contracts"], "contract")["Dorset block"]
     assert dorset["occupancy"] == 75.0 and dorset["empty_cost"] == 50_000  # not counts
+
+
+def test_the_whole_region_and_a_shared_pass_give_the_same_figures(world):
+    """A region view reads every episode without a list of authorities, and a dashboard shares
+    one pass between the money measures: neither may change a figure."""
+    both = world.scope(world.dorset, world.kent)
+    region = Scope("region", "Region", both.authority_ids, disclose=False)
+    with world.services.engine.connect() as c:
+        separately = [m(c, both, filters(ON, **PERIOD)) for m in money.MEASURES]
+        with shared_queries():
+            together = [m(c, region, filters(ON, **PERIOD)) for m in money.MEASURES]
+    assert [(t.rows, t.total) for t in together] == [(t.rows, t.total) for t in separately]

@@ -9,7 +9,9 @@ import pytest
 
 from domain.errors import NotFound
 from projections.sufficiency import planning
+from projections.sufficiency.common import shared_queries
 from projections.sufficiency.disclosure import suppress
+from projections.sufficiency.tables import Scope
 from projections.sufficiency.trend import add_months, fit, t_quantile_975
 from tests.projections.placement_world import SYSTEM, World, filters
 
@@ -304,3 +306,15 @@ def test_several_authorities_are_counted_from_where_all_records_are_complete(ser
     dorset_then = [r["children"] for r in alone.rows if r["basis"] == "Counted"][-13:]
     assert [r["children"] for r in both.rows if r["basis"] == "Counted"] == [
         d + k for d, k in zip(dorset_then, kent_then, strict=True)]
+
+
+def test_the_whole_region_and_a_shared_pass_give_the_same_figures(world):
+    both = world.scope(world.dorset, world.kent)
+    region = Scope("region", "Region", both.authority_ids, disclose=False)
+    with world.services.engine.connect() as c:
+        separately = [m(c, both, filters(ON)) for m in planning.MEASURES]
+        with shared_queries():
+            together = [m(c, region, filters(ON)) for m in planning.MEASURES]
+            again = [m(c, region, filters(ON)) for m in planning.MEASURES]
+    assert [(t.rows, t.total) for t in together] == [(t.rows, t.total) for t in separately]
+    assert [(t.rows, t.total) for t in again] == [(t.rows, t.total) for t in separately]
