@@ -23,7 +23,14 @@ from domain.errors import NotFound
 from projections.directory import organisations, partnership_members
 from projections.placements import authority_targets, placement_episodes
 from projections.sufficiency.scope import REGION
-from projections.sufficiency.tables import ROW_AUTHORITY, TOTAL_ROW, Filters, Scope
+from projections.sufficiency.tables import (
+    ALL,
+    ROW_AUTHORITY,
+    TOTAL_ROW,
+    Filters,
+    Scope,
+    in_care,
+)
 
 ep = placement_episodes
 
@@ -168,6 +175,17 @@ def own_target(connection: sa.Connection, found: list, name: str) -> float | Non
     return connection.execute(sa.select(authority_targets.c.value).where(
         authority_targets.c.authority_id == found[0].id,
         authority_targets.c.name == name)).scalar()
+
+
+def in_care_facts(rows: list[Row], total: Row | None, column: str = "children",
+                  only: Callable[[Row], bool] = lambda row: True) -> dict:
+    """Name ``column`` of each authority's row (those ``only`` picks) and of the total as the
+    children in care on the dashboard's date, so every table showing them hides them alike."""
+    facts = {(i, column): in_care(row[ROW_AUTHORITY]) for i, row in enumerate(rows)
+             if row.get(ROW_AUTHORITY) is not None and only(row)}
+    if total is not None:
+        facts[(TOTAL_ROW, column)] = in_care(ALL)
+    return facts
 
 
 def filter_notes(filters: Filters, found: list) -> list[str]:

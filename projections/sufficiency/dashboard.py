@@ -23,7 +23,7 @@ from domain import ssda903
 from domain.errors import NotFound
 from domain.organisation import authority_id
 from projections.sufficiency.common import shared_queries
-from projections.sufficiency.disclosure import suppress
+from projections.sufficiency.disclosure import suppress_together
 from projections.sufficiency.flows import stability, starts_ends_moves, year_after, year_before
 from projections.sufficiency.location import placed_out_of_area
 from projections.sufficiency.population import (
@@ -86,7 +86,7 @@ def build_dashboard(viewer, connection: sa.Connection, scope: Scope,
         tables = [measure(connection, scope, filters) for measure in measures()]
     if scope.disclose:
         return tables
-    return [suppress(table, _viewer_authority(viewer)) for table in tables]
+    return suppress_together(tables, _viewer_authority(viewer))
 
 
 # --- filters from a query string -----------------------------------------------------------

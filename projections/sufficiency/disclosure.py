@@ -21,6 +21,12 @@ threshold of 5:
   hidden and are never chosen to protect another cell.
 - **Derived figures.** A percentage, rate or average worked out from a hidden count is hidden
   too (a rate and the published population would give the count back).
+- **One dashboard, one set of figures.** The same figure often appears in several tables
+  (Kent's children in care: in the count, by placement type, out of area), and some sums cross
+  tables (children's homes = K1 + K2). Tables name such cells as facts
+  (``Table.facts``, ``Table.fact_lines``), and :func:`suppress_together` treats a dashboard's
+  tables as one system: a figure is hidden in every table or in none, so no table's visible
+  cells can be combined with another's to work a hidden one out.
 
 Everything here is a pure function over :class:`Table` objects.
 """
@@ -28,7 +34,8 @@ Everything here is a pure function over :class:`Table` objects.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Hashable
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from projections.sufficiency.tables import COUNT, LOW, ROW_AUTHORITY, TOTAL_ROW, Table
@@ -84,56 +91,106 @@ def known_cells(table: Table, authority_id: UUID | None) -> set[Cell]:
             known.update((index, column.key) for index in range(len(table.rows)))
             if table.total is not None:
                 known.add((TOTAL_ROW, column.key))
-    # What follows from it: a sum of known cells is known (Kent's own total, say), and so is
-    # the one unknown part of a known sum.
-    changed = bool(known)
-    while changed:
-        changed = False
-        for total, parts in lines(table):
-            unknown = [cell for cell in (total, *parts) if cell not in known]
-            if len(unknown) == 1 and (unknown[0] == total or total in known):
-                known.add(unknown[0])
-                changed = True
     return known
 
 
-def primary(table: Table) -> set[Cell]:
+# --- a dashboard's figures as one system -----------------------------------------------------
+
+Node = Hashable  # one figure: a fact shared by tables, or one table's own cell
+Equation = tuple[tuple[Node, ...], Node | None]  # figures adding up; the sum, if it is one
+
+
+@dataclass
+class Figures:
+    """Every count of a set of tables, each figure once however many tables show it, with
+    every equation that ties them together and the figures the reader already knows."""
+
+    value: dict[Node, int] = field(default_factory=dict)
+    cells: dict[Node, list[tuple[int, Cell]]] = field(default_factory=dict)
+    order: dict[Node, int] = field(default_factory=dict)
+    equations: list[Equation] = field(default_factory=list)
+    known: set[Node] = field(default_factory=set)
+
+    def node(self, index: int, table: Table, cell: Cell) -> Node | None:
+        value = _value(table, cell)
+        if not _is_count(value):
+            return None
+        fact = table.facts.get(cell)
+        # The same fact must be the same number; if two tables disagree they are not the same
+        # figure, and each is protected on its own.
+        node = ("fact", fact, value) if fact is not None else ("cell", index, cell)
+        if node not in self.value:
+            self.value[node] = value
+            self.order[node] = len(self.order)
+            self.cells[node] = []
+        if (index, cell) not in self.cells[node]:
+            self.cells[node].append((index, cell))
+        return node
+
+
+def figures(tables: list[Table], viewer_authority: UUID | None) -> Figures:
+    found = Figures()
+    by_fact: dict[Hashable, Node] = {}
+    for index, table in enumerate(tables):
+        for total, parts in lines(table):
+            nodes = [found.node(index, table, cell) for cell in (total, *parts)]
+            if None not in nodes:
+                found.equations.append((tuple(nodes), nodes[0]))
+        for cell in _count_cells(table):
+            node = found.node(index, table, cell)
+            if node is not None and table.facts.get(cell) is not None:
+                by_fact[table.facts[cell]] = node
+        counts = set(_count_cells(table))
+        found.known |= {found.node(index, table, cell)
+                        for cell in known_cells(table, viewer_authority) & counts} - {None}
+    for table in tables:
+        for left, right in table.fact_lines:
+            if all(f in by_fact for f in (*left, *right)):
+                members = tuple(dict.fromkeys(by_fact[f] for f in (*left, *right)))
+                found.equations.append((members, by_fact[left[0]] if len(left) == 1 else None))
+    _close(found)
+    return found
+
+
+def _count_cells(table: Table) -> list[Cell]:
+    rows = [*range(len(table.rows)), *([TOTAL_ROW] if table.total is not None else [])]
+    return [(row, c.key) for row in rows for c in table.columns if c.kind == COUNT]
+
+
+def _close(found: Figures) -> None:
+    """What the reader's own figures tell them: a sum of known figures is known, and so is the
+    one unknown figure of an equation whose others are all known."""
+    changed = bool(found.known)
+    while changed:
+        changed = False
+        for members, _sum in found.equations:
+            unknown = [m for m in members if m not in found.known]
+            if len(unknown) == 1:
+                found.known.add(unknown[0])
+                changed = True
+
+
+def primary(found: Figures) -> set[Node]:
     """Counts from 1 to 4."""
-    rows = list(enumerate(table.rows))
-    if table.total is not None:
-        rows.append((TOTAL_ROW, table.total))
-    return {(index, c.key) for index, row in rows for c in table.columns
-            if c.kind == COUNT and _is_count(row.get(c.key)) and 0 < row[c.key] < THRESHOLD}
+    return {node for node, value in found.value.items() if 0 < value < THRESHOLD}
 
 
-def _order(table: Table, cell: Cell) -> tuple:
-    """Which cell to hide first: the smallest count, then the earliest row and column."""
-    value = _value(table, cell)
-    row, key = cell
-    column = [c.key for c in table.columns].index(key)
-    return (value, row if row != TOTAL_ROW else len(table.rows), column)
-
-
-def secondary(table: Table, hidden: set[Cell], known: set[Cell]) -> set[Cell]:
-    """``hidden`` grown until no line with a visible sum has exactly one cell the reader
-    cannot see and does not know."""
+def secondary(found: Figures, hidden: set[Node]) -> set[Node]:
+    """``hidden`` grown until no equation has exactly one figure the reader can neither see
+    nor knows: the next smallest visible figure of such an equation is hidden too (its sum
+    only if no other can be)."""
     hidden = set(hidden)
-    all_lines = lines(table)
     changed = True
     while changed:
         changed = False
-        for total, parts in all_lines:
-            cells = (total, *parts)
-            if any(not _is_count(_value(table, cell)) for cell in cells):
-                continue  # an unknown value: the line cannot be added up
-            secret = [cell for cell in cells if cell in hidden and cell not in known]
+        for members, total in found.equations:
+            secret = [m for m in members if m in hidden and m not in found.known]
             if len(secret) != 1:
                 continue
-            candidates = [p for p in parts if p not in hidden and p not in known]
-            if not candidates and total not in hidden and total not in known:
-                candidates = [total]
+            free = [m for m in members if m not in hidden and m not in found.known]
+            candidates = [m for m in free if m != total] or free
             if candidates:
-                hidden.add(min(candidates, key=lambda cell: _order(table, cell)))
+                hidden.add(min(candidates, key=lambda m: (found.value[m], found.order[m])))
                 changed = True
     return hidden
 
@@ -145,24 +202,35 @@ def derived(table: Table, hidden: set[Cell]) -> set[Cell]:
             if any((row, source) in hidden for source in c.derived_from)}
 
 
-def suppress(table: Table, viewer_authority: UUID | None = None) -> Table:
-    """A copy of ``table`` with small counts, and whatever would reveal them, shown as LOW.
+def suppress_together(tables: list[Table], viewer_authority: UUID | None = None) -> list[Table]:
+    """Copies of ``tables`` (one dashboard's) with small counts, and whatever would reveal
+    them, shown as LOW: a figure shown in several tables is hidden in all or none, and sums
+    across tables (``fact_lines``) are respected as well as each table's own.
 
     ``viewer_authority`` is the reader's own authority, if they are a council officer: its
     figures are known to them, so they cannot protect anyone else's.
     """
-    known = known_cells(table, viewer_authority)
-    hidden = secondary(table, primary(table), known)
-    hidden |= derived(table, hidden)
-    result = copy.deepcopy(table)
-    for row, key in hidden:
-        target = result.total if row == TOTAL_ROW else result.rows[row]
-        target[key] = LOW
-    result.suppressed = True
-    if NOTE not in result.notes:
-        result.notes.append(NOTE)
-    return result
+    found = figures(tables, viewer_authority)
+    hidden = secondary(found, primary(found))
+    by_table: dict[int, set[Cell]] = {}
+    for node in hidden:
+        for index, cell in found.cells[node]:
+            by_table.setdefault(index, set()).add(cell)
+    results = []
+    for index, table in enumerate(tables):
+        cells = by_table.get(index, set())
+        cells |= derived(table, cells)
+        result = copy.deepcopy(table)
+        for row, key in cells:
+            target = result.total if row == TOTAL_ROW else result.rows[row]
+            target[key] = LOW
+        result.suppressed = True
+        if NOTE not in result.notes:
+            result.notes.append(NOTE)
+        results.append(result)
+    return results
 
 
-def suppress_all(tables: Iterable[Table], viewer_authority: UUID | None = None) -> list[Table]:
-    return [suppress(table, viewer_authority) for table in tables]
+def suppress(table: Table, viewer_authority: UUID | None = None) -> Table:
+    """A copy of one table with small counts, and whatever would reveal them, shown as LOW."""
+    return suppress_together([table], viewer_authority)[0]

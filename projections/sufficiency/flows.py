@@ -23,6 +23,7 @@ from projections.sufficiency.common import (
     counted,
     ep,
     filter_notes,
+    in_care_facts,
     long_date,
     open_on,
     percent,
@@ -157,4 +158,6 @@ def stability(connection: sa.Connection, scope: Scope, filters: Filters) -> Tabl
                  Column("fewer", "With fewer than 3 placements", COUNT),
                  Column("pct", "Percentage with 3 or more", PERCENT,
                         derived_from=("three_plus", "children"))],
-        rows=rows, total=total, chart=Chart("pct"), notes=filter_notes(filters, found))
+        rows=rows, total=total, chart=Chart("pct"), notes=filter_notes(filters, found),
+        # On the dashboard's own date, the children are those counted in care that day.
+        facts=in_care_facts(rows, total) if end == filters.on else {})

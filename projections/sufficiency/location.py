@@ -20,6 +20,7 @@ from projections.sufficiency.common import (
     Row,
     authorities,
     filter_notes,
+    in_care_facts,
     long_date,
     own_target,
     percent,
@@ -51,7 +52,8 @@ from projections.sufficiency.tables import (
 
 COUNTS = ("children", "inside", "outside", "location_unknown", "over_20", "within_20",
           "distance_unknown")
-KINDS = (("all", "all children"),
+ALL_CHILDREN = "all children"
+KINDS = (("all", ALL_CHILDREN),
          ("not_uasc", "excluding unaccompanied asylum-seeking children"),
          ("uasc", "unaccompanied asylum-seeking children"))
 # A group of children (see :mod:`projections.sufficiency.snapshot`) adds to these columns.
@@ -146,5 +148,6 @@ def placed_out_of_area(connection: sa.Connection, scope: Scope, filters: Filters
                         PERCENT, derived_from=("over_20", "children", "location_unknown",
                                                "distance_unknown"))],
         rows=rows, total=total, row_sums=sums,
+        facts=in_care_facts(rows, total, only=lambda row: row["name"].endswith(ALL_CHILDREN)),
         chart=Chart("pct_outside", target=own_target(connection, found, "out_of_area_pct")),
         notes=filter_notes(filters, found))

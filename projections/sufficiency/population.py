@@ -17,6 +17,7 @@ from projections.sufficiency.common import (
     authorities,
     authority_rows,
     filter_notes,
+    in_care_facts,
     long_date,
     own_target,
     partnership_rows,
@@ -27,15 +28,18 @@ from projections.sufficiency.common import (
 from projections.sufficiency.scope import REGION
 from projections.sufficiency.snapshot import in_care_on, totals
 from projections.sufficiency.tables import (
+    ALL,
     COUNT,
     NUMBER,
     PERCENT,
     RATE,
+    TOTAL_ROW,
     Chart,
     Column,
     Filters,
     Scope,
     Table,
+    in_care,
 )
 
 IN_CARE = ("Children looked after on {day}: every child with an episode of care open that day "
@@ -69,7 +73,7 @@ def children_in_care(connection: sa.Connection, scope: Scope, filters: Filters) 
                  Column("children", "Children in care", COUNT),
                  Column("population", "Children aged 0 to 17", NUMBER),
                  Column("rate", "Per 10,000 children", RATE, derived_from=("children",))],
-        rows=rows, total=total, row_sums=sums,
+        rows=rows, total=total, row_sums=sums, facts=in_care_facts(rows, total),
         chart=Chart("rate", target=own_target(connection, found, "children_per_10k")),
         notes=filter_notes(filters, found))
 
@@ -83,6 +87,7 @@ def _by_category(connection: sa.Connection, scope: Scope, filters: Filters, *,
     groups = in_care_on(connection, [a.id for a in found], filters,
                         everyone=whole_region(scope, filters))
     counts = totals(groups, lambda g: (g.authority_id, getattr(g, column)))
+    column_fact = "group" if column == "place_group" else "code"
     several = len(found) > 1
     per = [Column(f"la_{a.la_code}", a.name, COUNT, authority_id=a.id) for a in found]
     columns = [Column("name", what.capitalize()), *(per if several else []),
@@ -101,13 +106,22 @@ def _by_category(connection: sa.Connection, scope: Scope, filters: Filters, *,
                   "children": sum(r["children"] for r in rows)}
     for row in [*rows, total]:
         row["share"] = percent(row["children"], total["children"])
+    # The same figures as children in care (the totals) and as the other breakdown.
+    everyone = ALL if several else found[0].id if found else ALL
+    facts: dict = {(TOTAL_ROW, "children"): in_care(everyone)}
+    for i, value in enumerate(labels):
+        facts[(i, "children")] = in_care(everyone, **{column_fact: value})
+        for authority, col in zip(found, per, strict=True):
+            facts[(i, col.key)] = in_care(authority.id, **{column_fact: value})
+    facts.update({(TOTAL_ROW, col.key): in_care(a.id) for a, col in zip(found, per, strict=True)})
     definition = (
         IN_CARE.format(day=long_date(filters.on))
         + f" Each child is counted once, by the {what} of the placement they were in that "
         "day (SSDA903 placement type, PLACE). The share is of all children counted here. "
         f"Source of the definitions: {DFE_CLA}.")
     return Table(key=key, title=title, definition=definition, columns=columns, rows=rows,
-                 total=total, chart=Chart("children"), notes=filter_notes(filters, found))
+                 total=total, chart=Chart("children"), notes=filter_notes(filters, found),
+                 facts=facts)
 
 
 def placements_by_type(connection: sa.Connection, scope: Scope, filters: Filters) -> Table:
@@ -136,5 +150,24 @@ def placements_by_code(connection: sa.Connection, scope: Scope, filters: Filters
                          title="Children in care by SSDA903 placement code",
                          what="placement code")
     table.definition += " Only codes in use on the day are listed."
+    table.fact_lines = _codes_in_groups(sorted(codes), [a.id for a in found])
     return table
+
+
+def _codes_in_groups(codes: list[str], ids: list) -> list:
+    """How placement codes add up to the placement type groups, for each authority and all of
+    them: a group is the sum of its codes, except that foster care with other carers (U4 to
+    U6) splits between council carers and agencies by provider, so the two groups together
+    are the sum of those codes."""
+    fostering = ("fostering_in_house", "fostering_agency")
+    by_group: dict[tuple, list[str]] = {}
+    for code in codes:
+        group = ssda903.placement_group(code, None)
+        by_group.setdefault(fostering if group in fostering else (group,), []).append(code)
+    lines = []
+    for who in [*ids, *([ALL] if len(ids) > 1 else [])]:
+        for groups, members in by_group.items():
+            lines.append((tuple(in_care(who, group=g) for g in groups),
+                          tuple(in_care(who, code=c) for c in members)))
+    return lines
 

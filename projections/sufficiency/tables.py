@@ -8,6 +8,7 @@ as "low"). Templates and CSV writers never see a suppressed number.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -30,6 +31,17 @@ NUMBER = "number"
 # control reads it to know which cells a viewer already knows (their own authority's).
 ROW_AUTHORITY = "_authority_id"
 TOTAL_ROW = -1  # stands for ``Table.total`` in ``Table.row_sums``
+
+
+ALL = "all"  # in a fact: every authority in the view
+
+
+def in_care(authority: UUID | str, group: str | None = None,
+            code: str | None = None) -> tuple:
+    """The fact "children in care on the dashboard's date" (of the chosen placement type), for
+    one authority or ALL of them, optionally of one placement type group or one SSDA903 code.
+    A fact is only ever compared within one dashboard (one scope, one set of filters)."""
+    return ("in_care", authority, group, code)
 
 
 @dataclass(frozen=True)
@@ -75,6 +87,14 @@ class Table:
     # and TOTAL_ROW for ``total``. Empty means ``total`` (if any) is the sum of every row; a
     # table with subtotal rows (a partnership among its authorities) lists every sum.
     row_sums: list[tuple[int, tuple[int, ...]]] = field(default_factory=list)
+    # The same figure often appears in several tables of one dashboard (Kent's children in
+    # care: in the count, by placement type, out of area). ``facts`` names such COUNT cells,
+    # (row index or TOTAL_ROW, column key) -> a fact (see :func:`in_care`), so disclosure
+    # control hides a figure everywhere or nowhere; ``fact_lines`` are sums across tables, as
+    # (facts on one side, facts on the other): e.g. children's homes = K1 + K2.
+    facts: dict[tuple[int, str], Hashable] = field(default_factory=dict)
+    fact_lines: list[tuple[tuple[Hashable, ...], tuple[Hashable, ...]]] = field(
+        default_factory=list)
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)

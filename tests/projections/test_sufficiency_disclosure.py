@@ -11,7 +11,7 @@ from uuid import uuid4
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from projections.sufficiency.disclosure import NOTE, lines, suppress
+from projections.sufficiency.disclosure import NOTE, lines, suppress, suppress_together
 from projections.sufficiency.tables import (
     COUNT,
     LOW,
@@ -229,3 +229,134 @@ def test_no_suppressed_cell_can_be_recovered_from_a_line(case):
             if column.key == "pct" and LOW in (after["c0"], after["all"]):
                 assert now == LOW
     assert_no_line_reveals_a_cell(table, shown, known)
+
+
+# --- several tables of one dashboard ---------------------------------------------------------
+
+def test_a_figure_shown_in_two_tables_is_hidden_in_both():
+    # A region's count, with a partnership of Kent and Medway among the authorities.
+    counts = children_table({"Kent": 120, "Medway": 3, "Dorset": 40})
+    counts.rows.append({"name": "South East", "children": 123, "population": 200_000,
+                        "rate": 123 / 20})
+    counts.row_sums = [(TOTAL_ROW, (0, 1, 2)), (3, (0, 1))]
+    location = location_table([("Kent", 100, 20, 0), ("Medway", 3, 0, 0),
+                               ("Dorset", 30, 10, 0)])
+    for table in (counts, location):  # the same figures: children in care per authority
+        table.facts = {(i, "children"): ("in_care", name)
+                       for i, name in enumerate(["Kent", "Medway", "Dorset"])}
+        table.facts[(TOTAL_ROW, "children")] = ("in_care", "all")
+    # On its own, the location table has no partnership to protect Medway from: Kent shows.
+    assert suppress(location).rows[0]["children"] == 120
+    # The count hides Kent (else South East's 123 - 120 = Medway), so the location table must
+    # hide Kent's 120 too.
+    shown_counts, shown_location = suppress_together([counts, location])
+    assert shown_counts.rows[0]["children"] == LOW
+    assert shown_location.rows[0]["children"] == LOW
+    assert shown_location.rows[0]["pct"] == LOW
+    assert_no_line_reveals_a_cell(location, shown_location)
+
+
+def test_sums_across_tables_are_respected():
+    by_type = Table(key="t", title="T", definition="d",
+                    columns=[Column("name", "Type"), Column("n", "Children", COUNT)],
+                    rows=[{"name": "Children's homes", "n": 12}, {"name": "Fostering", "n": 40}],
+                    total={"name": "Total", "n": 52},
+                    facts={(0, "n"): "homes", (1, "n"): "fostering", (TOTAL_ROW, "n"): "all"})
+    by_code = Table(key="c", title="C", definition="d",
+                    columns=[Column("name", "Code"), Column("n", "Children", COUNT)],
+                    rows=[{"name": "K1", "n": 2}, {"name": "K2", "n": 10},
+                          {"name": "U4", "n": 40}],
+                    total={"name": "Total", "n": 52},
+                    facts={(0, "n"): "K1", (1, "n"): "K2", (2, "n"): "U4", (TOTAL_ROW, "n"): "all"},
+                    fact_lines=[(("homes",), ("K1", "K2")), (("fostering",), ("U4",))])
+    alone = suppress(by_code)
+    assert [r["n"] for r in alone.rows] == [LOW, LOW, 40]  # K2 protects K1 within the table
+    shown_type, shown_code = suppress_together([by_type, by_code])
+    # Homes (12) = K1 + K2 with both hidden: nothing more is needed, and nothing is lost.
+    assert [r["n"] for r in shown_code.rows] == [LOW, LOW, 40]
+    assert [r["n"] for r in shown_type.rows] == [12, 40]
+    # Without the sum across tables, a different choice inside the code table could leave
+    # K2 visible: then homes - K2 = K1. Make K2 the larger so the code table picks U4 first.
+    by_code.rows[1]["n"], by_code.rows[2]["n"] = 50, 2
+    by_type.rows[0]["n"], by_type.rows[1]["n"] = 52, 2
+    by_code.total["n"] = by_type.total["n"] = 54
+    shown_type, shown_code = suppress_together([by_type, by_code])
+    hidden = {r["name"] for r in shown_code.rows if r["n"] == LOW}
+    assert "K1" in hidden and ("K2" in hidden or shown_type.rows[0]["n"] == LOW)
+
+
+@st.composite
+def dashboards(draw):
+    """One matrix of counts (authorities by categories) shown three ways: authorities down,
+    categories down (authorities across), and authorities' totals alone; the reader may be one
+    of the authorities."""
+    n_auth, n_cat = draw(st.integers(1, 5)), draw(st.integers(1, 4))
+    ids = [uuid4() for _ in range(n_auth)]
+    m = [[draw(counts) for _ in range(n_cat)] for _ in range(n_auth)]
+    row_total = [sum(r) for r in m]
+    col_total = [sum(m[a][c] for a in range(n_auth)) for c in range(n_cat)]
+    grand = sum(row_total)
+    cats = [f"c{c}" for c in range(n_cat)]
+    down = Table(
+        key="down", title="A", definition="d",
+        columns=[Column("name", "A"), *[Column(k, k, COUNT) for k in cats],
+                 Column("all", "All", COUNT, parts=tuple(cats))],
+        rows=[{"name": f"A{a}", **dict(zip(cats, m[a], strict=True)), "all": row_total[a],
+               ROW_AUTHORITY: ids[a]} for a in range(n_auth)],
+        total={"name": "Total", **dict(zip(cats, col_total, strict=True)), "all": grand},
+        facts={**{(a, cats[c]): ("m", a, c) for a in range(n_auth) for c in range(n_cat)},
+               **{(a, "all"): ("a", a) for a in range(n_auth)},
+               **{(TOTAL_ROW, cats[c]): ("c", c) for c in range(n_cat)},
+               (TOTAL_ROW, "all"): ("t",)})
+    las = [f"la{a}" for a in range(n_auth)]
+    across = Table(
+        key="across", title="B", definition="d",
+        columns=[Column("name", "C"),
+                 *[Column(k, k, COUNT, authority_id=ids[a]) for a, k in enumerate(las)],
+                 Column("all", "All", COUNT, parts=tuple(las))],
+        rows=[{"name": cats[c], **{las[a]: m[a][c] for a in range(n_auth)},
+               "all": col_total[c]} for c in range(n_cat)],
+        total={"name": "Total", **dict(zip(las, row_total, strict=True)), "all": grand},
+        facts={**{(c, las[a]): ("m", a, c) for a in range(n_auth) for c in range(n_cat)},
+               **{(c, "all"): ("c", c) for c in range(n_cat)},
+               **{(TOTAL_ROW, las[a]): ("a", a) for a in range(n_auth)},
+               (TOTAL_ROW, "all"): ("t",)})
+    totals = Table(
+        key="totals", title="C", definition="d",
+        columns=[Column("name", "A"), Column("children", "Children", COUNT),
+                 Column("pct", "%", PERCENT, derived_from=("children",))],
+        rows=[{"name": f"A{a}", "children": row_total[a], ROW_AUTHORITY: ids[a],
+               "pct": 100 * row_total[a] / grand if grand else None} for a in range(n_auth)],
+        total={"name": "Total", "children": grand, "pct": 100.0 if grand else None},
+        facts={**{(a, "children"): ("a", a) for a in range(n_auth)},
+               (TOTAL_ROW, "children"): ("t",)})
+    viewer = draw(st.one_of(st.none(), st.sampled_from(range(n_auth))))
+    return [down, across, totals], ids, viewer
+
+
+@settings(max_examples=300, deadline=None)
+@given(dashboards())
+def test_no_figure_of_a_dashboard_can_be_recovered_from_any_of_its_tables(case):
+    tables, ids, viewer = case
+    shown = suppress_together(tables, ids[viewer] if viewer is not None else None)
+    # Each figure is hidden in every table that shows it, or in none.
+    state: dict = {}
+    for before, after in zip(tables, shown, strict=True):
+        for (row, key), fact in before.facts.items():
+            old, new = _shown(before, (row, key)), _shown(after, (row, key))
+            assert new in (old, LOW)
+            if 0 < old < 5:
+                assert new == LOW
+            assert state.setdefault(fact, new) == new, fact
+    hidden = {fact for fact, value in state.items() if value == LOW}
+    # The reader knows their own authority's figures, and whatever those give away.
+    known = {f for f in state if viewer is not None and f[0] in ("m", "a") and f[1] == viewer}
+    equations = [tuple(t.facts[c] for c in (total, *parts))
+                 for t in tables for total, parts in lines(t)]
+    for _ in equations:
+        for members in equations:
+            unknown = [f for f in members if f not in known]
+            if len(unknown) == 1:
+                known.add(unknown[0])
+    for members in equations:
+        assert len([f for f in members if f in hidden and f not in known]) != 1, members
