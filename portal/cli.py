@@ -42,7 +42,9 @@ def demo() -> None:
 
 @demo.command("load")
 @click.option("--if-empty", is_flag=True, help="Only load when the event store is empty.")
-def demo_load(if_empty: bool) -> None:
+@click.option("--without-placements", is_flag=True,
+              help="Leave out the children's placements, contracts and targets (quicker).")
+def demo_load(if_empty: bool, without_placements: bool) -> None:
     """Load the demo region (idempotent: a second run adds nothing)."""
     from portal.demo.loader import load_demo
 
@@ -52,7 +54,8 @@ def demo_load(if_empty: bool) -> None:
             click.echo("The database already holds events; demo region not loaded.")
             return
         report = load_demo(svc.portal, svc.credentials.set_password,
-                           svc.credentials.has_password)
+                           svc.credentials.has_password,
+                           child_refs=None if without_placements else svc.child_refs)
         svc.projections.catch_up()
         checkpoint = svc.checkpoints.create()
         click.echo(f"Demo region: {report.created} records created, {report.skipped} already "

@@ -37,7 +37,7 @@ def demo_database(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     svc = bootstrap(sqlite_url(path))
     load_demo(svc.portal, svc.credentials.set_password, svc.credentials.has_password,
-              today=DEMO_TODAY)
+              today=DEMO_TODAY, child_refs=svc.child_refs)
     svc.projections.catch_up()
     svc.close()
     # Fold the write-ahead log into the main file so one file copy is the whole database.

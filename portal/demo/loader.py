@@ -14,16 +14,15 @@ from uuid import UUID, uuid5
 from domain.account import account_id
 from domain.actor import Actor
 from domain.application import Portal
+from domain.child_ref import ChildReferences
 from domain.organisation import NAMESPACE, authority_id, setting_id
 from portal.demo import region
+from portal.demo.ids import provider_id
+from portal.demo.placements.loader import load_placements
 
 PLATFORM_NAME = "Regional Sufficiency Partnership Office"
 PLATFORM_ID = uuid5(NAMESPACE, "demo-platform")
 REASON = "Demo region"
-
-
-def provider_id(name: str) -> UUID:
-    return uuid5(NAMESPACE, "demo-provider:" + name)
 
 
 def vacancy_id(index: int, fact: region.VacancyFact) -> UUID:
@@ -76,7 +75,10 @@ class LoadReport:
 
 
 def load_demo(portal: Portal, set_password: Callable[[UUID, str], None],
-              has_password: Callable[[UUID], bool], today: date | None = None) -> LoadReport:
+              has_password: Callable[[UUID], bool], today: date | None = None,
+              child_refs: ChildReferences | None = None) -> LoadReport:
+    """Load the demo region; with ``child_refs`` (the services' child reference keys) also
+    its children's placements, contracts and targets (see portal.demo.placements)."""
     today = today or date.today()
     actor = Actor.system()
     report = LoadReport()
@@ -129,5 +131,7 @@ def load_demo(portal: Portal, set_password: Callable[[UUID, str], None],
             organisation_id=account.organisation_id, roles=[account.role])[1])
         if not has_password(aid):
             set_password(aid, account.password)
+    if child_refs is not None:
+        load_placements(portal, child_refs, today, report)
     report.last_position = portal.last_position()
     return report

@@ -19,10 +19,10 @@ def runner(tmp_path, monkeypatch):
 
 
 def test_demo_load_is_idempotent_and_rebuild_reports(runner):
-    first = runner.invoke(main, ["demo", "load"])
+    first = runner.invoke(main, ["demo", "load", "--without-placements"])
     assert first.exit_code == 0, first.output
     assert "480 records created, 0 already there" in first.output
-    again = runner.invoke(main, ["demo", "load"])
+    again = runner.invoke(main, ["demo", "load", "--without-placements"])
     assert "0 records created, 480 already there" in again.output
     empty_only = runner.invoke(main, ["demo", "load", "--if-empty"])
     assert "already holds events" in empty_only.output
@@ -53,7 +53,7 @@ def test_a_bad_database_url_is_a_clear_error(runner, monkeypatch):
 
 
 def test_expire_vacancies_validates_its_date(runner):
-    runner.invoke(main, ["demo", "load"])
+    runner.invoke(main, ["demo", "load", "--without-placements"])
     bad = runner.invoke(main, ["expire-vacancies", "--today", "31/12/2027"])
     assert bad.exit_code == 2
     assert "Invalid value for '--today'" in bad.output
@@ -65,7 +65,7 @@ def test_expire_vacancies_validates_its_date(runner):
 def test_audit_verify_export_and_verify_export(runner, tmp_path):
     import sqlite3
 
-    runner.invoke(main, ["demo", "load"])
+    runner.invoke(main, ["demo", "load", "--without-placements"])
     ok = runner.invoke(main, ["audit", "verify"])
     assert ok.exit_code == 0, ok.output
     assert "OK: event log: 480 events and 1 signed checkpoints verified" in ok.output
@@ -97,7 +97,7 @@ def test_audit_verify_export_and_verify_export(runner, tmp_path):
 def test_replay_into_another_database(runner, tmp_path):
     import sqlite3
 
-    runner.invoke(main, ["demo", "load"])
+    runner.invoke(main, ["demo", "load", "--without-placements"])
     target = f"sqlite:///{tmp_path / 'replay.db'}"
     done = runner.invoke(main, ["replay", "--until", "200", "--into", target])
     assert done.exit_code == 0, done.output
