@@ -286,6 +286,9 @@ def test_every_demo_episode_is_valid(db):
         children[row["placement_id"]].append(row)
     hosts = {s.id: s for s in db.execute(sa.select(settings))}
     agency_urn = dict(db.execute(sa.select(organisations.c.id, organisations.c.ofsted_urn)).all())
+    ons = dict(db.execute(sa.select(organisations.c.id, organisations.c.ons_code)).all())
+    gazetteer = dict(db.execute(sa.select(postcode_districts.c.district,
+                                          postcode_districts.c.la_ons_code)).all())
     assert len(children) > 7_000
     for rows in children.values():
         episodes = [{f: r[f] for f in EPISODE_FIELDS} for r in rows]
@@ -303,6 +306,12 @@ def test_every_demo_episode_is_valid(db):
                        (host.host_authority_id, host.postcode_district, urn)
             if r["weekly_cost"] is not None:
                 assert r["weekly_cost"] >= 0
+            for district in (r["home_district"], r["placement_district"]):
+                assert district is None or district in gazetteer  # real districts
+            if r["placement_authority_id"] is not None:  # and in the authority named
+                assert gazetteer[r["placement_district"]] == ons[r["placement_authority_id"]]
+            if r["home_district"] is not None:
+                assert gazetteer[r["home_district"]] == ons[r["authority_id"]]
     starts = {r["start"] for rows in children.values() for r in rows}
     assert min(starts) >= DEMO_TODAY - timedelta(days=9 * 366)
     assert max(starts) < DEMO_TODAY
