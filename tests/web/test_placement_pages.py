@@ -245,7 +245,7 @@ def test_a_child_keeps_one_open_placement_and_dates_stay_in_order(kent):
     early = kent.post_form(f"/placements/children/{ref}/end", {
         **date_fields("on", date(2017, 1, 1)), "rec": "E13"})
     assert field_error(early.get_data(as_text=True), "on") == (
-        "The end date must not be before the start date")
+        "The end date must not be before the current episode started (15 February 2017)")
     future = kent.post_form(f"/placements/children/{ref}/end", {
         **date_fields("on", date.today() + timedelta(days=3)), "rec": "E13"})
     assert field_error(future.get_data(as_text=True), "on") == (
