@@ -8,6 +8,8 @@ afterwards by :mod:`projections.sufficiency.disclosure`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 
 from domain import ssda903
@@ -79,13 +81,18 @@ def children_in_care(connection: sa.Connection, scope: Scope, filters: Filters) 
 
 
 def _by_category(connection: sa.Connection, scope: Scope, filters: Filters, *,
-                 column: str, labels: dict[str, str], key: str, title: str,
-                 what: str) -> Table:
+                 column: str, labels: dict[str, str] | None, key: str, title: str,
+                 what: str, sums: Callable[[list[str], list], list] | None = None) -> Table:
     """Children in care on the date by one episode fact: a column per authority (on a view of
-    several) and the total across them, with each category's share of the total."""
+    several) and the total across them, with each category's share of the total. Without
+    ``labels``, the placement codes in use, labelled. ``sums`` gives the sums across tables
+    (``Table.fact_lines``) from the categories shown and the authorities."""
     found = authorities(connection, scope, filters)
     groups = in_care_on(connection, [a.id for a in found], filters,
                         everyone=whole_region(scope, filters))
+    if labels is None:
+        labels = {code: ssda903.label(ssda903.PLACEMENT_TYPES, code)
+                  for code in sorted({getattr(g, column) for g in groups})}
     counts = totals(groups, lambda g: (g.authority_id, getattr(g, column)))
     column_fact = "group" if column == "place_group" else "code"
     several = len(found) > 1
@@ -121,7 +128,8 @@ def _by_category(connection: sa.Connection, scope: Scope, filters: Filters, *,
         f"Source of the definitions: {DFE_CLA}.")
     return Table(key=key, title=title, definition=definition, columns=columns, rows=rows,
                  total=total, chart=Chart("children"), notes=filter_notes(filters, found),
-                 facts=facts)
+                 facts=facts,
+                 fact_lines=sums(list(labels), [a.id for a in found]) if sums else [])
 
 
 def placements_by_type(connection: sa.Connection, scope: Scope, filters: Filters) -> Table:
@@ -141,16 +149,12 @@ def placements_by_type(connection: sa.Connection, scope: Scope, filters: Filters
 
 
 def placements_by_code(connection: sa.Connection, scope: Scope, filters: Filters) -> Table:
-    found = authorities(connection, scope, filters)
-    codes = {g.place for g in in_care_on(connection, [a.id for a in found], filters,
-                                         everyone=whole_region(scope, filters))}
-    labels = {code: ssda903.label(ssda903.PLACEMENT_TYPES, code) for code in sorted(codes)}
-    table = _by_category(connection, scope, filters, column="place", labels=labels,
+    table = _by_category(connection, scope, filters, column="place", labels=None,
+                         sums=_codes_in_groups,
                          key="placements-by-code",
                          title="Children in care by SSDA903 placement code",
                          what="placement code")
     table.definition += " Only codes in use on the day are listed."
-    table.fact_lines = _codes_in_groups(sorted(codes), [a.id for a in found])
     return table
 
 

@@ -14,6 +14,7 @@ from projections.sufficiency.population import (
     placements_by_type,
 )
 from projections.sufficiency.tables import TOTAL_ROW
+from projections.sufficiency.tables import in_care as fact
 from tests.projections.sufficiency_region import ON, Region, filters, row
 
 
@@ -140,6 +141,15 @@ def test_by_placement_type_and_code(region):
 
     assert {r["name"].split(":")[0]: r["children"] for r in codes.rows} == {
         "K2": 1, "U1": 1, "U4": 2, "U5": 3}
+    # The same figures in every table, for disclosure control: a group is its codes.
+    dorset_id = region.ids["Dorset"]
+    assert codes.facts[(TOTAL_ROW, "children")] == fact(dorset_id)
+    assert dorset.facts[(TOTAL_ROW, "children")] == fact(dorset_id)
+    assert ((fact(dorset_id, group="childrens_home"),),
+            (fact(dorset_id, code="K2"),)) in codes.fact_lines
+    assert ((fact(dorset_id, group="fostering_in_house"),
+             fact(dorset_id, group="fostering_agency")),
+            (fact(dorset_id, code="U4"), fact(dorset_id, code="U5"))) in codes.fact_lines
 
     assert [r["name"] for r in homes_only.rows] == ["Children's homes (including secure)"]
     assert homes_only.total["children"] == 5
