@@ -65,38 +65,28 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         as_at,
         audit,
         checkpoints,
+        contracts,
         directory,
         health,
         home,
+        imports,
+        placement_changes,  # noqa: F401 (adds the change, end and correct routes to placements)
+        placements,
+        placements_export,
+        reference,
         session_views,
+        sufficiency,
+        targets,
         vacancies,
     )
 
-    for blueprint in (home.bp, session_views.bp, vacancies.board, vacancies.manage,
-                      directory.bp, health.bp, admin.bp, audit.bp, as_at.bp, checkpoints.bp):
+    for blueprint in (
+        home.bp, session_views.bp, vacancies.board, vacancies.manage, directory.bp, health.bp,
+        admin.bp, reference.bp, audit.bp, as_at.bp, checkpoints.bp,
+        placements.bp, contracts.bp, targets.bp, imports.bp, placements_export.bp,
+        sufficiency.bp,
+    ):
         app.register_blueprint(blueprint)
-
-    # Postcode districts (administrators) and the Placements Data Standard export (officers).
-    from portal.views import placements_export, reference
-
-    app.register_blueprint(reference.bp)
-    app.register_blueprint(placements_export.bp)
-
-    # Placements (placement_changes adds the change, end and correct routes to placements.bp).
-    from portal.views import contracts, placement_changes, placements, targets  # noqa: F401
-
-    for blueprint in (placements.bp, contracts.bp, targets.bp):
-        app.register_blueprint(blueprint)
-
-    # Sufficiency dashboards: per authority, per partnership and for the region.
-    from portal.views import sufficiency
-
-    app.register_blueprint(sufficiency.bp)
-
-    # Importing an SSDA903 return (officers, into their own authority).
-    from portal.views import imports
-
-    app.register_blueprint(imports.bp)
 
     logging.getLogger("portal").setLevel(logging.INFO)
     return app
