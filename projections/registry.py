@@ -7,8 +7,7 @@ from projections.audit.log import VerifiableLog
 from projections.base import Projection
 from projections.directory import Directory
 from projections.gazetteer import Gazetteer
-# Not a projection: imported so that its table is created at set-up with the others.
-from projections.import_jobs import import_jobs  # noqa: F401
+from projections.import_jobs import import_jobs  # noqa: F401 (not a projection: its table is created at set-up)
 from projections.placements import Placements
 from projections.vacancies import ProviderVacancies, VacancyBoard
 
