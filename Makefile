@@ -16,7 +16,7 @@ install: $(PY_STAMP) $(ASSET_STAMP)
 $(PY_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,reference]'  # reference: the district build's own tests
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
