@@ -53,7 +53,7 @@ def run_ssda903_import(svc: Services, *, authority_id: UUID, actor: Actor, episo
     today = today or date.today()
     report = Report(file_name=episodes.display_name,
                     header_name=header.display_name if header else None)
-    progress("checking", 0, 1)
+    progress("checking", 0, 0)
     try:
         episodes_file = inspect(episodes.path, report.file_name, "episodes file")
         header_file = (inspect(header.path, report.header_name, "header file")
