@@ -175,20 +175,40 @@ def primary(found: Figures) -> set[Node]:
     return {node for node, value in found.value.items() if 0 < value < THRESHOLD}
 
 
+def _pinned(found: Figures, members: tuple[Node, ...], total: Node | None,
+            hidden: set[Node]) -> bool:
+    """A visible sum whose visible parts already add up to it: counts are never negative, so
+    every hidden part is 0 and protects nothing (and, once known, may give away a cell it was
+    hidden to protect in another equation)."""
+    if total is None or (total in hidden and total not in found.known):
+        return False
+    parts = [m for m in members if m != total]
+    secret = [m for m in parts if m in hidden and m not in found.known]
+    if not secret:
+        return False
+    return found.value[total] == sum(found.value[m] for m in parts if m not in secret)
+
+
 def secondary(found: Figures, hidden: set[Node]) -> set[Node]:
     """``hidden`` grown until no equation has exactly one figure the reader can neither see
-    nor knows: the next smallest visible figure of such an equation is hidden too (its sum
-    only if no other can be)."""
+    nor knows, and no visible sum pins its hidden parts to 0. The next smallest visible part
+    of such an equation is hidden too (for a pinned sum, the smallest non-zero part), and the
+    sum only as a last resort."""
     hidden = set(hidden)
     changed = True
     while changed:
         changed = False
         for members, total in found.equations:
             secret = [m for m in members if m in hidden and m not in found.known]
-            if len(secret) != 1:
+            pinned = _pinned(found, members, total, hidden)
+            if len(secret) != 1 and not pinned:
                 continue
             free = [m for m in members if m not in hidden and m not in found.known]
-            candidates = [m for m in free if m != total] or free
+            parts = [m for m in free if m != total]
+            # A pinned sum needs a hidden part that is not 0; otherwise the smallest part.
+            non_zero = [m for m in parts if found.value[m] > 0]
+            candidates = (non_zero or [m for m in free if m == total]) if pinned \
+                else (parts or free)
             if candidates:
                 hidden.add(min(candidates, key=lambda m: (found.value[m], found.order[m])))
                 changed = True

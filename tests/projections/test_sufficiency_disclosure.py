@@ -164,6 +164,38 @@ def assert_no_line_reveals_a_cell(original: Table, shown: Table, known=frozenset
         assert len(secret) != 1, (total, parts, secret)
 
 
+def assert_no_small_count_can_be_worked_out(original: Table, shown: Table,
+                                            known=frozenset()) -> None:
+    """A reader works out what they can: a cell is determined when it is shown or known, when
+    it is the one undetermined figure of a line with a determined sum (or the sum of
+    determined parts), or when a determined sum leaves nothing for its undetermined parts
+    (counts are never negative, so they are all 0). No count from 1 to 4 may be determined."""
+    value = {}
+    for total, parts in lines(original):
+        for row, key in (total, *parts):
+            value[(row, key)] = (original.total if row == TOTAL_ROW else original.rows[row])[key]
+    determined = {cell for cell in value if _shown(shown, cell) != LOW or cell in known}
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in lines(original):
+            cells = (total, *parts)
+            if any(not isinstance(value[c], int) for c in cells):
+                continue
+            open_parts = [p for p in parts if p not in determined]
+            if total in determined:
+                left = value[total] - sum(value[p] for p in parts if p in determined)
+                if open_parts and (len(open_parts) == 1 or left == 0):
+                    determined.update(open_parts)
+                    changed = True
+            elif not open_parts:
+                determined.add(total)
+                changed = True
+    leaked = [c for c in determined if c not in known and isinstance(value[c], int)
+              and 0 < value[c] < 5]
+    assert not leaked, leaked
+
+
 def _shown(table: Table, cell):
     row, key = cell
     return (table.total if row == TOTAL_ROW else table.rows[row])[key]
@@ -229,6 +261,7 @@ def test_no_suppressed_cell_can_be_recovered_from_a_line(case):
             if column.key == "pct" and LOW in (after["c0"], after["all"]):
                 assert now == LOW
     assert_no_line_reveals_a_cell(table, shown, known)
+    assert_no_small_count_can_be_worked_out(table, shown, known)
 
 
 # --- several tables of one dashboard ---------------------------------------------------------
