@@ -113,11 +113,13 @@ class PlacementCommands:
         return self._save(placement)
 
     def record_import(self, actor: Actor, *, authority_id: UUID, placements: list[Placement],
-                      **facts: Any) -> tuple[UUID, int]:
-        """Save the placements an import changed together with its record, atomically."""
+                      children_changed: int | None = None, **facts: Any) -> tuple[UUID, int]:
+        """Save the placements an import changed together with its record, atomically.
+        ``children_changed`` counts them when the import saved some before (in chunks)."""
         self._check_acting_for_authority(actor, authority_id)
+        changed = len(placements) if children_changed is None else children_changed
         record = DataImport(id=uuid4(), authority_id=authority_id, actor=actor, reason=None,
-                            children_changed=len(placements), **facts)
+                            children_changed=changed, **facts)
         return record.id, self._save(*placements, record)
 
     # --- contracts ----------------------------------------------------------------------------

@@ -145,7 +145,8 @@ class Applier:
         return changed, rejected
 
 
-Record = Callable[[list[Placement], int, int], None]  # (placements, accepted, rejected)
+# (the last chunk's placements, children changed in all, rows accepted, rows rejected)
+Record = Callable[[list[Placement], int, int, int], None]
 
 
 def apply_return(portal: Portal, engine: sa.Engine, applier: Applier, ret: Return,
@@ -154,7 +155,7 @@ def apply_return(portal: Portal, engine: sa.Engine, applier: Applier, ret: Retur
     import's record. A chunk's problems are reported once it is saved."""
     items = list(ret.children.items())
     existing = existing_children(engine, applier.authority_id)
-    saved: list[Placement] = []
+    saved = 0  # children changed and saved; their aggregates are not kept
     rejected_children = 0
     for start in range(0, max(len(items), 1), CHUNK):
         chunk = items[start:start + CHUNK]
@@ -165,7 +166,7 @@ def apply_return(portal: Portal, engine: sa.Engine, applier: Applier, ret: Retur
             try:
                 if last:
                     count = report.rejected_with(problems)
-                    record(saved + changed, report.rows - count, count)
+                    record(changed, saved + len(changed), report.rows - count, count)
                 else:
                     portal.save(*changed)
             except IntegrityError:
@@ -176,8 +177,10 @@ def apply_return(portal: Portal, engine: sa.Engine, applier: Applier, ret: Retur
         for problem in problems:
             report.add(problem)
         rejected_children += len(rejected)
-        saved += changed
+        saved += len(changed)
+        for _, rows in chunk:
+            rows.clear()  # this chunk's checked rows are no longer needed
         progress("applying", min(start + CHUNK, len(items)), len(items))
     report.accepted = report.rows - report.rejected
     report.children = len(items) - rejected_children
-    report.children_changed = len(saved)
+    report.children_changed = saved

@@ -68,9 +68,10 @@ def run_ssda903_import(svc: Services, *, authority_id: UUID, actor: Actor, episo
         report.refuse(problem.message)
         return report
 
-    def record(placements, accepted: int, rejected: int) -> None:
+    def record(placements, children_changed: int, accepted: int, rejected: int) -> None:
         import_id, _ = svc.portal.record_import(
-            actor, authority_id=authority.id, placements=placements, kind=KIND,
+            actor, authority_id=authority.id, placements=placements,
+            children_changed=children_changed, kind=KIND,
             file_name=report.file_name, file_sha256=report.file_sha256,
             header_sha256=report.header_sha256, rows=report.rows, accepted=accepted,
             rejected=rejected)
