@@ -219,6 +219,9 @@ def standard_placement_type(place: str) -> str | None:
     return None
 
 
+# SSDA903's URN for "no Ofsted URN applies": a placeholder, never a setting's real URN.
+URN_PLACEHOLDER = "XXXXXXX"
+
 # Types whose placements need no Ofsted URN (the DfE's validation rules).
 URN_NOT_REQUIRED = frozenset({"P1", "P3", "R1", "R2", "R5", "T0", "T1", "T2", "T3", "T4",
                               "Z11", "Z12", "Z13", "Z14"})

@@ -55,7 +55,6 @@ FIELDS: tuple[str, ...] = tuple(f for fields in GROUPS.values() for f in fields)
 # The standard's own spelling of its placement types.
 PLACEMENT_TYPES = {"Residential": "Residential", "Foster": "Foster",
                    "Supported accommodation": "Supported Accommodation"}
-URN_PLACEHOLDER = "XXXXXXX"  # SSDA903's "no URN applies", not a URN
 
 
 def _record(row: Any) -> dict[str, Any]:
@@ -64,7 +63,7 @@ def _record(row: Any) -> dict[str, Any]:
         childId=row.child_ref,
         totalWeeklyCost=row.weekly_cost,
         placementLocation=row.placement_district,
-        providerURN=row.urn if row.urn and row.urn != URN_PLACEHOLDER else None,
+        providerURN=row.urn if row.urn and row.urn != ssda903.URN_PLACEHOLDER else None,
         placementType=PLACEMENT_TYPES[ssda903.standard_placement_type(row.place)],
     )
     return record

@@ -32,7 +32,6 @@ EPISODE_COLUMNS = ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDE
 # which the UASC table records for children who were one).
 HEADER_REQUIRED = ("CHILD", "SEX", "DOB")
 HEADER_OPTIONAL = ("UASC", "DUC")
-URN_PLACEHOLDER = "XXXXXXX"
 IN_HOUSE_PROVIDER = "PR1"  # the authority's own provision: the placement is bought in-house
 
 # column, episode field, code list, what it is, required, the shape a value of it has
@@ -166,7 +165,7 @@ class RowChecker:
             except ValueError:
                 bad(column, f"{column} (the {what} postcode) is not a postcode")
         urn = values["URN"].upper()
-        if urn in ("", URN_PLACEHOLDER):
+        if urn in ("", ssda903.URN_PLACEHOLDER):
             urn = None
         elif not OFSTED_URN.match(urn):
             bad("URN", "URN must be the setting's Ofsted URN (like SC123456) or XXXXXXX")
