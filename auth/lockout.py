@@ -76,3 +76,10 @@ class Lockout:
     def succeeded(self, email: str, client: str) -> None:
         with self.engine.begin() as c:
             c.execute(sign_in_failures.delete().where(*self._pair(email, client)))
+
+    def clear(self, email: str) -> None:
+        """Forget every failure for this email address, from any client address (the owner
+        proved who they are another way, e.g. a password reset link)."""
+        with self.engine.begin() as c:
+            c.execute(sign_in_failures.delete().where(
+                sign_in_failures.c.email_key == self._key("email", email.lower())))

@@ -1,17 +1,42 @@
-"""One permission table: role x action -> scope. Views, commands and queries all read it.
+"""One permission table: role x action -> scope. Views, commands, queries and any future API all
+read it, and ``/help/permissions`` renders it as the documentation of who may do what.
 
-Scopes:
+Scopes, narrowest first:
 - ``own_organisation``: only records belonging to the principal's own organisation;
+- ``own_partnership``: records of the principal's own organisation and of every authority in a
+  partnership the principal's organisation belongs to (a joint tender's pipeline);
 - ``region``: every partner's records of that kind (for child-level data, never: child-level
   records are only ever ``own_organisation``).
+
+A role with no entry for an action may not do it at all. Where a grant is narrower than its
+scope alone says (a provider sees only tenders open to providers), ``CONDITIONS`` says so, and
+the code that reads those records applies it.
 """
 
 from __future__ import annotations
 
-from domain.errors import DomainError
+from collections.abc import Iterable
+from uuid import UUID
+
+from domain.errors import DomainError, NotFound
 
 OWN = "own_organisation"
+PARTNERSHIP = "own_partnership"
 REGION = "region"
+
+# How each scope reads in the documentation, narrowest first.
+SCOPES: dict[str, str] = {
+    OWN: "Own organisation",
+    PARTNERSHIP: "Own partnership",
+    REGION: "Region",
+}
+SCOPE_DESCRIPTIONS: dict[str, str] = {
+    OWN: "Only records that belong to the user's own organisation.",
+    PARTNERSHIP: ("Records of the user's own organisation and of every partner council in a "
+                  "partnership the organisation belongs to."),
+    REGION: "Records of every partner council and provider in the region.",
+}
+_WIDTH = {scope: rank for rank, scope in enumerate(SCOPES)}
 
 PERMISSIONS: dict[str, dict[str, str]] = {
     # action: {role: scope}
@@ -23,7 +48,8 @@ PERMISSIONS: dict[str, dict[str, str]] = {
         "platform_admin": REGION,
     },
     "organisations.manage": {"platform_admin": REGION},
-    "accounts.manage": {"platform_admin": REGION},
+    "accounts.manage": {"platform_admin": REGION, "organisation_admin": OWN},
+    "identity_providers.manage": {"platform_admin": REGION},
     "system.health": {"platform_admin": REGION, "auditor": REGION},
     # Child-level placement records: only ever the officer's own authority.
     "placements.view": {"council_officer": OWN},
@@ -41,6 +67,23 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     "reference.manage": {"platform_admin": REGION},
     # Auditors read every event, read-only; child references in events stay pseudonymous.
     "audit.read": {"auditor": REGION},
+    # Joint tenders: led by one authority, run with the partner authorities of a partnership.
+    "tenders.lead": {"council_officer": OWN},
+    "tenders.view": {"council_officer": PARTNERSHIP, "provider_user": REGION,
+                     "auditor": REGION},
+    "tenders.respond": {"provider_user": OWN},
+    "tenders.pipeline": {"council_officer": PARTNERSHIP},
+}
+
+# Roles that reach the whole region or run the platform: only someone who manages accounts
+# region-wide (a platform administrator) grants or takes them away, never an organisation's own
+# administrator.
+PLATFORM_ROLES: frozenset[str] = frozenset({"platform_admin", "auditor"})
+
+# Grants narrower than their scope alone says: (action, role) -> the limit, in words. The code
+# reading those records applies the limit; the documentation page shows it in the cell.
+CONDITIONS: dict[tuple[str, str], str] = {
+    ("tenders.view", "provider_user"): "open tenders only",
 }
 
 ACTION_DESCRIPTIONS: dict[str, str] = {
@@ -50,6 +93,7 @@ ACTION_DESCRIPTIONS: dict[str, str] = {
     "directory.view": "See the directory of partner authorities and providers",
     "organisations.manage": "Register authorities, providers and settings",
     "accounts.manage": "Create accounts and grant roles",
+    "identity_providers.manage": "Register organisations' identity providers for single sign-on",
     "system.health": "See the projections' detailed status",
     "placements.view": "See your authority's children in care and their placements",
     "placements.manage": "Record, change, end and correct your authority's placements",
@@ -60,6 +104,10 @@ ACTION_DESCRIPTIONS: dict[str, str] = {
     "sufficiency.view_regional": "See partnership and regional sufficiency aggregates",
     "reference.manage": "Extend the postcode district reference data",
     "audit.read": "Replay the event history, see views as they stood, download checkpoints",
+    "tenders.lead": "Draft, publish, evaluate and award a tender your authority leads",
+    "tenders.view": "See tenders, their lots, stages and clarifications",
+    "tenders.respond": "Answer market engagement, ask clarification questions and bid",
+    "tenders.pipeline": "See the partnership's pipeline of planned and running tenders",
 }
 
 
@@ -67,13 +115,16 @@ class Forbidden(DomainError):
     """The principal's roles do not allow this action."""
 
 
+def scope_of_roles(roles: Iterable[str], action: str) -> str | None:
+    """The widest scope any of ``roles`` grants for ``action`` (None: no access)."""
+    grants = PERMISSIONS[action]
+    scopes = {grants[role] for role in roles if role in grants}
+    return max(scopes, key=_WIDTH.__getitem__) if scopes else None
+
+
 def scope_for(principal, action: str) -> str | None:
     """The widest scope any of the principal's roles grants for ``action`` (None: no access)."""
-    grants = PERMISSIONS[action]
-    scopes = {grants[role] for role in principal.roles if role in grants}
-    if REGION in scopes:
-        return REGION
-    return OWN if OWN in scopes else None
+    return scope_of_roles(principal.roles, action)
 
 
 def can(principal, action: str) -> bool:
@@ -85,3 +136,42 @@ def check(principal, action: str) -> str:
     if scope is None:
         raise Forbidden("You do not have permission to do that")
     return scope
+
+
+def in_scope(principal, action: str, organisation_id: UUID | None,
+             partnerships: Iterable[str] = ()) -> bool:
+    """Whether a record is within what ``principal`` may do ``action`` to.
+
+    ``organisation_id`` is the organisation the record belongs to; ``partnerships`` are the
+    partnerships it belongs to (its authority's, or the partnership a joint tender is run for),
+    which only an ``own_partnership`` grant reads. The principal's own partnerships are
+    ``principal.partnerships`` (loaded with the principal at sign-in).
+    """
+    scope = scope_for(principal, action) if principal is not None else None
+    if scope is None:
+        return False
+    if scope == REGION:
+        return True
+    if organisation_id is not None and organisation_id == principal.organisation_id:
+        return True
+    if scope == PARTNERSHIP:
+        own = frozenset(getattr(principal, "partnerships", ()))
+        return not own.isdisjoint(partnerships)
+    return False
+
+
+def check_in_scope(principal, action: str, organisation_id: UUID | None,
+                   partnerships: Iterable[str] = (), *,
+                   missing: str = "There is no such record") -> str:
+    """The principal's scope for ``action`` on this record. Without the action at all:
+    Forbidden. A record outside the scope is NotFound with ``missing``, exactly as if there were
+    no such record, so nobody learns that another organisation's record exists."""
+    scope = check(principal, action)
+    if not in_scope(principal, action, organisation_id, partnerships):
+        raise NotFound(missing)
+    return scope
+
+
+def roles_in_table() -> set[str]:
+    """Every role the table grants anything to."""
+    return {role for grants in PERMISSIONS.values() for role in grants}

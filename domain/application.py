@@ -14,10 +14,13 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
+from auth.permissions import PLATFORM_ROLES, REGION, in_scope, scope_for, scope_of_roles
 from domain.account import Account, account_id
+from domain.account_commands import AccountCommands
 from domain.actor import Actor
 from domain.errors import AlreadyExists, DomainError, NotFound
 from domain.gazetteer_commands import GazetteerCommands
+from domain.identity_provider_commands import IdentityProviderCommands
 from domain.organisation import (
     Authority,
     PlatformOrganisation,
@@ -26,7 +29,10 @@ from domain.organisation import (
     authority_id,
 )
 from domain.placement_commands import PlacementCommands
+from domain.tender_commands import TenderCommands
+from domain.tender_document_commands import TenderDocumentCommands, TenderReminderCommands
 from domain.vacancy import Vacancy
+from domain.vocabulary import ROLES
 
 A = TypeVar("A")
 
@@ -57,7 +63,9 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
-class Portal(PlacementCommands, GazetteerCommands, Application):
+class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, AccountCommands,
+             TenderCommands, TenderDocumentCommands, TenderReminderCommands,
+             Application):
     name = "Portal"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -180,6 +188,66 @@ class Portal(PlacementCommands, GazetteerCommands, Application):
             return self.get_account(account_id(email))
         except NotFound:
             return None
+
+    # --- who has access: roles and suspension, by an administrator, always with a reason ------
+
+    def _account_to_manage(self, actor: Actor, account_ref: UUID, reason: str | None
+                           ) -> tuple[Account, str]:
+        """The account ``actor`` may manage, and the scope of the actor's ``accounts.manage``.
+
+        An organisation's administrator manages only their own organisation's accounts: any
+        other account is "no such account", exactly like a missing one. The system itself (the
+        command line) manages every account."""
+        account = self.get_account(account_ref)
+        scope = REGION
+        if actor.user_id is not None:
+            acting = self.get_account(actor.user_id)
+            scope = scope_for(acting, "accounts.manage") if not acting.suspended else None
+            if scope is None:
+                raise PermissionDenied("You do not have permission to manage accounts")
+            if not in_scope(acting, "accounts.manage", account.organisation_id):
+                raise NotFound("There is no such account")
+        if not (reason or "").strip():
+            raise DomainError("Enter the reason", field="reason")
+        return account, scope
+
+    @staticmethod
+    def _check_may_change_role(scope: str, role: str) -> None:
+        if role in PLATFORM_ROLES and scope != REGION:
+            raise PermissionDenied(
+                f"Only a platform administrator can grant or take away the role "
+                f"{ROLES.get(role, role).lower()}", field="role")
+
+    def grant_role(self, actor: Actor, account_ref: UUID, *, role: str, reason: str) -> int:
+        account, scope = self._account_to_manage(actor, account_ref, reason)
+        self._check_may_change_role(scope, role)
+        kind = self.organisation_kind(account.organisation_id)
+        account.grant_role(role, kind, actor=actor, reason=reason.strip())
+        return self._save(account)
+
+    def revoke_role(self, actor: Actor, account_ref: UUID, *, role: str, reason: str) -> int:
+        account, scope = self._account_to_manage(actor, account_ref, reason)
+        self._check_may_change_role(scope, role)
+        if account.id == actor.user_id and role in account.roles \
+                and scope_of_roles(account.roles, "accounts.manage") is not None \
+                and scope_of_roles(set(account.roles) - {role}, "accounts.manage") is None:
+            raise DomainError("You cannot take away your own last administrator role. Ask "
+                              "another administrator to do it", field="role")
+        account.revoke_role(role, actor=actor, reason=reason.strip())
+        return self._save(account)
+
+    def suspend_account(self, actor: Actor, account_ref: UUID, *, reason: str) -> int:
+        """Stop an account signing in (the web layer also ends its sessions)."""
+        account, _scope = self._account_to_manage(actor, account_ref, reason)
+        if account.id == actor.user_id:
+            raise DomainError("You cannot suspend your own account", field="reason")
+        account.suspend(actor=actor, reason=reason.strip())
+        return self._save(account)
+
+    def reinstate_account(self, actor: Actor, account_ref: UUID, *, reason: str) -> int:
+        account, _scope = self._account_to_manage(actor, account_ref, reason)
+        account.reinstate(actor=actor, reason=reason.strip())
+        return self._save(account)
 
     # --- vacancies ----------------------------------------------------------------------------
 

@@ -46,6 +46,7 @@ ROLES: dict[str, str] = {
     "provider_user": "Provider user",
     "auditor": "Auditor",
     "platform_admin": "Platform administrator",
+    "organisation_admin": "Organisation administrator",
 }
 
 # Which kinds of organisation each role may belong to.
@@ -54,7 +55,15 @@ ROLE_ORGANISATION_KINDS: dict[str, frozenset[str]] = {
     "provider_user": frozenset({"provider"}),
     "auditor": frozenset({"authority", "platform"}),
     "platform_admin": frozenset({"platform"}),
+    # Invites people to their own authority or provider and resets their second factor.
+    "organisation_admin": frozenset({"authority", "provider"}),
 }
+
+# Roles whose accounts must sign in with a second factor (TOTP) when they use a password.
+# Council officers may enrol one; everyone else who can change others' records, see every
+# event or administer accounts must.
+SECOND_FACTOR_REQUIRED: frozenset[str] = frozenset(
+    {"provider_user", "auditor", "platform_admin", "organisation_admin"})
 
 # How a placement was bought (the contract route). Regional data sources name more routes
 # (regional framework or DPS, sub-regional contract, local block, collaborative block, spot);

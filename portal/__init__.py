@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from auth.lockout import Lockout
 from auth.sessions import ServerSessionInterface
@@ -30,6 +31,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         SERVICE_NAME=SERVICE_NAME,
     )
+    if settings.trusted_proxies:
+        # Behind N proxies, the client's address (the lockout's and rate limiter's key), the
+        # scheme (HSTS, secure cookies) and host come from the headers those proxies set.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(Path(__file__).parent / "templates"),
         PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
@@ -64,10 +70,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         admin,
         as_at,
         audit,
+        audit_access,  # noqa: F401 (adds the changes-of-access route to audit)
         checkpoints,
         contracts,
         directory,
         health,
+        help,
         home,
         imports,
         placement_changes,  # noqa: F401 (adds the change, end and correct routes to placements)
@@ -77,6 +85,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         session_views,
         sufficiency,
         targets,
+        users,
         vacancies,
     )
 
@@ -84,8 +93,35 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         home.bp, session_views.bp, vacancies.board, vacancies.manage, directory.bp, health.bp,
         admin.bp, reference.bp, audit.bp, as_at.bp, checkpoints.bp,
         placements.bp, contracts.bp, targets.bp, imports.bp, placements_export.bp,
-        sufficiency.bp,
+        sufficiency.bp, help.bp, users.bp,
     ):
+        app.register_blueprint(blueprint)
+
+    # Single sign-on through organisations' own identity providers, and their administration.
+    from portal.views import identity_providers, oidc
+
+    app.register_blueprint(oidc.bp)
+    app.register_blueprint(identity_providers.bp)
+
+    # Local accounts: the second factor, invitations and password resets. The second-factor
+    # blueprint also holds half-signed-in sessions to their step (a before_request hook that
+    # runs after load_principal).
+    from portal.views import invitations, password_reset, second_factor
+
+    for blueprint in (second_factor.bp, invitations.bp, password_reset.bp):
+        app.register_blueprint(blueprint)
+
+    # Joint tenders: documents (with their own upload limit), pipelines and providers' notices.
+    from portal.views import notices, tender_documents, tender_pipelines
+
+    for blueprint in (tender_documents.bp, tender_pipelines.bp, notices.bp):
+        app.register_blueprint(blueprint)
+
+    # Joint tenders: the councils' pages (drafting, engagement, clarifications, evaluation and
+    # award) and the providers' (a tender as they see it, answers, questions and sealed bids).
+    from portal.views import opportunities, tender_evaluation, tenders
+
+    for blueprint in (tenders.bp, tender_evaluation.bp, opportunities.bp):
         app.register_blueprint(blueprint)
 
     logging.getLogger("portal").setLevel(logging.INFO)

@@ -12,9 +12,12 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from auth.credentials import Credentials
+from auth.second_factor import SecondFactors
 from auth.sessions import purge, web_sessions
+from auth.tokens import SingleUseTokens
 from domain.application import Portal
 from domain.child_ref import ChildReferences
+from portal.mail import Mailer, mailer_from_environment
 from projections.audit.checkpoints import Checkpointer
 from projections.audit.signing import SigningKey
 from projections.database import Database
@@ -34,6 +37,11 @@ class Services:
     credentials: Credentials
     checkpoints: Checkpointer
     child_refs: ChildReferences
+    # Sends e-mail (portal/mail.py): the recording outbox unless SMTP_URL is set.
+    mailer: Mailer
+    # Authenticator secrets (encrypted) and recovery codes; invitation and reset links.
+    second_factors: SecondFactors
+    tokens: SingleUseTokens
     _next_snapshot_look: float = 0.0
 
     def housekeeping(self) -> None:
@@ -79,8 +87,15 @@ def child_reference_file(database: Database, instance: Path | None) -> Path:
                                _instance(database, instance) / "child_ref.key"))
 
 
+def second_factor_key_file(database: Database, instance: Path | None) -> Path:
+    """The key that encrypts authenticator secrets (SECOND_FACTOR_KEY_FILE overrides). Keep
+    it out of the database, like the child reference key."""
+    return Path(os.environ.get("SECOND_FACTOR_KEY_FILE",
+                               _instance(database, instance) / "second_factor.key"))
+
+
 def bootstrap(database_url: str, *, projections_inline: bool = True,
-              instance: Path | None = None) -> Services:
+              instance: Path | None = None, mailer: Mailer | None = None) -> Services:
     database = Database.from_url(database_url)
     # On PostgreSQL, fail at once with the server's reason (no such database, connection
     # refused) rather than eventsourcing's pool timing out without one.
@@ -97,5 +112,12 @@ def bootstrap(database_url: str, *, projections_inline: bool = True,
                                 os.environ.get("PORTAL_DEPLOYMENT", DEFAULT_DEPLOYMENT),
                                 witness_file)
     child_refs = ChildReferences.load_or_create(child_reference_file(database, instance))
+    second_factors = SecondFactors.load_or_create_key(
+        engine, second_factor_key_file(database, instance))
+    second_factors.setup()
+    tokens = SingleUseTokens(engine)
+    tokens.setup()
     return Services(database=database, portal=portal, engine=engine, projections=runner,
-                    credentials=credentials, checkpoints=checkpointer, child_refs=child_refs)
+                    credentials=credentials, checkpoints=checkpointer, child_refs=child_refs,
+                    mailer=mailer or mailer_from_environment(engine),
+                    second_factors=second_factors, tokens=tokens)

@@ -55,7 +55,8 @@ def demo_load(if_empty: bool, without_placements: bool) -> None:
             return
         report = load_demo(svc.portal, svc.credentials.set_password,
                            svc.credentials.has_password,
-                           child_refs=None if without_placements else svc.child_refs)
+                           child_refs=None if without_placements else svc.child_refs,
+                           second_factors=svc.second_factors)
         svc.projections.catch_up()
         checkpoint = svc.checkpoints.create()
         click.echo(f"Demo region: {report.created} records created, {report.skipped} already "
@@ -70,16 +71,19 @@ def demo_load(if_empty: bool, without_placements: bool) -> None:
 @demo.command("accounts")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def demo_accounts_command(as_json: bool) -> None:
-    """Print the demo sign-in accounts (demo passwords only, never real ones)."""
+    """Print the demo sign-in accounts (demo passwords and authenticator keys only, never real
+    ones)."""
     from portal.demo.loader import demo_accounts
 
     accounts = [a.public() for a in demo_accounts()]
     if as_json:
         click.echo(json.dumps(accounts, indent=2))
         return
-    click.echo("Demo accounts (for trying the portal only):")
+    click.echo("Demo accounts (for trying the portal only). Each signs in with its password and")
+    click.echo("a code from an authenticator app set up with its key (TOTP, 6 digits, 30 seconds):")
     for a in accounts:
         click.echo(f"  {a['role']:<16} {a['email']:<58} {a['password']:<24} {a['organisation']}")
+        click.echo(f"  {'':<16} authenticator key {a['totp_secret']}")
 
 
 # --- projections ----------------------------------------------------------------------------
@@ -131,6 +135,8 @@ def projections_rebuild(names: tuple[str, ...]) -> None:
 @projections.command("run")
 def projections_run() -> None:
     """Keep the projections up to date (the separate projection process in production)."""
+    from portal.notices import run_notices
+
     svc = _services()
     stop = threading.Event()
 
@@ -141,6 +147,10 @@ def projections_run() -> None:
                 svc.housekeeping()
             except Exception:  # logged, retried on the next round
                 logging.getLogger("portal.audit").exception("housekeeping failed")
+            try:  # deadline reminders and notice e-mails (portal/notices.py)
+                run_notices(svc)
+            except Exception:  # logged, retried on the next round
+                logging.getLogger("portal.notices").exception("notices failed")
 
     threading.Thread(target=housekeeping, daemon=True, name="housekeeping").start()
     click.echo("Following the event log; press Ctrl+C to stop.")
@@ -472,6 +482,11 @@ main.add_command(export)
 from portal.imports.cli import import_group  # noqa: E402
 
 main.add_command(import_group)
+
+# Tender notices: deadline reminders and their e-mails (portal notices run).
+from portal.notices import notices_group  # noqa: E402
+
+main.add_command(notices_group)
 
 
 if __name__ == "__main__":  # pragma: no cover

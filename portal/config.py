@@ -32,6 +32,10 @@ class Settings:
     # projection process runs, as in production on PostgreSQL).
     projections_inline: bool
     secure_cookies: bool
+    # How many reverse proxies (a load balancer, nginx) stand in front of the portal and set
+    # X-Forwarded-For/-Proto/-Host. 0 (the default) trusts no such header: a client could
+    # forge one to dodge the sign-in lockout and rate limits, keyed on its address.
+    trusted_proxies: int = 0
 
     @classmethod
     def from_environment(cls, **overrides) -> Settings:
@@ -51,10 +55,19 @@ class Settings:
             ),
             secure_cookies=overrides.pop(
                 "secure_cookies", _flag(os.environ.get("SECURE_COOKIES", "false"))),
+            trusted_proxies=overrides.pop(
+                "trusted_proxies", _count(os.environ.get("TRUSTED_PROXIES", "0"))),
         )
         if overrides:
             raise ConfigurationError(f"Unknown settings: {', '.join(sorted(overrides))}")
         return settings
+
+
+def _count(value: str) -> int:
+    if not value.strip().isdigit() or int(value) > 5:
+        raise ConfigurationError(
+            f"TRUSTED_PROXIES must be a number of proxies from 0 to 5, got {value!r}")
+    return int(value)
 
 
 def _flag(value: str) -> bool:

@@ -48,18 +48,32 @@ def navigation(principal, active: str) -> list[dict]:
         items += [
             ("Vacancy board", "vacancies.search", "vacancies.search"),
             ("Our vacancies", "manage.index", "vacancies.view_own"),
+            ("Tender opportunities", "tender_pipelines.opportunities", "tenders.respond"),
             ("Placements", "placements.children", "placements.view"),
             ("Contracts", "contracts.index", "contracts.manage"),
+            ("Tenders", "tenders.index", "tenders.lead"),
             ("Sufficiency", "sufficiency.index", "sufficiency.view_regional"),
             ("Directory", "directory.index", "directory.view"),
             ("Administration", "admin.index", "organisations.manage"),
+            ("Users", "users.index", "accounts.manage"),
             ("Audit", "audit.events", "audit.read"),
+            ("Notices", "notices.index", "tenders.respond"),
         ]
     return [
-        {"text": text, "href": url_for(endpoint), "active": endpoint.split(".")[0] == active}
+        {"text": _label(text, endpoint, principal), "href": url_for(endpoint),
+         "active": endpoint.split(".")[0] == active}
         for text, endpoint, action in items
         if action is None or can(principal, action)
     ]
+
+
+def _label(text: str, endpoint: str, principal) -> str:
+    """A navigation item's text; a provider's notices carry the number unread."""
+    if endpoint == "notices.index":
+        from portal.views.notices import navigation_label
+
+        return navigation_label(principal)
+    return text
 
 
 def page_numbers(page) -> list[int | None]:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import functools
 import logging
+from dataclasses import replace
 from urllib.parse import urlsplit
 from uuid import UUID
 
+import sqlalchemy as sa
 from flask import abort, current_app, g, redirect, request, session, url_for
 
 from auth.permissions import can
 from auth.principal import Principal
-from projections.directory import organisations
+from projections.directory import organisations, partnership_members
 from projections.directory_queries import account_by_id
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,8 @@ def load_principal() -> None:
     g.principal = principal_for(account_id)
     if g.principal is None:
         session.clear()
+    elif session.get("authenticated_by"):  # how this session signed in, e.g. ["oidc"]
+        g.principal = replace(g.principal, authenticated_by=tuple(session["authenticated_by"]))
 
 
 def principal_for(account_id: UUID) -> Principal | None:
@@ -55,6 +59,9 @@ def principal_for(account_id: UUID) -> Principal | None:
         organisation = c.execute(
             organisations.select().where(organisations.c.id == account["organisation_id"])
         ).mappings().first()
+        partnerships = frozenset(c.execute(
+            sa.select(partnership_members.c.partnership)
+            .where(partnership_members.c.authority_id == account["organisation_id"])).scalars())
     if organisation is None:
         return None
     return Principal(
@@ -65,6 +72,7 @@ def principal_for(account_id: UUID) -> Principal | None:
         organisation_kind=organisation["kind"],
         organisation_name=organisation["name"],
         roles=frozenset(account["roles"].split()),
+        partnerships=partnerships,
     )
 
 

@@ -52,7 +52,12 @@ accounts = sa.Table(
     sa.Column("display_name", sa.String(200), nullable=False),
     sa.Column("organisation_id", sa.Uuid, nullable=False, index=True),
     sa.Column("roles", sa.String(200), nullable=False),  # space-separated
+    # "invited" until the invitation is accepted, then "active" ("suspended" is its own flag).
+    sa.Column("status", sa.String(16), nullable=False, server_default="active"),
+    # Whether an authenticator app is set up (the secret itself is never here).
+    sa.Column("second_factor", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("suspended", sa.Boolean, nullable=False),
+    sa.Column("last_signed_in_at", sa.DateTime(timezone=True)),  # None: never signed in
 )
 
 
@@ -114,6 +119,7 @@ class Directory(Projection):
         c.execute(accounts.insert().values(
             id=e.originator_id, email=e.email, display_name=e.display_name,
             organisation_id=e.organisation_id, roles=" ".join(e.roles), suspended=False,
+            status="active", second_factor=False,
         ))
 
     @handles(Account.RoleGranted, Account.RoleRevoked)
@@ -132,3 +138,25 @@ class Directory(Projection):
     def suspension(self, c: sa.Connection, e: Account.Suspended | Account.Reinstated) -> None:
         c.execute(accounts.update().where(accounts.c.id == e.originator_id)
                   .values(suspended=isinstance(e, Account.Suspended)))
+
+    @handles(Account.SignedIn)
+    def signed_in(self, c: sa.Connection, e: Account.SignedIn) -> None:
+        c.execute(accounts.update().where(accounts.c.id == e.originator_id)
+                  .values(last_signed_in_at=e.timestamp))
+
+    @handles(Account.Invited)
+    def invited(self, c: sa.Connection, e: Account.Invited) -> None:
+        c.execute(accounts.update().where(accounts.c.id == e.originator_id)
+                  .values(status="invited", roles=" ".join(e.roles)))
+
+    @handles(Account.Activated)
+    def activated(self, c: sa.Connection, e: Account.Activated) -> None:
+        c.execute(accounts.update().where(accounts.c.id == e.originator_id)
+                  .values(status="active"))
+
+    @handles(Account.SecondFactorEnrolled, Account.SecondFactorReset)
+    def second_factor_changed(self, c: sa.Connection,
+                              e: Account.SecondFactorEnrolled | Account.SecondFactorReset
+                              ) -> None:
+        c.execute(accounts.update().where(accounts.c.id == e.originator_id)
+                  .values(second_factor=isinstance(e, Account.SecondFactorEnrolled)))

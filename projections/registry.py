@@ -7,11 +7,16 @@ from projections.audit.log import VerifiableLog
 from projections.base import Projection
 from projections.directory import Directory
 from projections.gazetteer import Gazetteer
+from projections.identity_providers import IdentityProviders
 from projections.import_jobs import import_jobs  # noqa: F401 (not a projection: its table is created at set-up)
+from projections.notices import Notices
 from projections.placements import Placements
+from projections.tender_documents import TenderDocuments
+from projections.tenders import Tenders
 from projections.vacancies import ProviderVacancies, VacancyBoard
 
 
 def all_projections() -> list[Projection]:
     return [Directory(), VacancyBoard(), ProviderVacancies(), Placements(), VerifiableLog(),
-            AuditIndex(), Gazetteer()]
+            AuditIndex(), Gazetteer(), Tenders(), IdentityProviders(),
+            TenderDocuments(), Notices()]

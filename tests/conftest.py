@@ -37,7 +37,7 @@ def demo_database(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     svc = bootstrap(sqlite_url(path))
     load_demo(svc.portal, svc.credentials.set_password, svc.credentials.has_password,
-              today=DEMO_TODAY, child_refs=svc.child_refs)
+              today=DEMO_TODAY, child_refs=svc.child_refs, second_factors=svc.second_factors)
     svc.projections.catch_up()
     svc.close()
     # Fold the write-ahead log into the main file so one file copy is the whole database.
@@ -52,6 +52,8 @@ def demo_services(demo_database, tmp_path):
     shutil.copyfile(demo_database, path)
     # The same secret keys child references, so a council's demo child ids still match.
     shutil.copyfile(demo_database.parent / "child_ref.key", tmp_path / "child_ref.key")
+    # And the key that decrypts the demo accounts' authenticator secrets.
+    shutil.copyfile(demo_database.parent / "second_factor.key", tmp_path / "second_factor.key")
     svc = bootstrap(sqlite_url(path))
     yield svc
     svc.close()

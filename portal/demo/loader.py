@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from uuid import UUID, uuid5
 
+from auth.second_factor import SecondFactors, demo_secret
 from domain.account import account_id
 from domain.actor import Actor
 from domain.application import Portal
@@ -19,6 +20,7 @@ from domain.organisation import NAMESPACE, authority_id, setting_id
 from portal.demo import region
 from portal.demo.ids import provider_id
 from portal.demo.placements.loader import load_placements
+from portal.demo.tenders import load_tenders
 
 PLATFORM_NAME = "Regional Sufficiency Partnership Office"
 PLATFORM_ID = uuid5(NAMESPACE, "demo-platform")
@@ -38,9 +40,15 @@ class DemoAccount:
     display_name: str
     organisation_id: UUID
 
+    @property
+    def totp_secret(self) -> str:
+        """The authenticator secret every demo account is enrolled with: fixed (derived from
+        the email address) and public, like the password. Demo use only."""
+        return demo_secret(self.email)
+
     def public(self) -> dict[str, str]:
         return {"email": self.email, "password": self.password, "role": self.role,
-                "organisation": self.organisation}
+                "organisation": self.organisation, "totp_secret": self.totp_secret}
 
 
 def _slug(name: str) -> str:
@@ -76,9 +84,11 @@ class LoadReport:
 
 def load_demo(portal: Portal, set_password: Callable[[UUID, str], None],
               has_password: Callable[[UUID], bool], today: date | None = None,
-              child_refs: ChildReferences | None = None) -> LoadReport:
+              child_refs: ChildReferences | None = None,
+              second_factors: SecondFactors | None = None) -> LoadReport:
     """Load the demo region; with ``child_refs`` (the services' child reference keys) also
-    its children's placements, contracts and targets (see portal.demo.placements)."""
+    its children's placements, contracts and targets (see portal.demo.placements); with
+    ``second_factors`` (the services' store), every demo account's fixed authenticator."""
     today = today or date.today()
     actor = Actor.system()
     report = LoadReport()
@@ -131,7 +141,14 @@ def load_demo(portal: Portal, set_password: Callable[[UUID, str], None],
             organisation_id=account.organisation_id, roles=[account.role])[1])
         if not has_password(aid):
             set_password(aid, account.password)
+        if second_factors is not None:
+            if not second_factors.is_enrolled(aid):
+                second_factors.enrol_fixed(aid, account.totp_secret)
+            step(portal.get_account(aid).second_factor,
+                 lambda aid=aid: portal.enrol_second_factor(aid, actor=actor))
     if child_refs is not None:
         load_placements(portal, child_refs, today, report)
+    # Joint tenders at their stages, some awarded with contracts (portal/demo/tenders.py).
+    load_tenders(portal, today, report)
     report.last_position = portal.last_position()
     return report

@@ -155,8 +155,14 @@ def show_value(field: str, value, names: dict) -> str:
     if field in MONEY_FIELDS and isinstance(value, int):
         return money(value)
     labels = _LABELS.get(field, {})
+    if isinstance(value, dict):
+        # Nested details (a placement's terms, an authority's targets, a tender's lots), each
+        # shown the same way, by name.
+        return "; ".join(f"{key.replace('_', ' ')}: {show_value(key, item, names)}"
+                         for key, item in value.items())
     if isinstance(value, list | tuple):
-        return ", ".join(labels.get(v, str(v)) for v in value)
+        return ", ".join(show_value(field, v, names) if isinstance(v, dict | list | tuple)
+                         else labels.get(v, str(v)) for v in value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, UUID):

@@ -21,6 +21,7 @@ from portal.extensions import limiter
 from portal.forms import FormResult, load
 from portal.schemas import SignInSchema
 from portal.security import current_principal, public, safe_next, services, sign_in_required
+from portal.views.second_factor import begin_sign_in
 from projections.directory_queries import account_by_email
 
 bp = Blueprint("session", __name__)
@@ -41,18 +42,18 @@ def sign_in():
         if form.ok:
             account_id = _check_password(form)
             if account_id is not None:
-                session.clear()
-                session.regenerate()  # a new session id at sign-in
-                session["account_id"] = account_id.hex
-                return redirect(next_url or url_for("home.index"))
+                # The second factor where the account has or needs one, then signed in with
+                # a new session id (portal/views/second_factor.py).
+                return begin_sign_in(account_id, "password", next_url)
         form.data = {"email": request.form.get("email", "")}
     return render_template("session/sign_in.html", form=form, next_url=next_url)
 
 
 def _check_password(form: FormResult):
     """The account id when the email and password are right and the account may sign in;
-    otherwise None, with the reason in ``form.errors``. Every outcome for a real account is
-    recorded on it as an event (the auditor sees each use of an account)."""
+    otherwise None, with the reason in ``form.errors``. Every refusal for a real account is
+    recorded on it as an event, and so is the sign-in once complete (the auditor sees each use
+    of an account)."""
     svc = services()
     email = normalise_email(form.data["email"])
     client = request.remote_addr or "unknown"
@@ -69,8 +70,6 @@ def _check_password(form: FormResult):
     usable = account is not None and not account["suspended"]
     if svc.credentials.verify(account["id"] if usable else None, form.data["password"]):
         lockout.succeeded(email, client)
-        svc.portal.record_sign_in(account["id"], method="password")
-        log.info("signed in", extra={"user_id": account["id"].hex})
         return account["id"]
     lockout.failed(email, client)
     if account is not None:
@@ -107,7 +106,11 @@ def account():
     principal = current_principal()
     sessions = active_sessions(services().engine, principal.user_id)
     role_labels = [ROLES.get(role, role) for role in sorted(principal.roles)]
+    second_factors = services().second_factors
+    enrolled = second_factors.is_enrolled(principal.user_id)
     return render_template("session/account.html", principal=principal, sessions=sessions,
-                           role_labels=role_labels,
+                           role_labels=role_labels, second_factor=enrolled,
+                           recovery_codes_left=(second_factors.recovery_codes_left(
+                               principal.user_id) if enrolled else 0),
                            idle_minutes=int(IDLE_TIMEOUT.total_seconds() // 60),
                            absolute_hours=int(ABSOLUTE_TIMEOUT.total_seconds() // 3600))

@@ -19,6 +19,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from eventsourcing.domain import AggregateCreated
 
+from domain.tender_terms import ROUTES
 from domain.vocabulary import ROLES, SETTING_TYPES
 from projections.base import Projection
 from projections.database import metadata
@@ -61,9 +62,17 @@ OWNERS: dict[str, Callable[[Any], UUID | None]] = {
     "Placement": attrgetter("authority_id"),
     "Contract": attrgetter("authority_id"),
     "DataImport": attrgetter("authority_id"),
+    "Tender": attrgetter("lead_authority_id"),
+    "Bid": attrgetter("provider_id"),
+    "EngagementResponse": attrgetter("provider_id"),
     # Reference data belongs to the platform: the administrator's own (platform) organisation,
     # or nobody when the system loaded it from the command line.
     "DistrictUpload": attrgetter("actor.organisation_id"),
+    # A tender's documents, their downloads and its deadline reminders belong to its lead.
+    "TenderDocument": attrgetter("authority_id"),
+    "DocumentDownload": attrgetter("authority_id"),
+    "DeadlineReminder": attrgetter("authority_id"),
+    "IdentityProvider": attrgetter("organisation_id"),
 }
 
 
@@ -174,7 +183,67 @@ def _contract(e: Any) -> str:
             f"{_money(e.weekly_price)} a week, {e.start:%d/%m/%Y} to {e.end:%d/%m/%Y}")
 
 
+def _drafted(e: Any) -> str:
+    lots = len(e.lots)
+    route = ROUTES.get(e.route, e.route).lower()
+    return (f"Drafted the tender {e.title} ({route}, {lots} lot{'s' if lots != 1 else ''}, "
+            f"estimated {_money(e.estimated_total_value)} over {e.term_months} months)")
+
+
+def _awarded(e: Any) -> str:
+    bids = sum(len(b) for b in e.awards.values())
+    return (f"Awarded {bids} bid{'s' if bids != 1 else ''} in {len(e.awards)} "
+            f"lot{'s' if len(e.awards) != 1 else ''}; standstill until "
+            f"{e.standstill_ends:%d/%m/%Y}")
+
+
+# A bid's sentences never give its price or answers: they are sealed until opened.
+TENDER_SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
+    ("Tender", "Drafted"): _drafted,
+    ("Tender", "Revised"): lambda e: _changes("a draft tender", e.changes),
+    ("Tender", "TimetableSet"): lambda e: "Set the tender's timetable" + (
+        f": bids due {e.timetable['bid_deadline']:%d/%m/%Y %H:%M}"
+        if e.timetable.get("bid_deadline") else ""),
+    ("Tender", "QuestionnaireSet"): lambda e: (
+        f"Wrote the market engagement questionnaire ({len(e.questions)} questions)"),
+    ("Tender", "EvaluationSet"): lambda e: (
+        f"Set the evaluation: quality {e.quality_weight}%, price {e.price_weight}%, "
+        f"{len(e.quality_questions)} quality questions"),
+    ("Tender", "KeyDecisionRecorded"): lambda e: (
+        f"Recorded a partner's key decision {e.reference} of {e.taken_on:%d/%m/%Y}"),
+    ("Tender", "MarketEngagementOpened"): lambda e: "Opened market engagement to providers",
+    ("Tender", "MarketEngagementConcluded"): lambda e: "Concluded market engagement",
+    ("Tender", "InvitationPublished"): lambda e: "Published the invitation to tender",
+    ("Tender", "ClarificationAsked"): lambda e: "Asked a clarification question" + (
+        f" about lot {e.lot_id}" if e.lot_id else ""),
+    ("Tender", "ClarificationAnswered"): lambda e: (
+        "Published a clarification question and its answer to every bidder" if e.published
+        else "Answered a clarification question privately"),
+    ("Tender", "BidRegistered"): lambda e: f"Lodged a sealed bid for lot {e.lot_id}",
+    ("Tender", "BidsOpened"): lambda e: (
+        f"Opened {len(e.bids)} sealed bid{'s' if len(e.bids) != 1 else ''} after the bid "
+        "deadline"),
+    ("Tender", "PanelAppointed"): lambda e: (
+        f"Appointed the evaluation panel: {len(e.evaluators)} "
+        f"evaluator{'s' if len(e.evaluators) != 1 else ''} and a moderator"),
+    ("Tender", "ScoresRecorded"): lambda e: "Scored a bid as an evaluator",
+    ("Tender", "ScoresModerated"): lambda e: "Agreed a bid's final scores as moderator",
+    ("Tender", "Awarded"): _awarded,
+    ("Tender", "ContractEntered"): lambda e: "Entered a contract under the award",
+    ("Tender", "Cancelled"): lambda e: "Cancelled the tender",
+    ("Bid", "Submitted"): lambda e: f"Submitted a sealed bid for lot {e.lot_id}",
+    ("Bid", "Replaced"): lambda e: "Replaced a sealed bid with a new one",
+    ("Bid", "Withdrawn"): lambda e: "Withdrew a bid",
+    ("Bid", "Opened"): lambda e: "Opened a bid after the bid deadline",
+    ("EngagementResponse", "Submitted"): lambda e: (
+        f"Answered a market engagement questionnaire ({len(e.answers)} "
+        f"answer{'s' if len(e.answers) != 1 else ''})"),
+    ("EngagementResponse", "Amended"): lambda e: "Changed a market engagement response",
+}
+
+
 SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
+    **TENDER_SUMMARIES,
     ("Vacancy", "Published"): _published,
     ("Vacancy", "Updated"): lambda e: _changes("a vacancy", e.changes),
     ("Vacancy", "Held"): lambda e: f"Held a vacancy for home search {e.home_search_ref}",
@@ -202,6 +271,27 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
     ("Account", "Reinstated"): lambda e: "Reinstated an account",
     ("Account", "SignedIn"): lambda e: f"Signed in ({e.method.replace('+', ' and ')})",
     ("Account", "SignInFailed"): lambda e: "Refused a sign-in to an account",
+    ("Account", "IdentityLinked"): lambda e: (
+        f"Linked an account to its user at the identity provider {e.issuer}"),
+    ("Account", "Invited"): lambda e: (
+        f"Invited {e.email} ({', '.join(ROLES.get(r, r) for r in e.roles) or 'no roles'}), "
+        f"the invitation valid until {e.expires_at:%d/%m/%Y %H:%M} UTC"),
+    ("Account", "Activated"): lambda e: "Accepted an invitation and activated the account",
+    ("Account", "SecondFactorEnrolled"): lambda e: (
+        f"Set up a second factor ({'authenticator app' if e.method == 'totp' else e.method})"),
+    ("Account", "SecondFactorReset"): lambda e: (
+        "Reset an account's second factor: a new one is set up at the next sign-in"),
+    ("Account", "RecoveryCodesRegenerated"): lambda e: (
+        "Replaced the account's recovery codes with new ones"),
+    ("Account", "RecoveryCodeUsed"): lambda e: (
+        f"Signed in with a recovery code ({e.remaining} left)"),
+    ("Account", "PasswordReset"): lambda e: "Set a new password through a reset link",
+    ("IdentityProvider", "Registered"): lambda e: (
+        f"Registered the identity provider {e.display_name} for "
+        f"{', '.join(e.allowed_domains)} ({e.discovery_url})"),
+    ("IdentityProvider", "Changed"): lambda e: _changes("an identity provider", e.changes),
+    ("IdentityProvider", "Disabled"): lambda e: "Turned off an identity provider",
+    ("IdentityProvider", "Enabled"): lambda e: "Turned on an identity provider",
     ("Authority", "TargetsSet"): lambda e: "Set the authority's sufficiency targets: " + (
         "; ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in e.targets.items()) or "none"),
     ("Placement", "Started"): lambda e: (
@@ -225,6 +315,14 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
         f"Added {len(e.rows):,} postcode district{'s' if len(e.rows) != 1 else ''} from "
         f"{e.file_name}: {', '.join(r['district'] for r in e.rows[:5])}"
         f"{', ...' if len(e.rows) > 5 else ''}"),
+    ("TenderDocument", "Attached"): lambda e: (
+        f"Attached the document {e.name} to a tender ({e.document_type.upper()}, "
+        f"{e.size:,} bytes, SHA-256 {e.sha256[:12]}…)"),
+    ("DocumentDownload", "Recorded"): lambda e: f"Downloaded the tender document {e.name}",
+    ("DeadlineReminder", "Issued"): lambda e: (
+        "Reminded providers that a tender's " + (
+            "market engagement closes" if e.deadline_name == "engagement_closes"
+            else "bids are due") + f" at {e.deadline:%H:%M} on {e.deadline:%d/%m/%Y} UTC"),
 }
 
 EVENT_TYPES: dict[str, str] = {name: humanise(name)

@@ -59,6 +59,8 @@ class AuditSearch:
     recorded_from: date | None = None  # UK days, both inclusive
     recorded_to: date | None = None
     page: int = 1
+    # Only these kinds of event, as (record type, event type) pairs; empty: every kind.
+    kinds: frozenset[tuple[str, str]] = frozenset()
 
 
 def _conditions(search: AuditSearch) -> list:
@@ -74,6 +76,8 @@ def _conditions(search: AuditSearch) -> list:
         conditions.append(t.c.record_type == search.record_type)
     if search.event_type:
         conditions.append(t.c.event_type == search.event_type)
+    if search.kinds:
+        conditions.append(sa.tuple_(t.c.record_type, t.c.event_type).in_(sorted(search.kinds)))
     if search.recorded_from:
         conditions.append(t.c.recorded_at >= day_start(search.recorded_from))
     if search.recorded_to and search.recorded_to < date.max:
@@ -196,6 +200,12 @@ def _changes(event: Any, state: dict[str, Any]) -> list[Change]:
     return out
 
 
+# Fields sealed until the record's "Opened" event: a bid's price and answers are not shown,
+# even to an auditor, before the bids are opened.
+SEALED_FIELDS: dict[str, frozenset[str]] = {"Bid": frozenset({"weekly_price", "answers"})}
+SEALED = "Sealed until the bids are opened"
+
+
 def record_history(viewer, application, connection: sa.Connection,
                    record_id: UUID) -> RecordHistory:
     """Every event of one record, oldest first, each with the fields it changed."""
@@ -203,6 +213,9 @@ def record_history(viewer, application, connection: sa.Connection,
     stored = application.recorder.select_events(record_id)
     if not stored:
         raise NotFound("There is no such record")
+    sealed = SEALED_FIELDS.get(split_topic(stored[0].topic)[0], frozenset())
+    if any(split_topic(item.topic)[1] == "Opened" for item in stored):
+        sealed = frozenset()
     positions = dict(connection.execute(
         sa.select(audit_events.c.record_version, audit_events.c.position)
         .where(audit_events.c.record_id == record_id)).all())
@@ -219,7 +232,9 @@ def record_history(viewer, application, connection: sa.Connection,
             summary=summarise(kind, event_type, event),
             actor_user_id=getattr(actor, "user_id", None),
             actor_organisation_id=getattr(actor, "organisation_id", None),
-            reason=getattr(event, "reason", None), changes=_changes(event, state)))
+            reason=getattr(event, "reason", None),
+            changes=[Change(c.field, c.label, SEALED) if c.field in sealed else c
+                     for c in _changes(event, state)]))
     names = _names(connection, steps)
     return RecordHistory(record_id=record_id, record_type=record_type,
                          name=_record_name(record_type, record_id, state, names), steps=steps,

@@ -107,7 +107,7 @@ def board(tmp_path_factory) -> Board:
     def build() -> int:
         load_demo(services.portal, services.credentials.set_password,
                   services.credentials.has_password, today=TODAY,
-                  child_refs=services.child_refs)
+                  child_refs=services.child_refs, second_factors=services.second_factors)
         settings = all_settings(services.portal, [provider_id(p.name) for p in region.PROVIDERS])
         return vacancy_history(services.portal, settings, BOARD_VACANCIES, seed=20)
 

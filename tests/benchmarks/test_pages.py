@@ -18,6 +18,7 @@ from portal.config import Settings
 from portal.demo.loader import demo_accounts
 from projections.vacancies import provider_vacancies, vacancy_board
 from tests.benchmarks.helpers import summary_ms
+from tests.html_checks import CheckedClient
 
 REQUESTS = 30
 WARM_UP = 3
@@ -53,6 +54,12 @@ def signed_in(app, role: str | None):
         "csrf_token": CSRF.search(page).group(1), "email": account.email,
         "password": account.password})
     assert response.status_code == 302, f"sign-in as {account.email} failed"
+    if response.headers["Location"].endswith("/sign-in/code"):
+        page = client.get("/sign-in/code").get_data(as_text=True)
+        response = client.post("/sign-in/code", data={
+            "csrf_token": CSRF.search(page).group(1),
+            "code": CheckedClient.totp_code(client, account)})
+        assert response.status_code == 302, f"second factor for {account.email} refused"
     return client, account
 
 

@@ -14,16 +14,19 @@ import re
 import shutil
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
+from domain.account import account_id
 from portal import create_app
 from portal.config import Settings
 from tests.conftest import sqlite_url
+from tests.html_checks import totp_code
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -76,10 +79,13 @@ def live_server(browser, demo_database, tmp_path_factory) -> Iterator[str]:
     instance = tmp_path_factory.mktemp("browser")
     database = instance / "portal.db"
     shutil.copyfile(demo_database, database)
+    # The key that decrypts the demo accounts' authenticator secrets.
+    shutil.copyfile(demo_database.parent / "second_factor.key", instance / "second_factor.key")
     app = create_app(Settings.from_environment(
         database_url=sqlite_url(database), secret_key="browser-test-secret-key",
         instance=instance, projections_inline=True, secure_cookies=False))
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    LIVE_APPS[f"http://127.0.0.1:{server.server_port}"] = app
     thread = threading.Thread(target=server.serve_forever, name="portal-live-server",
                               daemon=True)
     thread.start()
@@ -90,6 +96,42 @@ def live_server(browser, demo_database, tmp_path_factory) -> Iterator[str]:
         thread.join(timeout=10)
         server.server_close()
         app.extensions["portal"].close()
+
+
+# The app behind each live server, by base URL: sign_in reads which authenticator code an
+# account used last, as a person would simply wait for their app's next code.
+LIVE_APPS: dict[str, object] = {}
+
+
+def sign_in(page: Page, account, check: Callable[[Page], None] | None = None) -> None:
+    """From the sign-in page: the password, then the authenticator code where the account has
+    one (every demo account does), landing on the page asked for. ``check`` runs on each page
+    on the way (axe by default; pass the no-JavaScript check for pages without scripts)."""
+    check = check or assert_accessible
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    check(page)
+    page.get_by_label("Email address").fill(account.email)
+    page.get_by_label("Password", exact=True).fill(account.password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in", exact=True).click()
+    assert urlsplit(page.url).path != "/sign-in", f"sign-in refused for {account.email}"
+    if urlsplit(page.url).path == "/sign-in/code":
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "Enter the code from your authenticator app")
+        check(page)
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(page.url))
+        services = LIVE_APPS[origin].extensions["portal"]
+        # The portal accepts the next step's code but never a used one: when this account
+        # has used both (signed in twice in this 30-second step), wait, as a person would, for
+        # the app's next code.
+        used = services.second_factors.last_step(account_id(account.email)) or 0
+        while used + 1 > services.second_factors.step() + 1:
+            page.wait_for_timeout(1000)
+        page.get_by_label("Code", exact=True).fill(totp_code(services, account))
+        with page.expect_navigation():
+            page.get_by_role("button", name="Continue", exact=True).click()
+        assert urlsplit(page.url).path != "/sign-in/code", (
+            f"authenticator code refused for {account.email}")
 
 
 class Pages:

@@ -13,8 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.demo.loader import demo_accounts
-from tests.browser.conftest import Pages, assert_accessible
-from tests.browser.test_vacancy_journey import sign_in
+from tests.browser.conftest import Pages, assert_accessible, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -9,8 +9,12 @@ import re
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import Pages, assert_accessible, assert_accessible_without_javascript
-from tests.browser.test_vacancy_journey import sign_in
+from tests.browser.conftest import (
+    Pages,
+    assert_accessible,
+    assert_accessible_without_javascript,
+    sign_in,
+)
 from tests.conftest import account_for
 
 pytestmark = pytest.mark.browser
@@ -56,11 +60,7 @@ def test_without_javascript_the_filters_are_a_plain_form(pages: Pages, browser: 
     officer = account_for("council_officer", "Kent")
     page = pages.new_page(java_script_enabled=False)
     page.goto("/sufficiency/authorities/886")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
-    assert_accessible_without_javascript(page, browser)
-    page.get_by_label("Email address").fill(officer.email)
-    page.get_by_label("Password", exact=True).fill(officer.password)
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    sign_in(page, officer, check=lambda p: assert_accessible_without_javascript(p, browser))
     expect(page.get_by_role("heading", level=1)).to_have_text("Kent: sufficiency dashboard")
     assert_accessible_without_javascript(page, browser)
     page.get_by_label("Placement type", exact=True).select_option(label="Placed with parents")

@@ -14,8 +14,8 @@ from tests.browser.conftest import (
     Pages,
     assert_accessible,
     assert_accessible_without_javascript,
+    sign_in,
 )
-from tests.browser.test_vacancy_journey import sign_in
 from tests.conftest import account_for
 from tests.ssda903_files import episode, synthetic_return, write
 
@@ -69,9 +69,7 @@ def test_without_javascript_a_refresh_link_shows_the_report(pages: Pages, browse
     officer = account_for("council_officer", "Kent")
     page = pages.new_page(java_script_enabled=False)
     page.goto("/imports/")
-    page.get_by_label("Email address").fill(officer.email)
-    page.get_by_label("Password", exact=True).fill(officer.password)
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    sign_in(page, officer, check=lambda p: assert_accessible_without_javascript(p, browser))
     expect(page.get_by_role("heading", level=1)).to_have_text("Import an SSDA903 return")
     assert_accessible_without_javascript(page, browser)
     page.get_by_label("Episodes file").set_input_files(write(tmp_path / "small.csv", episodes))

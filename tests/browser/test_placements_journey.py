@@ -11,8 +11,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Pages, assert_accessible
-from tests.browser.test_vacancy_journey import sign_in
+from tests.browser.conftest import Pages, assert_accessible, sign_in
 from tests.conftest import account_for
 from tests.ssda903_files import episode, header, write
 

@@ -19,6 +19,7 @@ from tests.browser.conftest import (
     assert_accessible,
     assert_accessible_without_javascript,
     screenshot,
+    sign_in,
 )
 
 pytestmark = pytest.mark.browser
@@ -43,17 +44,6 @@ class Published:
     banner: str
     heading: str
     fee_row: str
-
-
-def sign_in(page: Page, account) -> None:
-    """From the sign-in page: sign in and land on the page asked for."""
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
-    assert_accessible(page)
-    page.get_by_label("Email address").fill(account.email)
-    page.get_by_label("Password", exact=True).fill(account.password)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in", exact=True).click()
-    assert urlparse(page.url).path != "/sign-in", f"sign-in refused for {account.email}"
 
 
 def officer_outside(host_authority: str):
@@ -209,11 +199,7 @@ def test_filters_work_without_javascript(published_vacancy, pages, browser):
     officer = officer_outside(vacancy.host_authority)
     page = pages.new_page(java_script_enabled=False)
     page.goto("/vacancies/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
-    assert_accessible_without_javascript(page, browser)
-    page.get_by_label("Email address").fill(officer.email)
-    page.get_by_label("Password", exact=True).fill(officer.password)
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    sign_in(page, officer, check=lambda p: assert_accessible_without_javascript(p, browser))
     expect(page.get_by_role("heading", level=1)).to_have_text("Vacancy board")
     assert_accessible_without_javascript(page, browser)
 

@@ -35,7 +35,7 @@ def demo_template(postgres_server):
         svc = bootstrap(postgres_server.database_url(name))
         try:
             load_demo(svc.portal, svc.credentials.set_password, svc.credentials.has_password,
-                      today=DEMO_TODAY)
+                      today=DEMO_TODAY, second_factors=svc.second_factors)
             svc.projections.catch_up()
         finally:
             svc.close()  # CREATE DATABASE ... TEMPLATE needs the template to have no sessions

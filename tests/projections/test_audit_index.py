@@ -11,13 +11,19 @@ from eventsourcing.domain import AggregateCreated, DomainEvent
 
 from auth.permissions import Forbidden
 from auth.principal import Principal
-from domain.account import Account
+from domain.account import Account, account_id
 from domain.actor import Actor
+from domain.bid import Bid
 from domain.contract import Contract
 from domain.data_import import DataImport
+from domain.engagement import EngagementResponse
 from domain.gazetteer import DistrictUpload
+from domain.identity_provider import IdentityProvider
 from domain.organisation import Authority, PlatformOrganisation, Provider
 from domain.placement import Placement
+from domain.tender import Tender
+from domain.tender_document import DocumentDownload, TenderDocument
+from domain.tender_reminder import DeadlineReminder
 from domain.vacancy import Vacancy
 from portal.bootstrap import bootstrap
 from projections import runner
@@ -29,10 +35,12 @@ from projections.audit.index import (
     summarise,
 )
 from projections.audit.queries import AuditSearch, audit_events_page, day_start, record_history
+from tests.domain.tender_world import tender_history
 from tests.projections.scenario import build_region, dump, random_history
 
 AGGREGATES = (Authority, Provider, PlatformOrganisation, Account, Vacancy, Placement, Contract,
-              DataImport, DistrictUpload)
+              DataImport, DistrictUpload, TenderDocument, DocumentDownload, DeadlineReminder,
+              Tender, Bid, EngagementResponse, IdentityProvider)
 
 
 def auditor(roles=("auditor",)) -> Principal:
@@ -64,6 +72,8 @@ def full_history(portal) -> dict:
     portal.save(user)
     portal.record_sign_in(account, method="password")
     portal.record_failed_sign_in(account, reason="Wrong password")
+    account_security_history(portal, admin, authorities[1])
+    single_sign_on_history(portal, admin, authorities[1])
     vacancies = random_history(portal, settings, steps=120)
     provider, setting, _ = settings[0]
     expiring, _ = portal.publish_vacancy(
@@ -76,8 +86,76 @@ def full_history(portal) -> dict:
                                        "northing": 155000, "la_ons_code": "E10000016"}],
                          file_name="new-districts.csv", file_sha256="1" * 64,
                          reason="A new estate")
+    tender_document_history(portal, authorities[1], provider)
+    # Every tender, bid and engagement event: two of them (scores) by named people.
+    tenders = tender_history(portal, authorities[2], authorities[1],
+                             [settings[0][0], settings[3][0]])
     return {"authorities": authorities, "settings": settings, "admin": admin,
-            "account": account, "vacancies": vacancies}
+            "account": account, "vacancies": vacancies, "tenders": tenders}
+
+
+def account_security_history(portal, admin, authority) -> None:
+    """An invitation accepted, a second factor set up, used, reset, and a password reset: three
+    events by the administrator, five by the invited person."""
+    invited, _ = portal.invite_account(
+        admin, email="new@kent.example.org", display_name="New starter",
+        organisation_id=authority, roles=["council_officer"],
+        expires_at=datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    portal.enrol_second_factor(invited)
+    portal.activate_account(invited)
+    portal.record_recovery_codes_regenerated(invited)
+    portal.record_recovery_code_used(invited, remaining=9)
+    portal.reset_second_factor(admin, invited, reason="Lost phone")
+    portal.record_password_reset(invited)
+
+
+def single_sign_on_history(portal, admin, kent) -> None:
+    """Kent's identity provider registered, changed, turned off and on by the administrator
+    (four events); a first sign-in creating an account (three events by its new owner) and one
+    linking the existing lead's account (two by the lead)."""
+    provider, _ = portal.register_identity_provider(
+        admin, organisation_id=kent, display_name="Kent County Council",
+        discovery_url="https://login.microsoftonline.com/kent/v2.0/.well-known/"
+                      "openid-configuration",
+        client_id="kent-client", client_secret_ref="env:KENT_ENTRA_SECRET",
+        allowed_domains=["kent.example.org"], reason="Single sign-on for Kent")
+    portal.change_identity_provider(admin, provider, client_id="kent-client-2",
+                                    reason="New app registration")
+    portal.disable_identity_provider(admin, provider, reason="Tenant migration")
+    portal.enable_identity_provider(admin, provider)
+    portal.sign_in_creating_account(provider_ref=provider, subject="entra-oid-1",
+                                    email="sso@kent.example.org", display_name="Sam Sso")
+    portal.sign_in_linking_identity(account_id("lead@kent.example.org"), provider_ref=provider,
+                                    subject="entra-oid-2")
+
+
+def tender_document_history(portal, kent, provider) -> None:
+    """A document attached to a tender and downloaded by a provider, and a deadline reminder
+    issued by the scheduled job."""
+    from datetime import timedelta
+    from uuid import uuid4
+
+    system = Actor.system()
+    opens = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    closes = opens + timedelta(days=14)
+    portal.clock = lambda: opens
+    tender, _ = portal.draft_tender(
+        system, lead_authority_id=kent, partnership="South East", title="Complex needs",
+        description="Homes for children with complex needs", route="market_engagement_only",
+        estimated_annual_value=400_000, estimated_total_value=400_000, term_months=12,
+        lots=[{"name": "Homes", "setting_type": "childrens_home", "area": "Kent",
+               "places": 4, "age_from": 8, "age_to": 17, "needs": []}],
+        partners=[{"authority_id": kent, "share": 400_000}],
+        timetable={"engagement_closes": closes})
+    portal.set_questionnaire(system, tender, questions=[
+        {"text": "How many beds?", "kind": "number", "required": True}])
+    document, _ = portal.attach_tender_document(
+        system, tender, name="Specification.pdf", document_type="pdf", size=2048,
+        sha256="c" * 64)
+    portal.open_market_engagement(system, tender)
+    portal.record_document_download(Actor(uuid4(), provider), tender, document)
+    portal.clock = lambda: closes - timedelta(days=2)
+    portal.issue_deadline_reminders([tender])
 
 
 def placement_history(portal, authority, provider, setting) -> None:
@@ -118,11 +196,18 @@ def placement_history(portal, authority, provider, setting) -> None:
 
 def expected_owner(portal, record_id):
     aggregate = portal.repository.get(record_id)
+    if isinstance(aggregate, IdentityProvider):
+        return aggregate.organisation_id
     if isinstance(aggregate, Vacancy):
         return aggregate.provider_id
     if isinstance(aggregate, Account):
         return aggregate.organisation_id
-    if isinstance(aggregate, Placement | Contract | DataImport):
+    if isinstance(aggregate, Bid | EngagementResponse):
+        return aggregate.provider_id
+    if isinstance(aggregate, Tender):
+        return aggregate.lead_authority_id
+    if isinstance(aggregate, Placement | Contract | DataImport | TenderDocument
+                  | DocumentDownload | DeadlineReminder):
         return aggregate.authority_id
     if isinstance(aggregate, DistrictUpload):  # the uploading platform organisation
         first = portal.recorder.select_events(record_id, limit=1)[0]
@@ -237,7 +322,7 @@ def test_the_stream_filters_and_pages_newest_first(services):
         assert [r.position for r in everything.rows] == list(range(total, total - 25, -1))
         by_admin = audit_events_page(viewer, c, AuditSearch(actor_user_id=history["admin"]
                                                              .user_id))
-        assert by_admin.total == 7
+        assert by_admin.total == 7 + 3 + 4
         assert {r.actor_name for r in by_admin.rows} == {"Alex Admin"}
         kent = audit_events_page(viewer, c, AuditSearch(organisation_id=history["authorities"][1]))
         assert {(r.record_type, r.event_type) for r in kent.rows} >= {
@@ -245,8 +330,11 @@ def test_the_stream_filters_and_pages_newest_first(services):
             ("Account", "RoleGranted")}
         assert {r.organisation_name for r in kent.rows} == {"Kent County"}
         system = audit_events_page(viewer, c, AuditSearch(by_system=True))
-        # Everything but the administrator's seven events and the user's own sign-in.
-        assert system.total == total - 8
+        # Everything but the administrator's fourteen events, the user's own sign-in, the
+        # invited person's five and a provider's download of a tender document.
+        # Also a tender's evaluator's and moderator's scores (two events), and single
+        # sign-on's five by the people signing in (its four by the administrator are above).
+        assert system.total == total - 8 - 3 - 5 - 1 - 2 - 9
         updates = audit_events_page(viewer, c, AuditSearch(record_type="Vacancy",
                                                            event_type="Updated"))
         assert all(r.summary.startswith("Changed a vacancy") for r in updates.rows)

@@ -232,16 +232,19 @@ def test_every_partner_has_a_plausible_population_in_care(db):
 
 def test_block_contracts_never_hold_more_children_than_places_and_some_have_voids(db):
     occupied = {}
-    for block in db.execute(sa.select(contracts)):
+    for block in db.execute(sa.select(contracts).where(contracts.c.route == "block")):
         stays = list(db.execute(sa.select(ep.start, ep.end).where(ep.contract_id == block.id)))
         for day in {s.start for s in stays}:
             living = sum(1 for s in stays if s.start <= day and (s.end is None or s.end > day))
             assert living <= block.places, block.title
         assert all(block.start <= s.start for s in stays)
         occupied[block.title] = (sum(1 for s in stays if s.end is None), block.places)
+    # Devon's block was awarded by a demo tender (portal/demo/tenders.py); no demo child lives
+    # in it yet, so every published placement figure stays as it was.
     assert occupied == {"Plymouth residential block contract": (11, 11),
                         "Somerset children's homes block": (4, 6),
-                        "Kent 16+ supported accommodation block": (7, 10)}
+                        "Kent 16+ supported accommodation block": (7, 10),
+                        "Devon residential block contract: Residential block, Devon": (0, 8)}
 
 
 def test_history_has_starts_ends_and_moves_every_year_and_unstable_children(db):

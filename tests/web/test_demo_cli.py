@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 import portal.demo.placements.loader as placements_loader
 from portal.cli import main
+from tests.demo_records import WITHOUT_PLACEMENTS
 
-DIRECTORY = 480  # the demo's authorities, providers, settings, vacancies and accounts
 CHILDREN = 25
 
 
@@ -28,7 +28,7 @@ def runner(tmp_path, monkeypatch):
 
 
 def test_demo_load_records_placements_contracts_and_targets_once(runner, tmp_path):
-    created = DIRECTORY + 3 + 1 + CHILDREN  # three block contracts, Dorset's targets
+    created = WITHOUT_PLACEMENTS + 3 + 1 + CHILDREN  # three block contracts, Dorset's targets
     first = runner.invoke(main, ["demo", "load"])
     assert first.exit_code == 0, first.output
     assert f"{created} records created, 0 already there" in first.output

@@ -13,7 +13,7 @@ from auth.sessions import PLAIN_COOKIE, SECURE_COOKIE, web_sessions
 from portal import create_app
 from portal.config import Settings
 from tests.conftest import account_for
-from tests.html_checks import CheckedClient
+from tests.html_checks import CheckedClient, totp_code
 
 
 class Clock:
@@ -79,6 +79,13 @@ def test_over_tls_the_cookie_is_host_prefixed_and_secure(demo_services, tmp_path
     assert {"secure", "httponly", "path"} <= attributes
     assert "domain" not in attributes  # the __Host- prefix forbids it
     assert "samesite=lax" in header.lower()
+    assert response.headers["Location"] == "/sign-in/code"  # the second factor, then in
+    page = client.get("/sign-in/code", base_url="https://portal.example").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    response = client.post("/sign-in/code", base_url="https://portal.example", data={
+        "csrf_token": token, "code": totp_code(demo_services, officer)},
+        headers={"Referer": "https://portal.example/sign-in/code"})
+    assert response.status_code == 302
     assert client.get("/account", base_url="https://portal.example").status_code == 200
 
 
@@ -196,5 +203,5 @@ def test_sign_ins_and_refusals_are_events_on_the_account(app, client, officer):
     assert kinds[-2:] == ["SignInFailed", "SignedIn"]
     failed, signed_in_event = stored[-2:]
     assert failed.reason == "Wrong password" and failed.actor.user_id is None
-    assert signed_in_event.method == "password"
+    assert signed_in_event.method == "password+totp"
     assert signed_in_event.actor.user_id == account_id(officer.email)

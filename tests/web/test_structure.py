@@ -18,6 +18,12 @@ def test_every_route_declares_who_may_use_it(app):
     assert missing == []
 
 
+# Routes that take a record id yet are public on purpose: signing in through an organisation's
+# identity provider happens before anyone is signed in. They show only the provider's name
+# (tests/web/test_oidc_admin.py checks an unknown id is the usual 404).
+PUBLIC_WITH_ID = {"oidc.organisation", "oidc.start", "oidc.callback"}
+
+
 def test_routes_taking_a_record_id_check_a_permission_and_type_it(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
@@ -25,9 +31,83 @@ def test_routes_taking_a_record_id_check_a_permission_and_type_it(app):
         for argument, converter in rule._converters.items():
             if argument.endswith("_id"):
                 assert type(converter).__name__ == "UUIDConverter", rule.rule
+                if rule.endpoint in PUBLIC_WITH_ID:
+                    continue
                 permission = app.view_functions[rule.endpoint].__permission__
                 assert permission not in ("public", "signed_in"), rule.rule
 
+
+
+def _sample_arguments(rule) -> dict:
+    """A value of the right type for each of the rule's arguments (none names a real record)."""
+    from uuid import uuid4
+
+    from werkzeug.routing import AnyConverter, UUIDConverter
+
+    from tests.isolation.arguments import missing_child_ref
+
+    arguments = {}
+    for name, converter in rule._converters.items():
+        if isinstance(converter, UUIDConverter):
+            arguments[name] = uuid4()
+        elif isinstance(converter, AnyConverter):
+            arguments[name] = sorted(converter.items)[0]
+        elif name == "child_ref":
+            arguments[name] = missing_child_ref()
+        else:
+            arguments[name] = converter.to_python("1")
+    return arguments
+
+
+def test_every_permission_check_runs_and_refuses_before_the_view_does_anything(app):
+    """A declared ``__permission__`` is not enough: call each view as principals whose roles
+    lack its permission (no roles at all, then each role without it) and check the view refuses
+    with 403 before it looks anything up. A view whose check was lost (a decorator dropped, an
+    attribute set by hand) would run, or answer 404 for the made-up record, and fail here."""
+    from uuid import uuid4
+
+    from flask import g
+    from werkzeug.exceptions import HTTPException
+
+    from auth.permissions import PERMISSIONS, Forbidden
+    from auth.principal import Principal
+    from domain.application import PermissionDenied
+    from domain.vocabulary import ROLES
+
+    problems, checked = [], 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        view = app.view_functions[rule.endpoint]
+        permission = view.__permission__
+        if permission not in PERMISSIONS:
+            continue  # public or any signed-in user: nothing to refuse
+        method = "GET" if "GET" in rule.methods else sorted(rule.methods - {"OPTIONS"})[0]
+        for roles in [(), *((role,) for role in ROLES if role not in PERMISSIONS[permission])]:
+            principal = Principal(user_id=uuid4(), email="nobody@example.org",
+                                  display_name="Nobody", organisation_id=uuid4(),
+                                  organisation_kind="authority", organisation_name="Nowhere",
+                                  roles=frozenset(roles))
+            arguments = _sample_arguments(rule)
+            with app.test_request_context(rule.rule, method=method):
+                g.principal = principal
+                try:
+                    view(**arguments)
+                except (Forbidden, PermissionDenied):
+                    checked += 1
+                except HTTPException as error:
+                    if error.code == 403:
+                        checked += 1
+                    else:
+                        problems.append(f"{rule.rule} ({rule.endpoint}) for roles {roles}: "
+                                        f"{error.code} instead of 403")
+                except Exception as error:  # any other outcome is the failure
+                    problems.append(f"{rule.rule} ({rule.endpoint}) for roles {roles}: raised "
+                                    f"{type(error).__name__} instead of refusing")
+                else:
+                    problems.append(f"{rule.rule} ({rule.endpoint}) ran for roles {roles}")
+    assert problems == []
+    assert checked > 0
 
 def test_paths_are_kebab_case(app):
     for rule in app.url_map.iter_rules():

@@ -1,0 +1,177 @@
+"""A tender's documents: the lead attaches them; the lead, the partners and (once published)
+eligible providers download them, and every download is recorded as an event.
+
+The type is read from the file's bytes (``portal/documents/sniff.py``), never from its name or
+the browser's content type; the bytes are kept once per SHA-256 (``portal/documents/store.py``).
+Downloads are always attachments with the sniffed type and ``nosniff``, so a browser never
+renders an uploaded file as a page of the portal.
+"""
+
+from __future__ import annotations
+
+import io
+from uuid import UUID
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from domain.errors import DomainError, NotFound
+from domain.tender_document import MAX_DOCUMENT_BYTES, MAX_DOCUMENT_TEXT, clean_name
+from portal.documents.sniff import TYPES, sniff
+from portal.documents.store import DocumentMissing, DocumentStore, sha256, store_for
+from portal.extensions import csrf
+from portal.forms import FormResult
+from portal.security import current_principal, requires, services
+from projections import tender_documents as td
+from projections import tender_queries as tq
+
+bp = Blueprint("tender_documents", __name__, url_prefix="/tenders/<uuid:tender_id>/documents")
+
+# One document at the limit and the form around it: for this route only (the portal's other
+# forms keep the app's small MAX_CONTENT_LENGTH).
+UPLOAD_LIMIT = MAX_DOCUMENT_BYTES + 256 * 1024
+# Who sees a tender's documents (tender_queries.viewer_role): not other councils of the
+# partnership, nor auditors (who read the events, names and hashes, in the audit log).
+READERS = ("lead", "partner", "provider")
+COUNCIL = ("lead", "partner")
+
+
+@bp.record_once
+def _setup(state) -> None:
+    app = state.app
+    app.extensions["documents"] = store_for(app.extensions["portal"])
+    app.jinja_env.globals["tender_documents_for"] = documents_for
+
+
+def _store() -> DocumentStore:
+    return current_app.extensions["documents"]
+
+
+def documents_for(tender: dict) -> dict:
+    """What the documents panel of a tender page shows to the signed-in viewer."""
+    role = tender.get("viewer_role")
+    if role not in READERS:
+        return {"shown": False}
+    with services().engine.connect() as c:
+        documents = td.documents(c, tender["id"])
+    return {"shown": True, "documents": documents, "types": TYPES,
+            "can_attach": role == "lead" and tender["stage"] != "cancelled"}
+
+
+def _tender(tender_id: UUID) -> dict:
+    with services().engine.connect() as c:
+        tender = tq.tender_detail(g.principal, c, tender_id)
+    if tender["viewer_role"] not in READERS:
+        raise NotFound("There is no such tender")
+    return tender
+
+
+def _page(tender_id: UUID, form: FormResult | None = None, status: int = 200):
+    tender = _tender(tender_id)
+    with services().engine.connect() as c:
+        downloads = td.downloads(c, tender_id) if tender["viewer_role"] in COUNCIL else []
+    return render_template("tender_documents/index.html", tender=tender,
+                           panel=documents_for(tender), downloads=downloads,
+                           form=form or FormResult(), max_size=MAX_DOCUMENT_TEXT), status
+
+
+@bp.get("/")
+@requires("tenders.view")
+def index(tender_id: UUID):
+    return _page(tender_id)
+
+
+@bp.post("/")
+@csrf.exempt  # checked below, once this route's own size limit is in force
+@requires("tenders.lead")
+def upload(tender_id: UUID):
+    request.max_content_length = UPLOAD_LIMIT
+    form = FormResult()
+    try:
+        csrf.protect()
+        storage = request.files.get("document")
+    except RequestEntityTooLarge:
+        form.errors["document"] = f"The selected file must be smaller than {MAX_DOCUMENT_TEXT}"
+        return _page(tender_id, form, 413)
+    tender = _tender(tender_id)
+    if tender["viewer_role"] != "lead":
+        abort(403)
+    if storage is None or not storage.filename:
+        form.errors["document"] = "Select a document"
+        return _page(tender_id, form, 422)
+    content = storage.read(MAX_DOCUMENT_BYTES + 1)
+    try:
+        document_type = _check(content, storage.filename)
+        digest = sha256(content)
+        portal = services().portal
+        if portal.document_attached(tender_id, digest):
+            raise DomainError("This document is already attached to this tender",
+                              field="document")
+        _, new = _store().put(content)
+        try:
+            _, position = portal.attach_tender_document(
+                g.principal.actor, tender_id, name=storage.filename,
+                document_type=document_type, size=len(content), sha256=digest)
+        except Exception:
+            if new and not td.hash_in_use(services().engine, digest):
+                _store().discard(digest)
+            raise
+    except DomainError as error:
+        form.errors["document"] = error.message
+        return _page(tender_id, form, 422)
+    services().projections.wait_for(position)
+    flash(f"{clean_name(storage.filename)} attached")
+    return redirect(url_for("tender_documents.index", tender_id=tender_id), 303)
+
+
+def _check(content: bytes, filename: str) -> str:
+    """The document's type code, from its content; refusals say what is wrong."""
+    if not content:
+        raise DomainError("The selected file is empty", field="document")
+    if len(content) > MAX_DOCUMENT_BYTES:
+        raise DomainError(f"The selected file must be smaller than {MAX_DOCUMENT_TEXT}",
+                          field="document")
+    found = sniff(content)
+    name = clean_name(filename).lower()
+    if not name.endswith(found.extensions):
+        raise DomainError(f"The selected file is {found.described} but its name does not end "
+                          f"{found.extensions[0]}: rename it and upload it again",
+                          field="document")
+    return found.code
+
+
+@bp.get("/<uuid:document_id>")
+@requires("tenders.view")
+def download(tender_id: UUID, document_id: UUID):
+    _tender(tender_id)
+    with services().engine.connect() as c:
+        document = td.document(c, tender_id, document_id)
+    if document is None:
+        abort(404)
+    try:
+        content = _store().get(document["sha256"])
+    except DocumentMissing:
+        current_app.logger.error("tender document missing or altered in the store",
+                                 extra={"document_id": str(document_id)})
+        abort(500)
+    # Recorded before a byte is sent; the domain checks the reader may have it.
+    position = services().portal.record_document_download(current_principal().actor,
+                                                           tender_id, document_id)
+    services().projections.wait_for(position)
+    response = send_file(io.BytesIO(content), mimetype=TYPES[document["document_type"]]
+                         .media_type, as_attachment=True, download_name=document["name"],
+                         max_age=0, etag=document["sha256"], conditional=False)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

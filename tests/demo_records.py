@@ -1,0 +1,13 @@
+"""How many records `portal demo load` creates, counted by kind, for the command-line tests."""
+
+from portal.demo.loader import demo_accounts
+
+# The platform office, the authorities, providers, their settings, vacancies and accounts.
+DIRECTORY = 480
+# Every demo account's fixed authenticator: a second-factor enrolment each.
+AUTHENTICATORS = len(demo_accounts())
+# Devon's commissioning officer and the five tenders' steps, each to its stage
+# (portal/demo/tenders.py): engagement, questionnaire answers, clarifications, bids,
+# evaluation, award and the framework and block contracts.
+TENDERS = 87
+WITHOUT_PLACEMENTS = DIRECTORY + AUTHENTICATORS + TENDERS

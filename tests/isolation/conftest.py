@@ -1,0 +1,80 @@
+"""The isolation tests' world (built once per run through the real commands) and signed-in
+clients for every role of every organisation in it."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from portal import create_app
+from portal.bootstrap import bootstrap
+from portal.config import Settings
+from tests.isolation.world import World, build, copy_database
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def isolation_world(tmp_path_factory) -> tuple[World, Path]:
+    path = tmp_path_factory.mktemp("isolation") / "world.db"
+    return build(path, date.today()), path
+
+
+class Portal:
+    """A portal on a private copy of the world, with a signed-in client per account."""
+
+    def __init__(self, world: World, source: Path, folder: Path) -> None:
+        self.world = world
+        path = folder / "portal.db"
+        copy_database(source, path)
+        self.services = bootstrap(f"sqlite:///{path}")
+        settings = Settings.from_environment(
+            database_url=f"sqlite:///{path}", secret_key="isolation-secret", instance=folder,
+            projections_inline=True, secure_cookies=False)
+        self.app = create_app(settings, services=self.services)
+        self.app.config.update(TESTING=True)
+        self._clients: dict[tuple[str, str], tuple[FlaskClient, str]] = {}
+
+    def client(self, role: str, organisation: str) -> tuple[FlaskClient, str]:
+        """A client signed in as the world's ``role`` account of ``organisation``, and a CSRF
+        token valid for its session."""
+        key = (role, organisation)
+        if key not in self._clients:
+            client = self.app.test_client()
+            sign_in(client, self.world.accounts[role][organisation])
+            self._clients[key] = (client, csrf_token(client))
+        return self._clients[key]
+
+    def resign(self, role: str, organisation: str) -> None:
+        """Forget a client (after a request signed it out), so the next one signs in again."""
+        self._clients.pop((role, organisation), None)
+
+    def position(self) -> int:
+        return self.services.portal.last_position()
+
+    def close(self) -> None:
+        self.services.close()
+
+
+def sign_in(client: FlaskClient, account_id) -> None:
+    """Start a signed-in session for the account, as the sign-in page does once the account's
+    credentials are checked (the isolation tests are about what happens after sign-in)."""
+    with client.session_transaction() as session:
+        session["account_id"] = account_id.hex
+
+
+def csrf_token(client: FlaskClient) -> str:
+    page = client.get("/sign-in").get_data(as_text=True)
+    return CSRF.search(page).group(1)
+
+
+@pytest.fixture
+def portal(isolation_world, tmp_path):
+    world, source = isolation_world
+    running = Portal(world, source, tmp_path)
+    yield running
+    running.close()

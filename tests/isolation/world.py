@@ -1,0 +1,332 @@
+"""A small region of organisations whose records carry distinctive marker strings, built
+through the portal's real commands by each organisation's own users, for the isolation tests.
+
+Two authorities (A and B), two providers (P and Q) and the platform organisation (X). Every
+organisation's private records (children, contracts, import jobs, private vacancies, account
+names, reasons given) carry markers, so a page can be searched for anything it should not hold.
+Who may legitimately see a marker is decided by :func:`may_see`, which reads the permission
+table rather than repeating it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from uuid import UUID, uuid4
+
+from auth.permissions import REGION, can, scope_for
+from auth.principal import Principal
+from domain.account import account_id
+from domain.actor import Actor
+from domain.organisation import authority_id
+from domain.placement import placement_id
+from domain.vocabulary import ROLE_ORGANISATION_KINDS, ROLES
+from portal.bootstrap import bootstrap
+from portal.imports.jobs import create_job
+from portal.imports.run import Upload
+
+SYSTEM = Actor.system()
+ORGANISATION_KINDS = {"A": "authority", "B": "authority", "P": "provider", "Q": "provider",
+                      "X": "platform"}
+# Who each organisation's "other" is, for the URL-map test's other-organisation identifiers.
+OTHER = {"A": "B", "B": "A", "P": "Q", "Q": "P", "X": None}
+HOME = {"authority": "A", "provider": "P", "platform": "X"}
+AUTHORITIES = {"A": ("886", "E10000016", "Kent", "ME14"),
+               "B": ("879", "E06000026", "Plymouth", "PL1")}
+PARTNERSHIPS = {"A": "Alpha partnership", "B": "Beta partnership"}
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A string planted in one organisation's record. ``kind`` says what it is:
+
+    - ``child``: child-level data (a pseudonymous reference, a placement's reason);
+    - ``private``: the organisation's own records (contracts, targets, import jobs, private
+      vacancies and the reasons given on them);
+    - ``account``: an account's display name (platform administrators manage accounts);
+    - ``board``: an available vacancy's description, on the regional vacancy board;
+    - ``identity_provider``: an organisation's single sign-on settings (platform
+      administrators set them up);
+    - ``tender``: a joint tender's published details (the lead's partnership, and providers
+      once it is open to them);
+    - ``sealed_bid``: a provider's bid before the lead opens the bids (nobody else, not even
+      an auditor, reads it);
+    - ``clarification``: a provider's question to a tender's lead (the lead reads it).
+    """
+
+    text: str
+    owner: str  # organisation key: A, B, P, Q or X
+    kind: str
+    reader: str | None = None  # another organisation that reads it by design (a tender's lead)
+    record: UUID | None = None  # the account or vacancy it names, where the reader's view of
+    # it can change as the portal is used (a vacancy released onto the board)
+
+
+@dataclass
+class World:
+    today: date
+    organisations: dict[str, UUID] = field(default_factory=dict)
+    # role -> organisation key -> account id; every role in every kind of organisation it fits.
+    accounts: dict[str, dict[str, UUID]] = field(default_factory=dict)
+    markers: list[Marker] = field(default_factory=list)
+    # Records by organisation key: what the URL-map table draws identifiers from.
+    settings: dict[str, UUID] = field(default_factory=dict)
+    vacancies: dict[str, dict[str, UUID]] = field(default_factory=dict)
+    children: dict[str, str] = field(default_factory=dict)
+    placements: dict[str, UUID] = field(default_factory=dict)
+    contracts: dict[str, UUID] = field(default_factory=dict)
+    jobs: dict[str, UUID] = field(default_factory=dict)
+    identity_providers: dict[str, UUID] = field(default_factory=dict)
+    tenders: dict[str, UUID] = field(default_factory=dict)  # by lead authority
+    # (lead authority, bidding provider) -> bid; (lead, provider) -> clarification asked
+    bids: dict[tuple[str, str], UUID] = field(default_factory=dict)
+    clarifications: dict[tuple[str, str], UUID] = field(default_factory=dict)
+    documents: dict[str, UUID] = field(default_factory=dict)  # by lead authority
+    notices: dict[str, list[UUID]] = field(default_factory=dict)  # by lead authority
+
+    def owner_of(self, organisation_id: UUID | None) -> str | None:
+        for key, value in self.organisations.items():
+            if value == organisation_id:
+                return key
+        return None
+
+    def principal(self, role: str, organisation: str) -> Principal:
+        kind = ORGANISATION_KINDS[organisation]
+        return Principal(user_id=self.accounts[role][organisation], email="", display_name="",
+                         organisation_id=self.organisations[organisation],
+                         organisation_kind=kind, organisation_name="",
+                         roles=frozenset({role}))
+
+
+def may_see(principal: Principal, organisation: str, marker: Marker) -> bool:
+    """Whether this principal (of organisation key ``organisation``) may be shown ``marker``."""
+    if marker.owner == organisation:
+        return True
+    if marker.kind == "sealed_bid":
+        return False
+    if marker.kind == "clarification" and marker.reader == organisation:
+        return True
+    if marker.kind == "tender" and scope_for(principal, "tenders.view") == REGION:
+        return True  # providers see tenders open to them (every tender here is)
+    if can(principal, "audit.read"):
+        return True  # auditors read every event, child references pseudonymous
+    if marker.kind == "board":
+        return can(principal, "vacancies.search")
+    if marker.kind == "account":
+        return scope_for(principal, "accounts.manage") == REGION
+    if marker.kind == "identity_provider":
+        return scope_for(principal, "identity_providers.manage") == REGION
+    return False
+
+
+def _marker(world: World, owner: str, kind: str, what: str, reader: str | None = None,
+            record: UUID | None = None) -> str:
+    text = f"Zq{owner}{what}Mk"
+    world.markers.append(Marker(text, owner, kind, reader, record))
+    return text
+
+
+def build(path: Path, today: date) -> World:
+    """Build the world into a fresh SQLite file at ``path`` and return what it holds."""
+    svc = bootstrap(f"sqlite:///{path}")
+    try:
+        world = _build(svc, today, path.parent)
+        svc.projections.catch_up()
+        _notices(world, svc)
+    finally:
+        svc.close()
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return world
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """A private copy of the built world (with the key its child references were made with)."""
+    shutil.copyfile(source, target)
+    shutil.copyfile(source.parent / "child_ref.key", target.parent / "child_ref.key")
+    if (source.parent / "documents").exists():
+        shutil.copytree(source.parent / "documents", target.parent / "documents")
+
+
+def _build(svc, today: date, folder: Path) -> World:
+    portal = svc.portal
+    world = World(today=today)
+    world.organisations["X"], _ = portal.register_platform_organisation(
+        SYSTEM, name="Isolation Platform Office")
+    for key, (la_code, ons_code, name, _district) in AUTHORITIES.items():
+        world.organisations[key], _ = portal.register_authority(
+            SYSTEM, la_code=la_code, ons_code=ons_code, name=name, population_0_17=50_000,
+            partnerships=[PARTNERSHIPS[key]], key_decision_threshold=500_000)
+    for key in ("P", "Q"):
+        world.organisations[key], _ = portal.register_provider(
+            SYSTEM, name=f"Isolation Provider {key}", kind="childrens_home_operator")
+    # One account for every role in every organisation its kind allows, so a new role in the
+    # vocabulary is tested as soon as it exists.
+    for role in ROLES:
+        world.accounts[role] = {}
+        for key, kind in ORGANISATION_KINDS.items():
+            if kind in ROLE_ORGANISATION_KINDS.get(role, frozenset({kind})):
+                email = f"{role}.{key.lower()}@isolation.example.org"
+                portal.create_account(
+                    SYSTEM, email=email, display_name=_marker(world, key, "account", role,
+                                                              record=account_id(email)),
+                    organisation_id=world.organisations[key], roles=[role])
+                world.accounts[role][key] = account_id(email)
+    admin = world.accounts["platform_admin"]["X"]
+    admin_actor = Actor(admin, world.organisations["X"])
+    for key in ("P", "Q"):
+        world.settings[key], _ = portal.add_setting(
+            admin_actor, world.organisations[key], name=f"Isolation Home {key}",
+            setting_type="childrens_home", ofsted_urn=None,
+            host_authority_id=authority_id(AUTHORITIES["A"][0]),
+            postcode_district=AUTHORITIES["A"][3], registered_places=4)
+        _vacancies(world, portal, key, today)
+    for key in ("A", "B"):
+        _authority_records(world, svc, key, today, folder)
+    for key in ("A", "P"):
+        world.identity_providers[key], _ = portal.register_identity_provider(
+            admin_actor, organisation_id=world.organisations[key],
+            display_name=f"Isolation sign-in {key}",
+            discovery_url=f"https://login.{key.lower()}.example.org/.well-known/"
+                          "openid-configuration",
+            client_id=f"isolation-{key.lower()}",  # public: it is in every sign-in redirect
+            client_secret_ref=f"env:ISOLATION_{key}_CLIENT_SECRET",
+            allowed_domains=[f"{key.lower()}.example.org"],
+            reason=_marker(world, key, "identity_provider", "idpreason"))
+    _tenders(world, svc, folder)
+    return world
+
+
+def _actor(world: World, role: str, key: str) -> Actor:
+    return Actor(world.accounts[role][key], world.organisations[key])
+
+
+def _vacancies(world: World, portal, key: str, today: date) -> None:
+    actor = _actor(world, "provider_user", key)
+    provider = world.organisations[key]
+    world.vacancies[key] = {}
+
+    def publish(label: str, kind: str) -> UUID:
+        vacancy = uuid4()
+        portal.publish_vacancy(
+            actor, provider_id=provider, setting_id=world.settings[key], age_from=8, age_to=17,
+            needs_met=["emotional_behavioural"], weekly_fee=4_200, vacancy_id=vacancy,
+            available_from=today + timedelta(days=3), expires_on=None,
+            description=_marker(world, key, kind, f"vacancy{label}", record=vacancy))
+        world.vacancies[key][label] = vacancy
+        return vacancy
+
+    publish("available", "board")
+    held = publish("held", "private")
+    portal.hold_vacancy(actor, held, home_search_ref=_marker(world, key, "private", "holdref"),
+                        reason=_marker(world, key, "private", "holdreason"))
+    withdrawn = publish("withdrawn", "private")
+    portal.withdraw_vacancy(actor, withdrawn,
+                            reason=_marker(world, key, "private", "withdrawreason"))
+
+
+def _authority_records(world: World, svc, key: str, today: date, folder: Path) -> None:
+    portal = svc.portal
+    actor = _actor(world, "council_officer", key)
+    authority = world.organisations[key]
+    la_code = AUTHORITIES[key][0]
+    world.contracts[key], _ = portal.record_contract(
+        actor, authority_id=authority, provider_id=world.organisations["P"],
+        route="framework", title=_marker(world, key, "private", "contract"),
+        setting_type="childrens_home", places=None, weekly_price=3_900,
+        start=today - timedelta(days=400), end=today + timedelta(days=700))
+    portal.vary_contract(actor, world.contracts[key], weekly_price=4_000,
+                         reason=_marker(world, key, "private", "varyreason"))
+    ref = svc.child_refs.reference(la_code, f"isolation-{key}-1")
+    world.children[key] = ref
+    world.markers.append(Marker(ref, key, "child"))
+    world.placements[key], _ = portal.start_placement(
+        actor, authority_id=authority, child_ref=ref, birth_month="2012-03", sex="2",
+        uasc=False, on=today - timedelta(days=120), today=today,
+        terms={"legal_status": "C2", "place": "K2", "provider_id": world.organisations["P"],
+               "setting_id": world.settings["P"], "weekly_cost": 4_000,
+               "contract_route": "framework", "contract_id": world.contracts[key]},
+        reason=_marker(world, key, "child", "placementreason"))
+    assert world.placements[key] == placement_id(authority, ref)
+    portal.set_targets(actor, authority, targets={"children_per_10k": 61.5},
+                       reason=_marker(world, key, "private", "targetsreason"))
+    name = _marker(world, key, "private", "importfile") + ".csv"
+    world.jobs[key] = create_job(svc.engine, authority_id=authority,
+                                 user_id=world.accounts["council_officer"][key],
+                                 episodes=Upload(folder / name, name), header=None)
+
+
+def _tenders(world: World, svc, folder: Path) -> None:
+    """A tender led by each authority, in its own partnership, open to both providers, with
+    a sealed bid from each, a clarification question from each and a document, on a clock set
+    in the past (the web requests later run at the real time)."""
+    from datetime import UTC, datetime
+
+    from portal.documents.store import sha256, store_for
+
+    portal = svc.portal
+    store = store_for(svc)
+    previous = portal.clock
+    now = {"at": datetime(2026, 1, 5, 9, tzinfo=UTC)}
+    portal.clock = lambda: now["at"]
+    try:
+        for key in ("A", "B"):
+            now["at"] = datetime(2026, 1, 5, 9, tzinfo=UTC)
+            lead = _actor(world, "council_officer", key)
+            authority = world.organisations[key]
+            tender, _ = portal.draft_tender(
+                lead, lead_authority_id=authority, partnership=PARTNERSHIPS[key],
+                title=_marker(world, key, "tender", "tendertitle"),
+                description=_marker(world, key, "tender", "tenderdescription"),
+                route="block_contract", estimated_annual_value=400_000,
+                estimated_total_value=2_000_000, term_months=60,
+                lots=[{"name": "Homes", "setting_type": "childrens_home", "area": "Region",
+                       "places": 4, "age_from": 8, "age_to": 17, "needs": []}],
+                partners=[{"authority_id": authority, "share": 2_000_000}],
+                timetable={"engagement_closes": datetime(2026, 2, 2, 12, tzinfo=UTC)})
+            world.tenders[key] = tender
+            portal.set_questionnaire(lead, tender, questions=[
+                {"text": "How many beds could you open?", "kind": "number", "required": True}])
+            portal.set_evaluation(lead, tender, quality_questions=[
+                {"text": "Your approach", "weight": 100}], quality_weight=60, price_weight=40)
+            portal.open_market_engagement(lead, tender)
+            now["at"] = datetime(2026, 2, 2, 13, tzinfo=UTC)
+            portal.set_tender_timetable(lead, tender, timetable={
+                "clarification_deadline": datetime(2026, 3, 2, 12, tzinfo=UTC),
+                "bid_deadline": datetime(2026, 3, 16, 12, tzinfo=UTC)})
+            portal.publish_invitation(lead, tender)
+            now["at"] = datetime(2026, 2, 10, 9, tzinfo=UTC)
+            for provider in ("P", "Q"):
+                actor = _actor(world, "provider_user", provider)
+                world.clarifications[(key, provider)], _ = portal.ask_clarification(
+                    actor, tender, provider_id=world.organisations[provider],
+                    question=_marker(world, provider, "clarification", f"question{key}",
+                                     reader=key))
+                world.bids[(key, provider)], _ = portal.submit_bid(
+                    actor, tender, provider_id=world.organisations[provider], lot_id="1",
+                    weekly_price=5_100,
+                    answers={"Q1": _marker(world, provider, "sealed_bid", f"bid{key}")})
+            content = f"Specification for tender {key}\n".encode()
+            digest, _ = store.put(content)
+            world.documents[key], _ = portal.attach_tender_document(
+                lead, tender, name=_marker(world, key, "tender", "document") + ".csv",
+                document_type="csv", size=len(content), sha256=digest)
+            assert digest == sha256(content)
+    finally:
+        portal.clock = previous
+
+
+def _notices(world: World, svc) -> None:
+    """The notices the tenders raised for providers (read-model rows with derived ids)."""
+    import sqlalchemy as sa
+
+    from projections.notices import notices
+
+    with svc.engine.connect() as c:
+        for key, tender in world.tenders.items():
+            world.notices[key] = list(c.execute(
+                sa.select(notices.c.id).where(notices.c.tender_id == tender)
+                .order_by(notices.c.id)).scalars())
