@@ -81,3 +81,8 @@ def filters(on: date, period_start: date | None = None, period_end: date | None 
             **extra: Any) -> Filters:
     return Filters(on=on, period_start=period_start or on.replace(year=on.year - 1),
                    period_end=period_end or on, **extra)
+
+
+def rows_by(table, key):
+    """A table's rows by the value in one column."""
+    return {row[key]: row for row in table.rows}

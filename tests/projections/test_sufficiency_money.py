@@ -14,7 +14,7 @@ from projections.sufficiency.common import shared_queries
 from projections.sufficiency.disclosure import suppress
 from projections.sufficiency.occupancy import _occupied_nights
 from projections.sufficiency.tables import Scope
-from tests.projections.placement_world import SYSTEM, World, filters
+from tests.projections.placement_world import SYSTEM, World, filters, rows_by
 
 ON = date(2025, 4, 10)
 PERIOD = dict(period_start=date(2025, 1, 1), period_end=ON)  # 100 nights, 1 Jan to 10 Apr
@@ -79,10 +79,6 @@ def world(services):
             weekly_cost=7000)
     w.catch_up()
     return w
-
-
-def rows_by(table, key):
-    return {row[key]: row for row in table.rows}
 
 
 def test_cost_by_type_counts_open_placements_and_leaves_unknown_costs_out(world):

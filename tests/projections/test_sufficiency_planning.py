@@ -13,7 +13,7 @@ from projections.sufficiency.common import shared_queries
 from projections.sufficiency.disclosure import suppress
 from projections.sufficiency.tables import Scope
 from projections.sufficiency.trend import add_months, fit, t_quantile_975
-from tests.projections.placement_world import SYSTEM, World, filters
+from tests.projections.placement_world import SYSTEM, World, filters, rows_by
 
 ON = date(2025, 4, 10)
 HOMES = "Children's home"
@@ -53,10 +53,6 @@ def world(services):
         "local_residential_share_pct": 25})
     w.catch_up()
     return w
-
-
-def rows_by(table, key):
-    return {row[key]: row for row in table.rows}
 
 
 def test_local_capacity_against_our_children(world):
