@@ -27,7 +27,7 @@ from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app
 from joserfc.errors import JoseError
 
-from domain.account import EMAIL, normalise_email
+from domain.account import EMAIL, InvitationExpired, normalise_email
 from domain.errors import DomainError
 from domain.identity_provider_commands import IdentityProviderOff
 from projections.directory_queries import account_by_email, account_by_id
@@ -205,6 +205,9 @@ def sign_in(svc, provider: dict, claims: dict) -> Signed:
         try:
             position = svc.portal.sign_in_linking_identity(
                 account["id"], provider_ref=provider["id"], subject=subject)
+        except InvitationExpired:
+            _refuse_for(svc, account, "invitation_expired",
+                        "Single sign-on after the account's invitation expired")
         except DomainError as error:
             raise _refusal(error) from None
         return Signed(account["id"], position, created=False)

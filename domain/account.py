@@ -21,6 +21,9 @@ from domain.vocabulary import ROLE_ORGANISATION_KINDS, ROLES, SECOND_FACTOR_REQU
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+class InvitationExpired(IllegalTransition):
+    """An invitation accepted after it expired."""
+
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
@@ -161,14 +164,19 @@ class Account(PortalAggregate):
                          reason: str | None) -> None:
         self._identities = [*self.identities, (issuer, subject)]
 
-    def accept_invitation_through_identity_provider(self, *, reason: str) -> bool:
+    def accept_invitation_through_identity_provider(self, *, reason: str,
+                                                    now: datetime) -> bool:
         """An invited person who signs in through their organisation's identity provider has
         proved who they are there, so the invitation is accepted without a portal password or
-        second factor (the identity provider enforces its own). False when not invited."""
+        second factor (the identity provider enforces its own), while it lasts: an expired
+        invitation grants nothing, whichever way it is accepted. False when not invited."""
         if getattr(self, "status", "active") != "invited":
             return False
         if self.suspended:
             raise IllegalTransition("This account is suspended")
+        if now >= self.invitation_expires_at:
+            raise InvitationExpired("This invitation has expired: ask your organisation's "
+                                    "administrator to invite you again")
         self._activated(actor=Actor(self.id, self.organisation_id), reason=reason)
         return True
 

@@ -74,7 +74,7 @@ class IdentityProviderCommands:
         reason = f"First sign-in through {provider.display_name}"
         account.link_identity(issuer=provider.issuer, subject=subject, actor=actor,
                               reason=reason)
-        account.accept_invitation_through_identity_provider(reason=reason)
+        account.accept_invitation_through_identity_provider(reason=reason, now=self.clock())
         account.record_sign_in(method="oidc")
         return self._save(account)
 

@@ -28,6 +28,7 @@ from flask import (
 
 from auth import oidc
 from auth.oidc import Refused
+from auth.tokens import INVITATION, LIFETIMES
 from domain.account import EMAIL, normalise_email
 from portal.extensions import limiter
 from portal.forms import FormResult, load
@@ -72,6 +73,10 @@ REFUSALS: dict[str, tuple[str, str]] = {
                            "address and password."),
     "suspended": ("Your account is suspended",
                   "Ask your organisation's administrator to reinstate it."),
+    "invitation_expired": ("Your invitation to the portal has expired",
+                           "Ask your organisation's administrator to invite you again, then "
+                           "sign in through your organisation within "
+                           f"{LIFETIMES[INVITATION].days} days."),
     "retry": ("Your sign-in could not be finished",
               "Your account changed while you were signing in. Start again."),
     "linked_elsewhere": ("Your account is linked to someone else at your organisation",
@@ -203,8 +208,8 @@ def _refused(provider: dict, refusal: Refused):
     title, advice = REFUSALS[refusal.kind]
     status = 503 if refusal.kind in ("unreachable", "misconfigured") else (
         403 if refusal.kind in ("disabled", "domain", "other_organisation", "suspended",
-                                "linked_elsewhere", "no_email") else 400)
-    again = None if refusal.kind in ("disabled", "suspended") else url_for(
+                                "linked_elsewhere", "no_email", "invitation_expired") else 400)
+    again = None if refusal.kind in ("disabled", "suspended", "invitation_expired") else url_for(
         "oidc.organisation", identity_provider_id=provider["id"])
     return render_template("oidc/refused.html", title=title, advice=advice, provider=provider,
                            again=again), status

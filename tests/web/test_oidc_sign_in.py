@@ -217,6 +217,28 @@ def test_an_invited_person_accepts_the_invitation_by_signing_in(client, demo_ser
     assert demo_services.portal.get_account(account_id(invitee)).status == "active"
 
 
+def test_an_expired_invitation_is_not_accepted_by_signing_in(client, demo_services, provider,
+                                                             idp, admin_actor, kent):
+    """The identity provider vouches for the person, but the invitation that would give them
+    roles has lapsed: nothing is linked or activated, and the refusal is recorded."""
+    invitee = "late@kent.example.org"
+    _, position = demo_services.portal.invite_account(
+        admin_actor, email=invitee, display_name="Lee Late",
+        organisation_id=kent.organisation_id, roles=["council_officer"],
+        expires_at=datetime.now(UTC) - timedelta(minutes=1))
+    demo_services.projections.wait_for(position)
+    before = events_of(demo_services, account_id(invitee))
+    response = sign_in(client, provider, idp, "entra-oid-late", email=invitee)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert "Your invitation to the portal has expired" in page
+    assert "invite you again" in page
+    assert signed_in_as(client) is None
+    account = demo_services.portal.get_account(account_id(invitee))
+    assert (account.status, account.identities) == ("invited", [])
+    assert events_of(demo_services, account_id(invitee)) == [*before, "Account.SignInFailed"]
+
+
 def test_sign_in_follows_only_a_local_next_address(client, provider, idp, kent):
     provider.add_user("entra-oid-next", email=kent.email)
     client.get(f"/sign-in/organisation/{idp['id']}/start?next=https://evil.example/")
