@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 AUTHENTICATED_BY = ["oidc"]
 
 # What a refused sign-in tells the user: a heading, what happened, and what to do.
+# The session key naming the identity provider a sign-in was started with in this browser.
+STARTED = "oidc_started"
+
 REFUSALS: dict[str, tuple[str, str]] = {
     "state": ("This sign-in cannot be finished",
               "It did not start on this device, it has already been used, or it took too long. "
@@ -153,6 +156,7 @@ def start(identity_provider_id: UUID):
     except Refused as refusal:
         return _refused(provider, refusal)
     session["oidc_next"] = safe_next(request.args.get("next"))
+    session[STARTED] = provider["id"].hex
     extra = {}
     hint = _hint(request.args.get("login_hint"))
     if hint:
@@ -170,9 +174,17 @@ def callback(identity_provider_id: UUID):
     provider = _provider(identity_provider_id)
     svc = services()
     next_url = safe_next(session.pop("oidc_next", None))
+    started = session.pop(STARTED, None)
     try:
         if provider["disabled"]:
             raise Refused("disabled")
+        # A callback this browser did not start here (forged, replayed, or for another
+        # provider) is refused before anything is asked of the identity provider; authlib
+        # then checks the state value itself. (An error answer may lack the state: some
+        # providers leave it off when the user declines.)
+        if started != provider["id"].hex or not (request.args.get("state")
+                                                 or request.args.get("error")):
+            raise Refused("state", "no sign-in started here")
         client = oidc.client_for(provider)
         claims = oidc.verified_claims(client, provider)
         signed = oidc.sign_in(svc, provider, claims)

@@ -23,6 +23,7 @@ from auth.sessions import PLAIN_COOKIE, _hash, web_sessions
 from domain.account import account_id
 from domain.actor import Actor
 from domain.identity_provider import identity_provider_id
+from domain.organisation import authority_id
 from portal.demo.loader import demo_accounts
 from tests.conftest import account_for
 from tests.oidc_provider import running_provider
@@ -572,6 +573,51 @@ def test_a_bad_id_token_is_refused(client, demo_services, provider, idp, caplog,
         provider.front.tamper = None
     assert "We could not confirm who you are" in response.get_data(as_text=True)
     assert demo_services.portal.find_account("boss@kent.example.org") is None
+
+
+def test_a_callback_another_browser_started_is_refused_without_asking_the_provider(
+        client, app, demo_services, provider, idp, kent, caplog):
+    """Someone's callback address (code and state) carried to a browser that did not start a
+    sign-in, as in a login-CSRF or code-injection attempt: the portal refuses it before
+    redeeming the code, so the provider sees no token request."""
+    provider.add_user("entra-oid-carried", email=kent.email)
+    callback = provider.authorize(begin(client, idp), "entra-oid-carried")
+    elsewhere = app.test_client()
+    tokens_before = len(provider.front.token_requests)
+    before = demo_services.portal.last_position()
+    with caplog.at_level(logging.INFO):
+        response = finish(elsewhere, callback)
+    assert response.status_code == 400
+    assert "This sign-in cannot be finished" in response.get_data(as_text=True)
+    assert refusals(caplog) == ["state"]
+    assert len(provider.front.token_requests) == tokens_before
+    assert demo_services.portal.last_position() == before
+    # The browser that started it still finishes it.
+    assert finish(client, callback).status_code == 302
+    assert signed_in_as(client).user_id == account_id(kent.email)
+
+
+def test_a_callback_nobody_started_is_refused_even_while_the_provider_is_unreachable(
+        client, demo_services, admin_actor, caplog, monkeypatch):
+    """Nothing is fetched from the identity provider for a callback this browser did not
+    start, so a stray or forged one is told the sign-in cannot be finished (400), not that the
+    council's sign-in service is down (503)."""
+    devon = authority_id("878")
+    monkeypatch.setenv(SECRET_ENV, "devon-secret")
+    _, position = demo_services.portal.register_identity_provider(
+        admin_actor, organisation_id=devon, display_name="Devon County Council",
+        discovery_url="http://127.0.0.1:9/.well-known/openid-configuration",
+        client_id="devon-client", client_secret_ref=f"env:{SECRET_ENV}",
+        allowed_domains=["devon.example.org"])
+    demo_services.projections.wait_for(position)
+    idp = identity_provider_id(devon)
+    with caplog.at_level(logging.INFO):
+        stray = client.get(f"/sign-in/organisation/{idp}/callback?code=abc&state=xyz")
+        started = client.get(f"/sign-in/organisation/{idp}/start")
+    assert stray.status_code == 400
+    assert "This sign-in cannot be finished" in stray.get_data(as_text=True)
+    assert started.status_code == 503  # starting one must ask the provider, which is down
+    assert refusals(caplog) == ["state", "unreachable"]
 
 
 def test_the_provider_refusing_the_sign_in_is_a_clear_page(client, demo_services, provider, idp,
