@@ -52,9 +52,13 @@ ENROLMENT_SECRET = "second_factor_enrolment"  # noqa: S105 (a key name)
 PENDING_FOR = timedelta(minutes=10)
 LONDON = ZoneInfo("Europe/London")
 STAGES = {"verify": "second_factor.verify", "enrol": "second_factor.enrol"}
-# What a half-signed-in session may reach besides the step it is at.
+# What a half-signed-in session may reach besides the step it is at: the other ways in (a
+# person without their phone may sign in through their organisation instead, or reset their
+# password), none of which gives anything without signing in again.
 OPEN_WHILE_PENDING = {"static", "session.sign_in", "session.sign_out",
-                      "second_factor.verify", "second_factor.recover", "second_factor.enrol"}
+                      "second_factor.verify", "second_factor.recover", "second_factor.enrol",
+                      "oidc.find", "oidc.organisation", "oidc.start", "oidc.callback",
+                      "password_reset.request_link", "password_reset.choose"}
 WRONG_CODE = "The code is not right, or has already been used: enter the code your app shows now"
 FEW_CODES_LEFT = 3
 

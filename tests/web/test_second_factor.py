@@ -53,6 +53,19 @@ def test_a_half_signed_in_session_reaches_only_the_second_factor_pages(client, p
     assert client.get("/sign-in/recovery-code").status_code == 200
 
 
+def test_a_half_signed_in_session_may_take_another_way_in_instead(client, provider_user):
+    """Without their phone, a person may sign in through their organisation or reset their
+    password; neither page signs them in, and the rest stays closed."""
+    password_step(client, provider_user)
+    choose = client.get("/sign-in/organisation")
+    assert choose.status_code == 200
+    assert "<h1" in choose.get_data(as_text=True)
+    assert client.get("/password-reset/").status_code == 200
+    assert client.get("/vacancies/").headers["Location"] == CODE_PAGE
+    with client.session_transaction() as session:
+        assert "account_id" not in session
+
+
 def test_the_right_code_signs_in_and_follows_next(app, client, provider_user):
     password_step(client, provider_user, next_url="/our-vacancies/")
     response = client.enter_code(provider_user)
