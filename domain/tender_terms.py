@@ -7,10 +7,13 @@ Money is in whole pounds throughout, like contracts and vacancies. Deadlines are
 
 from __future__ import annotations
 
+import functools
 import itertools
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
+
+import holidays
 
 from domain.errors import DomainError
 from domain.vocabulary import MAX_AGE, NEEDS, SETTING_TYPES
@@ -283,11 +286,32 @@ def check_quality_questions(questions: Any) -> list[dict[str, Any]]:
     return checked
 
 
+# The Procurement Act 2023 counts working days without weekends, Christmas Day, Good Friday
+# and bank holidays in any part of the United Kingdom (s.123). A standstill is a minimum, so
+# every nation's bank and public holidays are left out, as python-holidays lists them (with
+# substitute days and one-off holidays): a holiday in one nation only lengthens it, never
+# shortens it.
+UK_NATIONS = ("ENG", "NIR", "SCT", "WLS")
+
+
+@functools.cache
+def uk_holidays(year: int) -> frozenset[date]:
+    """Every day that is a bank or public holiday somewhere in the UK in ``year``."""
+    days: set[date] = set()
+    for nation in UK_NATIONS:
+        days.update(holidays.country_holidays("GB", subdiv=nation, years=year))
+    return frozenset(days)
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in uk_holidays(day.year)
+
+
 def add_working_days(day: date, days: int) -> date:
-    """``days`` weekdays after ``day`` (bank holidays are not known to the portal)."""
+    """The ``days``-th working day after ``day``."""
     while days:
         day += timedelta(days=1)
-        if day.weekday() < 5:
+        if is_working_day(day):
             days -= 1
     return day
 

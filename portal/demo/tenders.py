@@ -36,7 +36,7 @@ from domain.actor import Actor
 from domain.application import Portal
 from domain.organisation import NAMESPACE, authority_id
 from domain.tender import Tender, bid_id, response_id
-from domain.tender_terms import add_months
+from domain.tender_terms import STANDSTILL_WORKING_DAYS, add_months, add_working_days
 from portal.demo.ids import provider_id
 from portal.demo.region import AUTHORITIES
 
@@ -449,14 +449,18 @@ class _Run:
         awards = {lot: [bid_id(self.id, lot, provider_id(p)) for p in providers]
                   for lot, providers in demo.awards.items()}
         self.at(t["award"])
+        # The planned standstill, or later where bank holidays make eight working days longer
+        # (the demo's dates move with the day it is loaded).
+        standstill_ends = max(self.day(t["standstill_ends"]), add_working_days(
+            self.day(t["award"]), STANDSTILL_WORKING_DAYS))
         self.step(self.reached("awarded"), lambda: portal.award_tender(
-            self.lead, self.id, awards=awards, standstill_ends=self.day(t["standstill_ends"]),
+            self.lead, self.id, awards=awards, standstill_ends=standstill_ends,
             reason="The highest-scoring bids"))
         if not self.wanted("contracted"):
             return
-        start = self.day(t["contract_start"])
+        start = max(self.day(t["contract_start"]), standstill_ends)
         end = add_months(start, demo.term_months) - timedelta(days=1)
-        self.at(t["standstill_ends"])
+        self.at((standstill_ends - self.today).days)
         for provider, la, places in demo.contracts:
             lot = next(lot for lot, providers in demo.awards.items() if provider in providers)
             ref = tender_contract_id(demo.key, provider, la)

@@ -10,6 +10,7 @@ import pytest
 from domain.application import Portal
 from domain.contract import Contract
 from domain.errors import AlreadyExists, DomainError, IllegalTransition, NotFound
+from domain.tender_terms import add_working_days
 from tests.domain.tender_world import STANDSTILL_ENDS, build_world, run_to
 from tests.domain.test_tender import refused
 
@@ -159,12 +160,13 @@ def test_award_rules(world):
         DomainError, "Lot 2")
     refused(world, lambda: world.portal.award_tender(
         world.lead, tender, awards={}, standstill_ends=STANDSTILL_ENDS))
-    # 16 March 12:01 + eight working days = 26 March.
+    # 16 March 12:01 + eight working days = 27 March: 17 March, St Patrick's Day, is a bank
+    # holiday in Northern Ireland, so it is not a working day.
     error = refused(world, lambda: world.portal.award_tender(
-        world.lead, tender, awards={"1": [weald]}, standstill_ends=date(2026, 3, 25)))
-    assert "26/03/2026" in error.message
+        world.lead, tender, awards={"1": [weald]}, standstill_ends=date(2026, 3, 26)))
+    assert "27/03/2026" in error.message
     world.portal.award_tender(world.lead, tender, awards={"1": [weald]},
-                              standstill_ends=date(2026, 3, 26))
+                              standstill_ends=date(2026, 3, 27))
     assert world.portal.get_tender(tender).stage == "awarded"
 
 
@@ -227,3 +229,16 @@ def test_a_framework_lot_can_be_awarded_to_several_providers(world):
         places=None, start=date(2026, 5, 1), end=date(2030, 4, 30))
     assert world.portal.get_contract(world.officer(world.portsmouth),
                                      contract_id).route == "framework"
+
+
+@pytest.mark.parametrize(("awarded", "earliest"), [
+    # Friday 18 December 2026: Christmas Day, Boxing Day (observed Monday 28th), New Year's Day
+    # and 2 January (Scotland, observed Monday 4th) are not working days.
+    (date(2026, 12, 18), date(2027, 1, 5)),
+    # Thursday 2 April 2026: Good Friday and Easter Monday.
+    (date(2026, 4, 2), date(2026, 4, 16)),
+    # An ordinary fortnight in September: weekends only.
+    (date(2026, 9, 7), date(2026, 9, 17)),
+])
+def test_standstill_working_days_leave_out_every_uk_bank_holiday(awarded, earliest):
+    assert add_working_days(awarded, 8) == earliest

@@ -4,13 +4,14 @@ in the sufficiency views; loading again adds nothing."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from domain.organisation import authority_id
-from portal.demo.loader import LoadReport
+from domain.tender_terms import add_working_days
+from portal.demo.loader import LoadReport, load_demo
 from portal.demo.tenders import TENDERS, load_tenders, tender_id
 from projections.notices import notices
 from projections.placements import contracts
@@ -98,3 +99,21 @@ def test_loading_again_adds_nothing(demo_services):
     load_tenders(portal, DEMO_TODAY, report)
     assert (report.created, portal.last_position()) == (0, before)
     assert report.skipped > 5 * len(TENDERS)
+
+
+@pytest.mark.parametrize(("today", "key"), [
+    (date(2027, 6, 16), "peninsula-frameworks"),  # awarded on Friday 18 December 2026
+    (date(2027, 4, 23), "devon-residential-block"),  # awarded on Christmas Eve 2026
+])
+def test_the_demo_loads_whatever_bank_holidays_fall_in_a_standstill(services, today, key):
+    """The demo's dates move with the day it is loaded; a standstill over Christmas needs more
+    calendar days, and the demo takes them rather than failing."""
+    credentials = services.credentials
+    load_demo(services.portal, credentials.set_password, credentials.has_password, today=today)
+    planned = next(demo.timetable for demo in TENDERS if demo.key == key)
+    tender = services.portal.get_tender(tender_id(key))
+    awarded_on = today + timedelta(days=planned["award"])
+    assert (awarded_on.month, awarded_on.day) in ((12, 18), (12, 24))
+    assert tender.stage == "contracted"
+    assert tender.standstill_ends == add_working_days(awarded_on, 8)
+    assert tender.standstill_ends > today + timedelta(days=planned["standstill_ends"])
