@@ -17,11 +17,12 @@ from eventsourcing.domain import event
 
 from domain.actor import Actor
 from domain.base import PortalAggregate
-from domain.errors import DomainError
+from domain.errors import AlreadyExists, DomainError, IllegalTransition
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 MAX_DOCUMENT_TEXT = "20 MB"
 MAX_NAME_LENGTH = 200
+MAX_REASON_LENGTH = 500
 DOCUMENT_TYPES = ("pdf", "docx", "xlsx", "odt", "csv")
 SHA256 = re.compile(r"[0-9a-f]{64}")
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://sufficiency-portal.example/tender-documents")
@@ -57,6 +58,7 @@ class TenderDocument(PortalAggregate):
         self.document_type = document_type
         self.size = size
         self.sha256 = sha256
+        self.withdrawn = False
 
     @classmethod
     def attach(cls, *, tender_id: UUID, authority_id: UUID, name: str, document_type: str,
@@ -78,6 +80,40 @@ class TenderDocument(PortalAggregate):
         return cls(id=tender_document_id(tender_id, sha256), tender_id=tender_id,
                    authority_id=authority_id, name=name, document_type=document_type,
                    size=size, sha256=sha256, actor=actor, reason=reason)
+
+
+    def withdraw(self, *, actor: Actor, reason: str | None) -> None:
+        """Take the document off its tender (attached in error, or superseded): nobody can
+        download it any more, while its record and every download stay in the history."""
+        if self.withdrawn:
+            raise IllegalTransition("This document has already been withdrawn", field="reason")
+        reason = " ".join((reason or "").split())
+        if not reason:
+            raise DomainError("Say why the document is being withdrawn", field="reason")
+        if len(reason) > MAX_REASON_LENGTH:
+            raise DomainError(f"The reason must be {MAX_REASON_LENGTH} characters or fewer",
+                              field="reason")
+        self._withdrawn(actor=actor, reason=reason)
+
+    @event("Withdrawn")
+    def _withdrawn(self, *, actor: Actor, reason: str) -> None:
+        self.withdrawn = True
+
+    def attach_again(self, *, name: str, actor: Actor, reason: str | None = None) -> None:
+        """The same content attached again after it was withdrawn (under the name it now
+        has): downloadable once more."""
+        if not self.withdrawn:
+            raise AlreadyExists("This document is already attached to this tender",
+                                field="document")
+        name = clean_name(name)
+        if not name:
+            raise DomainError("The selected file needs a name", field="document")
+        self._attached_again(name=name, actor=actor, reason=reason)
+
+    @event("AttachedAgain")
+    def _attached_again(self, *, name: str, actor: Actor, reason: str | None) -> None:
+        self.name = name
+        self.withdrawn = False
 
 
 class DocumentDownload(PortalAggregate):

@@ -1,5 +1,5 @@
-"""Tender document commands (attach a document to a tender, record a download) and deadline
-reminders.
+"""Tender document commands (attach a document to a tender, withdraw it, record a download)
+and deadline reminders.
 
 A mixin of :class:`domain.application.Portal`. Only the lead authority attaches documents
 (the system actor, e.g. the demo loader, may too). A document may be read by the lead and the
@@ -15,7 +15,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from domain.actor import Actor
-from domain.errors import AlreadyExists, DomainError, IllegalTransition, NotFound
+from domain.errors import DomainError, IllegalTransition, NotFound
 from domain.organisation import Provider
 from domain.tender import Tender
 from domain.tender_document import DocumentDownload, TenderDocument, tender_document_id
@@ -29,9 +29,10 @@ class TenderDocumentCommands:
     ``check_eligible`` (Portal and its TenderCommands)."""
 
     def document_attached(self, tender_id: UUID, sha256: str) -> bool:
-        """Whether this content is already attached to this tender (checked before the bytes
-        are stored, so a duplicate upload stores nothing)."""
-        return self.exists(tender_document_id(tender_id, sha256))
+        """Whether this content is attached to this tender now (checked before the bytes are
+        stored, so a duplicate upload stores nothing). A withdrawn document is not."""
+        ref = tender_document_id(tender_id, sha256)
+        return self.exists(ref) and not self._get(ref, TenderDocument, "document").withdrawn
 
     def attach_tender_document(self, actor: Actor, tender_id: UUID, *, name: str,
                                document_type: str, size: int, sha256: str,
@@ -40,14 +41,27 @@ class TenderDocumentCommands:
         if tender.stage == "cancelled":
             raise IllegalTransition("This tender has been cancelled: documents can no longer "
                                     "be attached", field="document")
-        if self.document_attached(tender_id, sha256):
-            raise AlreadyExists(ALREADY_ATTACHED, field="document")
+        ref = tender_document_id(tender_id, sha256)
+        if self.exists(ref):  # attached before: refused, or attached again if withdrawn
+            document = self._get(ref, TenderDocument, "document")
+            document.attach_again(name=name, actor=actor, reason=reason)
+            return document.id, self._save(document)
         document = TenderDocument.attach(tender_id=tender_id,
                                          authority_id=tender.lead_authority_id, name=name,
                                          document_type=document_type, size=size,
                                          sha256=sha256, actor=actor, reason=reason)
         position = self._create(document, ALREADY_ATTACHED)
         return document.id, position
+
+    def withdraw_tender_document(self, actor: Actor, tender_id: UUID, document_id: UUID, *,
+                                 reason: str | None) -> int:
+        """Only the lead withdraws a document; the reason is recorded with it."""
+        self._lead_tender(actor, tender_id)
+        document = self._get(document_id, TenderDocument, "document")
+        if document.tender_id != tender_id:
+            raise NotFound("There is no such document")
+        document.withdraw(actor=actor, reason=reason)
+        return self._save(document)
 
     def may_read_tender_documents(self, actor: Actor, tender: Tender) -> bool:
         """The lead and partners always; an eligible provider once the tender is published."""
@@ -69,7 +83,7 @@ class TenderDocumentCommands:
                             document_id: UUID) -> TenderDocument:
         """The document, if ``actor`` may read it; NotFound otherwise (as for a missing one)."""
         document = self._get(document_id, TenderDocument, "document")
-        if document.tender_id != tender_id:
+        if document.tender_id != tender_id or document.withdrawn:
             raise NotFound("There is no such document")
         if not self.may_read_tender_documents(actor, self.get_tender(tender_id)):
             raise NotFound("There is no such document")

@@ -148,6 +148,10 @@ class CancelSchema(FormSchema):
     reason = _text("Reason", 500, "Say why the tender is being cancelled")
 
 
+class WithdrawDocumentSchema(FormSchema):
+    reason = _text("Reason", 500, "Say why the document is being withdrawn")
+
+
 class ReasonSchema(FormSchema):
     reason = _text("Reason", 500, "Say why", required=False)
 

@@ -1,9 +1,10 @@
 """Tender documents and their download log, as read models.
 
-Which documents a tender has (name, type, size, hash, who attached them and when) and every
-download (who, which, when). Who may read them is the tender's business: views check the
-viewer may see the tender's documents (``domain`` rules via the tender's read model) before
-calling these, and the download log is only for the lead and partner authorities.
+Which documents a tender has (name, type, size, hash, who attached them and when, and for a
+withdrawn one who withdrew it, when and why) and every download (who, which, when). Who may
+read them is the tender's business: views check the viewer may see the tender's documents
+(``domain`` rules via the tender's read model) before calling these, and the download log
+and withdrawn documents are only for the lead and partner authorities.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ tender_documents = sa.Table(
     sa.Column("attached_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("attached_by", sa.Uuid),
     sa.Column("downloads", sa.Integer, nullable=False),
+    # Set while the lead has withdrawn the document: then nobody may download it.
+    sa.Column("withdrawn_at", sa.DateTime(timezone=True)),
+    sa.Column("withdrawn_by", sa.Uuid),
+    sa.Column("withdrawal_reason", sa.Text),
 )
 
 document_downloads = sa.Table(
@@ -56,6 +61,18 @@ class TenderDocuments(Projection):
             name=e.name, document_type=e.document_type, size=e.size, sha256=e.sha256,
             attached_at=e.timestamp, attached_by=e.actor.user_id, downloads=0))
 
+    @handles(TenderDocument.Withdrawn)
+    def withdrawn(self, c: sa.Connection, e) -> None:
+        c.execute(tender_documents.update().where(tender_documents.c.id == e.originator_id)
+                  .values(withdrawn_at=e.timestamp, withdrawn_by=e.actor.user_id,
+                          withdrawal_reason=e.reason))
+
+    @handles(TenderDocument.AttachedAgain)
+    def attached_again(self, c: sa.Connection, e) -> None:
+        c.execute(tender_documents.update().where(tender_documents.c.id == e.originator_id)
+                  .values(name=e.name, attached_at=e.timestamp, attached_by=e.actor.user_id,
+                          withdrawn_at=None, withdrawn_by=None, withdrawal_reason=None))
+
     @handles(DocumentDownload.Recorded)
     def downloaded(self, c: sa.Connection, e) -> None:
         c.execute(document_downloads.insert().values(
@@ -66,17 +83,24 @@ class TenderDocuments(Projection):
                   .values(downloads=tender_documents.c.downloads + 1))
 
 
-def documents(c: sa.Connection, tender_id: UUID) -> list[dict]:
-    """A tender's documents, oldest first. The caller has checked the viewer may see them."""
-    query = (sa.select(tender_documents).where(tender_documents.c.tender_id == tender_id)
+def documents(c: sa.Connection, tender_id: UUID, withdrawn: bool = False) -> list[dict]:
+    """A tender's documents that may be downloaded (or, with ``withdrawn``, those the lead
+    has withdrawn, with who, when and why), oldest first. The caller has checked the viewer
+    may see them; only the lead and partners are shown withdrawn ones."""
+    shown = (tender_documents.c.withdrawn_at.is_not(None) if withdrawn
+             else tender_documents.c.withdrawn_at.is_(None))
+    query = (sa.select(tender_documents, accounts.c.display_name.label("withdrawn_by_name"))
+             .outerjoin(accounts, accounts.c.id == tender_documents.c.withdrawn_by)
+             .where(tender_documents.c.tender_id == tender_id, shown)
              .order_by(tender_documents.c.attached_at, tender_documents.c.name))
     return [dict(row) for row in c.execute(query).mappings()]
 
 
 def document(c: sa.Connection, tender_id: UUID, document_id: UUID) -> dict | None:
+    """One document that may be downloaded (not a withdrawn one)."""
     row = c.execute(sa.select(tender_documents).where(
-        tender_documents.c.id == document_id,
-        tender_documents.c.tender_id == tender_id)).mappings().first()
+        tender_documents.c.id == document_id, tender_documents.c.tender_id == tender_id,
+        tender_documents.c.withdrawn_at.is_(None))).mappings().first()
     return dict(row) if row else None
 
 

@@ -1,5 +1,6 @@
-"""A tender's documents: the lead attaches them; the lead, the partners and (once published)
-eligible providers download them, and every download is recorded as an event.
+"""A tender's documents: the lead attaches them (and may withdraw one, saying why); the lead,
+the partners and (once published) eligible providers download them, and every download is
+recorded as an event.
 
 The type is read from the file's bytes (``portal/documents/sniff.py``), never from its name or
 the browser's content type; the bytes are kept once per SHA-256 (``portal/documents/store.py``).
@@ -31,8 +32,10 @@ from domain.tender_document import MAX_DOCUMENT_BYTES, MAX_DOCUMENT_TEXT, clean_
 from portal.documents.sniff import TYPES, sniff
 from portal.documents.store import DocumentMissing, DocumentStore, sha256, store_for
 from portal.extensions import csrf
-from portal.forms import FormResult
+from portal.forms import FormResult, load
 from portal.security import current_principal, requires, services
+from portal.tender_schemas import WithdrawDocumentSchema
+from portal.views.tender_helpers import kept, run
 from projections import tender_documents as td
 from projections import tender_queries as tq
 
@@ -65,8 +68,10 @@ def documents_for(tender: dict) -> dict:
         return {"shown": False}
     with services().engine.connect() as c:
         documents = td.documents(c, tender["id"])
-    return {"shown": True, "documents": documents, "types": TYPES,
-            "can_attach": role == "lead" and tender["stage"] != "cancelled"}
+        withdrawn = td.documents(c, tender["id"], withdrawn=True) if role in COUNCIL else []
+    return {"shown": True, "documents": documents, "withdrawn": withdrawn, "types": TYPES,
+            "can_attach": role == "lead" and tender["stage"] != "cancelled",
+            "can_withdraw": role == "lead"}
 
 
 def _tender(tender_id: UUID) -> dict:
@@ -149,6 +154,33 @@ def _check(content: bytes, filename: str) -> str:
                           f"{found.extensions[0]}: rename it and upload it again",
                           field="document")
     return found.code
+
+
+@bp.route("/<uuid:document_id>/withdraw", methods=["GET", "POST"])
+@requires("tenders.lead")
+def withdraw(tender_id: UUID, document_id: UUID):
+    """The lead takes a document off the tender, saying why; it stays in the history."""
+    tender = _tender(tender_id)
+    if tender["viewer_role"] != "lead":
+        abort(403 if tender["viewer_role"] == "partner" else 404)
+    with services().engine.connect() as c:
+        document = td.document(c, tender_id, document_id)
+    if document is None:
+        abort(404)
+    form = FormResult()
+    if request.method == "POST":
+        form = load(WithdrawDocumentSchema(), request.form.to_dict())
+        if form.ok:
+            done = run(form, lambda: services().portal.withdraw_tender_document(
+                g.principal.actor, tender_id, document_id, reason=form.data["reason"]),
+                fields={"reason"}, default="reason",
+                message=f"{document['name']} withdrawn",
+                then=lambda _: url_for("tender_documents.index", tender_id=tender_id))
+            if done:
+                return done
+        kept(form, request.form.to_dict())
+    return render_template("tender_documents/withdraw.html", tender=tender, document=document,
+                           form=form), 200 if form.ok else 422
 
 
 @bp.get("/<uuid:document_id>")

@@ -318,6 +318,9 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
     ("TenderDocument", "Attached"): lambda e: (
         f"Attached the document {e.name} to a tender ({e.document_type.upper()}, "
         f"{e.size:,} bytes, SHA-256 {e.sha256[:12]}…)"),
+    ("TenderDocument", "Withdrawn"): lambda e: "Withdrew a tender document",
+    ("TenderDocument", "AttachedAgain"): lambda e: (
+        f"Attached the withdrawn document again as {e.name}"),
     ("DocumentDownload", "Recorded"): lambda e: f"Downloaded the tender document {e.name}",
     ("DeadlineReminder", "Issued"): lambda e: (
         "Reminded providers that a tender's " + (

@@ -85,6 +85,45 @@ def test_a_cancelled_tender_takes_no_documents(world):
         world.portal.attach_tender_document(world.lead, tender, **SPEC)
 
 
+def test_the_lead_withdraws_a_document_with_a_reason_and_may_attach_it_again(world):
+    tender = draft(world)
+    document, _ = world.portal.attach_tender_document(world.lead, tender, **SPEC)
+    before = events(world.portal)
+    with pytest.raises(PermissionDenied, match="Only the lead authority"):
+        world.portal.withdraw_tender_document(world.officer(world.portsmouth), tender,
+                                              document, reason="Not ours")
+    with pytest.raises(NotFound):
+        world.portal.withdraw_tender_document(world.officer(world.dorset), tender, document,
+                                              reason="Not ours")
+    with pytest.raises(NotFound):
+        world.portal.withdraw_tender_document(world.lead, draft(world, title="Other"),
+                                              document, reason="Wrong tender")
+    for reason, message in ((None, "Say why"), ("   ", "Say why"),
+                            ("x" * 501, "500 characters or fewer")):
+        with pytest.raises(DomainError, match=message):
+            world.portal.withdraw_tender_document(world.lead, tender, document, reason=reason)
+    assert events(world.portal) == before + 1  # the other tender's draft only
+    world.portal.withdraw_tender_document(world.lead, tender, document,
+                                          reason="  Replaced   by version 2 ")
+    with pytest.raises(NotFound):
+        world.portal.get_tender_document(world.lead, tender, document)
+    with pytest.raises(NotFound):
+        world.portal.record_document_download(world.lead, tender, document)
+    with pytest.raises(DomainError, match="already been withdrawn"):
+        world.portal.withdraw_tender_document(world.lead, tender, document, reason="Again")
+    withdrawn = [e for e in world.portal.events.get(document)
+                 if type(e).__name__ == "Withdrawn"]
+    assert [e.reason for e in withdrawn] == ["Replaced by version 2"]
+    assert not world.portal.document_attached(tender, SHA)
+    again, _ = world.portal.attach_tender_document(world.lead, tender,
+                                                   **{**SPEC, "name": "Specification v2.pdf"})
+    assert again == document
+    assert world.portal.get_tender_document(world.lead, tender, document).name == \
+        "Specification v2.pdf"
+    with pytest.raises(AlreadyExists, match="already attached to this tender"):
+        world.portal.attach_tender_document(world.lead, tender, **SPEC)
+
+
 def test_names_keep_only_the_file_name():
     assert clean_name("C:\\Users\\kent\\Spec v2.pdf") == "Spec v2.pdf"
     assert clean_name("../../etc/passwd\x00.pdf") == "passwd.pdf"

@@ -130,8 +130,8 @@ def single_sign_on_history(portal, admin, kent) -> None:
 
 
 def tender_document_history(portal, kent, provider) -> None:
-    """A document attached to a tender and downloaded by a provider, and a deadline reminder
-    issued by the scheduled job."""
+    """A document attached to a tender, downloaded by a provider, withdrawn and attached again,
+    and a deadline reminder issued by the scheduled job."""
     from datetime import timedelta
     from uuid import uuid4
 
@@ -154,6 +154,9 @@ def tender_document_history(portal, kent, provider) -> None:
         sha256="c" * 64)
     portal.open_market_engagement(system, tender)
     portal.record_document_download(Actor(uuid4(), provider), tender, document)
+    portal.withdraw_tender_document(system, tender, document, reason="Wrong version")
+    portal.attach_tender_document(system, tender, name="Specification v2.pdf",
+                                  document_type="pdf", size=2048, sha256="c" * 64)
     portal.clock = lambda: closes - timedelta(days=2)
     portal.issue_deadline_reminders([tender])
 

@@ -209,3 +209,67 @@ def test_the_tender_pages_list_the_documents(kent, svc):
     page = kent.get(f"/opportunities/{tender_id}").get_data(as_text=True)
     assert "Specification.pdf" in page and "All documents" in page
     assert kent.get(document_link(page, tender_id)).data == PDF
+
+
+def withdraw(client, tender_id, link: str, reason: str):
+    return client.post(f"{link}/withdraw", data={"csrf_token": client.csrf(), "reason": reason})
+
+
+def test_the_lead_withdraws_a_document_saying_why_and_may_attach_it_again(kent, svc, clock):
+    tender_id = draft(svc)
+    assert upload(kent, tender_id, PDF, "Specification.pdf").status_code == 303
+    open_engagement(svc, tender_id)
+    link = document_link(kent.get(f"/tenders/{tender_id}/documents/").get_data(as_text=True),
+                         tender_id)
+    page = kent.get(f"{link}/withdraw").get_data(as_text=True)
+    assert "Withdraw Specification.pdf" in page
+    before = svc.portal.last_position()
+    refused = withdraw(kent, tender_id, link, "  ")
+    assert refused.status_code == 422
+    assert field_error(refused.get_data(as_text=True), "reason") == \
+        "Say why the document is being withdrawn"
+    assert svc.portal.last_position() == before
+
+    response = withdraw(kent, tender_id, link, "Replaced by version 2")
+    assert response.status_code == 302
+    page = kent.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Specification.pdf withdrawn" in page
+    assert "Withdrawn documents" in page and "Replaced by version 2" in page
+    assert "Every document attached to this tender has been withdrawn" in page
+    assert link not in page.replace(f"{link}/withdraw", "")
+    assert kent.get(link).status_code == 404
+    assert kent.get(f"{link}/withdraw").status_code == 404  # already withdrawn
+    # A partner sees why; an eligible provider no longer sees it at all.
+    as_user(kent, officer("Portsmouth"))
+    page = kent.get(f"/tenders/{tender_id}/documents/").get_data(as_text=True)
+    assert "Replaced by version 2" in page and "/withdraw" not in page
+    as_user(kent, provider_accounts()[0])
+    page = kent.get(f"/tenders/{tender_id}/documents/").get_data(as_text=True)
+    assert "Specification.pdf" not in page and "Withdrawn documents" not in page
+    assert kent.get(link).status_code == 404
+    assert events_of(svc, DocumentDownload) == []
+    # The same file attached again is downloadable again, under its new name.
+    as_user(kent, officer("Kent"))
+    assert upload(kent, tender_id, PDF, "Specification v2.pdf").status_code == 303
+    page = kent.get(f"/tenders/{tender_id}/documents/").get_data(as_text=True)
+    assert document_link(page, tender_id) == link and "Specification v2.pdf" in page
+    assert "Withdrawn documents" not in page
+    as_user(kent, provider_accounts()[0])
+    assert kent.get(link).data == PDF
+    assert len(stored_files(svc)) == 1
+
+
+def test_only_the_lead_withdraws(kent, svc, clock):
+    tender_id = draft(svc)
+    assert upload(kent, tender_id, PDF, "Specification.pdf").status_code == 303
+    open_engagement(svc, tender_id)
+    link = document_link(kent.get(f"/tenders/{tender_id}/documents/").get_data(as_text=True),
+                         tender_id)
+    for account, status in ((officer("Portsmouth"), 403), (officer("Dorset"), 404),
+                            (provider_accounts()[0], 403)):
+        as_user(kent, account)
+        assert kent.get(f"{link}/withdraw").status_code == status, account.organisation
+        assert withdraw(kent, tender_id, link, "Not mine").status_code == status
+    notifications = svc.portal.recorder.select_notifications(start=1, limit=1_000_000)
+    assert not [n for n in notifications if n.topic.endswith("TenderDocument.Withdrawn")]
+    assert kent.get(link).data == PDF  # still there for the provider
