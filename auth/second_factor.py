@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ import pyotp
 import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 
+from auth.keys import fernet_key_file
 from projections.database import metadata
 
 ISSUER = "Sufficiency Portal"
@@ -85,16 +85,7 @@ class SecondFactors:
         """The encryption key lives outside the database, owner-only, created on first use.
         Losing it means every account must set up its authenticator again (an administrator
         resets each one)."""
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:  # another process created it first
-                pass
-            else:
-                with os.fdopen(descriptor, "wb") as file:
-                    file.write(Fernet.generate_key())
-        return cls(engine, path.read_bytes().strip())
+        return cls(engine, fernet_key_file(path))
 
     def setup(self) -> None:
         second_factors.create(self.engine, checkfirst=True)

@@ -2,9 +2,10 @@
 tender's quality questions.
 
 The bid is its own aggregate (one per provider per lot, ``domain.tender.bid_id``) so bidders
-never contend. Its content is sealed: the application refuses to show it to anyone but the
-provider until the tender's bids are opened (an audited event, recorded here too as
-``Opened``), and the read models keep it out of every council-readable table until then.
+never contend. Its content is sealed: until the tender's bids are opened its events carry it
+only encrypted (``domain.sealing``), the application shows it to nobody but the provider, and
+the read models keep it out of every council-readable table. Opening (an audited event,
+recorded here too as ``Opened``) records the content in clear.
 """
 
 from __future__ import annotations
@@ -39,27 +40,27 @@ class Bid(PortalAggregate):
     id: UUID
 
     @event("Submitted")
-    def __init__(self, *, tender_id: UUID, lot_id: str, provider_id: UUID, weekly_price: int,
-                 answers: dict, actor: Actor, reason: str | None) -> None:
+    def __init__(self, *, tender_id: UUID, lot_id: str, provider_id: UUID, sealed: str,
+                 actor: Actor, reason: str | None) -> None:
         self.tender_id = tender_id
         self.lot_id = lot_id
         self.provider_id = provider_id
-        self.weekly_price = weekly_price
-        self.answers = dict(answers)
+        self.sealed = sealed
+        # The content, known only once opened (or revealed to its bidder: ``reveal``).
+        self.weekly_price: int | None = None
+        self.answers: dict | None = None
         self.withdrawn = False
         self.opened = False
 
-    def replace(self, *, weekly_price: int, answers: dict, actor: Actor,
-                reason: str | None) -> None:
-        """A new price and answers in place of the old (or a bid again after withdrawing)."""
+    def replace(self, *, sealed: str, actor: Actor, reason: str | None) -> None:
+        """A new sealed price and answers in place of the old (or a bid again after
+        withdrawing)."""
         self._check_sealed()
-        self._replaced(weekly_price=weekly_price, answers=answers, actor=actor, reason=reason)
+        self._replaced(sealed=sealed, actor=actor, reason=reason)
 
     @event("Replaced")
-    def _replaced(self, *, weekly_price: int, answers: dict, actor: Actor,
-                  reason: str | None) -> None:
-        self.weekly_price = weekly_price
-        self.answers = dict(answers)
+    def _replaced(self, *, sealed: str, actor: Actor, reason: str | None) -> None:
+        self.sealed = sealed
         self.withdrawn = False
 
     def withdraw(self, *, actor: Actor, reason: str | None) -> None:
@@ -72,13 +73,25 @@ class Bid(PortalAggregate):
     def _withdrawn(self, *, actor: Actor, reason: str | None) -> None:
         self.withdrawn = True
 
-    def open(self, *, actor: Actor, reason: str | None) -> None:
+    def open(self, *, content: dict, actor: Actor, reason: str | None) -> None:
+        """Open the bid with its unsealed content, which the event records for the
+        evaluation (and the history) from now on."""
         self._check_sealed()
-        self._opened(actor=actor, reason=reason)
+        self._opened(weekly_price=content["weekly_price"], answers=content["answers"],
+                     actor=actor, reason=reason)
 
     @event("Opened")
-    def _opened(self, *, actor: Actor, reason: str | None) -> None:
+    def _opened(self, *, weekly_price: int, answers: dict, actor: Actor,
+                reason: str | None) -> None:
         self.opened = True
+        self.weekly_price = weekly_price
+        self.answers = dict(answers)
+
+    def reveal(self, content: dict) -> None:
+        """Fill in this in-memory copy's content for its bidder to read before opening;
+        records nothing."""
+        self.weekly_price = content["weekly_price"]
+        self.answers = dict(content["answers"])
 
     def _check_sealed(self) -> None:
         if self.opened:

@@ -24,6 +24,7 @@ from domain.contract import Contract
 from domain.engagement import EngagementResponse
 from domain.errors import AlreadyExists, DomainError, NotFound
 from domain.organisation import Authority, Provider
+from domain.sealing import BidSeal
 from domain.tender import Tender, bid_id, response_id
 from domain.tender_terms import (
     add_months,
@@ -61,6 +62,19 @@ class TenderCommands:
 
     # The server's clock. Tests and the demo loader replace it on the instance.
     clock: Callable[[], datetime] = staticmethod(utc_now)
+    # Seals bids until opening. The composition root sets one keyed from the instance's key
+    # file; an application without one (kept in memory, in tests) makes its own.
+    _bid_seal: BidSeal | None = None
+
+    @property
+    def bid_seal(self) -> BidSeal:
+        if self._bid_seal is None:
+            self._bid_seal = BidSeal.with_new_key()
+        return self._bid_seal
+
+    @bid_seal.setter
+    def bid_seal(self, seal: BidSeal) -> None:
+        self._bid_seal = seal
 
     # --- plumbing -----------------------------------------------------------------------------
 
@@ -347,13 +361,14 @@ class TenderCommands:
             tender.check_accepting_bids(now)
             self.check_eligible(tender, provider, lot_id)
             price, checked = check_bid(tender.quality_questions, weekly_price, answers)
+            sealed = self.bid_seal.seal({"weekly_price": price, "answers": checked})
             ref = bid_id(tender.id, lot_id, provider_id)
             if self.exists(ref):
                 bid = self._get(ref, Bid, "bid")
-                bid.replace(weekly_price=price, answers=checked, actor=actor, reason=reason)
+                bid.replace(sealed=sealed, actor=actor, reason=reason)
                 return ref, self._save(bid)
             bid = Bid(id=ref, tender_id=tender.id, lot_id=lot_id, provider_id=provider_id,
-                      weekly_price=price, answers=checked, actor=actor, reason=reason)
+                      sealed=sealed, actor=actor, reason=reason)
             tender.register_bid(bid=ref, lot_id=lot_id, provider_id=provider_id, now=now,
                                 actor=actor)
             return ref, self._save(bid, tender)
@@ -374,6 +389,8 @@ class TenderCommands:
         the bids are opened. Anyone else is told there is no such bid."""
         bid = self._get(bid_ref, Bid, "bid")
         if actor.user_id is None or actor.organisation_id == bid.provider_id:
+            if not bid.opened:
+                bid.reveal(self.bid_seal.unseal(bid.sealed))
             return bid
         tender = self.get_tender(bid.tender_id)
         if actor.organisation_id not in tender.partner_ids:
@@ -387,11 +404,13 @@ class TenderCommands:
         tender = self._lead_tender(actor, tender_ref)
         standing = [b for b in (self._get(ref, Bid, "bid") for ref in tender.bids)
                     if not b.withdrawn]
+        contents = {b.id: self.bid_seal.unseal(b.sealed) for b in standing}
         tender.open_bids(bids=[{"bid_id": b.id, "lot_id": b.lot_id,
-                                "provider_id": b.provider_id, "weekly_price": b.weekly_price}
+                                "provider_id": b.provider_id,
+                                "weekly_price": contents[b.id]["weekly_price"]}
                                for b in standing], now=self._now(), actor=actor, reason=reason)
         for bid in standing:
-            bid.open(actor=actor, reason=reason)
+            bid.open(content=contents[bid.id], actor=actor, reason=reason)
         return self._save(tender, *standing)
 
     # --- evaluation and award -----------------------------------------------------------------

@@ -12,11 +12,13 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from auth.credentials import Credentials
+from auth.keys import fernet_key_file
 from auth.second_factor import SecondFactors
 from auth.sessions import purge, web_sessions
 from auth.tokens import SingleUseTokens
 from domain.application import Portal
 from domain.child_ref import ChildReferences
+from domain.sealing import BidSeal
 from portal.mail import Mailer, mailer_from_environment
 from projections.audit.checkpoints import Checkpointer
 from projections.audit.signing import SigningKey
@@ -94,6 +96,13 @@ def second_factor_key_file(database: Database, instance: Path | None) -> Path:
                                _instance(database, instance) / "second_factor.key"))
 
 
+def bid_seal_key_file(database: Database, instance: Path | None) -> Path:
+    """The key that seals bids until they are opened (BID_SEAL_KEY_FILE overrides). Without
+    it, bids standing at the deadline cannot be opened: keep it with the other keys."""
+    return Path(os.environ.get("BID_SEAL_KEY_FILE",
+                               _instance(database, instance) / "bid_seal.key"))
+
+
 def bootstrap(database_url: str, *, projections_inline: bool = True,
               instance: Path | None = None, mailer: Mailer | None = None) -> Services:
     database = Database.from_url(database_url)
@@ -101,6 +110,7 @@ def bootstrap(database_url: str, *, projections_inline: bool = True,
     # refused) rather than eventsourcing's pool timing out without one.
     database.check_reachable()
     portal = Portal(env=database.event_store_env())
+    portal.bid_seal = BidSeal(fernet_key_file(bid_seal_key_file(database, instance)))
     engine = database.create_engine()
     runner = ProjectionRunner(portal, engine, all_projections(), inline=projections_inline)
     runner.setup()

@@ -16,6 +16,7 @@ Before the bids are opened no council user sees anything of them, not even that 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -271,8 +272,10 @@ def clarifications(viewer, c: sa.Connection, tender_id: UUID) -> list[dict]:
 
 # --- bids, scores, rankings ------------------------------------------------------------------
 
-def my_bids(viewer, c: sa.Connection, tender_id: UUID | None = None) -> list[dict]:
-    """The viewer's own organisation's bids, with their content (a provider only)."""
+def my_bids(viewer, c: sa.Connection, unseal: Callable[[str], dict],
+            tender_id: UUID | None = None) -> list[dict]:
+    """The viewer's own organisation's bids, with their content unsealed by ``unseal`` (the
+    portal's ``bid_seal.unseal``): a provider only."""
     check(viewer, "tenders.respond")
     if viewer.organisation_kind != "provider":
         return []
@@ -286,7 +289,12 @@ def my_bids(viewer, c: sa.Connection, tender_id: UUID | None = None) -> list[dic
              .order_by(tenders.c.title, tender_lots.c.position))
     if tender_id is not None:
         query = query.where(sealed_bids.c.tender_id == tender_id)
-    return [_row(r) for r in c.execute(query).mappings()]
+    rows = []
+    for r in c.execute(query).mappings():
+        row = _row(r)
+        row.update(unseal(row.pop("sealed")))
+        rows.append(row)
+    return rows
 
 
 def opened_bids_for(viewer, c: sa.Connection, tender_id: UUID) -> list[dict]:
@@ -381,8 +389,10 @@ def provider_opportunities(viewer, c: sa.Connection, *,
     return out
 
 
-def provider_activity(viewer, c: sa.Connection) -> dict[str, list[dict]]:
-    """The viewer's provider's market engagement responses and bids."""
+def provider_activity(viewer, c: sa.Connection,
+                      unseal: Callable[[str], dict]) -> dict[str, list[dict]]:
+    """The viewer's provider's market engagement responses and bids (``unseal``: see
+    ``my_bids``)."""
     check(viewer, "tenders.respond")
     responses = [_row(r) for r in c.execute(
         sa.select(engagement_responses, tenders.c.title.label("tender_title"),
@@ -390,4 +400,4 @@ def provider_activity(viewer, c: sa.Connection) -> dict[str, list[dict]]:
         .join(tenders, tenders.c.id == engagement_responses.c.tender_id)
         .where(engagement_responses.c.provider_id == viewer.organisation_id)
         .order_by(tenders.c.title)).mappings()]
-    return {"responses": responses, "bids": my_bids(viewer, c)}
+    return {"responses": responses, "bids": my_bids(viewer, c, unseal)}

@@ -1,12 +1,12 @@
 """Joint tender read models: tenders with their lots, partners and key decisions; market
 engagement questions and responses; clarifications; bids; scores; contracts entered.
 
-Sealed bids: a bid's price and answers are written only to ``sealed_bids``, which only the
-bidding provider's own query (``tender_queries.my_bids``) reads. Council-readable tables get a
-bid only when the bids are opened (``Bid.Opened``), when its row is copied into
-``opened_bids``. Before that no council-readable table holds a bid at all, not even its
-existence. ``COUNCIL_READABLE`` lists the tables council users' queries read (a test checks no
-price is in them before opening).
+Sealed bids: a bid's price and answers, still encrypted (``domain.sealing``), are written only
+to ``sealed_bids``, which only the bidding provider's own query (``tender_queries.my_bids``)
+reads and unseals. Council-readable tables get a bid only when the bids are opened
+(``Bid.Opened``, which carries its content in clear), in ``opened_bids``. Before that no
+council-readable table holds a bid at all, not even its existence. ``COUNCIL_READABLE`` lists
+the tables council users' queries read (a test checks no price is in them before opening).
 
 Rows are changed in memory during a batch (``BufferedRows``) and written once at its end; the
 few tables replaced wholesale by an event (lots, partners, questions) are written at once.
@@ -154,8 +154,8 @@ sealed_bids = sa.Table(
     sa.Column("tender_id", sa.Uuid, nullable=False, index=True),
     sa.Column("lot_id", sa.String(4), nullable=False),
     sa.Column("provider_id", sa.Uuid, nullable=False, index=True),
-    sa.Column("weekly_price", sa.Integer, nullable=False),
-    sa.Column("answers", sa.JSON, nullable=False),
+    # The price and answers, encrypted (domain.sealing); ``my_bids`` unseals them.
+    sa.Column("sealed", sa.Text, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),  # submitted | withdrawn | opened
     sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
@@ -446,15 +446,14 @@ class Tenders(Projection):
     @handles(Bid.Submitted)
     def bid_submitted(self, c: sa.Connection, e: Bid.Submitted) -> None:
         self._sealed.put({"id": e.originator_id, "tender_id": e.tender_id, "lot_id": e.lot_id,
-                          "provider_id": e.provider_id, "weekly_price": e.weekly_price,
-                          "answers": dict(e.answers), "status": "submitted",
-                          "submitted_at": e.timestamp, "changed_at": e.timestamp})
+                          "provider_id": e.provider_id, "sealed": e.sealed,
+                          "status": "submitted", "submitted_at": e.timestamp,
+                          "changed_at": e.timestamp})
 
     @handles(Bid.Replaced)
     def bid_replaced(self, c: sa.Connection, e: Bid.Replaced) -> None:
         self._row(self._sealed, c, e.originator_id)
-        self._sealed.update(e.originator_id, weekly_price=e.weekly_price,
-                            answers=dict(e.answers), status="submitted",
+        self._sealed.update(e.originator_id, sealed=e.sealed, status="submitted",
                             changed_at=e.timestamp)
 
     @handles(Bid.Withdrawn)
@@ -468,7 +467,7 @@ class Tenders(Projection):
         sealed = self._row(self._sealed, c, e.originator_id)
         self._sealed.update(e.originator_id, status="opened", changed_at=e.timestamp)
         self._opened.load(c, [e.originator_id])
-        self._opened.put({k: sealed[k] for k in ("id", "tender_id", "lot_id", "provider_id",
-                                                 "weekly_price", "answers")}
-                         | {"opened_at": e.timestamp, "agreed_scores": None,
+        self._opened.put({k: sealed[k] for k in ("id", "tender_id", "lot_id", "provider_id")}
+                         | {"weekly_price": e.weekly_price, "answers": dict(e.answers),
+                            "opened_at": e.timestamp, "agreed_scores": None,
                             "awarded": False})

@@ -46,15 +46,24 @@ def demo_database(tmp_path_factory) -> Path:
     return path
 
 
+# The demo database's instance keys: the secret that keys child references (so a council's
+# demo child ids still match), the key of the demo accounts' authenticator secrets, and the
+# key that seals the demo tenders' unopened bids. A copy of the database needs all three.
+INSTANCE_KEYS = ("child_ref.key", "second_factor.key", "bid_seal.key")
+
+
+def copy_demo_database(demo_database: Path, instance: Path) -> Path:
+    """A copy of the demo database, with its keys, in ``instance``; returns its path."""
+    path = instance / "portal.db"
+    shutil.copyfile(demo_database, path)
+    for key in INSTANCE_KEYS:
+        shutil.copyfile(demo_database.parent / key, instance / key)
+    return path
+
+
 @pytest.fixture
 def demo_services(demo_database, tmp_path):
-    path = tmp_path / "portal.db"
-    shutil.copyfile(demo_database, path)
-    # The same secret keys child references, so a council's demo child ids still match.
-    shutil.copyfile(demo_database.parent / "child_ref.key", tmp_path / "child_ref.key")
-    # And the key that decrypts the demo accounts' authenticator secrets.
-    shutil.copyfile(demo_database.parent / "second_factor.key", tmp_path / "second_factor.key")
-    svc = bootstrap(sqlite_url(path))
+    svc = bootstrap(sqlite_url(copy_demo_database(demo_database, tmp_path)))
     yield svc
     svc.close()
 

@@ -42,7 +42,8 @@ def _context(tender_id: UUID) -> dict:
             "tender": tender,
             "response": tq.my_engagement_response(g.principal, c, tender_id),
             "clarifications": tq.clarifications(g.principal, c, tender_id),
-            "bids": {b["lot_id"]: b for b in tq.my_bids(g.principal, c, tender_id)},
+            "bids": {b["lot_id"]: b for b in tq.my_bids(
+                g.principal, c, services().portal.bid_seal.unseal, tender_id)},
             "now": services().portal.clock(),
         }
 

@@ -64,6 +64,6 @@ def opportunities():
     now = services().portal.clock()
     with services().engine.connect() as c:
         open_now = tq.provider_opportunities(g.principal, c, now=now)
-        activity = tq.provider_activity(g.principal, c)
+        activity = tq.provider_activity(g.principal, c, services().portal.bid_seal.unseal)
     return render_template("tender_pipelines/opportunities.html", opportunities=open_now,
                            responses=activity["responses"], bids=activity["bids"])

@@ -200,9 +200,9 @@ def _changes(event: Any, state: dict[str, Any]) -> list[Change]:
     return out
 
 
-# Fields sealed until the record's "Opened" event: a bid's price and answers are not shown,
-# even to an auditor, before the bids are opened.
-SEALED_FIELDS: dict[str, frozenset[str]] = {"Bid": frozenset({"weekly_price", "answers"})}
+# Fields never shown: a bid's encrypted price and answers (domain.sealing), which mean nothing
+# to a reader. Its "Opened" event shows them in clear, once the bids are opened.
+SEALED_FIELDS: dict[str, frozenset[str]] = {"Bid": frozenset({"sealed"})}
 SEALED = "Sealed until the bids are opened"
 
 
@@ -214,8 +214,6 @@ def record_history(viewer, application, connection: sa.Connection,
     if not stored:
         raise NotFound("There is no such record")
     sealed = SEALED_FIELDS.get(split_topic(stored[0].topic)[0], frozenset())
-    if any(split_topic(item.topic)[1] == "Opened" for item in stored):
-        sealed = frozenset()
     positions = dict(connection.execute(
         sa.select(audit_events.c.record_version, audit_events.c.position)
         .where(audit_events.c.record_id == record_id)).all())

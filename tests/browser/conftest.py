@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import shutil
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -25,7 +24,7 @@ from werkzeug.serving import make_server
 from domain.account import account_id
 from portal import create_app
 from portal.config import Settings
-from tests.conftest import sqlite_url
+from tests.conftest import copy_demo_database, sqlite_url
 from tests.html_checks import totp_code
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,10 +76,7 @@ def live_server(browser, demo_database, tmp_path_factory) -> Iterator[str]:
     that, so the limiter stays as it is in production.
     """
     instance = tmp_path_factory.mktemp("browser")
-    database = instance / "portal.db"
-    shutil.copyfile(demo_database, database)
-    # The key that decrypts the demo accounts' authenticator secrets.
-    shutil.copyfile(demo_database.parent / "second_factor.key", instance / "second_factor.key")
+    database = copy_demo_database(demo_database, instance)
     app = create_app(Settings.from_environment(
         database_url=sqlite_url(database), secret_key="browser-test-secret-key",
         instance=instance, projections_inline=True, secure_cookies=False))

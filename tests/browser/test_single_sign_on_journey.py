@@ -6,7 +6,6 @@ meets the provider's address), and axe-core passes on every portal page."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Iterator
 
@@ -20,7 +19,7 @@ from domain.identity_provider import identity_provider_id
 from portal import create_app
 from portal.config import Settings
 from tests.browser.conftest import Pages, assert_accessible
-from tests.conftest import account_for, sqlite_url
+from tests.conftest import account_for, copy_demo_database, sqlite_url
 from tests.oidc_provider import running_provider
 
 pytestmark = pytest.mark.browser
@@ -33,11 +32,7 @@ def sso_server(browser, demo_database, tmp_path_factory) -> Iterator[dict]:
     """The portal on its own copy of the demo region, with Kent's identity provider registered
     against a provider running on localhost; yields the portal's base URL and the provider."""
     instance = tmp_path_factory.mktemp("sso-browser")
-    database = instance / "portal.db"
-    shutil.copyfile(demo_database, database)
-    for key in ("child_ref.key", "second_factor.key"):
-        if (demo_database.parent / key).exists():
-            shutil.copyfile(demo_database.parent / key, instance / key)
+    database = copy_demo_database(demo_database, instance)
     app = create_app(Settings.from_environment(
         database_url=sqlite_url(database), secret_key="browser-sso-secret-key",
         instance=instance, projections_inline=True, secure_cookies=False))

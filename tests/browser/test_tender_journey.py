@@ -10,7 +10,6 @@ server is the test's own, on its own copy of the demo region.
 from __future__ import annotations
 
 import re
-import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from portal import create_app
 from portal.config import Settings
 from portal.demo.loader import demo_accounts
 from tests.browser.conftest import LIVE_APPS, Pages, assert_accessible, screenshot, sign_in
-from tests.conftest import sqlite_url
+from tests.conftest import copy_demo_database, sqlite_url
 
 pytestmark = pytest.mark.browser
 
@@ -75,11 +74,7 @@ def journey(browser, demo_database, tmp_path_factory) -> Iterator[Journey]:
     """The portal on its own copy of the demo region, with Devon's tender open for market
     engagement (drafted and opened through the lead's commands)."""
     instance = tmp_path_factory.mktemp("tender-journey")
-    database = instance / "portal.db"
-    shutil.copyfile(demo_database, database)
-    for key in ("child_ref.key", "second_factor.key"):
-        if (demo_database.parent / key).exists():
-            shutil.copyfile(demo_database.parent / key, instance / key)
+    database = copy_demo_database(demo_database, instance)
     app = create_app(Settings.from_environment(
         database_url=sqlite_url(database), secret_key="tender-journey-secret-key",
         instance=instance, projections_inline=True, secure_cookies=False))

@@ -10,6 +10,7 @@ import pytest
 from domain.application import PermissionDenied, Portal
 from domain.bid import Bid
 from domain.errors import DomainError, IllegalTransition, NotFound
+from domain.sealing import BidSeal, SealBroken
 from domain.tender import bid_id
 from tests.domain.tender_world import BID_DEADLINE, build_world, run_to
 from tests.domain.test_tender import refused
@@ -20,6 +21,10 @@ ANSWERS = {"Q1": "Small homes near schools", "Q2": "Level 3 diploma for all"}
 @pytest.fixture
 def world():
     return build_world(Portal(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}))
+
+
+def events(portal) -> int:
+    return portal.recorder.max_notification_id() or 0
 
 
 @pytest.fixture
@@ -139,7 +144,48 @@ def test_no_bids_before_the_invitation_and_none_change_after_opening(world):
     ref = run["bids"][world.weald]
     stored: Bid = world.portal.repository.get(ref)
     with pytest.raises(IllegalTransition):
-        stored.replace(weekly_price=1, answers=ANSWERS, actor=world.lead, reason=None)
+        stored.replace(sealed=world.portal.bid_seal.seal({"weekly_price": 1,
+                                                          "answers": ANSWERS}),
+                       actor=world.lead, reason=None)
+
+
+def test_a_bid_is_stored_encrypted_until_opening_records_it(world, itt):
+    """Neither the price nor the answers of an unopened bid are in the event store in clear,
+    not even for a bid withdrawn or replaced; opening records the content."""
+    secret = {"Q1": "Our confidential staffing model", "Q2": "Nightingale training"}
+    ref, _ = world.portal.submit_bid(world.provider(world.weald), itt, provider_id=world.weald,
+                                     lot_id="1", weekly_price=6_789, answers=secret)
+    world.portal.submit_bid(world.provider(world.weald), itt, provider_id=world.weald,
+                            lot_id="1", weekly_price=6_543, answers=secret)
+
+    def stored() -> bytes:
+        return b"".join(e.state for e in world.portal.recorder.select_events(ref))
+
+    # (A price is looked for by its field's name: digits alone could occur in a ciphertext.)
+    for clear in (b"weekly_price", b"confidential", b"Nightingale"):
+        assert clear not in stored()
+    assert world.portal.read_bid(world.provider(world.weald), ref).weekly_price == 6_543
+    world.clock.set(BID_DEADLINE + timedelta(minutes=1))
+    world.portal.open_bids(world.lead, itt)
+    assert b'"weekly_price":6543' in stored().replace(b" ", b"")
+    assert b"Nightingale" in stored()
+    assert stored().count(b"weekly_price") == 1  # the replaced price never enters in clear
+    opened = world.portal.read_bid(world.lead, ref)
+    assert (opened.weekly_price, opened.answers) == (6_543, secret)
+
+
+def test_a_bid_altered_in_the_store_cannot_be_opened_and_nothing_is_stored(world, itt):
+    ref, _ = bid(world, itt, world.weald)
+    other = BidSeal.with_new_key().seal({"weekly_price": 1, "answers": ANSWERS})
+    tampered: Bid = world.portal.repository.get(ref)
+    tampered.replace(sealed=other, actor=world.provider(world.weald), reason=None)
+    world.portal.save(tampered)  # as if the row were altered: sealed under another key
+    world.clock.set(BID_DEADLINE + timedelta(minutes=1))
+    before = events(world.portal)
+    with pytest.raises(SealBroken, match="cannot be opened with this portal's key"):
+        world.portal.open_bids(world.lead, itt)
+    assert events(world.portal) == before
+    assert world.portal.get_tender(itt).stage == "invitation_to_tender"
 
 
 def test_a_bid_clashing_with_another_providers_write_to_the_tender_is_retried(world, itt):

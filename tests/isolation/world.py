@@ -27,6 +27,7 @@ from domain.vocabulary import ROLE_ORGANISATION_KINDS, ROLES
 from portal.bootstrap import bootstrap
 from portal.imports.jobs import create_job
 from portal.imports.run import Upload
+from tests.conftest import INSTANCE_KEYS
 
 SYSTEM = Actor.system()
 ORGANISATION_KINDS = {"A": "authority", "B": "authority", "P": "provider", "Q": "provider",
@@ -144,9 +145,12 @@ def build(path: Path, today: date) -> World:
 
 
 def copy_database(source: Path, target: Path) -> None:
-    """A private copy of the built world (with the key its child references were made with)."""
+    """A private copy of the built world, with its instance keys (child references, second
+    factors, the bid seal)."""
     shutil.copyfile(source, target)
-    shutil.copyfile(source.parent / "child_ref.key", target.parent / "child_ref.key")
+    for key in INSTANCE_KEYS:
+        if (source.parent / key).exists():
+            shutil.copyfile(source.parent / key, target.parent / key)
     if (source.parent / "documents").exists():
         shutil.copytree(source.parent / "documents", target.parent / "documents")
 

@@ -202,6 +202,7 @@ def council_tables(services) -> list[str]:
 
 
 def test_no_council_readable_table_holds_a_bid_before_opening(services, world, read):
+    unseal = world.portal.bid_seal.unseal
     made = run_to(world, "invitation_to_tender")
     tender = made["tender"]
     bid, _ = world.portal.submit_bid(
@@ -213,15 +214,15 @@ def test_no_council_readable_table_holds_a_bid_before_opening(services, world, r
     assert "Our secret approach" not in " ".join(values)
     assert str(bid) not in values  # not even that a bid exists
     # The provider sees its own bid's content.
-    own = read(q.my_bids, provider(world.summit))
+    own = read(q.my_bids, provider(world.summit), unseal)
     assert [(b["id"], b["weekly_price"], b["status"]) for b in own] == [
         (bid, SECRET_PRICE, "submitted")]
-    assert read(q.my_bids, provider(world.weald)) == []
+    assert read(q.my_bids, provider(world.weald), unseal) == []
     for lead_or_partner in (council(world, world.kent), council(world, world.portsmouth)):
         assert read(q.opened_bids_for, lead_or_partner, tender) == []
         assert read(q.lot_rankings, lead_or_partner, tender) == {}
         with pytest.raises(Forbidden):
-            read(q.my_bids, lead_or_partner)
+            read(q.my_bids, lead_or_partner, unseal)
     # Opened after the deadline: now the councils running it read it.
     world.clock.set(BID_DEADLINE + timedelta(minutes=1))
     world.portal.open_bids(world.lead, tender)
@@ -230,7 +231,7 @@ def test_no_council_readable_table_holds_a_bid_before_opening(services, world, r
         (bid, SECRET_PRICE, "Summit Care")]
     with pytest.raises(NotFound):
         read(q.opened_bids_for, council(world, world.dorset), tender)
-    assert read(q.my_bids, provider(world.summit))[0]["status"] == "opened"
+    assert read(q.my_bids, provider(world.summit), unseal)[0]["status"] == "opened"
 
 
 def test_a_withdrawn_bid_never_reaches_the_councils(services, world, read):
@@ -299,6 +300,7 @@ def test_the_partnership_pipeline_shows_stages_values_and_key_decisions(world, r
 
 
 def test_a_provider_sees_its_opportunities_and_its_own_activity(world, read):
+    unseal = world.portal.bid_seal.unseal
     engagement = run_to(world, "market_engagement")["tender"]
     itt = run_to(world, "invitation_to_tender")["tender"]
     world.clock.set(START)
@@ -315,11 +317,11 @@ def test_a_provider_sees_its_opportunities_and_its_own_activity(world, read):
     world.portal.submit_bid(world.provider(world.weald), itt, provider_id=world.weald,
                             lot_id="1", weekly_price=5_000,
                             answers={"Q1": "a", "Q2": "b"})
-    activity = read(q.provider_activity, weald)
+    activity = read(q.provider_activity, weald, unseal)
     assert [r["tender_id"] for r in activity["responses"]] == [engagement]
     assert [(b["tender_id"], b["lot_name"], b["weekly_price"]) for b in activity["bids"]] == [
         (itt, "Complex needs homes", 5_000)]
-    assert read(q.provider_activity, provider(world.harbour)) == {"responses": [],
+    assert read(q.provider_activity, provider(world.harbour), unseal) == {"responses": [],
                                                                   "bids": []}
     with pytest.raises(Forbidden):
         read(q.provider_opportunities, council(world, world.kent))
@@ -335,7 +337,8 @@ def test_an_auditor_sees_a_bids_price_only_once_opened(services, world):
     with services.engine.connect() as c:
         history = record_history(auditor, services.portal, c, bid)
     shown = {ch.field: ch.new for step in history.steps for ch in step.changes}
-    assert shown["weekly_price"] == SEALED and shown["answers"] == SEALED
+    assert shown["sealed"] == SEALED
+    assert "weekly_price" not in shown and "answers" not in shown
     assert "6,200" not in " ".join(step.summary for step in history.steps)
     world.clock.set(BID_DEADLINE)
     world.portal.open_bids(world.lead, made["tender"])

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 
 import pytest
 from click.testing import CliRunner
 
 from portal.cli import main
+from tests.conftest import copy_demo_database
 from tests.ssda903_files import episode, header, write
 
 
 @pytest.fixture
 def runner(demo_database, tmp_path, monkeypatch):
     """The command line on a copy of the demo region."""
-    shutil.copyfile(demo_database, tmp_path / "cli.db")
-    shutil.copyfile(demo_database.parent / "child_ref.key", tmp_path / "child_ref.key")
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{copy_demo_database(demo_database, tmp_path)}")
     monkeypatch.setenv("PORTAL_INSTANCE_DIR", str(tmp_path))
     monkeypatch.setenv("SECRET_KEY", "cli-test")
     return CliRunner()
