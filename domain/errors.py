@@ -14,6 +14,10 @@ class NotFound(DomainError):
     """The record does not exist (or is not the caller's to see)."""
 
 
+class PermissionDenied(DomainError):
+    """The actor may not do this to this record."""
+
+
 class IllegalTransition(DomainError):
     """The record's life does not allow this step from its present state."""
 

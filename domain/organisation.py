@@ -280,3 +280,20 @@ class PlatformOrganisation(PortalAggregate):
     @event("Registered")
     def __init__(self, *, name: str, actor: Actor, reason: str | None) -> None:
         self.name = name
+
+
+# Which setting types each kind of provider runs, for eligibility when it has no such setting
+# in the directory yet (market engagement reaches providers still planning a service).
+KIND_COVERS: dict[str, frozenset[str]] = {
+    "childrens_home_operator": frozenset({"childrens_home"}),
+    "fostering_agency": frozenset({"independent_fostering_agency"}),
+    "supported_accommodation_provider": frozenset({"supported_accommodation"}),
+}
+
+
+def provider_setting_types(provider: Provider) -> frozenset[str] | None:
+    """The setting types a provider offers; None for a provider of every kind (mixed)."""
+    if provider.kind == "mixed":
+        return None
+    return KIND_COVERS.get(provider.kind, frozenset()) | {
+        s.setting_type for s in provider.settings.values()}

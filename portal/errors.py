@@ -9,9 +9,8 @@ from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from auth.permissions import Forbidden
-from domain.application import PermissionDenied
-from domain.errors import NotFound
+from domain.errors import NotFound, PermissionDenied
+from domain.permissions import Forbidden
 
 log = logging.getLogger("portal.errors")
 

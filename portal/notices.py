@@ -147,9 +147,9 @@ def notices_group() -> None:
 def notices_run() -> None:
     """Issue due deadline reminders and e-mail new notices (idempotent: run it from cron, say
     every 15 minutes; a notice is e-mailed to each user once however often it runs)."""
-    from portal.cli import _services
+    from portal.cli_services import open_services
 
-    svc = _services()
+    svc = open_services()
     try:
         outcome = run_notices(svc)
     finally:

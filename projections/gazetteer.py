@@ -172,7 +172,7 @@ def district_distance(home: District | None, placement: District | None) -> floa
 
 def reference_summary(viewer, connection: sa.Connection) -> dict:
     """For the administrators' page: how many districts of each source, and the added ones."""
-    from auth.permissions import check
+    from domain.permissions import check
 
     check(viewer, "reference.manage")
     t = postcode_districts

@@ -24,12 +24,12 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain.actor import Actor
-from domain.application import Portal
 from domain.errors import DomainError
 from domain.placement import Placement, placement_id
 from portal.imports.reading import Return
 from portal.imports.report import EPISODES, Problem, Report
 from portal.imports.ssda903 import ChildFacts, EpisodeRow
+from portal.services.application import Portal
 from projections.placements import placement_children
 
 CHUNK = 200  # children saved per transaction

@@ -17,10 +17,10 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, g, render_template, request, url_for
 
 from auth.credentials import check_password_rules
-from auth.permissions import REGION, scope_for
 from auth.tokens import INVITATION, LinkRefused
 from domain.account import normalise_email
 from domain.errors import DomainError, NotFound
+from domain.permissions import REGION, scope_for
 from domain.vocabulary import ROLE_ORGANISATION_KINDS, ROLES, SECOND_FACTOR_REQUIRED
 from portal.account_schemas import InvitationSchema, NewPasswordSchema
 from portal.extensions import limiter

@@ -335,7 +335,7 @@ def regenerate():
 def reset(account_id: UUID):
     """For a lost phone: the person sets up a new authenticator at their next sign-in. Every
     session of theirs ends."""
-    from auth.permissions import check_in_scope
+    from domain.permissions import check_in_scope
 
     svc = services()
     principal = current_principal()

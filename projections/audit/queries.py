@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from auth.permissions import check
 from domain.account import normalise_email
 from domain.errors import NotFound
+from domain.permissions import check
 from projections.audit.index import (
     RECORD_TYPES,
     audit_events,

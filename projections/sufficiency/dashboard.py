@@ -18,10 +18,10 @@ from types import ModuleType
 
 import sqlalchemy as sa
 
-from auth.permissions import Forbidden, check
 from domain import ssda903
 from domain.errors import NotFound
 from domain.organisation import authority_id
+from domain.permissions import Forbidden, check
 from projections.sufficiency.common import shared_queries
 from projections.sufficiency.disclosure import suppress_together
 from projections.sufficiency.flows import stability, starts_ends_moves, year_after, year_before

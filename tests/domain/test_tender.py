@@ -8,9 +8,9 @@ from uuid import uuid4
 
 import pytest
 
-from domain.application import PermissionDenied, Portal
-from domain.errors import DomainError, IllegalTransition, NotFound
+from domain.errors import DomainError, IllegalTransition, NotFound, PermissionDenied
 from domain.tender_terms import TRANSITIONS
+from portal.services.application import Portal
 from tests.domain.tender_world import (
     BID_DEADLINE,
     ENGAGEMENT_CLOSES,

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from domain.application import PermissionDenied, Portal
 from domain.bid import Bid
-from domain.errors import DomainError, IllegalTransition, NotFound
+from domain.errors import DomainError, IllegalTransition, NotFound, PermissionDenied
 from domain.sealing import BidSeal, SealBroken
 from domain.tender import bid_id
+from portal.services.application import Portal
 from tests.domain.tender_world import BID_DEADLINE, build_world, run_to
 from tests.domain.test_tender import refused
 

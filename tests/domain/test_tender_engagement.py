@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from domain.application import PermissionDenied, Portal
-from domain.errors import AlreadyExists, DomainError, IllegalTransition, NotFound
+from domain.errors import AlreadyExists, DomainError, IllegalTransition, NotFound, PermissionDenied
 from domain.tender import response_id
+from portal.services.application import Portal
 from tests.domain.tender_world import (
     CLARIFICATION_DEADLINE,
     ENGAGEMENT_CLOSES,

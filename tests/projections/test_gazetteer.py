@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from domain.actor import Actor
-from domain.application import PermissionDenied
+from domain.errors import PermissionDenied
 from portal.demo.region import AUTHORITIES
 from projections.gazetteer import (
     SHIPPED_CSV,

@@ -10,9 +10,9 @@ from uuid import uuid4
 import pytest
 import sqlalchemy as sa
 
-from auth.permissions import Forbidden
-from auth.principal import Principal
 from domain.errors import NotFound
+from domain.permissions import Forbidden
+from domain.principal import Principal
 from projections import tender_queries as q
 from projections.audit.queries import SEALED, record_history
 from projections.placements import contracts

@@ -69,9 +69,9 @@ def test_every_permission_check_runs_and_refuses_before_the_view_does_anything(a
     from flask import g
     from werkzeug.exceptions import HTTPException
 
-    from auth.permissions import PERMISSIONS, Forbidden
-    from auth.principal import Principal
-    from domain.application import PermissionDenied
+    from domain.errors import PermissionDenied
+    from domain.permissions import PERMISSIONS, Forbidden
+    from domain.principal import Principal
     from domain.vocabulary import ROLES
 
     problems, checked = [], 0

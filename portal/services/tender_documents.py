@@ -1,7 +1,7 @@
 """Tender document commands (attach a document to a tender, withdraw it, record a download)
 and deadline reminders.
 
-A mixin of :class:`domain.application.Portal`. Only the lead authority attaches documents
+A mixin of :class:`~portal.services.application.Portal`. Only the lead authority attaches documents
 (the system actor, e.g. the demo loader, may too). A document may be read by the lead and the
 partner authorities, and by providers eligible to answer the tender once it has been published
 (any stage after draft); the same rule guards the download record, so no view can hand a

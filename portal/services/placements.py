@@ -1,6 +1,7 @@
 """The placement, contract and import commands of the portal application.
 
-A mixin of :class:`domain.application.Portal`, kept apart so each area's use cases stay short.
+A mixin of :class:`~portal.services.application.Portal`
+, kept apart so each area's use cases stay short.
 Only an officer of the placing authority (or the system, e.g. the demo loader) acts for it.
 """
 
@@ -22,7 +23,7 @@ class PlacementCommands:
     """Needs ``_get``, ``_save``, ``_create``, ``repository`` and ``last_position`` (Portal)."""
 
     def _check_acting_for_authority(self, actor: Actor, authority_id: UUID) -> None:
-        from domain.application import PermissionDenied
+        from domain.errors import PermissionDenied
 
         if actor.user_id is not None and actor.organisation_id != authority_id:
             raise PermissionDenied("You can only record placements for your own authority")

@@ -14,13 +14,9 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
-from auth.permissions import PLATFORM_ROLES, REGION, in_scope, scope_for, scope_of_roles
 from domain.account import Account, account_id
-from domain.account_commands import AccountCommands
 from domain.actor import Actor
-from domain.errors import AlreadyExists, DomainError, NotFound
-from domain.gazetteer_commands import GazetteerCommands
-from domain.identity_provider_commands import IdentityProviderCommands
+from domain.errors import AlreadyExists, DomainError, NotFound, PermissionDenied
 from domain.organisation import (
     Authority,
     PlatformOrganisation,
@@ -28,17 +24,17 @@ from domain.organisation import (
     Setting,
     authority_id,
 )
-from domain.placement_commands import PlacementCommands
-from domain.tender_commands import TenderCommands
-from domain.tender_document_commands import TenderDocumentCommands, TenderReminderCommands
+from domain.permissions import PLATFORM_ROLES, REGION, in_scope, scope_for, scope_of_roles
 from domain.vacancy import Vacancy
 from domain.vocabulary import ROLES
+from portal.services.accounts import AccountCommands
+from portal.services.gazetteer import GazetteerCommands
+from portal.services.identity_providers import IdentityProviderCommands
+from portal.services.placements import PlacementCommands
+from portal.services.tender_documents import TenderDocumentCommands, TenderReminderCommands
+from portal.services.tenders import TenderCommands
 
 A = TypeVar("A")
-
-
-class PermissionDenied(DomainError):
-    """The actor may not do this to this record."""
 
 
 class ActorAsDict(Transcoding):

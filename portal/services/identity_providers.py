@@ -1,5 +1,6 @@
 """The identity-provider commands of the portal application (a mixin of
-:class:`domain.application.Portal`): a platform administrator registers, changes, turns off and
+:class:`~portal.services.application.Portal`
+): a platform administrator registers, changes, turns off and
 on an organisation's OpenID Connect provider; a first sign-in through it links or creates an
 account."""
 
@@ -10,18 +11,14 @@ from uuid import UUID
 from domain.account import Account, account_id
 from domain.actor import Actor
 from domain.errors import DomainError, IllegalTransition, NotFound
-from domain.identity_provider import IdentityProvider, identity_provider_id
-
-
-class IdentityProviderOff(IllegalTransition):
-    """The organisation's identity provider is turned off: nobody signs in through it."""
+from domain.identity_provider import IdentityProvider, IdentityProviderOff, identity_provider_id
 
 
 class IdentityProviderCommands:
     """Needs ``_get``, ``_save``, ``_create`` and ``organisation_kind`` (Portal)."""
 
     def _check_platform_admin(self, actor: Actor) -> None:
-        from domain.application import PermissionDenied
+        from domain.errors import PermissionDenied
 
         if actor.organisation_id is None or actor.user_id is None \
                 or self.organisation_kind(actor.organisation_id) != "platform":

@@ -1,6 +1,6 @@
 """The joint tender commands of the portal application.
 
-A mixin of :class:`domain.application.Portal`. Who may do what is decided by the acting
+A mixin of :class:`~portal.services.application.Portal`. Who may do what is decided by the acting
 organisation: the lead authority runs the tender; a partner authority records its own key
 decision; a provider answers, asks and bids only for itself and only where it is eligible;
 evaluators and the moderator are the named users. The system actor (the demo loader) may act
@@ -23,7 +23,7 @@ from domain.bid import Bid, check_bid
 from domain.contract import Contract
 from domain.engagement import EngagementResponse
 from domain.errors import AlreadyExists, DomainError, NotFound
-from domain.organisation import Authority, Provider
+from domain.organisation import Authority, Provider, provider_setting_types
 from domain.sealing import BidSeal
 from domain.tender import Tender, bid_id, response_id
 from domain.tender_terms import (
@@ -36,25 +36,9 @@ from domain.tender_terms import (
     require,
 )
 
-# Which setting types each kind of provider runs, for eligibility when it has no such setting
-# in the directory yet (market engagement reaches providers still planning a service).
-KIND_COVERS: dict[str, frozenset[str]] = {
-    "childrens_home_operator": frozenset({"childrens_home"}),
-    "fostering_agency": frozenset({"independent_fostering_agency"}),
-    "supported_accommodation_provider": frozenset({"supported_accommodation"}),
-}
-
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def provider_setting_types(provider: Provider) -> frozenset[str] | None:
-    """The setting types a provider offers; None for a provider of every kind (mixed)."""
-    if provider.kind == "mixed":
-        return None
-    return KIND_COVERS.get(provider.kind, frozenset()) | {
-        s.setting_type for s in provider.settings.values()}
 
 
 class TenderCommands:
@@ -88,7 +72,7 @@ class TenderCommands:
         return now
 
     def _lead_tender(self, actor: Actor, tender_ref: UUID) -> Tender:
-        from domain.application import PermissionDenied
+        from domain.errors import PermissionDenied
 
         tender = self.get_tender(tender_ref)
         if actor.user_id is not None and actor.organisation_id != tender.lead_authority_id:
@@ -98,7 +82,7 @@ class TenderCommands:
         return tender
 
     def _check_acting_for_provider(self, actor: Actor, provider_id: UUID) -> Provider:
-        from domain.application import PermissionDenied
+        from domain.errors import PermissionDenied
 
         if actor.user_id is not None and actor.organisation_id != provider_id:
             raise PermissionDenied("You can only act for your own organisation")
@@ -164,7 +148,7 @@ class TenderCommands:
                      eligible_providers: list[UUID] | None = None,
                      tender_id: UUID | None = None,
                      reason: str | None = None) -> tuple[UUID, int]:
-        from domain.application import PermissionDenied
+        from domain.errors import PermissionDenied
 
         if actor.user_id is not None and actor.organisation_id != lead_authority_id:
             raise PermissionDenied("You can only lead a tender for your own authority")
@@ -234,7 +218,7 @@ class TenderCommands:
     def record_key_decision(self, actor: Actor, tender_ref: UUID, *, authority_id: UUID,
                             reference: str, taken_on: date, reason: str | None = None) -> int:
         """Recorded by the partner authority itself or by the lead."""
-        from domain.application import PermissionDenied
+        from domain.errors import PermissionDenied
 
         tender = self.get_tender(tender_ref)
         if actor.user_id is not None and actor.organisation_id != tender.lead_authority_id:

@@ -1,7 +1,8 @@
 """The account commands of the portal application: invitations, activation, the second factor
 and password resets.
 
-A mixin of :class:`domain.application.Portal`. Secrets (password hashes, authenticator secrets,
+A mixin of :class:`~portal.services.application.Portal`
+. Secrets (password hashes, authenticator secrets,
 recovery codes, link tokens) never reach these commands: ``auth/`` keeps them, and the events
 only say that something happened, who did it and when.
 """
