@@ -342,8 +342,8 @@ def audit_verify_proof(file: str, public_key: str) -> None:
 def parse_moment(text: str, application) -> int:
     """A position (a whole number) or an ISO date-time, as a position in the event log."""
     from datetime import datetime
-    from zoneinfo import ZoneInfo
 
+    from domain.timezone import LONDON
     from projections.timetravel import position_at
 
     text = text.strip()
@@ -356,7 +356,7 @@ def parse_moment(text: str, application) -> int:
             f"{text!r} is neither a position nor a date-time like 2026-11-23T09:30",
             param_hint="--until") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo("Europe/London"))
+        moment = moment.replace(tzinfo=LONDON)
     return position_at(application, moment)
 
 

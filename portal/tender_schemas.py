@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 from werkzeug.datastructures import MultiDict
@@ -30,12 +29,13 @@ from domain.tender_terms import (
     ROUTES,
     TIMETABLE,
 )
+from domain.timezone import LONDON
+
+# Deadlines are typed and shown in the councils' own time (UK time), stored as UTC moments.
 from domain.vocabulary import MAX_AGE, NEEDS, SETTING_TYPES
 from portal.forms import FormResult, combine_date, load
 from portal.schemas import FormSchema, _int
 
-# Deadlines are typed and shown in the councils' own time (UK time), stored as UTC moments.
-LONDON = ZoneInfo("Europe/London")
 TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 MAX_ROWS = 30
 

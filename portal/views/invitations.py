@@ -11,7 +11,6 @@ changes nothing.
 from __future__ import annotations
 
 import logging
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, g, render_template, request, url_for
@@ -21,6 +20,7 @@ from auth.tokens import INVITATION, LinkRefused
 from domain.account import normalise_email
 from domain.errors import DomainError, NotFound
 from domain.permissions import REGION, scope_for
+from domain.timezone import LONDON
 from domain.vocabulary import ROLE_ORGANISATION_KINDS, ROLES, SECOND_FACTOR_REQUIRED
 from portal.account_schemas import InvitationSchema, NewPasswordSchema
 from portal.extensions import limiter
@@ -34,7 +34,7 @@ bp = Blueprint("invitations", __name__)
 log = logging.getLogger(__name__)
 
 # Roles reaching the whole region: only a platform administrator invites to them.
-LONDON = ZoneInfo("Europe/London")
+
 REGION_WIDE_ROLES = frozenset({"platform_admin", "auditor"})
 KIND_LABELS = {"authority": "Council", "provider": "Provider", "platform": "Platform"}
 REFUSALS = {
