@@ -252,6 +252,16 @@ class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, Acc
         if actor.user_id is not None and actor.organisation_id != provider_id:
             raise PermissionDenied("You can only manage your own organisation's vacancies")
 
+    def _own_setting(self, actor: Actor, provider_id: UUID, setting_id: UUID) -> Setting:
+        """The one check that a setting is the acting provider's own: the web form, the CLI
+        and the demo loader all reach it through the commands."""
+        self._check_acting_for(actor, provider_id)
+        try:
+            return self._setting(provider_id, setting_id)
+        except NotFound as error:
+            raise NotFound(f"Choose one of your settings: {error.message}",
+                           field="setting_id") from None
+
     def _setting(self, provider_id: UUID, setting_id: UUID) -> Setting:
         """A provider's setting. Settings never change once added (no event alters or removes
         one), so they are cached rather than replaying the provider for every vacancy; if
@@ -265,8 +275,7 @@ class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, Acc
 
     def publish_vacancy(self, actor: Actor, *, provider_id: UUID, setting_id: UUID,
                         vacancy_id: UUID | None = None, **terms: Any) -> tuple[UUID, int]:
-        self._check_acting_for(actor, provider_id)
-        setting = self._setting(provider_id, setting_id)
+        setting = self._own_setting(actor, provider_id, setting_id)
         vacancy = Vacancy.publish(provider_id=provider_id, setting=setting, actor=actor,
                                   id=vacancy_id, **terms)
         return vacancy.id, self._create(vacancy, "This vacancy has already been published")
