@@ -35,7 +35,7 @@ from projections.audit.index import (
     summarise,
 )
 from projections.audit.queries import AuditSearch, audit_events_page, day_start, record_history
-from tests.domain.tender_world import tender_history
+from tests.application.tender_world import tender_history
 from tests.projections.scenario import build_region, dump, random_history
 
 AGGREGATES = (Authority, Provider, PlatformOrganisation, Account, Vacancy, Placement, Contract,

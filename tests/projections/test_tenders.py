@@ -18,7 +18,7 @@ from projections.audit.queries import SEALED, record_history
 from projections.placements import contracts
 from projections.tenders import COUNCIL_READABLE, Tenders, sealed_bids
 from projections.timetravel import rebuild_as_at, take_snapshot
-from tests.domain.tender_world import (
+from tests.application.tender_world import (
     BID_DEADLINE,
     ENGAGEMENT_CLOSES,
     STANDSTILL_ENDS,

@@ -11,7 +11,7 @@ import pytest
 from domain.errors import DomainError, IllegalTransition, NotFound, PermissionDenied
 from domain.tender_terms import TRANSITIONS
 from portal.services.application import Portal
-from tests.domain.tender_world import (
+from tests.application.tender_world import (
     BID_DEADLINE,
     ENGAGEMENT_CLOSES,
     QUESTIONS,

@@ -12,7 +12,7 @@ from domain.errors import AlreadyExists, DomainError, NotFound, PermissionDenied
 from domain.tender_document import MAX_DOCUMENT_BYTES, DocumentDownload, clean_name
 from domain.tender_reminder import DeadlineReminder, reminder_id
 from portal.services.application import Portal
-from tests.domain.tender_world import (
+from tests.application.tender_world import (
     BID_DEADLINE,
     CLARIFICATION_DEADLINE,
     ENGAGEMENT_CLOSES,

@@ -10,14 +10,14 @@ import pytest
 from domain.errors import AlreadyExists, DomainError, IllegalTransition, NotFound, PermissionDenied
 from domain.tender import response_id
 from portal.services.application import Portal
-from tests.domain.tender_world import (
+from tests.application.tender_world import (
     CLARIFICATION_DEADLINE,
     ENGAGEMENT_CLOSES,
     build_world,
     draft,
     run_to,
 )
-from tests.domain.test_tender import refused
+from tests.application.test_tender import refused
 
 ANSWERS = {"q1": 4, "q2": ["Kent", "West Sussex"], "q3": "Yes", "q4": "  We run 12 homes "}
 
