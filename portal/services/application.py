@@ -7,7 +7,9 @@ it stored, so the web layer can wait for the projections to catch up before rend
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from enum import Enum
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
@@ -35,6 +37,15 @@ from portal.services.tender_documents import TenderDocumentCommands, TenderRemin
 from portal.services.tenders import TenderCommands
 
 A = TypeVar("A")
+
+
+class Keep(Enum):
+    """A term an update leaves as it is (``None`` can be a value, e.g. no expiry date)."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
 
 
 class ActorAsDict(Transcoding):
@@ -274,10 +285,18 @@ class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, Acc
         return cached
 
     def publish_vacancy(self, actor: Actor, *, provider_id: UUID, setting_id: UUID,
-                        vacancy_id: UUID | None = None, **terms: Any) -> tuple[UUID, int]:
+                        age_from: int, age_to: int, needs_met: Iterable[str], weekly_fee: int,
+                        available_from: date, places: int = 1, expires_on: date | None = None,
+                        description: str = "", vacancy_id: UUID | None = None,
+                        ) -> tuple[UUID, int]:
+        """Publish a place at one of the provider's own settings; returns the vacancy's id and
+        the notification id of its first event."""
         setting = self._own_setting(actor, provider_id, setting_id)
-        vacancy = Vacancy.publish(provider_id=provider_id, setting=setting, actor=actor,
-                                  id=vacancy_id, **terms)
+        vacancy = Vacancy.publish(
+            provider_id=provider_id, setting=setting, actor=actor, id=vacancy_id,
+            age_from=age_from, age_to=age_to, needs_met=list(needs_met), weekly_fee=weekly_fee,
+            available_from=available_from, places=places, expires_on=expires_on,
+            description=description)
         return vacancy.id, self._create(vacancy, "This vacancy has already been published")
 
     def get_vacancy(self, vacancy_ref: UUID) -> Vacancy:
@@ -288,8 +307,18 @@ class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, Acc
         self._check_acting_for(actor, vacancy.provider_id)
         return vacancy
 
-    def update_vacancy(self, actor: Actor, vacancy_ref: UUID, reason: str | None = None,
-                       **changes: Any) -> int:
+    def update_vacancy(self, actor: Actor, vacancy_ref: UUID, reason: str | None = None, *,
+                       age_from: int | Keep = KEEP, age_to: int | Keep = KEEP,
+                       needs_met: Iterable[str] | Keep = KEEP, weekly_fee: int | Keep = KEEP,
+                       available_from: date | Keep = KEEP, places: int | Keep = KEEP,
+                       expires_on: date | Keep | None = KEEP,
+                       description: str | Keep = KEEP) -> int:
+        """Change a vacancy's terms; a term not given keeps its value. Nothing is stored when
+        nothing changes."""
+        changes = {name: value for name, value in (
+            ("age_from", age_from), ("age_to", age_to), ("needs_met", needs_met),
+            ("weekly_fee", weekly_fee), ("available_from", available_from), ("places", places),
+            ("expires_on", expires_on), ("description", description)) if value is not KEEP}
         vacancy = self._own_vacancy(actor, vacancy_ref)
         setting = self._setting(vacancy.provider_id, vacancy.setting_id)
         vacancy.update(setting, actor=actor, reason=reason, **changes)
