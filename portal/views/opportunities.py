@@ -17,13 +17,8 @@ from flask import Blueprint, abort, g, render_template, request, url_for
 
 from portal.forms import FormResult, load
 from portal.security import requires, services
-from portal.tender_schemas import (
-    AskClarificationSchema,
-    ReasonSchema,
-    answer_values,
-    parse_answers,
-    parse_bid,
-)
+from portal.tender_forms import answer_values, parse_answers, parse_bid
+from portal.tender_schemas import AskClarificationSchema, ReasonSchema
 from portal.views.tender_helpers import kept, register_vocabulary, run
 from projections import tender_queries as tq
 

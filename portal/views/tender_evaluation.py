@@ -15,17 +15,16 @@ from werkzeug.datastructures import MultiDict
 
 from portal.forms import FormResult
 from portal.security import requires, services
-from portal.tender_presenters import BidScoring
-from portal.tender_schemas import (
+from portal.tender_forms import (
     AWARD_ANCHORS,
     panel_values,
     parse_award,
     parse_contract,
     parse_evaluation,
     parse_panel,
-    parse_scores,
-    row_count,
 )
+from portal.tender_presenters import BidScoring
+from portal.tender_schemas import parse_scores, row_count
 from portal.views.tender_helpers import register_vocabulary, run
 from projections import tender_queries as tq
 from projections.tender_panel_queries import panel_candidates

@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 from domain.tender_terms import TIMETABLE
 from portal.forms import FormResult, load
 from portal.security import requires, services
+from portal.tender_forms import parse_key_decision, parse_questionnaire, questionnaire_values
 from portal.tender_schemas import (
     AnswerClarificationSchema,
     CancelSchema,
@@ -27,9 +28,6 @@ from portal.tender_schemas import (
     ShareSchema,
     TenderDetailsSchema,
     load_row,
-    parse_key_decision,
-    parse_questionnaire,
-    questionnaire_values,
     row_count,
     rows,
     timetable,

@@ -9,8 +9,8 @@ from uuid import uuid4
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from portal.schemas import district_upload
+from portal.tender_forms import parse_award, parse_panel, parse_questionnaire
 from portal.tender_presenters import BidScoring
-from portal.tender_schemas import parse_award, parse_panel, parse_questionnaire
 
 EVALUATOR, OTHER_EVALUATOR, MODERATOR = uuid4(), uuid4(), uuid4()
 TENDER = {"moderator": MODERATOR, "evaluators": [str(EVALUATOR), str(OTHER_EVALUATOR)],
