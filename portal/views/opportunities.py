@@ -138,8 +138,8 @@ def bid(tender_id: UUID, lot: int):
                 lot_id=chosen["lot_id"], weekly_price=data["weekly_price"],
                 answers=data["answers"]),
                 fields={"weekly_price", "bid", "lot", *data["answers"]}, default="bid",
-                message=f"Your bid for {chosen['name']} has been "
-                        f"{'replaced' if standing else 'submitted'}",
+                message=(f"Your bid for {chosen['name']} has been replaced" if standing
+                         else f"Your bid for {chosen['name']} has been submitted"),
                 then=lambda _: _show(tender_id) + "#bids")
             if done:
                 return done
