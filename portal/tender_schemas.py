@@ -289,7 +289,8 @@ def score_field(label: str) -> fields.Integer:
 
 
 def parse_scores(form: MultiDict, questions: list[dict]) -> FormResult:
-    """Scores 0 to MAX_SCORE for each quality question (fields ``score-Q1``...)."""
+    """Scores 0 to MAX_SCORE for each quality question (fields ``score-Q1``...). A refusal
+    about the scores as a whole links to the first of them."""
     errors: dict[str, str] = {}
     scores: dict[str, int] = {}
     for question in questions:
@@ -300,4 +301,6 @@ def parse_scores(form: MultiDict, questions: list[dict]) -> FormResult:
                             else f"Choose a score for {question['question_id']}")
         else:
             scores[question["question_id"]] = int(value)
-    return FormResult(data=scores if not errors else form.to_dict(), errors=errors)
+    anchors = {"scores": f"score-{questions[0]['question_id']}"} if questions else {}
+    return FormResult(data=scores if not errors else form.to_dict(), errors=errors,
+                      anchors=anchors)
