@@ -14,6 +14,8 @@ from auth.lockout import Lockout
 from auth.sessions import ServerSessionInterface
 from portal.bootstrap import Services, bootstrap
 from portal.config import Settings
+from portal.hosts import KnownHostsOnly
+from portal.links import host_of
 
 SERVICE_NAME = "Sufficiency Portal"
 
@@ -30,10 +32,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         SERVICE_NAME=SERVICE_NAME,
+        # Every absolute link is built from this, never from the request (portal/links.py).
+        PORTAL_URL=settings.portal_url,
     )
+    if settings.portal_url_configured:
+        # Only the portal's own host is served: a request naming another is refused (400).
+        hosts = [host_of(settings.portal_url)]
+        app.config["TRUSTED_HOSTS"] = hosts
+        app.wsgi_app = KnownHostsOnly(app.wsgi_app, hosts)
     if settings.trusted_proxies:
         # Behind N proxies, the client's address (the lockout's and rate limiter's key), the
-        # scheme (HSTS, secure cookies) and host come from the headers those proxies set.
+        # scheme (HSTS, secure cookies) and host come from the headers those proxies set
+        # (so the host checked above is the one the proxy was asked for).
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.jinja_loader = ChoiceLoader([

@@ -17,11 +17,15 @@ from portal.config import Settings
 from projections.database import ConfigurationError
 
 
-def _services(projections_inline: bool = True) -> Services:
+def _settings() -> Settings:
     try:
-        settings = Settings.from_environment()
+        return Settings.from_environment()
     except ConfigurationError as error:
         raise click.ClickException(str(error)) from None
+
+
+def _services(projections_inline: bool = True) -> Services:
+    settings = _settings()
     try:
         return bootstrap(settings.database_url, projections_inline=projections_inline)
     except Exception as error:  # the database is unreachable or unusable
@@ -137,6 +141,7 @@ def projections_run() -> None:
     """Keep the projections up to date (the separate projection process in production)."""
     from portal.notices import run_notices
 
+    portal_url = _settings().portal_url  # the links in notice e-mails
     svc = _services()
     stop = threading.Event()
 
@@ -148,7 +153,7 @@ def projections_run() -> None:
             except Exception:  # logged, retried on the next round
                 logging.getLogger("portal.audit").exception("housekeeping failed")
             try:  # deadline reminders and notice e-mails (portal/notices.py)
-                run_notices(svc)
+                run_notices(svc, portal_url)
             except Exception:  # logged, retried on the next round
                 logging.getLogger("portal.notices").exception("notices failed")
 
