@@ -9,6 +9,7 @@ from uuid import UUID
 
 from domain.account import Account, account_id
 from domain.actor import Actor
+from domain.clashes import retried_on_clash
 from domain.errors import DomainError, IllegalTransition, NotFound
 from domain.identity_provider import IdentityProvider, identity_provider_id
 
@@ -42,6 +43,7 @@ class IdentityProviderCommands:
     def get_identity_provider(self, provider_ref: UUID) -> IdentityProvider:
         return self._get(provider_ref, IdentityProvider, "identity provider")
 
+    @retried_on_clash
     def change_identity_provider(self, actor: Actor, provider_ref: UUID,
                                  reason: str | None = None, **settings) -> int:
         self._check_platform_admin(actor)
@@ -49,6 +51,7 @@ class IdentityProviderCommands:
         provider.change(actor=actor, reason=reason, **settings)
         return self._save(provider)
 
+    @retried_on_clash
     def disable_identity_provider(self, actor: Actor, provider_ref: UUID,
                                   reason: str | None = None) -> int:
         self._check_platform_admin(actor)
@@ -56,6 +59,7 @@ class IdentityProviderCommands:
         provider.disable(actor=actor, reason=reason)
         return self._save(provider)
 
+    @retried_on_clash
     def enable_identity_provider(self, actor: Actor, provider_ref: UUID,
                                  reason: str | None = None) -> int:
         self._check_platform_admin(actor)
@@ -63,6 +67,7 @@ class IdentityProviderCommands:
         provider.enable(actor=actor, reason=reason)
         return self._save(provider)
 
+    @retried_on_clash
     def sign_in_linking_identity(self, account_ref: UUID, *, provider_ref: UUID,
                                  subject: str) -> int:
         """First sign-in through the organisation's identity provider by an existing account:

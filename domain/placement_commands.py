@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from domain.actor import Actor
+from domain.clashes import retried_on_clash
 from domain.contract import Contract
 from domain.data_import import DataImport
 from domain.errors import DomainError, NotFound
@@ -59,6 +60,7 @@ class PlacementCommands:
         self._check_acting_for_authority(actor, authority_id)
         return self._get(placement_id(authority_id, child_ref), Placement, "child")
 
+    @retried_on_clash
     def start_placement(self, actor: Actor, *, authority_id: UUID, child_ref: str,
                         birth_month: str, sex: str, uasc: bool, on: date,
                         terms: dict[str, Any], today: date | None = None,
@@ -78,6 +80,7 @@ class PlacementCommands:
                                     on=on, today=today, actor=actor, reason=reason)
         return ref, self._create(placement, "This child already has a placement record")
 
+    @retried_on_clash
     def change_placement(self, actor: Actor, authority_id: UUID, child_ref: str, *, on: date,
                          terms: dict[str, Any], today: date | None = None,
                          reason: str | None = None) -> int:
@@ -87,12 +90,14 @@ class PlacementCommands:
                          reason=reason)
         return self._save(placement)
 
+    @retried_on_clash
     def end_placement(self, actor: Actor, authority_id: UUID, child_ref: str, *, on: date,
                       rec: str, today: date | None = None, reason: str | None = None) -> int:
         placement = self.get_placement(actor, authority_id, child_ref)
         placement.end(on=on, rec=rec, today=today or date.today(), actor=actor, reason=reason)
         return self._save(placement)
 
+    @retried_on_clash
     def correct_placement(self, actor: Actor, authority_id: UUID, child_ref: str, *,
                           episode_number: int | None, changes: dict[str, Any], reason: str,
                           today: date | None = None) -> int:
@@ -140,6 +145,7 @@ class PlacementCommands:
             raise NotFound("There is no such contract")
         return contract
 
+    @retried_on_clash
     def vary_contract(self, actor: Actor, contract_ref: UUID, *, reason: str,
                       **changes: Any) -> int:
         contract = self._get(contract_ref, Contract, "contract")
@@ -147,6 +153,7 @@ class PlacementCommands:
         contract.vary(actor=actor, reason=reason, **changes)
         return self._save(contract)
 
+    @retried_on_clash
     def terminate_contract(self, actor: Actor, contract_ref: UUID, *, on: date,
                            reason: str) -> int:
         contract = self._get(contract_ref, Contract, "contract")
@@ -156,6 +163,7 @@ class PlacementCommands:
 
     # --- targets ------------------------------------------------------------------------------
 
+    @retried_on_clash
     def set_targets(self, actor: Actor, authority_id: UUID, *, targets: dict[str, Any],
                     reason: str | None = None) -> int:
         self._check_acting_for_authority(actor, authority_id)
