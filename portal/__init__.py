@@ -15,6 +15,7 @@ from auth.sessions import ServerSessionInterface
 from portal.bootstrap import Services, bootstrap
 from portal.config import Settings
 from portal.hosts import KnownHostsOnly
+from portal.imports.uploads import UploadFolder
 from portal.links import host_of
 
 SERVICE_NAME = "Sufficiency Portal"
@@ -61,6 +62,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     lockout = Lockout(app.extensions["portal"].engine, settings.secret_key.encode())
     lockout.setup()
     app.extensions["lockout"] = lockout
+    # Uploaded returns (raw child ids) wait only in the portal's own folder, swept at start-up
+    # and hourly with the jobs whose process died (portal/imports/uploads.py).
+    uploads = UploadFolder(settings.upload_dir)
+    app.extensions["uploads"] = uploads
+    uploads.sweep_if_due(app.extensions["portal"].engine)
 
     from portal import errors, headers, presenters
     from portal.extensions import csrf, htmx, limiter
@@ -75,6 +81,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     from portal.security import load_principal
 
     app.before_request(load_principal)
+    app.before_request(lambda: uploads.sweep_if_due(app.extensions["portal"].engine))
 
     from portal.views import (
         admin,

@@ -43,6 +43,8 @@ class Settings:
     portal_url: str = local_portal_url(None)
     # True when PORTAL_URL was set: then a request for any other host is refused (400).
     portal_url_configured: bool = False
+    # Where uploaded returns wait to be imported (raw child ids: swept, owner-only).
+    upload_dir: Path = INSTANCE / "uploads"
 
     @classmethod
     def from_environment(cls, **overrides) -> Settings:
@@ -74,6 +76,8 @@ class Settings:
             portal_url=(checked_portal_url(configured) if configured.strip()
                         else local_portal_url(os.environ.get("PORT"))),
             portal_url_configured=bool(configured.strip()),
+            upload_dir=Path(overrides.pop("upload_dir", os.environ.get(
+                "IMPORT_UPLOAD_DIR", instance / "uploads"))),
         )
         if overrides:
             raise ConfigurationError(f"Unknown settings: {', '.join(sorted(overrides))}")
