@@ -45,8 +45,10 @@ class UploadFolder:
 
     def for_job(self, job_id: UUID) -> Path:
         """A new, empty, owner-only folder for one job's files."""
-        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.root.chmod(0o700)
+        if not self.root.is_dir():
+            self.root.mkdir(mode=0o700, parents=True)
+        elif self.root.stat().st_mode & 0o077:
+            log.warning("IMPORT_UPLOAD_DIR can be read by others: make it owner-only (0700)")
         folder = self.root / str(job_id)
         folder.mkdir(mode=0o700)
         return folder
@@ -55,14 +57,16 @@ class UploadFolder:
         shutil.rmtree(self.root / str(job_id), ignore_errors=True)
 
     def sweep(self, engine: sa.Engine, now: float | None = None) -> int:
-        """Settle dead jobs, then remove every folder (or stray file) whose job has finished,
-        or that is older than MAX_UPLOAD_AGE and whose job is not running. Returns how many
-        were removed. Nothing about a file's content is logged."""
+        """Settle dead jobs, then remove every job folder whose job has finished, or that is
+        older than MAX_UPLOAD_AGE and whose job is not running (or was never recorded).
+        Returns how many were removed. Nothing about a file's content is logged."""
         settle_dead_jobs(engine, self.remove)
         if not self.root.is_dir():
             return 0
         now = time.time() if now is None else now
-        entries = list(self.root.iterdir())
+        # Only job folders (named by the job's id) are the portal's: nothing else in the
+        # folder is touched, should it be pointed at a folder shared with anything else.
+        entries = [e for e in self.root.iterdir() if _job_id(e) is not None]
         stages = _stages(engine, [_job_id(e) for e in entries])
         removed = 0
         for entry in entries:
@@ -97,8 +101,7 @@ def _job_id(entry: Path) -> UUID | None:
         return None
 
 
-def _stages(engine: sa.Engine, job_ids: list[UUID | None]) -> dict[UUID, str]:
-    wanted = [j for j in job_ids if j is not None]
+def _stages(engine: sa.Engine, wanted: list[UUID | None]) -> dict[UUID, str]:
     if not wanted:
         return {}
     with engine.connect() as c:
@@ -110,4 +113,4 @@ def _delete(entry: Path) -> None:
     if entry.is_dir() and not entry.is_symlink():
         shutil.rmtree(entry, ignore_errors=True)
     else:
-        entry.unlink(missing_ok=True)
+        entry.unlink(missing_ok=True)  # a job's name on a file or link: not ours to follow

@@ -168,12 +168,12 @@ def test_stale_uploads_are_swept_and_fresh_ones_kept(app, demo_services, tmp_pat
     orphan_fresh = job_folder(None, timedelta(minutes=5))  # an upload arriving now
     finished = job_folder("done", timedelta(0))  # its job ended without removing it
     running_old = job_folder("running", old)  # a job still running (this process, alive)
-    stray = uploads.root / "stray.csv"
-    stray.write_text(RAW_ID)
-    aged(stray, old)
-    assert uploads.sweep(engine) == 3
-    assert [p.exists() for p in (orphan_old, orphan_fresh, finished, running_old, stray)] == [
-        False, True, False, True, False]
+    other = uploads.root / "not-a-job.txt"  # not the portal's: left alone
+    other.write_text("kept")
+    aged(other, old)
+    assert uploads.sweep(engine) == 2
+    assert [p.exists() for p in (orphan_old, orphan_fresh, finished, running_old, other)] == [
+        False, True, False, True, True]
 
 
 def test_the_sweep_runs_hourly(app, client, demo_services):
