@@ -253,3 +253,22 @@ def test_an_event_store_too_busy_to_answer_is_a_503_page(app, client, provider_u
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
     assert "Nothing you sent was saved" in response.get_data(as_text=True)
+
+
+def test_an_htmx_request_that_clashes_gets_the_message_as_a_fragment(
+        app, client, provider_user, monkeypatch, other):
+    svc = app.extensions["portal"]
+    vacancy = publish_one_place(svc, provider_user.organisation_id)
+    client.sign_in(provider_user)
+    csrf = client.csrf()
+    clash_before_saving(monkeypatch, svc.portal, lambda: other.update_vacancy(
+        SYSTEM, vacancy, weekly_fee=4100 + svc.portal.get_vacancy(vacancy).version), times=2)
+    response = client.post(f"/our-vacancies/{vacancy}/withdraw",
+                           data={"csrf_token": csrf, "reason": "Closing the home"},
+                           headers={"HX-Request": "true",
+                                    "Referer": f"http://localhost/our-vacancies/{vacancy}"})
+    assert response.status_code == 409
+    fragment = response.get_data(as_text=True)
+    assert "<h1" not in fragment and 'class="govuk-error-summary"' in fragment
+    assert f'href="/our-vacancies/{vacancy}">Reload the page</a>' in fragment
+    assert svc.portal.get_vacancy(vacancy).status == "available"  # not withdrawn
