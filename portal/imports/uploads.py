@@ -8,7 +8,8 @@ it ends; if its process dies first, the folder is removed
 - when the job is found dead (:mod:`portal.imports.liveness`: at start-up, hourly, or when an
   imports page is shown), and in any case
 - once older than ``MAX_UPLOAD_AGE``, unless its job is still running, by the sweep at start-up
-  and hourly. That covers files whose job was never recorded (a crash mid-upload).
+  and hourly. That covers files whose job was never recorded (a crash mid-upload), and the
+  ``ssda903-*`` folders earlier versions left in the system's temporary folder.
 
 ``MAX_UPLOAD_AGE`` is two hours: the longest import the portal takes is two files at the 64 MB
 limit, about 800,000 rows each, which it reads and applies at about 6,300 rows a second on
@@ -19,7 +20,9 @@ leaves room for a slow, busy server and still keeps nothing for long.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -33,6 +36,8 @@ from projections.import_jobs import FINISHED, import_jobs
 log = logging.getLogger("portal.imports")
 
 MAX_UPLOAD_AGE = timedelta(hours=2)
+# Where uploads waited before this folder existed (tempfile.mkdtemp(prefix="ssda903-")).
+LEGACY_PREFIX = "ssda903-"
 SWEEP_EVERY = 3600.0  # seconds: the hourly sweep
 
 
@@ -61,14 +66,14 @@ class UploadFolder:
         older than MAX_UPLOAD_AGE and whose job is not running (or was never recorded).
         Returns how many were removed. Nothing about a file's content is logged."""
         settle_dead_jobs(engine, self.remove)
-        if not self.root.is_dir():
-            return 0
         now = time.time() if now is None else now
+        removed = _sweep_legacy(now)
+        if not self.root.is_dir():
+            return removed
         # Only job folders (named by the job's id) are the portal's: nothing else in the
         # folder is touched, should it be pointed at a folder shared with anything else.
         entries = [e for e in self.root.iterdir() if _job_id(e) is not None]
         stages = _stages(engine, [_job_id(e) for e in entries])
-        removed = 0
         for entry in entries:
             stage = stages.get(_job_id(entry))
             old = now - entry.lstat().st_mtime > MAX_UPLOAD_AGE.total_seconds()
@@ -92,6 +97,22 @@ class UploadFolder:
             self.sweep(engine)
         except Exception as error:  # logged; the next hour tries again
             log.error("sweeping uploads failed", extra={"error": type(error).__name__})
+
+
+def _sweep_legacy(now: float) -> int:
+    """Uploads left by portals before this folder existed: ``ssda903-*`` folders of this user
+    in the system's temporary folder, older than MAX_UPLOAD_AGE."""
+    removed = 0
+    for entry in Path(tempfile.gettempdir()).glob(LEGACY_PREFIX + "*"):
+        try:
+            info = entry.lstat()
+        except OSError:
+            continue
+        if entry.is_dir() and not entry.is_symlink() and info.st_uid == os.getuid() \
+                and now - info.st_mtime > MAX_UPLOAD_AGE.total_seconds():
+            shutil.rmtree(entry, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 def _job_id(entry: Path) -> UUID | None:
