@@ -12,7 +12,7 @@ import click
 import sqlalchemy as sa
 
 from domain.errors import DomainError
-from portal.cli_services import open_services
+from portal.cli_services import open_services, open_settings
 from projections.database import ConfigurationError
 
 
@@ -125,6 +125,7 @@ def projections_run() -> None:
     """Keep the projections up to date (the separate projection process in production)."""
     from portal.notices import run_notices
 
+    portal_url = open_settings().portal_url  # the links in notice e-mails
     svc = open_services()
     stop = threading.Event()
 
@@ -136,7 +137,7 @@ def projections_run() -> None:
             except Exception:  # logged, retried on the next round
                 logging.getLogger("portal.audit").exception("housekeeping failed")
             try:  # deadline reminders and notice e-mails (portal/notices.py)
-                run_notices(svc)
+                run_notices(svc, portal_url)
             except Exception:  # logged, retried on the next round
                 logging.getLogger("portal.notices").exception("notices failed")
 

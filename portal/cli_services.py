@@ -10,13 +10,18 @@ from portal.config import Settings
 from projections.database import ConfigurationError
 
 
+def open_settings() -> Settings:
+    """The settings from the environment, or a clear ClickException when they are wrong."""
+    try:
+        return Settings.from_environment()
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from None
+
+
 def open_services(projections_inline: bool = True) -> Services:
     """The portal's services for a command, or a clear ClickException when the settings are
     wrong or the database cannot be opened."""
-    try:
-        settings = Settings.from_environment()
-    except ConfigurationError as error:
-        raise click.ClickException(str(error)) from None
+    settings = open_settings()
     try:
         return bootstrap(settings.database_url, projections_inline=projections_inline)
     except Exception as error:  # the database is unreachable or unusable

@@ -30,6 +30,7 @@ from domain.permissions import PLATFORM_ROLES, REGION, in_scope, scope_for, scop
 from domain.vacancy import Vacancy
 from domain.vocabulary import ROLES
 from portal.services.accounts import AccountCommands
+from portal.services.clashes import retried_on_clash
 from portal.services.gazetteer import GazetteerCommands
 from portal.services.identity_providers import IdentityProviderCommands
 from portal.services.placements import PlacementCommands
@@ -122,6 +123,7 @@ class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, Acc
         )
         return authority.id, position
 
+    @retried_on_clash
     def update_authority(self, actor: Actor, authority_ref: UUID, reason: str | None = None,
                          **changes: Any) -> int:
         authority = self._get(authority_ref, Authority, "authority")
@@ -139,6 +141,7 @@ class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, Acc
                                      id=provider_id)
         return provider.id, self._create(provider, f"The provider {name} is already registered")
 
+    @retried_on_clash
     def add_setting(self, actor: Actor, provider_ref: UUID, **details: Any) -> tuple[UUID, int]:
         provider = self._get(provider_ref, Provider, "provider")
         self._get(details["host_authority_id"], Authority, "host authority")
@@ -180,11 +183,13 @@ class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, Acc
     def get_account(self, account_ref: UUID) -> Account:
         return self._get(account_ref, Account, "account")
 
+    @retried_on_clash
     def record_sign_in(self, account_ref: UUID, *, method: str) -> int:
         account = self.get_account(account_ref)
         account.record_sign_in(method=method)
         return self._save(account)
 
+    @retried_on_clash
     def record_failed_sign_in(self, account_ref: UUID, *, reason: str) -> int:
         account = self.get_account(account_ref)
         account.record_failed_sign_in(reason=reason)
@@ -225,6 +230,7 @@ class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, Acc
                 f"Only a platform administrator can grant or take away the role "
                 f"{ROLES.get(role, role).lower()}", field="role")
 
+    @retried_on_clash
     def grant_role(self, actor: Actor, account_ref: UUID, *, role: str, reason: str) -> int:
         account, scope = self._account_to_manage(actor, account_ref, reason)
         self._check_may_change_role(scope, role)
@@ -232,6 +238,7 @@ class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, Acc
         account.grant_role(role, kind, actor=actor, reason=reason.strip())
         return self._save(account)
 
+    @retried_on_clash
     def revoke_role(self, actor: Actor, account_ref: UUID, *, role: str, reason: str) -> int:
         account, scope = self._account_to_manage(actor, account_ref, reason)
         self._check_may_change_role(scope, role)
@@ -243,6 +250,7 @@ class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, Acc
         account.revoke_role(role, actor=actor, reason=reason.strip())
         return self._save(account)
 
+    @retried_on_clash
     def suspend_account(self, actor: Actor, account_ref: UUID, *, reason: str) -> int:
         """Stop an account signing in (the web layer also ends its sessions)."""
         account, _scope = self._account_to_manage(actor, account_ref, reason)
@@ -251,6 +259,7 @@ class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, Acc
         account.suspend(actor=actor, reason=reason.strip())
         return self._save(account)
 
+    @retried_on_clash
     def reinstate_account(self, actor: Actor, account_ref: UUID, *, reason: str) -> int:
         account, _scope = self._account_to_manage(actor, account_ref, reason)
         account.reinstate(actor=actor, reason=reason.strip())
@@ -307,6 +316,7 @@ class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, Acc
         self._check_acting_for(actor, vacancy.provider_id)
         return vacancy
 
+    @retried_on_clash
     def update_vacancy(self, actor: Actor, vacancy_ref: UUID, reason: str | None = None, *,
                        age_from: int | Keep = KEEP, age_to: int | Keep = KEEP,
                        needs_met: Iterable[str] | Keep = KEEP, weekly_fee: int | Keep = KEEP,
@@ -324,28 +334,33 @@ class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, Acc
         vacancy.update(setting, actor=actor, reason=reason, **changes)
         return self._save(vacancy)
 
+    @retried_on_clash
     def withdraw_vacancy(self, actor: Actor, vacancy_ref: UUID, reason: str | None = None) -> int:
         vacancy = self._own_vacancy(actor, vacancy_ref)
         vacancy.withdraw(actor=actor, reason=reason)
         return self._save(vacancy)
 
+    @retried_on_clash
     def hold_vacancy(self, actor: Actor, vacancy_ref: UUID, *, home_search_ref: str,
                      reason: str | None = None) -> int:
         vacancy = self._own_vacancy(actor, vacancy_ref)
         vacancy.hold(home_search_ref=home_search_ref, actor=actor, reason=reason)
         return self._save(vacancy)
 
+    @retried_on_clash
     def release_vacancy(self, actor: Actor, vacancy_ref: UUID, reason: str | None = None) -> int:
         vacancy = self._own_vacancy(actor, vacancy_ref)
         vacancy.release(actor=actor, reason=reason)
         return self._save(vacancy)
 
+    @retried_on_clash
     def fill_vacancy(self, actor: Actor, vacancy_ref: UUID, *, placement_ref: str | None = None,
                      reason: str | None = None) -> int:
         vacancy = self._own_vacancy(actor, vacancy_ref)
         vacancy.fill(placement_ref=placement_ref, actor=actor, reason=reason)
         return self._save(vacancy)
 
+    @retried_on_clash
     def expire_vacancies(self, vacancy_refs: list[UUID], today: date) -> int:
         """Expire those of the given vacancies whose expiry date is before ``today``."""
         expired = []

@@ -12,6 +12,7 @@ from domain.account import Account, account_id
 from domain.actor import Actor
 from domain.errors import DomainError, IllegalTransition, NotFound
 from domain.identity_provider import IdentityProvider, IdentityProviderOff, identity_provider_id
+from portal.services.clashes import retried_on_clash
 
 
 class IdentityProviderCommands:
@@ -39,6 +40,7 @@ class IdentityProviderCommands:
     def get_identity_provider(self, provider_ref: UUID) -> IdentityProvider:
         return self._get(provider_ref, IdentityProvider, "identity provider")
 
+    @retried_on_clash
     def change_identity_provider(self, actor: Actor, provider_ref: UUID,
                                  reason: str | None = None, **settings) -> int:
         self._check_platform_admin(actor)
@@ -46,6 +48,7 @@ class IdentityProviderCommands:
         provider.change(actor=actor, reason=reason, **settings)
         return self._save(provider)
 
+    @retried_on_clash
     def disable_identity_provider(self, actor: Actor, provider_ref: UUID,
                                   reason: str | None = None) -> int:
         self._check_platform_admin(actor)
@@ -53,6 +56,7 @@ class IdentityProviderCommands:
         provider.disable(actor=actor, reason=reason)
         return self._save(provider)
 
+    @retried_on_clash
     def enable_identity_provider(self, actor: Actor, provider_ref: UUID,
                                  reason: str | None = None) -> int:
         self._check_platform_admin(actor)
@@ -60,6 +64,7 @@ class IdentityProviderCommands:
         provider.enable(actor=actor, reason=reason)
         return self._save(provider)
 
+    @retried_on_clash
     def sign_in_linking_identity(self, account_ref: UUID, *, provider_ref: UUID,
                                  subject: str) -> int:
         """First sign-in through the organisation's identity provider by an existing account:

@@ -19,6 +19,7 @@ from domain.data_import import DataImport
 from domain.errors import DomainError, NotFound
 from domain.organisation import Authority, Provider
 from domain.placement import Placement, placement_id
+from portal.services.clashes import retried_on_clash
 
 # What SSDA903 does not hold: kept from the portal's own episode with the same start and type.
 NOT_IN_RETURN = ("weekly_cost", "contract_id", "provider_id", "setting_id",
@@ -83,6 +84,7 @@ class PlacementCommands:
         self._check_acting_for_authority(actor, authority_id)
         return self._get(placement_id(authority_id, child_ref), Placement, "child")
 
+    @retried_on_clash
     def start_placement(self, actor: Actor, *, authority_id: UUID, child_ref: str,
                         birth_month: str, sex: str, uasc: bool, on: date,
                         terms: dict[str, Any], today: date | None = None,
@@ -102,6 +104,7 @@ class PlacementCommands:
                                     on=on, today=today, actor=actor, reason=reason)
         return ref, self._create(placement, "This child already has a placement record")
 
+    @retried_on_clash
     def change_placement(self, actor: Actor, authority_id: UUID, child_ref: str, *, on: date,
                          terms: dict[str, Any], today: date | None = None,
                          reason: str | None = None) -> int:
@@ -111,12 +114,14 @@ class PlacementCommands:
                          reason=reason)
         return self._save(placement)
 
+    @retried_on_clash
     def end_placement(self, actor: Actor, authority_id: UUID, child_ref: str, *, on: date,
                       rec: str, today: date | None = None, reason: str | None = None) -> int:
         placement = self.get_placement(actor, authority_id, child_ref)
         placement.end(on=on, rec=rec, today=today or date.today(), actor=actor, reason=reason)
         return self._save(placement)
 
+    @retried_on_clash
     def correct_placement(self, actor: Actor, authority_id: UUID, child_ref: str, *,
                           episode_number: int | None, changes: dict[str, Any], reason: str,
                           today: date | None = None) -> int:
@@ -219,6 +224,7 @@ class PlacementCommands:
             raise NotFound("There is no such contract")
         return contract
 
+    @retried_on_clash
     def vary_contract(self, actor: Actor, contract_ref: UUID, *, reason: str,
                       **changes: Any) -> int:
         contract = self._get(contract_ref, Contract, "contract")
@@ -226,6 +232,7 @@ class PlacementCommands:
         contract.vary(actor=actor, reason=reason, **changes)
         return self._save(contract)
 
+    @retried_on_clash
     def terminate_contract(self, actor: Actor, contract_ref: UUID, *, on: date,
                            reason: str) -> int:
         contract = self._get(contract_ref, Contract, "contract")
@@ -235,6 +242,7 @@ class PlacementCommands:
 
     # --- targets ------------------------------------------------------------------------------
 
+    @retried_on_clash
     def set_targets(self, actor: Actor, authority_id: UUID, *, targets: dict[str, Any],
                     reason: str | None = None) -> int:
         self._check_acting_for_authority(actor, authority_id)

@@ -35,6 +35,7 @@ from domain.tender_terms import (
     check_timetable,
     require,
 )
+from portal.services.clashes import retried_on_clash
 
 
 def utc_now() -> datetime:
@@ -166,6 +167,7 @@ class TenderCommands:
             actor=actor, reason=reason)
         return tender.id, self._create(tender, "This tender has already been drafted")
 
+    @retried_on_clash
     def revise_tender(self, actor: Actor, tender_ref: UUID, *, reason: str | None = None,
                       **changes: Any) -> int:
         """Change a draft's details (title, description, route, values, term), lots,
@@ -194,18 +196,21 @@ class TenderCommands:
         tender.revise(changes=checked, actor=actor, reason=reason)
         return self._save(tender)
 
+    @retried_on_clash
     def set_tender_timetable(self, actor: Actor, tender_ref: UUID, *, timetable: dict,
                              reason: str | None = None) -> int:
         tender = self._lead_tender(actor, tender_ref)
         tender.set_timetable(timetable=timetable, now=self._now(), actor=actor, reason=reason)
         return self._save(tender)
 
+    @retried_on_clash
     def set_questionnaire(self, actor: Actor, tender_ref: UUID, *, questions: list[dict],
                           reason: str | None = None) -> int:
         tender = self._lead_tender(actor, tender_ref)
         tender.set_questionnaire(questions=questions, actor=actor, reason=reason)
         return self._save(tender)
 
+    @retried_on_clash
     def set_evaluation(self, actor: Actor, tender_ref: UUID, *, quality_questions: list[dict],
                        quality_weight: int, price_weight: int,
                        reason: str | None = None) -> int:
@@ -215,6 +220,7 @@ class TenderCommands:
                               actor=actor, reason=reason)
         return self._save(tender)
 
+    @retried_on_clash
     def record_key_decision(self, actor: Actor, tender_ref: UUID, *, authority_id: UUID,
                             reference: str, taken_on: date, reason: str | None = None) -> int:
         """Recorded by the partner authority itself or by the lead."""
@@ -232,6 +238,7 @@ class TenderCommands:
                                    reason=reason)
         return self._save(tender)
 
+    @retried_on_clash
     def cancel_tender(self, actor: Actor, tender_ref: UUID, *, reason: str) -> int:
         tender = self._lead_tender(actor, tender_ref)
         tender.cancel(actor=actor, reason=reason)
@@ -239,12 +246,14 @@ class TenderCommands:
 
     # --- market engagement --------------------------------------------------------------------
 
+    @retried_on_clash
     def open_market_engagement(self, actor: Actor, tender_ref: UUID,
                                reason: str | None = None) -> int:
         tender = self._lead_tender(actor, tender_ref)
         tender.open_market_engagement(now=self._now(), actor=actor, reason=reason)
         return self._save(tender)
 
+    @retried_on_clash
     def conclude_market_engagement(self, actor: Actor, tender_ref: UUID,
                                    reason: str | None = None) -> int:
         tender = self._lead_tender(actor, tender_ref)
@@ -278,6 +287,7 @@ class TenderCommands:
         return ref, self._create(response, "Your organisation has already answered this "
                                            "questionnaire: change its answers instead")
 
+    @retried_on_clash
     def amend_engagement_response(self, actor: Actor, tender_ref: UUID, *, provider_id: UUID,
                                   answers: dict, reason: str | None = None) -> int:
         tender = self._open_engagement(actor, tender_ref, provider_id)
@@ -314,6 +324,7 @@ class TenderCommands:
 
         return self._retrying(attempt)
 
+    @retried_on_clash
     def answer_clarification(self, actor: Actor, tender_ref: UUID, clarification_id: UUID, *,
                              answer: str, publish: bool, question: str | None = None,
                              reason: str | None = None) -> int:
@@ -325,6 +336,7 @@ class TenderCommands:
 
     # --- bids ---------------------------------------------------------------------------------
 
+    @retried_on_clash
     def publish_invitation(self, actor: Actor, tender_ref: UUID,
                            reason: str | None = None) -> int:
         tender = self._lead_tender(actor, tender_ref)
@@ -359,6 +371,7 @@ class TenderCommands:
 
         return self._retrying(attempt)
 
+    @retried_on_clash
     def withdraw_bid(self, actor: Actor, tender_ref: UUID, *, provider_id: UUID, lot_id: str,
                      reason: str | None = None) -> int:
         self._check_acting_for_provider(actor, provider_id)
@@ -383,6 +396,7 @@ class TenderCommands:
             raise DomainError("Bids are sealed until they are opened after the bid deadline")
         return bid
 
+    @retried_on_clash
     def open_bids(self, actor: Actor, tender_ref: UUID, reason: str | None = None) -> int:
         """Open every bid still standing after the deadline, together, as one audited step."""
         tender = self._lead_tender(actor, tender_ref)
@@ -399,6 +413,7 @@ class TenderCommands:
 
     # --- evaluation and award -----------------------------------------------------------------
 
+    @retried_on_clash
     def appoint_evaluation_panel(self, actor: Actor, tender_ref: UUID, *,
                                  evaluators: list[UUID], moderator: UUID,
                                  reason: str | None = None) -> int:
@@ -418,18 +433,21 @@ class TenderCommands:
             raise NotFound("There is no such tender")
         return tender
 
+    @retried_on_clash
     def record_scores(self, actor: Actor, tender_ref: UUID, bid_ref: UUID, *, scores: dict,
                       reason: str | None = None) -> int:
         tender = self._panel_tender(actor, tender_ref)
         tender.record_scores(bid=bid_ref, scores=scores, actor=actor, reason=reason)
         return self._save(tender)
 
+    @retried_on_clash
     def moderate_scores(self, actor: Actor, tender_ref: UUID, bid_ref: UUID, *, scores: dict,
                         reason: str | None = None) -> int:
         tender = self._panel_tender(actor, tender_ref)
         tender.moderate_scores(bid=bid_ref, scores=scores, actor=actor, reason=reason)
         return self._save(tender)
 
+    @retried_on_clash
     def award_tender(self, actor: Actor, tender_ref: UUID, *, awards: dict[str, list[UUID]],
                      standstill_ends: date, reason: str | None = None) -> int:
         tender = self._lead_tender(actor, tender_ref)

@@ -33,6 +33,7 @@ from domain.account import EMAIL, normalise_email
 from portal.extensions import limiter
 from portal.forms import FormResult, load
 from portal.identity_provider_schemas import WorkEmailSchema
+from portal.links import external_url
 from portal.security import current_principal, public, safe_next, services, sign_in_required
 from portal.services.single_sign_on import sign_in
 from projections.directory_queries import account_by_id
@@ -163,7 +164,7 @@ def start(identity_provider_id: UUID):
     if hint:
         extra["login_hint"] = hint
     return client.authorize_redirect(
-        url_for("oidc.callback", identity_provider_id=identity_provider_id, _external=True),
+        external_url("oidc.callback", identity_provider_id=identity_provider_id),
         **extra)
 
 

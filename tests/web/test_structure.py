@@ -208,7 +208,7 @@ def test_security_headers_and_a_fresh_nonce_on_every_page(client):
     assert first.headers["X-Content-Type-Options"] == "nosniff"
     assert first.headers["Referrer-Policy"] == "same-origin"
     assert "Strict-Transport-Security" not in first.headers  # plain HTTP: no HSTS
-    secure = client.get("/", base_url="https://portal.example")
+    secure = client.get("/", base_url="https://localhost")
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
     assert f'<script nonce="{nonce}">' in first.get_data(as_text=True)
