@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from auth.credentials import Credentials
 from auth.keys import fernet_key_file
 from auth.second_factor import SecondFactors
-from auth.sessions import purge, web_sessions
+from auth.session_store import purge, web_sessions
 from auth.tokens import SingleUseTokens
 from domain.child_ref import ChildReferences
 from domain.sealing import BidSeal

@@ -13,9 +13,8 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, g, render_template, request
+from flask import Blueprint, g, render_template, request
 
-from auth.credentials import check_password_rules
 from auth.tokens import INVITATION, LinkRefused
 from domain.account import normalise_email
 from domain.errors import DomainError, NotFound
@@ -27,9 +26,9 @@ from portal.extensions import limiter
 from portal.forms import FormResult, load
 from portal.links import external_url
 from portal.security import public, requires, services
+from portal.services.single_use_links import accept_invitation, open_link
 from portal.views.second_factor import begin_sign_in
 from projections.directory import organisations
-from projections.directory_queries import account_by_id
 
 bp = Blueprint("invitations", __name__)
 log = logging.getLogger(__name__)
@@ -155,36 +154,33 @@ def _refused(reason: str):
 def accept(token: str):
     svc = services()
     try:
-        account_id = svc.tokens.check(INVITATION, token)
+        link = open_link(svc, INVITATION, token)
+        if link.account["suspended"]:
+            raise LinkRefused("account")
     except LinkRefused as refusal:
-        log.info("invitation link refused", extra={"refusal": refusal.reason})
         return _refused(refusal.reason)
-    with svc.engine.connect() as c:
-        account = account_by_id(c, account_id)
-        if account is None:
-            abort(404)
-        organisation = _organisation_name(c, account["organisation_id"])
-    if account["suspended"]:
-        return _refused("account")
     form = FormResult()
     if request.method == "POST":
         form = load(NewPasswordSchema(), request.form.to_dict())
         if form.ok:
             try:
-                check_password_rules(form.data["password"], email=account["email"])
-            except DomainError as error:
-                form.errors["password"] = error.message
-        if form.ok:
-            try:
-                svc.tokens.spend(INVITATION, token)
+                account_id = accept_invitation(svc, link, form.data["password"])
             except LinkRefused as refusal:
                 return _refused(refusal.reason)
-            svc.credentials.set_password(account_id, form.data["password"])
-            log.info("invitation accepted", extra={"user_id": account_id.hex})
-            return begin_sign_in(account_id, "password", None)
+            except DomainError as error:
+                form.errors["password"] = error.message
+            else:
+                return begin_sign_in(account_id, "password", None)
         form.data = {}
+    return _accept_page(link, form)
+
+
+def _accept_page(link, form: FormResult):
+    account = link.account
+    with services().engine.connect() as c:
+        organisation = _organisation_name(c, account["organisation_id"])
     return render_template(
-        "invitations/accept.html", form=form, account=account, token=token,
+        "invitations/accept.html", form=form, account=account, token=link.token,
         organisation=organisation,
         needs_second_factor=not SECOND_FACTOR_REQUIRED.isdisjoint(account["roles"].split()))
 

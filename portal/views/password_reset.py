@@ -21,8 +21,6 @@ from flask import (
     url_for,
 )
 
-from auth.credentials import check_password_rules
-from auth.sessions import revoke_all
 from auth.tokens import PASSWORD_RESET, LinkRefused
 from domain.account import normalise_email
 from domain.errors import DomainError
@@ -31,7 +29,11 @@ from portal.extensions import limiter
 from portal.forms import FormResult, load
 from portal.links import external_url
 from portal.security import public, services
-from projections.directory_queries import account_by_email, account_by_id
+from portal.services.single_use_links import (
+    open_link,
+    reset_password,
+    send_password_reset_link,
+)
 
 bp = Blueprint("password_reset", __name__, url_prefix="/password-reset")
 log = logging.getLogger(__name__)
@@ -56,28 +58,14 @@ def request_link():
     if request.method == "POST":
         form = load(PasswordResetRequestSchema(), request.form.to_dict())
         if form.ok:
-            _send_link(normalise_email(form.data["email"]))
+            send_password_reset_link(
+                services(), normalise_email(form.data["email"]),
+                url_for_token=lambda token: external_url("password_reset.choose", token=token),
+                compose=lambda name, url: render_template("password_reset/email.txt",
+                                                          name=name, url=url))
             return render_template("password_reset/sent.html")
         form.data = {"email": request.form.get("email", "")}
     return render_template("password_reset/request.html", form=form)
-
-
-def _send_link(email: str) -> None:
-    """A link for an active account that signs in with a password; nothing otherwise. Either
-    way the caller shows the same page."""
-    svc = services()
-    with svc.engine.connect() as c:
-        account = account_by_email(c, email)
-    if account is None or account["suspended"] or account["status"] != "active" \
-            or not svc.credentials.has_password(account["id"]):
-        log.info("password reset asked for no usable account")
-        return
-    link = svc.tokens.issue(PASSWORD_RESET, account["id"])
-    url = external_url("password_reset.choose", token=link.token)
-    svc.mailer.send(email, "Reset your Sufficiency Portal password",
-                    render_template("password_reset/email.txt", name=account["display_name"],
-                                    url=url), "password_reset")
-    log.info("password reset link sent", extra={"user_id": account["id"].hex})
 
 
 def _refused(reason: str):
@@ -92,39 +80,30 @@ def _refused(reason: str):
 def choose(token: str):
     svc = services()
     try:
-        account_id = svc.tokens.check(PASSWORD_RESET, token)
+        link = open_link(svc, PASSWORD_RESET, token)
     except LinkRefused as refusal:
-        log.info("password reset link refused", extra={"refusal": refusal.reason})
         return _refused(refusal.reason)
-    with svc.engine.connect() as c:
-        account = account_by_id(c, account_id)
     form = FormResult()
     if request.method == "POST":
         form = load(NewPasswordSchema(), request.form.to_dict())
         if form.ok:
             try:
-                check_password_rules(form.data["password"], email=account["email"])
-            except DomainError as error:
-                form.errors["password"] = error.message
-        if form.ok:
-            try:
-                svc.tokens.spend(PASSWORD_RESET, token)
-                position = svc.portal.record_password_reset(account_id)
+                position = reset_password(svc, link, form.data["password"],
+                                          lockout=current_app.extensions["lockout"])
             except LinkRefused as refusal:
                 return _refused(refusal.reason)
-            except DomainError as error:  # suspended since the link was sent
+            except DomainError as error:  # a rule broken, or suspended since the link was sent
                 form.errors["password"] = error.message
             else:
-                svc.credentials.set_password(account_id, form.data["password"])
-                ended = revoke_all(svc.engine, account_id)
-                current_app.extensions["lockout"].clear(account["email"])
-                svc.projections.wait_for(position)
-                log.info("password reset", extra={"user_id": account_id.hex,
-                                                  "sessions": ended})
-                session.clear()
-                flash("Your password has been changed and every session of your account has "
-                      "ended. Sign in with your new password.")
-                return redirect(url_for("session.sign_in"))
+                return _signed_out_everywhere(position)
         form.data = {}
     return render_template("password_reset/choose.html", form=form, token=token,
-                           email=account["email"])
+                           email=link.account["email"])
+
+
+def _signed_out_everywhere(position: int):
+    services().projections.wait_for(position)
+    session.clear()
+    flash("Your password has been changed and every session of your account has ended. Sign "
+          "in with your new password.")
+    return redirect(url_for("session.sign_in"))

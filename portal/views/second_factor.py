@@ -33,7 +33,7 @@ from flask import (
 from markupsafe import Markup
 
 from auth.second_factor import new_secret, provisioning_uri
-from auth.sessions import revoke_all
+from auth.session_store import revoke_all
 from domain.errors import DomainError, NotFound
 from domain.timezone import LONDON
 from domain.vocabulary import SECOND_FACTOR_REQUIRED

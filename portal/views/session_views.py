@@ -13,7 +13,7 @@ from flask import (
     url_for,
 )
 
-from auth.sessions import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, active_sessions, revoke_all
+from auth.session_store import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, active_sessions, revoke_all
 from domain.account import normalise_email
 from domain.timezone import LONDON
 from domain.vocabulary import ROLES

@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from flask import g
 
-from auth.sessions import PLAIN_COOKIE, _hash, web_sessions
+from auth.session_store import PLAIN_COOKIE, _hash, web_sessions
 from domain.account import account_id
 from domain.actor import Actor
 from domain.identity_provider import identity_provider_id

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from auth.sessions import PLAIN_COOKIE, SECURE_COOKIE, web_sessions
+from auth.session_store import PLAIN_COOKIE, SECURE_COOKIE, web_sessions
 from portal import create_app
 from portal.config import Settings
 from tests.conftest import account_for

@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from auth.sessions import active_sessions
+from auth.session_store import active_sessions
 from domain.actor import Actor
 from domain.organisation import authority_id
 from tests.conftest import account_for
