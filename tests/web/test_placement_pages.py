@@ -201,8 +201,7 @@ def test_correct_an_episode_and_the_childs_details(kent):
      "H5 is not a valid placement type code for 2025-26"),
     ({"legal_status": ""}, "legal_status", "Choose the legal status"),
     ({"child_id": ""}, "child_id", "Enter your council's id for the child"),
-    ({"child_id": "has space"}, "child_id", "The child id must be at most 64 characters, "
-                                            "with no spaces"),
+    ({"child_id": "has space"}, "child_id", "The child id must not contain spaces"),
     ({"birth_month-year": "2018"}, "start",
      "The placement cannot start before the child was born"),
     ({"sex": ""}, "sex", "Choose the child's sex"),
