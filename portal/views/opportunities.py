@@ -17,7 +17,7 @@ from flask import Blueprint, abort, g, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from domain.tender_terms import MAX_VALUE
-from portal.forms import FormResult, load
+from portal.forms import FormResult, load, text
 from portal.security import requires, services
 from portal.tender_schemas import AskClarificationSchema, BidSchema, ReasonSchema
 from portal.views.tender_helpers import kept, register_vocabulary, run
@@ -65,9 +65,9 @@ def _answers(posted: MultiDict, questions: list[dict]) -> FormResult:
     for question in questions:
         name = question["question_id"]
         if question["kind"] == "multiple":
-            answers[name] = posted.getlist(name)
+            answers[name] = [text(v, name, errors) for v in posted.getlist(name)]
             continue
-        value = posted.get(name, "").strip()
+        value = text(posted.get(name, ""), name, errors).strip()
         if question["kind"] == "number" and value:
             try:
                 number = float(value.replace(",", ""))
@@ -173,7 +173,8 @@ def bid(tender_id: UUID, lot: int):
         form.data = {"weekly_price": existing["weekly_price"], **existing["answers"]}
     if request.method == "POST":
         form = load(BidSchema(), request.form.to_dict())
-        answers = {q["question_id"]: request.form.get(q["question_id"], "")
+        answers = {q["question_id"]: text(request.form.get(q["question_id"], ""),
+                                          q["question_id"], form.errors)
                    for q in tender["quality_questions"]}
         fields = {"weekly_price", "bid", "lot", *answers}
         form.anchors = {"bid": "weekly_price", "lot": "weekly_price"}

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, g, render_template, request
 
 from domain.district_file import DistrictFile, read_district_file
 from domain.errors import DomainError
-from portal.forms import FormResult
+from portal.forms import FormResult, text
 from portal.security import requires, services
 from projections.gazetteer import authority_names, reference_summary
 
@@ -37,9 +37,8 @@ def index():
 @requires("reference.manage")
 def upload():
     form = FormResult(data={"reason": request.form.get("reason", "")})
-    reason = form.data["reason"].strip() or None
-    if reason and len(reason) > MAX_REASON:
-        form.errors["reason"] = f"The reason must be {MAX_REASON} characters or fewer"
+    reason = text(form.data["reason"], "reason", form.errors, label="The reason",
+                  limit=MAX_REASON).strip() or None
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         form.errors["file"] = "Choose a CSV file of postcode districts"
