@@ -202,6 +202,10 @@ def test_correct_an_episode_and_the_childs_details(kent):
     ({"legal_status": ""}, "legal_status", "Choose the legal status"),
     ({"child_id": ""}, "child_id", "Enter your council's id for the child"),
     ({"child_id": "has space"}, "child_id", "The child id must not contain spaces"),
+    # Digits of another script: a superscript answered 500, a full-width date was accepted.
+    ({"birth_month-month": "\u00b2"}, "birth_month",
+     "Month and year of birth must be a real month, like 5 2012"),
+    ({"start-day": "\uff11\uff12"}, "start", "Start date must be a real date"),
     ({"birth_month-year": "2018"}, "start",
      "The placement cannot start before the child was born"),
     ({"sex": ""}, "sex", "Choose the child's sex"),

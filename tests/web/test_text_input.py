@@ -222,3 +222,15 @@ def test_every_form_refuses_control_characters_and_over_long_text(
                     problems.append(f"{where}: no field error")
     assert not problems, f"{len(problems)} of {tried} posts: " + "\n".join(problems)
     assert tried >= 30, f"only {tried} posts: the walk should reach the role's forms"
+
+
+def test_digits_of_other_scripts_in_numbers_are_refused_not_an_error(client, provider_user):
+    """A superscript two is a digit to ``str.isdigit`` but not to ``int``: it answered 500."""
+    from werkzeug.datastructures import MultiDict
+
+    from portal.tender_schemas import parse_scores
+
+    client.sign_in(provider_user)
+    assert client.get("/our-vacancies/?page=\u00b2").status_code == 200
+    scores = parse_scores(MultiDict({"score-Q1": "\u00b2"}), [{"question_id": "Q1"}])
+    assert scores.errors == {"score-Q1": "Score Q1 from 0 to 5"}
