@@ -29,6 +29,7 @@ from domain.organisation import (
     authority_id,
 )
 from domain.placement_commands import PlacementCommands
+from domain.storable import StorableEvents
 from domain.tender_commands import TenderCommands
 from domain.tender_document_commands import TenderDocumentCommands, TenderReminderCommands
 from domain.vacancy import Vacancy
@@ -65,7 +66,7 @@ class DateAsISO(Transcoding):
 
 class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, AccountCommands,
              TenderCommands, TenderDocumentCommands, TenderReminderCommands,
-             Application):
+             StorableEvents, Application):
     name = "Portal"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
