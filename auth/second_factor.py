@@ -17,6 +17,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,7 +62,11 @@ def new_secret() -> str:
 
 
 def normalise_code(code: str) -> str:
-    """What people type: spaces and hyphens ("123 456", "abcd-efgh-ijkl") are ignored."""
+    """What people type: spaces and hyphens ("123 456", "abcd-efgh-ijkl") are ignored, and a
+    code typed in full-width characters (NFKC) or in another script's digits (Arabic-Indic,
+    Devanagari...) is the same code in ASCII digits, as an authenticator app may show it."""
+    code = unicodedata.normalize("NFKC", code)
+    code = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in code)
     return "".join(ch for ch in code if not ch.isspace() and ch != "-").lower()
 
 
@@ -119,7 +124,7 @@ class SecondFactors:
     def code_matches(self, secret: str, code: str) -> int | None:
         """The time step whose code ``code`` is (now, or one either side), or None."""
         code = normalise_code(code)
-        if len(code) != 6 or not code.isdigit():
+        if len(code) != 6 or not (code.isascii() and code.isdigit()):
             return None
         totp = pyotp.TOTP(secret)
         now = self.step()

@@ -24,8 +24,8 @@ COLUMNS = ("district", "easting", "northing", "la_ons_code")
 # An outward code (postcode district): A9, A99, AA9, AA99, A9A or AA9A (Royal Mail's formats).
 # English upper-tier authorities: unitary (E06), metropolitan district (E08), London borough
 # (E09) or county (E10), in the ONS register of geographic codes. E07 is a lower-tier district.
-UPPER_TIER = re.compile(r"^E(06|08|09|10)\d{6}$")
-LOWER_TIER = re.compile(r"^E07\d{6}$")
+UPPER_TIER = re.compile(r"^E(06|08|09|10)\d{6}$", re.ASCII)
+LOWER_TIER = re.compile(r"^E07\d{6}$", re.ASCII)
 # Outside England the authority is the country, as the DfE's SSDA903 validator writes it.
 COUNTRY_MARKERS = {"SCO": "Scotland", "WAL": "Wales", "NIR": "Northern Ireland"}
 # The British National Grid covers 0-700 km east and 0-1,300 km north; the Irish Grid (used
@@ -44,7 +44,7 @@ def _whole_metres(text: Any, label: str, maximum: int) -> tuple[int | None, str 
     raw = str(text if text is not None else "").strip()
     if not raw:
         return None, f"{label} is missing"
-    if not re.fullmatch(r"\d+", raw):
+    if not re.fullmatch(r"[0-9]+", raw):
         return None, f"{label} must be a whole number of metres, like 577252, not {raw[:20]!r}"
     value = int(raw)
     if value > maximum:
@@ -115,7 +115,7 @@ class DistrictUpload(PortalAggregate):
     @classmethod
     def add(cls, *, id: UUID, rows: list[dict[str, Any]], file_name: str, file_sha256: str,
             actor: Actor, reason: str | None) -> DistrictUpload:
-        name = (file_name or "").strip()[:255]
+        name = "".join(ch for ch in file_name or "" if ch.isprintable()).strip()[:255]
         if not name:
             raise DomainError("Name the file the districts came from", field="file")
         if not SHA256.match(file_sha256 or ""):

@@ -8,10 +8,11 @@ import re
 
 from domain.errors import DomainError
 
-DISTRICT = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?$")  # the outward code: "DT1", "SW1A"
-SECTOR_OR_DISTRICT = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?( \d)?$")
-_FULL = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?)(\d)[A-Z]{2}$")  # outward + inward, no space
-_SECTOR = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?)(\d)$")
+# re.ASCII throughout: \d is 0-9, not any script's digits.
+DISTRICT = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?$", re.ASCII)  # the outward code: "DT1", "SW1A"
+SECTOR_OR_DISTRICT = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?( \d)?$", re.ASCII)
+_FULL = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?)(\d)[A-Z]{2}$", re.ASCII)  # outward + inward, no space
+_SECTOR = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?)(\d)$", re.ASCII)
 
 
 class NotAPostcode(DomainError):
@@ -28,7 +29,7 @@ def normalise_postcode(text: str | None) -> tuple[str, str | None]:
     parts = raw.split(" ")
     if len(parts) == 2 and DISTRICT.match(parts[0]):
         outward, inward = parts
-        if re.fullmatch(r"\d([A-Z]{2})?", inward):
+        if re.fullmatch(r"\d([A-Z]{2})?", inward, re.ASCII):
             return outward, f"{outward} {inward[0]}"
     elif len(parts) == 1 and raw:
         if len(raw) <= 4 and DISTRICT.match(raw):

@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from auth.lockout import Lockout
 from auth.sessions import ServerSessionInterface
+from portal import text_input
 from portal.bootstrap import Services, bootstrap
 from portal.config import Settings
 from portal.hosts import KnownHostsOnly
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     ])
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    app.jinja_env.finalize = text_input.shown  # no control character reaches a page
 
     app.extensions["portal"] = services or bootstrap(
         settings.database_url, projections_inline=settings.projections_inline)

@@ -348,7 +348,7 @@ def parse_moment(text: str, application) -> int:
     from projections.timetravel import position_at
 
     text = text.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return int(text)
     try:
         moment = datetime.fromisoformat(text)

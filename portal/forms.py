@@ -8,6 +8,8 @@ from datetime import date
 from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 
+from portal import text_input
+
 
 @dataclass
 class FormResult:
@@ -40,18 +42,34 @@ def _first_message(messages) -> str:
 
 def combine_date(form: MultiDict, name: str, label: str,
                  errors: dict[str, str]) -> str | None:
-    """GOV.UK date inputs submit day, month and year apart; join them as an ISO date."""
+    """GOV.UK date inputs submit day, month and year apart; join them as an ISO date. Only
+    the digits 0 to 9 make a date (not full-width or other scripts' digits, which ``int``
+    would take)."""
     parts = [form.get(f"{name}-{part}", "").strip() for part in ("day", "month", "year")]
     if not any(parts):
         return None
     if not all(parts):
         errors[name] = f"{label} must include a day, month and year"
         return None
+    if not all(part.isascii() and part.isdigit() for part in parts):
+        errors[name] = f"{label} must be a real date"
+        return None
     try:
         return date(int(parts[2]), int(parts[1]), int(parts[0])).isoformat()
     except ValueError:
         errors[name] = f"{label} must be a real date"
         return None
+
+
+def text(value: str, name: str, errors: dict[str, str], *,
+         label: str = text_input.DEFAULT_LABEL, limit: int = text_input.MAX_ANY_TEXT) -> str:
+    """A free-text value read without a schema (answers to a tender's own questions):
+    normalised as a schema would, or an error on ``name`` when it cannot be stored."""
+    value = text_input.normalise(value)
+    message = text_input.problem(value, label, limit)
+    if message is not None:
+        errors.setdefault(name, message)
+    return value
 
 
 def load(schema: Schema, raw: dict, errors: dict[str, str] | None = None) -> FormResult:

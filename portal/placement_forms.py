@@ -41,7 +41,8 @@ def combine_month(form: MultiDict, name: str, errors: dict[str, str]) -> str | N
     year = form.get(f"{name}-year", "").strip()
     if not month and not year:
         return None
-    if not (month.isdigit() and year.isdigit() and 1 <= int(month) <= 12 and len(year) == 4):
+    if not (f"{month}{year}".isascii() and month.isdigit() and year.isdigit()
+            and 1 <= int(month) <= 12 and len(year) == 4):
         errors[name] = "Month and year of birth must be a real month, like 5 2012"
         return None
     return f"{int(year):04d}-{int(month):02d}"

@@ -16,7 +16,8 @@ from werkzeug.datastructures import MultiDict
 
 from domain.vacancy import MAX_PLACES, MAX_WEEKLY_FEE
 from domain.vocabulary import MAX_AGE, NEEDS, PROVIDER_KINDS, SETTING_TYPES
-from portal.forms import FormResult
+from portal import text_input
+from portal.forms import FormResult, text
 from projections.vacancy_queries import SORTS
 
 
@@ -36,9 +37,26 @@ def _int(label: str, low: int, high: int, *, required: bool, unit: str = "") -> 
     )
 
 
+def _label(field: fields.Field) -> str:
+    """What a field's own length message calls it ("Description must be ..."), for messages
+    about its text."""
+    for validator in field.validators:
+        if isinstance(validator, validate.Length) and " must be " in (validator.error or ""):
+            return validator.error.split(" must be ")[0]
+    return text_input.DEFAULT_LABEL
+
+
+def _limit(field: fields.Field) -> int | None:
+    """The length limit a field sets itself; None when it sets none (the default applies)."""
+    return next((v.max for v in field.validators
+                 if isinstance(v, validate.Length) and v.max is not None), None)
+
+
 class FormSchema(Schema):
-    """What every submitted form shares: unknown fields are ignored, and a field left blank
-    counts as not given (so optional fields may stay empty and required ones say "Enter ...")."""
+    """What every submitted form shares: unknown fields are ignored, every text value is
+    normalised and refused when it cannot be stored (see :mod:`portal.text_input`), and a field
+    left blank counts as not given (so optional fields may stay empty and required ones say
+    "Enter ...")."""
 
     class Meta:
         unknown = EXCLUDE
@@ -47,6 +65,31 @@ class FormSchema(Schema):
     def _blank_to_none(self, data: dict, **_kwargs) -> dict:
         return {k: (None if isinstance(v, str) and not v.strip() else v)
                 for k, v in data.items()}
+
+    @pre_load
+    def _clean_text(self, data: dict, **_kwargs) -> dict:
+        """Every string given for a field of the form, alone or in a list, as NFC with newline
+        line endings. A value holding a control character or a lone surrogate, or longer than
+        any field takes, is refused on its own field before anything else is checked, so no
+        such value ever reaches a command."""
+        cleaned, problems = dict(data), {}
+        for name, field in self.load_fields.items():
+            key = field.data_key or name
+            value = data.get(key)
+            values = value if isinstance(value, list) else [value]
+            if not any(isinstance(v, str) for v in values):
+                continue
+            values = [text_input.normalise(v) if isinstance(v, str) else v for v in values]
+            limit = _limit(field)
+            for typed in (v for v in values if isinstance(v, str)):
+                message = text_input.problem(typed, _label(field),
+                                             None if limit else text_input.MAX_ANY_TEXT)
+                if message is not None:
+                    problems.setdefault(key, [message])
+            cleaned[key] = values if isinstance(value, list) else values[0]
+        if problems:
+            raise ValidationError(problems)
+        return cleaned
 
 
 class VacancySearchSchema(FormSchema):
@@ -187,9 +230,8 @@ def district_upload(form: MultiDict, files: MultiDict) -> tuple[FormResult, dict
     the reason, stripped."""
     typed = form.get("reason", "")
     result = FormResult(data={"reason": typed})
-    reason = typed.strip() or None
-    if reason and len(reason) > MAX_UPLOAD_REASON:
-        result.errors["reason"] = f"The reason must be {MAX_UPLOAD_REASON} characters or fewer"
+    reason = text(typed, "reason", result.errors, label="The reason",
+                  limit=MAX_UPLOAD_REASON).strip() or None
     upload = files.get("file")
     if upload is None or not upload.filename:
         result.errors["file"] = "Choose a CSV file of postcode districts"

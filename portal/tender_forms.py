@@ -14,7 +14,7 @@ from uuid import UUID
 from werkzeug.datastructures import MultiDict
 
 from domain.tender_terms import MAX_VALUE
-from portal.forms import FormResult, load
+from portal.forms import FormResult, load, text
 from portal.tender_schemas import (
     AwardSchema,
     BidSchema,
@@ -153,7 +153,9 @@ def parse_bid(form: MultiDict, questions: list[dict]) -> FormResult:
     """A bid for one lot: the weekly price and an answer to each quality question (checked by
     the domain), the terms of ``submit_bid``."""
     result = load(BidSchema(), form.to_dict())
-    answers = {q["question_id"]: form.get(q["question_id"], "") for q in questions}
+    answers = {q["question_id"]: text(form.get(q["question_id"], ""), q["question_id"],
+                                      result.errors)
+               for q in questions}
     result.anchors = {"bid": "weekly_price", "lot": "weekly_price"}
     if result.ok:
         result.data = {**result.data, "answers": answers}
@@ -168,9 +170,9 @@ def parse_answers(form: MultiDict, questions: list[dict]) -> FormResult:
     for question in questions:
         name = question["question_id"]
         if question["kind"] == "multiple":
-            answers[name] = form.getlist(name)
+            answers[name] = [text(v, name, errors) for v in form.getlist(name)]
             continue
-        value = form.get(name, "").strip()
+        value = text(form.get(name, ""), name, errors).strip()
         if question["kind"] == "number" and value:
             try:
                 number = float(value.replace(",", ""))

@@ -296,7 +296,7 @@ def parse_scores(form: MultiDict, questions: list[dict]) -> FormResult:
     for question in questions:
         name = f"score-{question['question_id']}"
         value = form.get(name, "").strip()
-        if not value.isdigit() or not 0 <= int(value) <= MAX_SCORE:
+        if not (value.isascii() and value.isdigit()) or not 0 <= int(value) <= MAX_SCORE:
             errors[name] = (f"Score {question['question_id']} from 0 to {MAX_SCORE}" if value
                             else f"Choose a score for {question['question_id']}")
         else:

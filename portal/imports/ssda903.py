@@ -3,7 +3,10 @@
 Column names and code lists follow the DfE's SSDA903 guidance (children looked after return;
 see ../shared/REFERENCE.md). Each code is checked against the code list of the collection year
 its episode started in (DECOM), as :func:`domain.ssda903.check_code` does. Dates are dd/mm/yyyy
-as the return has them (yyyy-mm-dd is accepted too: it cannot be misread).
+as the return has them (yyyy-mm-dd is accepted too: it cannot be misread), written with the
+digits 0 to 9: a full-width or other script's digit is refused, as a sign the file was mangled
+on its way, rather than guessed at. A value holding a control character (a NUL byte, say) is
+refused, naming the line and column, before anything else is read from its row.
 
 The child's id is turned into the portal's pseudonymous reference at once and never kept: no
 problem, log line or event carries it, nor a date of birth or a postcode. A bad code may be
@@ -23,6 +26,7 @@ from domain.organisation import OFSTED_URN
 from domain.placement import episode
 from domain.postcode import postcode_sector
 from portal.imports.report import EPISODES, HEADER, Problem
+from portal.text_input import has_problem
 
 EPISODE_COLUMNS = ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
                    "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN")
@@ -48,8 +52,8 @@ CODE_COLUMNS = (
      r"[EX]\d{1,2}[A-Z]?"),
 )
 CODE_SHAPES = {column: re.compile(shape) for column, *_, shape in CODE_COLUMNS}
-_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-_YMD = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)  # 0-9 only, not any script's digits
+_YMD = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
 TRUE_FLAGS = frozenset({"1", "Y", "YES", "TRUE", "T"})
 FALSE_FLAGS = frozenset({"0", "N", "NO", "FALSE", "F", ""})
 
@@ -126,6 +130,14 @@ class RowChecker:
         self._dates[text] = parsed
         return parsed
 
+    def _known_child(self, raw: str) -> str | None:
+        """The reference of a row's child when its id can be read, so that the child's other
+        rows are refused with it; None when it cannot."""
+        try:
+            return None if has_problem(raw) else self.reference(raw)
+        except DomainError:
+            return None
+
     def sector(self, text: str) -> str | None:
         if text not in self._sectors:
             self._sectors[text] = postcode_sector(text)  # ValueError if not a postcode
@@ -143,6 +155,8 @@ class RowChecker:
         if any(v is None for v in values.values()):
             bad("", "The row has fewer values than the file has columns")
             return None, None, problems
+        if _unreadable(values, bad):
+            return self._known_child(values["CHILD"]), None, problems
         child = None
         try:
             child = self.reference(values["CHILD"])
@@ -223,6 +237,8 @@ class RowChecker:
         if any(values[c] is None for c in HEADER_REQUIRED):
             bad("", "The row has fewer values than the file has columns")
             return None, None, problems
+        if _unreadable(values, bad):
+            return self._known_child(values["CHILD"]), None, problems
         child = None
         try:
             child = self.reference(values["CHILD"])
@@ -245,6 +261,16 @@ class RowChecker:
         if problems:
             return child, None, problems
         return child, ChildFacts(line, f"{born:%Y-%m}", sex, uasc), problems
+
+
+def _unreadable(values: dict[str, str | None], bad) -> bool:
+    """Report each value holding a control character (or a lone surrogate); whether any did.
+    Such a row is refused whole, and its child is not known (the id may be the bad value)."""
+    columns = [column for column, value in values.items() if value and has_problem(value)]
+    for column in columns:
+        bad(column, f"{column} contains a control character (such as a NUL byte): the file "
+                    "may be damaged; save it again as CSV")
+    return bool(columns)
 
 
 _CANONICAL = {id(codes): {k: k for k in codes} for _, _, codes, *_ in CODE_COLUMNS}

@@ -46,7 +46,12 @@ def add_districts(file: Path, reason: str | None) -> None:
     northing and la_ons_code. Every refused line is listed; nothing is stored when the file is
     unusable."""
     from domain.district_file import read_district_file
+    from portal.text_input import TextProblem, clean
 
+    try:
+        reason = clean(reason or "", "The reason", 500).strip() or None
+    except TextProblem as problem:
+        raise click.BadParameter(problem.message, param_hint="--reason") from None
     report = read_district_file(file.read_bytes())
     for rejection in report.rejected:
         click.echo(f"line {rejection.line}: {rejection.reason}", err=True)

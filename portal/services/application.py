@@ -27,6 +27,7 @@ from domain.organisation import (
     authority_id,
 )
 from domain.permissions import PLATFORM_ROLES, REGION, in_scope, scope_for, scope_of_roles
+from domain.storable import StorableEvents
 from domain.vacancy import Vacancy
 from domain.vocabulary import ROLES
 from portal.services.accounts import AccountCommands
@@ -73,7 +74,7 @@ class DateAsISO(Transcoding):
 
 class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, AccountCommands,
              TenderCommands, TenderDocumentCommands, TenderReminderCommands,
-             Application):
+             StorableEvents, Application):
     name = "Portal"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

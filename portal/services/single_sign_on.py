@@ -8,6 +8,8 @@ records the sign-in or the refusal.
 
 from __future__ import annotations
 
+import unicodedata
+
 from auth.refusals import Refused, Signed
 from domain.account import EMAIL, InvitationExpired, normalise_email
 from domain.errors import DomainError
@@ -32,7 +34,8 @@ def sign_in(svc, provider: dict, claims: dict) -> Signed:
     if provider["disabled"]:
         raise Refused("disabled")
     subject = claims["sub"]
-    if not isinstance(subject, str) or not 0 < len(subject) <= MAX_SUBJECT:
+    if not isinstance(subject, str) or not 0 < len(subject) <= MAX_SUBJECT \
+            or not (subject.isascii() and subject.isprintable()):
         raise Refused("token", "subject")
     with svc.engine.connect() as c:
         linked = linked_account(c, provider["issuer"], subject)
@@ -104,7 +107,13 @@ def _email(claims: dict) -> str:
 
 
 def _display_name(claims: dict, email: str) -> str:
+    """The ``name`` claim as the account's name: NFC, without the control, format or
+    surrogate characters that no event may carry (a person may choose their own name at some
+    providers), at most 200 characters; the email's local part when there is none."""
     name = claims.get("name")
-    if isinstance(name, str) and name.strip():
-        return name.strip()[:200]
+    if isinstance(name, str):
+        name = "".join(ch for ch in name if ch.isprintable() or ch == " ")
+        name = " ".join(unicodedata.normalize("NFC", name).split())[:200]
+        if name:
+            return name
     return email.partition("@")[0]

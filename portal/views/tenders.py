@@ -17,7 +17,7 @@ from flask import Blueprint, abort, g, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from domain.tender_terms import TIMETABLE
-from portal.forms import FormResult, load
+from portal.forms import FormResult, load, text
 from portal.security import requires, services
 from portal.tender_forms import parse_key_decision, parse_questionnaire, questionnaire_values
 from portal.tender_schemas import (
@@ -262,12 +262,14 @@ def set_timetable(tender_id: UUID):
     if request.method == "POST":
         errors: dict[str, str] = {}
         entries = timetable(request.form, errors)
+        reason = text(request.form.get("reason", ""), "reason", errors, label="Reason",
+                      limit=500).strip() or None
         form = FormResult(data=request.form.to_dict(), errors=errors,
                           anchors={k: f"{k}-day" for k in TIMETABLE})
         if form.ok:
             done = run(form, lambda: services().portal.set_tender_timetable(
                 g.principal.actor, tender_id, timetable=entries,
-                reason=request.form.get("reason") or None),
+                reason=reason),
                 fields=set(TIMETABLE), default="engagement_opens", message="Timetable saved",
                 then=lambda _: _show(tender_id))
             if done:

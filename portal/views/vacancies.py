@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from domain.errors import DomainError
 from portal.extensions import htmx
-from portal.forms import FormResult, combine_date, load
+from portal.forms import FormResult, combine_date, load, text
 from portal.schemas import ReasonSchema, VacancySchema, VacancySearchSchema
 from portal.security import requires, services
 from projections import directory_queries as directory
@@ -89,7 +89,7 @@ def detail(vacancy_id: UUID):
 @requires("vacancies.view_own")
 def index():
     page = request.args.get("page", "1")
-    number = int(page) if page.isdigit() else 1
+    number = int(page) if page.isascii() and page.isdigit() else 1
     with services().engine.connect() as c:
         open_, closed = own_vacancies(g.principal, c, page=number)
     return render_template("manage/index.html", open_vacancies=open_, closed=closed)
@@ -214,11 +214,10 @@ def change_status(vacancy_id: UUID, action: str):
     command, message = _ACTIONS[action]
     extra = {}
     if action == "hold":
-        ref = request.form.get("home_search_ref", "").strip()
+        ref = text(request.form.get("home_search_ref", ""), "home_search_ref", form.errors,
+                   label="Home search reference", limit=100).strip()
         if not ref:
-            form.errors["home_search_ref"] = "Enter the home search reference"
-        elif len(ref) > 100:
-            form.errors["home_search_ref"] = "Home search reference must be 100 characters or fewer"
+            form.errors.setdefault("home_search_ref", "Enter the home search reference")
         extra["home_search_ref"] = ref
     form.anchors = {"reason": f"{action}-reason", "status": "vacancy-status"}
     if form.ok:

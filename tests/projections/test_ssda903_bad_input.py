@@ -103,7 +103,7 @@ def test_unknown_codes_and_codes_outside_their_collection_year(svc, tmp_path):
         (EPISODES, 9, "HOME_POST", "HOME_POST (the home postcode) is not a postcode"),
         (EPISODES, 10, "URN", "URN must be the setting's Ofsted URN (like SC123456) or XXXXXXX"),
         (EPISODES, 11, "CHILD", "CHILD is blank"),
-        (EPISODES, 12, "CHILD", "The child id must be at most 64 characters, with no spaces"),
+        (EPISODES, 12, "CHILD", "The child id must not contain spaces"),
     ]
     assert "LCS-0001234" not in repr(report.to_dict())
     assert stored_children(svc, *[f"C{n}" for n in range(1, 10)], "OK") == ["OK"]

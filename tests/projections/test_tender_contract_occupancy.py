@@ -13,7 +13,7 @@ from tests.application.tender_world import build_world, run_to
 from tests.projections.placement_world import World, filters, rows_by
 
 PERIOD_START, ON = date(2026, 5, 1), date(2026, 6, 30)  # 61 nights, 1 May to 30 June
-WEEKLY_PRICE = 6_200  # Weald Homes' winning bid for lot 1 (tests/domain/tender_world.py)
+WEEKLY_PRICE = 6_200  # Weald Homes' winning bid for lot 1 (tests/application/tender_world.py)
 
 
 @pytest.fixture

@@ -277,6 +277,16 @@ def test_an_unverified_or_missing_email_is_refused(client, demo_services, provid
     assert demo_services.portal.last_position() == before
 
 
+def test_control_characters_in_the_name_claim_never_reach_the_log(client, demo_services,
+                                                                  provider, idp):
+    """Issue 17, finding 1: a name the provider asserts (some let people choose their own) is
+    stored in the account's events; a NUL in it would stop PostgreSQL's read models."""
+    response = sign_in(client, provider, idp, "entra-oid-odd-name", email=NEWCOMER,
+                       name="Nia\x00 New\x1b[31mcomer\u200b")
+    assert response.status_code == 302
+    assert signed_in_as(client).display_name == "Nia New[31mcomer"
+
+
 def test_another_organisations_account_is_refused_and_the_attempt_recorded_on_it(
         client, demo_services, provider, idp, admin_actor, kent):
     dorset = account_for("council_officer", "Dorset")

@@ -152,6 +152,26 @@ def test_change_end_and_start_again(kent):
     assert found.headers["Location"] == f"/placements/children/{ref}"
 
 
+def test_variants_of_a_childs_id_find_one_child_and_lookalikes_are_refused(kent):
+    """Issue 17, finding 7, through the forms: a full-width or lower-case retyping of an id is
+    the same child; an id with a Cyrillic letter or a zero-width space is refused beside the
+    field, and recording a placement with one stores nothing."""
+    ref = record(kent, "KT-1099", date(2017, 2, 16))
+    for variant in ("kt-1099", "\uff2b\uff34\uff0d\uff11\uff10\uff19\uff19", " KT-1099 "):
+        found = kent.post_form("/placements/find-child", {"child_id": variant})
+        assert found.headers.get("Location") == f"/placements/children/{ref}", variant
+    again = kent.post_form("/placements/new", record_form("kt-1099", date(2018, 3, 1)))
+    assert "open placement" in field_error(again.get_data(as_text=True), "child_id")
+    for lookalike, why in (("\u041aT-1099", "another alphabet"),
+                           ("KT-10\u200b99", "invisible character"),
+                           ("\u202eKT-1099", "invisible character")):
+        found = kent.post_form("/placements/find-child", {"child_id": lookalike})
+        assert why in field_error(found.get_data(as_text=True), "child_id"), lookalike
+        refused = kent.post_form("/placements/new", record_form(lookalike, date(2018, 3, 1)))
+        assert refused.status_code == 200
+        assert why in field_error(refused.get_data(as_text=True), "child_id"), lookalike
+
+
 def test_correct_an_episode_and_the_childs_details(kent):
     ref = record(kent, "KT-1003", date(2017, 2, 9))
     form = kent.get(f"/placements/children/{ref}/episodes/1/correct").get_data(as_text=True)
@@ -201,8 +221,11 @@ def test_correct_an_episode_and_the_childs_details(kent):
      "H5 is not a valid placement type code for 2025-26"),
     ({"legal_status": ""}, "legal_status", "Choose the legal status"),
     ({"child_id": ""}, "child_id", "Enter your council's id for the child"),
-    ({"child_id": "has space"}, "child_id", "The child id must be at most 64 characters, "
-                                            "with no spaces"),
+    ({"child_id": "has space"}, "child_id", "The child id must not contain spaces"),
+    # Digits of another script: a superscript answered 500, a full-width date was accepted.
+    ({"birth_month-month": "\u00b2"}, "birth_month",
+     "Month and year of birth must be a real month, like 5 2012"),
+    ({"start-day": "\uff11\uff12"}, "start", "Start date must be a real date"),
     ({"birth_month-year": "2018"}, "start",
      "The placement cannot start before the child was born"),
     ({"sex": ""}, "sex", "Choose the child's sex"),

@@ -55,6 +55,32 @@ def test_an_unusable_file_adds_nothing(runner, tmp_path, content, message):
     assert added(tmp_path) == {}
 
 
+@pytest.mark.parametrize("line", [
+    "ME21,\uff15\uff17\uff17000,155000,E10000016",  # full-width digits in the easting
+    "ME2\uff11,577000,155000,E10000016",  # and in the district
+    "ME21,577000,155000,E1000001\uff16",  # and in the authority's code
+    "ME21,577000,155000,E10\x1b000016",  # a control character
+])
+def test_digits_of_other_scripts_and_control_characters_are_refused_by_line(
+        runner, tmp_path, line):
+    file = tmp_path / "new.csv"
+    file.write_text(HEADER + "ME20,577000,155000,E10000016\n" + line + "\n")
+    result = runner.invoke(main, ["reference", "add-districts", str(file)])
+    assert result.exit_code == 0, result.output
+    assert "line 3:" in result.stderr
+    assert added(tmp_path) == {"ME20": (577_000, "E10000016")}
+
+
+def test_a_reason_with_a_control_character_is_refused(runner, tmp_path):
+    file = tmp_path / "new.csv"
+    file.write_text(HEADER + "ME21,577000,155000,E10000016\n")
+    result = runner.invoke(main, ["reference", "add-districts", str(file), "--reason",
+                                  "New\x1b[2J"])
+    assert result.exit_code == 2
+    assert "must not contain control characters" in result.output
+    assert added(tmp_path) == {}
+
+
 def test_the_build_reproduces_the_shipped_file(runner, tmp_path):
     pytest.importorskip("brotli")  # the [reference] extra: pip install -e '.[reference]'
     pytest.importorskip("msgpack")

@@ -87,6 +87,38 @@ def test_malformed_codes_are_refused_with_the_reason(client, provider_user, code
         assert "account_id" not in session
 
 
+def in_script(code: str, zero: str) -> str:
+    """``code`` written with the digits of the script whose zero is ``zero``."""
+    return "".join(chr(ord(zero) + int(digit)) for digit in code)
+
+
+# Full-width (what a Japanese or Chinese keyboard types), Arabic-Indic and Devanagari digits.
+SCRIPTS = {"full-width": "\uff10", "Arabic-Indic": "\u0660", "Devanagari": "\u0966"}
+
+
+@pytest.mark.parametrize("zero", SCRIPTS.values(), ids=SCRIPTS.keys())
+def test_a_code_in_another_scripts_digits_is_the_same_code(app, client, provider_user, zero):
+    """Issue 17, finding 6: a code typed in full-width digits answered 500."""
+    password_step(client, provider_user)
+    wrong = client.post_form(CODE_PAGE, {"code": in_script(a_wrong_code(app, provider_user),
+                                                           zero)})
+    assert wrong.status_code == 200
+    assert "not right, or has already been used" in wrong.get_data(as_text=True)
+    right = in_script(client.totp_code(provider_user), zero)
+    response = client.post_form(CODE_PAGE, {"code": f"{right[:3]} {right[3:]}"})
+    assert response.status_code == 302
+    with client.session_transaction() as session:
+        assert "account_id" in session
+
+
+def test_the_outside_testers_full_width_zeros_are_a_wrong_code_not_an_error(client,
+                                                                            provider_user):
+    password_step(client, provider_user)
+    response = client.post_form(CODE_PAGE, {"code": "\uff10" * 6})
+    assert response.status_code == 200
+    assert "not right, or has already been used" in response.get_data(as_text=True)
+
+
 def a_wrong_code(app, account) -> str:
     step = app.extensions["portal"].second_factors.step()
     right = {code_at(account, step + d) for d in (-1, 0, 1)}
@@ -326,3 +358,24 @@ def test_only_administrators_of_the_account_reset_its_second_factor(app, client,
     assert client.get(f"/users/{account_id('nobody@x.org')}/reset-second-factor"
                       ).status_code == 404
     assert svc.second_factors.is_enrolled(aid)
+
+
+def test_setting_up_with_a_full_width_code_and_a_full_width_recovery_code(app, client):
+    svc = app.extensions["portal"]
+    user = account_for("provider_user")
+    aid = account_id(user.email)
+    svc.second_factors.reset(aid)
+    svc.projections.wait_for(svc.portal.reset_second_factor(_system(), aid, reason="test"))
+    password_step(client, user)
+    page = client.get("/set-up-authenticator").get_data(as_text=True)
+    secret = re.search(r'id="secret-key">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+    response = client.post_form("/set-up-authenticator",
+                                {"code": in_script(pyotp.TOTP(secret).now(), "\uff10")})
+    assert response.status_code == 200
+    codes = re.findall(r"<li><code>([0-9a-f-]{23})</code></li>", response.get_data(as_text=True))
+    assert len(codes) == 10
+    client.post_form("/sign-out")
+    password_step(client, user)
+    full_width = "".join(chr(ord(ch) + 0xFEE0) for ch in codes[0])
+    assert client.post_form("/sign-in/recovery-code",
+                            {"recovery_code": full_width}).status_code == 302
