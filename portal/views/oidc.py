@@ -178,20 +178,29 @@ def callback(identity_provider_id: UUID):
     next_url = safe_next(session.pop("oidc_next", None))
     started = session.pop(STARTED, None)
     try:
-        if provider["disabled"]:
-            raise Refused("disabled")
-        # A callback this browser did not start here (forged, replayed, or for another
-        # provider) is refused before anything is asked of the identity provider; authlib
-        # then checks the state value itself. (An error answer may lack the state: some
-        # providers leave it off when the user declines.)
-        if started != provider["id"].hex or not (request.args.get("state")
-                                                 or request.args.get("error")):
-            raise Refused("state", "no sign-in started here")
+        _check_started_here(provider, started)
         client = oidc.client_for(provider)
         claims = oidc.verified_claims(client, provider)
         signed = sign_in(svc, provider, claims)
     except Refused as refusal:
         return _refused(provider, refusal)
+    return _signed_in(signed, next_url)
+
+
+def _check_started_here(provider: dict, started: str | None) -> None:
+    """A callback this browser did not start here (forged, replayed, or for another provider)
+    is refused before anything is asked of the identity provider; authlib then checks the
+    state value itself. (An error answer may lack the state: some providers leave it off when
+    the user declines.)"""
+    if provider["disabled"]:
+        raise Refused("disabled")
+    if started != provider["id"].hex or not (request.args.get("state")
+                                             or request.args.get("error")):
+        raise Refused("state", "no sign-in started here")
+
+
+def _signed_in(signed, next_url: str | None):
+    svc = services()
     session.clear()
     session.regenerate()  # a new session id at sign-in
     session["account_id"] = signed.account_id.hex

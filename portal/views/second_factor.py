@@ -33,14 +33,20 @@ from flask import (
 from markupsafe import Markup
 
 from auth.second_factor import new_secret, provisioning_uri
-from auth.session_store import revoke_all
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError
 from domain.timezone import LONDON
 from domain.vocabulary import SECOND_FACTOR_REQUIRED
 from portal.account_schemas import CodeSchema, RecoveryCodeSchema, ResetSecondFactorSchema
 from portal.extensions import limiter
 from portal.forms import FormResult, load
 from portal.security import current_principal, requires, services, sign_in_required
+from portal.services.second_factor import (
+    account_to_reset,
+    enrol_authenticator,
+    regenerate_recovery_codes,
+    reset_second_factor,
+    use_recovery_code,
+)
 from projections.directory_queries import account_by_id
 
 bp = Blueprint("second_factor", __name__)
@@ -218,23 +224,24 @@ def recover():
         if locked:
             form.errors = {"recovery_code": locked}
         elif form.ok:
-            svc = services()
-            account_id = UUID(pending["account_id"])
-            left = svc.second_factors.use_recovery_code(account_id, form.data["recovery_code"])
+            left = use_recovery_code(services(), UUID(pending["account_id"]),
+                                     form.data["recovery_code"])
             if left is not None:
-                current_app.extensions["lockout"].succeeded(
-                    pending["email"], request.remote_addr or "unknown")
-                svc.portal.record_recovery_code_used(account_id, remaining=left)
-                response = complete_sign_in(account_id, [pending["method"], "recovery_code"],
-                                            pending["next"])
-                flash(f"You signed in with a recovery code. You have {left} left."
-                      + (" Get new ones from your account page." if left < FEW_CODES_LEFT
-                         else ""))
-                return response
+                return _recovered(pending, left)
             _wrong(pending, "Wrong or used recovery code")
             form.errors["recovery_code"] = ("This is not one of your recovery codes, or it has "
                                             "already been used")
     return render_template("second_factor/recover.html", form=form)
+
+
+def _recovered(pending: dict, left: int):
+    current_app.extensions["lockout"].succeeded(pending["email"],
+                                                request.remote_addr or "unknown")
+    response = complete_sign_in(UUID(pending["account_id"]),
+                                [pending["method"], "recovery_code"], pending["next"])
+    flash(f"You signed in with a recovery code. You have {left} left."
+          + (" Get new ones from your account page." if left < FEW_CODES_LEFT else ""))
+    return response
 
 
 # --- setting up an authenticator app ------------------------------------------------------------
@@ -278,39 +285,55 @@ def enrol():
     account_id, email, pending = g.enrolling
     svc = services()
     if svc.second_factors.is_enrolled(account_id):
-        if pending is not None:  # set up meanwhile (another tab): ask for a code instead
-            _pend(account_id, email, "verify", pending["method"], pending["next"])
-            return redirect(url_for("second_factor.verify"))
-        flash("Your authenticator app is already set up")
-        return redirect(url_for("session.account"))
-    secret = svc.second_factors.unseal(session.get(ENROLMENT_SECRET))
-    if secret is None:
-        secret = new_secret()
-        session[ENROLMENT_SECRET] = svc.second_factors.seal(secret)
+        return _already_enrolled(account_id, email, pending)
+    secret = _enrolment_secret()
     form = FormResult()
     if request.method == "POST":
         form = load(CodeSchema(), request.form.to_dict())
         if form.ok:
-            codes = svc.second_factors.enrol(account_id, secret, form.data["code"])
+            codes = enrol_authenticator(svc, account_id, secret, form.data["code"])
             if codes is not None:
-                svc.portal.enrol_second_factor(account_id)
-                session.pop(ENROLMENT_SECRET, None)
-                if pending is not None:
-                    position = _establish(account_id, [pending["method"], "totp"])
-                    next_url = pending["next"] or url_for("home.index")
-                else:
-                    factors = list(session.get("authenticated_by") or ["password"])
-                    session["authenticated_by"] = [*factors, "totp"]
-                    position = svc.portal.last_position()
-                    next_url = url_for("session.account")
-                svc.projections.wait_for(position)
-                return render_template("second_factor/recovery_codes.html", codes=codes,
-                                       next_url=next_url, first_time=True)
+                return _enrolled(account_id, pending, codes)
             form.errors["code"] = ("The code does not match: check the app shows the Sufficiency "
                                    "Portal entry you just added, then enter the code it shows now")
     return render_template("second_factor/enrol.html", form=form, required=pending is not None,
                            qr=qr_code(provisioning_uri(secret, email)),
                            secret=" ".join(secret[i:i + 4] for i in range(0, len(secret), 4)))
+
+
+def _already_enrolled(account_id: UUID, email: str, pending: dict | None):
+    if pending is not None:  # set up meanwhile (another tab): ask for a code instead
+        _pend(account_id, email, "verify", pending["method"], pending["next"])
+        return redirect(url_for("second_factor.verify"))
+    flash("Your authenticator app is already set up")
+    return redirect(url_for("session.account"))
+
+
+def _enrolment_secret() -> str:
+    """The secret being set up, kept sealed in the session until a code proves it."""
+    svc = services()
+    secret = svc.second_factors.unseal(session.get(ENROLMENT_SECRET))
+    if secret is None:
+        secret = new_secret()
+        session[ENROLMENT_SECRET] = svc.second_factors.seal(secret)
+    return secret
+
+
+def _enrolled(account_id: UUID, pending: dict | None, codes: list[str]):
+    """Set up: a half-signed-in session is signed in; the recovery codes are shown once."""
+    svc = services()
+    session.pop(ENROLMENT_SECRET, None)
+    if pending is not None:
+        position = _establish(account_id, [pending["method"], "totp"])
+        next_url = pending["next"] or url_for("home.index")
+    else:
+        factors = list(session.get("authenticated_by") or ["password"])
+        session["authenticated_by"] = [*factors, "totp"]
+        position = svc.portal.last_position()
+        next_url = url_for("session.account")
+    svc.projections.wait_for(position)
+    return render_template("second_factor/recovery_codes.html", codes=codes,
+                           next_url=next_url, first_time=True)
 
 
 @bp.post("/account/recovery-codes")
@@ -322,8 +345,8 @@ def regenerate():
     if not svc.second_factors.is_enrolled(principal.user_id):
         flash("Set up an authenticator app first")
         return redirect(url_for("session.account"))
-    codes = svc.second_factors.regenerate_recovery_codes(principal.user_id)
-    svc.projections.wait_for(svc.portal.record_recovery_codes_regenerated(principal.user_id))
+    codes, position = regenerate_recovery_codes(svc, principal.user_id)
+    svc.projections.wait_for(position)
     return render_template("second_factor/recovery_codes.html", codes=codes,
                            next_url=url_for("session.account"), first_time=False)
 
@@ -335,38 +358,30 @@ def regenerate():
 def reset(account_id: UUID):
     """For a lost phone: the person sets up a new authenticator at their next sign-in. Every
     session of theirs ends."""
-    from domain.permissions import check_in_scope
-
     svc = services()
-    principal = current_principal()
-    with svc.engine.connect() as c:
-        account = account_by_id(c, account_id)
-    if account is None:
-        raise NotFound("There is no such account")
-    check_in_scope(principal, "accounts.manage", account["organisation_id"],
-                   missing="There is no such account")
-    form = FormResult()
+    account = account_to_reset(svc, current_principal(), account_id)
     enrolled = svc.second_factors.is_enrolled(account_id)
-    if request.method == "POST" and not enrolled:  # reset meanwhile: nothing left to do
-        return redirect(url_for("second_factor.reset", account_id=account_id))
+    form = FormResult()
     if request.method == "POST":
+        if not enrolled:  # reset meanwhile: nothing left to do
+            return redirect(url_for("second_factor.reset", account_id=account_id))
         form = load(ResetSecondFactorSchema(), request.form.to_dict())
         if form.ok:
             try:
-                position = svc.portal.reset_second_factor(principal.actor, account_id,
-                                                          reason=form.data["reason"])
+                position = reset_second_factor(svc, current_principal().actor, account_id,
+                                               reason=form.data["reason"])
             except DomainError as error:
                 form.errors["reason"] = error.message
             else:
-                svc.second_factors.reset(account_id)
-                revoke_all(svc.engine, account_id)
-                svc.projections.wait_for(position)
-                log.info("second factor reset", extra={"user_id": account_id.hex})
-                flash(f"The second factor of {account['email']} has been reset. They set up a "
-                      "new one when they next sign in.")
-                return redirect(url_for("second_factor.reset", account_id=account_id))
+                return _reset_done(account, position)
         form.data = request.form.to_dict()
     return render_template("second_factor/reset.html", account=account, form=form,
-                           enrolled=enrolled,
-                           required=not SECOND_FACTOR_REQUIRED.isdisjoint(
+                           enrolled=enrolled, required=not SECOND_FACTOR_REQUIRED.isdisjoint(
                                account["roles"].split()))
+
+
+def _reset_done(account, position: int):
+    services().projections.wait_for(position)
+    flash(f"The second factor of {account['email']} has been reset. They set up a new one when "
+          "they next sign in.")
+    return redirect(url_for("second_factor.reset", account_id=account["id"]))

@@ -120,18 +120,6 @@ def test_paths_are_kebab_case(app):
 VIEWS = Path(__file__).resolve().parents[2] / "portal" / "views"
 MAX_VIEW_LINES = 25
 ROUTE_DECORATORS = {"route", "get", "post", "put", "patch", "delete"}
-# The sign-in flows still run their steps in the view (issue 16 moves them into the application
-# layer). Each may not grow past its length today; this list empties as they are shrunk.
-LONG_VIEWS_ALLOWED = {
-    "password_reset.choose": 39,
-    "second_factor.reset": 38,
-    "second_factor.enrol": 37,
-    "invitations.accept": 35,
-    "oidc.callback": 33,
-    "second_factor.recover": 26,
-}
-
-
 def _route_views() -> dict[str, int]:
     """Every view a blueprint routes (``@bp.route``, ``@bp.get``, ``@bp.post``...), as
     ``module.function``, with its length from ``def`` to its last line (decorators apart)."""
@@ -152,9 +140,9 @@ def test_no_view_is_longer_than_25_lines():
     views = _route_views()
     assert len(views) > 100 and "vacancies.search" in views  # the walk found the views
     too_long = sorted(
-        f"{name}: {length} lines (at most {LONG_VIEWS_ALLOWED.get(name, MAX_VIEW_LINES)})"
+        f"{name}: {length} lines (at most {MAX_VIEW_LINES})"
         for name, length in views.items()
-        if length > LONG_VIEWS_ALLOWED.get(name, MAX_VIEW_LINES))
+        if length > MAX_VIEW_LINES)
     assert too_long == []
 
 
