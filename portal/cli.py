@@ -123,7 +123,7 @@ def projections_rebuild(names: tuple[str, ...]) -> None:
 @projections.command("run")
 def projections_run() -> None:
     """Keep the projections up to date (the separate projection process in production)."""
-    from portal.notices import run_notices
+    from portal.services.notices import run_notices
 
     portal_url = open_settings().portal_url  # the links in notice e-mails
     svc = open_services()
@@ -136,10 +136,10 @@ def projections_run() -> None:
                 svc.housekeeping()
             except Exception:  # logged, retried on the next round
                 logging.getLogger("portal.audit").exception("housekeeping failed")
-            try:  # deadline reminders and notice e-mails (portal/notices.py)
+            try:  # deadline reminders and notice e-mails (portal/services/notices.py)
                 run_notices(svc, portal_url)
             except Exception:  # logged, retried on the next round
-                logging.getLogger("portal.notices").exception("notices failed")
+                logging.getLogger("portal.services.notices").exception("notices failed")
 
     threading.Thread(target=housekeeping, daemon=True, name="housekeeping").start()
     click.echo("Following the event log; press Ctrl+C to stop.")

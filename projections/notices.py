@@ -13,7 +13,7 @@ Notices are derived from events, in two steps that are kept apart on purpose:
    event's record and version, so a rebuild writes exactly the same rows again. The row is
    about a tender, not a provider: who may see it is decided when it is read, by the same rule
    as the tender itself (eligible providers of a published tender, ``open_to``).
-2. **The mail dispatcher** (``portal/notices.py``, run by housekeeping and by ``portal
+2. **The mail dispatcher** (``portal/services/notices.py``, run by housekeeping and by ``portal
    tenders remind``) sends the e-mails. Before sending a notice to an account it claims the
    pair in ``notice_mail``, whose primary key (notice, account) makes a second claim fail. That
    ledger is *not* part of the projection: a rebuild clears and refills ``notices`` but never

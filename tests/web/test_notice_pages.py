@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from portal.mail import RecordingMailer
-from portal.notices import run_notices
+from portal.services.notices import run_notices
 from tests.web.tender_fixtures import (
     ENGAGEMENT_CLOSES,
     FOSTERING,

@@ -1,0 +1,135 @@
+"""Sending notices by e-mail, and issuing deadline reminders: the scheduled side of notices,
+run by ``portal notices run`` (``portal/notices.py``) and the projection process's housekeeping.
+
+See ``projections/notices.py`` for why e-mails are sent from here, once per notice and account
+through the ``notice_mail`` ledger, and never by the projection (a rebuild would resend them).
+Both steps read the server's clock (``portal.clock``), never a browser's.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from domain.tender_reminder import REMINDED_DEADLINES
+from projections.directory import accounts
+from projections.notices import KINDS, MAIL_WINDOW, notice_mail, notices, open_to
+from projections.tenders import tenders
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    reminders: int
+    mailed: int
+    failed: int
+
+
+def message(notice: dict, portal_url: str) -> tuple[str, str]:
+    """The subject and plain-text body of a notice's e-mail (tender-level facts only: never
+    who asked a clarification, never anything of another provider), linking to the tender
+    under the portal's configured address (``Settings.portal_url``)."""
+    title = notice["title"]
+    subject = f"{KINDS[notice['kind']]}: {title}"[:200]
+    if notice["kind"] == "deadline_near":
+        deadline = notice["deadline"]
+        what = ("Market engagement closes" if notice["deadline_name"] == "engagement_closes"
+                else "Bids must be submitted by")
+        lead = f"{what} {deadline:%H:%M} UTC on {deadline:%d/%m/%Y}."
+    elif notice["kind"] == "clarification_published":
+        lead = "The lead authority has published a clarification question and its answer."
+    elif notice["kind"] == "engagement_opened":
+        lead = "The lead authority has opened market engagement and invites your response."
+    else:
+        lead = "The lead authority has published its invitation to tender."
+    link = f"{portal_url.rstrip('/')}/tenders/{notice['tender_id']}"
+    body = (f"{lead}\n\nTender: {title}\nSee it at {link}\n\n"
+            "You are receiving this because your organisation may answer this tender.\n")
+    return subject, body
+
+
+def issue_reminders(services) -> int:
+    """Issue a reminder for every open tender with a deadline within the reminder window."""
+    with services.engine.connect() as c:
+        candidates = list(c.execute(sa.select(tenders.c.id).where(
+            tenders.c.stage.in_(list(REMINDED_DEADLINES)))).scalars())
+    if not candidates:
+        return 0
+    issued, position = services.portal.issue_deadline_reminders(candidates)
+    if issued:
+        services.projections.wait_for(position)
+    return issued
+
+
+def send_notice_mail(services, now: datetime, portal_url: str) -> tuple[int, int]:
+    """E-mail every recent notice to each active user of each provider it is for, once, with
+    links under ``portal_url``. Returns (sent, failed); a failed message is released to be
+    tried again next time."""
+    engine = services.engine
+    with engine.connect() as c:
+        recent = [dict(row) for row in c.execute(
+            sa.select(notices, tenders.c.title)
+            .join(tenders, tenders.c.id == notices.c.tender_id)
+            .where(notices.c.created_at >= now - MAIL_WINDOW)
+            .order_by(notices.c.created_at)).mappings()]
+        if not recent:
+            return 0, 0
+        eligible = open_to(c, list({n["tender_id"] for n in recent}))
+        providers = set().union(*eligible.values()) if eligible else set()
+        users: dict = {}
+        for row in c.execute(sa.select(accounts.c.id, accounts.c.email,
+                                       accounts.c.organisation_id, accounts.c.roles)
+                             .where(accounts.c.organisation_id.in_(providers),
+                                    accounts.c.suspended.is_(False))):
+            if "provider_user" in row.roles.split():
+                users.setdefault(row.organisation_id, []).append((row.id, row.email))
+        sent_before = {(r.notice_id, r.account_id) for r in c.execute(
+            sa.select(notice_mail).where(notice_mail.c.notice_id.in_([n["id"]
+                                                                      for n in recent])))}
+    sent = failed = 0
+    for notice in recent:
+        subject, body = message(notice, portal_url)
+        for provider in sorted(eligible.get(notice["tender_id"], ()), key=str):
+            for account_id, email in users.get(provider, ()):
+                if (notice["id"], account_id) in sent_before:
+                    continue
+                if not _claim(engine, notice["id"], account_id, now):
+                    continue  # another process has it
+                try:
+                    services.mailer.send(email, subject, body, "tender_notice")
+                except Exception:
+                    log.exception("notice e-mail failed", extra={"kind": notice["kind"]})
+                    _release(engine, notice["id"], account_id)
+                    failed += 1
+                    continue
+                sent += 1
+    return sent, failed
+
+
+def _claim(engine: sa.Engine, notice, account, now: datetime) -> bool:
+    try:
+        with engine.begin() as c:
+            c.execute(notice_mail.insert().values(notice_id=notice, account_id=account,
+                                                  sent_at=now))
+    except sa.exc.IntegrityError:
+        return False
+    return True
+
+
+def _release(engine: sa.Engine, notice, account) -> None:
+    with engine.begin() as c:
+        c.execute(notice_mail.delete().where(notice_mail.c.notice_id == notice,
+                                             notice_mail.c.account_id == account))
+
+
+def run_notices(services, portal_url: str) -> Outcome:
+    """The scheduled job: issue due reminders, then send the notices' e-mails (their links
+    under ``portal_url``, the configured address, ``Settings.portal_url``)."""
+    reminders = issue_reminders(services)
+    services.projections.wait_for(services.portal.last_position())
+    mailed, failed = send_notice_mail(services, services.portal.clock(), portal_url)
+    return Outcome(reminders=reminders, mailed=mailed, failed=failed)
