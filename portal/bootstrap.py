@@ -18,6 +18,7 @@ from auth.session_store import purge, web_sessions
 from auth.tokens import SingleUseTokens
 from domain.child_ref import ChildReferences
 from domain.sealing import BidSeal
+from portal.imports.job_records import create_tables as create_import_tables
 from portal.mail import Mailer, mailer_from_environment
 from portal.services.application import Portal
 from projections.audit.checkpoints import Checkpointer
@@ -114,6 +115,7 @@ def bootstrap(database_url: str, *, projections_inline: bool = True,
     engine = database.create_engine()
     runner = ProjectionRunner(portal, engine, all_projections(), inline=projections_inline)
     runner.setup()
+    create_import_tables(engine)
     credentials = Credentials(engine)
     credentials.setup()
     web_sessions.create(engine, checkfirst=True)

@@ -8,7 +8,6 @@ from projections.base import Projection
 from projections.directory import Directory
 from projections.gazetteer import Gazetteer
 from projections.identity_providers import IdentityProviders
-from projections.import_jobs import import_jobs  # noqa: F401 (not a projection: its table is created at set-up)
 from projections.notices import Notices
 from projections.placements import Placements
 from projections.tender_documents import TenderDocuments

@@ -24,10 +24,10 @@ import sqlalchemy as sa
 
 from domain.actor import Actor
 from portal.bootstrap import Services
+from portal.imports.job_records import import_job_runners, import_jobs, now
 from portal.imports.liveness import Heartbeat, record_runner
 from portal.imports.report import Report
 from portal.imports.run import KIND, Upload, run_ssda903_import
-from projections.import_jobs import import_job_runners, import_jobs, now
 
 log = logging.getLogger("portal.imports")
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes

@@ -28,7 +28,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from projections.import_jobs import FINISHED, import_job_runners, import_jobs, now
+from portal.imports.job_records import FINISHED, import_job_runners, import_jobs, now
 
 log = logging.getLogger("portal.imports")
 

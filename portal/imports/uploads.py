@@ -30,8 +30,8 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
+from portal.imports.job_records import FINISHED, import_jobs
 from portal.imports.liveness import settle_dead_jobs
-from projections.import_jobs import FINISHED, import_jobs
 
 log = logging.getLogger("portal.imports")
 

@@ -26,12 +26,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from portal.extensions import csrf, htmx
 from portal.forms import FormResult
 from portal.imports.files import MAX_FILE_BYTES, MAX_FILE_TEXT
+from portal.imports.job_records import FINISHED, job, job_status, past_imports, recent_jobs
 from portal.imports.jobs import create_job, start_job
 from portal.imports.liveness import settle_dead_jobs
 from portal.imports.report import Report
 from portal.imports.run import Upload
 from portal.security import requires, services
-from projections.import_jobs import FINISHED, job, job_status, past_imports, recent_jobs
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 

@@ -21,12 +21,12 @@ import sqlalchemy as sa
 
 from portal import create_app
 from portal.config import Settings
+from portal.imports.job_records import import_job_runners, import_jobs, now
 from portal.imports.jobs import create_job, finish_job
 from portal.imports.liveness import settle_dead_jobs
 from portal.imports.report import Report
 from portal.imports.run import Upload
 from portal.imports.uploads import MAX_UPLOAD_AGE
-from projections.import_jobs import import_job_runners, import_jobs, now
 from tests.conftest import account_for
 from tests.web.test_import_pages import JOB, files, upload, wait_until_finished
 

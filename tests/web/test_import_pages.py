@@ -13,10 +13,10 @@ import pytest
 import sqlalchemy as sa
 
 from domain.account import account_id
+from portal.imports.job_records import import_job_runners, import_jobs, now
 from portal.imports.jobs import ProgressWriter, create_job, finish_job
 from portal.imports.report import EPISODES, Problem, Report
 from portal.imports.run import Upload
-from projections.import_jobs import import_job_runners, import_jobs, now
 from projections.placements import data_imports, placement_children
 from tests.conftest import account_for
 from tests.ssda903_files import csv_text, episode, header

@@ -15,9 +15,12 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from projections.database import metadata
 from projections.directory import accounts
 from projections.placements import data_imports
+
+# The importer's own tables, apart from the read models: rebuilding projections never touches
+# them. The composition root creates them at start-up (create_tables).
+metadata = sa.MetaData()
 
 import_jobs = sa.Table(
     "import_jobs",
@@ -111,3 +114,7 @@ def past_imports(viewer, connection: sa.Connection, limit: int = 50) -> list[Any
                      .outerjoin(import_jobs, import_jobs.c.import_id == data_imports.c.id))
         .where(data_imports.c.authority_id == viewer.organisation_id)
         .order_by(data_imports.c.imported_at.desc()).limit(limit)).mappings())
+
+
+def create_tables(engine: sa.Engine) -> None:
+    metadata.create_all(engine)
