@@ -4,6 +4,7 @@ settings; nothing is global."""
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -28,6 +29,24 @@ from projections.runner import ProjectionRunner
 from projections.timetravel import snapshot_if_due
 
 DEFAULT_DEPLOYMENT = "sufficiency-portal"
+
+
+class SigningRunner(ProjectionRunner):
+    """The projection runner, signing a checkpoint whenever a catch-up grows the verifiable
+    log: after every command in the web process (which waits for its own write) and after
+    every round of the projection process. No event stays unsigned for longer than that, so
+    none can be edited or removed with its leaf unnoticed (``portal audit verify``)."""
+
+    checkpoints: Checkpointer | None = None
+
+    def catch_up(self, until=None, progress=None) -> int:
+        applied = super().catch_up(until, progress)
+        if applied and self.checkpoints is not None:
+            try:
+                self.checkpoints.create_if_grown()
+            except Exception:  # the events are stored; the next catch-up signs them
+                logging.getLogger("portal.audit").exception("signing a checkpoint failed")
+        return applied
 
 
 @dataclass
@@ -112,7 +131,7 @@ def bootstrap(database_url: str, *, projections_inline: bool = True,
     portal = Portal(env=database.event_store_env())
     portal.bid_seal = BidSeal(fernet_key_file(bid_seal_key_file(database, instance)))
     engine = database.create_engine()
-    runner = ProjectionRunner(portal, engine, all_projections(), inline=projections_inline)
+    runner = SigningRunner(portal, engine, all_projections(), inline=projections_inline)
     runner.setup()
     credentials = Credentials(engine)
     credentials.setup()
@@ -121,6 +140,7 @@ def bootstrap(database_url: str, *, projections_inline: bool = True,
     checkpointer = Checkpointer(engine, SigningKey.load_or_create(key_file),
                                 os.environ.get("PORTAL_DEPLOYMENT", DEFAULT_DEPLOYMENT),
                                 witness_file)
+    runner.checkpoints = checkpointer
     child_refs = ChildReferences.load_or_create(child_reference_file(database, instance))
     second_factors = SecondFactors.load_or_create_key(
         engine, second_factor_key_file(database, instance))

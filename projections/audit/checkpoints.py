@@ -3,6 +3,12 @@
 Each checkpoint is stored in the database *and* appended to a witness file outside it, and each
 partner's auditor can download the whole list, so history cannot be rewritten without the
 partners being able to tell.
+
+A checkpoint is signed as soon as the verifiable log grows (after every catch-up of the
+projections that adds leaves, so after every command that changes data: see
+``portal/bootstrap.py``), leaving no unsigned tail of events that could be edited or removed
+together with their leaves. The log is re-signed every 15 minutes even when it has not grown,
+to show it was not quietly rolled back since.
 """
 
 from __future__ import annotations
@@ -85,6 +91,12 @@ def checkpoint_message(deployment: str, tree_size: int, root: bytes, position: i
             f"{position}\n{signed_at.astimezone(UTC).isoformat()}\n").encode()
 
 
+def _latest_size(connection: sa.Connection) -> int:
+    """The size the latest checkpoint signed (by its id: no scan of every checkpoint)."""
+    return connection.execute(sa.select(audit_checkpoints.c.tree_size)
+                              .order_by(audit_checkpoints.c.id.desc()).limit(1)).scalar() or 0
+
+
 def stored_checkpoints(connection: sa.Connection) -> list[Checkpoint]:
     rows = connection.execute(sa.select(audit_checkpoints).order_by(audit_checkpoints.c.id)
                               ).mappings().all()
@@ -100,11 +112,14 @@ class Checkpointer:
         self.witness_file = Path(witness_file)
         self._next_look = 0.0
 
-    def create(self) -> Checkpoint | None:
-        """Sign the tree as the verifiable-log projection has built it so far."""
+    def create(self, only_if_grown: bool = False) -> Checkpoint | None:
+        """Sign the tree as the verifiable-log projection has built it so far (with
+        ``only_if_grown``, only when no checkpoint covers that size yet)."""
         with self.engine.begin() as c:
             size, position, root = tree_state(c)
             if size == 0:
+                return None
+            if only_if_grown and size <= _latest_size(c):
                 return None
             signed_at = datetime.now(UTC).replace(microsecond=0)
             message = checkpoint_message(self.deployment, size, root, position, signed_at)
@@ -117,6 +132,18 @@ class Checkpointer:
         with self.witness_file.open("a", encoding="utf-8") as witness:
             witness.write(json.dumps(checkpoint.as_json()) + "\n")
         return checkpoint
+
+    def latest(self) -> Checkpoint | None:
+        with self.engine.connect() as c:
+            row = c.execute(sa.select(audit_checkpoints).order_by(audit_checkpoints.c.id.desc())
+                            .limit(1)).mappings().first()
+        return None if row is None else Checkpoint.from_row(row)
+
+    def create_if_grown(self) -> Checkpoint | None:
+        """Sign a checkpoint when the verifiable log holds leaves no checkpoint covers yet:
+        called after every catch-up that applied events, so no event stays unsigned for
+        longer than it takes its command's projections to catch up."""
+        return self.create(only_if_grown=True)
 
     def due(self, now: datetime | None = None) -> bool:
         """True when the log holds events and its last checkpoint (if any) is 15 minutes old.
