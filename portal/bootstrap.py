@@ -4,7 +4,6 @@ settings; nothing is global."""
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 from dataclasses import dataclass
@@ -32,21 +31,34 @@ DEFAULT_DEPLOYMENT = "sufficiency-portal"
 
 
 class SigningRunner(ProjectionRunner):
-    """The projection runner, signing a checkpoint whenever a catch-up grows the verifiable
-    log: after every command in the web process (which waits for its own write) and after
-    every round of the projection process. No event stays unsigned for longer than that, so
-    none can be edited or removed with its leaf unnoticed (``portal audit verify``)."""
+    """The projection runner of a deployment that signs its log as it grows: the verifiable
+    log signs a checkpoint in each batch that adds leaves (so after every command the web
+    process waits for, and every round of the projection process), and once the batch has
+    committed the checkpoint is appended to the witness file. No event stays unsigned for
+    longer than its projections take to catch up, so none can be edited or removed with its
+    leaf unnoticed (``portal audit verify``)."""
 
     checkpoints: Checkpointer | None = None
 
+    def sign_as_it_grows(self, checkpoints: Checkpointer) -> None:
+        self.checkpoints = checkpoints
+        self.projections["verifiable_log"].signer = checkpoints
+
     def catch_up(self, until=None, progress=None) -> int:
-        applied = super().catch_up(until, progress)
-        if applied and self.checkpoints is not None:
-            try:
-                self.checkpoints.create_if_grown()
-            except Exception:  # the events are stored; the next catch-up signs them
-                logging.getLogger("portal.audit").exception("signing a checkpoint failed")
-        return applied
+        try:
+            return super().catch_up(until, progress)
+        finally:
+            self._witness()
+
+    def rebuild(self, names=None, progress=None) -> int:
+        try:
+            return super().rebuild(names, progress)
+        finally:
+            self._witness()
+
+    def _witness(self) -> None:
+        if self.checkpoints is not None:
+            self.checkpoints.witness_signed()
 
 
 @dataclass
@@ -140,7 +152,7 @@ def bootstrap(database_url: str, *, projections_inline: bool = True,
     checkpointer = Checkpointer(engine, SigningKey.load_or_create(key_file),
                                 os.environ.get("PORTAL_DEPLOYMENT", DEFAULT_DEPLOYMENT),
                                 witness_file)
-    runner.checkpoints = checkpointer
+    runner.sign_as_it_grows(checkpointer)
     child_refs = ChildReferences.load_or_create(child_reference_file(database, instance))
     second_factors = SecondFactors.load_or_create_key(
         engine, second_factor_key_file(database, instance))
