@@ -59,6 +59,12 @@ class Column:
     # For a column holding one authority's figures (e.g. placements by type, one column per
     # authority): that authority, whose officers already know the column.
     authority_id: UUID | None = None
+    # How a figure derived from counts is worked out again when its counts are rounded for
+    # publication across authority lines (projections/sufficiency/publication.py): "count"
+    # (it follows its first count, over its second for a percentage of two), "share" (its
+    # count over the table total's), or "none" (an average, or worked out from published
+    # counts already).
+    rounding: str = "count"
 
 
 @dataclass(frozen=True)
