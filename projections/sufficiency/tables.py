@@ -101,6 +101,10 @@ class Table:
     facts: dict[tuple[int, str], Hashable] = field(default_factory=dict)
     fact_lines: list[tuple[tuple[Hashable, ...], tuple[Hashable, ...]]] = field(
         default_factory=list)
+    # COUNT columns hidden together in a row: when one is hidden, so are the others. Starts
+    # and ends are, because with the counts in care at the period's two ends (other views)
+    # they add up: in care at the end = in care before + starts - ends.
+    hidden_together: tuple[str, ...] = ()
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
