@@ -39,7 +39,7 @@ run: install
 	$(BIN)/portal demo load --if-empty
 	$(BIN)/portal demo accounts
 	@echo "Serving Sufficiency Portal at http://127.0.0.1:$(PORT)"
-	$(BIN)/portal serve --port $(PORT)
+	PORT=$(PORT) $(BIN)/portal serve --port $(PORT)  # links in mail: http://127.0.0.1:$(PORT)
 
 test: install
 	$(BIN)/pytest

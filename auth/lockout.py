@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from projections.database import metadata
+from auth.tables import metadata
 
 MAX_FAILURES = 5
 WINDOW = timedelta(minutes=15)

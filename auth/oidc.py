@@ -7,8 +7,9 @@ issuer the discovery URL names, ``aud`` against our client id, ``exp``/``iat``, 
 This module adds what is the portal's own: where the client secret is read from, the issuer
 allow-list, and which account the provider's user becomes.
 
-A refused sign-in raises :class:`Refused` with a kind the sign-in pages explain; nothing is
-stored for it except a ``SignInFailed`` event on an account the refusal is about.
+A refused sign-in raises :class:`auth.refusals.Refused` with a kind the sign-in pages explain;
+which account the provider's user becomes is the application's use case
+(``portal/services/single_sign_on.py``).
 """
 
 from __future__ import annotations
@@ -16,9 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from uuid import UUID
 
 import requests
 from authlib.integrations.base_client import OAuthError
@@ -27,16 +26,11 @@ from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app
 from joserfc.errors import JoseError
 
-from domain.account import EMAIL, InvitationExpired, normalise_email
-from domain.errors import DomainError
-from domain.identity_provider_commands import IdentityProviderOff
-from projections.directory_queries import account_by_email, account_by_id
-from projections.identity_providers import linked_account
+from auth.refusals import Refused
 
 log = logging.getLogger(__name__)
 
 SCOPE = "openid email profile"
-MAX_SUBJECT = 255  # OpenID Connect Core 1.0, section 2: "sub" is at most 255 ASCII characters
 TIMEOUT_SECONDS = 10
 # Discovery documents are re-read daily, so a provider's moved endpoints are followed; a new
 # signing key is fetched as soon as a token names it (authlib re-reads the JWKS on an unknown
@@ -46,23 +40,6 @@ METADATA_MAX_AGE_SECONDS = 24 * 3600
 # to a request or token that is wrong.
 USER_ERRORS = {"access_denied", "login_required", "interaction_required", "consent_required",
                "account_selection_required", "temporarily_unavailable"}
-
-
-class Refused(Exception):
-    """A sign-in through an identity provider was refused; ``kind`` names why (see
-    ``portal/views/oidc.py`` REFUSALS for what the user is told)."""
-
-    def __init__(self, kind: str, detail: str | None = None) -> None:
-        super().__init__(kind)
-        self.kind = kind
-        self.detail = detail  # for the log: an error code or exception name, never a secret
-
-
-@dataclass(frozen=True)
-class Signed:
-    account_id: UUID
-    position: int
-    created: bool
 
 
 def init_app(app: Flask) -> None:
@@ -165,95 +142,3 @@ def _jose_detail(error: Exception) -> str:
     claim = getattr(error, "claim", None)
     name = getattr(error, "error", None) or type(error).__name__
     return f"{name} {claim}" if claim else name
-
-
-# --- which account the provider's user is ------------------------------------------------------
-
-def sign_in(svc, provider: dict, claims: dict) -> Signed:
-    """The account the provider's user signs in as, with the sign-in recorded.
-
-    1. An account already linked to this issuer and subject: that account.
-    2. Otherwise the email claim must be in one of the provider's allowed domains (a provider
-       can assert any address, so only the domains the organisation owns are believed). An
-       account with that email in the provider's organisation is linked to the subject;
-    3. with no account yet, one is created with no roles until an administrator grants them.
-    """
-    if provider["disabled"]:
-        raise Refused("disabled")
-    subject = claims["sub"]
-    if not isinstance(subject, str) or not 0 < len(subject) <= MAX_SUBJECT:
-        raise Refused("token", "subject")
-    with svc.engine.connect() as c:
-        linked = linked_account(c, provider["issuer"], subject)
-        account = account_by_id(c, linked) if linked is not None else None
-    if account is not None:
-        _check_account(svc, provider, account)
-        return Signed(account["id"], svc.portal.record_sign_in(account["id"], method="oidc"),
-                      created=False)
-
-    email = _email(claims)
-    if email.rpartition("@")[2] not in provider["allowed_domains"]:
-        raise Refused("domain")
-    with svc.engine.connect() as c:
-        account = account_by_email(c, email)
-    if account is not None:
-        _check_account(svc, provider, account)
-        if any(issuer == provider["issuer"]
-               for issuer, _ in svc.portal.get_account(account["id"]).identities):
-            _refuse_for(svc, account, "linked_elsewhere",
-                        "Single sign-on as another user of the same identity provider")
-        try:
-            position = svc.portal.sign_in_linking_identity(
-                account["id"], provider_ref=provider["id"], subject=subject)
-        except InvitationExpired:
-            _refuse_for(svc, account, "invitation_expired",
-                        "Single sign-on after the account's invitation expired")
-        except DomainError as error:
-            raise _refusal(error) from None
-        return Signed(account["id"], position, created=False)
-    try:
-        new_id, position = svc.portal.sign_in_creating_account(
-            provider_ref=provider["id"], subject=subject, email=email,
-            display_name=_display_name(claims, email))
-    except DomainError as error:
-        raise _refusal(error) from None
-    return Signed(new_id, position, created=True)
-
-
-def _refusal(error: DomainError) -> Refused:
-    """A command refused at the last moment: the provider was turned off, or the account
-    changed (suspended, linked, created) between the checks above and the command, as when
-    two first sign-ins race."""
-    if isinstance(error, IdentityProviderOff):
-        return Refused("disabled")
-    return Refused("retry", type(error).__name__)
-
-
-def _check_account(svc, provider: dict, account) -> None:
-    if account["organisation_id"] != provider["organisation_id"]:
-        _refuse_for(svc, account, "other_organisation",
-                    "Single sign-on through another organisation's identity provider")
-    if account["suspended"]:
-        _refuse_for(svc, account, "suspended", "Account suspended")
-
-
-def _refuse_for(svc, account, kind: str, reason: str):
-    svc.portal.record_failed_sign_in(account["id"], reason=reason)
-    raise Refused(kind)
-
-
-def _email(claims: dict) -> str:
-    raw = claims.get("email")
-    if not isinstance(raw, str) or claims.get("email_verified") is False:
-        raise Refused("no_email")
-    email = normalise_email(raw)
-    if len(email) > 320 or not EMAIL.match(email):
-        raise Refused("no_email")
-    return email
-
-
-def _display_name(claims: dict, email: str) -> str:
-    name = claims.get("name")
-    if isinstance(name, str) and name.strip():
-        return name.strip()[:200]
-    return email.partition("@")[0]

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 
 from auth.keys import fernet_key_file
-from projections.database import metadata
+from auth.tables import metadata
 
 ISSUER = "Sufficiency Portal"
 STEP_SECONDS = 30

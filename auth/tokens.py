@@ -18,7 +18,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from projections.database import metadata
+from auth.tables import metadata
 
 INVITATION = "invitation"
 PASSWORD_RESET = "password_reset"  # noqa: S105 (a purpose, not a password)

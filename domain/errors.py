@@ -14,9 +14,28 @@ class NotFound(DomainError):
     """The record does not exist (or is not the caller's to see)."""
 
 
+class PermissionDenied(DomainError):
+    """The actor may not do this to this record."""
+
+
 class IllegalTransition(DomainError):
     """The record's life does not allow this step from its present state."""
 
 
 class AlreadyExists(DomainError):
     """A record with the same natural key is already registered."""
+
+
+class Conflict(Exception):
+    """Someone else changed the record at the same moment, so this change was not saved.
+
+    Not a :class:`DomainError`: no field of the form is wrong, and the person must reload to
+    see the record as it now is (the web answers 409)."""
+
+    MESSAGE = ("Someone else changed this record at the same moment, so your change was not "
+               "saved. Reload the page to see the record as it is now, then make your change "
+               "again if it is still needed.")
+
+    def __init__(self, message: str = MESSAGE) -> None:
+        super().__init__(message)
+        self.message = message

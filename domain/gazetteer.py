@@ -18,10 +18,10 @@ from eventsourcing.domain import event
 from domain.actor import Actor
 from domain.base import PortalAggregate
 from domain.errors import DomainError
+from domain.postcode import DISTRICT
 
 COLUMNS = ("district", "easting", "northing", "la_ons_code")
 # An outward code (postcode district): A9, A99, AA9, AA99, A9A or AA9A (Royal Mail's formats).
-DISTRICT = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?$")
 # English upper-tier authorities: unitary (E06), metropolitan district (E08), London borough
 # (E09) or county (E10), in the ONS register of geographic codes. E07 is a lower-tier district.
 UPPER_TIER = re.compile(r"^E(06|08|09|10)\d{6}$")

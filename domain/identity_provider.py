@@ -107,6 +107,10 @@ def _check_secret_ref(ref: str) -> None:
                       field="client_secret_ref")
 
 
+class IdentityProviderOff(IllegalTransition):
+    """The organisation's identity provider is turned off: nobody signs in through it."""
+
+
 class IdentityProvider(PortalAggregate):
     """One organisation's OpenID Connect identity provider and the email domains it vouches
     for. Only users whose email is in an allowed domain may sign in through it."""

@@ -11,6 +11,7 @@ from eventsourcing.domain import event
 from domain.actor import Actor
 from domain.base import PortalAggregate
 from domain.errors import DomainError, NotFound
+from domain.postcode import DISTRICT
 from domain.vocabulary import PROVIDER_KINDS, SETTING_TYPES
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://sufficiency-portal.example/ids")
@@ -20,7 +21,6 @@ ONS_CODE = re.compile(r"^E(06|07|08|09|10)\d{6}$")
 # Ofsted unique reference numbers: "SC" plus six digits for social care settings, or a 6-7 digit
 # number for older registrations.
 OFSTED_URN = re.compile(r"^(SC\d{6}|\d{6,7})$")
-POSTCODE_DISTRICT = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?$")
 
 
 def authority_id(la_code: str) -> UUID:
@@ -224,7 +224,7 @@ class Provider(PortalAggregate):
             _require(bool(OFSTED_URN.match(ofsted_urn)), "Enter an Ofsted URN, like SC123456",
                      "ofsted_urn")
         district = postcode_district.strip().upper()
-        _require(bool(POSTCODE_DISTRICT.match(district)),
+        _require(bool(DISTRICT.match(district)),
                  "Enter a postcode district, like DT1 or BH20", "postcode_district")
         _require(0 < registered_places <= 200, "Registered places must be between 1 and 200",
                  "registered_places")
@@ -280,3 +280,20 @@ class PlatformOrganisation(PortalAggregate):
     @event("Registered")
     def __init__(self, *, name: str, actor: Actor, reason: str | None) -> None:
         self.name = name
+
+
+# Which setting types each kind of provider runs, for eligibility when it has no such setting
+# in the directory yet (market engagement reaches providers still planning a service).
+KIND_COVERS: dict[str, frozenset[str]] = {
+    "childrens_home_operator": frozenset({"childrens_home"}),
+    "fostering_agency": frozenset({"independent_fostering_agency"}),
+    "supported_accommodation_provider": frozenset({"supported_accommodation"}),
+}
+
+
+def provider_setting_types(provider: Provider) -> frozenset[str] | None:
+    """The setting types a provider offers; None for a provider of every kind (mixed)."""
+    if provider.kind == "mixed":
+        return None
+    return KIND_COVERS.get(provider.kind, frozenset()) | {
+        s.setting_type for s in provider.settings.values()}

@@ -22,13 +22,13 @@ from domain import ssda903
 from domain.actor import Actor
 from domain.base import PortalAggregate
 from domain.errors import DomainError, IllegalTransition
+from domain.postcode import SECTOR_OR_DISTRICT
 from domain.vocabulary import CONTRACT_ROUTES
 
 MAX_WEEKLY_COST = 50_000
 CHILD_REF = re.compile(r"^C[0-9A-Z]{12}$")
 BIRTH_MONTH = re.compile(r"^(19|20)\d\d-(0[1-9]|1[0-2])$")
 # A postcode sector ("DT1 1") or district ("DT1"): the portal never keeps a full postcode.
-POSTCODE_AREA = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?( \d)?$")
 
 # The facts of one episode. Dates are ``date``; everything else is a code, a number or None.
 EPISODE_FIELDS = (
@@ -113,7 +113,7 @@ def check_episode(e: dict[str, Any], birth_month: str, today: date) -> None:
             _fail(f"{value} is not a valid {what} code for {ssda903.year_label(year)}", field)
     for field, what in (("home_postcode", "home"), ("placement_postcode", "placement")):
         value = e[field]
-        if value is not None and not POSTCODE_AREA.match(value):
+        if value is not None and not SECTOR_OR_DISTRICT.match(value):
             _fail(f"Enter the {what} postcode district or sector, like DT1 or DT1 1", field)
     cost = e["weekly_cost"]
     if cost is not None and (not isinstance(cost, int) or not 0 <= cost <= MAX_WEEKLY_COST):

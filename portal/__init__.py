@@ -14,6 +14,9 @@ from auth.lockout import Lockout
 from auth.sessions import ServerSessionInterface
 from portal.bootstrap import Services, bootstrap
 from portal.config import Settings
+from portal.hosts import KnownHostsOnly
+from portal.imports.uploads import UploadFolder
+from portal.links import host_of
 
 SERVICE_NAME = "Sufficiency Portal"
 
@@ -30,10 +33,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         SERVICE_NAME=SERVICE_NAME,
+        # Every absolute link is built from this, never from the request (portal/links.py).
+        PORTAL_URL=settings.portal_url,
     )
+    if settings.portal_url_configured:
+        # Only the portal's own host is served: a request naming another is refused (400).
+        hosts = [host_of(settings.portal_url)]
+        app.config["TRUSTED_HOSTS"] = hosts
+        app.wsgi_app = KnownHostsOnly(app.wsgi_app, hosts)
     if settings.trusted_proxies:
         # Behind N proxies, the client's address (the lockout's and rate limiter's key), the
-        # scheme (HSTS, secure cookies) and host come from the headers those proxies set.
+        # scheme (HSTS, secure cookies) and host come from the headers those proxies set
+        # (so the host checked above is the one the proxy was asked for).
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.jinja_loader = ChoiceLoader([
@@ -51,6 +62,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     lockout = Lockout(app.extensions["portal"].engine, settings.secret_key.encode())
     lockout.setup()
     app.extensions["lockout"] = lockout
+    # Uploaded returns (raw child ids) wait only in the portal's own folder, swept at start-up
+    # and hourly with the jobs whose process died (portal/imports/uploads.py).
+    uploads = UploadFolder(settings.upload_dir)
+    app.extensions["uploads"] = uploads
+    uploads.sweep_if_due(app.extensions["portal"].engine)
 
     from portal import errors, headers, presenters
     from portal.extensions import csrf, htmx, limiter
@@ -65,6 +81,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     from portal.security import load_principal
 
     app.before_request(load_principal)
+    app.before_request(lambda: uploads.sweep_if_due(app.extensions["portal"].engine))
 
     from portal.views import (
         admin,

@@ -16,10 +16,10 @@ from auth.keys import fernet_key_file
 from auth.second_factor import SecondFactors
 from auth.sessions import purge, web_sessions
 from auth.tokens import SingleUseTokens
-from domain.application import Portal
 from domain.child_ref import ChildReferences
 from domain.sealing import BidSeal
 from portal.mail import Mailer, mailer_from_environment
+from portal.services.application import Portal
 from projections.audit.checkpoints import Checkpointer
 from projections.audit.signing import SigningKey
 from projections.database import Database

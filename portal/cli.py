@@ -12,20 +12,8 @@ import click
 import sqlalchemy as sa
 
 from domain.errors import DomainError
-from portal.bootstrap import Services, bootstrap
-from portal.config import Settings
+from portal.cli_services import open_services, open_settings
 from projections.database import ConfigurationError
-
-
-def _services(projections_inline: bool = True) -> Services:
-    try:
-        settings = Settings.from_environment()
-    except ConfigurationError as error:
-        raise click.ClickException(str(error)) from None
-    try:
-        return bootstrap(settings.database_url, projections_inline=projections_inline)
-    except Exception as error:  # the database is unreachable or unusable
-        raise click.ClickException(f"Cannot open the database: {error}") from None
 
 
 @click.group()
@@ -48,7 +36,7 @@ def demo_load(if_empty: bool, without_placements: bool) -> None:
     """Load the demo region (idempotent: a second run adds nothing)."""
     from portal.demo.loader import load_demo
 
-    svc = _services()
+    svc = open_services()
     try:
         if if_empty and svc.portal.last_position() > 0:
             click.echo("The database already holds events; demo region not loaded.")
@@ -96,7 +84,7 @@ def projections() -> None:
 @projections.command("status")
 def projections_status() -> None:
     """How far each projection lags the event log."""
-    svc = _services()
+    svc = open_services()
     try:
         for lag in svc.projections.lags():
             click.echo(f"{lag.name:<24} position {lag.position:>10,}  behind {lag.behind:>8,}")
@@ -119,7 +107,7 @@ def _progress_printer():
 @click.argument("names", nargs=-1)
 def projections_rebuild(names: tuple[str, ...]) -> None:
     """Clear the named projections (default: all) and rebuild them from the whole log."""
-    svc = _services()
+    svc = open_services()
     try:
         unknown = [n for n in names if n not in svc.projections.projections]
         if unknown:
@@ -137,7 +125,8 @@ def projections_run() -> None:
     """Keep the projections up to date (the separate projection process in production)."""
     from portal.notices import run_notices
 
-    svc = _services()
+    portal_url = open_settings().portal_url  # the links in notice e-mails
+    svc = open_services()
     stop = threading.Event()
 
     def housekeeping() -> None:
@@ -148,7 +137,7 @@ def projections_run() -> None:
             except Exception:  # logged, retried on the next round
                 logging.getLogger("portal.audit").exception("housekeeping failed")
             try:  # deadline reminders and notice e-mails (portal/notices.py)
-                run_notices(svc)
+                run_notices(svc, portal_url)
             except Exception:  # logged, retried on the next round
                 logging.getLogger("portal.notices").exception("notices failed")
 
@@ -172,7 +161,7 @@ def audit() -> None:
 @audit.command("checkpoint")
 def audit_checkpoint() -> None:
     """Bring the verifiable log up to date and sign a checkpoint of it now."""
-    svc = _services()
+    svc = open_services()
     try:
         svc.projections.catch_up()
         checkpoint = svc.checkpoints.create()
@@ -190,7 +179,7 @@ def audit_public_key() -> None:
     """Print this deployment's public key, for partners to check checkpoints with."""
     from projections.audit.signing import public_key_text
 
-    svc = _services()
+    svc = open_services()
     try:
         click.echo(public_key_text(svc.checkpoints.key.public_key))
     finally:
@@ -224,7 +213,7 @@ def audit_verify() -> None:
     from projections.audit.checkpoints import stored_checkpoints
     from projections.audit.witness import WitnessError, verify_deployment
 
-    svc = _services()
+    svc = open_services()
     try:
         with svc.engine.connect() as c:
             try:
@@ -246,7 +235,7 @@ def audit_export(file: str) -> None:
     from projections.audit.checkpoints import stored_checkpoints
     from projections.audit.export import write_export
 
-    svc = _services()
+    svc = open_services()
     try:
         svc.projections.catch_up()
         svc.checkpoints.create()
@@ -299,7 +288,7 @@ def audit_prove(position: int, file: str) -> None:
     from projections.audit.checkpoints import stored_checkpoints
     from projections.audit.proofs import ProofError, make_proof
 
-    svc = _services()
+    svc = open_services()
     try:
         with svc.engine.connect() as c:
             checkpoints = stored_checkpoints(c)
@@ -346,8 +335,8 @@ def audit_verify_proof(file: str, public_key: str) -> None:
 def parse_moment(text: str, application) -> int:
     """A position (a whole number) or an ISO date-time, as a position in the event log."""
     from datetime import datetime
-    from zoneinfo import ZoneInfo
 
+    from domain.timezone import LONDON
     from projections.timetravel import position_at
 
     text = text.strip()
@@ -360,7 +349,7 @@ def parse_moment(text: str, application) -> int:
             f"{text!r} is neither a position nor a date-time like 2026-11-23T09:30",
             param_hint="--until") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo("Europe/London"))
+        moment = moment.replace(tzinfo=LONDON)
     return position_at(application, moment)
 
 
@@ -378,7 +367,7 @@ def replay(until: str, into: str, from_start: bool) -> None:
     from projections.registry import all_projections
     from projections.timetravel import HistoryError, rebuild_as_at
 
-    svc = _services()
+    svc = open_services()
     try:
         try:
             target = Database.from_url(into)
@@ -414,7 +403,7 @@ def projections_snapshot() -> None:
     """Snapshot every projection now (the projection process also does this periodically)."""
     from projections.timetravel import take_snapshot
 
-    svc = _services()
+    svc = open_services()
     try:
         svc.projections.catch_up()
         for name, projection in svc.projections.projections.items():
@@ -435,7 +424,7 @@ def expire_vacancies(today) -> None:
     """Expire available vacancies whose expiry date has passed."""
     from projections.vacancies import vacancy_board
 
-    svc = _services()
+    svc = open_services()
     day = today.date() if today else date.today()
     try:
         with svc.engine.connect() as c:

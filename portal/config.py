@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from portal.links import checked_portal_url, local_portal_url
 from projections.database import ConfigurationError, Database
 
 INSTANCE = Path(os.environ.get("PORTAL_INSTANCE_DIR", Path.cwd() / "instance"))
@@ -36,6 +37,14 @@ class Settings:
     # X-Forwarded-For/-Proto/-Host. 0 (the default) trusts no such header: a client could
     # forge one to dodge the sign-in lockout and rate limits, keyed on its address.
     trusted_proxies: int = 0
+    # Where the portal is served: every absolute link (e-mails, single sign-on) is built from
+    # it, never from the request (portal/links.py). PORTAL_URL, required in production; for a
+    # local run without it, http://127.0.0.1:PORT.
+    portal_url: str = local_portal_url(None)
+    # True when PORTAL_URL was set: then a request for any other host is refused (400).
+    portal_url_configured: bool = False
+    # Where uploaded returns wait to be imported (raw child ids: swept, owner-only).
+    upload_dir: Path = INSTANCE / "uploads"
 
     @classmethod
     def from_environment(cls, **overrides) -> Settings:
@@ -44,8 +53,16 @@ class Settings:
             "database_url",
             os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'portal.db'}"),
         )
-        Database.from_url(database_url)  # fail fast on a bad URL
+        database = Database.from_url(database_url)  # fail fast on a bad URL
         inline_default = "true"
+        secure_cookies = overrides.pop(
+            "secure_cookies", _flag(os.environ.get("SECURE_COOKIES", "false")))
+        configured = overrides.pop("portal_url", os.environ.get("PORTAL_URL", "")) or ""
+        if not configured.strip() and (not database.is_sqlite or secure_cookies):
+            raise ConfigurationError(
+                "PORTAL_URL must be set in production (a PostgreSQL DATABASE_URL, or "
+                "SECURE_COOKIES=true): the portal's address, like "
+                "https://portal.example.gov.uk, from which the links in its e-mails are built")
         settings = cls(
             database_url=database_url,
             secret_key=overrides.pop("secret_key", None) or _secret_key(instance),
@@ -53,10 +70,14 @@ class Settings:
                 "projections_inline",
                 _flag(os.environ.get("PROJECTIONS_INLINE", inline_default)),
             ),
-            secure_cookies=overrides.pop(
-                "secure_cookies", _flag(os.environ.get("SECURE_COOKIES", "false"))),
+            secure_cookies=secure_cookies,
             trusted_proxies=overrides.pop(
                 "trusted_proxies", _count(os.environ.get("TRUSTED_PROXIES", "0"))),
+            portal_url=(checked_portal_url(configured) if configured.strip()
+                        else local_portal_url(os.environ.get("PORT"))),
+            portal_url_configured=bool(configured.strip()),
+            upload_dir=Path(overrides.pop("upload_dir", os.environ.get(
+                "IMPORT_UPLOAD_DIR", instance / "uploads"))),
         )
         if overrides:
             raise ConfigurationError(f"Unknown settings: {', '.join(sorted(overrides))}")

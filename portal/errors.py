@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 import uuid
+from urllib.parse import urlsplit
 
+from eventsourcing.persistence import ConnectionUnavailableError, RecordConflictError
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from auth.permissions import Forbidden
-from domain.application import PermissionDenied
-from domain.errors import NotFound
+from domain.errors import Conflict, NotFound, PermissionDenied
+from domain.permissions import Forbidden
 
 log = logging.getLogger("portal.errors")
 
@@ -20,17 +21,28 @@ TITLES = {
     403: "You do not have permission to see this page",
     404: "Page not found",
     405: "That action is not allowed here",
+    409: "Someone else changed this record at the same moment",
     413: "The file or form you sent is too large",
     429: "Too many attempts",
+    503: "The service is busy",
     500: "Sorry, there is a problem with the service",
 }
 
 
-def _render(status: int, detail: str | None = None):
+def _render(status: int, detail: str | None = None, reload: str | None = None):
     partial = request.headers.get("HX-Request")
     template = "errors/htmx_error.html" if partial else "errors/error.html"
     return render_template(template, status=status, title=TITLES.get(status, TITLES[500]),
-                           detail=detail), status
+                           detail=detail, reload=reload), status
+
+
+def _page_to_reload() -> str | None:
+    """The page the person was on (this portal's own, from the Referer), else this address
+    when it can be fetched again; None when neither."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return request.full_path.rstrip("?") if request.method == "GET" else None
 
 
 def init_app(app: Flask) -> None:
@@ -43,6 +55,22 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def not_found(error: NotFound):
         return _render(404)
+
+    @app.errorhandler(Conflict)
+    @app.errorhandler(RecordConflictError)
+    def conflict(error: Exception):
+        # A version clash (domain/clashes.py): nothing of this change was stored.
+        log.info("version clash answered 409", extra={"path": request.path})
+        return _render(409, Conflict.MESSAGE, reload=_page_to_reload())
+
+    @app.errorhandler(ConnectionUnavailableError)
+    def busy(error: Exception):
+        # Every database connection of this process stayed busy past the event store's wait
+        # (many writes at once in one process): nothing of this request was stored.
+        log.warning("event store busy answered 503", extra={"path": request.path})
+        response, status = _render(503, "Nothing you sent was saved. Wait a moment, then "
+                                        "try again.", reload=_page_to_reload())
+        return response, status, {"Retry-After": "5"}
 
     @app.errorhandler(Forbidden)
     @app.errorhandler(PermissionDenied)

@@ -8,7 +8,6 @@ Both steps read the server's clock (``portal.clock``), never a browser's.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +15,7 @@ import click
 import sqlalchemy as sa
 
 from domain.tender_reminder import REMINDED_DEADLINES
+from portal.links import joined
 from projections.directory import accounts
 from projections.notices import KINDS, MAIL_WINDOW, notice_mail, notices, open_to
 from projections.tenders import tenders
@@ -30,15 +30,10 @@ class Outcome:
     failed: int
 
 
-def _link(tender_id) -> str:
-    """Where the tender is, as a full address when PORTAL_URL says where the portal is served."""
-    base = os.environ.get("PORTAL_URL", "").rstrip("/")
-    return f"{base}/tenders/{tender_id}" if base else f"the portal, under Tenders ({tender_id})"
-
-
-def message(notice: dict) -> tuple[str, str]:
+def message(notice: dict, portal_url: str) -> tuple[str, str]:
     """The subject and plain-text body of a notice's e-mail (tender-level facts only: never
-    who asked a clarification, never anything of another provider)."""
+    who asked a clarification, never anything of another provider), linking to the tender
+    under the portal's configured address (``Settings.portal_url``)."""
     title = notice["title"]
     subject = f"{KINDS[notice['kind']]}: {title}"[:200]
     if notice["kind"] == "deadline_near":
@@ -52,7 +47,8 @@ def message(notice: dict) -> tuple[str, str]:
         lead = "The lead authority has opened market engagement and invites your response."
     else:
         lead = "The lead authority has published its invitation to tender."
-    body = (f"{lead}\n\nTender: {title}\nSee it in {_link(notice['tender_id'])}.\n\n"
+    link = joined(portal_url, f"/tenders/{notice['tender_id']}")
+    body = (f"{lead}\n\nTender: {title}\nSee it at {link}\n\n"
             "You are receiving this because your organisation may answer this tender.\n")
     return subject, body
 
@@ -70,9 +66,10 @@ def issue_reminders(services) -> int:
     return issued
 
 
-def send_notice_mail(services, now: datetime) -> tuple[int, int]:
-    """E-mail every recent notice to each active user of each provider it is for, once.
-    Returns (sent, failed); a failed message is released to be tried again next time."""
+def send_notice_mail(services, now: datetime, portal_url: str) -> tuple[int, int]:
+    """E-mail every recent notice to each active user of each provider it is for, once, with
+    links under ``portal_url``. Returns (sent, failed); a failed message is released to be
+    tried again next time."""
     engine = services.engine
     with engine.connect() as c:
         recent = [dict(row) for row in c.execute(
@@ -96,7 +93,7 @@ def send_notice_mail(services, now: datetime) -> tuple[int, int]:
                                                                       for n in recent])))}
     sent = failed = 0
     for notice in recent:
-        subject, body = message(notice)
+        subject, body = message(notice, portal_url)
         for provider in sorted(eligible.get(notice["tender_id"], ()), key=str):
             for account_id, email in users.get(provider, ()):
                 if (notice["id"], account_id) in sent_before:
@@ -130,11 +127,12 @@ def _release(engine: sa.Engine, notice, account) -> None:
                                              notice_mail.c.account_id == account))
 
 
-def run_notices(services) -> Outcome:
-    """The scheduled job: issue due reminders, then send the notices' e-mails."""
+def run_notices(services, portal_url: str) -> Outcome:
+    """The scheduled job: issue due reminders, then send the notices' e-mails (their links
+    under ``portal_url``, the configured address, ``Settings.portal_url``)."""
     reminders = issue_reminders(services)
     services.projections.wait_for(services.portal.last_position())
-    mailed, failed = send_notice_mail(services, services.portal.clock())
+    mailed, failed = send_notice_mail(services, services.portal.clock(), portal_url)
     return Outcome(reminders=reminders, mailed=mailed, failed=failed)
 
 
@@ -147,11 +145,12 @@ def notices_group() -> None:
 def notices_run() -> None:
     """Issue due deadline reminders and e-mail new notices (idempotent: run it from cron, say
     every 15 minutes; a notice is e-mailed to each user once however often it runs)."""
-    from portal.cli import _services
+    from portal.cli_services import open_services, open_settings
 
-    svc = _services()
+    portal_url = open_settings().portal_url
+    svc = open_services()
     try:
-        outcome = run_notices(svc)
+        outcome = run_notices(svc, portal_url)
     finally:
         svc.close()
     click.echo(f"{outcome.reminders} deadline reminder{'s' if outcome.reminders != 1 else ''} "

@@ -23,6 +23,7 @@ DATE_LABELS = {
     "start": "Start date", "end": "End date", "on": "Date",
     "started_from": "First start date", "started_to": "Last start date",
 }
+NOT_CHANGED = "Nothing has changed: change a detail, or go back"
 # A domain rule names a fact; these forms show it under another field.
 FIELD_OF = {"provider_id": "provider", "placement_authority_id": "placement_area",
             "child_ref": "child_id"}
@@ -183,6 +184,27 @@ def episode_changes(episode: dict[str, Any], parsed: dict[str, Any]) -> dict[str
                if k in EPISODE_FIELDS and k != "urn" and episode[k] != v}
     if {"provider_id", "setting_id"} & set(changes):
         changes["urn"] = None
+    return changes
+
+
+def change_terms(form: FormResult, options: dict[str, Any]) -> dict[str, Any]:
+    """The terms of a change of placement from a valid form: the new placement's details and
+    why it changed (choices not on offer become field errors, as in :func:`terms_from`)."""
+    data = form.data
+    return {**terms_from(data, form, options), "rne": data["rne"],
+            "reason_place_change": data["reason_place_change"]}
+
+
+def episode_correction(form: FormResult, episode: dict[str, Any], options: dict[str, Any]
+                       ) -> dict[str, Any]:
+    """The facts a valid correction form changes in ``episode``; a form that changes nothing
+    is refused beside the start date."""
+    data = form.data
+    parsed = {**terms_from(data, form, options),
+              **{k: data[k] for k in ("start", "end", "rne", "rec", "reason_place_change")}}
+    changes = episode_changes(episode, parsed)
+    if form.ok and not changes:
+        form.errors["start"] = NOT_CHANGED
     return changes
 
 

@@ -7,7 +7,6 @@ order, one open placement per child) and its messages are shown beside the same 
 
 from __future__ import annotations
 
-import re
 from uuid import UUID
 
 from marshmallow import ValidationError, fields, post_load, pre_load, validate, validates_schema
@@ -16,6 +15,7 @@ from domain import ssda903
 from domain.contract import MAX_PLACES, MAX_WEEKLY_PRICE
 from domain.organisation import TARGETS
 from domain.placement import MAX_WEEKLY_COST
+from domain.postcode import NotAPostcode, normalise_postcode
 from domain.vocabulary import CONTRACT_ROUTES, SETTING_TYPES
 from portal.schemas import FormSchema, _int
 from projections.placement_queries import AREAS, STATUSES
@@ -24,7 +24,6 @@ CHANGE_RNE = ("L", "P", "T", "B", "U")
 PROVIDER_CHOICES = {"in_house": "In-house (the council's own carers or homes)",
                     "unknown": "Not in the directory"}
 # A full postcode is cut to its sector as soon as it arrives: the portal keeps no full postcode.
-FULL_POSTCODE = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?) ?(\d)[A-Z]{2}$")
 
 
 def _required(message: str) -> dict[str, str]:
@@ -59,9 +58,11 @@ def postcode_area(value: str | None) -> str | None:
     """Upper case, single spaces, and a full postcode cut to its sector ("dt1 1ab" -> "DT1 1")."""
     if value is None:
         return None
-    cleaned = " ".join(value.upper().split())
-    full = FULL_POSTCODE.match(cleaned)
-    return f"{full.group(1)} {full.group(2)}" if full else cleaned
+    try:
+        district, sector = normalise_postcode(value)
+    except NotAPostcode:  # left as typed, for the domain's rule to refuse with its message
+        return " ".join(value.upper().split())
+    return sector or district
 
 
 class PlacementTermsSchema(FormSchema):

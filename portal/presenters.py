@@ -7,7 +7,7 @@ from datetime import date, datetime
 from flask import Flask, g
 from flask_wtf.csrf import generate_csrf
 
-from auth.permissions import can
+from domain.permissions import can
 from domain.vacancy import STATUS_LABELS
 from domain.vocabulary import NEEDS, PROVIDER_KINDS, ROLES, SETTING_TYPES
 

@@ -12,9 +12,11 @@ from marshmallow import (
     validate,
     validates_schema,
 )
+from werkzeug.datastructures import MultiDict
 
 from domain.vacancy import MAX_PLACES, MAX_WEEKLY_FEE
 from domain.vocabulary import MAX_AGE, NEEDS, PROVIDER_KINDS, SETTING_TYPES
+from portal.forms import FormResult
 from projections.vacancy_queries import SORTS
 
 
@@ -173,3 +175,24 @@ class SettingSchema(FormSchema):
     postcode_district = _text("Postcode district", 4, missing="Enter the postcode district")
     registered_places = _int("Registered places", 1, 200, required=True)
 
+
+# --- uploads ----------------------------------------------------------------------------------
+
+MAX_UPLOAD_REASON = 500
+
+
+def district_upload(form: MultiDict, files: MultiDict) -> tuple[FormResult, dict]:
+    """The postcode districts upload: a CSV file and, if given, a reason. The result keeps the
+    reason as typed (to show again); the terms are the file, its name without any folder and
+    the reason, stripped."""
+    typed = form.get("reason", "")
+    result = FormResult(data={"reason": typed})
+    reason = typed.strip() or None
+    if reason and len(reason) > MAX_UPLOAD_REASON:
+        result.errors["reason"] = f"The reason must be {MAX_UPLOAD_REASON} characters or fewer"
+    upload = files.get("file")
+    if upload is None or not upload.filename:
+        result.errors["file"] = "Choose a CSV file of postcode districts"
+        return result, {}
+    file_name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1]
+    return result, {"file": upload, "file_name": file_name, "reason": reason}

@@ -11,8 +11,8 @@ from uuid import UUID
 import sqlalchemy as sa
 from flask import abort, current_app, g, redirect, request, session, url_for
 
-from auth.permissions import can
-from auth.principal import Principal
+from domain.permissions import can
+from domain.principal import Principal
 from projections.directory import organisations, partnership_members
 from projections.directory_queries import account_by_id
 

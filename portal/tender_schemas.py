@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 from werkzeug.datastructures import MultiDict
@@ -30,12 +29,13 @@ from domain.tender_terms import (
     ROUTES,
     TIMETABLE,
 )
+from domain.timezone import LONDON
+
+# Deadlines are typed and shown in the councils' own time (UK time), stored as UTC moments.
 from domain.vocabulary import MAX_AGE, NEEDS, SETTING_TYPES
 from portal.forms import FormResult, combine_date, load
 from portal.schemas import FormSchema, _int
 
-# Deadlines are typed and shown in the councils' own time (UK time), stored as UTC moments.
-LONDON = ZoneInfo("Europe/London")
 TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 MAX_ROWS = 30
 
@@ -289,7 +289,8 @@ def score_field(label: str) -> fields.Integer:
 
 
 def parse_scores(form: MultiDict, questions: list[dict]) -> FormResult:
-    """Scores 0 to MAX_SCORE for each quality question (fields ``score-Q1``...)."""
+    """Scores 0 to MAX_SCORE for each quality question (fields ``score-Q1``...). A refusal
+    about the scores as a whole links to the first of them."""
     errors: dict[str, str] = {}
     scores: dict[str, int] = {}
     for question in questions:
@@ -300,4 +301,6 @@ def parse_scores(form: MultiDict, questions: list[dict]) -> FormResult:
                             else f"Choose a score for {question['question_id']}")
         else:
             scores[question["question_id"]] = int(value)
-    return FormResult(data=scores if not errors else form.to_dict(), errors=errors)
+    anchors = {"scores": f"score-{questions[0]['question_id']}"} if questions else {}
+    return FormResult(data=scores if not errors else form.to_dict(), errors=errors,
+                      anchors=anchors)

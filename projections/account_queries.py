@@ -14,8 +14,8 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from auth.permissions import check, check_in_scope
 from domain.errors import NotFound
+from domain.permissions import check, check_in_scope
 from projections.audit.index import audit_events
 from projections.directory import accounts, organisations
 from projections.paging import Page

@@ -6,8 +6,8 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from auth.permissions import check
 from domain.errors import NotFound
+from domain.permissions import check
 from projections.directory import accounts, organisations, partnership_members, settings
 
 

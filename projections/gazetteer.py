@@ -16,15 +16,14 @@ from __future__ import annotations
 import csv
 import functools
 import math
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from domain.errors import DomainError
-from domain.gazetteer import DISTRICT, DistrictUpload
+from domain.gazetteer import DistrictUpload
+from domain.postcode import NotAPostcode, normalise_postcode
 from projections.base import Projection, handles
 from projections.database import metadata
 
@@ -86,36 +85,6 @@ class Gazetteer(Projection):
 
 # --- helpers ---------------------------------------------------------------------------------
 
-_FULL = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?)(\d)[A-Z]{2}$")  # outward + inward, no space
-_SECTOR = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?)(\d)$")
-
-
-class NotAPostcode(DomainError):
-    """The text is not a postcode, a postcode sector or a postcode district."""
-
-
-def normalise_postcode(text: str | None) -> tuple[str, str | None]:
-    """``(district, sector)`` from a full postcode ("me14 5xx"), a sector ("DT1 1") or a
-    district ("dt1"), in any case and spacing; ``sector`` is None for a bare district.
-
-    Without a space, up to four characters read as a district ("DT11" is the district DT11,
-    not the sector DT1 1); five or more are a sector or a full postcode."""
-    raw = " ".join(str(text or "").upper().split())
-    parts = raw.split(" ")
-    if len(parts) == 2 and DISTRICT.match(parts[0]):
-        outward, inward = parts
-        if re.fullmatch(r"\d([A-Z]{2})?", inward):
-            return outward, f"{outward} {inward[0]}"
-    elif len(parts) == 1 and raw:
-        if len(raw) <= 4 and DISTRICT.match(raw):
-            return raw, None
-        match = _FULL.match(raw) or _SECTOR.match(raw)
-        if match:
-            return match.group(1), f"{match.group(1)} {match.group(2)}"
-    raise NotAPostcode(f"Enter a postcode, a postcode sector or a postcode district, like "
-                       f"ME14 1XX, ME14 1 or ME14 (not {raw[:20]!r})")
-
-
 def distance_miles(e1: float, n1: float, e2: float, n2: float) -> float:
     """Straight-line distance between two grid references in miles, to one decimal place:
     metres / 1000 / 1.6093, as the DfE's SSDA903 validator computes placement distance."""
@@ -172,7 +141,7 @@ def district_distance(home: District | None, placement: District | None) -> floa
 
 def reference_summary(viewer, connection: sa.Connection) -> dict:
     """For the administrators' page: how many districts of each source, and the added ones."""
-    from auth.permissions import check
+    from domain.permissions import check
 
     check(viewer, "reference.manage")
     t = postcode_districts

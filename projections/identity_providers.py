@@ -10,10 +10,10 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from auth.permissions import check
 from domain.account import Account
 from domain.errors import NotFound
 from domain.identity_provider import IdentityProvider, issuer_of
+from domain.permissions import check
 from projections.base import Projection, handles
 from projections.database import metadata
 from projections.directory import organisations

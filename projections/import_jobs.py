@@ -40,9 +40,25 @@ import_jobs = sa.Table(
     sa.Column("report", sa.JSON),
 )
 
+# Which process runs each unfinished job, and its heartbeat: written when the job is created
+# (by the web process that will run it) and every few seconds while it runs, so a job whose
+# process died (a crash, kill -9, a restart) is recognised and marked failed
+# (portal/imports/liveness.py). A table of its own, so existing databases gain it at start-up.
+import_job_runners = sa.Table(
+    "import_job_runners",
+    metadata,
+    sa.Column("job_id", sa.Uuid, primary_key=True),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    # When the process started (Linux: clock ticks after boot), so a reused pid is not taken
+    # for the process that died; empty where the system does not say.
+    sa.Column("process_started", sa.String(32), nullable=False),
+    sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 FINISHED = frozenset({"done", "refused", "failed"})
-# A job whose progress has not moved for this long is taken to have stopped with its process
-# (a restart or a crash): running the same import again finishes it.
+# A job recorded before runners were (no row in import_job_runners) whose progress has not
+# moved for this long is taken to have stopped with its process.
 STALLED_AFTER = timedelta(minutes=10)
 
 
@@ -55,15 +71,24 @@ def _aware(moment: datetime) -> datetime:
 
 
 def job_status(row: Any, at: datetime | None = None) -> str:
-    """The stage, or "stopped" for a job that stalled before finishing."""
-    if row["stage"] not in FINISHED and (at or now()) - _aware(row["updated_at"]) > STALLED_AFTER:
+    """The stage, or "stopped" for a job recorded without a runner (before runners were) that
+    stalled before finishing. A job with a runner is marked failed when its process dies
+    (portal/imports/liveness.py)."""
+    if row["stage"] not in FINISHED and not row["has_runner"] \
+            and (at or now()) - _aware(row["updated_at"]) > STALLED_AFTER:
         return "stopped"
     return row["stage"]
 
 
+def _with_runner(*columns) -> sa.Select:
+    return sa.select(*columns, import_job_runners.c.job_id.is_not(None).label("has_runner")
+                     ).select_from(import_jobs.outerjoin(
+                         import_job_runners, import_job_runners.c.job_id == import_jobs.c.id))
+
+
 def job(viewer, connection: sa.Connection, job_id: UUID) -> Any | None:
     """One of the viewer's authority's jobs (None for another authority's, as for none)."""
-    return connection.execute(import_jobs.select().where(
+    return connection.execute(_with_runner(*import_jobs.c).where(
         import_jobs.c.id == job_id,
         import_jobs.c.authority_id == viewer.organisation_id)).mappings().first()
 
@@ -71,7 +96,7 @@ def job(viewer, connection: sa.Connection, job_id: UUID) -> Any | None:
 def recent_jobs(viewer, connection: sa.Connection, limit: int = 10) -> list[Any]:
     columns = [c for c in import_jobs.c if c.name != "report"]
     return list(connection.execute(
-        sa.select(*columns).where(import_jobs.c.authority_id == viewer.organisation_id)
+        _with_runner(*columns).where(import_jobs.c.authority_id == viewer.organisation_id)
         .order_by(import_jobs.c.started_at.desc()).limit(limit)).mappings())
 
 

@@ -31,8 +31,8 @@ from uuid import UUID, uuid5
 
 import sqlalchemy as sa
 
+from domain.organisation import KIND_COVERS
 from domain.tender import Tender
-from domain.tender_commands import KIND_COVERS
 from domain.tender_reminder import DeadlineReminder
 from projections.base import Projection, handles
 from projections.database import metadata

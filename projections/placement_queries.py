@@ -14,10 +14,10 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from auth.permissions import check
 from domain import ssda903
 from domain.errors import NotFound
 from domain.organisation import TARGETS
+from domain.permissions import check
 from domain.vocabulary import CONTRACT_ROUTES, SETTING_TYPES
 from projections.directory import organisations, settings
 from projections.paging import Page

@@ -24,8 +24,8 @@ from typing import IO, Any
 
 import sqlalchemy as sa
 
-from auth.permissions import check
 from domain import ssda903
+from domain.permissions import check
 from projections.placements import placement_episodes
 
 VERSION = "v2"

@@ -1,6 +1,6 @@
 """The permission table's scopes as SQL: which organisations' rows a viewer may read.
 
-The row-at-a-time check is :func:`auth.permissions.in_scope`; a query reading many rows adds
+The row-at-a-time check is :func:`domain.permissions.in_scope`; a query reading many rows adds
 :func:`in_scope_condition` to its WHERE clause instead, so both read the same table.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from auth.permissions import PARTNERSHIP, REGION, check
+from domain.permissions import PARTNERSHIP, REGION, check
 from projections.directory import partnership_members
 
 

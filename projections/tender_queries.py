@@ -23,10 +23,10 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from auth.permissions import check, check_in_scope, in_scope
 from domain.errors import NotFound
+from domain.organisation import KIND_COVERS
+from domain.permissions import check, check_in_scope, in_scope
 from domain.tender import rank_bids
-from domain.tender_commands import KIND_COVERS
 from domain.tender_terms import TIMETABLE
 from domain.vocabulary import SETTING_TYPES
 from projections.directory import organisations, settings

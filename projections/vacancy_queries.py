@@ -8,8 +8,8 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from auth.permissions import OWN, check
 from domain.errors import NotFound
+from domain.permissions import OWN, check
 from domain.vacancy import AVAILABLE, OPEN_STATES
 from projections.directory import organisations, partnership_members, settings
 from projections.paging import Page

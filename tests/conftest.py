@@ -17,6 +17,9 @@ from portal.demo.loader import demo_accounts, load_demo
 from tests.html_checks import CheckedClient
 
 DEMO_TODAY = date(2026, 11, 23)
+# Where the test app is served: the test client's own host, so links in mail and the single
+# sign-on redirect address are http://localhost/..., and a request for another host is refused.
+PORTAL_URL = "http://localhost"
 
 
 def sqlite_url(path: Path) -> str:
@@ -73,7 +76,7 @@ def app(demo_services, tmp_path):
     settings = Settings.from_environment(
         database_url=demo_services.database.url.render_as_string(hide_password=False),
         secret_key="test-secret-key", instance=tmp_path, projections_inline=True,
-        secure_cookies=False)
+        secure_cookies=False, portal_url=PORTAL_URL)
     application = create_app(settings, services=demo_services)
     application.config.update(TESTING=True)
     return application

@@ -14,13 +14,13 @@ from uuid import UUID, uuid5
 from auth.second_factor import SecondFactors, demo_secret
 from domain.account import account_id
 from domain.actor import Actor
-from domain.application import Portal
 from domain.child_ref import ChildReferences
 from domain.organisation import NAMESPACE, authority_id, setting_id
 from portal.demo import region
 from portal.demo.ids import provider_id
 from portal.demo.placements.loader import load_placements
 from portal.demo.tenders import load_tenders
+from portal.services.application import Portal
 
 PLATFORM_NAME = "Regional Sufficiency Partnership Office"
 PLATFORM_ID = uuid5(NAMESPACE, "demo-platform")

@@ -33,12 +33,12 @@ from uuid import UUID, uuid5
 
 from domain.account import account_id
 from domain.actor import Actor
-from domain.application import Portal
 from domain.organisation import NAMESPACE, authority_id
 from domain.tender import Tender, bid_id, response_id
 from domain.tender_terms import STANDSTILL_WORKING_DAYS, add_months, add_working_days
 from portal.demo.ids import provider_id
 from portal.demo.region import AUTHORITIES
+from portal.services.application import Portal
 
 ORDER = ("draft", "market_engagement", "engagement_concluded", "invitation_to_tender",
          "evaluation", "awarded", "contracted")

@@ -1,1 +1,2 @@
-"""Tender documents: what a file really is (sniff), and where its bytes live (store)."""
+"""Tender documents: what a file really is (sniff), where its bytes live (store), and an upload
+from the request to an attached document (uploads)."""

@@ -16,26 +16,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain.actor import Actor
-from domain.application import Portal
 from domain.errors import DomainError
 from domain.placement import Placement, placement_id
 from portal.imports.reading import Return
 from portal.imports.report import EPISODES, Problem, Report
 from portal.imports.ssda903 import ChildFacts, EpisodeRow
+from portal.services.application import Portal
 from projections.placements import placement_children
 
 CHUNK = 200  # children saved per transaction
-# What SSDA903 does not hold: kept from the portal's own episode with the same start and type.
-NOT_IN_RETURN = ("weekly_cost", "contract_id", "provider_id", "setting_id",
-                 "placement_authority_id")
 FIELD_COLUMNS = {"start": "DECOM", "end": "DEC", "rec": "REC", "rne": "RNE",
                  "legal_status": "LS", "cin": "CIN", "place": "PLACE",
                  "place_provider": "PLACE_PROVIDER", "reason_place_change": "REASON_PLACE_CHANGE",
@@ -55,23 +50,6 @@ def existing_children(engine: sa.Engine, authority_id: UUID) -> set[UUID]:
             placement_children.c.authority_id == authority_id)).scalars())
 
 
-def with_what_the_return_lacks(held: list[dict[str, Any]],
-                               incoming: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The return's episodes, keeping the cost, contract and provider the portal holds for
-    the same episode (same start and placement type): SSDA903 has no cost or route."""
-    by_start = {(e["start"], e["place"]): e for e in held}
-    merged = []
-    for new in incoming:
-        old = by_start.get((new["start"], new["place"]))
-        if old is not None:
-            new = {**new, **{f: old[f] for f in NOT_IN_RETURN}}
-            new["contract_route"] = new["contract_route"] or old["contract_route"]
-            if new["contract_route"] not in {"block", "framework"}:
-                new["contract_id"] = None
-        merged.append(new)
-    return merged
-
-
 class Applier:
     def __init__(self, portal: Portal, authority_id: UUID, actor: Actor, today: date,
                  reason: str) -> None:
@@ -85,39 +63,11 @@ class Applier:
               exists: bool) -> Placement | None:
         """The child's placement with its new events pending, or None when nothing changed.
         Raises DomainError when the child's episodes break a rule."""
-        episodes = [row.as_episode() for row in sorted(rows, key=lambda r: r.start)]
-        ref = placement_id(self.authority_id, child_ref)
-        kw = dict(today=self.today, actor=self.actor)
-        if exists:
-            try:
-                placement = self.portal.repository.get(ref)
-            except AggregateNotFoundError:
-                placement = None
-            if isinstance(placement, Placement):
-                changed = False
-                held = (placement.birth_month, placement.sex, placement.uasc)
-                if facts is not None and held != (facts.birth_month, facts.sex, facts.uasc):
-                    changed = placement.correct(
-                        episode_number=None, reason=self.reason, changes={
-                            "birth_month": facts.birth_month, "sex": facts.sex,
-                            "uasc": facts.uasc}, **kw)
-                episodes = with_what_the_return_lacks(placement.episodes, episodes)
-                changed = placement.reconcile(episodes=episodes, reason=self.reason,
-                                              **kw) or changed
-                return placement if changed else None
-            if placement is not None:
-                raise DomainError("The portal holds another kind of record with this id")
-        if facts is None:
-            raise DomainError("This child is new to the portal: import the header file too, "
-                              "for the child's date of birth and sex", field="child")
-        first, *rest = episodes
-        placement = Placement.start(
-            authority_id=self.authority_id, child_ref=child_ref, birth_month=facts.birth_month,
-            sex=facts.sex, uasc=facts.uasc, on=first["start"], reason=self.reason,
-            terms={k: v for k, v in first.items() if k != "start"}, **kw)
-        if rest:
-            placement.reconcile(episodes=rest, reason=self.reason, **kw)
-        return placement
+        return self.portal.reconcile_returned_child(
+            self.actor, authority_id=self.authority_id, child_ref=child_ref,
+            episodes=[row.as_episode() for row in sorted(rows, key=lambda r: r.start)],
+            facts=None if facts is None else (facts.birth_month, facts.sex, facts.uasc),
+            exists=exists, today=self.today, reason=self.reason)
 
     def chunk(self, items: list[tuple[str, list[EpisodeRow]]], facts: dict | None,
               existing: set[UUID] | None) -> tuple[list[Placement], list[list[Problem]]]:
@@ -168,7 +118,8 @@ def apply_return(portal: Portal, engine: sa.Engine, applier: Applier, ret: Retur
                     count = report.rejected_with(problems)
                     record(changed, saved + len(changed), report.rows - count, count)
                 else:
-                    portal.save(*changed)
+                    portal.save_imported(applier.actor, authority_id=applier.authority_id,
+                                         placements=changed)
             except IntegrityError:
                 if attempt is None:
                     raise

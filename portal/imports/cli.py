@@ -79,12 +79,12 @@ Exit status: 0 every row was imported; 3 some rows were rejected and the rest im
                    "DOB, DUC): needed for children new to the portal.")
 @click.argument("episodes", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def ssda903(la_code: str, header: Path | None, episodes: Path) -> None:
-    from portal.cli import _services
+    from portal.cli_services import open_services
 
     if not re.fullmatch(r"\d{3}", la_code.strip()):
         raise click.BadParameter("must be a DfE LA code: three digits, like 838",
                                  param_hint="--authority")
-    svc = _services()
+    svc = open_services()
     bars = ProgressBars()
     try:
         svc.projections.catch_up()  # the read models know the authority's children

@@ -1,10 +1,12 @@
 """Running an uploaded import in a background thread of the web process, with its progress
 kept in ``import_jobs`` so that any web process can show it (the page polls it).
 
-The uploaded files live in a private temporary folder (mode 0700) only while the job runs and
-are removed when it ends, however it ends. Nothing about a child is logged: a failure logs the
-job's id, the error's type and where it happened, never the error's message (which could quote
-a value from the file).
+The uploaded files live in the portal's own upload folder (:mod:`portal.imports.uploads`,
+mode 0700) only while the job runs and are removed when it ends, however it ends; if the
+process dies first, the sweep removes them and the job is marked failed
+(:mod:`portal.imports.liveness`: the job records its process and a heartbeat). Nothing about a
+child is logged: a failure logs the job's id, the error's type and where it happened, never
+the error's message (which could quote a value from the file).
 """
 
 from __future__ import annotations
@@ -22,17 +24,19 @@ import sqlalchemy as sa
 
 from domain.actor import Actor
 from portal.bootstrap import Services
+from portal.imports.liveness import Heartbeat, record_runner
 from portal.imports.report import Report
 from portal.imports.run import KIND, Upload, run_ssda903_import
-from projections.import_jobs import import_jobs, now
+from projections.import_jobs import import_job_runners, import_jobs, now
 
 log = logging.getLogger("portal.imports")
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes
 
 
 def create_job(engine: sa.Engine, *, authority_id: UUID, user_id: UUID | None,
-               episodes: Upload, header: Upload | None) -> UUID:
-    job_id = uuid.uuid4()
+               episodes: Upload, header: Upload | None, job_id: UUID | None = None) -> UUID:
+    """Record a job that this process will run (with this process as its runner)."""
+    job_id = job_id or uuid.uuid4()
     moment = now()
     with engine.begin() as c:
         c.execute(import_jobs.insert().values(
@@ -40,6 +44,7 @@ def create_job(engine: sa.Engine, *, authority_id: UUID, user_id: UUID | None,
             file_name=episodes.display_name,
             header_name=header.display_name if header else None,
             stage="queued", done=0, total=0, started_at=moment, updated_at=moment))
+        record_runner(c, job_id, moment)
     return job_id
 
 
@@ -72,6 +77,7 @@ def finish_job(engine: sa.Engine, job_id: UUID, report: Report | None) -> None:
             stage=stage, updated_at=moment, finished_at=moment,
             import_id=UUID(report.import_id) if report and report.import_id else None,
             report=report.to_dict() if report else None))
+        c.execute(import_job_runners.delete().where(import_job_runners.c.job_id == job_id))
 
 
 def _log_failure(job_id: UUID, what: str, error: Exception) -> None:
@@ -83,21 +89,23 @@ def _log_failure(job_id: UUID, what: str, error: Exception) -> None:
 def run_job(svc: Services, job_id: UUID, *, authority_id: UUID, actor: Actor, folder: Path,
             episodes: Upload, header: Upload | None) -> None:
     """The job's whole life (the body of its thread): import, remove the files, bring the
-    read models up to date where this process keeps them, record how it ended."""
+    read models up to date where this process keeps them, record how it ended; with a
+    heartbeat all along, so that the job is known dead if this process dies."""
     report = None
-    try:
-        report = run_ssda903_import(svc, authority_id=authority_id, actor=actor,
-                                    episodes=episodes, header=header,
-                                    progress=ProgressWriter(svc.engine, job_id))
-    except Exception as error:
-        _log_failure(job_id, "import job failed", error)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    if report is not None and svc.projections.inline:
+    with Heartbeat(svc.engine, job_id):
         try:
-            svc.projections.catch_up()
-        except Exception as error:  # stored all the same: the next request catches up
-            _log_failure(job_id, "catching up after an import failed", error)
+            report = run_ssda903_import(svc, authority_id=authority_id, actor=actor,
+                                        episodes=episodes, header=header,
+                                        progress=ProgressWriter(svc.engine, job_id))
+        except Exception as error:
+            _log_failure(job_id, "import job failed", error)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        if report is not None and svc.projections.inline:
+            try:
+                svc.projections.catch_up()
+            except Exception as error:  # stored all the same: the next request catches up
+                _log_failure(job_id, "catching up after an import failed", error)
     finish_job(svc.engine, job_id, report)
 
 

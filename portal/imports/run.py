@@ -13,7 +13,7 @@ from pathlib import Path
 from uuid import UUID
 
 from domain.actor import Actor
-from domain.application import PermissionDenied
+from domain.errors import PermissionDenied
 from portal.bootstrap import Services
 from portal.imports.apply import Applier, Progress, apply_return
 from portal.imports.files import FileProblem, inspect

@@ -21,7 +21,7 @@ from domain.child_ref import ChildReferences
 from domain.errors import DomainError
 from domain.organisation import OFSTED_URN
 from domain.placement import episode
-from portal.imports.postcodes import postcode_sector
+from domain.postcode import postcode_sector
 from portal.imports.report import EPISODES, HEADER, Problem
 
 EPISODE_COLUMNS = ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",

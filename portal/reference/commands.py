@@ -10,12 +10,7 @@ import sqlalchemy as sa
 
 from domain.actor import Actor
 from domain.errors import DomainError
-
-
-def _services():
-    from portal.cli import _services as open_services
-
-    return open_services()
+from portal.cli_services import open_services
 
 
 @click.group()
@@ -57,7 +52,7 @@ def add_districts(file: Path, reason: str | None) -> None:
         click.echo(f"line {rejection.line}: {rejection.reason}", err=True)
     if not report.usable:
         raise click.ClickException(f"{file.name}: {report.problem}. Nothing was added.")
-    svc = _services()
+    svc = open_services()
     try:
         _, position = svc.portal.add_districts(Actor.system(), rows=report.rows,
                                                file_name=file.name, file_sha256=report.sha256,
@@ -80,7 +75,7 @@ def export() -> None:
 def authority_officer(connection: sa.Connection, la_code: str):
     """The command line acts as an officer of the named authority (whoever can run it can
     read the database already); it sees that authority's records and no other's."""
-    from auth.principal import Principal
+    from domain.principal import Principal
     from projections.directory import organisations
 
     row = connection.execute(sa.select(organisations.c.id, organisations.c.name).where(
@@ -105,7 +100,7 @@ def placements_standard(la_code: str, fmt: str, file) -> None:
     Data Standard (v2) field layout."""
     from projections.placements_standard import WRITERS, placements_standard_records
 
-    svc = _services()
+    svc = open_services()
     try:
         svc.projections.catch_up()
         with svc.engine.connect() as c:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 import time
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, g, render_template, request
 
 from domain.errors import NotFound
+from domain.timezone import LONDON
 from portal.forms import FormResult, combine_date
 from portal.security import requires, services
 from portal.views import sufficiency_as_at
@@ -21,7 +21,7 @@ from projections.vacancy_queries import VacancySearch, search_vacancies
 
 bp = Blueprint("as_at", __name__, url_prefix="/audit/as-at")
 
-LONDON = ZoneInfo("Europe/London")
+
 TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 # The views that can be shown as at a moment: what they need rebuilt, and how to read them.

@@ -1,6 +1,6 @@
 """Help pages for signed-in users: the permission table as documentation.
 
-The page is drawn from ``auth/permissions.py`` itself, the same table every view, command and
+The page is drawn from ``domain/permissions.py`` itself, the same table every view, command and
 query reads, so what it says is what the portal does.
 """
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, render_template
 
-from auth.permissions import (
+from domain.permissions import (
     ACTION_DESCRIPTIONS,
     CONDITIONS,
     PERMISSIONS,

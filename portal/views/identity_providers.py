@@ -13,6 +13,7 @@ from portal.identity_provider_schemas import (
     NewIdentityProviderSchema,
     ReasonSchema,
 )
+from portal.links import external_url
 from portal.security import requires, services
 from projections import identity_providers as queries
 
@@ -62,10 +63,8 @@ def _run(form: FormResult, command, default_field: str):
 def _links(provider_id: UUID) -> dict[str, str]:
     """What the administrator gives the council's identity team."""
     return {
-        "redirect_uri": url_for("oidc.callback", identity_provider_id=provider_id,
-                                _external=True),
-        "sign_in_page": url_for("oidc.organisation", identity_provider_id=provider_id,
-                                _external=True),
+        "redirect_uri": external_url("oidc.callback", identity_provider_id=provider_id),
+        "sign_in_page": external_url("oidc.organisation", identity_provider_id=provider_id),
     }
 
 

@@ -6,18 +6,28 @@ field, and another authority's job answers 404 like a missing one.
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date
 from pathlib import Path
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.extensions import csrf, htmx
 from portal.forms import FormResult
 from portal.imports.files import MAX_FILE_BYTES, MAX_FILE_TEXT
 from portal.imports.jobs import create_job, start_job
+from portal.imports.liveness import settle_dead_jobs
 from portal.imports.report import Report
 from portal.imports.run import Upload
 from portal.security import requires, services
@@ -35,7 +45,18 @@ STAGES = {"queued": "Waiting to start", "checking": "Checking the files",
           "stopped": "Stopped"}
 
 
+def _uploads():
+    return current_app.extensions["uploads"]
+
+
+def _settle() -> None:
+    """Jobs whose process died are marked failed (and their files removed) before any job
+    is shown, so no page says a dead import carries on."""
+    settle_dead_jobs(services().engine, _uploads().remove)
+
+
 def _index(form: FormResult, status: int = 200):
+    _settle()
     with services().engine.connect() as c:
         jobs = recent_jobs(g.principal, c)
         past = past_imports(g.principal, c)
@@ -76,25 +97,25 @@ def upload():
     except RequestEntityTooLarge:
         form.errors["episodes"] = f"Each file must be smaller than {MAX_FILE_TEXT}"
         return _index(form, 413)
-    folder = Path(tempfile.mkdtemp(prefix="ssda903-"))  # private to this process's user
+    job_id = uuid4()
+    folder = _uploads().for_job(job_id)  # the portal's own, owner-only, swept
     episodes = _saved(files.get("episodes"), folder, "episodes.csv", "episodes file", form)
     header = _saved(files.get("header"), folder, "header.csv", "header file", form)
     if episodes is None:
         form.errors["episodes"] = "Select the SSDA903 episodes file"
     if form.errors:
-        for path in folder.iterdir():
-            path.unlink()
-        folder.rmdir()
+        _uploads().remove(job_id)
         return _index(form)
     svc = services()
-    job_id = create_job(svc.engine, authority_id=g.principal.organisation_id,
-                        user_id=g.principal.user_id, episodes=episodes, header=header)
+    create_job(svc.engine, authority_id=g.principal.organisation_id,
+               user_id=g.principal.user_id, episodes=episodes, header=header, job_id=job_id)
     start_job(svc, job_id, authority_id=g.principal.organisation_id, actor=g.principal.actor,
               folder=folder, episodes=episodes, header=header)
     return redirect(url_for("imports.show", job_id=job_id), 303)
 
 
 def _job_or_404(job_id: UUID):
+    _settle()
     with services().engine.connect() as c:
         row = job(g.principal, c, job_id)
     if row is None:

@@ -11,20 +11,21 @@ changes nothing.
 from __future__ import annotations
 
 import logging
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, g, render_template, request, url_for
+from flask import Blueprint, abort, g, render_template, request
 
 from auth.credentials import check_password_rules
-from auth.permissions import REGION, scope_for
 from auth.tokens import INVITATION, LinkRefused
 from domain.account import normalise_email
 from domain.errors import DomainError, NotFound
+from domain.permissions import REGION, scope_for
+from domain.timezone import LONDON
 from domain.vocabulary import ROLE_ORGANISATION_KINDS, ROLES, SECOND_FACTOR_REQUIRED
 from portal.account_schemas import InvitationSchema, NewPasswordSchema
 from portal.extensions import limiter
 from portal.forms import FormResult, load
+from portal.links import external_url
 from portal.security import public, requires, services
 from portal.views.second_factor import begin_sign_in
 from projections.directory import organisations
@@ -34,7 +35,7 @@ bp = Blueprint("invitations", __name__)
 log = logging.getLogger(__name__)
 
 # Roles reaching the whole region: only a platform administrator invites to them.
-LONDON = ZoneInfo("Europe/London")
+
 REGION_WIDE_ROLES = frozenset({"platform_admin", "auditor"})
 KIND_LABELS = {"authority": "Council", "provider": "Provider", "platform": "Platform"}
 REFUSALS = {
@@ -127,7 +128,7 @@ def _invite(principal, form: FormResult, choices: list):
                     else "roles" if error.field == "role" else "email"] = error.message
         return None
     link = svc.tokens.issue(INVITATION, account_id, expires_at)
-    url = url_for("invitations.accept", token=link.token, _external=True)
+    url = external_url("invitations.accept", token=link.token)
     email = normalise_email(data["email"])
     svc.mailer.send(email, f"You are invited to the Sufficiency Portal for {organisation['name']}",
                     render_template("invitations/email.txt", name=data["display_name"].strip(),

@@ -27,13 +27,15 @@ from flask import (
 )
 
 from auth import oidc
-from auth.oidc import Refused
+from auth.refusals import Refused
 from auth.tokens import INVITATION, LIFETIMES
 from domain.account import EMAIL, normalise_email
 from portal.extensions import limiter
 from portal.forms import FormResult, load
 from portal.identity_provider_schemas import WorkEmailSchema
+from portal.links import external_url
 from portal.security import current_principal, public, safe_next, services, sign_in_required
+from portal.services.single_sign_on import sign_in
 from projections.directory_queries import account_by_id
 from projections.identity_providers import provider_for_sign_in, providers_for_domain
 
@@ -162,7 +164,7 @@ def start(identity_provider_id: UUID):
     if hint:
         extra["login_hint"] = hint
     return client.authorize_redirect(
-        url_for("oidc.callback", identity_provider_id=identity_provider_id, _external=True),
+        external_url("oidc.callback", identity_provider_id=identity_provider_id),
         **extra)
 
 
@@ -187,7 +189,7 @@ def callback(identity_provider_id: UUID):
             raise Refused("state", "no sign-in started here")
         client = oidc.client_for(provider)
         claims = oidc.verified_claims(client, provider)
-        signed = oidc.sign_in(svc, provider, claims)
+        signed = sign_in(svc, provider, claims)
     except Refused as refusal:
         return _refused(provider, refusal)
     session.clear()

@@ -14,12 +14,11 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask import Blueprint, abort, g, render_template, request, url_for
-from werkzeug.datastructures import MultiDict
 
-from domain.tender_terms import MAX_VALUE
 from portal.forms import FormResult, load
 from portal.security import requires, services
-from portal.tender_schemas import AskClarificationSchema, BidSchema, ReasonSchema
+from portal.tender_forms import answer_values, parse_answers, parse_bid
+from portal.tender_schemas import AskClarificationSchema, ReasonSchema
 from portal.views.tender_helpers import kept, register_vocabulary, run
 from projections import tender_queries as tq
 
@@ -57,42 +56,11 @@ def show(tender_id: UUID):
 
 # --- market engagement ------------------------------------------------------------------------
 
-def _answers(posted: MultiDict, questions: list[dict]) -> FormResult:
-    """The questionnaire's answers in the domain's terms: text, numbers, an option, options.
-    A number that is not one is refused here; the domain checks the rest."""
-    answers: dict = {}
-    errors: dict[str, str] = {}
-    for question in questions:
-        name = question["question_id"]
-        if question["kind"] == "multiple":
-            answers[name] = posted.getlist(name)
-            continue
-        value = posted.get(name, "").strip()
-        if question["kind"] == "number" and value:
-            try:
-                number = float(value.replace(",", ""))
-            except ValueError:
-                errors[name] = f"Enter a number for: {question['text']}"
-                continue
-            if abs(number) > MAX_VALUE or number != number:
-                errors[name] = f"Enter a number for: {question['text']}"
-                continue
-            answers[name] = int(number) if number.is_integer() else number
-        else:
-            answers[name] = value
-    return FormResult(data=answers, errors=errors)
-
-
-def _response_values(response: dict | None) -> MultiDict:
-    values = MultiDict()
-    for name, value in ((response or {}).get("answers") or {}).items():
-        if isinstance(value, list):
-            values.setlist(name, value)
-        elif isinstance(value, float) and value.is_integer():
-            values[name] = str(int(value))
-        else:
-            values[name] = str(value)
-    return values
+# Answering for the first time, or changing the answers given: the command and what it says.
+ANSWERING = {
+    False: ("respond_to_engagement", "Your answers have been sent"),
+    True: ("amend_engagement_response", "Your answers have been changed"),
+}
 
 
 @bp.route("/<uuid:tender_id>/response", methods=["GET", "POST"])
@@ -100,25 +68,16 @@ def _response_values(response: dict | None) -> MultiDict:
 def response(tender_id: UUID):
     context = _context(tender_id)
     tender, existing = context["tender"], context["response"]
-    form = FormResult(data=_response_values(existing))
+    form = FormResult(data=answer_values(existing))
     if request.method == "POST":
-        form = _answers(request.form, tender["questions"])
-        fields = {q["question_id"] for q in tender["questions"]} | {"answers"}
-        form.anchors = {"answers": "answers"}
+        form = parse_answers(request.form, tender["questions"])
         if form.ok:
+            command, message = ANSWERING[existing is not None]
             answers = form.data
-            portal, actor, provider = (services().portal, g.principal.actor,
-                                       g.principal.organisation_id)
-            if existing is None:
-                done = run(form, lambda: portal.respond_to_engagement(
-                    actor, tender_id, provider_id=provider, answers=answers),
-                    fields=fields, default="answers", message="Your answers have been sent",
-                    then=lambda _: _show(tender_id))
-            else:
-                done = run(form, lambda: portal.amend_engagement_response(
-                    actor, tender_id, provider_id=provider, answers=answers),
-                    fields=fields, default="answers", message="Your answers have been changed",
-                    then=lambda _: _show(tender_id))
+            done = run(form, lambda: getattr(services().portal, command)(
+                g.principal.actor, tender_id, provider_id=g.principal.organisation_id,
+                answers=answers), fields={*answers, "answers"}, default="answers",
+                message=message, then=lambda _: _show(tender_id))
             if done:
                 return done
         kept(form, request.form)
@@ -165,25 +124,21 @@ def _lot(tender: dict, lot: int) -> dict:
 @requires("tenders.respond")
 def bid(tender_id: UUID, lot: int):
     context = _context(tender_id)
-    tender = context["tender"]
-    chosen = _lot(tender, lot)
+    chosen = _lot(context["tender"], lot)
     existing = context["bids"].get(chosen["lot_id"])
-    form = FormResult()
-    if existing is not None and existing["status"] != "withdrawn":
-        form.data = {"weekly_price": existing["weekly_price"], **existing["answers"]}
+    standing = existing is not None and existing["status"] != "withdrawn"
+    form = FormResult(data={"weekly_price": existing["weekly_price"], **existing["answers"]}
+                      if standing else {})
     if request.method == "POST":
-        form = load(BidSchema(), request.form.to_dict())
-        answers = {q["question_id"]: request.form.get(q["question_id"], "")
-                   for q in tender["quality_questions"]}
-        fields = {"weekly_price", "bid", "lot", *answers}
-        form.anchors = {"bid": "weekly_price", "lot": "weekly_price"}
+        form = parse_bid(request.form, context["tender"]["quality_questions"])
         if form.ok:
-            replacing = existing is not None and existing["status"] != "withdrawn"
+            data = form.data
             done = run(form, lambda: services().portal.submit_bid(
                 g.principal.actor, tender_id, provider_id=g.principal.organisation_id,
-                lot_id=chosen["lot_id"], weekly_price=form.data["weekly_price"],
-                answers=answers), fields=fields, default="bid",
-                message=(f"Your bid for {chosen['name']} has been replaced" if replacing
+                lot_id=chosen["lot_id"], weekly_price=data["weekly_price"],
+                answers=data["answers"]),
+                fields={"weekly_price", "bid", "lot", *data["answers"]}, default="bid",
+                message=(f"Your bid for {chosen['name']} has been replaced" if standing
                          else f"Your bid for {chosen['name']} has been submitted"),
                 then=lambda _: _show(tender_id) + "#bids")
             if done:

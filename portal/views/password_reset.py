@@ -29,6 +29,7 @@ from domain.errors import DomainError
 from portal.account_schemas import NewPasswordSchema, PasswordResetRequestSchema
 from portal.extensions import limiter
 from portal.forms import FormResult, load
+from portal.links import external_url
 from portal.security import public, services
 from projections.directory_queries import account_by_email, account_by_id
 
@@ -72,7 +73,7 @@ def _send_link(email: str) -> None:
         log.info("password reset asked for no usable account")
         return
     link = svc.tokens.issue(PASSWORD_RESET, account["id"])
-    url = url_for("password_reset.choose", token=link.token, _external=True)
+    url = external_url("password_reset.choose", token=link.token)
     svc.mailer.send(email, "Reset your Sufficiency Portal password",
                     render_template("password_reset/email.txt", name=account["display_name"],
                                     url=url), "password_reset")

@@ -24,7 +24,6 @@ from projections.placement_queries import child_timeline
 DETAILS = {"legal_status", "cin", "place", "place_provider", "provider", "setting_id",
            "placement_area", "home_postcode", "placement_postcode", "weekly_cost",
            "contract_route", "contract_id"}
-NOT_CHANGED = "Nothing has changed: change a detail, or go back"
 
 
 def _timeline(child_ref: str) -> dict:
@@ -55,6 +54,17 @@ def _portal_args(child_ref: str) -> tuple:
     return g.principal.actor, g.principal.organisation_id, child_ref
 
 
+def _details_form(schema, stored: dict, dates: tuple[str, ...]) -> tuple[FormResult, bool]:
+    """A placement details form and whether it was submitted: the stored values at first;
+    what was typed when the chosen provider's settings are asked for (without JavaScript);
+    else the parsed submission."""
+    if request.method != "POST":
+        return FormResult(data=stored), False
+    if "show_settings" in request.form:
+        return FormResult(data=request.form.to_dict()), False
+    return pf.parse(schema, request.form, dates=dates), True
+
+
 @bp.route("/children/<child_ref:child_ref>/change", methods=["GET", "POST"])
 @requires("placements.manage")
 def change(child_ref: str):
@@ -62,25 +72,20 @@ def change(child_ref: str):
     current = timeline["episodes"][-1]
     if not timeline["open"] and request.method == "GET":
         return redirect(url_for("placements.child", child_ref=child_ref))
-    form = FormResult(data={k: v for k, v in pf.form_values(current).items()
-                            if k not in ("rne", "reason_place_change", "rec")})
-    if request.method == "POST" and "show_settings" in request.form:
-        form = FormResult(data=request.form.to_dict())
-    elif request.method == "POST":
-        form = pf.parse(ChangeSchema(), request.form, dates=("on",))
+    stored = {k: v for k, v in pf.form_values(current).items()
+              if k not in ("rne", "reason_place_change", "rec")}
+    form, submitted = _details_form(ChangeSchema(), stored, dates=("on",))
+    if submitted and form.ok:
+        data = form.data
+        terms = pf.change_terms(form, _options(data["provider"]))
         if form.ok:
-            data = form.data
-            terms = pf.terms_from(data, form, _options(data["provider"]))
-            terms.update(rne=data["rne"], reason_place_change=data["reason_place_change"])
-            if form.ok:
-                done = _run(form, lambda: services().portal.change_placement(
-                    *_portal_args(child_ref), on=data["on"], terms=terms,
-                    reason=data["reason"]), DETAILS | {"on", "rne", "reason_place_change"},
-                    "on", child_ref, "Change of placement recorded",
-                    also={"start": "on", "end": "on"})
-                if done:
-                    return done
-            form.data = request.form.to_dict()
+            done = _run(form, lambda: services().portal.change_placement(
+                *_portal_args(child_ref), on=data["on"], terms=terms, reason=data["reason"]),
+                DETAILS | {"on", "rne", "reason_place_change"}, "on", child_ref,
+                "Change of placement recorded", also={"start": "on", "end": "on"})
+            if done:
+                return done
+        form.data = request.form.to_dict()
     return render_template("placements/change.html", form=form, current=current,
                            **timeline, **_options(form.data.get("provider")))
 
@@ -120,7 +125,7 @@ def correct_child(child_ref: str):
             data = form.data
             changes = {k: data[k] for k in ("birth_month", "sex", "uasc") if child[k] != data[k]}
             if not changes:
-                form.errors["birth_month"] = NOT_CHANGED
+                form.errors["birth_month"] = pf.NOT_CHANGED
             else:
                 done = _run(form, lambda: services().portal.correct_placement(
                     *_portal_args(child_ref), episode_number=None, changes=changes,
@@ -141,29 +146,21 @@ def correct_episode(child_ref: str, number: int):
     if not 1 <= number <= len(timeline["episodes"]):
         abort(404)
     episode = timeline["episodes"][number - 1]
-    form = FormResult(data=pf.form_values(episode, dates=("start", "end")))
-    if request.method == "POST" and "show_settings" in request.form:
-        form = FormResult(data=request.form.to_dict())
-    elif request.method == "POST":
-        form = pf.parse(CorrectEpisodeSchema(), request.form, dates=("start", "end"))
+    stored = pf.form_values(episode, dates=("start", "end"))
+    form, submitted = _details_form(CorrectEpisodeSchema(), stored, dates=("start", "end"))
+    if submitted and form.ok:
+        data = form.data
+        changes = pf.episode_correction(
+            form, episode, _options(data["provider"], episode["contract_id"]))
         if form.ok:
-            data = form.data
-            options = _options(data["provider"], episode["contract_id"])
-            parsed = {**pf.terms_from(data, form, options),
-                      **{k: data[k] for k in ("start", "end", "rne", "rec",
-                                              "reason_place_change")}}
-            changes = pf.episode_changes(episode, parsed)
-            if form.ok and not changes:
-                form.errors["start"] = NOT_CHANGED
-            if form.ok:
-                done = _run(form, lambda: services().portal.correct_placement(
-                    *_portal_args(child_ref), episode_number=number, changes=changes,
-                    reason=data["reason"]),
-                    DETAILS | {"start", "end", "rne", "rec", "reason_place_change", "reason"},
-                    "start", child_ref, f"Episode {number} corrected")
-                if done:
-                    return done
-            form.data = request.form.to_dict()
+            done = _run(form, lambda: services().portal.correct_placement(
+                *_portal_args(child_ref), episode_number=number, changes=changes,
+                reason=data["reason"]),
+                DETAILS | {"start", "end", "rne", "rec", "reason_place_change", "reason"},
+                "start", child_ref, f"Episode {number} corrected")
+            if done:
+                return done
+        form.data = request.form.to_dict()
     return render_template("placements/correct_episode.html", form=form, episode=episode,
                            number=number, **timeline,
                            **_options(form.data.get("provider"), episode["contract_id"]))

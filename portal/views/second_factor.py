@@ -17,7 +17,6 @@ import functools
 import logging
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 import segno
 from flask import (
@@ -36,6 +35,7 @@ from markupsafe import Markup
 from auth.second_factor import new_secret, provisioning_uri
 from auth.sessions import revoke_all
 from domain.errors import DomainError, NotFound
+from domain.timezone import LONDON
 from domain.vocabulary import SECOND_FACTOR_REQUIRED
 from portal.account_schemas import CodeSchema, RecoveryCodeSchema, ResetSecondFactorSchema
 from portal.extensions import limiter
@@ -50,7 +50,7 @@ PENDING = "pending_sign_in"
 # The session key holding the sealed (encrypted) secret while it is being set up.
 ENROLMENT_SECRET = "second_factor_enrolment"  # noqa: S105 (a key name)
 PENDING_FOR = timedelta(minutes=10)
-LONDON = ZoneInfo("Europe/London")
+
 STAGES = {"verify": "second_factor.verify", "enrol": "second_factor.enrol"}
 # What a half-signed-in session may reach besides the step it is at: the other ways in (a
 # person without their phone may sign in through their organisation instead, or reset their
@@ -335,7 +335,7 @@ def regenerate():
 def reset(account_id: UUID):
     """For a lost phone: the person sets up a new authenticator at their next sign-in. Every
     session of theirs ends."""
-    from auth.permissions import check_in_scope
+    from domain.permissions import check_in_scope
 
     svc = services()
     principal = current_principal()

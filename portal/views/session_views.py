@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import logging
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -16,6 +15,7 @@ from flask import (
 
 from auth.sessions import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, active_sessions, revoke_all
 from domain.account import normalise_email
+from domain.timezone import LONDON
 from domain.vocabulary import ROLES
 from portal.extensions import limiter
 from portal.forms import FormResult, load
@@ -28,7 +28,6 @@ bp = Blueprint("session", __name__)
 log = logging.getLogger(__name__)
 
 WRONG = "Enter a correct email address and password"
-LONDON = ZoneInfo("Europe/London")
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

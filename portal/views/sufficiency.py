@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, g, render_template, request, url_for
 
 from domain import ssda903
+from domain.timezone import LONDON
 from portal.dashboards import present, slug, table_csv
 from portal.extensions import htmx
 from portal.forms import FormResult
@@ -80,7 +80,6 @@ DATE_FIELDS = ("on", "from", "to")
 # The query arguments a dashboard reads, carried into its CSV links (and nothing else).
 FILTER_ARGS = frozenset({"area", "type", *DATE_FIELDS,
                          *(f"{n}-{p}" for n in DATE_FIELDS for p in ("day", "month", "year"))})
-LONDON = ZoneInfo("Europe/London")
 
 
 def _today() -> date:

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from domain.errors import DomainError
 from domain.organisation import TARGETS
-from portal.forms import load
+from portal.forms import FormResult, load
 from portal.placement_schemas import TargetsSchema
 from portal.security import requires, services
 from projections.placement_queries import targets_for
@@ -20,31 +20,35 @@ def _shown(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
 
 
+def _save(form: FormResult, targets: dict[str, float | None], reason: str | None):
+    """Set the authority's targets; on success wait for the projections and come back to the
+    page. A refusal is shown beside the target it is about (else beside the reason)."""
+    try:
+        position = services().portal.set_targets(
+            g.principal.actor, g.principal.organisation_id, targets=targets, reason=reason)
+    except DomainError as error:
+        form.errors[error.field if error.field in TARGETS else "reason"] = error.message
+        return None
+    services().projections.wait_for(position)
+    flash("Targets saved")
+    return redirect(url_for("targets.edit"))
+
+
 @bp.route("/", methods=["GET", "POST"])
 @requires("targets.manage")
 def edit():
     with services().engine.connect() as c:
         current = targets_for(g.principal, c)
-    form = load(TargetsSchema(), {})
-    form.data = {name: _shown(current.get(name)) for name in TARGETS}
+    form = FormResult(data={name: _shown(current.get(name)) for name in TARGETS})
     if request.method == "POST":
         form = load(TargetsSchema(), request.form.to_dict())
         if form.ok:
-            data = dict(form.data)
-            reason = data.pop("reason", None)
-            targets = {name: data.get(name) for name in TARGETS}
+            targets = {name: form.data.get(name) for name in TARGETS}
             if {k: v for k, v in targets.items() if v is not None} == current:
                 flash("Targets unchanged")
                 return redirect(url_for("targets.edit"))
-            try:
-                position = services().portal.set_targets(
-                    g.principal.actor, g.principal.organisation_id, targets=targets,
-                    reason=reason)
-            except DomainError as error:
-                form.errors[error.field if error.field in TARGETS else "reason"] = error.message
-            else:
-                services().projections.wait_for(position)
-                flash("Targets saved")
-                return redirect(url_for("targets.edit"))
+            done = _save(form, targets, form.data.get("reason"))
+            if done:
+                return done
         form.data = request.form.to_dict()
     return render_template("targets/edit.html", form=form, targets=TARGETS, current=current)

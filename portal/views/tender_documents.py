@@ -3,7 +3,8 @@ the partners and (once published) eligible providers download them, and every do
 recorded as an event.
 
 The type is read from the file's bytes (``portal/documents/sniff.py``), never from its name or
-the browser's content type; the bytes are kept once per SHA-256 (``portal/documents/store.py``).
+the browser's content type; the bytes are kept once per SHA-256 (``portal/documents/store.py``)
+before the command that attaches them (``portal/documents/uploads.py``).
 Downloads are always attachments with the sniffed type and ``nosniff``, so a browser never
 renders an uploaded file as a page of the portal.
 """
@@ -29,8 +30,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from domain.errors import DomainError, NotFound
 from domain.tender_document import MAX_DOCUMENT_BYTES, MAX_DOCUMENT_TEXT, clean_name
-from portal.documents.sniff import TYPES, sniff
-from portal.documents.store import DocumentMissing, DocumentStore, sha256, store_for
+from portal.documents.sniff import TYPES
+from portal.documents.store import DocumentMissing, DocumentStore, store_for
+from portal.documents.uploads import attach_upload, read_upload
 from portal.extensions import csrf
 from portal.forms import FormResult, load
 from portal.security import current_principal, requires, services
@@ -109,51 +111,17 @@ def upload(tender_id: UUID):
     except RequestEntityTooLarge:
         form.errors["document"] = f"The selected file must be smaller than {MAX_DOCUMENT_TEXT}"
         return _page(tender_id, form, 413)
-    tender = _tender(tender_id)
-    if tender["viewer_role"] != "lead":
+    if _tender(tender_id)["viewer_role"] != "lead":
         abort(403)
-    if storage is None or not storage.filename:
-        form.errors["document"] = "Select a document"
-        return _page(tender_id, form, 422)
-    content = storage.read(MAX_DOCUMENT_BYTES + 1)
     try:
-        document_type = _check(content, storage.filename)
-        digest = sha256(content)
-        portal = services().portal
-        if portal.document_attached(tender_id, digest):
-            raise DomainError("This document is already attached to this tender",
-                              field="document")
-        _, new = _store().put(content)
-        try:
-            _, position = portal.attach_tender_document(
-                g.principal.actor, tender_id, name=storage.filename,
-                document_type=document_type, size=len(content), sha256=digest)
-        except Exception:
-            if new and not td.hash_in_use(services().engine, digest):
-                _store().discard(digest)
-            raise
+        document = read_upload(storage)
+        position = attach_upload(services(), _store(), g.principal.actor, tender_id, document)
     except DomainError as error:
         form.errors["document"] = error.message
         return _page(tender_id, form, 422)
     services().projections.wait_for(position)
-    flash(f"{clean_name(storage.filename)} attached")
+    flash(f"{clean_name(document.name)} attached")
     return redirect(url_for("tender_documents.index", tender_id=tender_id), 303)
-
-
-def _check(content: bytes, filename: str) -> str:
-    """The document's type code, from its content; refusals say what is wrong."""
-    if not content:
-        raise DomainError("The selected file is empty", field="document")
-    if len(content) > MAX_DOCUMENT_BYTES:
-        raise DomainError(f"The selected file must be smaller than {MAX_DOCUMENT_TEXT}",
-                          field="document")
-    found = sniff(content)
-    name = clean_name(filename).lower()
-    if not name.endswith(found.extensions):
-        raise DomainError(f"The selected file is {found.described} but its name does not end "
-                          f"{found.extensions[0]}: rename it and upload it again",
-                          field="document")
-    return found.code
 
 
 @bp.route("/<uuid:document_id>/withdraw", methods=["GET", "POST"])

@@ -13,20 +13,18 @@ from uuid import UUID
 from flask import Blueprint, abort, g, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from portal.forms import FormResult, load
+from portal.forms import FormResult
 from portal.security import requires, services
-from portal.tender_schemas import (
-    AwardSchema,
-    ContractSchema,
-    EvaluationSchema,
-    PanelSchema,
-    QualityQuestionSchema,
-    day,
-    load_row,
-    parse_scores,
-    row_count,
-    rows,
+from portal.tender_forms import (
+    AWARD_ANCHORS,
+    panel_values,
+    parse_award,
+    parse_contract,
+    parse_evaluation,
+    parse_panel,
 )
+from portal.tender_presenters import BidScoring
+from portal.tender_schemas import parse_scores, row_count
 from portal.views.tender_helpers import register_vocabulary, run
 from projections import tender_queries as tq
 from projections.tender_panel_queries import panel_candidates
@@ -47,6 +45,16 @@ def _bids_page(tender_id: UUID) -> str:
     return url_for("tender_evaluation.bids", tender_id=tender_id)
 
 
+def _lead(tender_id: UUID, refused: int = 403) -> dict:
+    """The tender, for a page only its lead authority uses: a partner is refused (403) and
+    anyone else who may see the tender gets ``refused``."""
+    with _connect() as c:
+        tender = tq.tender_detail(g.principal, c, tender_id)
+    if not tender["viewer_is_lead"]:
+        abort(403 if tender["viewer_is_partner"] else refused)
+    return tender
+
+
 # --- quality questions and weights ------------------------------------------------------------
 
 def _evaluation_values(tender: dict) -> MultiDict:
@@ -63,31 +71,15 @@ def _evaluation_values(tender: dict) -> MultiDict:
 @bp.route("/<uuid:tender_id>/evaluation", methods=["GET", "POST"])
 @requires("tenders.lead")
 def evaluation(tender_id: UUID):
-    with _connect() as c:
-        tender = tq.tender_detail(g.principal, c, tender_id)
-    if not tender["viewer_is_lead"]:
-        abort(403)
+    tender = _lead(tender_id)
     posted = request.form if request.method == "POST" else _evaluation_values(tender)
     form = FormResult(data=posted)
     if request.method == "POST" and not request.form.get("add"):
-        weights = load(EvaluationSchema(), posted.to_dict())
-        errors = dict(weights.errors)
-        questions = []
-        for number, raw in rows(posted, "quality", ("text", "weight")):
-            question = load_row(QualityQuestionSchema(), raw, "quality", number, errors)
-            if question is not None:
-                questions.append(question)
-        if not rows(posted, "quality", ("text", "weight")):
-            errors["quality-1-text"] = "Add at least one quality question"
-        elif questions and "quality-1-weight" not in errors \
-                and sum(q["weight"] for q in questions) != 100:
-            errors["quality-1-weight"] = "The quality questions' weights must add up to 100"
-        form = FormResult(data=posted, errors=errors,
-                          anchors={"quality_questions": "quality-1-text", "route": "actions"})
+        form, terms = parse_evaluation(posted)
         if form.ok:
             done = run(form, lambda: services().portal.set_evaluation(
-                g.principal.actor, tender_id, quality_questions=questions,
-                **weights.data), fields={"quality_questions", "quality_weight", "price_weight"},
+                g.principal.actor, tender_id, **terms),
+                fields={"quality_questions", "quality_weight", "price_weight"},
                 default="quality_questions", message="Quality questions and weights saved",
                 then=lambda _: _show(tender_id))
             if done:
@@ -115,22 +107,12 @@ def bids(tender_id: UUID):
 @bp.route("/<uuid:tender_id>/panel", methods=["GET", "POST"])
 @requires("tenders.lead")
 def panel(tender_id: UUID):
+    tender = _lead(tender_id)
     with _connect() as c:
-        tender = tq.tender_detail(g.principal, c, tender_id)
-        if not tender["viewer_is_lead"]:
-            abort(403)
         people = panel_candidates(g.principal, c, tender_id)
-    form = FormResult(data=MultiDict(
-        [("evaluators", str(UUID(e))) for e in tender["evaluators"]]
-        + [("moderator", str(tender["moderator"] or ""))]))
+    form = FormResult(data=panel_values(tender))
     if request.method == "POST":
-        raw = {"evaluators": request.form.getlist("evaluators"),
-               "moderator": request.form.get("moderator")}
-        form = load(PanelSchema(), raw)
-        form.anchors = {"evaluators": "evaluators"}
-        known = {p["id"] for p in people}
-        if form.ok and not set(form.data["evaluators"]) | {form.data["moderator"]} <= known:
-            form.errors["evaluators"] = "Choose people from the lead and partner authorities"
+        form = parse_panel(request.form, people)
         if form.ok:
             data = form.data
             done = run(form, lambda: services().portal.appoint_evaluation_panel(
@@ -158,41 +140,36 @@ def _opened_bid(tender_id: UUID, bid_id: UUID) -> tuple[dict, dict, list[dict]]:
     return tender, bid, scores
 
 
+# What each member of the panel does with an opened bid: the command and what it says after.
+SCORING = {
+    "evaluator": ("record_scores", "Your scores are recorded"),
+    "moderator": ("moderate_scores", "Final scores agreed"),
+}
+
+
 @bp.route("/<uuid:tender_id>/bids/<uuid:bid_id>", methods=["GET", "POST"])
 @requires("tenders.lead")
 def bid(tender_id: UUID, bid_id: UUID):
     """An opened bid: its answers; the evaluator's score form or the moderator's."""
     tender, opened, scores = _opened_bid(tender_id, bid_id)
-    user = g.principal.user_id
-    role = ("moderator" if tender["moderator"] == user
-            else "evaluator" if user in {UUID(e) for e in tender["evaluators"]} else None)
-    mine = next((s["scores"] for s in scores if s["evaluator_id"] == user), None)
-    agreed = opened["agreed_scores"]
-    start = agreed if role == "moderator" and agreed else mine
-    form = FormResult(data={f"score-{k}": str(v) for k, v in (start or {}).items()})
+    scoring = BidScoring.of(tender, opened, scores, g.principal.user_id)
+    form = FormResult(data=scoring.form_values)
     if request.method == "POST":
-        if role is None:
+        if scoring.role is None:
             abort(403)
         form = parse_scores(request.form, tender["quality_questions"])
-        form.anchors = {"scores": f"score-{tender['quality_questions'][0]['question_id']}"}
         if form.ok:
-            command = (services().portal.moderate_scores if role == "moderator"
-                       else services().portal.record_scores)
+            command, message = SCORING[scoring.role]
             scored = form.data
-            done = run(form, lambda: command(g.principal.actor, tender_id, bid_id,
-                                             scores=scored),
-                       fields={f"score-{q['question_id']}" for q in tender["quality_questions"]}
-                       | {"scores"}, default="scores",
-                       message=("Final scores agreed" if role == "moderator"
-                                else "Your scores are recorded"),
-                       then=lambda _: _bids_page(tender_id))
+            done = run(form, lambda: getattr(services().portal, command)(
+                g.principal.actor, tender_id, bid_id, scores=scored),
+                fields=scoring.fields, default="scores", message=message,
+                then=lambda _: _bids_page(tender_id))
             if done:
                 return done
             form.data = request.form.to_dict()
-    # Evaluators score independently: each sees only their own scores until agreed.
-    shown = [s for s in scores if role != "evaluator" or s["evaluator_id"] == user]
-    return render_template("tenders/bid.html", tender=tender, bid=opened, scores=shown,
-                           role=role, form=form)
+    return render_template("tenders/bid.html", tender=tender, bid=opened, scores=scoring.shown,
+                           role=scoring.role, form=form)
 
 
 # --- award and contracts ----------------------------------------------------------------------
@@ -200,30 +177,17 @@ def bid(tender_id: UUID, bid_id: UUID):
 @bp.route("/<uuid:tender_id>/award", methods=["GET", "POST"])
 @requires("tenders.lead")
 def award(tender_id: UUID):
+    tender = _lead(tender_id, refused=404)
     with _connect() as c:
-        tender = tq.tender_detail(g.principal, c, tender_id)
-        if not tender["viewer_is_lead"]:
-            abort(403 if tender["viewer_is_partner"] else 404)
         rankings = tq.lot_rankings(g.principal, c, tender_id)
-    form = FormResult(anchors={"standstill_ends": "standstill_ends-day",
-                               "awards": "awards", "key_decisions": "awards"})
+    form = FormResult(anchors=dict(AWARD_ANCHORS))
     if request.method == "POST":
-        errors: dict[str, str] = {}
-        raw = {"standstill_ends": day(request.form, "standstill_ends", errors)}
-        form = load(AwardSchema(), raw, errors)
-        form.anchors = {"standstill_ends": "standstill_ends-day", "awards": "awards",
-                        "key_decisions": "awards"}
-        awards: dict[str, list[UUID]] = {}
-        for lot in tender["lots"]:
-            chosen = request.form.getlist(f"award-{lot['lot_id']}")
-            try:
-                awards[lot["lot_id"]] = [UUID(b) for b in chosen]
-            except ValueError:
-                form.errors["awards"] = "Choose the bids to award from the lists"
+        form = parse_award(request.form, tender["lots"])
         if form.ok:
+            data = form.data
             done = run(form, lambda: services().portal.award_tender(
-                g.principal.actor, tender_id, awards=awards,
-                standstill_ends=form.data["standstill_ends"]),
+                g.principal.actor, tender_id, awards=data["awards"],
+                standstill_ends=data["standstill_ends"]),
                 fields={"awards", "key_decisions", "standstill_ends"}, default="awards",
                 message="Award decision recorded: the standstill period has started",
                 then=lambda _: _show(tender_id))
@@ -236,18 +200,12 @@ def award(tender_id: UUID):
 @bp.route("/<uuid:tender_id>/contracts/new", methods=["GET", "POST"])
 @requires("tenders.lead")
 def new_contract(tender_id: UUID):
+    tender = _lead(tender_id, refused=404)
     with _connect() as c:
-        tender = tq.tender_detail(g.principal, c, tender_id)
-        if not tender["viewer_is_lead"]:
-            abort(403 if tender["viewer_is_partner"] else 404)
         awarded = [b for b in tq.opened_bids_for(g.principal, c, tender_id) if b["awarded"]]
     form = FormResult()
     if request.method == "POST":
-        errors: dict[str, str] = {}
-        raw = {**request.form.to_dict(), "start": day(request.form, "start", errors),
-               "end": day(request.form, "end", errors)}
-        form = load(ContractSchema(), raw, errors)
-        form.anchors = {"start": "start-day", "end": "end-day"}
+        form = parse_contract(request.form)
         if form.ok:
             data = form.data
             done = run(form, lambda: services().portal.enter_tender_contract(
@@ -255,8 +213,7 @@ def new_contract(tender_id: UUID):
                 authority_id=data["authority_id"], places=data["places"], start=data["start"],
                 end=data["end"]), fields={"bid", "authority_id", "places", "start", "end"},
                 default="bid", message="Contract entered",
-                then=lambda result: url_for("tenders.show", tender_id=tender_id)
-                + "#contracts")
+                then=lambda _: _show(tender_id) + "#contracts")
             if done:
                 return done
         form.data = request.form.to_dict()

@@ -14,9 +14,8 @@ from typing import Any
 from flask import Blueprint, flash, redirect
 from werkzeug.datastructures import MultiDict
 
-from auth.permissions import Forbidden
-from domain.application import PermissionDenied
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError, NotFound, PermissionDenied
+from domain.permissions import Forbidden
 from domain.tender_terms import DEADLINES, MAX_SCORE, QUESTION_KINDS, ROUTES, STAGES, TIMETABLE
 from portal.forms import FormResult
 from portal.security import services

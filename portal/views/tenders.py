@@ -19,18 +19,15 @@ from werkzeug.datastructures import MultiDict
 from domain.tender_terms import TIMETABLE
 from portal.forms import FormResult, load
 from portal.security import requires, services
+from portal.tender_forms import parse_key_decision, parse_questionnaire, questionnaire_values
 from portal.tender_schemas import (
     AnswerClarificationSchema,
     CancelSchema,
-    KeyDecisionSchema,
     LotSchema,
-    QuestionSchema,
     ReasonSchema,
     ShareSchema,
     TenderDetailsSchema,
-    day,
     load_row,
-    options_list,
     row_count,
     rows,
     timetable,
@@ -280,45 +277,15 @@ def set_timetable(tender_id: UUID):
 
 # --- the questionnaire ------------------------------------------------------------------------
 
-QUESTION_FIELDS = ("text", "kind", "options", "required")
-
-
-def _questionnaire_values(questions: list[dict]) -> MultiDict:
-    values = MultiDict({"question-count": str(max(1, len(questions)))})
-    for number, question in enumerate(questions, start=1):
-        values[f"question-{number}-text"] = question["text"]
-        values[f"question-{number}-kind"] = question["kind"]
-        values[f"question-{number}-options"] = "\n".join(question["options"])
-        values[f"question-{number}-required"] = "yes" if question["required"] else ""
-    return values
-
-
 @bp.route("/<uuid:tender_id>/questionnaire", methods=["GET", "POST"])
 @requires("tenders.lead")
 def questionnaire(tender_id: UUID):
     tender = _lead(tender_id)
-    posted = request.form if request.method == "POST" else _questionnaire_values(
+    posted = request.form if request.method == "POST" else questionnaire_values(
         tender["questions"])
     form = FormResult(data=posted)
     if request.method == "POST" and not request.form.get("add"):
-        errors: dict[str, str] = {}
-        questions = []
-        for number, raw in rows(posted, "question", QUESTION_FIELDS):
-            question = load_row(QuestionSchema(), raw, "question", number, errors)
-            if question is None:
-                continue
-            options = options_list(question["options"])
-            if question["kind"] in ("single", "multiple") and len(options) < 2:
-                errors[f"question-{number}-options"] = (
-                    f"Question {number}: give at least two options, one a line")
-            elif question["kind"] not in ("single", "multiple") and options:
-                errors[f"question-{number}-options"] = (
-                    f"Question {number}: only choice questions have options")
-            questions.append({**question, "options": options,
-                              "required": bool(question["required"])})
-        if not rows(posted, "question", QUESTION_FIELDS):
-            errors["question-1-text"] = "Add at least one question"
-        form = FormResult(data=posted, errors=errors)
+        form, questions = parse_questionnaire(posted)
         if form.ok:
             done = run(form, lambda: services().portal.set_questionnaire(
                 g.principal.actor, tender_id, questions=questions),
@@ -334,21 +301,25 @@ def questionnaire(tender_id: UUID):
 
 # --- key decisions ----------------------------------------------------------------------------
 
-@bp.route("/<uuid:tender_id>/key-decisions/<uuid:authority_id>", methods=["GET", "POST"])
-@requires("tenders.lead")
-def key_decision(tender_id: UUID, authority_id: UUID):
-    tender = _tender(tender_id)
+def _partner(tender: dict, authority_id: UUID) -> dict:
+    """The partner whose key decision is recorded: the lead records any partner's, a partner
+    only its own (403); an authority that is not a partner is 404."""
     partner = next((p for p in tender["partners"] if p["authority_id"] == authority_id), None)
     if partner is None:
         abort(404)
     if not (tender["viewer_is_lead"] or authority_id == g.principal.organisation_id):
-        abort(403)  # the lead records any partner's key decision; a partner only its own
+        abort(403)
+    return partner
+
+
+@bp.route("/<uuid:tender_id>/key-decisions/<uuid:authority_id>", methods=["GET", "POST"])
+@requires("tenders.lead")
+def key_decision(tender_id: UUID, authority_id: UUID):
+    tender = _tender(tender_id)
+    partner = _partner(tender, authority_id)
     form = FormResult(anchors={"taken_on": "taken_on-day"})
     if request.method == "POST":
-        errors: dict[str, str] = {}
-        raw = {**request.form.to_dict(), "taken_on": day(request.form, "taken_on", errors)}
-        form = load(KeyDecisionSchema(), raw, errors)
-        form.anchors = {"taken_on": "taken_on-day"}
+        form = parse_key_decision(request.form)
         if form.ok:
             data = form.data
             done = run(form, lambda: services().portal.record_key_decision(
@@ -379,10 +350,9 @@ def responses(tender_id: UUID):
 
 # --- clarifications ---------------------------------------------------------------------------
 
-@bp.route("/<uuid:tender_id>/clarifications/<uuid:clarification_id>",
-          methods=["GET", "POST"])
-@requires("tenders.lead")
-def clarification(tender_id: UUID, clarification_id: UUID):
+def _clarification(tender_id: UUID, clarification_id: UUID) -> tuple[dict, dict]:
+    """The tender and one of its clarification questions, for its lead to answer (a partner
+    is refused, 403; a question not on the tender is 404)."""
     with _connect() as c:
         tender = tq.tender_detail(g.principal, c, tender_id)
         found = next((q for q in tq.clarifications(g.principal, c, tender_id)
@@ -391,6 +361,14 @@ def clarification(tender_id: UUID, clarification_id: UUID):
         abort(404)
     if not tender["viewer_is_lead"]:
         abort(403)
+    return tender, found
+
+
+@bp.route("/<uuid:tender_id>/clarifications/<uuid:clarification_id>",
+          methods=["GET", "POST"])
+@requires("tenders.lead")
+def clarification(tender_id: UUID, clarification_id: UUID):
+    tender, found = _clarification(tender_id, clarification_id)
     form = FormResult(data={"question": found["question"]})
     if request.method == "POST":
         form = load(AnswerClarificationSchema(), request.form.to_dict())

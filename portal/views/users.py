@@ -15,9 +15,9 @@ from uuid import UUID
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from auth.permissions import PLATFORM_ROLES, REGION, scope_for
 from auth.sessions import revoke_all
 from domain.errors import DomainError, NotFound
+from domain.permissions import PLATFORM_ROLES, REGION, scope_for
 from domain.vocabulary import ROLE_ORGANISATION_KINDS, ROLES
 from portal.forms import FormResult, load
 from portal.security import requires, services

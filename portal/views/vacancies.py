@@ -134,16 +134,13 @@ def new():
         if form.ok:
             data = dict(form.data)
             data.pop("reason", None)
-            if data["setting_id"] not in {s["id"] for s in settings}:
-                form.errors["setting_id"] = "Choose one of your settings"
+            try:
+                vacancy_id, position = services().portal.publish_vacancy(
+                    g.principal.actor, provider_id=g.principal.organisation_id, **data)
+            except DomainError as error:
+                _apply_domain_error(form, error, "setting_id")
             else:
-                try:
-                    vacancy_id, position = services().portal.publish_vacancy(
-                        g.principal.actor, provider_id=g.principal.organisation_id, **data)
-                except DomainError as error:
-                    _apply_domain_error(form, error, "setting_id")
-                else:
-                    return _done(position, "Vacancy published", vacancy_id)
+                return _done(position, "Vacancy published", vacancy_id)
             form.data = {**request.form.to_dict(),
                          "needs_met": request.form.getlist("needs_met")}
     return render_template("manage/form.html", form=form, settings=settings, vacancy=None)

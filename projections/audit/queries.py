@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from auth.permissions import check
 from domain.account import normalise_email
 from domain.errors import NotFound
+from domain.permissions import check
+from domain.timezone import LONDON
 from projections.audit.index import (
     RECORD_TYPES,
     audit_events,
@@ -29,7 +29,6 @@ from projections.audit.index import (
 from projections.directory import accounts, organisations, settings
 from projections.paging import Page
 
-LONDON = ZoneInfo("Europe/London")
 PAGE_SIZE = 50
 SYSTEM = "system"  # the actor filter's word for events the system made itself
 ORGANISATION_KINDS = {"authority": "council", "provider": "provider", "platform": "platform"}

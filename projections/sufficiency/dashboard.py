@@ -1,27 +1,24 @@
 """A sufficiency dashboard: every measure for one scope and one set of filters, in order, with
 disclosure control applied to every view that crosses authority lines.
 
-The population measures come first, then the money and planning measures from
-``projections.sufficiency.money`` and ``projections.sufficiency.planning``: each of those
-modules may list its measures, in order, as ``MEASURES``; otherwise the measures named in
-``LATER_MEASURES`` that it has are used.
+The population measures come first, then the money measures and the planning measures, each
+in the order their module lists them (``MEASURES``).
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from types import ModuleType
 
 import sqlalchemy as sa
 
-from auth.permissions import Forbidden, check
 from domain import ssda903
 from domain.errors import NotFound
 from domain.organisation import authority_id
+from domain.permissions import Forbidden, check
+from projections.sufficiency import money, planning
 from projections.sufficiency.common import shared_queries
 from projections.sufficiency.disclosure import suppress_together
 from projections.sufficiency.flows import stability, starts_ends_moves, year_after, year_before
@@ -39,30 +36,9 @@ Measure = Callable[[sa.Connection, Scope, Filters], Table]
 POPULATION_MEASURES: tuple[Measure, ...] = (
     children_in_care, placed_out_of_area, placements_by_type, placements_by_code,
     starts_ends_moves, stability)
-LATER_MEASURES: dict[str, tuple[str, ...]] = {
-    "projections.sufficiency.money": ("cost_by_type", "spend_by_route", "block_contracts"),
-    "projections.sufficiency.planning": ("local_capacity", "forecast", "targets_progress"),
-}
-
-
-def _module(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as error:
-        if error.name == name:  # not written yet; a broken import inside it still fails
-            return None
-        raise
-
-
 def measures() -> list[Measure]:
     found: list[Measure] = list(POPULATION_MEASURES)
-    for name, names in LATER_MEASURES.items():
-        module = _module(name)
-        if module is None:
-            continue
-        listed = getattr(module, "MEASURES", None)
-        if listed is None:
-            listed = [getattr(module, n) for n in names if hasattr(module, n)]
+    for listed in (money.MEASURES, planning.MEASURES):
         found.extend(m for m in listed if m not in found)
     return found
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from auth.permissions import Forbidden, can, check
 from domain.errors import NotFound
+from domain.permissions import Forbidden, can, check
 from projections.directory import organisations, partnership_members
 from projections.sufficiency.tables import Scope
 

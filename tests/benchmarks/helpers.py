@@ -17,11 +17,11 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from domain.actor import Actor
-from domain.application import Portal
 from domain.organisation import Setting
 from domain.vacancy import Vacancy
 from domain.vocabulary import NEEDS
 from portal.bootstrap import bootstrap
+from portal.services.application import Portal
 
 TODAY = date(2026, 11, 23)
 SETTINGS_PER_PROVIDER = 10  # the demo region's providers run 9.5 settings on average

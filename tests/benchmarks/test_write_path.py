@@ -64,7 +64,7 @@ WRITE_PARTS = {
         "eventsourcing/persistence.py", "to_stored_event"),
     "  recorder.insert_events (INSERT + COMMIT)": in_file("eventsourcing/sqlite.py",
                                                           "insert_events"),
-    "Portal._get (load the provider to read its setting)": in_file("domain/application.py",
+    "Portal._get (load the provider to read its setting)": in_file("portal/services/application.py",
                                                                    "_get"),
     "  recorder.select_events (SELECT the provider's events)": in_file(
         "eventsourcing/sqlite.py", "select_events"),

@@ -7,17 +7,16 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from urllib.parse import urlparse
-from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
 
+from domain.timezone import LONDON
 from portal.demo.loader import demo_accounts
 from tests.browser.conftest import Pages, assert_accessible, sign_in
 
 pytestmark = pytest.mark.browser
 
-LONDON = ZoneInfo("Europe/London")
 
 
 def test_an_auditor_walks_the_history(pages: Pages):

@@ -41,6 +41,9 @@ def sso_server(browser, demo_database, tmp_path_factory) -> Iterator[dict]:
                               daemon=True)
     thread.start()
     base_url = f"http://127.0.0.1:{server.server_port}"
+    # The single sign-on redirect address is built from the portal's address, which is known
+    # only now that the server has its port.
+    app.config["PORTAL_URL"] = base_url
     kent = account_for("council_officer", "Kent")
     admin = account_for("platform_admin")
     idp = identity_provider_id(kent.organisation_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from auth.principal import Principal
+from domain.principal import Principal
 from tests.isolation.world import Marker, World, may_see
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -43,8 +43,8 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
 
-from auth.permissions import can
-from auth.principal import Principal
+from domain.permissions import can
+from domain.principal import Principal
 from domain.vacancy import AVAILABLE
 from domain.vocabulary import ROLES
 from projections.directory import accounts

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import pytest
 
-from auth.permissions import PERMISSIONS, REGION, can, scope_for
+from domain.permissions import PERMISSIONS, REGION, can, scope_for
 from domain.vocabulary import ROLES
 from tests.isolation.arguments import check_known, fillings, url_for_rule
 from tests.isolation.checks import (

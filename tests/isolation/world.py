@@ -17,12 +17,12 @@ from datetime import date, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
 
-from auth.permissions import REGION, can, scope_for
-from auth.principal import Principal
 from domain.account import account_id
 from domain.actor import Actor
 from domain.organisation import authority_id
+from domain.permissions import REGION, can, scope_for
 from domain.placement import placement_id
+from domain.principal import Principal
 from domain.vocabulary import ROLE_ORGANISATION_KINDS, ROLES
 from portal.bootstrap import bootstrap
 from portal.imports.jobs import create_job

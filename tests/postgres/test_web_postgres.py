@@ -60,7 +60,7 @@ def demo_services(demo_url):
 def app(demo_services, demo_url, tmp_path):
     settings = Settings.from_environment(
         database_url=demo_url, secret_key="x", instance=tmp_path, projections_inline=True,
-        secure_cookies=False)
+        secure_cookies=False, portal_url="http://localhost")
     application = create_app(settings, services=demo_services)
     application.config.update(TESTING=True, RATELIMIT_ENABLED=False)
     application.test_client_class = CheckedClient

@@ -9,8 +9,8 @@ from itertools import count
 from typing import Any
 from uuid import UUID, uuid4
 
-from auth.principal import Principal
 from domain.actor import Actor
+from domain.principal import Principal
 from projections.sufficiency.tables import Filters, Scope
 
 SYSTEM = Actor.system()

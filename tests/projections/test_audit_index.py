@@ -9,8 +9,6 @@ import pytest
 import sqlalchemy as sa
 from eventsourcing.domain import AggregateCreated, DomainEvent
 
-from auth.permissions import Forbidden
-from auth.principal import Principal
 from domain.account import Account, account_id
 from domain.actor import Actor
 from domain.bid import Bid
@@ -20,7 +18,9 @@ from domain.engagement import EngagementResponse
 from domain.gazetteer import DistrictUpload
 from domain.identity_provider import IdentityProvider
 from domain.organisation import Authority, PlatformOrganisation, Provider
+from domain.permissions import Forbidden
 from domain.placement import Placement
+from domain.principal import Principal
 from domain.tender import Tender
 from domain.tender_document import DocumentDownload, TenderDocument
 from domain.tender_reminder import DeadlineReminder
@@ -35,7 +35,7 @@ from projections.audit.index import (
     summarise,
 )
 from projections.audit.queries import AuditSearch, audit_events_page, day_start, record_history
-from tests.domain.tender_world import tender_history
+from tests.application.tender_world import tender_history
 from tests.projections.scenario import build_region, dump, random_history
 
 AGGREGATES = (Authority, Provider, PlatformOrganisation, Account, Vacancy, Placement, Contract,

@@ -10,18 +10,17 @@ import pytest
 import sqlalchemy as sa
 
 from domain.actor import Actor
-from domain.application import PermissionDenied
+from domain.errors import PermissionDenied
+from domain.postcode import NotAPostcode, normalise_postcode
 from portal.demo.region import AUTHORITIES
 from projections.gazetteer import (
     SHIPPED_CSV,
     District,
     Gazetteer,
-    NotAPostcode,
     distance_miles,
     district,
     district_distance,
     districts,
-    normalise_postcode,
     postcode_districts,
     shipped_districts,
 )

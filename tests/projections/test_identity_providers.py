@@ -7,10 +7,10 @@ from uuid import uuid4
 
 import pytest
 
-from auth.permissions import Forbidden
-from auth.principal import Principal
 from domain.account import account_id
 from domain.actor import Actor
+from domain.permissions import Forbidden
+from domain.principal import Principal
 from projections.identity_providers import (
     all_identity_providers,
     domains_claimed_elsewhere,

@@ -8,8 +8,8 @@ from uuid import uuid4
 
 import sqlalchemy as sa
 
-from auth.principal import Principal
 from domain.errors import DomainError
+from domain.principal import Principal
 from projections.directory import organisations
 from projections.notices import notices, open_to
 from projections.tender_queries import tender_list

@@ -8,10 +8,10 @@ from uuid import uuid4
 
 import pytest
 
-from auth.permissions import Forbidden
-from auth.principal import Principal
 from domain.actor import Actor
 from domain.errors import NotFound
+from domain.permissions import Forbidden
+from domain.principal import Principal
 from projections.placement_queries import (
     ChildSearch,
     child_timeline,

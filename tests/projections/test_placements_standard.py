@@ -11,9 +11,9 @@ from uuid import uuid4
 
 import pytest
 
-from auth.permissions import Forbidden
-from auth.principal import Principal
 from domain.actor import Actor
+from domain.permissions import Forbidden
+from domain.principal import Principal
 from projections.placements_standard import (
     FIELDS,
     GROUPS,

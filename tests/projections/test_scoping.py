@@ -8,7 +8,7 @@ from uuid import uuid4
 import pytest
 import sqlalchemy as sa
 
-from auth.permissions import Forbidden, in_scope
+from domain.permissions import Forbidden, in_scope
 from projections.directory import organisations
 from projections.scoping import in_scope_condition
 from tests.projections.sufficiency_region import Region, principal

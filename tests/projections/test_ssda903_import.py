@@ -12,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from domain.actor import Actor
-from domain.application import PermissionDenied
 from domain.data_import import DataImport
+from domain.errors import PermissionDenied
 from domain.placement import Placement, placement_id
 from portal.imports import apply as apply_module
 from projections.placements import data_imports, placement_children, placement_episodes

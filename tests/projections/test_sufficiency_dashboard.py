@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from auth.permissions import Forbidden
 from domain.errors import NotFound
 from domain.organisation import authority_id
+from domain.permissions import Forbidden
 from projections.sufficiency.common import shared_queries
 from projections.sufficiency.dashboard import (
     POPULATION_MEASURES,

@@ -6,8 +6,8 @@ from uuid import uuid4
 
 import pytest
 
-from auth.permissions import Forbidden
 from domain.errors import NotFound
+from domain.permissions import Forbidden
 from projections.sufficiency.scope import resolve_scope, scopes_for
 from tests.projections.sufficiency_region import Region, principal
 

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from projections.sufficiency import money
-from tests.domain.tender_world import build_world, run_to
+from tests.application.tender_world import build_world, run_to
 from tests.projections.placement_world import World, filters, rows_by
 
 PERIOD_START, ON = date(2026, 5, 1), date(2026, 6, 30)  # 61 nights, 1 May to 30 June

@@ -10,15 +10,15 @@ from uuid import uuid4
 import pytest
 import sqlalchemy as sa
 
-from auth.permissions import Forbidden
-from auth.principal import Principal
 from domain.errors import NotFound
+from domain.permissions import Forbidden
+from domain.principal import Principal
 from projections import tender_queries as q
 from projections.audit.queries import SEALED, record_history
 from projections.placements import contracts
 from projections.tenders import COUNCIL_READABLE, Tenders, sealed_bids
 from projections.timetravel import rebuild_as_at, take_snapshot
-from tests.domain.tender_world import (
+from tests.application.tender_world import (
     BID_DEADLINE,
     ENGAGEMENT_CLOSES,
     STANDSTILL_ENDS,

@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 import time
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from domain.timezone import LONDON
 from tests.conftest import account_for
 
-LONDON = ZoneInfo("Europe/London")
 BOARD_ROW = re.compile(r'href="/vacancies/([0-9a-f-]{36})"')
 
 

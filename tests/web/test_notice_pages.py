@@ -44,6 +44,7 @@ def provider(client, clock):
 
 
 TITLE = "South East complex needs block"  # the demo's own tenders have other titles
+PORTAL_URL = "https://portal.example.gov.uk"  # where notices link to (Settings.portal_url)
 
 
 def notice_link(row: str) -> str:
@@ -112,7 +113,7 @@ def test_published_clarifications_only(provider, svc):
 def test_deadline_reminders_and_e_mails_are_sent_once(provider, svc, clock):
     mailer = svc.mailer
     assert isinstance(mailer, RecordingMailer)
-    run_notices(svc)  # the demo's own notices
+    run_notices(svc, PORTAL_URL)  # the demo's own notices
 
     def mine():
         return [m for m in mailer.sent(kind="tender_notice") if TITLE in m.subject]
@@ -120,13 +121,15 @@ def test_deadline_reminders_and_e_mails_are_sent_once(provider, svc, clock):
     tender_id = draft(svc)
     open_engagement(svc, tender_id)
     emails = {a.email for a in provider_accounts()}  # every demo provider user runs homes
-    assert run_notices(svc).mailed == len(emails)
+    assert run_notices(svc, PORTAL_URL).mailed == len(emails)
     assert {m.to for m in mine()} == emails
     assert {m.subject for m in mine()} == {f"Market engagement has opened: {TITLE}"}
-    assert run_notices(svc).mailed == 0
+    # The link is under the configured address (never a request's host).
+    assert all(f"See it at {PORTAL_URL}/tenders/{tender_id}\n" in m.body for m in mine())
+    assert run_notices(svc, PORTAL_URL).mailed == 0
     # Three days before engagement closes (by the server's clock), a reminder.
     clock.now = ENGAGEMENT_CLOSES - timedelta(days=3)
-    second = run_notices(svc)
+    second = run_notices(svc, PORTAL_URL)
     assert (second.reminders, second.mailed) == (1, len(emails))
     reminder = mine()[-1]
     assert reminder.subject == f"Deadline approaching: {TITLE}"
@@ -134,18 +137,18 @@ def test_deadline_reminders_and_e_mails_are_sent_once(provider, svc, clock):
     row = ours(provider.get("/notices/").get_data(as_text=True))[0]
     assert "Deadline approaching" in row and "Market engagement closes at 5:00pm" in row
     # Again, and after the notices are rebuilt from the events: nothing new, nothing resent.
-    assert (run_notices(svc).reminders, run_notices(svc).mailed) == (0, 0)
+    assert (run_notices(svc, PORTAL_URL).reminders, run_notices(svc, PORTAL_URL).mailed) == (0, 0)
     svc.projections.rebuild(["notices"])
-    assert run_notices(svc).mailed == 0
+    assert run_notices(svc, PORTAL_URL).mailed == 0
     assert len(mine()) == 2 * len(emails)
     assert [("Unread" in r) for r in ours(provider.get("/notices/").get_data(as_text=True))] \
         == [True, True]
 
 
 def test_a_provider_not_eligible_hears_nothing(provider, svc):
-    run_notices(svc)  # the demo's own notices
+    run_notices(svc, PORTAL_URL)  # the demo's own notices
     open_engagement(svc, draft(svc, lots=[FOSTERING], title="Kent fostering framework"))
-    assert run_notices(svc).mailed == 0  # the demo's provider users all run homes
+    assert run_notices(svc, PORTAL_URL).mailed == 0  # the demo's provider users all run homes
     page = provider.get("/notices/").get_data(as_text=True)
     assert "Kent fostering framework" not in page
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from auth.permissions import ACTION_DESCRIPTIONS, PERMISSIONS
+from domain.permissions import ACTION_DESCRIPTIONS, PERMISSIONS
 from domain.vocabulary import ROLES
 from tests.conftest import account_for
 

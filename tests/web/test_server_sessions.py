@@ -63,7 +63,7 @@ def test_over_tls_the_cookie_is_host_prefixed_and_secure(demo_services, tmp_path
     settings = Settings.from_environment(
         database_url=demo_services.database.url.render_as_string(hide_password=False),
         secret_key="test-secret-key", instance=tmp_path, projections_inline=True,
-        secure_cookies=True)
+        secure_cookies=True, portal_url="https://portal.example")
     app = create_app(settings, services=demo_services)
     app.config.update(TESTING=True)
     client = app.test_client()

@@ -8,7 +8,6 @@ import io
 import re
 import time
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import html5lib
 import pytest
@@ -17,10 +16,11 @@ import sqlalchemy as sa
 from domain.account import account_id
 from domain.actor import Actor
 from domain.organisation import authority_id
+from domain.timezone import LONDON
 from tests.conftest import account_for
 
 NS = "{http://www.w3.org/1999/xhtml}"
-LONDON = ZoneInfo("Europe/London")
+
 HTMX = {"HX-Request": "true", "HX-Target": "dashboard-tables"}
 PAGES = ["/sufficiency/", "/sufficiency/region", "/sufficiency/partnerships/south-east",
          "/sufficiency/authorities/886", "/sufficiency/authorities/838"]

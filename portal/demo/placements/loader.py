@@ -18,12 +18,12 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from domain.actor import Actor
-from domain.application import Portal
 from domain.child_ref import ChildReferences
 from domain.organisation import authority_id, setting_id
 from domain.placement import Placement, placement_id
 from portal.demo.ids import contract_id, provider_id
 from portal.demo.placements import ChildPlan, Step, demo_placements
+from portal.services.application import Portal
 
 BATCH = 250  # children saved per transaction
 

@@ -1,6 +1,7 @@
 """The placement, contract and import commands of the portal application.
 
-A mixin of :class:`domain.application.Portal`, kept apart so each area's use cases stay short.
+A mixin of :class:`~portal.services.application.Portal`, kept apart so each area's use cases
+stay short.
 Only an officer of the placing authority (or the system, e.g. the demo loader) acts for it.
 """
 
@@ -10,19 +11,43 @@ from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
+from eventsourcing.application import AggregateNotFoundError
+
 from domain.actor import Actor
 from domain.contract import Contract
 from domain.data_import import DataImport
 from domain.errors import DomainError, NotFound
 from domain.organisation import Authority, Provider
 from domain.placement import Placement, placement_id
+from portal.services.clashes import retried_on_clash
+
+# What SSDA903 does not hold: kept from the portal's own episode with the same start and type.
+NOT_IN_RETURN = ("weekly_cost", "contract_id", "provider_id", "setting_id",
+                 "placement_authority_id")
+
+
+def with_what_the_return_lacks(held: list[dict[str, Any]],
+                               incoming: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The return's episodes, keeping the cost, contract and provider the portal holds for
+    the same episode (same start and placement type): SSDA903 has no cost or route."""
+    by_start = {(e["start"], e["place"]): e for e in held}
+    merged = []
+    for new in incoming:
+        old = by_start.get((new["start"], new["place"]))
+        if old is not None:
+            new = {**new, **{f: old[f] for f in NOT_IN_RETURN}}
+            new["contract_route"] = new["contract_route"] or old["contract_route"]
+            if new["contract_route"] not in {"block", "framework"}:
+                new["contract_id"] = None
+        merged.append(new)
+    return merged
 
 
 class PlacementCommands:
     """Needs ``_get``, ``_save``, ``_create``, ``repository`` and ``last_position`` (Portal)."""
 
     def _check_acting_for_authority(self, actor: Actor, authority_id: UUID) -> None:
-        from domain.application import PermissionDenied
+        from domain.errors import PermissionDenied
 
         if actor.user_id is not None and actor.organisation_id != authority_id:
             raise PermissionDenied("You can only record placements for your own authority")
@@ -59,6 +84,7 @@ class PlacementCommands:
         self._check_acting_for_authority(actor, authority_id)
         return self._get(placement_id(authority_id, child_ref), Placement, "child")
 
+    @retried_on_clash
     def start_placement(self, actor: Actor, *, authority_id: UUID, child_ref: str,
                         birth_month: str, sex: str, uasc: bool, on: date,
                         terms: dict[str, Any], today: date | None = None,
@@ -78,6 +104,7 @@ class PlacementCommands:
                                     on=on, today=today, actor=actor, reason=reason)
         return ref, self._create(placement, "This child already has a placement record")
 
+    @retried_on_clash
     def change_placement(self, actor: Actor, authority_id: UUID, child_ref: str, *, on: date,
                          terms: dict[str, Any], today: date | None = None,
                          reason: str | None = None) -> int:
@@ -87,12 +114,14 @@ class PlacementCommands:
                          reason=reason)
         return self._save(placement)
 
+    @retried_on_clash
     def end_placement(self, actor: Actor, authority_id: UUID, child_ref: str, *, on: date,
                       rec: str, today: date | None = None, reason: str | None = None) -> int:
         placement = self.get_placement(actor, authority_id, child_ref)
         placement.end(on=on, rec=rec, today=today or date.today(), actor=actor, reason=reason)
         return self._save(placement)
 
+    @retried_on_clash
     def correct_placement(self, actor: Actor, authority_id: UUID, child_ref: str, *,
                           episode_number: int | None, changes: dict[str, Any], reason: str,
                           today: date | None = None) -> int:
@@ -111,6 +140,61 @@ class PlacementCommands:
         placement.correct(episode_number=episode_number, changes=changes,
                           today=today or date.today(), actor=actor, reason=reason)
         return self._save(placement)
+
+    # --- the SSDA903 import -------------------------------------------------------------------
+
+    def reconcile_returned_child(self, actor: Actor, *, authority_id: UUID, child_ref: str,
+                                 episodes: list[dict[str, Any]],
+                                 facts: tuple[str, str, bool] | None, exists: bool,
+                                 today: date, reason: str) -> Placement | None:
+        """A child of a return, as the return says: its placement with the new events pending
+        (saved by :meth:`save_imported` or :meth:`record_import` with the rest of the chunk),
+        or None when the portal already holds what the return says. ``facts`` is the header's
+        (birth month, sex, UASC), None when the return has no header file. Raises DomainError
+        when the child's episodes break a rule."""
+        self._check_acting_for_authority(actor, authority_id)
+        ref = placement_id(authority_id, child_ref)
+        kw = dict(today=today, actor=actor)
+        if exists:
+            try:
+                placement = self.repository.get(ref)
+            except AggregateNotFoundError:
+                placement = None
+            if isinstance(placement, Placement):
+                changed = False
+                held = (placement.birth_month, placement.sex, placement.uasc)
+                if facts is not None and held != tuple(facts):
+                    birth_month, sex, uasc = facts
+                    changed = placement.correct(
+                        episode_number=None, reason=reason, changes={
+                            "birth_month": birth_month, "sex": sex, "uasc": uasc}, **kw)
+                episodes = with_what_the_return_lacks(placement.episodes, episodes)
+                changed = placement.reconcile(episodes=episodes, reason=reason,
+                                              **kw) or changed
+                return placement if changed else None
+            if placement is not None:
+                raise DomainError("The portal holds another kind of record with this id")
+        if facts is None:
+            raise DomainError("This child is new to the portal: import the header file too, "
+                              "for the child's date of birth and sex", field="child")
+        birth_month, sex, uasc = facts
+        first, *rest = episodes
+        placement = Placement.start(
+            authority_id=authority_id, child_ref=child_ref, birth_month=birth_month,
+            sex=sex, uasc=uasc, on=first["start"], reason=reason,
+            terms={k: v for k, v in first.items() if k != "start"}, **kw)
+        if rest:
+            placement.reconcile(episodes=rest, reason=reason, **kw)
+        return placement
+
+    def save_imported(self, actor: Actor, *, authority_id: UUID,
+                      placements: list[Placement]) -> int:
+        """Save one chunk of an import's placements in one transaction (the last chunk is
+        saved by :meth:`record_import`, with the import's record)."""
+        self._check_acting_for_authority(actor, authority_id)
+        if any(p.authority_id != authority_id for p in placements):
+            raise DomainError("An import saves only its own authority's children")
+        return self._save(*placements)
 
     def record_import(self, actor: Actor, *, authority_id: UUID, placements: list[Placement],
                       children_changed: int | None = None, **facts: Any) -> tuple[UUID, int]:
@@ -140,6 +224,7 @@ class PlacementCommands:
             raise NotFound("There is no such contract")
         return contract
 
+    @retried_on_clash
     def vary_contract(self, actor: Actor, contract_ref: UUID, *, reason: str,
                       **changes: Any) -> int:
         contract = self._get(contract_ref, Contract, "contract")
@@ -147,6 +232,7 @@ class PlacementCommands:
         contract.vary(actor=actor, reason=reason, **changes)
         return self._save(contract)
 
+    @retried_on_clash
     def terminate_contract(self, actor: Actor, contract_ref: UUID, *, on: date,
                            reason: str) -> int:
         contract = self._get(contract_ref, Contract, "contract")
@@ -156,6 +242,7 @@ class PlacementCommands:
 
     # --- targets ------------------------------------------------------------------------------
 
+    @retried_on_clash
     def set_targets(self, actor: Actor, authority_id: UUID, *, targets: dict[str, Any],
                     reason: str | None = None) -> int:
         self._check_acting_for_authority(actor, authority_id)

@@ -6,7 +6,8 @@ from uuid import uuid4
 
 import pytest
 
-from auth.permissions import (
+from domain.errors import NotFound
+from domain.permissions import (
     ACTION_DESCRIPTIONS,
     CONDITIONS,
     OWN,
@@ -23,8 +24,7 @@ from auth.permissions import (
     roles_in_table,
     scope_for,
 )
-from auth.principal import Principal
-from domain.errors import NotFound
+from domain.principal import Principal
 from domain.vocabulary import ROLES
 
 KENT, PORTSMOUTH, DORSET = uuid4(), uuid4(), uuid4()

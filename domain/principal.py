@@ -25,7 +25,7 @@ class Principal:
     # How the user proved who they are, e.g. ("password",) or ("oidc",) or ("password", "totp").
     authenticated_by: tuple[str, ...] = ("password",)
     # The partnerships the organisation belongs to (an authority's; none for others): what an
-    # ``own_partnership`` grant in auth/permissions.py reaches beyond the organisation itself.
+    # ``own_partnership`` grant in domain/permissions.py reaches beyond the organisation itself.
     partnerships: frozenset[str] = field(default_factory=frozenset)
 
     @property

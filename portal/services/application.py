@@ -7,20 +7,18 @@ it stored, so the web layer can wait for the projections to catch up before rend
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from enum import Enum
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
-from auth.permissions import PLATFORM_ROLES, REGION, in_scope, scope_for, scope_of_roles
 from domain.account import Account, account_id
-from domain.account_commands import AccountCommands
 from domain.actor import Actor
-from domain.errors import AlreadyExists, DomainError, NotFound
-from domain.gazetteer_commands import GazetteerCommands
-from domain.identity_provider_commands import IdentityProviderCommands
+from domain.errors import AlreadyExists, DomainError, NotFound, PermissionDenied
 from domain.organisation import (
     Authority,
     PlatformOrganisation,
@@ -28,17 +26,27 @@ from domain.organisation import (
     Setting,
     authority_id,
 )
-from domain.placement_commands import PlacementCommands
-from domain.tender_commands import TenderCommands
-from domain.tender_document_commands import TenderDocumentCommands, TenderReminderCommands
+from domain.permissions import PLATFORM_ROLES, REGION, in_scope, scope_for, scope_of_roles
 from domain.vacancy import Vacancy
 from domain.vocabulary import ROLES
+from portal.services.accounts import AccountCommands
+from portal.services.clashes import retried_on_clash
+from portal.services.gazetteer import GazetteerCommands
+from portal.services.identity_providers import IdentityProviderCommands
+from portal.services.placements import PlacementCommands
+from portal.services.tender_documents import TenderDocumentCommands, TenderReminderCommands
+from portal.services.tenders import TenderCommands
 
 A = TypeVar("A")
 
 
-class PermissionDenied(DomainError):
-    """The actor may not do this to this record."""
+class Keep(Enum):
+    """A term an update leaves as it is (``None`` can be a value, e.g. no expiry date)."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
 
 
 class ActorAsDict(Transcoding):
@@ -115,6 +123,7 @@ class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, Acc
         )
         return authority.id, position
 
+    @retried_on_clash
     def update_authority(self, actor: Actor, authority_ref: UUID, reason: str | None = None,
                          **changes: Any) -> int:
         authority = self._get(authority_ref, Authority, "authority")
@@ -132,6 +141,7 @@ class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, Acc
                                      id=provider_id)
         return provider.id, self._create(provider, f"The provider {name} is already registered")
 
+    @retried_on_clash
     def add_setting(self, actor: Actor, provider_ref: UUID, **details: Any) -> tuple[UUID, int]:
         provider = self._get(provider_ref, Provider, "provider")
         self._get(details["host_authority_id"], Authority, "host authority")
@@ -173,11 +183,13 @@ class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, Acc
     def get_account(self, account_ref: UUID) -> Account:
         return self._get(account_ref, Account, "account")
 
+    @retried_on_clash
     def record_sign_in(self, account_ref: UUID, *, method: str) -> int:
         account = self.get_account(account_ref)
         account.record_sign_in(method=method)
         return self._save(account)
 
+    @retried_on_clash
     def record_failed_sign_in(self, account_ref: UUID, *, reason: str) -> int:
         account = self.get_account(account_ref)
         account.record_failed_sign_in(reason=reason)
@@ -218,6 +230,7 @@ class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, Acc
                 f"Only a platform administrator can grant or take away the role "
                 f"{ROLES.get(role, role).lower()}", field="role")
 
+    @retried_on_clash
     def grant_role(self, actor: Actor, account_ref: UUID, *, role: str, reason: str) -> int:
         account, scope = self._account_to_manage(actor, account_ref, reason)
         self._check_may_change_role(scope, role)
@@ -225,6 +238,7 @@ class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, Acc
         account.grant_role(role, kind, actor=actor, reason=reason.strip())
         return self._save(account)
 
+    @retried_on_clash
     def revoke_role(self, actor: Actor, account_ref: UUID, *, role: str, reason: str) -> int:
         account, scope = self._account_to_manage(actor, account_ref, reason)
         self._check_may_change_role(scope, role)
@@ -236,6 +250,7 @@ class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, Acc
         account.revoke_role(role, actor=actor, reason=reason.strip())
         return self._save(account)
 
+    @retried_on_clash
     def suspend_account(self, actor: Actor, account_ref: UUID, *, reason: str) -> int:
         """Stop an account signing in (the web layer also ends its sessions)."""
         account, _scope = self._account_to_manage(actor, account_ref, reason)
@@ -244,6 +259,7 @@ class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, Acc
         account.suspend(actor=actor, reason=reason.strip())
         return self._save(account)
 
+    @retried_on_clash
     def reinstate_account(self, actor: Actor, account_ref: UUID, *, reason: str) -> int:
         account, _scope = self._account_to_manage(actor, account_ref, reason)
         account.reinstate(actor=actor, reason=reason.strip())
@@ -255,6 +271,16 @@ class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, Acc
         """Only the provider itself (or the system, e.g. the demo loader) acts for a provider."""
         if actor.user_id is not None and actor.organisation_id != provider_id:
             raise PermissionDenied("You can only manage your own organisation's vacancies")
+
+    def _own_setting(self, actor: Actor, provider_id: UUID, setting_id: UUID) -> Setting:
+        """The one check that a setting is the acting provider's own: the web form, the CLI
+        and the demo loader all reach it through the commands."""
+        self._check_acting_for(actor, provider_id)
+        try:
+            return self._setting(provider_id, setting_id)
+        except NotFound as error:
+            raise NotFound(f"Choose one of your settings: {error.message}",
+                           field="setting_id") from None
 
     def _setting(self, provider_id: UUID, setting_id: UUID) -> Setting:
         """A provider's setting. Settings never change once added (no event alters or removes
@@ -268,11 +294,18 @@ class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, Acc
         return cached
 
     def publish_vacancy(self, actor: Actor, *, provider_id: UUID, setting_id: UUID,
-                        vacancy_id: UUID | None = None, **terms: Any) -> tuple[UUID, int]:
-        self._check_acting_for(actor, provider_id)
-        setting = self._setting(provider_id, setting_id)
-        vacancy = Vacancy.publish(provider_id=provider_id, setting=setting, actor=actor,
-                                  id=vacancy_id, **terms)
+                        age_from: int, age_to: int, needs_met: Iterable[str], weekly_fee: int,
+                        available_from: date, places: int = 1, expires_on: date | None = None,
+                        description: str = "", vacancy_id: UUID | None = None,
+                        ) -> tuple[UUID, int]:
+        """Publish a place at one of the provider's own settings; returns the vacancy's id and
+        the notification id of its first event."""
+        setting = self._own_setting(actor, provider_id, setting_id)
+        vacancy = Vacancy.publish(
+            provider_id=provider_id, setting=setting, actor=actor, id=vacancy_id,
+            age_from=age_from, age_to=age_to, needs_met=list(needs_met), weekly_fee=weekly_fee,
+            available_from=available_from, places=places, expires_on=expires_on,
+            description=description)
         return vacancy.id, self._create(vacancy, "This vacancy has already been published")
 
     def get_vacancy(self, vacancy_ref: UUID) -> Vacancy:
@@ -283,35 +316,51 @@ class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, Acc
         self._check_acting_for(actor, vacancy.provider_id)
         return vacancy
 
-    def update_vacancy(self, actor: Actor, vacancy_ref: UUID, reason: str | None = None,
-                       **changes: Any) -> int:
+    @retried_on_clash
+    def update_vacancy(self, actor: Actor, vacancy_ref: UUID, reason: str | None = None, *,
+                       age_from: int | Keep = KEEP, age_to: int | Keep = KEEP,
+                       needs_met: Iterable[str] | Keep = KEEP, weekly_fee: int | Keep = KEEP,
+                       available_from: date | Keep = KEEP, places: int | Keep = KEEP,
+                       expires_on: date | Keep | None = KEEP,
+                       description: str | Keep = KEEP) -> int:
+        """Change a vacancy's terms; a term not given keeps its value. Nothing is stored when
+        nothing changes."""
+        changes = {name: value for name, value in (
+            ("age_from", age_from), ("age_to", age_to), ("needs_met", needs_met),
+            ("weekly_fee", weekly_fee), ("available_from", available_from), ("places", places),
+            ("expires_on", expires_on), ("description", description)) if value is not KEEP}
         vacancy = self._own_vacancy(actor, vacancy_ref)
         setting = self._setting(vacancy.provider_id, vacancy.setting_id)
         vacancy.update(setting, actor=actor, reason=reason, **changes)
         return self._save(vacancy)
 
+    @retried_on_clash
     def withdraw_vacancy(self, actor: Actor, vacancy_ref: UUID, reason: str | None = None) -> int:
         vacancy = self._own_vacancy(actor, vacancy_ref)
         vacancy.withdraw(actor=actor, reason=reason)
         return self._save(vacancy)
 
+    @retried_on_clash
     def hold_vacancy(self, actor: Actor, vacancy_ref: UUID, *, home_search_ref: str,
                      reason: str | None = None) -> int:
         vacancy = self._own_vacancy(actor, vacancy_ref)
         vacancy.hold(home_search_ref=home_search_ref, actor=actor, reason=reason)
         return self._save(vacancy)
 
+    @retried_on_clash
     def release_vacancy(self, actor: Actor, vacancy_ref: UUID, reason: str | None = None) -> int:
         vacancy = self._own_vacancy(actor, vacancy_ref)
         vacancy.release(actor=actor, reason=reason)
         return self._save(vacancy)
 
+    @retried_on_clash
     def fill_vacancy(self, actor: Actor, vacancy_ref: UUID, *, placement_ref: str | None = None,
                      reason: str | None = None) -> int:
         vacancy = self._own_vacancy(actor, vacancy_ref)
         vacancy.fill(placement_ref=placement_ref, actor=actor, reason=reason)
         return self._save(vacancy)
 
+    @retried_on_clash
     def expire_vacancies(self, vacancy_refs: list[UUID], today: date) -> int:
         """Expire those of the given vacancies whose expiry date is before ``today``."""
         expired = []

@@ -8,8 +8,8 @@ from uuid import uuid4
 import pytest
 
 from domain.actor import Actor
-from domain.application import PermissionDenied, Portal
-from domain.errors import AlreadyExists, NotFound
+from domain.errors import AlreadyExists, NotFound, PermissionDenied
+from portal.services.application import Portal
 
 SYSTEM = Actor.system()
 

@@ -1,6 +1,6 @@
 """The joint tender commands of the portal application.
 
-A mixin of :class:`domain.application.Portal`. Who may do what is decided by the acting
+A mixin of :class:`~portal.services.application.Portal`. Who may do what is decided by the acting
 organisation: the lead authority runs the tender; a partner authority records its own key
 decision; a provider answers, asks and bids only for itself and only where it is eligible;
 evaluators and the moderator are the named users. The system actor (the demo loader) may act
@@ -23,7 +23,7 @@ from domain.bid import Bid, check_bid
 from domain.contract import Contract
 from domain.engagement import EngagementResponse
 from domain.errors import AlreadyExists, DomainError, NotFound
-from domain.organisation import Authority, Provider
+from domain.organisation import Authority, Provider, provider_setting_types
 from domain.sealing import BidSeal
 from domain.tender import Tender, bid_id, response_id
 from domain.tender_terms import (
@@ -35,26 +35,11 @@ from domain.tender_terms import (
     check_timetable,
     require,
 )
-
-# Which setting types each kind of provider runs, for eligibility when it has no such setting
-# in the directory yet (market engagement reaches providers still planning a service).
-KIND_COVERS: dict[str, frozenset[str]] = {
-    "childrens_home_operator": frozenset({"childrens_home"}),
-    "fostering_agency": frozenset({"independent_fostering_agency"}),
-    "supported_accommodation_provider": frozenset({"supported_accommodation"}),
-}
+from portal.services.clashes import retried_on_clash
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def provider_setting_types(provider: Provider) -> frozenset[str] | None:
-    """The setting types a provider offers; None for a provider of every kind (mixed)."""
-    if provider.kind == "mixed":
-        return None
-    return KIND_COVERS.get(provider.kind, frozenset()) | {
-        s.setting_type for s in provider.settings.values()}
 
 
 class TenderCommands:
@@ -88,7 +73,7 @@ class TenderCommands:
         return now
 
     def _lead_tender(self, actor: Actor, tender_ref: UUID) -> Tender:
-        from domain.application import PermissionDenied
+        from domain.errors import PermissionDenied
 
         tender = self.get_tender(tender_ref)
         if actor.user_id is not None and actor.organisation_id != tender.lead_authority_id:
@@ -98,7 +83,7 @@ class TenderCommands:
         return tender
 
     def _check_acting_for_provider(self, actor: Actor, provider_id: UUID) -> Provider:
-        from domain.application import PermissionDenied
+        from domain.errors import PermissionDenied
 
         if actor.user_id is not None and actor.organisation_id != provider_id:
             raise PermissionDenied("You can only act for your own organisation")
@@ -164,7 +149,7 @@ class TenderCommands:
                      eligible_providers: list[UUID] | None = None,
                      tender_id: UUID | None = None,
                      reason: str | None = None) -> tuple[UUID, int]:
-        from domain.application import PermissionDenied
+        from domain.errors import PermissionDenied
 
         if actor.user_id is not None and actor.organisation_id != lead_authority_id:
             raise PermissionDenied("You can only lead a tender for your own authority")
@@ -182,6 +167,7 @@ class TenderCommands:
             actor=actor, reason=reason)
         return tender.id, self._create(tender, "This tender has already been drafted")
 
+    @retried_on_clash
     def revise_tender(self, actor: Actor, tender_ref: UUID, *, reason: str | None = None,
                       **changes: Any) -> int:
         """Change a draft's details (title, description, route, values, term), lots,
@@ -210,18 +196,21 @@ class TenderCommands:
         tender.revise(changes=checked, actor=actor, reason=reason)
         return self._save(tender)
 
+    @retried_on_clash
     def set_tender_timetable(self, actor: Actor, tender_ref: UUID, *, timetable: dict,
                              reason: str | None = None) -> int:
         tender = self._lead_tender(actor, tender_ref)
         tender.set_timetable(timetable=timetable, now=self._now(), actor=actor, reason=reason)
         return self._save(tender)
 
+    @retried_on_clash
     def set_questionnaire(self, actor: Actor, tender_ref: UUID, *, questions: list[dict],
                           reason: str | None = None) -> int:
         tender = self._lead_tender(actor, tender_ref)
         tender.set_questionnaire(questions=questions, actor=actor, reason=reason)
         return self._save(tender)
 
+    @retried_on_clash
     def set_evaluation(self, actor: Actor, tender_ref: UUID, *, quality_questions: list[dict],
                        quality_weight: int, price_weight: int,
                        reason: str | None = None) -> int:
@@ -231,10 +220,11 @@ class TenderCommands:
                               actor=actor, reason=reason)
         return self._save(tender)
 
+    @retried_on_clash
     def record_key_decision(self, actor: Actor, tender_ref: UUID, *, authority_id: UUID,
                             reference: str, taken_on: date, reason: str | None = None) -> int:
         """Recorded by the partner authority itself or by the lead."""
-        from domain.application import PermissionDenied
+        from domain.errors import PermissionDenied
 
         tender = self.get_tender(tender_ref)
         if actor.user_id is not None and actor.organisation_id != tender.lead_authority_id:
@@ -248,6 +238,7 @@ class TenderCommands:
                                    reason=reason)
         return self._save(tender)
 
+    @retried_on_clash
     def cancel_tender(self, actor: Actor, tender_ref: UUID, *, reason: str) -> int:
         tender = self._lead_tender(actor, tender_ref)
         tender.cancel(actor=actor, reason=reason)
@@ -255,12 +246,14 @@ class TenderCommands:
 
     # --- market engagement --------------------------------------------------------------------
 
+    @retried_on_clash
     def open_market_engagement(self, actor: Actor, tender_ref: UUID,
                                reason: str | None = None) -> int:
         tender = self._lead_tender(actor, tender_ref)
         tender.open_market_engagement(now=self._now(), actor=actor, reason=reason)
         return self._save(tender)
 
+    @retried_on_clash
     def conclude_market_engagement(self, actor: Actor, tender_ref: UUID,
                                    reason: str | None = None) -> int:
         tender = self._lead_tender(actor, tender_ref)
@@ -294,6 +287,7 @@ class TenderCommands:
         return ref, self._create(response, "Your organisation has already answered this "
                                            "questionnaire: change its answers instead")
 
+    @retried_on_clash
     def amend_engagement_response(self, actor: Actor, tender_ref: UUID, *, provider_id: UUID,
                                   answers: dict, reason: str | None = None) -> int:
         tender = self._open_engagement(actor, tender_ref, provider_id)
@@ -330,6 +324,7 @@ class TenderCommands:
 
         return self._retrying(attempt)
 
+    @retried_on_clash
     def answer_clarification(self, actor: Actor, tender_ref: UUID, clarification_id: UUID, *,
                              answer: str, publish: bool, question: str | None = None,
                              reason: str | None = None) -> int:
@@ -341,6 +336,7 @@ class TenderCommands:
 
     # --- bids ---------------------------------------------------------------------------------
 
+    @retried_on_clash
     def publish_invitation(self, actor: Actor, tender_ref: UUID,
                            reason: str | None = None) -> int:
         tender = self._lead_tender(actor, tender_ref)
@@ -375,6 +371,7 @@ class TenderCommands:
 
         return self._retrying(attempt)
 
+    @retried_on_clash
     def withdraw_bid(self, actor: Actor, tender_ref: UUID, *, provider_id: UUID, lot_id: str,
                      reason: str | None = None) -> int:
         self._check_acting_for_provider(actor, provider_id)
@@ -399,6 +396,7 @@ class TenderCommands:
             raise DomainError("Bids are sealed until they are opened after the bid deadline")
         return bid
 
+    @retried_on_clash
     def open_bids(self, actor: Actor, tender_ref: UUID, reason: str | None = None) -> int:
         """Open every bid still standing after the deadline, together, as one audited step."""
         tender = self._lead_tender(actor, tender_ref)
@@ -415,6 +413,7 @@ class TenderCommands:
 
     # --- evaluation and award -----------------------------------------------------------------
 
+    @retried_on_clash
     def appoint_evaluation_panel(self, actor: Actor, tender_ref: UUID, *,
                                  evaluators: list[UUID], moderator: UUID,
                                  reason: str | None = None) -> int:
@@ -434,18 +433,21 @@ class TenderCommands:
             raise NotFound("There is no such tender")
         return tender
 
+    @retried_on_clash
     def record_scores(self, actor: Actor, tender_ref: UUID, bid_ref: UUID, *, scores: dict,
                       reason: str | None = None) -> int:
         tender = self._panel_tender(actor, tender_ref)
         tender.record_scores(bid=bid_ref, scores=scores, actor=actor, reason=reason)
         return self._save(tender)
 
+    @retried_on_clash
     def moderate_scores(self, actor: Actor, tender_ref: UUID, bid_ref: UUID, *, scores: dict,
                         reason: str | None = None) -> int:
         tender = self._panel_tender(actor, tender_ref)
         tender.moderate_scores(bid=bid_ref, scores=scores, actor=actor, reason=reason)
         return self._save(tender)
 
+    @retried_on_clash
     def award_tender(self, actor: Actor, tender_ref: UUID, *, awards: dict[str, list[UUID]],
                      standstill_ends: date, reason: str | None = None) -> int:
         tender = self._lead_tender(actor, tender_ref)

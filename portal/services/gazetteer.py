@@ -1,5 +1,6 @@
 """The postcode-district commands of the portal application (a mixin of
-:class:`domain.application.Portal`). Only a platform administrator, or the system itself (the
+:class:`~portal.services.application.Portal`
+). Only a platform administrator, or the system itself (the
 command line), changes the reference data."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ class GazetteerCommands:
     def add_districts(self, actor: Actor, *, rows: list[dict[str, Any]], file_name: str,
                       file_sha256: str, reason: str | None = None) -> tuple[UUID, int]:
         """Add (or correct) postcode districts; returns the upload's id and position."""
-        from domain.application import PermissionDenied
+        from domain.errors import PermissionDenied
 
         if actor.user_id is not None and (
                 actor.organisation_id is None

@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from domain.application import Portal
 from domain.contract import Contract
 from domain.errors import AlreadyExists, DomainError, IllegalTransition, NotFound
 from domain.tender_terms import add_working_days
-from tests.domain.tender_world import STANDSTILL_ENDS, build_world, run_to
-from tests.domain.test_tender import refused
+from portal.services.application import Portal
+from tests.application.tender_world import STANDSTILL_ENDS, build_world, run_to
+from tests.application.test_tender import refused
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from uuid import uuid4
 
 import pytest
 
-from domain.application import PermissionDenied, Portal
-from domain.errors import DomainError, IllegalTransition, NotFound
+from domain.errors import DomainError, IllegalTransition, NotFound, PermissionDenied
 from domain.tender_terms import TRANSITIONS
-from tests.domain.tender_world import (
+from portal.services.application import Portal
+from tests.application.tender_world import (
     BID_DEADLINE,
     ENGAGEMENT_CLOSES,
     QUESTIONS,

@@ -7,13 +7,13 @@ from datetime import timedelta
 
 import pytest
 
-from domain.application import PermissionDenied, Portal
 from domain.bid import Bid
-from domain.errors import DomainError, IllegalTransition, NotFound
+from domain.errors import DomainError, IllegalTransition, NotFound, PermissionDenied
 from domain.sealing import BidSeal, SealBroken
 from domain.tender import bid_id
-from tests.domain.tender_world import BID_DEADLINE, build_world, run_to
-from tests.domain.test_tender import refused
+from portal.services.application import Portal
+from tests.application.tender_world import BID_DEADLINE, build_world, run_to
+from tests.application.test_tender import refused
 
 ANSWERS = {"Q1": "Small homes near schools", "Q2": "Level 3 diploma for all"}
 

@@ -7,8 +7,8 @@ from uuid import uuid4
 import pytest
 
 from domain.actor import Actor
-from domain.application import PermissionDenied, Portal
-from domain.errors import DomainError, IllegalTransition, NotFound
+from domain.errors import DomainError, IllegalTransition, NotFound, PermissionDenied
+from portal.services.application import Portal
 
 SYSTEM = Actor.system()
 

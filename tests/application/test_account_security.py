@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from domain.actor import Actor
-from domain.application import Portal
 from domain.errors import AlreadyExists, DomainError, IllegalTransition
+from portal.services.application import Portal
 
 SYSTEM = Actor.system()
 EXPIRES = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from eventsourcing.application import Application
 
-from domain.application import PermissionDenied, Portal
-from domain.errors import AlreadyExists, DomainError, NotFound
+from domain.errors import AlreadyExists, DomainError, NotFound, PermissionDenied
 from domain.tender_document import MAX_DOCUMENT_BYTES, DocumentDownload, clean_name
 from domain.tender_reminder import DeadlineReminder, reminder_id
-from tests.domain.tender_world import (
+from portal.services.application import Portal
+from tests.application.tender_world import (
     BID_DEADLINE,
     CLARIFICATION_DEADLINE,
     ENGAGEMENT_CLOSES,

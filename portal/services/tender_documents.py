@@ -1,7 +1,7 @@
 """Tender document commands (attach a document to a tender, withdraw it, record a download)
 and deadline reminders.
 
-A mixin of :class:`domain.application.Portal`. Only the lead authority attaches documents
+A mixin of :class:`~portal.services.application.Portal`. Only the lead authority attaches documents
 (the system actor, e.g. the demo loader, may too). A document may be read by the lead and the
 partner authorities, and by providers eligible to answer the tender once it has been published
 (any stage after draft); the same rule guards the download record, so no view can hand a
@@ -20,6 +20,7 @@ from domain.organisation import Provider
 from domain.tender import Tender
 from domain.tender_document import DocumentDownload, TenderDocument, tender_document_id
 from domain.tender_reminder import DeadlineReminder, reminder_due, reminder_id
+from portal.services.clashes import retried_on_clash
 
 ALREADY_ATTACHED = "This document is already attached to this tender"
 
@@ -34,6 +35,7 @@ class TenderDocumentCommands:
         ref = tender_document_id(tender_id, sha256)
         return self.exists(ref) and not self._get(ref, TenderDocument, "document").withdrawn
 
+    @retried_on_clash
     def attach_tender_document(self, actor: Actor, tender_id: UUID, *, name: str,
                                document_type: str, size: int, sha256: str,
                                reason: str | None = None) -> tuple[UUID, int]:
@@ -53,6 +55,7 @@ class TenderDocumentCommands:
         position = self._create(document, ALREADY_ATTACHED)
         return document.id, position
 
+    @retried_on_clash
     def withdraw_tender_document(self, actor: Actor, tender_id: UUID, document_id: UUID, *,
                                  reason: str | None) -> int:
         """Only the lead withdraws a document; the reason is recorded with it."""

@@ -7,17 +7,17 @@ from datetime import timedelta
 
 import pytest
 
-from domain.application import PermissionDenied, Portal
-from domain.errors import AlreadyExists, DomainError, IllegalTransition, NotFound
+from domain.errors import AlreadyExists, DomainError, IllegalTransition, NotFound, PermissionDenied
 from domain.tender import response_id
-from tests.domain.tender_world import (
+from portal.services.application import Portal
+from tests.application.tender_world import (
     CLARIFICATION_DEADLINE,
     ENGAGEMENT_CLOSES,
     build_world,
     draft,
     run_to,
 )
-from tests.domain.test_tender import refused
+from tests.application.test_tender import refused
 
 ANSWERS = {"q1": 4, "q2": ["Kent", "West Sussex"], "q3": "Yes", "q4": "  We run 12 homes "}
 

@@ -1,5 +1,6 @@
 """The identity-provider commands of the portal application (a mixin of
-:class:`domain.application.Portal`): a platform administrator registers, changes, turns off and
+:class:`~portal.services.application.Portal`
+): a platform administrator registers, changes, turns off and
 on an organisation's OpenID Connect provider; a first sign-in through it links or creates an
 account."""
 
@@ -10,18 +11,15 @@ from uuid import UUID
 from domain.account import Account, account_id
 from domain.actor import Actor
 from domain.errors import DomainError, IllegalTransition, NotFound
-from domain.identity_provider import IdentityProvider, identity_provider_id
-
-
-class IdentityProviderOff(IllegalTransition):
-    """The organisation's identity provider is turned off: nobody signs in through it."""
+from domain.identity_provider import IdentityProvider, IdentityProviderOff, identity_provider_id
+from portal.services.clashes import retried_on_clash
 
 
 class IdentityProviderCommands:
     """Needs ``_get``, ``_save``, ``_create`` and ``organisation_kind`` (Portal)."""
 
     def _check_platform_admin(self, actor: Actor) -> None:
-        from domain.application import PermissionDenied
+        from domain.errors import PermissionDenied
 
         if actor.organisation_id is None or actor.user_id is None \
                 or self.organisation_kind(actor.organisation_id) != "platform":
@@ -42,6 +40,7 @@ class IdentityProviderCommands:
     def get_identity_provider(self, provider_ref: UUID) -> IdentityProvider:
         return self._get(provider_ref, IdentityProvider, "identity provider")
 
+    @retried_on_clash
     def change_identity_provider(self, actor: Actor, provider_ref: UUID,
                                  reason: str | None = None, **settings) -> int:
         self._check_platform_admin(actor)
@@ -49,6 +48,7 @@ class IdentityProviderCommands:
         provider.change(actor=actor, reason=reason, **settings)
         return self._save(provider)
 
+    @retried_on_clash
     def disable_identity_provider(self, actor: Actor, provider_ref: UUID,
                                   reason: str | None = None) -> int:
         self._check_platform_admin(actor)
@@ -56,6 +56,7 @@ class IdentityProviderCommands:
         provider.disable(actor=actor, reason=reason)
         return self._save(provider)
 
+    @retried_on_clash
     def enable_identity_provider(self, actor: Actor, provider_ref: UUID,
                                  reason: str | None = None) -> int:
         self._check_platform_admin(actor)
@@ -63,6 +64,7 @@ class IdentityProviderCommands:
         provider.enable(actor=actor, reason=reason)
         return self._save(provider)
 
+    @retried_on_clash
     def sign_in_linking_identity(self, account_ref: UUID, *, provider_ref: UUID,
                                  subject: str) -> int:
         """First sign-in through the organisation's identity provider by an existing account:

@@ -1,0 +1,28 @@
+"""How a ``portal`` command opens the services (the composition root) from the environment,
+shared by every command group so none of them imports ``portal.cli``."""
+
+from __future__ import annotations
+
+import click
+
+from portal.bootstrap import Services, bootstrap
+from portal.config import Settings
+from projections.database import ConfigurationError
+
+
+def open_settings() -> Settings:
+    """The settings from the environment, or a clear ClickException when they are wrong."""
+    try:
+        return Settings.from_environment()
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def open_services(projections_inline: bool = True) -> Services:
+    """The portal's services for a command, or a clear ClickException when the settings are
+    wrong or the database cannot be opened."""
+    settings = open_settings()
+    try:
+        return bootstrap(settings.database_url, projections_inline=projections_inline)
+    except Exception as error:  # the database is unreachable or unusable
+        raise click.ClickException(f"Cannot open the database: {error}") from None
