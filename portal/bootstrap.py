@@ -31,6 +31,37 @@ from projections.timetravel import snapshot_if_due
 DEFAULT_DEPLOYMENT = "sufficiency-portal"
 
 
+class SigningRunner(ProjectionRunner):
+    """The projection runner of a deployment that signs its log as it grows: the verifiable
+    log signs a checkpoint in each batch that adds leaves (so after every command the web
+    process waits for, and every round of the projection process), and once the batch has
+    committed the checkpoint is appended to the witness file. No event stays unsigned for
+    longer than its projections take to catch up, so none can be edited or removed with its
+    leaf unnoticed (``portal audit verify``)."""
+
+    checkpoints: Checkpointer | None = None
+
+    def sign_as_it_grows(self, checkpoints: Checkpointer) -> None:
+        self.checkpoints = checkpoints
+        self.projections["verifiable_log"].signer = checkpoints
+
+    def catch_up(self, until=None, progress=None) -> int:
+        try:
+            return super().catch_up(until, progress)
+        finally:
+            self._witness()
+
+    def rebuild(self, names=None, progress=None) -> int:
+        try:
+            return super().rebuild(names, progress)
+        finally:
+            self._witness()
+
+    def _witness(self) -> None:
+        if self.checkpoints is not None:
+            self.checkpoints.witness_signed()
+
+
 @dataclass
 class Services:
     database: Database
@@ -113,7 +144,7 @@ def bootstrap(database_url: str, *, projections_inline: bool = True,
     portal = Portal(env=database.event_store_env())
     portal.bid_seal = BidSeal(fernet_key_file(bid_seal_key_file(database, instance)))
     engine = database.create_engine()
-    runner = ProjectionRunner(portal, engine, all_projections(), inline=projections_inline)
+    runner = SigningRunner(portal, engine, all_projections(), inline=projections_inline)
     runner.setup()
     create_import_tables(engine)
     credentials = Credentials(engine)
@@ -123,6 +154,7 @@ def bootstrap(database_url: str, *, projections_inline: bool = True,
     checkpointer = Checkpointer(engine, SigningKey.load_or_create(key_file),
                                 os.environ.get("PORTAL_DEPLOYMENT", DEFAULT_DEPLOYMENT),
                                 witness_file)
+    runner.sign_as_it_grows(checkpointer)
     child_refs = ChildReferences.load_or_create(child_reference_file(database, instance))
     second_factors = SecondFactors.load_or_create_key(
         engine, second_factor_key_file(database, instance))

@@ -45,8 +45,8 @@ def demo_load(if_empty: bool, without_placements: bool) -> None:
                            svc.credentials.has_password,
                            child_refs=None if without_placements else svc.child_refs,
                            second_factors=svc.second_factors)
-        svc.projections.catch_up()
-        checkpoint = svc.checkpoints.create()
+        svc.projections.catch_up()  # which signs a checkpoint of the log as loaded
+        checkpoint = svc.checkpoints.create_if_grown() or svc.checkpoints.latest()
         click.echo(f"Demo region: {report.created} records created, {report.skipped} already "
                    f"there; event log at position {report.last_position}.")
         if checkpoint:
@@ -190,47 +190,39 @@ def _print_report(report, what: str) -> None:
     if report.ok:
         pending = (f"; {report.pending:,} newer events not yet covered"
                    if report.pending else "")
+        unsigned = getattr(report, "unsigned", 0)
+        signed = (f"; {unsigned:,} events after the latest signed checkpoint (signed as "
+                  "soon as the projections catch up)" if unsigned and not pending else "")
         click.echo(f"OK: {what}: {report.leaves_checked or report.events:,} events and "
-                   f"{report.checkpoints_checked:,} signed checkpoints verified{pending}. "
-                   f"Root {report.root.hex()}")
+                   f"{report.checkpoints_checked:,} signed checkpoints verified{pending}"
+                   f"{signed}. Root {report.root.hex()}")
         return
-    problem = report.first
-    where = f" at position {problem.position:,}" if problem.position is not None else ""
-    click.echo(f"FAILED ({problem.kind}{where}): {problem.message}", err=True)
+    for problem in report.problems:
+        where = f" at position {problem.position:,}" if problem.position is not None else ""
+        click.echo(f"FAILED ({problem.kind}{where}): {problem.message}", err=True)
     sys.exit(1)
 
 
 @audit.command("verify")
 def audit_verify() -> None:
-    """Recompute the log from the raw stored events and check every digest and checkpoint.
+    """Recompute the log from the raw stored events and check every digest and checkpoint,
+    and the database's checkpoints against the witness copy outside it.
 
     Exit 0 when all is well; 1 naming the first position that was altered, removed, inserted
-    or reordered."""
-    from projections.audit.checkpoints import Checkpoint, stored_checkpoints
-    from projections.audit.verify import verify_log
+    or reordered, or the checkpoints deleted from the database or missing from the witness."""
+    from projections.audit.checkpoints import stored_checkpoints
+    from projections.audit.witness import WitnessError, verify_deployment
 
     svc = open_services()
     try:
         with svc.engine.connect() as c:
-            checkpoints = stored_checkpoints(c)
-            witness = svc.checkpoints.witness_file
-            if witness.exists():
-                seen = {(cp.tree_size, cp.signed_at, cp.signature) for cp in checkpoints}
-                for number, line in enumerate(witness.read_text().splitlines(), start=1):
-                    try:
-                        copy = Checkpoint.from_json(json.loads(line))
-                    except (ValueError, KeyError, TypeError):
-                        click.echo(f"FAILED (checkpoint): line {number} of the witness copy "
-                                   f"{witness} is not a checkpoint: it is corrupt", err=True)
-                        sys.exit(1)
-                    if (copy.tree_size, copy.signed_at, copy.signature) not in seen:
-                        click.echo(f"FAILED (checkpoint): the witness copy holds a checkpoint "
-                                   f"of {copy.tree_size:,} events signed at "
-                                   f"{copy.signed_at.isoformat()} that the database no longer "
-                                   "has", err=True)
-                        sys.exit(1)
-            report = verify_log(svc.portal.recorder, c, checkpoints,
-                                svc.checkpoints.key.public_key)
+            try:
+                report = verify_deployment(svc.portal.recorder, c, stored_checkpoints(c),
+                                           svc.checkpoints.witness_file,
+                                           svc.checkpoints.key.public_key)
+            except WitnessError as error:
+                click.echo(f"FAILED (witness): {error}", err=True)
+                sys.exit(1)
         _print_report(report, "event log")
     finally:
         svc.close()

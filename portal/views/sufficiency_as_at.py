@@ -60,7 +60,7 @@ def read(viewer, connection: sa.Connection, moment: datetime, value: str | None)
         scope = resolve_scope(viewer, connection, *wanted)
     except NotFound as error:
         raise NotFound(f"That dashboard did not exist then: {error}") from error
-    choice = filters_from({}, moment.date())
+    choice = filters_from({}, moment.date(), scope)
     tables = build_dashboard(viewer, connection, scope, choice.filters)
     label = f"{scope.name} partnership" if scope.kind == PARTNERSHIP else scope.name
     return {"label": f"Sufficiency dashboard: {label}", "scope": scope,

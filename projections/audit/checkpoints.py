@@ -3,12 +3,19 @@
 Each checkpoint is stored in the database *and* appended to a witness file outside it, and each
 partner's auditor can download the whole list, so history cannot be rewritten without the
 partners being able to tell.
+
+A checkpoint is signed as soon as the verifiable log grows (after every catch-up of the
+projections that adds leaves, so after every command that changes data: see
+``portal/bootstrap.py``), leaving no unsigned tail of events that could be edited or removed
+together with their leaves. The log is re-signed every 15 minutes even when it has not grown,
+to show it was not quietly rolled back since.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -85,6 +92,12 @@ def checkpoint_message(deployment: str, tree_size: int, root: bytes, position: i
             f"{position}\n{signed_at.astimezone(UTC).isoformat()}\n").encode()
 
 
+def _latest_size(connection: sa.Connection) -> int:
+    """The size the latest checkpoint signed (by its id: no scan of every checkpoint)."""
+    return connection.execute(sa.select(audit_checkpoints.c.tree_size)
+                              .order_by(audit_checkpoints.c.id.desc()).limit(1)).scalar() or 0
+
+
 def stored_checkpoints(connection: sa.Connection) -> list[Checkpoint]:
     rows = connection.execute(sa.select(audit_checkpoints).order_by(audit_checkpoints.c.id)
                               ).mappings().all()
@@ -99,24 +112,83 @@ class Checkpointer:
         self.deployment = deployment
         self.witness_file = Path(witness_file)
         self._next_look = 0.0
+        # Checkpoints signed inside a transaction not yet known to be committed, per thread:
+        # they reach the witness file only once it is (``witness_signed``).
+        self._unwitnessed = threading.local()
+        self._signed_size: int | None = None  # the largest tree this process knows is signed
 
-    def create(self) -> Checkpoint | None:
-        """Sign the tree as the verifiable-log projection has built it so far."""
+    def _sign(self, c: sa.Connection, size: int, position: int, root: bytes
+              ) -> tuple[int, Checkpoint]:
+        """Sign and store a checkpoint; returns its row id with it."""
+        signed_at = datetime.now(UTC).replace(microsecond=0)
+        message = checkpoint_message(self.deployment, size, root, position, signed_at)
+        checkpoint = Checkpoint(self.deployment, size, position, root, signed_at,
+                                self.key.key_id, self.key.sign(message))
+        inserted = c.execute(audit_checkpoints.insert(), {
+            "deployment": checkpoint.deployment, "tree_size": size, "position": position,
+            "root": root, "signed_at": signed_at, "key_id": checkpoint.key_id,
+            "signature": checkpoint.signature})
+        return inserted.inserted_primary_key[0], checkpoint
+
+    def _witness(self, checkpoints: list[Checkpoint]) -> None:
+        if not checkpoints:
+            return
+        self.witness_file.parent.mkdir(parents=True, exist_ok=True)
+        with self.witness_file.open("a", encoding="utf-8") as witness:
+            witness.write("".join(json.dumps(cp.as_json()) + "\n" for cp in checkpoints))
+
+    def create(self, only_if_grown: bool = False) -> Checkpoint | None:
+        """Sign the tree as the verifiable-log projection has built it so far (with
+        ``only_if_grown``, only when no checkpoint covers that size yet)."""
         with self.engine.begin() as c:
             size, position, root = tree_state(c)
             if size == 0:
                 return None
-            signed_at = datetime.now(UTC).replace(microsecond=0)
-            message = checkpoint_message(self.deployment, size, root, position, signed_at)
-            checkpoint = Checkpoint(self.deployment, size, position, root, signed_at,
-                                    self.key.key_id, self.key.sign(message))
-            c.execute(audit_checkpoints.insert().values(
-                deployment=checkpoint.deployment, tree_size=size, position=position, root=root,
-                signed_at=signed_at, key_id=checkpoint.key_id, signature=checkpoint.signature))
-        self.witness_file.parent.mkdir(parents=True, exist_ok=True)
-        with self.witness_file.open("a", encoding="utf-8") as witness:
-            witness.write(json.dumps(checkpoint.as_json()) + "\n")
+            if only_if_grown and size <= _latest_size(c):
+                return None
+            _, checkpoint = self._sign(c, size, position, root)
+        self._witness([checkpoint])
         return checkpoint
+
+    def sign_within(self, c: sa.Connection, size: int, position: int, root: bytes) -> None:
+        """Sign the tree the verifiable log has just grown to, in the same transaction as its
+        new leaves (no second commit), when no checkpoint covers that size yet. The witness
+        copy follows once the caller knows the transaction committed: ``witness_signed``."""
+        if self._signed_size is None:  # once per process; then kept as this process signs
+            self._signed_size = _latest_size(c)
+        if size == 0 or size <= self._signed_size:
+            return  # a rebuild re-growing a tree already signed
+        self._pending().append(self._sign(c, size, position, root))
+        self._signed_size = size
+
+    def _pending(self) -> list[tuple[int, Checkpoint]]:
+        if not hasattr(self._unwitnessed, "checkpoints"):
+            self._unwitnessed.checkpoints = []
+        return self._unwitnessed.checkpoints
+
+    def witness_signed(self) -> None:
+        """Append this thread's checkpoints signed by ``sign_within`` to the witness file:
+        those the database holds (a batch that failed took its checkpoint with it)."""
+        pending = self._pending()
+        signed, pending[:] = list(pending), []
+        if not signed:
+            return
+        with self.engine.connect() as c:
+            stored = set(c.execute(sa.select(audit_checkpoints.c.id).where(
+                audit_checkpoints.c.id.in_([row_id for row_id, _ in signed]))).scalars())
+        if len(stored) < len(signed):
+            self._signed_size = None  # rolled back: ask the database again next time
+        self._witness([cp for row_id, cp in signed if row_id in stored])
+
+    def latest(self) -> Checkpoint | None:
+        with self.engine.connect() as c:
+            row = c.execute(sa.select(audit_checkpoints).order_by(audit_checkpoints.c.id.desc())
+                            .limit(1)).mappings().first()
+        return None if row is None else Checkpoint.from_row(row)
+
+    def create_if_grown(self) -> Checkpoint | None:
+        """Sign a checkpoint when the verifiable log holds leaves no checkpoint covers yet."""
+        return self.create(only_if_grown=True)
 
     def due(self, now: datetime | None = None) -> bool:
         """True when the log holds events and its last checkpoint (if any) is 15 minutes old.

@@ -77,6 +77,10 @@ class VerifiableLog(Projection):
     snapshots = False
 
     def __init__(self) -> None:
+        # The deployment's checkpointer (set by the composition root): each batch that grows
+        # the tree signs a checkpoint of it in the same transaction, so no event is left in an
+        # unsigned tail (projections/audit/checkpoints.py).
+        self.signer = None
         self._frontier: Frontier | None = None
         self._rows: list[dict] = []
         self._position = 0
@@ -107,6 +111,9 @@ class VerifiableLog(Projection):
         if not updated.rowcount:
             c.execute(audit_tree.insert().values(id=1, **values))
         self._rows = []
+        if self.signer is not None:
+            self.signer.sign_within(c, self._frontier.size, self._position,
+                                    self._frontier.root())
 
 
 def tree_state(connection: sa.Connection) -> tuple[int, int, bytes]:

@@ -8,6 +8,7 @@ public key is what partners hold to check the checkpoints they are sent.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import os
 from dataclasses import dataclass
@@ -64,11 +65,11 @@ class SigningKey:
     private_key: Ed25519PrivateKey
     path: Path
 
-    @property
+    @functools.cached_property  # worked out once: a checkpoint is signed after every command
     def public_key(self) -> Ed25519PublicKey:
         return self.private_key.public_key()
 
-    @property
+    @functools.cached_property
     def key_id(self) -> str:
         return key_id(self.public_key)
 

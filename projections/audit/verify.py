@@ -20,7 +20,8 @@ LOOK_AHEAD = 1000  # how far either way to look for an event moved to another po
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # altered | removed | inserted | reordered | truncated | checkpoint | signature
+    # altered | removed | inserted | reordered | truncated | checkpoint | signature | witness
+    kind: str
     position: int | None
     message: str
 
@@ -31,6 +32,7 @@ class Report:
     leaves_checked: int = 0
     checkpoints_checked: int = 0
     pending: int = 0  # events stored but not yet in the verifiable log (projection behind)
+    unsigned: int = 0  # events after the latest signed checkpoint (signing follows at once)
     root: bytes = b""
     problems: list[Problem] = field(default_factory=list)
 
@@ -178,4 +180,5 @@ def verify_log(recorder, connection: sa.Connection, checkpoints: list[Checkpoint
         report.pending += 1
         report.events += 1
         event = next(events, None)
+    report.unsigned = report.events - max((cp.tree_size for cp in checkpoints), default=0)
     return report

@@ -28,6 +28,7 @@ from projections.sufficiency.population import (
     placements_by_code,
     placements_by_type,
 )
+from projections.sufficiency.publication import publish, reporting_filters
 from projections.sufficiency.tables import Filters, Scope, Table
 
 Measure = Callable[[sa.Connection, Scope, Filters], Table]
@@ -58,11 +59,14 @@ def build_dashboard(viewer, connection: sa.Connection, scope: Scope,
         check(viewer, "sufficiency.view_regional")
     if filters.area is not None and filters.area not in scope.authority_ids:
         raise NotFound("That authority is not part of this view")
+    if not scope.disclose:  # across authority lines: month ends and whole months only
+        filters = reporting_filters(filters)
     with shared_queries():
         tables = [measure(connection, scope, filters) for measure in measures()]
     if scope.disclose:
         return tables
-    return suppress_together(tables, _viewer_authority(viewer))
+    viewer_authority = _viewer_authority(viewer)
+    return publish(suppress_together(tables, viewer_authority), viewer_authority)
 
 
 # --- filters from a query string -----------------------------------------------------------
@@ -151,7 +155,11 @@ def filters_from(args: Mapping[str, str], today: date, scope: Scope | None = Non
     if group is not None and group not in ssda903.GROUPS:
         errors["type"] = "Choose a placement type from the list"
         group = None
-    values = {"on": _uk(on), "from": _uk(start), "to": _uk(end), "area": code if area else "",
-              "type": group or ""}
-    return FilterChoice(Filters(on=on, period_start=start, period_end=end, place_group=group,
-                                area=area), errors, values)
+    chosen = Filters(on=on, period_start=start, period_end=end, place_group=group, area=area)
+    if scope is not None and not scope.disclose:
+        # Another authority's figures: at the month end and over the whole months that the
+        # dates chosen fall in (projections/sufficiency/publication.py); the form says so.
+        chosen = reporting_filters(chosen)
+    values = {"on": _uk(chosen.on), "from": _uk(chosen.period_start),
+              "to": _uk(chosen.period_end), "area": code if area else "", "type": group or ""}
+    return FilterChoice(chosen, errors, values)

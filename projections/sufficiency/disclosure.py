@@ -21,6 +21,9 @@ threshold of 5:
   hidden and are never chosen to protect another cell.
 - **Derived figures.** A percentage, rate or average worked out from a hidden count is hidden
   too (a rate and the published population would give the count back).
+- **Flows hidden together.** Starts and ends add up with the counts in care at the period's
+  two ends (which other views publish): in care at the end = in care before + starts - ends.
+  A row whose starts or ends is hidden has the other hidden too (``Table.hidden_together``).
 - **One dashboard, one set of figures.** The same figure often appears in several tables
   (Kent's children in care: in the count, by placement type, out of area), and some sums cross
   tables (children's homes = K1 + K2). Tables name such cells as facts
@@ -215,6 +218,24 @@ def secondary(found: Figures, hidden: set[Node]) -> set[Node]:
     return hidden
 
 
+def together(tables: list[Table], found: Figures, hidden: set[Node]) -> set[Node]:
+    """The figures hidden with a hidden one of the same row (``Table.hidden_together``): a
+    small count of starts would otherwise be worked out from the ends and the counts in care
+    at the period's two ends, which other views publish."""
+    node_of = {place: node for node, places in found.cells.items() for place in places}
+    more: set[Node] = set()
+    for index, table in enumerate(tables):
+        if not table.hidden_together:
+            continue
+        rows = [*range(len(table.rows)), *([TOTAL_ROW] if table.total is not None else [])]
+        for row in rows:
+            nodes = [node_of.get((index, (row, key))) for key in table.hidden_together]
+            nodes = [n for n in nodes if n is not None and n not in found.known]
+            if any(n in hidden for n in nodes):
+                more.update(nodes)
+    return more
+
+
 def derived(table: Table, hidden: set[Cell]) -> set[Cell]:
     """Figures worked out from a hidden count."""
     rows = list(range(len(table.rows))) + ([TOTAL_ROW] if table.total is not None else [])
@@ -231,7 +252,12 @@ def suppress_together(tables: list[Table], viewer_authority: UUID | None = None)
     figures are known to them, so they cannot protect anyone else's.
     """
     found = figures(tables, viewer_authority)
-    hidden = secondary(found, primary(found))
+    hidden = primary(found)
+    while True:
+        grown = secondary(found, hidden | together(tables, found, hidden))
+        if grown == hidden:
+            break
+        hidden = grown
     by_table: dict[int, set[Cell]] = {}
     for node in hidden:
         for index, cell in found.cells[node]:

@@ -83,7 +83,8 @@ def starts_ends_moves(connection: sa.Connection, scope: Scope, filters: Filters)
                  Column("starts", "Children who started to be looked after", COUNT),
                  Column("ends", "Children who ceased to be looked after", COUNT),
                  Column("moves", "Moves between placements", COUNT)],
-        rows=rows, total=total, chart=Chart("starts"), notes=filter_notes(filters, found))
+        rows=rows, total=total, chart=Chart("starts"), notes=filter_notes(filters, found),
+        hidden_together=("starts", "ends"))
 
 
 def year_before(day: date) -> date:

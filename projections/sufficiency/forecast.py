@@ -158,7 +158,8 @@ def forecast_need(connection: sa.Connection, scope: Scope, filters: Filters) -> 
         columns=[
             Column("group", "Placement type", TEXT),
             Column("children", "Children now", COUNT),
-            Column("share", "Share now (%)", PERCENT, derived_from=("children",)),
+            Column("share", "Share now (%)", PERCENT, derived_from=("children",),
+                   rounding="share"),
             *(Column(f"year_{y}", f"Need in {y} year{'s' if y > 1 else ''}", NUMBER,
                      derived_from=("children",)) for y in (1, 2, 3)),
             Column("low_3", "Need in 3 years: lower end", NUMBER, derived_from=("children",)),

@@ -89,7 +89,8 @@ def _columns(first: Column) -> list[Column]:
         Column("with_cost", "Placements with a weekly cost", COUNT),
         Column("without_cost", "Placements without a cost recorded", COUNT),
         # A cost of a handful of placements tells their cost: hidden when their count is.
-        Column("average", "Average weekly cost", MONEY, derived_from=("with_cost",)),
+        Column("average", "Average weekly cost", MONEY, derived_from=("with_cost",),
+               rounding="none"),
         Column("weekly_total", "Total weekly cost", MONEY, derived_from=("with_cost",)),
         Column("annual", f"Projected annual spend (weekly cost times {WEEKS_A_YEAR})", MONEY,
                derived_from=("with_cost",)),

@@ -86,7 +86,7 @@ def local_capacity(connection: sa.Connection, scope: Scope, filters: Filters) ->
             Column("share", "Share of the places (%)", PERCENT, derived_from=("here",)),
             Column("outside", "Our children in this kind of setting outside the area", COUNT),
             Column("outside_average", "Average weekly cost outside the area", MONEY,
-                   derived_from=("outside",)),
+                   derived_from=("outside",), rounding="none"),
             Column("unknown", "Our children whose placement location is not recorded", COUNT),
         ],
         rows=rows,

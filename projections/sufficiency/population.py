@@ -101,7 +101,7 @@ def _by_category(connection: sa.Connection, scope: Scope, filters: Filters, *,
                Column("children", "Children in care", COUNT,
                       parts=tuple(c.key for c in per) if several else ()),
                Column("share", "Share of all children in care", PERCENT,
-                      derived_from=("children",))]
+                      derived_from=("children",), rounding="share")]
     rows = []
     for value, label in labels.items():
         row: Row = {"name": label}

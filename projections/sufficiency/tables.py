@@ -59,6 +59,12 @@ class Column:
     # For a column holding one authority's figures (e.g. placements by type, one column per
     # authority): that authority, whose officers already know the column.
     authority_id: UUID | None = None
+    # How a figure derived from counts is worked out again when its counts are rounded for
+    # publication across authority lines (projections/sufficiency/publication.py): "count"
+    # (it follows its first count, over its second for a percentage of two), "share" (its
+    # count over the table total's), or "none" (an average, or worked out from published
+    # counts already).
+    rounding: str = "count"
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,10 @@ class Table:
     facts: dict[tuple[int, str], Hashable] = field(default_factory=dict)
     fact_lines: list[tuple[tuple[Hashable, ...], tuple[Hashable, ...]]] = field(
         default_factory=list)
+    # COUNT columns hidden together in a row: when one is hidden, so are the others. Starts
+    # and ends are, because with the counts in care at the period's two ends (other views)
+    # they add up: in care at the end = in care before + starts - ends.
+    hidden_together: tuple[str, ...] = ()
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)

@@ -23,6 +23,7 @@ from projections.sufficiency.capacity import local_use
 from projections.sufficiency.common import authorities, long_date, whole_region
 from projections.sufficiency.location import placed_out_of_area
 from projections.sufficiency.population import children_in_care
+from projections.sufficiency.publication import ROUND_TO, publish, rounded
 from projections.sufficiency.selection import all_types
 from projections.sufficiency.tables import (
     COUNT,
@@ -51,8 +52,11 @@ def _present(connection: sa.Connection, scope: Scope,
              filters: Filters) -> dict[UUID, dict[str, tuple[int | None, float | None]]]:
     """For each authority and target: (the count behind the figure, the figure)."""
     everything = all_types(filters)
-    in_care = _first_rows(children_in_care(connection, scope, everything))
-    placed = _first_rows(placed_out_of_area(connection, scope, everything))
+    tables = [children_in_care(connection, scope, everything),
+              placed_out_of_area(connection, scope, everything)]
+    if not scope.disclose:  # as those tables are published across authority lines
+        tables = publish(tables)
+    in_care, placed = (_first_rows(t) for t in tables)
     found = authorities(connection, scope, filters)
     homes = local_use(connection, [a.id for a in found], everything, ["childrens_home"],
                       everyone=whole_region(scope, filters))
@@ -64,9 +68,18 @@ def _present(connection: sa.Connection, scope: Scope,
             "children_per_10k": (care.get("children"), care.get("rate")),
             "out_of_area_pct": (where.get("outside"), where.get("pct_outside")),
             "over_20_miles_pct": (where.get("over_20"), where.get("pct_over_20")),
-            "local_residential_share_pct": (use.here, use.share) if use else (0, None),
+            "local_residential_share_pct": (_published_share(use, scope) if use
+                                            else (0, None)),
         }
     return present
+
+
+def _published_share(use, scope: Scope) -> tuple[int, float | None]:
+    """The authority's children in its area's children's homes and their share of the places,
+    from the rounded count across authority lines."""
+    if scope.disclose or use.share is None or use.here < ROUND_TO:
+        return use.here, use.share
+    return rounded(use.here), round(use.share * rounded(use.here) / use.here, 1)
 
 
 def _status(name: str, target: float | None, value: float | None) -> str:
@@ -121,7 +134,8 @@ def targets_progress(connection: sa.Connection, scope: Scope, filters: Filters) 
             Column("measure", "Authority and measure" if several else "Measure", TEXT),
             Column("aim", "Aim", TEXT),
             Column("target", "Target", NUMBER),
-            Column("present", "Now", NUMBER, derived_from=("children",)),
+            # Across authority lines, worked out from the published counts (see _present).
+            Column("present", "Now", NUMBER, derived_from=("children",), rounding="none"),
             Column("children", "Number of children", COUNT),
             Column("status", "Progress", TEXT),
         ],

@@ -4,17 +4,19 @@ PostgreSQL in tests/postgres (which subclasses ``AuditScenario``)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from uuid import uuid4
 
 import pytest
+import sqlalchemy as sa
 
 from portal.bootstrap import bootstrap
 from projections.audit.checkpoints import audit_checkpoints, stored_checkpoints
 from projections.audit.export import ExportError, verify_export, write_export
 from projections.audit.signing import SigningKey
 from projections.audit.verify import verify_log
-from tests.projections.scenario import build_region, random_history
+from projections.audit.witness import verify_deployment
+from tests.projections.scenario import SYSTEM, build_region, random_history
 from tests.projections.tamper import StoredEvents
 
 
@@ -31,8 +33,7 @@ class AuditScenario:
         svc = bootstrap(database_url, instance=tmp_path)
         _, settings = build_region(svc.portal, providers=2, settings_per_provider=2)
         random_history(svc.portal, settings, steps=30)
-        svc.projections.catch_up()
-        svc.checkpoints.create()
+        svc.projections.catch_up()  # signs a checkpoint of the log (portal/bootstrap.py)
         yield svc
         svc.close()
 
@@ -121,6 +122,108 @@ class AuditScenario:
         services.checkpoints.key = SigningKey.load_or_create(
             services.checkpoints.key.path.parent / "audit_ed25519.pem")
         assert self.verify(services).first.kind == "signature"
+
+    # --- no unsigned tail (issue 17, finding 9) ---------------------------------------------
+
+    def command(self, svc, fee: int = 4_321) -> int:
+        """One command as the web layer runs it: store its events, then wait for the
+        projections (which signs a checkpoint covering them)."""
+        provider, setting = self.a_setting(svc)
+        _, position = svc.portal.publish_vacancy(
+            SYSTEM, provider_id=provider, setting_id=setting, age_from=16, age_to=17,
+            needs_met=[], weekly_fee=fee, available_from=date(2027, 3, 1), expires_on=None,
+            description="A place")
+        svc.projections.wait_for(position)
+        return position
+
+    def a_setting(self, svc):
+        from projections.vacancies import vacancy_board
+
+        with svc.engine.connect() as c:
+            row = c.execute(sa.select(vacancy_board.c.provider_id, vacancy_board.c.setting_id)
+                            .limit(1)).first()
+        return row.provider_id, row.setting_id
+
+    def full_verify(self, svc):
+        with svc.engine.connect() as c:
+            return verify_deployment(svc.portal.recorder, c, stored_checkpoints(c),
+                                     svc.checkpoints.witness_file,
+                                     svc.checkpoints.key.public_key)
+
+    def test_every_command_is_signed_at_once(self, services):
+        position = self.command(services)
+        report = self.full_verify(services)
+        assert report.ok, report.first
+        assert report.unsigned == 0
+        assert services.checkpoints.latest().position == position
+
+    def test_an_event_edited_with_its_leaf_right_after_its_command_is_caught(self, services):
+        position = self.command(services)
+        store = StoredEvents(services)
+        assert store.positions()[-1] == position
+        row = store.row(position)
+        store.write(position, state=bytes(row["state"]).replace(b"4321", b"1234"))
+        services.projections.rebuild(["verifiable_log"])  # the forger recomputes the leaves
+        problem = self.full_verify(services).first
+        assert problem.kind == "checkpoint"
+        assert "was rewritten" in problem.message
+
+    def test_events_removed_with_their_leaves_right_after_their_command_are_caught(
+            self, services):
+        first = self.command(services, fee=1_111)
+        self.command(services, fee=2_222)
+        StoredEvents(services).truncate_from(first)
+        services.projections.rebuild(["verifiable_log"])  # leaves and tree to match
+        problem = self.full_verify(services).first
+        assert problem.kind == "truncated"
+        assert "recorded history was removed" in problem.message
+
+    def test_a_missing_witness_is_reported(self, services):
+        services.checkpoints.witness_file.unlink()
+        problem = self.full_verify(services).first
+        assert problem.kind == "witness"
+        assert "is missing" in problem.message
+
+    def test_a_truncated_witness_is_reported(self, services):
+        self.command(services)
+        witness = services.checkpoints.witness_file
+        lines = witness.read_text().splitlines(keepends=True)
+        assert len(lines) == 2
+        witness.write_text("".join(lines[:-1]))
+        problem = self.full_verify(services).first
+        assert problem.kind == "witness"
+        assert "is shorter than the database's checkpoints" in problem.message
+        witness.write_text("")
+        assert "is shorter" in self.full_verify(services).first.message
+
+    def test_checkpoints_deleted_from_the_database_are_reported(self, services):
+        self.command(services)
+        with services.engine.begin() as c:
+            last = c.execute(sa.select(sa.func.max(audit_checkpoints.c.id))).scalar()
+            c.execute(audit_checkpoints.delete().where(audit_checkpoints.c.id == last))
+        problem = self.full_verify(services).first
+        assert problem.kind == "checkpoint"
+        assert "the database no longer has" in problem.message
+
+    def test_the_tail_cut_with_its_checkpoints_is_caught_by_the_witness(self, services):
+        first = self.command(services, fee=1_111)
+        StoredEvents(services).truncate_from(first)
+        services.projections.rebuild(["verifiable_log"])
+        with services.engine.begin() as c:
+            c.execute(audit_checkpoints.delete().where(audit_checkpoints.c.tree_size >= first))
+        problems = self.full_verify(services).problems
+        assert [p.kind for p in problems] == ["truncated", "checkpoint"]
+
+    def test_checkpoints_deleted_from_the_database_and_the_witness_are_reported(self,
+                                                                              services):
+        with services.engine.begin() as c:
+            c.execute(audit_checkpoints.delete())
+        services.checkpoints.witness_file.unlink()
+        problem = self.full_verify(services).first
+        assert problem.kind == "witness"
+        assert "there is no signed checkpoint" in problem.message
+        services.checkpoints.witness_file.write_text("")  # an empty witness is no better
+        assert "checkpoints were deleted from both" in self.full_verify(services).first.message
 
     def export(self, services, path):
         with services.engine.connect() as c, open(path, "w") as out:

@@ -113,6 +113,39 @@ def test_audit_verify_export_and_verify_export(runner, tmp_path):
     assert "FAILED (removed at position 100)" in failed.output
 
 
+def test_audit_verify_reports_a_missing_short_or_deleted_witness(runner, tmp_path):
+    import sqlite3
+
+    assert runner.invoke(main, ["demo", "load", "--without-placements"]).exit_code == 0
+    assert runner.invoke(main, ["audit", "checkpoint"]).exit_code == 0
+    witness = tmp_path / "audit-checkpoints.jsonl"
+    good = witness.read_text()
+    assert runner.invoke(main, ["audit", "verify"]).exit_code == 0
+
+    witness.unlink()
+    missing = runner.invoke(main, ["audit", "verify"])
+    assert missing.exit_code == 1
+    assert "FAILED (witness): The witness copy" in missing.output
+    assert "is missing, but the database holds 2 signed checkpoints" in missing.output
+
+    witness.write_text(good.splitlines(keepends=True)[0])
+    short = runner.invoke(main, ["audit", "verify"])
+    assert short.exit_code == 1
+    assert "is shorter than the database's checkpoints" in short.output
+
+    witness.write_text(good)
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        db.execute("DELETE FROM audit_checkpoints")
+    deleted = runner.invoke(main, ["audit", "verify"])
+    assert deleted.exit_code == 1
+    assert "checkpoints were deleted from the database" in deleted.output
+
+    witness.unlink()  # and the witness with them: the events say the deployment signed
+    both = runner.invoke(main, ["audit", "verify"])
+    assert both.exit_code == 1
+    assert "there is no signed checkpoint in the database and no witness copy" in both.output
+
+
 def test_replay_into_another_database(runner, tmp_path):
     import sqlite3
 
