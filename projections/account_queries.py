@@ -15,7 +15,7 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from domain.errors import NotFound
-from domain.permissions import check, check_in_scope
+from domain.permissions import REGION, check, check_in_scope, scope_for
 from projections.audit.index import audit_events
 from projections.directory import accounts, organisations
 from projections.paging import Page
@@ -91,4 +91,16 @@ def access_history(viewer, connection: sa.Connection, account_id: UUID, page: in
         .outerjoin(actor_organisation, actor_organisation.c.id == t.c.actor_organisation_id)
         .where(condition).order_by(t.c.position.desc())
         .limit(page_size).offset((number - 1) * page_size)).mappings().all()
-    return Page(rows=list(rows), total=total, number=number, size=page_size)
+    return Page(rows=[_actor_named_for(viewer, row) for row in rows], total=total,
+                number=number, size=page_size)
+
+
+def _actor_named_for(viewer, row) -> dict:
+    """A history row as ``viewer`` may read it: who acted is named only to their own
+    organisation and to region-wide administrators; anyone else sees the actor's organisation
+    (a platform administrator's name is not another organisation's to know)."""
+    row = dict(row)
+    if row["actor_organisation_id"] not in (None, viewer.organisation_id) \
+            and scope_for(viewer, "accounts.manage") != REGION:
+        row["actor_name"] = row["actor_email"] = None
+    return row

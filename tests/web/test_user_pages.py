@@ -282,3 +282,22 @@ def test_an_account_with_a_second_factor_links_to_resetting_it(client, kent_admi
     page = client.get(f"/users/{sam}").get_data(as_text=True)
     assert reset in page
     assert "Set up a second factor (authenticator app)" in page  # in the history
+
+
+def test_a_council_admin_sees_that_the_platform_acted_but_not_who(client, demo_services,
+                                                                     kent_admin, kent_officer):
+    """Found by the generated traffic of tests/isolation: a platform administrator's name is
+    not a council's to know, even on the history of the council's own account."""
+    platform_admin = demo_services.portal.find_account(account_for("platform_admin").email)
+    demo_services.projections.wait_for(demo_services.portal.grant_role(
+        Actor(user_id=platform_admin.id, organisation_id=platform_admin.organisation_id),
+        kent_officer, role="organisation_admin", reason="Covering for Kim"))
+    sign_in(client, kent_admin)
+    page = client.get(f"/users/{kent_officer}").get_data(as_text=True)
+    assert "Covering for Kim" in page
+    assert platform_admin.display_name not in page
+    assert platform_admin.email not in page
+    assert "Someone at " in page
+    sign_in(client, platform_admin.id)  # the platform's own administrators still see who
+    assert platform_admin.display_name in client.get(f"/users/{kent_officer}").get_data(
+        as_text=True)
