@@ -77,16 +77,22 @@ def live_server(browser, demo_database, tmp_path_factory) -> Iterator[str]:
     """
     instance = tmp_path_factory.mktemp("browser")
     database = copy_demo_database(demo_database, instance)
+    # The port is known once the server is bound, and the app needs it for the links it mails
+    # (PORTAL_URL): bind first, then hand the server the app.
+    serving: dict[str, object] = {}
+    server = make_server("127.0.0.1", 0, lambda environ, start: serving["app"](environ, start),
+                         threaded=True)
+    base_url = f"http://127.0.0.1:{server.server_port}"
     app = create_app(Settings.from_environment(
         database_url=sqlite_url(database), secret_key="browser-test-secret-key",
-        instance=instance, projections_inline=True, secure_cookies=False))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    LIVE_APPS[f"http://127.0.0.1:{server.server_port}"] = app
+        instance=instance, projections_inline=True, secure_cookies=False, portal_url=base_url))
+    serving["app"] = app
+    LIVE_APPS[base_url] = app
     thread = threading.Thread(target=server.serve_forever, name="portal-live-server",
                               daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield base_url
     finally:
         server.shutdown()
         thread.join(timeout=10)
