@@ -31,6 +31,7 @@ from domain.vacancy import Vacancy
 from domain.vocabulary import ROLES
 from portal.services.accounts import AccountCommands
 from portal.services.gazetteer import GazetteerCommands
+from portal.services.home_searches import HomeSearchCommands
 from portal.services.identity_providers import IdentityProviderCommands
 from portal.services.placements import PlacementCommands
 from portal.services.tender_documents import TenderDocumentCommands, TenderReminderCommands
@@ -70,8 +71,8 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
-class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, AccountCommands,
-             TenderCommands, TenderDocumentCommands, TenderReminderCommands,
+class Portal(PlacementCommands, HomeSearchCommands, GazetteerCommands, IdentityProviderCommands,
+             AccountCommands, TenderCommands, TenderDocumentCommands, TenderReminderCommands,
              Application):
     name = "Portal"
 

@@ -181,7 +181,7 @@ def test_the_life_table_names_every_state_and_ends_in_final_ones():
         assert targets <= set(STATUS_LABELS)
     finals = {s for s, targets in TRANSITIONS.items() if not targets}
     assert finals == {"placed", CANCELLED, CLOSED_UNFILLED}
-    assert OPEN_STATES == set(STATUS_LABELS) - finals
+    assert set(STATUS_LABELS) - finals == OPEN_STATES
     # Nothing can be cancelled or closed once an offer is accepted: it becomes a placement.
     assert CANCELLED not in TRANSITIONS["accepted"]
     assert set(UNFILLED_REASONS) >= {"no_match", "no_offers"}
