@@ -79,7 +79,8 @@ def field_names() -> list[str]:
         names.update(re.findall(r'name="(\w+)"', text))
     names.discard("csrf_token")
     dated = {f"{name}-{part}" for name in ("start", "end", "on", "available_from", "expires_on",
-                                           "birth_month", "from", "to", "started_from")
+                                           "birth_month", "from", "to", "started_from",
+                                           "needed_by", "latest_start")
              for part in ("day", "month", "year")}
     return sorted(names | dated)
 
@@ -133,6 +134,12 @@ def valid_forms(world: World) -> dict[str, list[dict[str, str]]]:
         "placements.correct_child": [{"sex": "1", "uasc": "no", "reason": "Typo",
                                       "birth_month-month": "4", "birth_month-year": "2012"}],
         "targets.edit": [{"children_per_10k": "55", "reason": "New strategy"}],
+        "home_searches.cancel": [{"reason": "Generated"}],
+        "home_searches.close": [{"unfilled_reason": "no_match", "reason": "Generated"}],
+        "home_searches.edit": [{"urgency": "emergency", "placement_types": "childrens_home",
+                                "age": "12", "sex": "1", "siblings": "0", "legal_status": "C2",
+                                "stay_near_school": "no", **day("needed_by", soon),
+                                **day("latest_start", soon)}],
         "users.change": [{"role": role, "reason": "Generated"} for role in ROLES],
         "admin.provider": [{"name": "Generated Home", "setting_type": "childrens_home",
                             "host_authority_id": str(world.organisations["B"]),
@@ -321,7 +328,8 @@ class Writes:
         for key, vacancies in world.vacancies.items():
             for vacancy in vacancies.values():
                 self.owners[vacancy] = world.organisations[key]
-        for table in ("placements", "contracts", "identity_providers", "tenders", "documents"):
+        for table in ("placements", "contracts", "home_searches", "identity_providers", "tenders",
+                      "documents"):
             for key, record in getattr(world, table).items():
                 self.owners[record] = world.organisations[key]
         self.parties: dict[UUID, set[UUID]] = {
