@@ -149,24 +149,24 @@ def contract_routes(viewer_authority: UUID, connection: sa.Connection, today: da
                     ) -> dict[tuple[UUID, str], tuple[str, str]]:
     """(provider, setting type) -> (route, why), from the authority's contracts in force
     today: a block with places free, else a framework; anything else is a spot purchase."""
-    placed = (sa.select(placement_episodes.c.contract_id, sa.func.count().label("placed"))
-              .where(placement_episodes.c.end.is_(None),
-                     placement_episodes.c.contract_id.is_not(None))
-              .group_by(placement_episodes.c.contract_id).subquery())
     k = contracts
     rows = connection.execute(
-        sa.select(k.c.provider_id, k.c.setting_type, k.c.route, k.c.title, k.c.places,
-                  sa.func.coalesce(placed.c.placed, 0).label("placed"))
-        .outerjoin(placed, placed.c.contract_id == k.c.id)
+        sa.select(k.c.id, k.c.provider_id, k.c.setting_type, k.c.route, k.c.title, k.c.places)
         .where(k.c.authority_id == viewer_authority, k.c.route.in_(("block", "framework")),
                k.c.start <= today, k.c.end >= today,
                sa.or_(k.c.terminated_on.is_(None), k.c.terminated_on > today))
-        .order_by(k.c.title, k.c.id)).mappings()
+        .order_by(k.c.title, k.c.id)).mappings().all()
+    blocks = [row["id"] for row in rows if row["route"] == "block"]
+    placed = dict(connection.execute(
+        sa.select(placement_episodes.c.contract_id, sa.func.count())
+        .where(placement_episodes.c.contract_id.in_(blocks),
+               placement_episodes.c.end.is_(None))
+        .group_by(placement_episodes.c.contract_id)).all()) if blocks else {}
     found: dict[tuple[UUID, str], tuple[str, str]] = {}
     for row in rows:
         key = (row["provider_id"], row["setting_type"])
         if row["route"] == "block":
-            free = (row["places"] or 0) - row["placed"]
+            free = (row["places"] or 0) - placed.get(row["id"], 0)
             if free > 0:
                 found[key] = ("block", f"Block contract {row['title']}: {free} of "
                                        f"{row['places']} places free")
