@@ -17,6 +17,10 @@ from domain.postcode import NotAPostcode, normalise_postcode
 from portal.forms import FormResult, combine_date, load
 from portal.schemas import FormSchema
 
+# The form's fields top to bottom: the error summary lists problems in this order.
+ORDER = ("child_id", "urgency", "needed_by", "latest_start", "placement_types", "age", "sex",
+         "siblings", "needs", "family_district", "school_district", "stay_near_school",
+         "areas_to_avoid", "legal_status", "reason")
 DATE_LABELS = {"needed_by": "The date needed by", "latest_start": "The latest start"}
 LIST_FIELDS = ("placement_types", "needs")
 
@@ -107,10 +111,16 @@ def parse(form: MultiDict, *, today: date | None, largest_group: int | None) -> 
         result.data["areas_to_avoid"] = areas(result.data["areas_to_avoid"])
     else:
         result.data = typed(form)
+        result.errors = in_form_order(result.errors)
     result.anchors = {name: f"{name}-day" for name in DATE_LABELS} | {
         "placement_types": "placement_types", "needs": "needs", "urgency": "urgency",
         "sex": "sex", "stay_near_school": "stay_near_school"}
     return result
+
+
+def in_form_order(errors: dict[str, str]) -> dict[str, str]:
+    rank = {name: n for n, name in enumerate(ORDER)}
+    return dict(sorted(errors.items(), key=lambda item: rank.get(item[0], len(ORDER))))
 
 
 def typed(form: MultiDict) -> dict:

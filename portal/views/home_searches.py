@@ -27,7 +27,12 @@ from domain.home_search import (
 from domain.placement import CHILD_REF
 from portal.extensions import htmx
 from portal.forms import FormResult, load
-from portal.home_search_schemas import CancelSchema, CloseUnfilledSchema, parse
+from portal.home_search_schemas import (
+    CancelSchema,
+    CloseUnfilledSchema,
+    in_form_order,
+    parse,
+)
 from portal.security import requires, services
 from projections import matching
 from projections.home_search_queries import (
@@ -77,6 +82,7 @@ def _refused(form: FormResult, error: DomainError, default: str) -> None:
         error.field or default: error.message}
     for field, message in found.items():
         form.errors.setdefault(FIELD_OF.get(field, field), message)
+    form.errors = in_form_order(form.errors)
 
 
 # --- the list ---------------------------------------------------------------------------------
@@ -121,7 +127,7 @@ def new():
         la_code = own_authority(g.principal, c)["la_code"]
     child_ref = _child_ref_from_form(errors, la_code)
     form = parse(request.form, today=date.today(), largest_group=_largest_group())
-    form.errors = {**errors, **form.errors}
+    form.errors = in_form_order({**errors, **form.errors})
     if form.ok:
         data = dict(form.data)
         reason = data.pop("reason", None)

@@ -65,7 +65,9 @@ FIELDS = {"start", "end", "on", "birth_month", "legal_status", "cin", "place", "
           "over_20_miles_pct", "la_code", "ons_code", "name", "population_0_17", "partnerships",
           "key_decision_threshold", "ofsted_urn", "postcode_district", "registered_places",
           "available_from", "expires_on", "page", "child_id", "discovery_url", "client_id",
-          "client_secret_ref", "allowed_domains"}
+          "client_secret_ref", "allowed_domains", "urgency", "placement_types", "age", "sex",
+          "siblings", "needs", "family_district", "school_district", "stay_near_school",
+          "areas_to_avoid", "unfilled_reason"}
 # Kinds of record a platform administrator manages region-wide (the modules of their events).
 PLATFORM_MANAGED = ("domain.organisation", "domain.account", "domain.identity_provider",
                     "domain.district_file", "domain.gazetteer")

@@ -94,7 +94,9 @@ def test_every_error_is_shown_at_once(kent):
     assert "NOWHERE" in field_error(page, "areas_to_avoid")
     assert field_error(page, "legal_status") == "Choose the child&#39;s legal status"
     assert page.count("govuk-error-summary__list") == 1
-    assert 'href="#latest_start-day"' in page  # the summary links to the date's first input
+    # The summary lists them in the form's order, linking to each field (a date's first input).
+    assert page.index('href="#child_id"') < page.index('href="#urgency"') < \
+        page.index('href="#latest_start-day"') < page.index('href="#legal_status"')
 
 
 def test_a_sibling_group_larger_than_any_vacancy_can_offer_is_refused(kent):
