@@ -135,6 +135,8 @@ def test_change_a_draft_then_close_it_unfilled(kent):
     page = kent.get(changed.headers["Location"]).get_data(as_text=True)
     assert "Home search changed" in page and "Risk of exploitation" in page
     assert "Reassessed" in page
+    assert "Why was no home found?" in kent.get(f"/home-searches/{search_id}/close").get_data(
+        as_text=True)
     refused = kent.post_form(f"/home-searches/{search_id}/close", {"unfilled_reason": ""})
     assert refused.status_code == 422
     assert field_error(refused.get_data(as_text=True), "unfilled_reason") == \
@@ -151,6 +153,7 @@ def test_change_a_draft_then_close_it_unfilled(kent):
 
 def test_cancel_needs_a_reason(kent):
     search_id = draft(kent)
+    assert kent.get(f"/home-searches/{search_id}/cancel").status_code == 200
     refused = kent.post_form(f"/home-searches/{search_id}/cancel", {"reason": ""})
     assert refused.status_code == 422
     page = refused.get_data(as_text=True)
