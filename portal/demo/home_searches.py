@@ -92,7 +92,10 @@ def load_home_searches(portal: Portal, child_refs: ChildReferences, today: date,
                 areas_to_avoid=list(search.areas_to_avoid), today=today,
                 reason=search.reason)[1]
             report.created += 1
-        if search.outcome is None or portal.get_home_search(actor, search_id).status != DRAFT:
+        if search.outcome is None:
+            continue
+        if portal.get_home_search(actor, search_id).status != DRAFT:
+            report.skipped += 1
             continue
         if search.outcome[0] == "cancelled":
             report.last_position = portal.cancel_home_search(actor, search_id,
