@@ -142,7 +142,7 @@ def new():
         form.data = {k: v for k, v in request.form.to_dict().items() if k != "child_id"}
         form.data.update({n: request.form.getlist(n) for n in ("placement_types", "needs")})
     return render_template("home_searches/form.html", form=form, search=None,
-                           child_ref=child_ref), 422
+                           child_ref=child_ref)
 
 
 # --- one search and its matches ---------------------------------------------------------------
@@ -215,7 +215,7 @@ def edit(search_id: UUID):
         form.data = {**request.form.to_dict(),
                      **{n: request.form.getlist(n) for n in ("placement_types", "needs")}}
     return render_template("home_searches/form.html", form=form, search=search,
-                           child_ref=None), 422
+                           child_ref=None)
 
 
 # --- cancelling and closing unfilled ----------------------------------------------------------
@@ -238,7 +238,6 @@ def cancel(search_id: UUID):
             else:
                 return _done(position, "Home search cancelled", search_id)
         form.data = request.form.to_dict()
-        return render_template("home_searches/cancel.html", form=form, search=search), 422
     return render_template("home_searches/cancel.html", form=form, search=search)
 
 
@@ -261,5 +260,4 @@ def close(search_id: UUID):
             else:
                 return _done(position, "Home search closed unfilled", search_id)
         form.data = request.form.to_dict()
-        return render_template("home_searches/close.html", form=form, search=search), 422
     return render_template("home_searches/close.html", form=form, search=search)
