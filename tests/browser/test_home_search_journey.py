@@ -11,7 +11,12 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Pages, assert_accessible, sign_in
+from tests.browser.conftest import (
+    Pages,
+    assert_accessible,
+    assert_accessible_without_javascript,
+    sign_in,
+)
 from tests.conftest import account_for
 
 pytestmark = pytest.mark.browser
@@ -79,3 +84,30 @@ def test_an_officer_drafts_a_search_reads_its_matches_and_closes_it(pages: Pages
     page.get_by_role("button", name="Close the search unfilled").click()
     expect(main).to_contain_text("Closed unfilled: Nothing close enough")
     assert_accessible(page)
+
+
+def test_without_javascript_the_search_and_its_pages_of_matches_work(pages: Pages, browser):
+    officer = account_for("council_officer", "Kent")
+    today = date.today()
+    page = pages.new_page(java_script_enabled=False)
+    page.goto("/home-searches/new")
+    sign_in(page, officer, check=lambda p: assert_accessible_without_javascript(p, browser))
+    assert_accessible_without_javascript(page, browser)
+    page.get_by_label("Your council's id for the child").fill("BRW-HS-2")
+    page.get_by_label("Emergency").check()
+    fill_date(page, "Date the home is needed by", today)
+    fill_date(page, "Latest date the placement can start", today + timedelta(days=60))
+    page.get_by_label("Children's home").check()
+    page.get_by_label("The child's age").fill("13")
+    page.get_by_label("Male", exact=True).check()
+    page.get_by_label("The family's postcode district").fill("CT1")
+    page.get_by_label("The child's legal status").select_option("C1")
+    page.get_by_role("button", name="Save the draft search").click()
+    expect(page).to_have_url(re.compile(r"/home-searches/[0-9a-f-]{36}$"))
+    assert_accessible_without_javascript(page, browser)
+    next_page = page.locator("#matches .govuk-pagination__next a")
+    if next_page.count():
+        next_page.click()
+        expect(page).to_have_url(re.compile(r"page=2"))
+        expect(page.locator("#matches h3").first).to_contain_text("11. ")
+        assert_accessible_without_javascript(page, browser)
