@@ -56,6 +56,10 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     "placements.manage": {"council_officer": OWN},
     "placements.import": {"council_officer": OWN},
     "contracts.manage": {"council_officer": OWN},
+    # Home searches are child-level records: only the placing authority's own officers.
+    # Auditors read them through the event history, like placements.
+    "home_searches.view": {"council_officer": OWN},
+    "home_searches.manage": {"council_officer": OWN},
     "targets.manage": {"council_officer": OWN},
     # Sufficiency views: an officer's own authority in full; anything crossing authority
     # lines as aggregates with small counts suppressed.
@@ -99,6 +103,8 @@ ACTION_DESCRIPTIONS: dict[str, str] = {
     "placements.manage": "Record, change, end and correct your authority's placements",
     "placements.import": "Import your authority's SSDA903 return",
     "contracts.manage": "Record and vary your authority's contracts",
+    "home_searches.view": "See your authority's home searches and the vacancies matching them",
+    "home_searches.manage": "Draft, change, cancel and close your authority's home searches",
     "targets.manage": "Set your authority's sufficiency targets",
     "sufficiency.view_own": "See your authority's sufficiency dashboard in full",
     "sufficiency.view_regional": "See partnership and regional sufficiency aggregates",

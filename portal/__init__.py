@@ -96,6 +96,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         health,
         help,
         home,
+        home_searches,
         imports,
         placement_changes,  # noqa: F401 (adds the change, end and correct routes to placements)
         placements,
@@ -111,7 +112,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     for blueprint in (
         home.bp, session_views.bp, vacancies.board, vacancies.manage, directory.bp, health.bp,
         admin.bp, reference.bp, audit.bp, as_at.bp, checkpoints.bp,
-        placements.bp, contracts.bp, targets.bp, imports.bp, placements_export.bp,
+        placements.bp, home_searches.bp, contracts.bp, targets.bp, imports.bp,
+        placements_export.bp,
         sufficiency.bp, help.bp, users.bp,
     ):
         app.register_blueprint(blueprint)

@@ -24,6 +24,7 @@ from portal.services.application import Portal
 from projections.audit.checkpoints import Checkpointer
 from projections.audit.signing import SigningKey
 from projections.database import Database
+from projections.home_search_queries import largest_registered_places
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner
 from projections.timetravel import snapshot_if_due
@@ -135,6 +136,13 @@ def bid_seal_key_file(database: Database, instance: Path | None) -> Path:
                                _instance(database, instance) / "bid_seal.key"))
 
 
+def _largest_registered_places(engine: sa.Engine) -> int | None:
+    """What the home search commands check a sibling group against: the directory's largest
+    setting (read model)."""
+    with engine.connect() as connection:
+        return largest_registered_places(connection)
+
+
 def bootstrap(database_url: str, *, projections_inline: bool = True,
               instance: Path | None = None, mailer: Mailer | None = None) -> Services:
     database = Database.from_url(database_url)
@@ -144,6 +152,7 @@ def bootstrap(database_url: str, *, projections_inline: bool = True,
     portal = Portal(env=database.event_store_env())
     portal.bid_seal = BidSeal(fernet_key_file(bid_seal_key_file(database, instance)))
     engine = database.create_engine()
+    portal.largest_placeable_group = lambda: _largest_registered_places(engine)
     runner = SigningRunner(portal, engine, all_projections(), inline=projections_inline)
     runner.setup()
     create_import_tables(engine)

@@ -50,6 +50,7 @@ def navigation(principal, active: str) -> list[dict]:
             ("Our vacancies", "manage.index", "vacancies.view_own"),
             ("Tender opportunities", "tender_pipelines.opportunities", "tenders.respond"),
             ("Placements", "placements.children", "placements.view"),
+            ("Home searches", "home_searches.index", "home_searches.view"),
             ("Contracts", "contracts.index", "contracts.manage"),
             ("Tenders", "tenders.index", "tenders.lead"),
             ("Sufficiency", "sufficiency.index", "sufficiency.view_regional"),

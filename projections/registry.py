@@ -7,6 +7,7 @@ from projections.audit.log import VerifiableLog
 from projections.base import Projection
 from projections.directory import Directory
 from projections.gazetteer import Gazetteer
+from projections.home_searches import HomeSearches
 from projections.identity_providers import IdentityProviders
 from projections.notices import Notices
 from projections.placements import Placements
@@ -18,4 +19,4 @@ from projections.vacancies import ProviderVacancies, VacancyBoard
 def all_projections() -> list[Projection]:
     return [Directory(), VacancyBoard(), ProviderVacancies(), Placements(), VerifiableLog(),
             AuditIndex(), Gazetteer(), Tenders(), IdentityProviders(),
-            TenderDocuments(), Notices()]
+            TenderDocuments(), Notices(), HomeSearches()]

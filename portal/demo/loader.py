@@ -17,6 +17,7 @@ from domain.actor import Actor
 from domain.child_ref import ChildReferences
 from domain.organisation import NAMESPACE, authority_id, setting_id
 from portal.demo import region
+from portal.demo.home_searches import load_home_searches
 from portal.demo.ids import provider_id
 from portal.demo.placements.loader import load_placements
 from portal.demo.tenders import load_tenders
@@ -148,6 +149,8 @@ def load_demo(portal: Portal, set_password: Callable[[UUID, str], None],
                  lambda aid=aid: portal.enrol_second_factor(aid, actor=actor))
     if child_refs is not None:
         load_placements(portal, child_refs, today, report)
+        # A few councils' home searches (portal/demo/home_searches.py).
+        load_home_searches(portal, child_refs, today, report)
     # Joint tenders at their stages, some awarded with contracts (portal/demo/tenders.py).
     load_tenders(portal, today, report)
     report.last_position = portal.last_position()

@@ -33,6 +33,7 @@ from domain.vocabulary import ROLES
 from portal.services.accounts import AccountCommands
 from portal.services.clashes import retried_on_clash
 from portal.services.gazetteer import GazetteerCommands
+from portal.services.home_searches import HomeSearchCommands
 from portal.services.identity_providers import IdentityProviderCommands
 from portal.services.placements import PlacementCommands
 from portal.services.tender_documents import TenderDocumentCommands, TenderReminderCommands
@@ -72,8 +73,8 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
-class Portal(PlacementCommands, GazetteerCommands, IdentityProviderCommands, AccountCommands,
-             TenderCommands, TenderDocumentCommands, TenderReminderCommands,
+class Portal(PlacementCommands, HomeSearchCommands, GazetteerCommands, IdentityProviderCommands,
+             AccountCommands, TenderCommands, TenderDocumentCommands, TenderReminderCommands,
              StorableEvents, Application):
     name = "Portal"
 

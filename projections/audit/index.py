@@ -19,6 +19,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from eventsourcing.domain import AggregateCreated
 
+from domain.home_search import UNFILLED_REASONS
 from domain.tender_terms import ROUTES
 from domain.vocabulary import ROLES, SETTING_TYPES
 from projections.base import Projection
@@ -60,6 +61,7 @@ OWNERS: dict[str, Callable[[Any], UUID | None]] = {
     "Account": attrgetter("organisation_id"),
     "Vacancy": attrgetter("provider_id"),
     "Placement": attrgetter("authority_id"),
+    "HomeSearch": attrgetter("authority_id"),
     "Contract": attrgetter("authority_id"),
     "DataImport": attrgetter("authority_id"),
     "Tender": attrgetter("lead_authority_id"),
@@ -105,6 +107,11 @@ FIELD_LABELS: dict[str, str] = {
     "contract_id": "Contract", "birth_month": "Month of birth", "sex": "Sex",
     "uasc": "Unaccompanied asylum-seeking child", "weekly_price": "Weekly price",
     "title": "Title",
+    "urgency": "Urgency", "needed_by": "Date needed by", "latest_start": "Latest start",
+    "placement_types": "Placements recommended", "age": "Age", "siblings": "Siblings",
+    "needs": "Needs and risks", "family_district": "Family's district",
+    "school_district": "School's district", "stay_near_school": "Must stay near school",
+    "areas_to_avoid": "Areas to avoid",
 }
 MONEY_FIELDS = frozenset({"weekly_fee", "key_decision_threshold", "weekly_cost",
                           "weekly_price"})
@@ -305,6 +312,14 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
     ("Placement", "Corrected"): _corrected,
     ("Placement", "Reconciled"): lambda e: (
         f"Brought a child's episodes into line with an import ({len(e.episodes)} episodes)"),
+    ("HomeSearch", "Drafted"): lambda e: (
+        f"Drafted {'an emergency' if e.urgency == 'emergency' else 'a planned'} home search "
+        f"for child {e.child_ref}, needed by {e.needed_by:%d/%m/%Y}"),
+    ("HomeSearch", "Edited"): lambda e: _changes("a draft home search", e.changes),
+    ("HomeSearch", "Cancelled"): lambda e: "Cancelled a home search",
+    ("HomeSearch", "ClosedUnfilled"): lambda e: (
+        "Closed a home search unfilled: "
+        + UNFILLED_REASONS.get(e.unfilled_reason, e.unfilled_reason)),
     ("Contract", "Recorded"): _contract,
     ("Contract", "Varied"): lambda e: _changes("a contract", e.changes),
     ("Contract", "Terminated"): lambda e: f"Terminated a contract from {e.on:%d/%m/%Y}",

@@ -24,10 +24,25 @@ REQUESTS = 30
 WARM_UP = 3
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
+
+
+def _first_officers_search() -> str:
+    """The home search page of the demo search of the council the benchmark signs in as."""
+    from domain.organisation import authority_id
+    from portal.demo.home_searches import SEARCHES, home_search_id
+
+    officer = next(a for a in demo_accounts() if a.role == "council_officer")
+    search = next(s for s in SEARCHES if authority_id(s.la_code) == officer.organisation_id)
+    return f"/home-searches/{home_search_id(search)}"
+
+
 PAGES = [
     ("council officer: vacancy board", "council_officer", "/vacancies/"),
     ("council officer: filtered, sorted, page 3", "council_officer",
      "/vacancies/?setting_type=childrens_home&age=12&max_weekly_fee=5000&sort=fee&page=3"),
+    ("council officer: home searches", "council_officer", "/home-searches/"),
+    ("council officer: a home search, ranked matches", "council_officer",
+     _first_officers_search()),
     ("provider: our vacancies", "provider_user", "/our-vacancies/"),
     ("anyone: health check", None, "/healthz"),
 ]

@@ -60,7 +60,7 @@ def test_every_condition_qualifies_a_grant_that_exists():
 
 def test_child_level_records_are_never_wider_than_the_own_organisation():
     for action in ("placements.view", "placements.manage", "placements.import",
-                   "sufficiency.view_own"):
+                   "home_searches.view", "home_searches.manage", "sufficiency.view_own"):
         assert set(PERMISSIONS[action].values()) == {OWN}, action
 
 

@@ -82,6 +82,8 @@ def _audit_records(world: World, org: str) -> list[Other]:
                    "audit_record") for key in _not(org, world.placements)]
             + [Other(f"authority {key}'s contract", str(world.contracts[key]), "audit_record")
                for key in _not(org, world.contracts)]
+            + [Other(f"authority {key}'s home search", str(world.home_searches[key]),
+                     "audit_record") for key in _not(org, world.home_searches)]
             + [Other(f"provider {key}'s held vacancy", str(world.vacancies[key]["held"]),
                      "audit_record") for key in _not(org, world.vacancies)])
 
@@ -158,6 +160,8 @@ ARGUMENTS: dict[str, Argument] = {
         else [], others=_providers, missing=_uuid),
     "contract_id": Argument(own=_own("contracts"), others=_records("contracts", "contract"),
                             missing=_uuid),
+    "search_id": Argument(own=_own("home_searches"),
+                          others=_records("home_searches", "home search"), missing=_uuid),
     "job_id": Argument(own=_own("jobs"), others=_records("jobs", "import job"), missing=_uuid),
     "record_id": Argument(own=_own("placements"), others=_audit_records, missing=_uuid),
     "child_ref": Argument(own=_own("children"), others=_records("children", "child"),

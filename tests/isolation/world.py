@@ -79,6 +79,7 @@ class World:
     children: dict[str, str] = field(default_factory=dict)
     placements: dict[str, UUID] = field(default_factory=dict)
     contracts: dict[str, UUID] = field(default_factory=dict)
+    home_searches: dict[str, UUID] = field(default_factory=dict)
     jobs: dict[str, UUID] = field(default_factory=dict)
     identity_providers: dict[str, UUID] = field(default_factory=dict)
     tenders: dict[str, UUID] = field(default_factory=dict)  # by lead authority
@@ -255,6 +256,12 @@ def _authority_records(world: World, svc, key: str, today: date, folder: Path) -
                "contract_route": "framework", "contract_id": world.contracts[key]},
         reason=_marker(world, key, "child", "placementreason"))
     assert world.placements[key] == placement_id(authority, ref)
+    world.home_searches[key], _ = portal.draft_home_search(
+        actor, authority_id=authority, child_ref=ref, urgency="planned",
+        needed_by=today + timedelta(days=7), latest_start=today + timedelta(days=30),
+        placement_types=["childrens_home"], age=13, sex="2", siblings=0, legal_status="C2",
+        needs=["emotional_behavioural"], family_district=AUTHORITIES[key][3], today=today,
+        reason=_marker(world, key, "child", "searchreason"))
     portal.set_targets(actor, authority, targets={"children_per_10k": 61.5},
                        reason=_marker(world, key, "private", "targetsreason"))
     name = _marker(world, key, "private", "importfile") + ".csv"

@@ -16,6 +16,7 @@ from domain.contract import Contract
 from domain.data_import import DataImport
 from domain.engagement import EngagementResponse
 from domain.gazetteer import DistrictUpload
+from domain.home_search import HomeSearch
 from domain.identity_provider import IdentityProvider
 from domain.organisation import Authority, PlatformOrganisation, Provider
 from domain.permissions import Forbidden
@@ -40,7 +41,22 @@ from tests.projections.scenario import build_region, dump, random_history
 
 AGGREGATES = (Authority, Provider, PlatformOrganisation, Account, Vacancy, Placement, Contract,
               DataImport, DistrictUpload, TenderDocument, DocumentDownload, DeadlineReminder,
-              Tender, Bid, EngagementResponse, IdentityProvider)
+              Tender, Bid, EngagementResponse, IdentityProvider, HomeSearch)
+
+
+def home_search_history(portal, authority) -> None:
+    """Every home search event, by a named officer."""
+    from uuid import uuid4
+
+    officer = Actor(uuid4(), authority)
+    terms = dict(authority_id=authority, urgency="planned", needed_by=date(2027, 3, 1),
+                 latest_start=date(2027, 3, 15), placement_types=["childrens_home"], age=12,
+                 sex="1", siblings=0, legal_status="C2", today=date(2027, 2, 1))
+    first, _ = portal.draft_home_search(officer, child_ref="CHSAAAAAAAAA1", **terms)
+    portal.edit_home_search(officer, first, changes={"age": 13}, today=date(2027, 2, 1))
+    portal.cancel_home_search(officer, first, reason="Returned home")
+    second, _ = portal.draft_home_search(officer, child_ref="CHSAAAAAAAAA2", **terms)
+    portal.close_home_search_unfilled(officer, second, unfilled_reason="no_match")
 
 
 def auditor(roles=("auditor",)) -> Principal:
@@ -82,6 +98,7 @@ def full_history(portal) -> dict:
         expires_on=date(2027, 1, 31), description="")
     portal.expire_vacancies([expiring], today=date(2027, 2, 1))
     placement_history(portal, authorities[0], provider, setting)
+    home_search_history(portal, authorities[0])
     portal.add_districts(admin, rows=[{"district": "ME99", "easting": 577000,
                                        "northing": 155000, "la_ons_code": "E10000016"}],
                          file_name="new-districts.csv", file_sha256="1" * 64,
@@ -210,7 +227,7 @@ def expected_owner(portal, record_id):
     if isinstance(aggregate, Tender):
         return aggregate.lead_authority_id
     if isinstance(aggregate, Placement | Contract | DataImport | TenderDocument
-                  | DocumentDownload | DeadlineReminder):
+                  | DocumentDownload | DeadlineReminder | HomeSearch):
         return aggregate.authority_id
     if isinstance(aggregate, DistrictUpload):  # the uploading platform organisation
         first = portal.recorder.select_events(record_id, limit=1)[0]
@@ -336,8 +353,9 @@ def test_the_stream_filters_and_pages_newest_first(services):
         # Everything but the administrator's fourteen events, the user's own sign-in, the
         # invited person's five and a provider's download of a tender document.
         # Also a tender's evaluator's and moderator's scores (two events), and single
-        # sign-on's five by the people signing in (its four by the administrator are above).
-        assert system.total == total - 8 - 3 - 5 - 1 - 2 - 9
+        # sign-on's five by the people signing in (its four by the administrator are above),
+        # and a council officer's five home search events.
+        assert system.total == total - 8 - 3 - 5 - 1 - 2 - 9 - 5
         updates = audit_events_page(viewer, c, AuditSearch(record_type="Vacancy",
                                                            event_type="Updated"))
         assert all(r.summary.startswith("Changed a vacancy") for r in updates.rows)

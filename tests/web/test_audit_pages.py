@@ -14,6 +14,7 @@ from domain.account import Account, account_id
 from domain.bid import Bid
 from domain.contract import Contract
 from domain.engagement import EngagementResponse
+from domain.home_search import HomeSearch
 from domain.identity_provider import IdentityProvider
 from domain.organisation import authority_id
 from domain.placement import Placement
@@ -59,7 +60,7 @@ def owner(aggregate):
     if isinstance(aggregate, Account | IdentityProvider):
         return aggregate.organisation_id
     if isinstance(aggregate, Placement | Contract | TenderDocument | DocumentDownload
-                  | DeadlineReminder):
+                  | DeadlineReminder | HomeSearch):
         return aggregate.authority_id
     if isinstance(aggregate, Tender):
         return aggregate.lead_authority_id

@@ -10,9 +10,11 @@ from click.testing import CliRunner
 
 import portal.demo.placements.loader as placements_loader
 from portal.cli import main
+from portal.demo.home_searches import SEARCHES
 from tests.demo_records import WITHOUT_PLACEMENTS
 
 CHILDREN = 25
+HOME_SEARCH_STEPS = len(SEARCHES) + sum(1 for s in SEARCHES if s.outcome)
 
 
 @pytest.fixture
@@ -28,7 +30,8 @@ def runner(tmp_path, monkeypatch):
 
 
 def test_demo_load_records_placements_contracts_and_targets_once(runner, tmp_path):
-    created = WITHOUT_PLACEMENTS + 3 + 1 + CHILDREN  # three block contracts, Dorset's targets
+    # Three block contracts, Dorset's targets, and the home searches with their outcomes.
+    created = WITHOUT_PLACEMENTS + 3 + 1 + CHILDREN + HOME_SEARCH_STEPS
     first = runner.invoke(main, ["demo", "load"])
     assert first.exit_code == 0, first.output
     assert f"{created} records created, 0 already there" in first.output

@@ -1,0 +1,342 @@
+"""A home search (a referral): a council's request to find a home for one of its children,
+described with the Placements Data Standard (v2) referral fields, and its life.
+
+draft -> sent -> offers open -> closed to offers -> accepted -> placed
+  or, before it is accepted: cancelled (no longer needed) | closed unfilled (unmet need)
+
+This slice implements drafting, editing a draft, cancelling and closing unfilled. Sending to
+providers, offers and accepting one come next: their states and transitions are in
+:data:`TRANSITIONS` already, so the guards below read the same table they will.
+
+The child is only ever known by the portal's pseudonymous reference (see
+:mod:`domain.child_ref`), as placements are.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import event
+
+from domain import ssda903
+from domain.actor import Actor
+from domain.base import PortalAggregate
+from domain.errors import DomainError, IllegalTransition
+from domain.placement import CHILD_REF
+from domain.postcode import DISTRICT
+from domain.vacancy import MAX_PLACES
+from domain.vocabulary import MAX_AGE, NEEDS, SETTING_TYPES, SUPPORTED_ACCOMMODATION_MIN_AGE
+
+DRAFT = "draft"
+SENT = "sent"
+OFFERS_OPEN = "offers_open"
+CLOSED_TO_OFFERS = "closed_to_offers"
+ACCEPTED = "accepted"
+PLACED = "placed"
+CANCELLED = "cancelled"
+CLOSED_UNFILLED = "closed_unfilled"
+STATUS_LABELS = {
+    DRAFT: "Draft",
+    SENT: "Sent to providers",
+    OFFERS_OPEN: "Offers open",
+    CLOSED_TO_OFFERS: "Closed to offers",
+    ACCEPTED: "Offer accepted",
+    PLACED: "Placed",
+    CANCELLED: "Cancelled",
+    CLOSED_UNFILLED: "Closed unfilled",
+}
+# Every step a search may take from each state. Cancelling (the child no longer needs the
+# home) and closing unfilled (nothing suitable was found: unmet need) are possible until an
+# offer is accepted; from a draft too, since matching runs against the board before anything
+# is sent.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    DRAFT: frozenset({SENT, CANCELLED, CLOSED_UNFILLED}),
+    SENT: frozenset({OFFERS_OPEN, CANCELLED, CLOSED_UNFILLED}),
+    OFFERS_OPEN: frozenset({CLOSED_TO_OFFERS, CANCELLED, CLOSED_UNFILLED}),
+    CLOSED_TO_OFFERS: frozenset({ACCEPTED, CANCELLED, CLOSED_UNFILLED}),
+    ACCEPTED: frozenset({PLACED}),
+    PLACED: frozenset(),
+    CANCELLED: frozenset(),
+    CLOSED_UNFILLED: frozenset(),
+}
+OPEN_STATES = frozenset({DRAFT, SENT, OFFERS_OPEN, CLOSED_TO_OFFERS, ACCEPTED})
+
+URGENCIES = {"planned": "Planned", "emergency": "Emergency"}
+# Why a search closed without a home: the unmet-need measure counts them by these reasons.
+UNFILLED_REASONS = {
+    "no_match": "No vacancy or setting could meet the child's needs",
+    "too_far": "Nothing close enough to the child's home or school",
+    "no_offers": "No provider offered a place",
+    "offers_unsuitable": "The offers made were not suitable",
+    "unaffordable": "The only places offered cost more than the council could pay",
+    "needed_by_passed": "The date the home was needed by passed without a home",
+}
+
+# The referral's terms, in the order the form asks for them. ``child_ref`` and the authority
+# are fixed when the search is drafted.
+TERMS = ("urgency", "needed_by", "latest_start", "placement_types", "age", "sex", "siblings",
+         "needs", "family_district", "school_district", "stay_near_school", "areas_to_avoid",
+         "legal_status")
+REQUIRED = ("urgency", "needed_by", "latest_start", "placement_types", "age", "sex",
+            "siblings", "legal_status")
+MAX_SIBLINGS = MAX_PLACES - 1  # a vacancy offers at most MAX_PLACES places
+MAX_AREAS_TO_AVOID = 20
+MAX_REASON = 500
+
+_MISSING = {
+    "urgency": "Say whether the search is planned or an emergency",
+    "needed_by": "Enter the date the home is needed by",
+    "latest_start": "Enter the latest date the placement can start",
+    "placement_types": "Choose at least one kind of placement recommended",
+    "age": "Enter the child's age",
+    "sex": "Choose the child's sex",
+    "siblings": "Enter how many brothers or sisters are to be placed with the child (0 if none)",
+    "legal_status": "Choose the child's legal status",
+}
+
+
+class SearchRefused(DomainError):
+    """Terms that break one or more rules: every problem at once, by field."""
+
+    def __init__(self, errors: dict[str, str]):
+        field, message = next(iter(errors.items()))
+        super().__init__(message, field=field)
+        self.errors = dict(errors)
+
+
+def _long(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def problems(terms: dict[str, Any], *, today: date | None = None,
+             largest_group: int | None = None, complete: bool = True) -> dict[str, str]:
+    """Every rule ``terms`` break, by field, all at once.
+
+    ``today``: when given, the date needed by may not be before it (a new or changed date).
+    ``largest_group``: the most children any setting can take (the directory's largest
+    registered places), when the caller knows it. ``complete``: whether a missing required
+    term is itself a problem (False when checking what a half-filled form parsed).
+    """
+    terms = clean_terms(terms)
+    found: dict[str, str] = {}
+
+    def given(name: str) -> bool:
+        return terms.get(name) is not None
+
+    if complete:
+        for name in REQUIRED:
+            if not given(name) or (name == "placement_types" and not terms[name]):
+                found[name] = _MISSING[name]
+    if given("urgency") and terms["urgency"] not in URGENCIES:
+        found["urgency"] = "Say whether the search is planned or an emergency"
+    if given("needed_by"):
+        if not isinstance(terms["needed_by"], date):
+            found["needed_by"] = "Enter the date the home is needed by"
+        elif today is not None and terms["needed_by"] < today:
+            found["needed_by"] = "The date the home is needed by cannot be in the past"
+    if given("latest_start") and given("needed_by") and "needed_by" not in found \
+            and terms["latest_start"] < terms["needed_by"]:
+        found["latest_start"] = ("The latest start must not be before the date the home is "
+                                 f"needed by ({_long(terms['needed_by'])})")
+    if given("placement_types"):
+        unknown = [t for t in terms["placement_types"] if t not in SETTING_TYPES]
+        if unknown:
+            found["placement_types"] = f"Unknown kinds of placement: {', '.join(unknown)}"
+    if given("age") and (not isinstance(terms["age"], int) or not 0 <= terms["age"] <= MAX_AGE):
+        found["age"] = f"The child's age must be between 0 and {MAX_AGE}"
+    elif given("age") and "supported_accommodation" in (terms.get("placement_types") or ()) \
+            and terms["age"] < SUPPORTED_ACCOMMODATION_MIN_AGE:
+        # Placing a child under 16 in supported accommodation is unlawful (since 2021).
+        found.setdefault("placement_types", "Supported accommodation is only for young people "
+                         f"aged {SUPPORTED_ACCOMMODATION_MIN_AGE} or over")
+    if given("sex") and terms["sex"] not in ssda903.SEXES:
+        found["sex"] = "Choose the child's sex as recorded in SSDA903 (1 male, 2 female)"
+    if given("siblings"):
+        siblings = terms["siblings"]
+        if not isinstance(siblings, int) or not 0 <= siblings <= MAX_SIBLINGS:
+            found["siblings"] = (f"Brothers and sisters to place together must be between 0 and "
+                                 f"{MAX_SIBLINGS} (a vacancy offers at most {MAX_PLACES} "
+                                 "places)")
+        elif largest_group is not None and siblings + 1 > largest_group:
+            found["siblings"] = (f"No setting in the directory has {siblings + 1} registered "
+                                 f"places: the largest has {largest_group}")
+    if given("needs"):
+        unknown = [n for n in terms["needs"] if n not in NEEDS]
+        if unknown:
+            found["needs"] = f"Unknown needs: {', '.join(unknown)}"
+    for name, what in (("family_district", "family's"), ("school_district", "school's")):
+        if given(name) and not DISTRICT.match(terms[name]):
+            found[name] = f"Enter the {what} postcode district, like ME14"
+    if terms.get("stay_near_school") and not given("school_district") \
+            and "school_district" not in found:
+        found["school_district"] = ("Enter the school's postcode district: the child must stay "
+                                    "near their school")
+    if given("areas_to_avoid"):
+        areas = terms["areas_to_avoid"]
+        bad = [a for a in areas if not DISTRICT.match(a)]
+        if bad:
+            found["areas_to_avoid"] = (f"These are not postcode districts: {', '.join(bad)} "
+                                       "(enter districts like ME14, separated by commas)")
+        elif len(areas) > MAX_AREAS_TO_AVOID:
+            found["areas_to_avoid"] = (f"Name at most {MAX_AREAS_TO_AVOID} postcode districts "
+                                       "to avoid")
+    if given("legal_status") and terms["legal_status"] not in ssda903.LEGAL_STATUSES:
+        found["legal_status"] = "Choose the child's legal status from the list"
+    return found
+
+
+def clean_terms(terms: dict[str, Any]) -> dict[str, Any]:
+    """Lists sorted and deduplicated, districts in capitals, so equal terms compare equal."""
+    cleaned = dict(terms)
+    for name in ("placement_types", "needs", "areas_to_avoid"):
+        if cleaned.get(name) is not None:
+            cleaned[name] = sorted({str(v).strip().upper() if name == "areas_to_avoid"
+                                    else str(v) for v in cleaned[name]})
+    for name in ("family_district", "school_district"):
+        value = cleaned.get(name)
+        if value is not None:
+            cleaned[name] = value.strip().upper() or None
+    cleaned["stay_near_school"] = bool(cleaned.get("stay_near_school"))
+    return cleaned
+
+
+def _check(terms: dict[str, Any], **context: Any) -> None:
+    found = problems(terms, **context)
+    if found:
+        raise SearchRefused(found)
+
+
+def _reason(reason: str | None, what: str) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise DomainError(what, field="reason")
+    if len(text) > MAX_REASON:
+        raise DomainError(f"The reason must be {MAX_REASON} characters or fewer",
+                          field="reason")
+    return text
+
+
+class HomeSearch(PortalAggregate):
+    """One child's search for a home, by the placing authority."""
+
+    id: UUID  # given by the caller: random, or derived from a natural key (demo loader)
+
+    @event("Drafted")
+    def __init__(self, *, authority_id: UUID, child_ref: str, urgency: str, needed_by: date,
+                 latest_start: date, placement_types: list[str], age: int, sex: str,
+                 siblings: int, needs: list[str], family_district: str | None,
+                 school_district: str | None, stay_near_school: bool,
+                 areas_to_avoid: list[str], legal_status: str, actor: Actor,
+                 reason: str | None) -> None:
+        self.authority_id = authority_id
+        self.child_ref = child_ref
+        self.urgency = urgency
+        self.needed_by = needed_by
+        self.latest_start = latest_start
+        self.placement_types = list(placement_types)
+        self.age = age
+        self.sex = sex
+        self.siblings = siblings
+        self.needs = list(needs)
+        self.family_district = family_district
+        self.school_district = school_district
+        self.stay_near_school = stay_near_school
+        self.areas_to_avoid = list(areas_to_avoid)
+        self.legal_status = legal_status
+        self.status = DRAFT
+        self.unfilled_reason: str | None = None
+
+    @classmethod
+    def draft(cls, *, authority_id: UUID, child_ref: str, terms: dict[str, Any], today: date,
+              actor: Actor, largest_group: int | None = None, id: UUID | None = None,
+              reason: str | None = None) -> HomeSearch:
+        unknown = set(terms) - set(TERMS)
+        if unknown:
+            raise DomainError(f"Unknown home search details: {', '.join(sorted(unknown))}")
+        terms = clean_terms({"needs": [], "family_district": None, "school_district": None,
+                             "stay_near_school": False, "areas_to_avoid": [], **terms})
+        found = problems(terms, today=today, largest_group=largest_group)
+        if not isinstance(child_ref, str) or not CHILD_REF.match(child_ref):
+            found = {"child_ref": "The child reference is not a portal reference", **found}
+        if found:
+            raise SearchRefused(found)
+        return cls(id=id or uuid4(), authority_id=authority_id, child_ref=child_ref,
+                   actor=actor, reason=reason, **terms)
+
+    # --- reading ------------------------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATES
+
+    @property
+    def places_needed(self) -> int:
+        return 1 + self.siblings
+
+    def terms(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in TERMS}
+
+    def _check_may_become(self, status: str, doing: str) -> None:
+        if status not in TRANSITIONS[self.status]:
+            raise IllegalTransition(
+                f"This home search is {STATUS_LABELS[self.status].lower()}, so it cannot be "
+                f"{doing}")
+
+    # --- commands -----------------------------------------------------------------------------
+
+    def edit(self, *, changes: dict[str, Any], today: date, actor: Actor,
+             largest_group: int | None = None, reason: str | None = None) -> bool:
+        """Change a draft's terms. Returns False when nothing actually changed."""
+        if self.status != DRAFT:
+            raise IllegalTransition(
+                f"This home search is {STATUS_LABELS[self.status].lower()}: only a draft can be "
+                "changed")
+        unknown = set(changes) - set(TERMS)
+        if unknown:
+            raise DomainError(f"These cannot be changed: {', '.join(sorted(unknown))}")
+        merged = clean_terms({**self.terms(), **changes})
+        changed = {k: merged[k] for k in changes if merged[k] != getattr(self, k)}
+        # A date needed by that is changed may not be in the past; one kept as it was may now
+        # be, and the draft can still be corrected otherwise.
+        _check(merged, today=today if "needed_by" in changed else None,
+               largest_group=largest_group if "siblings" in changed else None)
+        if not changed:
+            return False
+        self._edited(changes=changed, actor=actor, reason=reason)
+        return True
+
+    @event("Edited")
+    def _edited(self, *, changes: dict[str, Any], actor: Actor, reason: str | None) -> None:
+        for key, value in changes.items():
+            setattr(self, key, value)
+
+    def cancel(self, *, actor: Actor, reason: str | None) -> None:
+        """The child no longer needs this home (not unmet need: use close_unfilled for that)."""
+        self._check_may_become(CANCELLED, "cancelled")
+        self._cancelled(actor=actor, reason=_reason(reason, "Say why the search is cancelled"))
+
+    @event("Cancelled")
+    def _cancelled(self, *, actor: Actor, reason: str | None) -> None:
+        self.status = CANCELLED
+
+    def close_unfilled(self, *, unfilled_reason: str, actor: Actor,
+                       reason: str | None = None) -> None:
+        """No home was found: the search is closed as unmet need, with a reason from
+        :data:`UNFILLED_REASONS` and, optionally, the officer's own words."""
+        self._check_may_become(CLOSED_UNFILLED, "closed")
+        if unfilled_reason not in UNFILLED_REASONS:
+            raise DomainError("Choose why no home was found", field="unfilled_reason")
+        note = (reason or "").strip() or None
+        if note is not None and len(note) > MAX_REASON:
+            raise DomainError(f"The reason must be {MAX_REASON} characters or fewer",
+                              field="reason")
+        self._closed_unfilled(unfilled_reason=unfilled_reason, actor=actor, reason=note)
+
+    @event("ClosedUnfilled")
+    def _closed_unfilled(self, *, unfilled_reason: str, actor: Actor,
+                         reason: str | None) -> None:
+        self.status = CLOSED_UNFILLED
+        self.unfilled_reason = unfilled_reason
+
