@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from enum import Enum
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
@@ -35,6 +34,7 @@ from portal.services.clashes import retried_on_clash
 from portal.services.gazetteer import GazetteerCommands
 from portal.services.home_searches import HomeSearchCommands
 from portal.services.identity_providers import IdentityProviderCommands
+from portal.services.keep import KEEP, Keep, kept
 from portal.services.placements import PlacementCommands
 from portal.services.tender_documents import TenderDocumentCommands, TenderReminderCommands
 from portal.services.tenders import TenderCommands
@@ -42,13 +42,6 @@ from portal.services.tenders import TenderCommands
 A = TypeVar("A")
 
 
-class Keep(Enum):
-    """A term an update leaves as it is (``None`` can be a value, e.g. no expiry date)."""
-
-    KEEP = "keep"
-
-
-KEEP = Keep.KEEP
 
 
 class ActorAsDict(Transcoding):
@@ -327,10 +320,9 @@ class Portal(PlacementCommands, HomeSearchCommands, GazetteerCommands, IdentityP
                        description: str | Keep = KEEP) -> int:
         """Change a vacancy's terms; a term not given keeps its value. Nothing is stored when
         nothing changes."""
-        changes = {name: value for name, value in (
-            ("age_from", age_from), ("age_to", age_to), ("needs_met", needs_met),
-            ("weekly_fee", weekly_fee), ("available_from", available_from), ("places", places),
-            ("expires_on", expires_on), ("description", description)) if value is not KEEP}
+        changes = kept(age_from=age_from, age_to=age_to, needs_met=needs_met,
+                       weekly_fee=weekly_fee, available_from=available_from, places=places,
+                       expires_on=expires_on, description=description)
         vacancy = self._own_vacancy(actor, vacancy_ref)
         setting = self._setting(vacancy.provider_id, vacancy.setting_id)
         vacancy.update(setting, actor=actor, reason=reason, **changes)

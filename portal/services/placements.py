@@ -20,6 +20,7 @@ from domain.errors import DomainError, NotFound
 from domain.organisation import Authority, Provider
 from domain.placement import Placement, placement_id
 from portal.services.clashes import retried_on_clash
+from portal.services.keep import KEEP, Keep, kept
 
 # What SSDA903 does not hold: kept from the portal's own episode with the same start and type.
 NOT_IN_RETURN = ("weekly_cost", "contract_id", "provider_id", "setting_id",
@@ -209,12 +210,19 @@ class PlacementCommands:
     # --- contracts ----------------------------------------------------------------------------
 
     def record_contract(self, actor: Actor, *, authority_id: UUID, provider_id: UUID,
-                        contract_id: UUID | None = None, **terms: Any) -> tuple[UUID, int]:
+                        route: str, title: str, setting_type: str, places: int | None,
+                        weekly_price: int, start: date, end: date,
+                        contract_id: UUID | None = None,
+                        tender_id: UUID | None = None) -> tuple[UUID, int]:
+        """Record a contract the authority holds with a provider (``tender_id``: the joint
+        tender that awarded it, where one did)."""
         self._check_acting_for_authority(actor, authority_id)
         self._get(authority_id, Authority, "authority")
         self._get(provider_id, Provider, "provider")
-        contract = Contract.record(actor=actor, id=contract_id, authority_id=authority_id,
-                                   provider_id=provider_id, **terms)
+        contract = Contract.record(
+            actor=actor, id=contract_id, authority_id=authority_id, provider_id=provider_id,
+            route=route, title=title, setting_type=setting_type, places=places,
+            weekly_price=weekly_price, start=start, end=end, tender_id=tender_id)
         return contract.id, self._create(contract, "This contract is already recorded")
 
     def get_contract(self, actor: Actor, contract_ref: UUID) -> Contract:
@@ -226,10 +234,13 @@ class PlacementCommands:
 
     @retried_on_clash
     def vary_contract(self, actor: Actor, contract_ref: UUID, *, reason: str,
-                      **changes: Any) -> int:
+                      title: str | Keep = KEEP, places: int | Keep | None = KEEP,
+                      weekly_price: int | Keep = KEEP, end: date | Keep = KEEP) -> int:
+        """A variation: more or fewer places, a new price or a new end date."""
         contract = self._get(contract_ref, Contract, "contract")
         self._check_acting_for_authority(actor, contract.authority_id)
-        contract.vary(actor=actor, reason=reason, **changes)
+        contract.vary(actor=actor, reason=reason, **kept(
+            title=title, places=places, weekly_price=weekly_price, end=end))
         return self._save(contract)
 
     @retried_on_clash
