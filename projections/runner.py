@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from eventsourcing.application import Application
 
 from projections.base import Projection, tracking
-from projections.database import metadata
+from projections.database import metadata, schema_lock
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,8 @@ class ProjectionRunner:
     # --- set-up and positions -------------------------------------------------------------
 
     def setup(self) -> None:
-        metadata.create_all(self.engine)
+        with schema_lock(self.engine):  # processes starting together create the tables once
+            metadata.create_all(self.engine)
         with self.engine.begin() as c:
             known = set(c.execute(sa.select(tracking.c.name)).scalars())
             missing = [{"name": n, "position": 0} for n in self.projections if n not in known]

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
 from projections.base import Projection, tracking
-from projections.database import metadata
+from projections.database import metadata, schema_lock
 from projections.runner import ProjectionRunner
 
 projection_snapshots = sa.Table(
@@ -155,7 +155,8 @@ def rebuild_as_at(application, source: sa.Engine, projections: list[Projection],
     engine = target or sa.create_engine("sqlite://", poolclass=StaticPool,
                                         connect_args={"check_same_thread": False})
     tables = [tracking, *[t for p in projections for t in p.tables]]
-    metadata.create_all(engine, tables=tables)
+    with schema_lock(engine):  # a PostgreSQL target may be shared
+        metadata.create_all(engine, tables=tables)
     started_from = {}
     with engine.begin() as c:
         for projection in projections:
