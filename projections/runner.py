@@ -187,9 +187,9 @@ class ProjectionRunner:
                         start=old, limit=BATCH_SIZE, stop=head, topics=topics,
                         inclusive_of_start=False,
                     )
-                    count = self._apply(c, group, notifications)
                     # A short batch means nothing else for these projections up to head.
                     new = notifications[-1].id if len(notifications) == BATCH_SIZE else head
+                    count = self._apply(c, group, notifications)
                     c.execute(tracking.update().where(tracking.c.name.in_(names))
                               .values(position=new))
             except Exception as error:
@@ -197,14 +197,13 @@ class ProjectionRunner:
                     projection.discard_batch()
                 if not notifications or _transient(error):
                     raise  # not this batch's events: the database, the log itself
-                if len(group) > 1:
-                    # One of them cannot apply this batch: go on one at a time, so the others
-                    # carry on past it and the one that fails is found alone.
-                    for projection in group:
-                        applied += self._catch_up_group([projection], head, progress,
-                                                        stopped_now)
-                    return applied
-                return applied + self._contain(group[0], old, notifications, stopped_now)
+                # One of them cannot apply this batch: apply it to each alone, so the others
+                # carry on past the bad event (and regroup) and the one that fails stops there.
+                for projection in group:
+                    applied += self._contain(
+                        projection, old, [n for n in notifications if projection.wants(n.topic)],
+                        new, stopped_now)
+                return applied
             applied += count
             if progress:
                 for name in names:
@@ -246,15 +245,16 @@ class ProjectionRunner:
 
     # --- a projection that cannot apply an event ------------------------------------------
 
-    def _contain(self, projection: Projection, start: int, notifications: Sequence,
+    def _contain(self, projection: Projection, start: int, notifications: list, end: int,
                  stopped_now: list[Failure]) -> int:
-        """``projection``, at ``start``, could not apply this batch. Apply what it can, in
-        halves, up to the first event it cannot apply, and record that it stopped there.
-        Returns the number of events applied."""
+        """A batch from ``start`` to ``end`` failed with ``projection`` in it. Apply its
+        ``notifications`` to ``projection`` alone, in halves, up to the first event it cannot
+        apply, and record that it stopped there; or, if it can apply them all, move it to
+        ``end``. Returns the number of events applied."""
         applied = [0]
-        found = self._first_failing(projection, start, list(notifications), applied)
+        found = self._first_failing(projection, start, notifications, end, applied)
         if found is None:
-            return applied[0]  # it applied them all this time (or another runner moved it)
+            return applied[0]  # applied them all (or another runner moved it: it regroups)
         notification, error, at = found
         with self.engine.begin() as c:
             # One process records at a time. Nothing between where it is and the bad event
@@ -274,20 +274,20 @@ class ProjectionRunner:
         return applied[0]
 
     def _first_failing(self, projection: Projection, start: int, notifications: list,
-                       applied: list[int]) -> tuple[object, Exception, int] | None:
-        """Apply ``notifications`` to ``projection`` alone, committing each part that
-        applies, down to the first single event that does not: returned with its error and
-        the position the projection is at, just before it."""
+                       end: int, applied: list[int]) -> tuple[object, Exception, int] | None:
+        """Apply ``notifications`` (its events from ``start`` to ``end``) to ``projection``
+        alone, committing each part that applies, down to the first single event that does
+        not: returned with its error and the position the projection is at, just before it."""
         try:
             with self.engine.begin() as c:
                 if self._claim(c, [projection.name])[projection.name] != start:
                     return None  # another runner moved it on: it will regroup
-                count = self._apply(c, [projection], notifications)
+                count = self._apply(c, [projection], notifications) if notifications else 0
                 c.execute(tracking.update().where(tracking.c.name == projection.name)
-                          .values(position=notifications[-1].id))
+                          .values(position=end))
         except Exception as error:
             projection.discard_batch()
-            if _transient(error):
+            if _transient(error) or not notifications:
                 raise
             if len(notifications) == 1:
                 return notifications[0], error, start
@@ -295,11 +295,11 @@ class ProjectionRunner:
             applied[0] += count
             return None
         middle = len(notifications) // 2
-        found = self._first_failing(projection, start, notifications[:middle], applied)
+        left, right = notifications[:middle], notifications[middle:]
+        found = self._first_failing(projection, start, left, left[-1].id, applied)
         if found is not None:
             return found
-        return self._first_failing(projection, notifications[middle - 1].id,
-                                   notifications[middle:], applied)
+        return self._first_failing(projection, left[-1].id, right, end, applied)
 
     def wait_for(self, position: int, timeout: float = 5.0) -> bool:
         """Read your own writes: return once every projection has processed ``position``."""

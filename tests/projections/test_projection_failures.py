@@ -218,3 +218,19 @@ def test_a_database_that_is_busy_is_not_taken_for_a_bad_event(make_services, mon
     monkeypatch.undo()
     svc.projections.catch_up()
     assert set(svc.projections.positions().values()) == {svc.portal.last_position()}
+
+
+def test_a_view_as_at_a_moment_past_an_event_it_cannot_apply_is_refused_clearly(make_services):
+    from projections.timetravel import HistoryError
+
+    svc = make_services()
+    _, settings = build_region(svc.portal)
+    bad, bad_position = publish(svc.portal, settings)
+    board = svc.projections.projections["vacancy_board"]
+    raise_on(board, bad)
+    with pytest.raises(HistoryError, match=f"vacancy_board view cannot be rebuilt past event "
+                                           f"{bad_position:,} \\(Vacancy.Published\\)"):
+        rebuild_as_at(svc.portal, svc.engine, [board], bad_position, use_snapshots=False)
+    as_at = rebuild_as_at(svc.portal, svc.engine, [board], bad_position - 1,
+                          use_snapshots=False)  # before it: fine
+    as_at.close()
