@@ -69,10 +69,16 @@ def init_app(app: Flask) -> None:
 
 
 def _load_stopped() -> None:
-    if request.endpoint == "static":
+    if request.endpoint in ("static", "health.healthz"):  # health reads them itself
         return
-    g.stopped_projections = current_app.extensions["portal"].projections.failures()
     g.tables_read = set()
+    try:
+        g.stopped_projections = current_app.extensions["portal"].projections.failures()
+    except sa.exc.SQLAlchemyError:
+        # The database is unreachable: the request fails where it needs the database, with
+        # the usual error page; the banner is not what should fail it.
+        log.warning("could not read which projections are stopped", exc_info=True)
+        g.stopped_projections = {}
 
 
 def _note_tables(connection, statement, *args) -> None:

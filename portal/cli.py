@@ -151,6 +151,13 @@ def projections_rebuild(names: tuple[str, ...]) -> None:
                                      param_hint="NAMES")
         applied = svc.projections.rebuild(names or None, progress=_progress_printer())
         click.echo(f"Rebuilt {', '.join(names) or 'all projections'}: {applied:,} events applied.")
+        stopped = [f for f in svc.projections.failures().values()
+                   if not names or f.name in names]
+        for f in stopped:
+            click.echo(f"{f.name} stopped at event {f.notification_id:,} ({f.event}): "
+                       f"{f.error}", err=True)
+        if stopped:
+            sys.exit(3)
     finally:
         svc.close()
 
