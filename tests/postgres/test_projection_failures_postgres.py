@@ -27,7 +27,22 @@ from tests.html_checks import CheckedClient
 # The module's fixtures, imported by name: the demo region loaded once into a template database.
 from tests.postgres.test_web_postgres import account, app, demo_services, demo_template, demo_url  # noqa: F401
 
+# Imported by name on purpose: the runner's own tests (and their fixtures) run again here.
+from tests.projections.test_projection_failures import (  # noqa: F401
+    make_services,
+    test_a_database_that_is_busy_is_not_taken_for_a_bad_event,
+    test_a_failing_handler_is_found_in_a_long_batch_and_its_message_never_kept,
+    test_a_stopped_projection_stays_stopped_until_retried_even_after_a_restart,
+    test_an_event_the_board_cannot_store_stops_the_board_alone_at_that_event,
+    test_two_runners_meeting_the_same_bad_event_stop_it_once_and_apply_the_rest_once,
+)
+
 pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def database_url(postgres_url):
+    return postgres_url
 
 BEHIND = "This view is behind"
 POISON = "NUL here:\x00:end"
