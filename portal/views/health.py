@@ -29,18 +29,23 @@ def healthz():
         log.exception("health check failed")
         return jsonify(status="error", database="unavailable"), 503
     head = lags[0].head if lags else svc.projections.head()
-    stopped = [lag.failure for lag in lags if lag.failure is not None]
+    stopped = [_stopped(lag.failure) for lag in lags if lag.failure is not None]
     return jsonify(
         status="degraded" if stopped else "ok",
         database="ok",
         backend="sqlite" if svc.database.is_sqlite else "postgresql",
         event_log_head=head,
         projections={lag.name: _projection(lag) for lag in lags},
-        stopped_projections=[
-            {"projection": f.name, "notification_id": f.notification_id, "event": f.topic,
-             "since": f.first_seen.isoformat(), "attempts": f.attempts}
-            for f in stopped],
+        stopped_projections=stopped,
     )
+
+
+def _stopped(failure) -> dict:
+    """A stopped projection and the event it stopped at: its number and type, never what it
+    says."""
+    return {"projection": failure.name, "notification_id": failure.notification_id,
+            "event": failure.topic, "since": failure.first_seen.isoformat(),
+            "attempts": failure.attempts}
 
 
 def _projection(lag) -> dict:
