@@ -4,7 +4,10 @@ column ("PostgreSQL text fields cannot contain NUL (0x00) bytes"). Before, every
 up the projections first, so `/`, `/sign-in` and `/healthz` answered 500 for ever, even after a
 restart. Now the two vacancy projections stop at that event and everything else carries on.
 
-The event is stored through the application, not a form: the forms refuse control characters.
+Forms refuse control characters and the application now refuses to save an event holding a
+NUL (domain/storable.py), but a log written before those guards may already hold one, and it is
+kept for ever. So the test stores it as such a log did: through the application with its
+last guard switched off.
 """
 
 from __future__ import annotations
@@ -49,23 +52,26 @@ POISON = "NUL here:\x00:end"
 VACANCY_VIEWS = ["vacancy_board", "provider_vacancies"]
 
 
-def publish_with_a_nul(svc) -> tuple:
+def publish_with_a_nul(svc, monkeypatch) -> tuple:
+    """A vacancy published with a NUL in its description, as before the guard existed."""
     provider = account("provider_user")
     with svc.engine.connect() as c:
         setting = c.execute(sa.select(settings_table.c.id).where(
             settings_table.c.provider_id == provider.organisation_id,
             settings_table.c.setting_type == "childrens_home").limit(1)).scalar_one()
-    return svc.portal.publish_vacancy(
-        Actor.system(), provider_id=provider.organisation_id, setting_id=setting, age_from=8,
-        age_to=17, needs_met=[], weekly_fee=4321, available_from=date(2027, 1, 4),
-        description=POISON)
+    with monkeypatch.context() as unguarded:
+        unguarded.setattr("domain.storable.check_storable", lambda events: None)
+        return svc.portal.publish_vacancy(
+            Actor.system(), provider_id=provider.organisation_id, setting_id=setting,
+            age_from=8, age_to=17, needs_met=[], weekly_fee=4321,
+            available_from=date(2027, 1, 4), description=POISON)
 
 
 def test_a_nul_byte_in_a_vacancy_stops_the_vacancy_views_and_nothing_else(
-        app, demo_services, demo_url, tmp_path, caplog):  # noqa: F811
+        app, demo_services, demo_url, tmp_path, caplog, monkeypatch):  # noqa: F811
     svc = demo_services
     caplog.set_level(logging.INFO)
-    vacancy, position = publish_with_a_nul(svc)
+    vacancy, position = publish_with_a_nul(svc, monkeypatch)
     anonymous = app.test_client()
     for path in ("/", "/sign-in", "/healthz"):  # each catches up first: no exception
         assert anonymous.get(path).status_code == 200, path
@@ -105,7 +111,7 @@ def test_a_nul_byte_in_a_vacancy_stops_the_vacancy_views_and_nothing_else(
     try:
         restarted = create_app(Settings.from_environment(
             database_url=demo_url, secret_key="x", instance=tmp_path, projections_inline=True,
-            secure_cookies=False), services=restarted_services)
+            secure_cookies=False, portal_url="http://localhost"), services=restarted_services)
         restarted.config.update(TESTING=True, RATELIMIT_ENABLED=False)
         restarted.test_client_class = CheckedClient
         client = restarted.test_client()

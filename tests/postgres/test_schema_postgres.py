@@ -33,7 +33,7 @@ def _start_portal(database_url: str, instance: str, results) -> None:
         try:
             settings = Settings.from_environment(
                 database_url=database_url, secret_key="x", instance=Path(instance),
-                projections_inline=True, secure_cookies=False)
+                projections_inline=True, secure_cookies=False, portal_url="http://localhost")
             create_app(settings, services=svc)
         finally:
             svc.close()
