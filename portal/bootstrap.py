@@ -58,6 +58,12 @@ class SigningRunner(ProjectionRunner):
         finally:
             self._witness()
 
+    def retry(self, name):
+        try:
+            return super().retry(name)
+        finally:
+            self._witness()
+
     def _witness(self) -> None:
         if self.checkpoints is not None:
             self.checkpoints.witness_signed()
