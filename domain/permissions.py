@@ -51,6 +51,7 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     "accounts.manage": {"platform_admin": REGION, "organisation_admin": OWN},
     "identity_providers.manage": {"platform_admin": REGION},
     "system.health": {"platform_admin": REGION, "auditor": REGION},
+    "system.retry_projections": {"platform_admin": REGION},
     # Child-level placement records: only ever the officer's own authority.
     "placements.view": {"council_officer": OWN},
     "placements.manage": {"council_officer": OWN},
@@ -99,6 +100,7 @@ ACTION_DESCRIPTIONS: dict[str, str] = {
     "accounts.manage": "Create accounts and grant roles",
     "identity_providers.manage": "Register organisations' identity providers for single sign-on",
     "system.health": "See the projections' detailed status",
+    "system.retry_projections": "Retry a view that stopped at a change it could not apply",
     "placements.view": "See your authority's children in care and their placements",
     "placements.manage": "Record, change, end and correct your authority's placements",
     "placements.import": "Import your authority's SSDA903 return",

@@ -18,6 +18,7 @@ from portal.config import Settings
 from portal.hosts import KnownHostsOnly
 from portal.imports.uploads import UploadFolder
 from portal.links import host_of
+from projections.database import schema_lock
 
 SERVICE_NAME = "Sufficiency Portal"
 
@@ -62,7 +63,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.session_interface = ServerSessionInterface(
         lambda application: application.extensions["portal"].engine, settings.secure_cookies)
     lockout = Lockout(app.extensions["portal"].engine, settings.secret_key.encode())
-    lockout.setup()
+    with schema_lock(lockout.engine):
+        lockout.setup()
     app.extensions["lockout"] = lockout
     # Uploaded returns (raw child ids) wait only in the portal's own folder, swept at start-up
     # and hourly with the jobs whose process died (portal/imports/uploads.py).
@@ -80,8 +82,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     headers.init_app(app)
     presenters.init_app(app)
 
+    from portal import behind
     from portal.security import load_principal
 
+    # First, so that the statements load_principal runs count as read by the page.
+    behind.init_app(app)
     app.before_request(load_principal)
     app.before_request(lambda: uploads.sweep_if_due(app.extensions["portal"].engine))
 

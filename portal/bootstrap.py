@@ -23,7 +23,7 @@ from portal.mail import Mailer, mailer_from_environment
 from portal.services.application import Portal
 from projections.audit.checkpoints import Checkpointer
 from projections.audit.signing import SigningKey
-from projections.database import Database
+from projections.database import Database, schema_lock
 from projections.home_search_queries import largest_registered_places
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner
@@ -55,6 +55,12 @@ class SigningRunner(ProjectionRunner):
     def rebuild(self, names=None, progress=None) -> int:
         try:
             return super().rebuild(names, progress)
+        finally:
+            self._witness()
+
+    def retry(self, name):
+        try:
+            return super().retry(name)
         finally:
             self._witness()
 
@@ -149,28 +155,32 @@ def bootstrap(database_url: str, *, projections_inline: bool = True,
     # On PostgreSQL, fail at once with the server's reason (no such database, connection
     # refused) rather than eventsourcing's pool timing out without one.
     database.check_reachable()
-    portal = Portal(env=database.event_store_env())
-    portal.bid_seal = BidSeal(fernet_key_file(bid_seal_key_file(database, instance)))
     engine = database.create_engine()
-    portal.largest_placeable_group = lambda: _largest_registered_places(engine)
-    runner = SigningRunner(portal, engine, all_projections(), inline=projections_inline)
-    runner.setup()
-    create_import_tables(engine)
-    credentials = Credentials(engine)
-    credentials.setup()
-    web_sessions.create(engine, checkfirst=True)
-    key_file, witness_file = audit_files(database, instance)
-    checkpointer = Checkpointer(engine, SigningKey.load_or_create(key_file),
-                                os.environ.get("PORTAL_DEPLOYMENT", DEFAULT_DEPLOYMENT),
-                                witness_file)
-    runner.sign_as_it_grows(checkpointer)
-    child_refs = ChildReferences.load_or_create(child_reference_file(database, instance))
-    second_factors = SecondFactors.load_or_create_key(
-        engine, second_factor_key_file(database, instance))
-    second_factors.setup()
-    tokens = SingleUseTokens(engine)
-    tokens.setup()
+    # Several processes (gunicorn workers, the projection process) start together: they create
+    # the event store's and the read models' tables one at a time (PostgreSQL advisory lock).
+    with schema_lock(engine):
+        portal = Portal(env=database.event_store_env())
+        portal.bid_seal = BidSeal(fernet_key_file(bid_seal_key_file(database, instance)))
+        portal.largest_placeable_group = lambda: _largest_registered_places(engine)
+        runner = SigningRunner(portal, engine, all_projections(), inline=projections_inline)
+        runner.setup()
+        create_import_tables(engine)
+        credentials = Credentials(engine)
+        credentials.setup()
+        web_sessions.create(engine, checkfirst=True)
+        key_file, witness_file = audit_files(database, instance)
+        checkpointer = Checkpointer(engine, SigningKey.load_or_create(key_file),
+                                    os.environ.get("PORTAL_DEPLOYMENT", DEFAULT_DEPLOYMENT),
+                                    witness_file)
+        runner.sign_as_it_grows(checkpointer)
+        child_refs = ChildReferences.load_or_create(child_reference_file(database, instance))
+        second_factors = SecondFactors.load_or_create_key(
+            engine, second_factor_key_file(database, instance))
+        second_factors.setup()
+        tokens = SingleUseTokens(engine)
+        tokens.setup()
+        mailer = mailer or mailer_from_environment(engine)
     return Services(database=database, portal=portal, engine=engine, projections=runner,
                     credentials=credentials, checkpoints=checkpointer, child_refs=child_refs,
-                    mailer=mailer or mailer_from_environment(engine),
+                    mailer=mailer,
                     second_factors=second_factors, tokens=tokens)

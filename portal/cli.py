@@ -83,11 +83,46 @@ def projections() -> None:
 
 @projections.command("status")
 def projections_status() -> None:
-    """How far each projection lags the event log."""
+    """How far each projection lags the event log, and which stopped at an event they could
+    not apply (exit 3 if any did)."""
     svc = open_services()
     try:
-        for lag in svc.projections.lags():
-            click.echo(f"{lag.name:<24} position {lag.position:>10,}  behind {lag.behind:>8,}")
+        lags = svc.projections.lags()
+        for lag in lags:
+            line = f"{lag.name:<24} position {lag.position:>10,}  behind {lag.behind:>8,}"
+            if lag.failure is not None:
+                f = lag.failure
+                line += (f"  STOPPED at event {f.notification_id:,} ({f.event}): {f.error}; "
+                         f"since {f.first_seen:%Y-%m-%d %H:%M} UTC, {f.attempts} attempt"
+                         f"{'' if f.attempts == 1 else 's'}")
+            click.echo(line)
+        if any(lag.stopped for lag in lags):
+            click.echo("Retry a stopped projection with `portal projections retry NAME`, once "
+                       "what stopped it is fixed.", err=True)
+            sys.exit(3)
+    finally:
+        svc.close()
+
+
+@projections.command("retry")
+@click.argument("name")
+def projections_retry(name: str) -> None:
+    """Try a stopped projection again from the event it stopped at (exit 3 if it still
+    cannot apply it)."""
+    svc = open_services()
+    try:
+        if name not in svc.projections.projections:
+            known = ", ".join(svc.projections.projections)
+            raise click.BadParameter(f"unknown projection {name}; known: {known}",
+                                     param_hint="NAME")
+        failure = svc.projections.retry(name)
+        if failure is None:
+            click.echo(f"{name} has caught up.")
+            return
+        click.echo(f"{name} still cannot apply event {failure.notification_id:,} "
+                   f"({failure.event}): {failure.error}; it stays stopped there "
+                   f"({failure.attempts} attempts).", err=True)
+        sys.exit(3)
     finally:
         svc.close()
 
@@ -116,6 +151,13 @@ def projections_rebuild(names: tuple[str, ...]) -> None:
                                      param_hint="NAMES")
         applied = svc.projections.rebuild(names or None, progress=_progress_printer())
         click.echo(f"Rebuilt {', '.join(names) or 'all projections'}: {applied:,} events applied.")
+        stopped = [f for f in svc.projections.failures().values()
+                   if not names or f.name in names]
+        for f in stopped:
+            click.echo(f"{f.name} stopped at event {f.notification_id:,} ({f.event}): "
+                       f"{f.error}", err=True)
+        if stopped:
+            sys.exit(3)
     finally:
         svc.close()
 

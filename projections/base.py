@@ -80,6 +80,15 @@ class Projection:
     def end_batch(self, connection: sa.Connection) -> None:
         """Called after each batch, inside its transaction (e.g. to flush buffered rows)."""
 
+    def discard_batch(self) -> None:
+        """Called when a batch's transaction was rolled back: forget what the batch held in
+        memory, so the next batch starts from the rows as stored. Buffered rows
+        (:class:`BufferedRows` attributes) are discarded here; a projection that keeps other
+        running state resets it in :meth:`begin_batch`."""
+        for value in vars(self).values():
+            if isinstance(value, BufferedRows):
+                value.discard()
+
     def seed(self, connection: sa.Connection) -> None:
         """Write the rows the projection holds before any event (reference data the portal
         ships). Called when its tables may be empty: at set-up, after a rebuild's clear, and
@@ -133,6 +142,11 @@ class BufferedRows:
     def delete(self, row_id: Any) -> None:
         self._rows[row_id] = None
         self._touched.add(row_id)
+
+    def discard(self) -> None:
+        """Forget every loaded and changed row (the batch's transaction was rolled back)."""
+        self._rows.clear()
+        self._touched.clear()
 
     def flush(self, connection: sa.Connection) -> None:
         if self._touched:

@@ -8,6 +8,9 @@ same database.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,3 +118,42 @@ class Database:
             return engine
         return sa.create_engine(self.url, pool_pre_ping=True, pool_size=5, max_overflow=10,
                                 connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT})
+
+
+# Any fixed 64-bit number, the same in every process of every deployment: it names the one
+# advisory lock that start-up takes while it creates tables ("SUFFSCHM" in ASCII).
+SCHEMA_LOCK_KEY = 0x5355_4646_5343_484D
+_held = threading.local()
+
+
+@contextmanager
+def schema_lock(engine: Engine) -> Iterator[None]:
+    """Hold PostgreSQL's advisory lock for creating tables until the block ends.
+
+    Two processes issuing ``CREATE TABLE IF NOT EXISTS`` (or ``CREATE TYPE``, ``CREATE INDEX``)
+    at once can both find nothing there and both create it: the second fails with "duplicate
+    key value violates unique constraint pg_type_typname_nsp_index" or "tuple concurrently
+    updated", and a gunicorn worker fails to boot. With the lock, processes starting together
+    create the schema one after the other; the later ones find it there. The lock is a session
+    lock on a connection of its own, so the block may use any other connections, and it is
+    released when the block ends, or by the server if the process dies. Re-entrant within a
+    thread. Does nothing on SQLite, where a writer already holds the database's one write
+    lock."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    held: set[str] = _held.__dict__.setdefault("databases", set())
+    database = engine.url.render_as_string(hide_password=True)
+    if database in held:  # this thread holds it already (an outer block)
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(sa.select(sa.func.pg_advisory_lock(SCHEMA_LOCK_KEY)))
+        connection.commit()
+        held.add(database)
+        try:
+            yield
+        finally:
+            held.discard(database)
+            connection.execute(sa.select(sa.func.pg_advisory_unlock(SCHEMA_LOCK_KEY)))
+            connection.commit()

@@ -7,6 +7,10 @@ exactly once: a second runner waits for the first, then re-reads the position.
 
 SQLite cannot drive eventsourcing subscriptions, so there the runner polls the log; on
 PostgreSQL :meth:`ProjectionRunner.follow` wakes on the recorder's LISTEN/NOTIFY subscription.
+
+One event a projection cannot apply stops that projection only (see :mod:`projections.failures`):
+its batch is rolled back, the events before the bad one are applied, and it waits there, recorded
+as stopped, until :meth:`ProjectionRunner.retry`; the other projections carry on past the event.
 """
 
 from __future__ import annotations
@@ -14,14 +18,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from eventsourcing.application import Application
 
+from projections import failures
 from projections.base import Projection, tracking
-from projections.database import metadata
+from projections.database import metadata, schema_lock
+from projections.failures import Failure, projection_failures
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +40,11 @@ class Lag:
     name: str
     position: int
     head: int
+    failure: Failure | None = None  # set when the projection stopped at an event
+
+    @property
+    def stopped(self) -> bool:
+        return self.failure is not None
 
     @property
     def behind(self) -> int:
@@ -53,7 +65,8 @@ class ProjectionRunner:
     # --- set-up and positions -------------------------------------------------------------
 
     def setup(self) -> None:
-        metadata.create_all(self.engine)
+        with schema_lock(self.engine):  # processes starting together create the tables once
+            metadata.create_all(self.engine)
         with self.engine.begin() as c:
             known = set(c.execute(sa.select(tracking.c.name)).scalars())
             missing = [{"name": n, "position": 0} for n in self.projections if n not in known]
@@ -73,12 +86,32 @@ class ProjectionRunner:
         found = dict(rows)
         return {name: found.get(name, 0) for name in self.projections}
 
+    def _positions_and_stopped(self) -> tuple[dict[str, int], set[str]]:
+        """Every projection's position, and which have stopped, in one read."""
+        with self.engine.connect() as c:
+            rows = c.execute(
+                sa.select(tracking.c.name, tracking.c.position,
+                          projection_failures.c.name.label("stopped"))
+                .select_from(tracking.outerjoin(
+                    projection_failures, projection_failures.c.name == tracking.c.name))).all()
+        found = {row.name: row.position for row in rows}
+        stopped = {row.name for row in rows if row.stopped is not None}
+        return {name: found.get(name, 0) for name in self.projections}, stopped
+
+    def failures(self) -> dict[str, Failure]:
+        """The stopped projections, by name: where each stopped and why."""
+        with self.engine.connect() as c:
+            return {name: failure for name, failure in failures.stopped(c).items()
+                    if name in self.projections}
+
     def head(self) -> int:
         return self.application.recorder.max_notification_id() or 0
 
     def lags(self) -> list[Lag]:
         head = self.head()
-        return [Lag(name, position, head) for name, position in self.positions().items()]
+        stopped = self.failures()
+        return [Lag(name, position, head, stopped.get(name))
+                for name, position in self.positions().items()]
 
     # --- processing -----------------------------------------------------------------------
 
@@ -87,80 +120,186 @@ class ProjectionRunner:
         """Apply every pending event up to ``until`` (default: the head).
 
         Projections at the same position are fed together, so each batch of the log is read
-        and each event decoded once however many projections want it. Returns the number of
-        (projection, event) applications."""
+        and each event decoded once however many projections want it. A stopped projection is
+        left where it stopped. Returns the number of (projection, event) applications."""
         with self._lock:
             head = self.head() if until is None else min(until, self.head())
-            return self._feed(list(self.projections.values()), head, progress)
+            return self._feed(list(self.projections.values()), head, progress, [])
+
+    def retry(self, name: str) -> Failure | None:
+        """Try a stopped projection again from where it stopped, now, in this process.
+
+        Returns None once it has caught up with the log (its failure is cleared, and every
+        runner feeds it again), or its failure, counted again, if it still cannot apply the
+        event (or stops at a later one)."""
+        projection = self.projections[name]
+        with self._lock:
+            stopped_again: list[Failure] = []
+            self._feed([projection], self.head(), None, stopped_again, retrying=name)
+            if stopped_again:
+                return stopped_again[-1]
+            with self.engine.begin() as c:
+                failures.clear(c, name)
+            log.info("projection %s retried: it has caught up", name)
+            return None
 
     def _feed(self, projections: list[Projection], head: int,
-              progress: Callable[[str, int, int], None] | None) -> int:
+              progress: Callable[[str, int, int], None] | None,
+              stopped_now: list[Failure], retrying: str | None = None) -> int:
         """Bring ``projections`` up to ``head``, a group at a time: those at the lowest
-        position go together, then the runner regroups (another runner may have moved some)."""
+        position go together, then the runner regroups (another runner may have moved some).
+        Stopped projections are left alone, except the one being retried (until it stops
+        again); each failure met here is appended to ``stopped_now``."""
         applied = 0
         while True:
             # Reading positions first keeps the common case (nothing pending) write-free.
-            positions = self.positions()
-            behind = [p for p in projections if positions[p.name] < head]
+            positions, stopped = self._positions_and_stopped()
+            stopped.discard(retrying)
+            stopped.update(f.name for f in stopped_now)
+            behind = [p for p in projections
+                      if positions[p.name] < head and p.name not in stopped]
             if not behind:
                 return applied
             lowest = min(positions[p.name] for p in behind)
             applied += self._catch_up_group(
-                [p for p in behind if positions[p.name] == lowest], head, progress)
+                [p for p in behind if positions[p.name] == lowest], head, progress, stopped_now)
 
     def _catch_up_group(self, group: list[Projection], head: int,
-                        progress: Callable[[str, int, int], None] | None) -> int:
+                        progress: Callable[[str, int, int], None] | None,
+                        stopped_now: list[Failure]) -> int:
         """Feed ``group`` (all at one position) up to ``head``; returns early if another
-        runner moved some of them on, so the caller can regroup."""
+        runner moved some of them on, so the caller can regroup, or when one of them cannot
+        apply an event: then each goes on alone, and the one that fails stops there."""
         applied = 0
         recorder = self.application.recorder
-        mapper = self.application.mapper
         names = [p.name for p in group]
         wants_all = any(not p.topics for p in group)
         topics = [] if wants_all else sorted({t for p in group for t in p.topics})
         while True:
-            with self.engine.begin() as c:
-                # Claim the projections first: a no-op write that takes their tracking rows'
-                # locks (PostgreSQL) or the database's write lock (SQLite) until this
-                # transaction ends, so a second runner waits here instead of applying the same
-                # events.
-                c.execute(tracking.update().where(tracking.c.name.in_(names))
-                          .values(position=tracking.c.position))
-                positions = dict(c.execute(sa.select(tracking.c.name, tracking.c.position)
-                                           .where(tracking.c.name.in_(names))).all())
-                old = min(positions.values())
-                if old >= head or len(set(positions.values())) > 1:
-                    return applied  # done, or another runner moved some on: regroup
-                notifications = recorder.select_notifications(
-                    start=old, limit=BATCH_SIZE, stop=head, topics=topics,
-                    inclusive_of_start=False,
-                )
+            notifications: Sequence = ()
+            try:
+                with self.engine.begin() as c:
+                    positions = self._claim(c, names)
+                    old = min(positions.values())
+                    if old >= head or len(set(positions.values())) > 1:
+                        return applied  # done, or another runner moved some on: regroup
+                    notifications = recorder.select_notifications(
+                        start=old, limit=BATCH_SIZE, stop=head, topics=topics,
+                        inclusive_of_start=False,
+                    )
+                    # A short batch means nothing else for these projections up to head.
+                    new = notifications[-1].id if len(notifications) == BATCH_SIZE else head
+                    count = self._apply(c, group, notifications)
+                    c.execute(tracking.update().where(tracking.c.name.in_(names))
+                              .values(position=new))
+            except Exception as error:
                 for projection in group:
-                    projection.prepare(c, [n for n in notifications
-                                           if projection.wants(n.topic)])
-                    projection.begin_batch(c)
-                for notification in notifications:
-                    event = None
-                    for projection in group:
-                        if not projection.wants(notification.topic):
-                            continue
-                        if projection.raw:
-                            projection.process(c, notification, notification.topic,
-                                               notification.id)
-                        else:
-                            if event is None:
-                                event = mapper.to_domain_event(notification)
-                            projection.process(c, event, notification.topic, notification.id)
-                        applied += 1
+                    projection.discard_batch()
+                if not notifications or _transient(error):
+                    raise  # not this batch's events: the database, the log itself
+                # One of them cannot apply this batch: apply it to each alone, so the others
+                # carry on past the bad event (and regroup) and the one that fails stops there.
                 for projection in group:
-                    projection.end_batch(c)
-                # A short batch means nothing else for these projections up to head.
-                new = notifications[-1].id if len(notifications) == BATCH_SIZE else head
-                c.execute(tracking.update().where(tracking.c.name.in_(names))
-                          .values(position=new))
+                    applied += self._contain(
+                        projection, old, [n for n in notifications if projection.wants(n.topic)],
+                        new, stopped_now)
+                return applied
+            applied += count
             if progress:
                 for name in names:
                     progress(name, new, head)
+
+    @staticmethod
+    def _claim(c: sa.Connection, names: list[str]) -> dict[str, int]:
+        """Claim the projections' tracking rows and read their positions. The claim is a
+        no-op write that takes the rows' locks (PostgreSQL) or the database's write lock
+        (SQLite) until the transaction ends, so a second runner waits here instead of
+        applying the same events."""
+        c.execute(tracking.update().where(tracking.c.name.in_(names))
+                  .values(position=tracking.c.position))
+        return dict(c.execute(sa.select(tracking.c.name, tracking.c.position)
+                              .where(tracking.c.name.in_(names))).all())
+
+    def _apply(self, c: sa.Connection, group: list[Projection], notifications: Sequence) -> int:
+        """Apply a batch to every projection of ``group`` in the open transaction ``c``."""
+        applied = 0
+        mapper = self.application.mapper
+        for projection in group:
+            projection.prepare(c, [n for n in notifications if projection.wants(n.topic)])
+            projection.begin_batch(c)
+        for notification in notifications:
+            event = None
+            for projection in group:
+                if not projection.wants(notification.topic):
+                    continue
+                if projection.raw:
+                    projection.process(c, notification, notification.topic, notification.id)
+                else:
+                    if event is None:
+                        event = mapper.to_domain_event(notification)
+                    projection.process(c, event, notification.topic, notification.id)
+                applied += 1
+        for projection in group:
+            projection.end_batch(c)
+        return applied
+
+    # --- a projection that cannot apply an event ------------------------------------------
+
+    def _contain(self, projection: Projection, start: int, notifications: list, end: int,
+                 stopped_now: list[Failure]) -> int:
+        """A batch from ``start`` to ``end`` failed with ``projection`` in it. Apply its
+        ``notifications`` to ``projection`` alone, in halves, up to the first event it cannot
+        apply, and record that it stopped there; or, if it can apply them all, move it to
+        ``end``. Returns the number of events applied."""
+        applied = [0]
+        found = self._first_failing(projection, start, notifications, end, applied)
+        if found is None:
+            return applied[0]  # applied them all (or another runner moved it: it regroups)
+        notification, error, at = found
+        with self.engine.begin() as c:
+            # One process records at a time. Nothing between where it is and the bad event
+            # is for this projection, so it stops just before that event.
+            if self._claim(c, [projection.name])[projection.name] == at:
+                c.execute(tracking.update().where(tracking.c.name == projection.name)
+                          .values(position=notification.id - 1))
+            failure = failures.record(c, projection.name, notification.id,
+                                      notification.topic, error)
+        # Never the message or the event: either may quote what a user typed about a child.
+        log.error("projection %s stopped at notification %s (%s): %s; the other projections "
+                  "carry on, and it waits there until an administrator retries it",
+                  projection.name, notification.id, notification.topic, failure.error)
+        log.debug("projection %s failed in:\n%s", projection.name,
+                  "".join(traceback.format_tb(error.__traceback__)))
+        stopped_now.append(failure)
+        return applied[0]
+
+    def _first_failing(self, projection: Projection, start: int, notifications: list,
+                       end: int, applied: list[int]) -> tuple[object, Exception, int] | None:
+        """Apply ``notifications`` (its events from ``start`` to ``end``) to ``projection``
+        alone, committing each part that applies, down to the first single event that does
+        not: returned with its error and the position the projection is at, just before it."""
+        try:
+            with self.engine.begin() as c:
+                if self._claim(c, [projection.name])[projection.name] != start:
+                    return None  # another runner moved it on: it will regroup
+                count = self._apply(c, [projection], notifications) if notifications else 0
+                c.execute(tracking.update().where(tracking.c.name == projection.name)
+                          .values(position=end))
+        except Exception as error:
+            projection.discard_batch()
+            if _transient(error) or not notifications:
+                raise
+            if len(notifications) == 1:
+                return notifications[0], error, start
+        else:
+            applied[0] += count
+            return None
+        middle = len(notifications) // 2
+        left, right = notifications[:middle], notifications[middle:]
+        found = self._first_failing(projection, start, left, left[-1].id, applied)
+        if found is not None:
+            return found
+        return self._first_failing(projection, left[-1].id, right, end, applied)
 
     def wait_for(self, position: int, timeout: float = 5.0) -> bool:
         """Read your own writes: return once every projection has processed ``position``."""
@@ -169,7 +308,10 @@ class ProjectionRunner:
             return True
         deadline = time.monotonic() + timeout
         while True:
-            if min(self.positions().values(), default=position) >= position:
+            # A stopped projection will not move until it is retried: do not wait for it.
+            positions, stopped = self._positions_and_stopped()
+            if min((p for name, p in positions.items() if name not in stopped),
+                   default=position) >= position:
                 return True
             if time.monotonic() >= deadline:
                 log.warning("projections did not reach position %s within %ss", position,
@@ -192,7 +334,8 @@ class ProjectionRunner:
                     self.projections[name].seed(c)
                     c.execute(tracking.update().where(tracking.c.name == name)
                               .values(position=0))
-            return self._feed([self.projections[name] for name in chosen], head, progress)
+                    failures.clear(c, name)  # it starts again from the first event
+            return self._feed([self.projections[name] for name in chosen], head, progress, [])
 
     def follow(self, stop: threading.Event, poll_interval: float = 0.5) -> None:
         """Keep the projections up to date until ``stop`` is set (the projection process)."""
@@ -257,3 +400,11 @@ class ProjectionRunner:
                         current.clear()
         finally:
             finished.set()
+
+
+def _transient(error: BaseException) -> bool:
+    """Whether ``error`` says nothing about the events: the database went away, a lock
+    timed out, SQLite was busy. Those are raised (and the batch tried again later), never
+    recorded as a projection that cannot apply an event."""
+    return isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError) or bool(
+        getattr(error, "connection_invalidated", False))

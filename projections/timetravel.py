@@ -21,7 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
 from projections.base import Projection, tracking
-from projections.database import metadata
+from projections.database import metadata, schema_lock
+from projections.failures import projection_failures
 from projections.runner import ProjectionRunner
 
 projection_snapshots = sa.Table(
@@ -154,8 +155,9 @@ def rebuild_as_at(application, source: sa.Engine, projections: list[Projection],
         raise HistoryError(f"Position {position:,} is outside the history (1 to {head:,})")
     engine = target or sa.create_engine("sqlite://", poolclass=StaticPool,
                                         connect_args={"check_same_thread": False})
-    tables = [tracking, *[t for p in projections for t in p.tables]]
-    metadata.create_all(engine, tables=tables)
+    tables = [tracking, projection_failures, *[t for p in projections for t in p.tables]]
+    with schema_lock(engine):  # a PostgreSQL target may be shared
+        metadata.create_all(engine, tables=tables)
     started_from = {}
     with engine.begin() as c:
         for projection in projections:
@@ -167,6 +169,11 @@ def rebuild_as_at(application, source: sa.Engine, projections: list[Projection],
             c.execute(tracking.insert().values(name=projection.name, position=start))
     runner = ProjectionRunner(application, engine, projections)
     replayed = runner.catch_up(until=position, progress=progress)
+    for failure in runner.failures().values():
+        engine.dispose()
+        raise HistoryError(f"The {failure.name} view cannot be rebuilt past event "
+                           f"{failure.notification_id:,} ({failure.event}), which it cannot "
+                           f"apply")
     return AsAt(engine=engine, position=position, started_from=started_from, replayed=replayed)
 
 

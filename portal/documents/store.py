@@ -25,6 +25,8 @@ from typing import Protocol
 
 import sqlalchemy as sa
 
+from projections.database import schema_lock
+
 # Its own metadata: the projection runner's ``create_all`` and rebuilds never touch it.
 blob_metadata = sa.MetaData()
 document_blobs = sa.Table(
@@ -104,7 +106,8 @@ class FolderStore:
 class TableStore:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
-        blob_metadata.create_all(engine)
+        with schema_lock(engine):  # web processes starting together create it once
+            blob_metadata.create_all(engine)
 
     def put(self, content: bytes) -> tuple[str, bool]:
         digest = sha256(content)

@@ -1,18 +1,22 @@
-"""Platform administration: register partner authorities, providers and their settings."""
+"""Platform administration: register partner authorities, providers and their settings; see
+the projections and retry one that stopped."""
 
 from __future__ import annotations
 
+import logging
 from uuid import UUID
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from domain.errors import DomainError
+from portal.behind import title as projection_title
 from portal.forms import FormResult, load
 from portal.schemas import AuthoritySchema, ProviderSchema, SettingSchema
 from portal.security import requires, services
 from projections import directory_queries as directory
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+log = logging.getLogger(__name__)
 
 
 def _submit(schema, command, default_field: str, done: str = "registered"
@@ -85,3 +89,35 @@ def provider(provider_id: UUID):
         settings = directory.provider_settings(g.principal, c, provider_id)
     return render_template("admin/provider.html", provider=organisation, settings=settings,
                            authorities=authorities, form=form)
+
+
+# --- projections: which stopped at an event they could not apply, and retrying them ---------
+
+@bp.get("/projections")
+@requires("system.health")
+def projections():
+    """Each projection's position and lag; the stopped ones with the event they stopped at."""
+    runner = services().projections
+    retried = request.args.get("retried")
+    lags = runner.lags()
+    still_stopped = next((lag.failure for lag in lags
+                          if lag.name == retried and lag.failure is not None), None)
+    return render_template("admin/projections.html", lags=lags, still_stopped=still_stopped)
+
+
+@bp.post("/projections/retry")
+@requires("system.retry_projections")
+def retry_projection():
+    """Try a stopped projection again now; it stays stopped if it still cannot apply the
+    event."""
+    name = request.form.get("name", "")
+    runner = services().projections
+    if name not in runner.projections:
+        abort(404)
+    failure = runner.retry(name)
+    log.info("projection retried", extra={"projection": name, "stopped": failure is not None,
+                                          "user_id": str(g.principal.user_id)})
+    if failure is None:
+        flash(f"Retried: {projection_title(name)} has caught up")
+        return redirect(url_for("admin.projections"))
+    return redirect(url_for("admin.projections", retried=name))

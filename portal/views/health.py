@@ -16,7 +16,10 @@ log = logging.getLogger(__name__)
 @public
 @csrf.exempt
 def healthz():
-    """Database status and how far each projection lags the event log (no personal data)."""
+    """Database status and how far each projection lags the event log (no personal data).
+
+    "degraded" (still 200: the portal serves every page that does not need it) when a
+    projection stopped at an event it could not apply, naming the projection and the event."""
     svc = services()
     try:
         with svc.engine.connect() as c:
@@ -26,10 +29,27 @@ def healthz():
         log.exception("health check failed")
         return jsonify(status="error", database="unavailable"), 503
     head = lags[0].head if lags else svc.projections.head()
+    stopped = [_stopped(lag.failure) for lag in lags if lag.failure is not None]
     return jsonify(
-        status="ok",
+        status="degraded" if stopped else "ok",
         database="ok",
         backend="sqlite" if svc.database.is_sqlite else "postgresql",
         event_log_head=head,
-        projections={lag.name: {"position": lag.position, "behind": lag.behind} for lag in lags},
+        projections={lag.name: _projection(lag) for lag in lags},
+        stopped_projections=stopped,
     )
+
+
+def _stopped(failure) -> dict:
+    """A stopped projection and the event it stopped at: its number and type, never what it
+    says."""
+    return {"projection": failure.name, "notification_id": failure.notification_id,
+            "event": failure.topic, "since": failure.first_seen.isoformat(),
+            "attempts": failure.attempts}
+
+
+def _projection(lag) -> dict:
+    state = {"position": lag.position, "behind": lag.behind}
+    if lag.failure is not None:
+        state["stopped_at"] = lag.failure.notification_id
+    return state
