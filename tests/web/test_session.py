@@ -121,13 +121,28 @@ def test_repeated_sign_in_attempts_are_throttled(client, officer):
 
 
 def test_the_web_process_signs_a_checkpoint_when_one_is_due(app, client):
-    from projections.audit.checkpoints import stored_checkpoints
+    """Every command is signed as the projections catch up (issue 17), so the demo arrives
+    signed; the web process also re-signs once the last checkpoint is 15 minutes old, which
+    shows the log was not quietly rolled back since."""
+    from datetime import UTC, datetime, timedelta
+
+    import sqlalchemy as sa
+
+    from projections.audit.checkpoints import audit_checkpoints, stored_checkpoints
 
     services = app.extensions["portal"]
-    with services.engine.connect() as c:
-        assert stored_checkpoints(c) == []  # the demo fixture signs none
+    with services.engine.begin() as c:
+        before = stored_checkpoints(c)
+        assert before and before[-1].tree_size == services.portal.last_position()
+        c.execute(audit_checkpoints.update().values(
+            signed_at=datetime.now(UTC) - timedelta(minutes=16)))
     client.get("/")
     client.get("/")  # looked at once a minute at most: no second checkpoint
     with services.engine.connect() as c:
-        (checkpoint,) = stored_checkpoints(c)
-    assert checkpoint.tree_size == services.portal.last_position()
+        after = stored_checkpoints(c)
+        newest = c.execute(sa.select(audit_checkpoints.c.signed_at)
+                           .order_by(audit_checkpoints.c.id.desc()).limit(1)).scalar_one()
+    assert len(after) == len(before) + 1
+    assert after[-1].tree_size == services.portal.last_position()
+    newest = newest if newest.tzinfo else newest.replace(tzinfo=UTC)
+    assert datetime.now(UTC) - newest < timedelta(minutes=1)
