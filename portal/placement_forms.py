@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from domain import ssda903
-from domain.placement import EPISODE_FIELDS
+from domain.errors import DomainError
+from domain.placement import CHILD_REF, EPISODE_FIELDS
 from portal.forms import FormResult, combine_date, load
 from projections import directory_queries as directory
 from projections.placement_queries import placement_contracts
@@ -214,3 +215,22 @@ def apply_error(form: FormResult, error, fields: set[str], default: str,
     """A domain error shown beside the field it is about (or ``default``)."""
     name = {**FIELD_OF, **(also or {})}.get(error.field, error.field)
     form.errors[name if name in fields else default] = error.message
+
+
+def child_ref_from_form(posted: MultiDict, child_refs, la_code: str,
+                        errors: dict[str, str]) -> str | None:
+    """The child's pseudonymous reference, hashed from the council's own id at once; after a
+    first attempt the hidden reference stands in for it, so the id is never sent back in a
+    page (placements and home searches alike)."""
+    raw = posted.get("child_id", "")
+    if raw.strip():
+        try:
+            return child_refs.reference(la_code, raw)
+        except DomainError as error:
+            errors["child_id"] = error.message
+            return None
+    kept = posted.get("child_ref", "")
+    if CHILD_REF.match(kept):
+        return kept
+    errors["child_id"] = "Enter your council's id for the child"
+    return None

@@ -24,7 +24,6 @@ from domain.home_search import (
     SearchRefused,
     clean_terms,
 )
-from domain.placement import CHILD_REF
 from portal.extensions import htmx
 from portal.forms import FormResult, load
 from portal.home_search_schemas import (
@@ -33,6 +32,7 @@ from portal.home_search_schemas import (
     in_form_order,
     parse,
 )
+from portal.placement_forms import child_ref_from_form
 from portal.security import requires, services
 from projections import matching
 from projections.home_search_queries import (
@@ -98,23 +98,6 @@ def index():
 
 # --- drafting ---------------------------------------------------------------------------------
 
-def _child_ref_from_form(errors: dict[str, str], la_code: str) -> str | None:
-    """Hash the child id at once; after a first attempt, the hidden reference stands in for
-    it, so the id is never sent back in a page."""
-    raw = request.form.get("child_id", "")
-    if raw.strip():
-        try:
-            return services().child_refs.reference(la_code, raw)
-        except DomainError as error:
-            errors["child_id"] = error.message
-            return None
-    kept = request.form.get("child_ref", "")
-    if CHILD_REF.match(kept):
-        return kept
-    errors["child_id"] = "Enter your council's id for the child"
-    return None
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @requires("home_searches.manage")
 def new():
@@ -142,7 +125,7 @@ def _parse_new() -> tuple[str | None, FormResult]:
     errors: dict[str, str] = {}
     with _connect() as c:
         la_code = own_authority(g.principal, c)["la_code"]
-    child_ref = _child_ref_from_form(errors, la_code)
+    child_ref = child_ref_from_form(request.form, services().child_refs, la_code, errors)
     form = parse(request.form, today=date.today(), largest_group=_largest_group())
     form.errors = in_form_order({**errors, **form.errors})
     return child_ref, form

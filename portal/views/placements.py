@@ -13,7 +13,6 @@ from werkzeug.routing import BaseConverter
 
 from domain import ssda903
 from domain.errors import DomainError
-from domain.placement import CHILD_REF
 from domain.vocabulary import CONTRACT_ROUTES
 from portal import placement_forms as pf
 from portal.extensions import htmx
@@ -146,23 +145,6 @@ def _render_record(form: FormResult, child, child_ref: str | None):
                            child_ref=child_ref, **options)
 
 
-def _child_ref_from_form(errors: dict[str, str], la_code: str) -> str | None:
-    """Hash the child id at once; after a first attempt, the hidden reference stands in for
-    it, so the id is never sent back in a page."""
-    raw = request.form.get("child_id", "")
-    if raw.strip():
-        try:
-            return services().child_refs.reference(la_code, raw)
-        except DomainError as error:
-            errors["child_id"] = error.message
-            return None
-    kept = request.form.get("child_ref", "")
-    if CHILD_REF.match(kept):
-        return kept
-    errors["child_id"] = "Enter your council's id for the child"
-    return None
-
-
 START_FIELDS = {"child_id", "birth_month", "sex", "uasc", "start", "legal_status", "cin",
                 "place", "place_provider", "provider", "setting_id", "placement_area",
                 "home_postcode", "placement_postcode", "weekly_cost", "contract_route",
@@ -177,7 +159,7 @@ def _record(child):
     if child is None:
         with _connect() as c:
             la_code = own_authority(g.principal, c)["la_code"]
-        child_ref = _child_ref_from_form(errors, la_code)
+        child_ref = pf.child_ref_from_form(request.form, services().child_refs, la_code, errors)
     else:
         child_ref = child["child_ref"]
     posted = MultiDict([(k, v) for k, v in request.form.items(multi=True) if k != "child_id"])
