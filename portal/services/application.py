@@ -111,16 +111,23 @@ class Portal(PlacementCommands, HomeSearchCommands, GazetteerCommands, IdentityP
 
     # --- organisations ------------------------------------------------------------------------
 
-    def register_authority(self, actor: Actor, **details: Any) -> tuple[UUID, int]:
-        authority = Authority.register(actor=actor, **details)
+    def register_authority(self, actor: Actor, *, la_code: str, ons_code: str, name: str,
+                           population_0_17: int, partnerships: list[str],
+                           key_decision_threshold: int) -> tuple[UUID, int]:
+        """Add a partner council, identified by its DfE LA code."""
+        authority = Authority.register(
+            actor=actor, la_code=la_code, ons_code=ons_code, name=name,
+            population_0_17=population_0_17, partnerships=partnerships,
+            key_decision_threshold=key_decision_threshold)
         position = self._create(
-            authority, f"An authority with LA code {details['la_code']} is already registered"
-        )
+            authority, f"An authority with LA code {la_code} is already registered")
         return authority.id, position
 
     @retried_on_clash
     def update_authority(self, actor: Actor, authority_ref: UUID, reason: str | None = None,
                          **changes: Any) -> int:
+        """Change a council's details (its LA code never changes: it is its identity). The
+        changes keep the order given: the audit history lists them so."""
         authority = self._get(authority_ref, Authority, "authority")
         authority.update_details(actor=actor, reason=reason, **changes)
         return self._save(authority)
@@ -137,10 +144,16 @@ class Portal(PlacementCommands, HomeSearchCommands, GazetteerCommands, IdentityP
         return provider.id, self._create(provider, f"The provider {name} is already registered")
 
     @retried_on_clash
-    def add_setting(self, actor: Actor, provider_ref: UUID, **details: Any) -> tuple[UUID, int]:
+    def add_setting(self, actor: Actor, provider_ref: UUID, *, name: str, setting_type: str,
+                    ofsted_urn: str | None, host_authority_id: UUID, postcode_district: str,
+                    registered_places: int) -> tuple[UUID, int]:
+        """Add a place the provider runs (a home, a fostering service...) to the directory."""
         provider = self._get(provider_ref, Provider, "provider")
-        self._get(details["host_authority_id"], Authority, "host authority")
-        new_setting = provider.add_setting(actor=actor, **details)
+        self._get(host_authority_id, Authority, "host authority")
+        new_setting = provider.add_setting(
+            actor=actor, name=name, setting_type=setting_type, ofsted_urn=ofsted_urn,
+            host_authority_id=host_authority_id, postcode_district=postcode_district,
+            registered_places=registered_places)
         return new_setting, self._save(provider)
 
     def get_provider(self, provider_ref: UUID) -> Provider:
