@@ -33,6 +33,7 @@ from projections.matching import (
 )
 from projections.referrals import offers, referrals
 from projections.scoping import in_scope_condition
+from projections.tender_queries import aware
 
 MISSING = "There is no such home search"
 # What a provider is shown of a search (never the child's reference).
@@ -57,8 +58,9 @@ def _shared(row) -> dict[str, Any]:
     search["placement_type_labels"] = [SETTING_TYPES[t] for t in search["placement_types"]]
     search["need_labels"] = [NEEDS.get(n, n) for n in search["needs"]]
     search["places_needed"] = 1 + row["siblings"]
-    for name in ("authority_name", "offers_close_at", "answer", "decline_reason"):
+    for name in ("authority_name", "answer", "decline_reason"):
         search[name] = row[name]
+    search["offers_close_at"] = aware(row["offers_close_at"])
     search["decline_reason_label"] = DECLINE_REASONS.get(row["decline_reason"] or "")
     return search
 
@@ -102,7 +104,8 @@ def _offers_query():
 
 
 def _offer(row) -> dict[str, Any]:
-    return {**row, "setting_type_label": SETTING_TYPES.get(row["setting_type"], "")}
+    return {**row, "made_at": aware(row["made_at"]),
+            "setting_type_label": SETTING_TYPES.get(row["setting_type"], "")}
 
 
 def offers_on(viewer, connection: sa.Connection, search_id: UUID,

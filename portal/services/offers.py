@@ -49,6 +49,11 @@ class ReferralCommands:
             return search
         raise NotFound("There is no such home search")
 
+    def child_known_to_portal(self, authority_id: UUID, child_ref: str) -> bool:
+        """Whether the child has a placement record (otherwise acceptance asks for the month
+        and year of birth)."""
+        return self.exists(placement_id(authority_id, child_ref))
+
     @retried_on_clash
     def send_home_search(self, actor: Actor, search_ref: UUID, *,
                          provider_ids: Iterable[UUID], offers_close_at: datetime,
