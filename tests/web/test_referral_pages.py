@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -113,3 +114,31 @@ def test_a_provider_declines_with_a_reason(app, sent, provider_user):
                                   {"decline_reason": "staffing"})
     assert response.status_code == 302
     assert "You declined this search" in provider.get(f"/referrals/{search_id}").text
+
+
+def test_accepting_an_offer_of_a_vacancy_taken_meanwhile_says_so_and_changes_nothing(
+        app, sent, provider_user):
+    kent, first, vacancy = sent
+    svc = app.extensions["portal"]
+    second = draft(kent, child_id="KT-HS-2", placement_types=[
+        svc.portal.get_vacancy(UUID(vacancy)).setting_type], age="16", needs=[])
+    tomorrow = date.today() + timedelta(days=1)
+    assert kent.post_form(f"/home-searches/{second}/send", {
+        "provider_ids": [str(provider_user.organisation_id)],
+        **date_fields("offers_close_on", tomorrow)}).status_code == 302
+    provider = Actor(uuid4(), provider_user.organisation_id)
+    offers = [svc.portal.offer_place(provider, UUID(s), vacancy_id=UUID(vacancy),
+                                     weekly_price=4_800, start_on=date.today())[0]
+              for s in (first, second)]
+    for search in (first, second):
+        assert kent.post_form(f"/home-searches/{search}/close-to-offers").status_code == 302
+    taken = kent.post_form(f"/home-searches/{first}/accept", {
+        "offer_id": str(offers[0]), "birth_month": "2010-04", "uasc": "no"})
+    assert taken.status_code == 302
+    before = svc.portal.last_position()
+    refused = kent.post_form(f"/home-searches/{second}/accept", {
+        "offer_id": str(offers[1]), "birth_month": "2010-06", "uasc": "no"})
+    assert refused.status_code == 409
+    assert "The offer was not accepted" in refused.text and "taken meanwhile" in refused.text
+    assert svc.portal.last_position() == before
+    assert "Closed to offers" in kent.get(f"/home-searches/{second}/offers").text
