@@ -55,7 +55,7 @@ def sent(app, provider_user):
     return kent, search_id, vacancy
 
 
-def test_sending_refuses_no_providers_and_a_past_deadline_all_at_once(app):
+def test_sending_without_a_provider_is_refused_on_the_page(app):
     kent = signed_in(app, account_for("council_officer", "Kent"))
     search_id = draft(kent)
     response = kent.post_form(f"/home-searches/{search_id}/send",
