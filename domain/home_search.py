@@ -4,9 +4,13 @@ described with the Placements Data Standard (v2) referral fields, and its life.
 draft -> sent -> offers open -> closed to offers -> accepted -> placed
   or, before it is accepted: cancelled (no longer needed) | closed unfilled (unmet need)
 
-This slice implements drafting, editing a draft, cancelling and closing unfilled. Sending to
-providers, offers and accepting one come next: their states and transitions are in
-:data:`TRANSITIONS` already, so the guards below read the same table they will.
+Sending starts the referral: the search goes to chosen providers with an offers deadline and
+is open to offers at once (the "sent" step and "offers open" are one event). Each provider it
+was sent to answers with offers (one of its own open vacancies, a weekly price, a start date)
+or a decline with a reason from :data:`DECLINE_REASONS`. Offers are events on the search, not
+aggregates of their own, so accepting one is one change to the search saved together with the
+vacancy it fills and the child's placement: nothing is ever half done. Once the deadline has
+passed no offer is taken, whether or not the search has been closed to offers yet.
 
 The child is only ever known by the portal's pseudonymous reference (see
 :mod:`domain.child_ref`), as placements are.
@@ -14,7 +18,7 @@ The child is only ever known by the portal's pseudonymous reference (see
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -23,10 +27,12 @@ from eventsourcing.domain import event
 from domain import ssda903
 from domain.actor import Actor
 from domain.base import PortalAggregate
-from domain.errors import DomainError, IllegalTransition
+from domain.errors import DomainError, IllegalTransition, NotFound, PermissionDenied
 from domain.placement import CHILD_REF
 from domain.postcode import DISTRICT
-from domain.vacancy import MAX_PLACES
+from domain.timezone import LONDON
+from domain.vacancy import MAX_PLACES, MAX_WEEKLY_FEE, Vacancy
+from domain.vacancy import STATUS_LABELS as VACANCY_LABELS
 from domain.vocabulary import MAX_AGE, NEEDS, SETTING_TYPES, SUPPORTED_ACCOMMODATION_MIN_AGE
 
 DRAFT = "draft"
@@ -73,6 +79,22 @@ UNFILLED_REASONS = {
     "unaffordable": "The only places offered cost more than the council could pay",
     "needed_by_passed": "The date the home was needed by passed without a home",
 }
+
+# Why a provider declines a search it was sent.
+DECLINE_REASONS = {
+    "no_place": "No place available by the latest start date",
+    "needs": "We cannot meet the child's needs",
+    "matching": "The child would not match the young people already living there",
+    "location": "The setting is not suitable for where the child needs to live",
+    "registration": "Our registration does not cover the child's age or sex",
+    "staffing": "Not enough staff to take the child safely",
+    "other": "Another reason",
+}
+# An offer's life: made (open), then accepted or released when another is accepted.
+OFFER_OPEN = "open"
+OFFER_ACCEPTED = "accepted"
+OFFER_RELEASED = "released"
+MAX_NOTES = 1000
 
 # The referral's terms, in the order the form asks for them. ``child_ref`` and the authority
 # are fixed when the search is drafted.
@@ -247,6 +269,12 @@ class HomeSearch(PortalAggregate):
         self.legal_status = legal_status
         self.status = DRAFT
         self.unfilled_reason: str | None = None
+        self.sent_to: list[UUID] = []
+        self.offers_close_at: datetime | None = None
+        self.offers: dict[UUID, dict[str, Any]] = {}
+        self.declines: dict[UUID, str] = {}
+        self.accepted_offer: UUID | None = None
+        self.placement_ref: str | None = None
 
     @classmethod
     def draft(cls, *, authority_id: UUID, child_ref: str, terms: dict[str, Any], today: date,
@@ -340,3 +368,169 @@ class HomeSearch(PortalAggregate):
         self.status = CLOSED_UNFILLED
         self.unfilled_reason = unfilled_reason
 
+
+    # --- the referral: sending, offers, declines ---------------------------------------------
+
+    def was_sent_to(self, provider_id: UUID | None) -> bool:
+        return provider_id in self.sent_to
+
+    def taking_offers(self, now: datetime) -> bool:
+        """Open to offers: sent, and its deadline still to come (the clock closes it, whether
+        or not :meth:`close_to_offers` has been called)."""
+        return (self.status == OFFERS_OPEN and self.offers_close_at is not None
+                and now < self.offers_close_at)
+
+    def _deadline(self) -> str:
+        return f"{self.offers_close_at.astimezone(LONDON):%H:%M on %d %B %Y}"
+
+    def send(self, *, provider_ids: list[UUID], offers_close_at: datetime, now: datetime,
+             actor: Actor, reason: str | None = None) -> None:
+        """Send the draft to providers, open to offers until ``offers_close_at``."""
+        self._check_may_become(SENT, "sent")
+        providers = sorted(set(provider_ids), key=str)
+        if not providers:
+            raise DomainError("Choose at least one provider to send the search to",
+                              field="provider_ids")
+        if not isinstance(offers_close_at, datetime) or offers_close_at <= now:
+            raise DomainError("The offers deadline must be in the future",
+                              field="offers_close_at")
+        self._sent(provider_ids=providers, offers_close_at=offers_close_at, actor=actor,
+                   reason=reason)
+
+    @event("Sent")
+    def _sent(self, *, provider_ids: list[UUID], offers_close_at: datetime, actor: Actor,
+              reason: str | None) -> None:
+        self.sent_to = list(provider_ids)
+        self.offers_close_at = offers_close_at
+        self.status = OFFERS_OPEN
+
+    def _check_answering(self, provider_id: UUID, now: datetime) -> None:
+        if not self.was_sent_to(provider_id):
+            raise PermissionDenied("This home search was not sent to your organisation")
+        if self.status == OFFERS_OPEN and not self.taking_offers(now):
+            raise IllegalTransition(f"Offers for this home search closed at {self._deadline()}")
+        if self.status != OFFERS_OPEN:
+            raise IllegalTransition(f"This home search is {STATUS_LABELS[self.status].lower()}"
+                                    ", so it takes no offers")
+        if provider_id in self.declines:
+            raise IllegalTransition("Your organisation has declined this home search")
+
+    def make_offer(self, *, offer_id: UUID, vacancy: Vacancy, weekly_price: int,
+                   start_on: date, notes: str, now: datetime, actor: Actor) -> None:
+        """A provider offers one of its own open vacancies."""
+        provider_id = vacancy.provider_id
+        if actor.user_id is not None and actor.organisation_id != provider_id:
+            raise PermissionDenied("You can only offer your own organisation's vacancies")
+        self._check_answering(provider_id, now)
+        if not vacancy.is_open:
+            raise DomainError(f"This vacancy is {VACANCY_LABELS[vacancy.status].lower()}, so "
+                              "it cannot be offered", field="vacancy_id")
+        if vacancy.setting_type not in self.placement_types:
+            raise DomainError("This vacancy is not a kind of placement the search asks for",
+                              field="vacancy_id")
+        if vacancy.places < self.places_needed:
+            raise DomainError(f"The search needs {self.places_needed} places together: this "
+                              f"vacancy offers {vacancy.places}", field="vacancy_id")
+        if any(o["vacancy_id"] == vacancy.id for o in self.offers.values()):
+            raise DomainError("This vacancy has already been offered for this search",
+                              field="vacancy_id")
+        found = {}
+        if not isinstance(weekly_price, int) or not 0 < weekly_price <= MAX_WEEKLY_FEE:
+            found["weekly_price"] = f"The weekly price must be between £1 and £{MAX_WEEKLY_FEE:,}"
+        if not isinstance(start_on, date) or start_on < now.date():
+            found["start_on"] = "The start date cannot be in the past"
+        elif start_on > self.latest_start:
+            found["start_on"] = ("The start date must be no later than the latest start "
+                                 f"({_long(self.latest_start)})")
+        notes = (notes or "").strip()
+        if len(notes) > MAX_NOTES:
+            found["notes"] = f"Notes must be {MAX_NOTES} characters or fewer"
+        if found:
+            raise SearchRefused(found)
+        self._offer_made(offer=dict(
+            id=offer_id, provider_id=provider_id, vacancy_id=vacancy.id,
+            setting_id=vacancy.setting_id, setting_type=vacancy.setting_type,
+            weekly_price=weekly_price, start_on=start_on, notes=notes,
+            made_at=now), actor=actor, reason=None)
+
+    @event("OfferMade")
+    def _offer_made(self, *, offer: dict[str, Any], actor: Actor, reason: str | None) -> None:
+        self.offers[offer["id"]] = {**offer, "status": OFFER_OPEN}
+
+    def decline(self, *, provider_id: UUID, decline_reason: str, now: datetime,
+                actor: Actor, reason: str | None = None) -> None:
+        """A provider says it will not offer, with a reason from :data:`DECLINE_REASONS`."""
+        if actor.user_id is not None and actor.organisation_id != provider_id:
+            raise PermissionDenied("You can only answer for your own organisation")
+        self._check_answering(provider_id, now)
+        if any(o["provider_id"] == provider_id for o in self.offers.values()):
+            raise IllegalTransition("Your organisation has already offered a place")
+        if decline_reason not in DECLINE_REASONS:
+            raise DomainError("Choose why you cannot offer a place", field="decline_reason")
+        note = (reason or "").strip() or None
+        if note is not None and len(note) > MAX_REASON:
+            raise DomainError(f"The reason must be {MAX_REASON} characters or fewer",
+                              field="reason")
+        self._declined(provider_id=provider_id, decline_reason=decline_reason, actor=actor,
+                       reason=note)
+
+    @event("Declined")
+    def _declined(self, *, provider_id: UUID, decline_reason: str, actor: Actor,
+                  reason: str | None) -> None:
+        self.declines[provider_id] = decline_reason
+
+    def close_to_offers(self, *, now: datetime, actor: Actor, reason: str | None = None
+                        ) -> bool:
+        """Close the offers window: the system once the deadline has passed, or the officer
+        early. Returns False when it is already closed (nothing to do)."""
+        if self.status != OFFERS_OPEN:
+            if self.status == CLOSED_TO_OFFERS:
+                return False
+            self._check_may_become(CLOSED_TO_OFFERS, "closed to offers")
+        if actor.user_id is None and self.taking_offers(now):
+            return False  # the system closes only when the deadline has passed
+        self._closed_to_offers(actor=actor, reason=reason)
+        return True
+
+    @event("ClosedToOffers")
+    def _closed_to_offers(self, *, actor: Actor, reason: str | None) -> None:
+        self.status = CLOSED_TO_OFFERS
+
+    # --- the decision -------------------------------------------------------------------------
+
+    def accept(self, *, offer_id: UUID, placement_ref: str, now: datetime, actor: Actor,
+               reason: str | None = None) -> bool:
+        """Accept one offer: the search is accepted and placed, the other offers released.
+        Returns False when this very offer was accepted already (a retried acceptance)."""
+        if self.accepted_offer == offer_id:
+            return False
+        if self.accepted_offer is not None:
+            raise IllegalTransition("Another offer has already been accepted for this search")
+        offer = self.offers.get(offer_id)
+        if offer is None:
+            raise NotFound("There is no such offer")
+        if self.taking_offers(now):
+            raise IllegalTransition(f"Offers are open until {self._deadline()}: close the "
+                                    "search to offers before accepting one")
+        if self.status == OFFERS_OPEN:
+            self._closed_to_offers(actor=Actor.system(), reason="The offers deadline passed")
+        self._check_may_become(ACCEPTED, "accepted")
+        released = [i for i, o in self.offers.items() if i != offer_id
+                    and o["status"] == OFFER_OPEN]
+        self._accepted(offer_id=offer_id, released=released, actor=actor, reason=reason)
+        self._placed(placement_ref=placement_ref, actor=actor, reason=None)
+        return True
+
+    @event("OfferAccepted")
+    def _accepted(self, *, offer_id: UUID, released: list[UUID], actor: Actor,
+                  reason: str | None) -> None:
+        self.status = ACCEPTED
+        self.accepted_offer = offer_id
+        self.offers[offer_id] = {**self.offers[offer_id], "status": OFFER_ACCEPTED}
+        for other in released:
+            self.offers[other] = {**self.offers[other], "status": OFFER_RELEASED}
+
+    @event("Placed")
+    def _placed(self, *, placement_ref: str, actor: Actor, reason: str | None) -> None:
+        self.status = PLACED
+        self.placement_ref = placement_ref

@@ -61,6 +61,8 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     # Auditors read them through the event history, like placements.
     "home_searches.view": {"council_officer": OWN},
     "home_searches.manage": {"council_officer": OWN},
+    # A provider sees only the searches sent to it, and only what a referral shares.
+    "referrals.answer": {"provider_user": OWN},
     "targets.manage": {"council_officer": OWN},
     # Sufficiency views: an officer's own authority in full; anything crossing authority
     # lines as aggregates with small counts suppressed.
@@ -107,6 +109,8 @@ ACTION_DESCRIPTIONS: dict[str, str] = {
     "contracts.manage": "Record and vary your authority's contracts",
     "home_searches.view": "See your authority's home searches and the vacancies matching them",
     "home_searches.manage": "Draft, change, cancel and close your authority's home searches",
+    "referrals.answer": ("See home searches sent to your organisation and answer them with an "
+                         "offer or a decline"),
     "targets.manage": "Set your authority's sufficiency targets",
     "sufficiency.view_own": "See your authority's sufficiency dashboard in full",
     "sufficiency.view_regional": "See partnership and regional sufficiency aggregates",

@@ -237,3 +237,16 @@ def label(codes: dict[str, Code], code: str | None) -> str:
         return "Not recorded"
     entry = codes.get(code)
     return f"{code}: {entry.label}" if entry else code
+
+
+def setting_placement(setting_type: str, on: date) -> tuple[str, str]:
+    """The SSDA903 placement type and placement provider codes of a place in an independent
+    provider's setting of ``setting_type`` starting ``on``, as the demo's placements code them:
+    a children's home K2, an independent fostering agency's carer U6 (not long term until the
+    plan says so), supported accommodation K3 (H5 before K3 existed), a parent and child
+    residential place R3; short breaks are in children's homes (K2). The provider is private
+    (PR4)."""
+    if setting_type == "supported_accommodation":
+        return ("K3" if PLACEMENT_TYPES["K3"].valid_in(collection_year(on)) else "H5"), "PR4"
+    return {"childrens_home": "K2", "independent_fostering_agency": "U6",
+            "parent_and_child": "R3", "short_breaks": "K2"}[setting_type], "PR4"

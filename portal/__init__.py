@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         placements,
         placements_export,
         reference,
+        referrals,
         session_views,
         sufficiency,
         targets,
@@ -117,8 +118,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     for blueprint in (
         home.bp, session_views.bp, vacancies.board, vacancies.manage, directory.bp, health.bp,
         admin.bp, reference.bp, audit.bp, as_at.bp, checkpoints.bp,
-        placements.bp, home_searches.bp, contracts.bp, targets.bp, imports.bp,
-        placements_export.bp,
+        placements.bp, home_searches.bp, referrals.offers, referrals.bp, contracts.bp,
+        targets.bp, imports.bp, placements_export.bp,
         sufficiency.bp, help.bp, users.bp,
     ):
         app.register_blueprint(blueprint)

@@ -48,6 +48,7 @@ def navigation(principal, active: str) -> list[dict]:
         items += [
             ("Vacancy board", "vacancies.search", "vacancies.search"),
             ("Our vacancies", "manage.index", "vacancies.view_own"),
+            ("Referrals", "referrals.index", "referrals.answer"),
             ("Tender opportunities", "tender_pipelines.opportunities", "tenders.respond"),
             ("Placements", "placements.children", "placements.view"),
             ("Home searches", "home_searches.index", "home_searches.view"),

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from domain.home_search import CANCELLED, CLOSED_UNFILLED, DRAFT, HomeSearch
+from domain.home_search import (
+    ACCEPTED,
+    CANCELLED,
+    CLOSED_TO_OFFERS,
+    CLOSED_UNFILLED,
+    DRAFT,
+    OFFERS_OPEN,
+    PLACED,
+    HomeSearch,
+)
 from projections.base import Projection, handles
 from projections.database import metadata
 
@@ -90,3 +99,19 @@ class HomeSearches(Projection):
     @handles(HomeSearch.ClosedUnfilled)
     def closed_unfilled(self, c: sa.Connection, e: HomeSearch.ClosedUnfilled) -> None:
         self._set(c, e, status=CLOSED_UNFILLED, unfilled_reason=e.unfilled_reason)
+
+    @handles(HomeSearch.Sent)
+    def sent(self, c: sa.Connection, e: HomeSearch.Sent) -> None:
+        self._set(c, e, status=OFFERS_OPEN)
+
+    @handles(HomeSearch.ClosedToOffers)
+    def closed_to_offers(self, c: sa.Connection, e: HomeSearch.ClosedToOffers) -> None:
+        self._set(c, e, status=CLOSED_TO_OFFERS)
+
+    @handles(HomeSearch.OfferAccepted)
+    def accepted(self, c: sa.Connection, e: HomeSearch.OfferAccepted) -> None:
+        self._set(c, e, status=ACCEPTED)
+
+    @handles(HomeSearch.Placed)
+    def placed(self, c: sa.Connection, e: HomeSearch.Placed) -> None:
+        self._set(c, e, status=PLACED)

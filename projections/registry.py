@@ -11,6 +11,7 @@ from projections.home_searches import HomeSearches
 from projections.identity_providers import IdentityProviders
 from projections.notices import Notices
 from projections.placements import Placements
+from projections.referrals import Referrals
 from projections.tender_documents import TenderDocuments
 from projections.tenders import Tenders
 from projections.vacancies import ProviderVacancies, VacancyBoard
@@ -19,4 +20,4 @@ from projections.vacancies import ProviderVacancies, VacancyBoard
 def all_projections() -> list[Projection]:
     return [Directory(), VacancyBoard(), ProviderVacancies(), Placements(), VerifiableLog(),
             AuditIndex(), Gazetteer(), Tenders(), IdentityProviders(),
-            TenderDocuments(), Notices(), HomeSearches()]
+            TenderDocuments(), Notices(), HomeSearches(), Referrals()]

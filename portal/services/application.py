@@ -35,6 +35,7 @@ from portal.services.gazetteer import GazetteerCommands
 from portal.services.home_searches import HomeSearchCommands
 from portal.services.identity_providers import IdentityProviderCommands
 from portal.services.keep import KEEP, Keep, kept
+from portal.services.offers import ReferralCommands
 from portal.services.placements import PlacementCommands
 from portal.services.tender_documents import TenderDocumentCommands, TenderReminderCommands
 from portal.services.tenders import TenderCommands
@@ -66,9 +67,9 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
-class Portal(PlacementCommands, HomeSearchCommands, GazetteerCommands, IdentityProviderCommands,
-             AccountCommands, TenderCommands, TenderDocumentCommands, TenderReminderCommands,
-             StorableEvents, Application):
+class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, GazetteerCommands,
+             IdentityProviderCommands, AccountCommands, TenderCommands, TenderDocumentCommands,
+             TenderReminderCommands, StorableEvents, Application):
     name = "Portal"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -3,7 +3,7 @@
 A mixin of :class:`~portal.services.application.Portal`. Only an officer of the placing
 authority (or the system, e.g. the demo loader) acts for its searches; another authority's
 search is "no such home search", exactly like a missing one. Sending a search to providers,
-their offers and accepting one come in the next slice.
+their offers and accepting one are in :mod:`portal.services.offers`.
 """
 
 from __future__ import annotations

@@ -19,8 +19,9 @@ from uuid import UUID
 import sqlalchemy as sa
 from eventsourcing.domain import AggregateCreated
 
-from domain.home_search import UNFILLED_REASONS
+from domain.home_search import DECLINE_REASONS, UNFILLED_REASONS
 from domain.tender_terms import ROUTES
+from domain.timezone import LONDON
 from domain.vocabulary import ROLES, SETTING_TYPES
 from projections.base import Projection
 from projections.database import metadata
@@ -320,6 +321,21 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
     ("HomeSearch", "ClosedUnfilled"): lambda e: (
         "Closed a home search unfilled: "
         + UNFILLED_REASONS.get(e.unfilled_reason, e.unfilled_reason)),
+    ("HomeSearch", "Sent"): lambda e: (
+        f"Sent a home search to {len(e.provider_ids)} provider"
+        f"{'s' if len(e.provider_ids) != 1 else ''}, offers closing "
+        f"{e.offers_close_at.astimezone(LONDON):%d/%m/%Y %H:%M}"),
+    ("HomeSearch", "OfferMade"): lambda e: (
+        f"Offered a place for a home search: vacancy {e.offer['vacancy_id']}, "
+        f"£{e.offer['weekly_price']:,} a week from {e.offer['start_on']:%d/%m/%Y}"),
+    ("HomeSearch", "Declined"): lambda e: (
+        "Declined a home search: " + DECLINE_REASONS.get(e.decline_reason, e.decline_reason)),
+    ("HomeSearch", "ClosedToOffers"): lambda e: "Closed a home search to offers",
+    ("HomeSearch", "OfferAccepted"): lambda e: (
+        f"Accepted an offer for a home search ({len(e.released)} other offer"
+        f"{'s' if len(e.released) != 1 else ''} released)"),
+    ("HomeSearch", "Placed"): lambda e: (
+        f"Placed the child of a home search (placement {e.placement_ref})"),
     ("Contract", "Recorded"): _contract,
     ("Contract", "Varied"): lambda e: _changes("a contract", e.changes),
     ("Contract", "Terminated"): lambda e: f"Terminated a contract from {e.on:%d/%m/%Y}",

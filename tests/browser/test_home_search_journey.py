@@ -1,6 +1,7 @@
 """A council officer's home search in a real browser: a first attempt with mistakes (every error
 at once, the summary linking to each field), the draft, its ranked matches paged by htmx
-without reloading the page, then closing it unfilled. Every page on the way is checked with
+without reloading the page, then closing it unfilled; and a search sent to a provider, who
+offers a place, and the officer accepting the offer. Every page on the way is checked with
 axe-core."""
 
 from __future__ import annotations
@@ -11,7 +12,11 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
+from domain.actor import Actor
+from domain.vocabulary import SETTING_TYPES
+from portal.demo.loader import demo_accounts
 from tests.browser.conftest import (
+    LIVE_APPS,
     Pages,
     assert_accessible,
     assert_accessible_without_javascript,
@@ -111,3 +116,69 @@ def test_without_javascript_the_search_and_its_pages_of_matches_work(pages: Page
         expect(page).to_have_url(re.compile(r"page=2"))
         expect(page.locator("#matches h3").first).to_contain_text("11. ")
         assert_accessible_without_javascript(page, browser)
+
+
+def test_an_officer_sends_a_search_a_provider_offers_and_the_officer_accepts(pages: Pages):
+    """Across two accounts: the officer drafts and sends a search, the provider it was sent to
+    offers one of its vacancies (without ever seeing the child's reference), the officer
+    closes the search to offers and accepts the offer, and the child's placement starts."""
+    officer = account_for("council_officer", "Kent")
+    provider = next(a for a in demo_accounts() if a.role == "provider_user")
+    portal = LIVE_APPS[pages.base_url].extensions["portal"].portal
+    setting = next(iter(portal.get_provider(provider.organisation_id).settings.values()))
+    portal.publish_vacancy(Actor.system(), provider_id=provider.organisation_id,
+                           setting_id=setting.id, age_from=16, age_to=17, needs_met=[],
+                           weekly_fee=4_950, available_from=date.today())
+    provider_name = portal.get_provider(provider.organisation_id).name
+    today = date.today()
+
+    page = pages.new_page()
+    page.goto("/home-searches/new")
+    sign_in(page, officer)
+    page.get_by_label("Your council's id for the child").fill("BRW-HS-3")
+    page.get_by_label("Emergency").check()
+    fill_date(page, "Date the home is needed by", today)
+    fill_date(page, "Latest date the placement can start", today + timedelta(days=30))
+    page.get_by_label(SETTING_TYPES[setting.setting_type], exact=True).check()
+    page.get_by_label("The child's age").fill("16")
+    page.get_by_label("Male", exact=True).check()
+    page.get_by_label("The family's postcode district").fill("ME14")
+    page.get_by_label("The child's legal status").select_option("C2")
+    page.get_by_role("button", name="Save the draft search").click()
+    expect(page).to_have_url(re.compile(r"/home-searches/[0-9a-f-]{36}$"))
+    child_ref = re.search(r"C[0-9A-Z]{12}", page.get_by_role("heading", level=1).inner_text())
+    page.get_by_role("link", name="Send the search to providers").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Send the home search to providers")
+    assert_accessible(page)
+    page.get_by_label(provider_name, exact=True).check()
+    page.get_by_role("button", name="Send the search").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Offers for child")
+    assert_accessible(page)
+
+    theirs = pages.new_page()
+    theirs.goto("/referrals/")
+    sign_in(theirs, provider)
+    expect(theirs.get_by_role("heading", level=1)).to_have_text("Home searches sent to you")
+    assert_accessible(theirs)
+    theirs.locator("main table a").first.click()
+    expect(theirs.get_by_role("heading", level=1)).to_have_text("Home search from Kent")
+    expect(theirs.locator("main")).not_to_contain_text(child_ref.group(0))
+    assert_accessible(theirs)
+    theirs.get_by_label("Which of your open vacancies?").select_option(index=1)
+    theirs.get_by_label("Weekly price").fill("4900")
+    fill_date(theirs, "The child could move in on", today)
+    theirs.get_by_role("button", name="Send the offer").click()
+    expect(theirs.locator("main")).to_contain_text("Offer sent")
+    assert_accessible(theirs)
+
+    page.reload()
+    expect(page.locator("main")).to_contain_text("1 offer, best first")
+    page.get_by_role("button", name="Close to offers now").click()
+    expect(page.locator("main")).to_contain_text("Home search closed to offers")
+    page.locator("input[name=offer_id]").first.check()
+    page.get_by_label("The child's month and year of birth").fill("2010-04")
+    page.get_by_role("button", name="Accept the offer").click()
+    expect(page.locator("main")).to_contain_text("Offer accepted: the placement has started")
+    expect(page.locator(".govuk-caption-l")).to_have_text("Placed")
+    assert_accessible(page)

@@ -162,6 +162,8 @@ ARGUMENTS: dict[str, Argument] = {
                             missing=_uuid),
     "search_id": Argument(own=_own("home_searches"),
                           others=_records("home_searches", "home search"), missing=_uuid),
+    "referral_id": Argument(own=_own("referrals"), others=_records("referrals", "referral"),
+                            missing=_uuid),
     "job_id": Argument(own=_own("jobs"), others=_records("jobs", "import job"), missing=_uuid),
     "record_id": Argument(own=_own("placements"), others=_audit_records, missing=_uuid),
     "child_ref": Argument(own=_own("children"), others=_records("children", "child"),

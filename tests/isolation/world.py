@@ -13,7 +13,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
 
@@ -80,6 +80,7 @@ class World:
     placements: dict[str, UUID] = field(default_factory=dict)
     contracts: dict[str, UUID] = field(default_factory=dict)
     home_searches: dict[str, UUID] = field(default_factory=dict)
+    referrals: dict[str, UUID] = field(default_factory=dict)  # by the provider it was sent to
     jobs: dict[str, UUID] = field(default_factory=dict)
     identity_providers: dict[str, UUID] = field(default_factory=dict)
     tenders: dict[str, UUID] = field(default_factory=dict)  # by lead authority
@@ -262,6 +263,20 @@ def _authority_records(world: World, svc, key: str, today: date, folder: Path) -
         placement_types=["childrens_home"], age=13, sex="2", siblings=0, legal_status="C2",
         needs=["emotional_behavioural"], family_district=AUTHORITIES[key][3], today=today,
         reason=_marker(world, key, "child", "searchreason"))
+    # A second child's search, sent to one provider (A's to P, B's to Q): a referral.
+    provider = {"A": "P", "B": "Q"}[key]
+    sent_ref = svc.child_refs.reference(la_code, f"isolation-{key}-2")
+    world.markers.append(Marker(sent_ref, key, "child"))
+    sent, _ = portal.draft_home_search(
+        actor, authority_id=authority, child_ref=sent_ref, urgency="emergency",
+        needed_by=today, latest_start=today + timedelta(days=3),
+        placement_types=["childrens_home"], age=15, sex="1", siblings=0, legal_status="C2",
+        family_district=AUTHORITIES[key][3], today=today,
+        reason=_marker(world, key, "child", "sentsearchreason"))
+    portal.send_home_search(actor, sent, provider_ids=[world.organisations[provider]],
+                            offers_close_at=datetime.now(UTC) + timedelta(days=3),
+                            reason=_marker(world, key, "child", "sendreason"))
+    world.referrals[provider] = sent
     portal.set_targets(actor, authority, targets={"children_per_10k": 61.5},
                        reason=_marker(world, key, "private", "targetsreason"))
     name = _marker(world, key, "private", "importfile") + ".csv"

@@ -3,7 +3,7 @@ the incremental index; the queries filter and page it for auditors only."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -44,7 +44,7 @@ AGGREGATES = (Authority, Provider, PlatformOrganisation, Account, Vacancy, Place
               Tender, Bid, EngagementResponse, IdentityProvider, HomeSearch)
 
 
-def home_search_history(portal, authority) -> None:
+def home_search_history(portal, authority, settings=None) -> None:
     """Every home search event, by a named officer."""
     from uuid import uuid4
 
@@ -57,6 +57,27 @@ def home_search_history(portal, authority) -> None:
     portal.cancel_home_search(officer, first, reason="Returned home")
     second, _ = portal.draft_home_search(officer, child_ref="CHSAAAAAAAAA2", **terms)
     portal.close_home_search_unfilled(officer, second, unfilled_reason="no_match")
+    if settings is None:
+        return
+    # The referral: sent to two providers, one offers a place, the other declines; the
+    # officer accepts after the deadline (closing to offers in the same save).
+    (provider, setting, _), other = settings[0], next(
+        p for p, _, _ in settings if p != settings[0][0])
+    vacancy, _ = portal.publish_vacancy(
+        Actor.system(), provider_id=provider, setting_id=setting, age_from=16, age_to=17,
+        needs_met=[], weekly_fee=4_500, available_from=date(2027, 2, 1))
+    setting_type = portal.get_vacancy(vacancy).setting_type
+    sent, _ = portal.draft_home_search(officer, child_ref="CHSAAAAAAAAA3", **{
+        **terms, "placement_types": [setting_type], "age": 16})
+    now = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
+    portal.send_home_search(officer, sent, provider_ids=[provider, other],
+                            offers_close_at=now + timedelta(days=1), now=now)
+    offer, _ = portal.offer_place(Actor(uuid4(), provider), sent, vacancy_id=vacancy,
+                                  weekly_price=4_400, start_on=date(2027, 2, 1), now=now)
+    portal.decline_home_search(Actor(uuid4(), other), sent, decline_reason="staffing",
+                               now=now)
+    portal.accept_offer(officer, sent, offer, birth_month="2010-05",
+                        now=now + timedelta(days=2))
 
 
 def auditor(roles=("auditor",)) -> Principal:
@@ -98,7 +119,7 @@ def full_history(portal) -> dict:
         expires_on=date(2027, 1, 31), description="")
     portal.expire_vacancies([expiring], today=date(2027, 2, 1))
     placement_history(portal, authorities[0], provider, setting)
-    home_search_history(portal, authorities[0])
+    home_search_history(portal, authorities[0], settings)
     portal.add_districts(admin, rows=[{"district": "ME99", "easting": 577000,
                                        "northing": 155000, "la_ons_code": "E10000016"}],
                          file_name="new-districts.csv", file_sha256="1" * 64,
@@ -354,8 +375,10 @@ def test_the_stream_filters_and_pages_newest_first(services):
         # invited person's five and a provider's download of a tender document.
         # Also a tender's evaluator's and moderator's scores (two events), and single
         # sign-on's five by the people signing in (its four by the administrator are above),
-        # and a council officer's five home search events.
-        assert system.total == total - 8 - 3 - 5 - 1 - 2 - 9 - 5
+        # and a council officer's five home search events; then the referral's eight by
+        # people (sent, an offer, a decline, the acceptance's accepted, placed, filled and
+        # started; the closing to offers in the same save is the system's, by the clock).
+        assert system.total == total - 8 - 3 - 5 - 1 - 2 - 9 - 5 - 8
         updates = audit_events_page(viewer, c, AuditSearch(record_type="Vacancy",
                                                            event_type="Updated"))
         assert all(r.summary.startswith("Changed a vacancy") for r in updates.rows)

@@ -1,0 +1,219 @@
+"""Referrals: a council officer sends a home search to providers, sees their offers ranked and
+accepts one; a provider sees the searches sent to it and answers with an offer or a decline.
+
+Officers act on their own authority's searches only (another's answers 404). A provider reads
+a search only when it was sent to it, and only what a referral shares: never the child's
+reference. Its own offers are shown to it, never another provider's.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from uuid import UUID
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+
+from domain.errors import Conflict, DomainError
+from domain.home_search import DECLINE_REASONS, OFFERS_OPEN, SearchRefused
+from domain.timezone import LONDON
+from portal.forms import FormResult, load
+from portal.referral_schemas import AcceptSchema, DeclineSchema, parse_offer, parse_send
+from portal.security import requires, services
+from projections import matching
+from projections.directory_queries import providers
+from projections.home_search_queries import home_search
+from projections.referral_queries import offers_on, referral_for, referrals_for
+from projections.vacancy_queries import own_vacancies
+
+offers = Blueprint("search_offers", __name__, url_prefix="/home-searches")
+bp = Blueprint("referrals", __name__, url_prefix="/referrals")
+
+
+@offers.context_processor
+def _vocabulary() -> dict:
+    return {"matching": matching}
+
+
+def _connect():
+    return services().engine.connect()
+
+
+def _now() -> datetime:
+    return datetime.now(LONDON)
+
+
+def _refused(form: FormResult, error: DomainError, default: str) -> None:
+    found = error.errors if isinstance(error, SearchRefused) else {
+        error.field or default: error.message}
+    for field, message in found.items():
+        form.errors.setdefault(field, message)
+
+
+def _done(position: int, message: str, endpoint: str, **values):
+    services().projections.wait_for(position)
+    flash(message)
+    return redirect(url_for(endpoint, **values))
+
+
+# --- the officer: sending ---------------------------------------------------------------------
+
+def _send_page(search_id: UUID, form: FormResult):
+    with _connect() as c:
+        search = home_search(g.principal, c, search_id)
+        found = matching.match_vacancies(g.principal, c, search_id)
+        everyone = providers(g.principal, c)
+    matched = {m.vacancy["provider_id"] for m in found.matches}
+    if not form.data:
+        tomorrow = date.today() + timedelta(days=1)
+        form.data = {"provider_ids": [str(p) for p in matched], "offers_close_time": "17:00",
+                     "offers_close_on-day": tomorrow.day, "offers_close_on-month":
+                     tomorrow.month, "offers_close_on-year": tomorrow.year}
+    return render_template("referrals/send.html", search=search, form=form,
+                           providers=everyone, matched=matched)
+
+
+@offers.route("/<uuid:search_id>/send", methods=["GET", "POST"])
+@requires("home_searches.manage")
+def send(search_id: UUID):
+    if request.method == "GET":
+        return _send_page(search_id, FormResult())
+    form = parse_send(request.form)
+    if form.ok:
+        try:
+            position = services().portal.send_home_search(
+                g.principal.actor, search_id, provider_ids=form.data["provider_ids"],
+                offers_close_at=form.data["offers_close_at"])
+        except DomainError as error:
+            _refused(form, error, "provider_ids")
+        else:
+            return _done(position, "Home search sent", "search_offers.show",
+                         search_id=search_id)
+    form.data = {**request.form.to_dict(), "provider_ids": request.form.getlist("provider_ids")}
+    return _send_page(search_id, form)
+
+
+# --- the officer: offers, closing and accepting -----------------------------------------------
+
+def _offers_page(search_id: UUID, form: FormResult, status: int = 200, conflict: str = ""):
+    with _connect() as c:
+        view = offers_on(g.principal, c, search_id)
+    child_known = services().portal.child_known_to_portal(view["search"]["authority_id"],
+                                                     view["search"]["child_ref"])
+    return render_template("referrals/offers.html", form=form, conflict=conflict,
+                           child_known=child_known, now=_now(), OFFERS_OPEN=OFFERS_OPEN,
+                           DECLINE_REASONS=DECLINE_REASONS, **view), status
+
+
+@offers.get("/<uuid:search_id>/offers")
+@requires("home_searches.view")
+def show(search_id: UUID):
+    return _offers_page(search_id, FormResult())
+
+
+@offers.post("/<uuid:search_id>/close-to-offers")
+@requires("home_searches.manage")
+def close_to_offers(search_id: UUID):
+    with _connect() as c:
+        home_search(g.principal, c, search_id)
+    try:
+        position = services().portal.close_home_search_to_offers(
+            g.principal.actor, search_id, reason="Closed early by the officer")
+    except DomainError as error:
+        return _offers_page(search_id, FormResult(errors={"close": error.message}), 400)
+    return _done(position, "Home search closed to offers", "search_offers.show",
+                 search_id=search_id)
+
+
+@offers.post("/<uuid:search_id>/accept")
+@requires("home_searches.manage")
+def accept(search_id: UUID):
+    form = load(AcceptSchema(), request.form.to_dict())
+    if form.ok:
+        route = _route_of(search_id, form.data["offer_id"])
+        try:
+            _, position = services().portal.accept_offer(
+                g.principal.actor, search_id, form.data["offer_id"], contract_route=route,
+                birth_month=form.data["birth_month"], uasc=bool(form.data["uasc"]))
+        except Conflict as error:
+            return _offers_page(search_id, FormResult(), 409, conflict=error.message)
+        except DomainError as error:
+            _refused(form, error, "offer_id")
+        else:
+            return _done(position, "Offer accepted: the placement has started",
+                         "search_offers.show", search_id=search_id)
+    form.data = request.form.to_dict()
+    return _offers_page(search_id, form, 400)
+
+
+def _route_of(search_id: UUID, offer_id: UUID) -> str:
+    """How the offered place would be bought, as the ranking says (spot when not offered)."""
+    with _connect() as c:
+        ranked = offers_on(g.principal, c, search_id)["offers"]
+    return next((m.route for m in ranked if m.vacancy["id"] == offer_id), "spot")
+
+
+# --- the provider ------------------------------------------------------------------------------
+
+@bp.get("/")
+@requires("referrals.answer")
+def index():
+    with _connect() as c:
+        sent = referrals_for(g.principal, c)
+    return render_template("referrals/index.html", referrals=sent, now=_now())
+
+
+def _referral_page(referral_id: UUID, form: FormResult, status: int = 200):
+    with _connect() as c:
+        search = referral_for(g.principal, c, referral_id)
+        vacancies, _ = own_vacancies(g.principal, c)
+    open_now = search["status"] == OFFERS_OPEN and _now() < search["offers_close_at"]
+    return render_template("referrals/show.html", search=search, form=form,
+                           vacancies=[v for v in vacancies if v["status"] == "available"],
+                           open_now=open_now, DECLINE_REASONS=DECLINE_REASONS), status
+
+
+@bp.get("/<uuid:referral_id>")
+@requires("referrals.answer")
+def show_referral(referral_id: UUID):
+    return _referral_page(referral_id, FormResult())
+
+
+@bp.post("/<uuid:referral_id>/offer")
+@requires("referrals.answer")
+def offer(referral_id: UUID):
+    with _connect() as c:
+        referral_for(g.principal, c, referral_id)
+    form = parse_offer(request.form)
+    if form.ok:
+        try:
+            _, position = services().portal.offer_place(
+                g.principal.actor, referral_id, vacancy_id=form.data["vacancy_id"],
+                weekly_price=form.data["weekly_price"], start_on=form.data["start_on"],
+                notes=form.data["notes"] or "")
+        except DomainError as error:
+            _refused(form, error, "vacancy_id")
+        else:
+            return _done(position, "Offer sent", "referrals.show_referral",
+                         referral_id=referral_id)
+    form.data = request.form.to_dict()
+    return _referral_page(referral_id, form, 400)
+
+
+@bp.post("/<uuid:referral_id>/decline")
+@requires("referrals.answer")
+def decline(referral_id: UUID):
+    with _connect() as c:
+        referral_for(g.principal, c, referral_id)
+    form = load(DeclineSchema(), request.form.to_dict())
+    if form.ok:
+        try:
+            position = services().portal.decline_home_search(
+                g.principal.actor, referral_id, decline_reason=form.data["decline_reason"],
+                reason=form.data["reason"])
+        except DomainError as error:
+            _refused(form, error, "decline_reason")
+        else:
+            return _done(position, "Search declined", "referrals.show_referral",
+                         referral_id=referral_id)
+    form.data = request.form.to_dict()
+    return _referral_page(referral_id, form, 400)

@@ -1,0 +1,258 @@
+"""Sending a home search, offers and declines, the offers deadline, and accepting an offer, on
+eventsourcing's in-memory persistence: each state change and each refusal, and acceptance as
+one atomic step that a retry never repeats."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import uuid4
+
+import pytest
+
+from domain.errors import Conflict, DomainError, IllegalTransition, NotFound, PermissionDenied
+from domain.home_search import (
+    CLOSED_TO_OFFERS,
+    OFFER_ACCEPTED,
+    OFFER_OPEN,
+    OFFER_RELEASED,
+    OFFERS_OPEN,
+    PLACED,
+    SearchRefused,
+)
+from domain.placement import placement_id
+from domain.vacancy import FILLED
+from portal.services.application import Portal
+from tests.application.referral_world import (
+    AFTER,
+    DEADLINE,
+    NOW,
+    SYSTEM,
+    TODAY,
+    offer,
+    officer,
+    region,
+    sent_search,
+    vacancy,
+)
+
+
+@pytest.fixture
+def portal():
+    return Portal(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+
+
+@pytest.fixture
+def ids(portal):
+    return region(portal)
+
+
+def test_sending_opens_the_search_to_the_chosen_providers_until_the_deadline(portal, ids):
+    kent = officer(ids["Kent"])
+    search_id = sent_search(portal, ids, kent, to=("weald",))
+    search = portal.get_home_search(kent, search_id)
+    assert search.status == OFFERS_OPEN and search.sent_to == [ids["weald"]]
+    assert search.offers_close_at == DEADLINE
+    assert search.taking_offers(NOW) and not search.taking_offers(DEADLINE)
+    events = [type(e).__name__ for e in portal.repository.event_store.get(search_id)]
+    assert events == ["Drafted", "Sent"]
+    # The provider it was sent to sees it; another provider and another council do not.
+    assert portal.get_referral(officer(ids["weald"]), search_id).id == search_id
+    for stranger in (officer(ids["downs"]), officer(ids["Dorset"])):
+        with pytest.raises(NotFound, match="There is no such home search"):
+            portal.get_referral(stranger, search_id)
+    with pytest.raises(IllegalTransition, match="offers open, so it cannot be sent"):
+        portal.send_home_search(kent, search_id, provider_ids=[ids["downs"]],
+                                offers_close_at=DEADLINE, now=NOW)
+
+
+def test_sending_is_refused_without_providers_a_future_deadline_or_as_another_council(
+        portal, ids):
+    kent = officer(ids["Kent"])
+    search_id, _ = portal.draft_home_search(
+        kent, authority_id=ids["Kent"], child_ref="CAAAAAAAAAAA1", urgency="planned",
+        needed_by=TODAY, latest_start=TODAY, placement_types=["childrens_home"], age=12,
+        sex="2", siblings=0, legal_status="C2", today=TODAY)
+    before = portal.last_position()
+    with pytest.raises(DomainError, match="at least one provider"):
+        portal.send_home_search(kent, search_id, provider_ids=[], offers_close_at=DEADLINE,
+                                now=NOW)
+    with pytest.raises(DomainError, match="must be in the future") as refused:
+        portal.send_home_search(kent, search_id, provider_ids=[ids["weald"]],
+                                offers_close_at=NOW, now=NOW)
+    assert refused.value.field == "offers_close_at"
+    with pytest.raises(NotFound, match="There is no such provider"):
+        portal.send_home_search(kent, search_id, provider_ids=[uuid4()],
+                                offers_close_at=DEADLINE, now=NOW)
+    with pytest.raises(NotFound):
+        portal.send_home_search(officer(ids["Dorset"]), search_id, provider_ids=[ids["weald"]],
+                                offers_close_at=DEADLINE, now=NOW)
+    assert portal.last_position() == before
+
+
+def test_a_provider_offers_its_own_open_vacancy_and_every_wrong_offer_is_refused(portal, ids):
+    search_id = sent_search(portal, ids, to=("weald",))
+    place = vacancy(portal, ids)
+    weald = officer(ids["weald"])
+    offer_id = offer(portal, ids, search_id, place, notes="  Near the school  ")
+    made = portal.get_referral(weald, search_id).offers[offer_id]
+    assert made["status"] == OFFER_OPEN and made["weekly_price"] == 5100
+    assert made["vacancy_id"] == place and made["notes"] == "Near the school"
+    before = portal.last_position()
+
+    with pytest.raises(DomainError, match="already been offered"):
+        offer(portal, ids, search_id, place)
+    with pytest.raises(NotFound):  # a provider not sent the search is never told it exists
+        offer(portal, ids, search_id, vacancy(portal, ids, "downs"), provider="downs")
+    with pytest.raises(NotFound, match="no such vacancy"):  # another provider's vacancy
+        portal.offer_place(weald, search_id, vacancy_id=vacancy(portal, ids, "downs"),
+                           weekly_price=5000, start_on=TODAY, now=NOW)
+    withdrawn = vacancy(portal, ids)
+    portal.withdraw_vacancy(SYSTEM, withdrawn)
+    with pytest.raises(DomainError, match="This vacancy is withdrawn, so it cannot be offered"):
+        offer(portal, ids, search_id, withdrawn)
+    with pytest.raises(IllegalTransition, match="Offers for this home search closed at 13:00"):
+        offer(portal, ids, search_id, vacancy(portal, ids), now=DEADLINE)
+    search = portal.get_referral(weald, search_id)
+    with pytest.raises(PermissionDenied, match="only offer your own"):
+        search.make_offer(offer_id=uuid4(), vacancy=portal.get_vacancy(place),
+                          weekly_price=1, start_on=TODAY, notes="", now=NOW,
+                          actor=officer(ids["downs"]))
+    with pytest.raises(SearchRefused) as refused:
+        portal.offer_place(weald, search_id, vacancy_id=vacancy(portal, ids), weekly_price=0,
+                           start_on=TODAY + timedelta(days=9), notes="x" * 1001, now=NOW)
+    assert set(refused.value.errors) == {"weekly_price", "start_on", "notes"}
+    assert [type(e).__name__ for e in portal.repository.event_store.get(search_id)] == [
+        "Drafted", "Sent", "OfferMade"]
+    assert portal.get_home_search(officer(ids["Kent"]), search_id).version == 3
+    assert before < portal.last_position()  # only the test's own vacancies were stored
+
+
+def test_a_provider_declines_with_a_reason_from_the_list_and_cannot_then_offer(portal, ids):
+    search_id = sent_search(portal, ids)
+    downs = officer(ids["downs"])
+    with pytest.raises(DomainError, match="Choose why"):
+        portal.decline_home_search(downs, search_id, decline_reason="bored", now=NOW)
+    portal.decline_home_search(downs, search_id, decline_reason="matching",
+                               reason="Two older boys live there", now=NOW)
+    search = portal.get_home_search(officer(ids["Kent"]), search_id)
+    assert search.declines == {ids["downs"]: "matching"}
+    with pytest.raises(IllegalTransition, match="declined"):
+        offer(portal, ids, search_id, vacancy(portal, ids, "downs"), provider="downs")
+    offer(portal, ids, search_id, vacancy(portal, ids))
+    with pytest.raises(IllegalTransition, match="already offered"):
+        portal.decline_home_search(officer(ids["weald"]), search_id, decline_reason="other",
+                                   now=NOW)
+
+
+def test_the_offers_window_closes_by_the_clock_by_the_runner_or_early_by_the_officer(
+        portal, ids):
+    kent = officer(ids["Kent"])
+    first = sent_search(portal, ids)
+    second = sent_search(portal, ids, child_ref="CAAAAAAAAAAA2")
+    assert portal.close_home_searches_past_deadline([first, second], now=NOW) == []
+    assert portal.close_home_searches_past_deadline([first], now=DEADLINE) == [first]
+    assert portal.close_home_searches_past_deadline([first], now=AFTER) == []
+    assert portal.get_home_search(kent, first).status == CLOSED_TO_OFFERS
+    events = list(portal.repository.event_store.get(first))
+    assert events[-1].actor == SYSTEM and events[-1].reason == "The offers deadline passed"
+    portal.close_home_search_to_offers(kent, second, now=NOW, reason="Enough offers")
+    assert portal.get_home_search(kent, second).status == CLOSED_TO_OFFERS
+    with pytest.raises(IllegalTransition):
+        offer(portal, ids, second, vacancy(portal, ids))
+    with pytest.raises(NotFound):
+        portal.close_home_search_to_offers(officer(ids["Dorset"]), second, now=NOW)
+
+
+def test_accepting_an_offer_places_the_child_fills_the_vacancy_and_releases_the_rest(
+        portal, ids):
+    kent = officer(ids["Kent"])
+    search_id = sent_search(portal, ids, kent)
+    chosen_place, other_place = vacancy(portal, ids), vacancy(portal, ids, "downs")
+    chosen = offer(portal, ids, search_id, chosen_place, price=5350)
+    other = offer(portal, ids, search_id, other_place, provider="downs")
+    with pytest.raises(IllegalTransition, match="Offers are open until 13:00"):
+        portal.accept_offer(kent, search_id, chosen, birth_month="2012-05", now=NOW)
+    with pytest.raises(DomainError, match="new to the portal") as refused:
+        portal.accept_offer(kent, search_id, chosen, now=AFTER)
+    assert refused.value.field == "birth_month"
+    with pytest.raises(NotFound):
+        portal.accept_offer(officer(ids["Dorset"]), search_id, chosen, now=AFTER,
+                            birth_month="2012-05")
+    with pytest.raises(NotFound, match="no such offer"):
+        portal.accept_offer(kent, search_id, uuid4(), now=AFTER, birth_month="2012-05")
+    assert portal.get_home_search(kent, search_id).status == OFFERS_OPEN  # nothing half done
+
+    ref, position = portal.accept_offer(kent, search_id, chosen, birth_month="2012-05",
+                                        now=AFTER, reason="Closest to school")
+    assert ref == placement_id(ids["Kent"], "CAAAAAAAAAAA1")
+    search = portal.get_home_search(kent, search_id)
+    assert search.status == PLACED and search.accepted_offer == chosen
+    assert search.placement_ref == str(ref)
+    assert search.offers[chosen]["status"] == OFFER_ACCEPTED
+    assert search.offers[other]["status"] == OFFER_RELEASED
+    assert [type(e).__name__ for e in portal.repository.event_store.get(search_id)][-3:] == [
+        "ClosedToOffers", "OfferAccepted", "Placed"]
+    filled = portal.get_vacancy(chosen_place)
+    assert filled.status == FILLED
+    fill_event = list(portal.repository.event_store.get(chosen_place))[-1]
+    assert fill_event.placement_ref == str(ref)
+    assert portal.get_vacancy(other_place).is_open
+    placement = portal.get_placement(kent, ids["Kent"], "CAAAAAAAAAAA1")
+    episode = placement.current
+    assert (episode["place"], episode["place_provider"]) == ("K2", "PR4")
+    assert episode["provider_id"] == ids["weald"] and episode["setting_id"] == ids[
+        "weald_setting"]
+    assert episode["weekly_cost"] == 5350 and episode["contract_route"] == "spot"
+    assert episode["placement_postcode"] == "ME14" and episode["home_postcode"] == "ME14"
+    assert episode["placement_authority_id"] == ids["Kent"] and episode["start"] == TODAY
+    assert episode["legal_status"] == "C2" and placement.sex == "1"
+
+    # A retried acceptance (a double click) answers with the same placement, storing nothing.
+    assert portal.accept_offer(kent, search_id, chosen, birth_month="2012-05",
+                               now=AFTER) == (ref, position)
+    with pytest.raises(IllegalTransition, match="Another offer has already been accepted"):
+        portal.accept_offer(kent, search_id, other, now=AFTER)
+    assert portal.last_position() == position
+
+
+def test_a_vacancy_taken_meanwhile_is_a_conflict_and_nothing_is_half_done(portal, ids):
+    kent = officer(ids["Kent"])
+    place = vacancy(portal, ids)
+    first = sent_search(portal, ids, kent)
+    second = sent_search(portal, ids, kent, child_ref="CAAAAAAAAAAA2")
+    first_offer = offer(portal, ids, first, place)
+    second_offer = offer(portal, ids, second, place)
+    portal.accept_offer(kent, first, first_offer, birth_month="2012-05", now=AFTER)
+    before = portal.last_position()
+    with pytest.raises(Conflict, match="taken meanwhile"):
+        portal.accept_offer(kent, second, second_offer, birth_month="2011-03", now=AFTER)
+    assert portal.last_position() == before
+    assert portal.get_home_search(kent, second).status == OFFERS_OPEN
+    assert not portal.exists(placement_id(ids["Kent"], "CAAAAAAAAAAA2"))
+
+
+def test_a_child_already_placed_by_the_authority_moves_to_the_offered_home(portal, ids):
+    kent = officer(ids["Kent"])
+    portal.start_placement(kent, authority_id=ids["Kent"], child_ref="CAAAAAAAAAAA1",
+                           birth_month="2012-05", sex="1", uasc=False,
+                           on=TODAY - timedelta(days=300), today=TODAY,
+                           terms={"legal_status": "C2", "place": "U6", "place_provider": "PR1"})
+    search_id = sent_search(portal, ids, kent)
+    chosen = offer(portal, ids, search_id, vacancy(portal, ids))
+    portal.accept_offer(kent, search_id, chosen, now=AFTER)
+    placement = portal.get_placement(kent, ids["Kent"], "CAAAAAAAAAAA1")
+    assert [e["place"] for e in placement.episodes] == ["U6", "K2"]
+    assert placement.current["rne"] == "P"
+
+
+def test_an_offer_starting_later_is_accepted_on_its_start_day(portal, ids):
+    kent = officer(ids["Kent"])
+    search_id = sent_search(portal, ids, kent)
+    offer_id, _ = portal.offer_place(officer(ids["weald"]), search_id,
+                                     vacancy_id=vacancy(portal, ids), weekly_price=5000,
+                                     start_on=TODAY + timedelta(days=2), now=NOW)
+    with pytest.raises(DomainError, match="starts on 25 November 2026"):
+        portal.accept_offer(kent, search_id, offer_id, birth_month="2012-05", now=AFTER)
+    portal.accept_offer(kent, search_id, offer_id, birth_month="2012-05",
+                        now=AFTER + timedelta(days=2))
+    assert portal.get_home_search(kent, search_id).status == PLACED
