@@ -64,8 +64,10 @@ def demo_id(services, role: str, organisation: str | None = None) -> UUID:
 
 
 def same_page(response) -> str:
-    """The page without what differs on every response (the script nonce, the CSRF token)."""
-    return re.sub(r'(nonce="|value=")[^"]+"', r'\1"', response.get_data(as_text=True))
+    """The page without what differs on every response: the script nonce and the CSRF token,
+    in form fields and in htmx's headers (a signed token changes with the second it is made)."""
+    page = re.sub(r'(nonce="|value=")[^"]+"', r'\1"', response.get_data(as_text=True))
+    return re.sub(r'(X-CSRFToken&#34;: &#34;)[^&]+&#34;', r'\1&#34;', page)
 
 
 def post(client, account_id, action, **data):
