@@ -11,12 +11,24 @@ from datetime import date
 import click
 import sqlalchemy as sa
 
-from domain.errors import DomainError
+from domain.errors import Conflict, DomainError
 from portal.cli_services import open_services, open_settings
 from projections.database import ConfigurationError
 
 
-@click.group()
+class PortalCommands(click.Group):
+    """Every command's refusal reaches the person as one clear line, never a traceback: a
+    broken rule of the domain, and a change someone else made at the same moment (the command
+    saved nothing and can be run again)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (DomainError, Conflict) as error:
+            raise click.ClickException(error.message) from None
+
+
+@click.group(cls=PortalCommands)
 def main() -> None:
     """Sufficiency Portal: a regional collaboration portal for the sufficiency duty."""
 

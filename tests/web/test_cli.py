@@ -78,6 +78,23 @@ def test_expire_vacancies_validates_its_date(runner):
     assert "0 vacancies expired." in ok.output
 
 
+def test_a_clash_with_another_change_is_one_clear_line(runner, monkeypatch):
+    """A command that lost a race with another process says so and how to go on; no traceback."""
+    from domain.errors import Conflict
+    from portal.services.application import Portal
+
+    def clash(*_args, **_kwargs):
+        raise Conflict()
+
+    runner.invoke(main, ["demo", "load", "--without-placements"])
+    monkeypatch.setattr(Portal, "expire_vacancies", clash)
+    result = runner.invoke(main, ["expire-vacancies", "--today", "2027-12-31"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: Someone else changed this record")
+    assert "Traceback" not in result.output
+    assert not isinstance(result.exception, Conflict)
+
+
 def test_audit_verify_export_and_verify_export(runner, tmp_path):
     import sqlite3
 
