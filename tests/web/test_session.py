@@ -20,7 +20,7 @@ def test_sign_in_then_out(client, officer):
     assert response.headers["Location"] == "/"
     home = client.get("/").get_data(as_text=True)
     assert "Kent placements officer" in home
-    assert "Search the regional vacancy board" in home
+    assert "Vacancy board</a>: open places across the region" in home
     response = client.post_form("/sign-out")
     assert response.status_code == 302
     assert client.get("/vacancies/").status_code == 302  # back to sign-in
