@@ -54,10 +54,7 @@ def _with_names(table: sa.Table) -> sa.Select:
     )
 
 
-def search_vacancies(viewer, connection: sa.Connection, search: VacancySearch,
-                     page_size: int = PAGE_SIZE) -> Page:
-    """The regional vacancy board: vacancies available now, filtered, sorted and paged."""
-    check(viewer, "vacancies.search")
+def _board_conditions(search: VacancySearch) -> list:
     t = vacancy_board
     conditions = [t.c.status == AVAILABLE]
     if search.setting_type:
@@ -76,22 +73,40 @@ def search_vacancies(viewer, connection: sa.Connection, search: VacancySearch,
         conditions.append(t.c.weekly_fee <= search.max_weekly_fee)
     if search.available_by is not None:
         conditions.append(t.c.available_from <= search.available_by)
+    return conditions
 
-    order = {
+
+def _board_order(search: VacancySearch) -> list:
+    t = vacancy_board
+    return {
         "fee": [t.c.weekly_fee, t.c.id],
         "-fee": [t.c.weekly_fee.desc(), t.c.id],
         "available": [t.c.available_from, t.c.weekly_fee, t.c.id],
         "newest": [t.c.published_at.desc(), t.c.id],
     }[search.sort if search.sort in SORTS else "available"]
 
+
+def search_vacancies(viewer, connection: sa.Connection, search: VacancySearch,
+                     page_size: int = PAGE_SIZE) -> Page:
+    """The regional vacancy board: vacancies available now, filtered, sorted and paged."""
+    check(viewer, "vacancies.search")
+    conditions = _board_conditions(search)
     total = connection.execute(
-        sa.select(sa.func.count()).select_from(t).where(*conditions)).scalar_one()
+        sa.select(sa.func.count()).select_from(vacancy_board).where(*conditions)).scalar_one()
     page = max(1, min(search.page, max(1, -(-total // page_size))))
     rows = connection.execute(
-        _with_names(t).where(*conditions).order_by(*order)
+        _with_names(vacancy_board).where(*conditions).order_by(*_board_order(search))
         .limit(page_size).offset((page - 1) * page_size)
     ).mappings().all()
     return Page(rows=list(rows), total=total, number=page, size=page_size)
+
+
+def board_rows(viewer, connection: sa.Connection, search: VacancySearch) -> list:
+    """Every vacancy the board shows for ``search``, in its order, unpaged (the download)."""
+    check(viewer, "vacancies.search")
+    return list(connection.execute(
+        _with_names(vacancy_board).where(*_board_conditions(search))
+        .order_by(*_board_order(search))).mappings())
 
 
 def vacancy_on_board(viewer, connection: sa.Connection, vacancy_id: UUID):

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from domain.errors import DomainError
+from portal.board_export import board_csv
 from portal.extensions import htmx
 from portal.forms import FormResult, combine_date, load, text
 from portal.schemas import ReasonSchema, VacancySchema, VacancySearchSchema
@@ -15,6 +26,7 @@ from projections import directory_queries as directory
 from projections.vacancy_queries import (
     SORTS,
     VacancySearch,
+    board_rows,
     own_vacancies,
     own_vacancy,
     search_vacancies,
@@ -73,6 +85,19 @@ def search():
     if htmx and htmx.target == "results":
         return render_template("vacancies/_results.html", partial=True, **context)
     return render_template("vacancies/search.html", **context)
+
+
+@board.get("/results.csv")
+@requires("vacancies.search")
+def results_csv():
+    """Every vacancy the board shows for these filters, as CSV. Filters that are not valid
+    are left out, as on the page."""
+    query, _form = _search_from(request.args)
+    with services().engine.connect() as c:
+        rows = board_rows(g.principal, c, query)
+    return Response(board_csv(rows), mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="vacancy-board.csv"',
+        "Cache-Control": "no-store"})
 
 
 @board.get("/<uuid:vacancy_id>")
