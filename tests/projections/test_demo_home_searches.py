@@ -67,6 +67,12 @@ def test_torbays_emergency_is_answered_within_hours_and_placed_today(demo_servic
     assert (episode["authority_id"], episode["start"], episode["place"]) == (
         authority_id("880"), DEMO_TODAY, "K2")
     assert episode["placement_authority_id"] == authority_id("880")  # near her family
+    with demo_services.engine.connect() as c:
+        ep = placement_episodes.c
+        in_care = c.execute(sa.select(sa.func.count()).where(
+            ep.authority_id == authority_id("880"), sa.not_(ep.short_breaks),
+            ep.start <= DEMO_TODAY, sa.or_(ep.end.is_(None), ep.end > DEMO_TODAY))).scalar()
+    assert in_care == 241  # Torbay's 240 (README) and her
 
 
 def test_the_board_still_shows_every_demo_vacancy_open(demo_services):
