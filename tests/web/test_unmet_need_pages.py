@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import eventsourcing.domain
@@ -13,6 +14,7 @@ import eventsourcing.domain
 from domain.account import account_id
 from domain.actor import Actor
 from domain.organisation import authority_id
+from domain.timezone import LONDON
 from tests.conftest import account_for
 from tests.web.test_sufficiency_pages import cell, page_tables
 
@@ -79,3 +81,19 @@ def test_another_councils_unmet_need_is_suppressed_page_and_csv(client, app, mon
     rows = list(csv.reader(io.StringIO(download.get_data(as_text=True).lstrip("\ufeff"))))
     torbay = next(r for r in rows if r[0] == "Torbay")
     assert (torbay[1], torbay[3]) == ("low", "low")  # opened and closed unfilled
+
+
+def test_the_auditor_sees_unmet_need_as_it_stood(client, app, monkeypatch):
+    open_searches_last_month(app, monkeypatch, 2)
+    client.sign_in(account_for("auditor"))
+    time.sleep(1.1)
+    moment = datetime.now(LONDON).replace(microsecond=0)
+    query = (f"/audit/as-at/?view=sufficiency&dashboard=authority:880&date-day={moment.day}"
+             f"&date-month={moment.month}&date-year={moment.year}&time={moment:%H:%M:%S}")
+    page = client.get(query).get_data(as_text=True)
+    assert "Sufficiency dashboard: Torbay as at" in page
+    tables = page_tables(page)
+    assert set(TABLES) <= tables.keys()
+    # Rebuilt from the events to the moment: last month's two searches, shown as "low".
+    assert cell(tables, "unmet-need-table", "Torbay", "Searches opened") == "low"
+    assert "Home searches opened (drafted by a council officer)" in page
