@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 
+from domain.actor import Actor
 from domain.principal import Principal
 from projections.sufficiency.dashboard import build_dashboard
 from projections.sufficiency.forecast import forecast_need
@@ -21,6 +22,8 @@ from projections.sufficiency.unmet_need import (
     unmet_need_by_kind,
     unmet_need_reasons,
 )
+from projections.unmet_need import SEVERAL, unmet_need_searches
+from tests.projections.home_search_world import build, worked_example_search
 from tests.projections.scenario import dump
 from tests.projections.unmet_need_world import build_example
 
@@ -146,3 +149,17 @@ def test_incremental_equals_a_rebuild(services, monkeypatch):
         == (6, 3)
     assert services.projections.rebuild() > 0
     assert dump(services.engine, names=names) == incremental
+
+
+def test_a_changed_draft_is_counted_as_changed(services):
+    world = build(services.portal)
+    search = worked_example_search(services.portal, world)
+    services.portal.edit_home_search(
+        Actor.system(), search, changes={"age": 16, "placement_types": [
+            "childrens_home", "supported_accommodation"]}, today=date(2026, 11, 23))
+    services.projections.catch_up()
+    with services.engine.connect() as c:
+        row = c.execute(unmet_need_searches.select()).mappings().one()
+    assert (row["age"], row["kind_sought"], row["placement_types"]) == (
+        16, SEVERAL, "|childrens_home|supported_accommodation|")
+    assert (row["outcome"], row["sent_at"], row["providers_approached"]) == (None, None, 0)
