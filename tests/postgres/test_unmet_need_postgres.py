@@ -11,8 +11,8 @@ from portal.bootstrap import bootstrap
 # Imported by name on purpose: these tests (and their fixtures) run again here, on PostgreSQL.
 from tests.projections.test_unmet_need import (  # noqa: F401
     example,
-    test_a_search_counts_as_it_stood_at_the_periods_end,
     test_a_changed_draft_is_counted_as_changed,
+    test_a_search_counts_as_it_stood_at_the_periods_end,
     test_across_authority_lines_small_counts_are_suppressed,
     test_each_unmet_need_figure_for_kent_worked_by_hand,
     test_incremental_equals_a_rebuild,
