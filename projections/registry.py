@@ -14,10 +14,11 @@ from projections.placements import Placements
 from projections.referrals import Referrals
 from projections.tender_documents import TenderDocuments
 from projections.tenders import Tenders
+from projections.unmet_need import UnmetNeed
 from projections.vacancies import ProviderVacancies, VacancyBoard
 
 
 def all_projections() -> list[Projection]:
     return [Directory(), VacancyBoard(), ProviderVacancies(), Placements(), VerifiableLog(),
             AuditIndex(), Gazetteer(), Tenders(), IdentityProviders(),
-            TenderDocuments(), Notices(), HomeSearches(), Referrals()]
+            TenderDocuments(), Notices(), HomeSearches(), Referrals(), UnmetNeed()]

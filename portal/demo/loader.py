@@ -18,7 +18,7 @@ from domain.child_ref import ChildReferences
 from domain.organisation import NAMESPACE, authority_id, setting_id
 from portal.demo import region
 from portal.demo.home_searches import load_home_searches
-from portal.demo.ids import provider_id
+from portal.demo.ids import provider_id, vacancy_id
 from portal.demo.placements.loader import load_placements
 from portal.demo.tenders import load_tenders
 from portal.services.application import Portal
@@ -26,10 +26,6 @@ from portal.services.application import Portal
 PLATFORM_NAME = "Regional Sufficiency Partnership Office"
 PLATFORM_ID = uuid5(NAMESPACE, "demo-platform")
 REASON = "Demo region"
-
-
-def vacancy_id(index: int, fact: region.VacancyFact) -> UUID:
-    return uuid5(NAMESPACE, f"demo-vacancy:{index}:{fact.provider_name}:{fact.setting_name}")
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """A sufficiency dashboard: every measure for one scope and one set of filters, in order, with
 disclosure control applied to every view that crosses authority lines.
 
-The population measures come first, then the money measures and the planning measures, each
-in the order their module lists them (``MEASURES``).
+The population measures come first, then the money measures, the planning measures and the
+unmet-need measures, each in the order their module lists them (``MEASURES``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from domain import ssda903
 from domain.errors import NotFound
 from domain.organisation import authority_id
 from domain.permissions import Forbidden, check
-from projections.sufficiency import money, planning
+from projections.sufficiency import money, planning, unmet_need
 from projections.sufficiency.common import shared_queries
 from projections.sufficiency.disclosure import suppress_together
 from projections.sufficiency.flows import stability, starts_ends_moves, year_after, year_before
@@ -38,7 +38,7 @@ POPULATION_MEASURES: tuple[Measure, ...] = (
     starts_ends_moves, stability)
 def measures() -> list[Measure]:
     found: list[Measure] = list(POPULATION_MEASURES)
-    for listed in (money.MEASURES, planning.MEASURES):
+    for listed in (money.MEASURES, planning.MEASURES, unmet_need.MEASURES):
         found.extend(m for m in listed if m not in found)
     return found
 
