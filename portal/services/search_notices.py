@@ -28,6 +28,7 @@ from projections.search_notices import (
     search_notices,
     searches_past_deadline,
 )
+from projections.tender_queries import aware
 
 log = logging.getLogger(__name__)
 
@@ -70,28 +71,36 @@ def message(notice: dict, portal_url: str) -> tuple[str, str]:
         link = f"{base}/home-searches/{notice['search_id']}/offers"
     else:
         link = f"{base}/referrals/{notice['search_id']}"
-    count = notice["offers"] or 0
-    leads = {
-        "search_sent": ("The council has sent your organisation a home search. Offers close "
-                        f"at {_when(notice['offers_close_at'])}: offer a vacancy or a place "
-                        "at one of your settings, or decline."),
-        "search_closed": ("The home search is now closed to offers. The council will choose "
-                          "among the offers made."),
-        "offer_accepted": ("The council accepted your offer. The child is expected to move in "
-                           f"on {notice['starts_on']:%d/%m/%Y}."
-                           if notice["starts_on"] else "The council accepted your offer."),
-        "offer_released": ("The council accepted another offer, so yours is released: the "
-                           "place is yours to offer elsewhere."),
-        "search_withdrawn": "The council has withdrawn the home search: no place is needed.",
-        "offers_closed": (f"Offers on your home search closed: {count} "
-                          f"{'offer' if count == 1 else 'offers'} arrived. See them ranked "
-                          "and accept one."),
-    }
     subject = f"{KINDS[kind]}: {notice['title']}"[:200]
-    body = (f"{leads[kind]}\n\nHome search: {notice['title']}\nSee it at {link}\n\n"
+    body = (f"{_lead(notice)}\n\nHome search: {notice['title']}\nSee it at {link}\n\n"
             "You are receiving this because your organisation takes part in this home "
             "search.\n")
     return subject, body
+
+
+def _lead(notice: dict) -> str:
+    """The first paragraph of a notice's e-mail: what happened."""
+    kind = notice["kind"]
+    if kind == "search_sent":
+        return ("The council has sent your organisation a home search. Offers close at "
+                f"{_when(aware(notice['offers_close_at']))}: offer a vacancy or a place at one "
+                "of your settings, or decline.")
+    if kind == "offers_closed":
+        count = notice["offers"] or 0
+        return (f"Offers on your home search closed: {count} "
+                f"{'offer' if count == 1 else 'offers'} arrived. See them ranked and accept "
+                "one.")
+    if kind == "offer_accepted" and notice["starts_on"] is not None:
+        return ("The council accepted your offer. The child is expected to move in on "
+                f"{notice['starts_on']:%d/%m/%Y}.")
+    return {
+        "search_closed": ("The home search is now closed to offers. The council will choose "
+                          "among the offers made."),
+        "offer_accepted": "The council accepted your offer.",
+        "offer_released": ("The council accepted another offer, so yours is released: the "
+                           "place is yours to offer elsewhere."),
+        "search_withdrawn": "The council has withdrawn the home search: no place is needed.",
+    }[kind]
 
 
 def _recent(c: sa.Connection, now: datetime) -> list[dict]:
