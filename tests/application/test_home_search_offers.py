@@ -372,3 +372,40 @@ def test_a_setting_offer_must_suit_the_search():
         portal.offer_setting(officer(ids["downs"]), sent_search(
             portal, ids, child_ref="CAAAAAAAAAAA2", to=("weald",)), provider_id=ids["downs"],
             setting_id=ids["downs_setting"], weekly_price=900, start_on=TODAY, now=NOW)
+
+
+def test_the_placement_links_to_the_contract_it_is_bought_under(portal, ids):
+    kent = officer(ids["Kent"])
+    block, _ = portal.record_contract(
+        SYSTEM, authority_id=ids["Kent"], provider_id=ids["weald"], route="block",
+        title="Kent block", setting_type="childrens_home", places=2, weekly_price=4_900,
+        start=TODAY - timedelta(days=30), end=TODAY + timedelta(days=300))
+    with_downs, _ = portal.record_contract(
+        SYSTEM, authority_id=ids["Kent"], provider_id=ids["downs"], route="framework",
+        title="Downs framework", setting_type="childrens_home", places=None,
+        weekly_price=4_900, start=TODAY - timedelta(days=30), end=TODAY + timedelta(days=300))
+    search_id = sent_search(portal, ids, kent)
+    now_offer = offer(portal, ids, search_id, vacancy(portal, ids))
+    with pytest.raises(DomainError, match="contract is with a different provider"):
+        portal.accept_offer(kent, search_id, now_offer, birth_month="2012-05", now=AFTER,
+                            contract_route="framework", contract_id=with_downs)
+    portal.accept_offer(kent, search_id, now_offer, birth_month="2012-05", now=AFTER,
+                        contract_route="block", contract_id=block)
+    episode = portal.get_placement(kent, ids["Kent"], "CAAAAAAAAAAA1").current
+    assert (episode["contract_route"], episode["contract_id"]) == ("block", block)
+
+    # Scheduled for later: the contract is checked now and kept for the start day.
+    later = sent_search(portal, ids, kent, child_ref="CAAAAAAAAAAA2")
+    later_offer, _ = portal.offer_setting(officer(ids["weald"]), later,
+                                          provider_id=ids["weald"],
+                                          setting_id=ids["weald_setting"], weekly_price=4_900,
+                                          start_on=TODAY + timedelta(days=1), now=NOW)
+    with pytest.raises(DomainError, match="contract is with a different provider"):
+        portal.accept_offer(kent, later, later_offer, birth_month="2013-01", now=AFTER,
+                            contract_route="framework", contract_id=with_downs)
+    portal.accept_offer(kent, later, later_offer, birth_month="2013-01", now=AFTER,
+                        contract_route="block", contract_id=block)
+    portal.start_accepted_placements([later], now=AFTER + timedelta(days=1))
+    episode = portal.get_placement(kent, ids["Kent"], "CAAAAAAAAAAA2").current
+    assert (episode["contract_route"], episode["contract_id"]) == ("block", block)
+    assert episode["start"] == TODAY + timedelta(days=1)

@@ -13,10 +13,13 @@ from uuid import UUID
 
 import pytest
 
+from domain.actor import Actor
 from domain.timezone import LONDON
 from portal.mail import RecordingMailer
 from portal.services.notices import run_notices
+from projections.referral_queries import offer_contract
 from tests.conftest import PORTAL_URL, account_for
+from tests.projections.home_search_world import principal
 from tests.web.test_placement_pages import date_fields
 from tests.web.test_referral_pages import open_vacancy, sent, signed_in  # noqa: F401
 from tests.web.tender_fixtures import Clock, provider_accounts
@@ -123,6 +126,13 @@ def test_notices_and_mail_from_sending_to_a_placement_starting_later(
     assert response.status_code == 302, response.text[:3000]
     done = kent.get(f"/home-searches/{search_id}/offers").text
     assert f"the placement starts on {start.day} {start:%B %Y}" in done
+    # It is bought as the read model of Kent's contracts says, linked to that contract.
+    with svc.engine.connect() as c:
+        bought = offer_contract(principal(officer.organisation_id), c, UUID(search_id),
+                                UUID(offer_id.group(1)))
+    kept = svc.portal.get_home_search(Actor.system(), UUID(search_id)).pending_placement
+    assert (kept["contract_route"], kept["contract_id"]) == (
+        bought["contract_route"], bought["contract_id"])
     assert "Offer accepted" in done
     assert not svc.portal.start_accepted_placements([UUID(search_id)], now=clock.now)[0]
     clock.now = datetime.combine(start, time(7, 0), tzinfo=LONDON)
