@@ -20,9 +20,12 @@ from portal.services.notices import run_notices
 from projections.referral_queries import offer_contract
 from tests.conftest import PORTAL_URL, account_for
 from tests.projections.home_search_world import principal
-from tests.web.test_placement_pages import date_fields
-from tests.web.test_referral_pages import open_vacancy, sent, signed_in  # noqa: F401
 from tests.web.tender_fixtures import Clock, provider_accounts
+from tests.web.test_placement_pages import date_fields
+from tests.web.test_referral_pages import (  # sent: a Kent search sent to the provider
+    sent,  # noqa: F401
+    signed_in,
+)
 
 
 @pytest.fixture
@@ -44,7 +47,8 @@ def setting_of(app, provider) -> str:
     return str(next(iter(portal.get_provider(provider.organisation_id).settings.values())).id)
 
 
-def test_the_offer_form_asks_for_a_vacancy_or_a_setting_not_both(app, sent, provider_user):
+def test_the_offer_form_asks_for_a_vacancy_or_a_setting_not_both(
+        app, sent, provider_user):  # noqa: F811
     _, search_id, vacancy = sent
     provider = signed_in(app, provider_user)
     page = provider.get(f"/referrals/{search_id}").text
@@ -60,7 +64,7 @@ def test_the_offer_form_asks_for_a_vacancy_or_a_setting_not_both(app, sent, prov
 
 
 def test_notices_and_mail_from_sending_to_a_placement_starting_later(
-        app, svc, sent, provider_user, other_provider_user):
+        app, svc, sent, provider_user, other_provider_user):  # noqa: F811
     kent, search_id, _ = sent
     mailer = svc.mailer
     assert isinstance(mailer, RecordingMailer)
