@@ -138,6 +138,8 @@ def test_notices_and_mail_from_sending_to_a_placement_starting_later(
     assert (kept["contract_route"], kept["contract_id"]) == (
         bought["contract_route"], bought["contract_id"])
     assert "Offer accepted" in done
+    shown = kent.get(f"/home-searches/{search_id}").text
+    assert f"Offer accepted: the placement starts on {start.day} {start:%B %Y}" in shown
     assert not svc.portal.start_accepted_placements([UUID(search_id)], now=clock.now)[0]
     clock.now = datetime.combine(start, time(7, 0), tzinfo=LONDON)
     assert run_notices(svc, PORTAL_URL).started >= 1
