@@ -177,8 +177,9 @@ class ReferralCommands:
         if offer["start_on"] > _today(now):
             self._check_scheduled_placement(search, offer, details)
         else:
-            changed.append(self._placement_for(search, offer, today=_today(now), actor=actor,
-                                               **details))
+            changed.append(self._placement_for(
+                search, offer, birth_month=birth_month, uasc=uasc, route=contract_route,
+                contract_id=contract_id, today=_today(now), actor=actor))
         search.accept(offer_id=offer_id, placement_ref=str(ref), now=now, actor=actor,
                       reason=reason, placement=details)
         if vacancy is not None:
@@ -238,14 +239,17 @@ class ReferralCommands:
             return False
         system = Actor.system()
         offer = search.offers[search.accepted_offer]
-        placement = self._placement_for(search, offer, today=today, actor=system,
-                                        **search.pending_placement)
+        kept = search.pending_placement
+        placement = self._placement_for(
+            search, offer, birth_month=kept["birth_month"], uasc=kept["uasc"],
+            route=kept["contract_route"], contract_id=kept["contract_id"], today=today,
+            actor=system)
         search.start_placement(today=today, actor=system)
         self._save(search, placement)
         return True
 
     def _placement_for(self, search: HomeSearch, offer: dict, *, birth_month: str | None,
-                       uasc: bool, contract_route: str, contract_id: UUID | None, today: date,
+                       uasc: bool, route: str, contract_id: UUID | None, today: date,
                        actor: Actor) -> Placement:
         """The child's placement with the new episode pending: started (a child new to the
         portal, or a new period of care) or changed to the offered home, on the offer's start
@@ -255,8 +259,7 @@ class ReferralCommands:
         terms = self._check_placement_links(search.authority_id, dict(
             legal_status=search.legal_status, place=place, place_provider=place_provider,
             provider_id=offer["provider_id"], setting_id=offer["setting_id"],
-            weekly_cost=offer["weekly_price"], contract_route=contract_route,
-            contract_id=contract_id,
+            weekly_cost=offer["weekly_price"], contract_route=route, contract_id=contract_id,
             home_postcode=search.family_district))
         ref = placement_id(search.authority_id, search.child_ref)
         kw = dict(on=on, today=today, actor=actor, reason="An offer for a home search was "
