@@ -80,6 +80,9 @@ PERMISSIONS: dict[str, dict[str, str]] = {
                      "auditor": REGION},
     "tenders.respond": {"provider_user": OWN},
     "tenders.pipeline": {"council_officer": PARTNERSHIP},
+    # Notices to the viewer's own organisation: tenders and home searches (providers), offers
+    # closing on its home searches (councils).
+    "notices.read": {"provider_user": OWN, "council_officer": OWN},
 }
 
 # Roles that reach the whole region or run the platform: only someone who manages accounts
@@ -120,6 +123,7 @@ ACTION_DESCRIPTIONS: dict[str, str] = {
     "tenders.view": "See tenders, their lots, stages and clarifications",
     "tenders.respond": "Answer market engagement, ask clarification questions and bid",
     "tenders.pipeline": "See the partnership's pipeline of planned and running tenders",
+    "notices.read": "See your organisation's notices and mark them read",
 }
 
 

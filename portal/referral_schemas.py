@@ -52,8 +52,13 @@ def parse_send(form: MultiDict) -> FormResult:
 
 
 class OfferSchema(FormSchema):
+    """An offer of one of the provider's open vacancies, or of a place at one of its settings
+    where no vacancy is published: exactly one of the two."""
+
     vacancy_id = fields.UUID(load_default=None, allow_none=True,
                              error_messages={"invalid_uuid": "Choose one of your vacancies"})
+    setting_id = fields.UUID(load_default=None, allow_none=True,
+                             error_messages={"invalid_uuid": "Choose one of your settings"})
     weekly_price = fields.Integer(load_default=None, allow_none=True, strict=False,
                                   error_messages={"invalid": "The weekly price must be a "
                                                              "whole number of pounds"})
@@ -63,8 +68,10 @@ class OfferSchema(FormSchema):
     @validates_schema(skip_on_field_errors=False)
     def _rules(self, data: dict, **_kwargs) -> None:
         found = {}
-        if data.get("vacancy_id") is None:
-            found["vacancy_id"] = "Choose one of your vacancies"
+        if data.get("vacancy_id") is None and data.get("setting_id") is None:
+            found["vacancy_id"] = "Choose one of your vacancies, or one of your settings"
+        elif data.get("vacancy_id") is not None and data.get("setting_id") is not None:
+            found["setting_id"] = "Offer either a vacancy or a setting, not both"
         if data.get("weekly_price") is None:
             found["weekly_price"] = "Enter the weekly price"
         if data.get("start_on") is None:
@@ -79,8 +86,11 @@ def parse_offer(form: MultiDict) -> FormResult:
     errors: dict[str, str] = {}
     raw = form.to_dict()
     raw["start_on"] = combine_date(form, "start_on", "The start date", errors)
+    for name in ("vacancy_id", "setting_id"):
+        raw[name] = raw.get(name) or None  # "Choose ..." in a list sends an empty value
     result = load(OfferSchema(), raw, errors)
-    result.anchors = {"start_on": "start_on-day", "vacancy_id": "vacancy_id"}
+    result.anchors = {"start_on": "start_on-day", "vacancy_id": "vacancy_id",
+                      "setting_id": "setting_id"}
     return result
 
 

@@ -149,6 +149,14 @@ def contract_routes(viewer_authority: UUID, connection: sa.Connection, today: da
                     ) -> dict[tuple[UUID, str], tuple[str, str]]:
     """(provider, setting type) -> (route, why), from the authority's contracts in force
     today: a block with places free, else a framework; anything else is a spot purchase."""
+    return {key: (route, why) for key, (route, why, _) in
+            contracts_in_force(viewer_authority, connection, today).items()}
+
+
+def contracts_in_force(viewer_authority: UUID, connection: sa.Connection, today: date
+                       ) -> dict[tuple[UUID, str], tuple[str, str, UUID]]:
+    """(provider, setting type) -> (route, why, contract id): the contract a place of that
+    kind with that provider would be bought under on ``today`` (:func:`contract_routes`)."""
     k = contracts
     rows = connection.execute(
         sa.select(k.c.id, k.c.provider_id, k.c.setting_type, k.c.route, k.c.title, k.c.places)
@@ -162,16 +170,16 @@ def contract_routes(viewer_authority: UUID, connection: sa.Connection, today: da
         .where(placement_episodes.c.contract_id.in_(blocks),
                placement_episodes.c.end.is_(None))
         .group_by(placement_episodes.c.contract_id)).all()) if blocks else {}
-    found: dict[tuple[UUID, str], tuple[str, str]] = {}
+    found: dict[tuple[UUID, str], tuple[str, str, UUID]] = {}
     for row in rows:
         key = (row["provider_id"], row["setting_type"])
         if row["route"] == "block":
             free = (row["places"] or 0) - placed.get(row["id"], 0)
             if free > 0:
                 found[key] = ("block", f"Block contract {row['title']}: {free} of "
-                                       f"{row['places']} places free")
+                                       f"{row['places']} places free", row["id"])
         elif key not in found:
-            found[key] = ("framework", f"Framework {row['title']}")
+            found[key] = ("framework", f"Framework {row['title']}", row["id"])
     return found
 
 

@@ -26,6 +26,7 @@ from projections.matching import (
     Match,
     authority_component,
     contract_routes,
+    contracts_in_force,
     distance_component,
     fee_component,
     ofsted_component,
@@ -126,6 +127,26 @@ def offers_on(viewer, connection: sa.Connection, search_id: UUID,
         _offers_query().where(offers.c.search_id == search_id)).mappings()]
     return {"search": search, "sent_to": sent, "offers": _ranked(
         search, rows, connection, today or date.today())}
+
+
+def offer_contract(viewer, connection: sa.Connection, search_id: UUID,
+                   offer_id: UUID) -> dict[str, Any]:
+    """For the placing authority's officers accepting an offer: how its place would be bought
+    on the offer's start day (the authority's block contract with places free, else its
+    framework, with the provider for that kind of placement; otherwise spot) and the contract
+    the placement links to, with the offer's start day. NotFound for another's search or an
+    unknown offer."""
+    search = home_search(viewer, connection, search_id)
+    row = connection.execute(sa.select(offers.c.provider_id, offers.c.setting_type,
+                                       offers.c.start_on)
+                             .where(offers.c.id == offer_id,
+                                    offers.c.search_id == search_id)).first()
+    if row is None:
+        raise NotFound("There is no such offer")
+    found = contracts_in_force(search["authority_id"], connection, row.start_on).get(
+        (row.provider_id, row.setting_type))
+    route, contract_id = (found[0], found[2]) if found else ("spot", None)
+    return {"contract_route": route, "contract_id": contract_id, "start_on": row.start_on}
 
 
 def _ranked(search: dict[str, Any], rows: list[dict[str, Any]], connection: sa.Connection,

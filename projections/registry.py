@@ -12,6 +12,7 @@ from projections.identity_providers import IdentityProviders
 from projections.notices import Notices
 from projections.placements import Placements
 from projections.referrals import Referrals
+from projections.search_notices import SearchNotices
 from projections.tender_documents import TenderDocuments
 from projections.tenders import Tenders
 from projections.unmet_need import UnmetNeed
@@ -21,4 +22,5 @@ from projections.vacancies import ProviderVacancies, VacancyBoard
 def all_projections() -> list[Projection]:
     return [Directory(), VacancyBoard(), ProviderVacancies(), Placements(), VerifiableLog(),
             AuditIndex(), Gazetteer(), Tenders(), IdentityProviders(),
-            TenderDocuments(), Notices(), HomeSearches(), Referrals(), UnmetNeed()]
+            TenderDocuments(), Notices(), HomeSearches(), Referrals(), UnmetNeed(),
+            SearchNotices()]

@@ -15,6 +15,11 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from domain.tender_reminder import REMINDED_DEADLINES
+from portal.services.search_notices import (
+    close_due_searches,
+    send_search_notice_mail,
+    start_due_placements,
+)
 from projections.directory import accounts
 from projections.notices import KINDS, MAIL_WINDOW, notice_mail, notices, open_to
 from projections.tenders import tenders
@@ -27,6 +32,9 @@ class Outcome:
     reminders: int
     mailed: int
     failed: int
+    closed: int = 0  # home searches closed to offers at their deadline
+    started: int = 0  # scheduled placements started on their day
+    not_started: int = 0  # scheduled placements the child's record no longer allows
 
 
 def message(notice: dict, portal_url: str) -> tuple[str, str]:
@@ -127,9 +135,16 @@ def _release(engine: sa.Engine, notice, account) -> None:
 
 
 def run_notices(services, portal_url: str) -> Outcome:
-    """The scheduled job: issue due reminders, then send the notices' e-mails (their links
-    under ``portal_url``, the configured address, ``Settings.portal_url``)."""
+    """The scheduled job: issue due reminders, close the home searches whose offers deadline
+    has passed and start the placements due today, then send the notices' e-mails (their
+    links under ``portal_url``, the configured address, ``Settings.portal_url``)."""
+    now = services.portal.clock()
     reminders = issue_reminders(services)
+    closed = close_due_searches(services, now)
+    started, not_started = start_due_placements(services, now)
     services.projections.wait_for(services.portal.last_position())
-    mailed, failed = send_notice_mail(services, services.portal.clock(), portal_url)
-    return Outcome(reminders=reminders, mailed=mailed, failed=failed)
+    mailed, failed = send_notice_mail(services, now, portal_url)
+    search_mailed, search_failed = send_search_notice_mail(services, now, portal_url)
+    return Outcome(reminders=reminders, mailed=mailed + search_mailed,
+                   failed=failed + search_failed, closed=closed, started=started,
+                   not_started=not_started)

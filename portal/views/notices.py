@@ -1,8 +1,11 @@
-"""Notices for providers: tenders opening, published clarifications, deadlines near.
+"""Notices: for providers, tenders opening, published clarifications, deadlines near, and the
+home searches sent to them (sent, closed, their offer accepted or released, withdrawn); for
+council officers, offers closing on their authority's home searches.
 
-A notice is about a tender; each user of an eligible provider sees it and marks it read for
-themselves. Opening a notice marks it read and goes to the tender. How notices are derived
-from events, and why their e-mails are never sent twice, is in ``projections/notices.py``.
+Each user of the organisation a notice is for sees it and marks it read for themselves.
+Opening a notice marks it read and goes to its tender or home search. How notices are derived
+from events, and why their e-mails are never sent twice, is in ``projections/notices.py`` and
+``projections/search_notices.py``.
 """
 
 from __future__ import annotations
@@ -11,46 +14,80 @@ from uuid import UUID
 
 from flask import Blueprint, abort, g, redirect, render_template, url_for
 
+from domain.permissions import can
 from portal.security import requires, services
 from portal.views.tender_helpers import register_vocabulary
+from projections import search_notices as searches
 from projections.notices import KINDS, mark_read, notices_for, unread_count
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
 register_vocabulary(bp)
 
 
+def _tender_notice(n: dict) -> dict:
+    detail = ""
+    if n["kind"] == "deadline_near":
+        detail = ("Market engagement closes" if n["deadline_name"] == "engagement_closes"
+                  else "Bids are due")
+    return {**n, "label": KINDS[n["kind"]], "source": "tender", "deadline_label": detail,
+            "href": url_for("opportunities.show", tender_id=n["tender_id"])}
+
+
+def _search_notice(n: dict) -> dict:
+    href = (url_for("search_offers.show", search_id=n["search_id"])
+            if n["audience"] == searches.AUTHORITY
+            else url_for("referrals.show_referral", referral_id=n["search_id"]))
+    return {**n, "label": searches.KINDS[n["kind"]], "source": "search", "href": href}
+
+
+def _all(c) -> list[dict]:
+    """The viewer's notices of every kind, newest first (tender notices for providers)."""
+    found = [_search_notice(n) for n in searches.search_notices_for(g.principal, c)]
+    if can(g.principal, "tenders.respond"):
+        found += [_tender_notice(n) for n in notices_for(g.principal, c)]
+    return sorted(found, key=lambda n: (n["created_at"], str(n["id"])), reverse=True)
+
+
+def _mark_read(c, chosen: list[dict]) -> None:
+    now = services().portal.clock()
+    mark_read(g.principal, c, [n["id"] for n in chosen if n["source"] == "tender"], now)
+    searches.mark_search_notices_read(
+        g.principal, c, [n["id"] for n in chosen if n["source"] == "search"], now)
+
+
 @bp.get("/")
-@requires("tenders.respond")
+@requires("notices.read")
 def index():
     with services().engine.connect() as c:
-        notices = notices_for(g.principal, c)
+        notices = _all(c)
     unread = sum(1 for n in notices if n["read_at"] is None)
-    return render_template("notices/index.html", notices=notices, kinds=KINDS, unread=unread)
+    return render_template("notices/index.html", notices=notices, unread=unread)
 
 
 @bp.get("/<uuid:notice_id>")
-@requires("tenders.respond")
+@requires("notices.read")
 def show(notice_id: UUID):
-    """Mark the notice read and go to its tender (another provider's notice: 404)."""
+    """Mark the notice read and go to its tender or search (another's notice: 404)."""
     with services().engine.begin() as c:
-        notice = next((n for n in notices_for(g.principal, c) if n["id"] == notice_id), None)
+        notice = next((n for n in _all(c) if n["id"] == notice_id), None)
         if notice is None:
             abort(404)
-        mark_read(g.principal, c, [notice_id], services().portal.clock())
-    return redirect(url_for("opportunities.show", tender_id=notice["tender_id"]), 303)
+        _mark_read(c, [notice])
+    return redirect(notice["href"], 303)
 
 
 @bp.post("/read")
-@requires("tenders.respond")
+@requires("notices.read")
 def read_all():
     with services().engine.begin() as c:
-        ids = [n["id"] for n in notices_for(g.principal, c) if n["read_at"] is None]
-        mark_read(g.principal, c, ids, services().portal.clock())
+        _mark_read(c, [n for n in _all(c) if n["read_at"] is None])
     return redirect(url_for("notices.index"), 303)
 
 
 def navigation_label(principal) -> str:
     """"Notices" with the number unread, for the header navigation."""
     with services().engine.connect() as c:
-        count = unread_count(principal, c)
+        count = searches.unread_search_count(principal, c)
+        if can(principal, "tenders.respond"):
+            count += unread_count(principal, c)
     return f"Notices ({count} unread)" if count else "Notices"

@@ -117,8 +117,11 @@ def _tender_records(table: str, tag: str, own: bool):
 
 
 def _notices(world: World, org: str) -> list[Other]:
-    return [Other(f"a notice of {key}'s tender", str(notice), "notice")
-            for key, notices in sorted(world.notices.items()) for notice in notices]
+    return ([Other(f"a notice of {key}'s tender", str(notice), "notice")
+             for key, notices in sorted(world.notices.items()) for notice in notices]
+            + [Other(f"a home search notice to {key}", str(notice), "search notice")
+               for key in _not(org, world.search_notices)
+               for notice in world.search_notices[key]])
 
 
 def _authorities(world: World, org: str) -> list[Other]:

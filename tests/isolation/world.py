@@ -89,6 +89,7 @@ class World:
     clarifications: dict[tuple[str, str], UUID] = field(default_factory=dict)
     documents: dict[str, UUID] = field(default_factory=dict)  # by lead authority
     notices: dict[str, list[UUID]] = field(default_factory=dict)  # by lead authority
+    search_notices: dict[str, list[UUID]] = field(default_factory=dict)  # by recipient
 
     def owner_of(self, organisation_id: UUID | None) -> str | None:
         for key, value in self.organisations.items():
@@ -346,12 +347,21 @@ def _tenders(world: World, svc, folder: Path) -> None:
 
 
 def _notices(world: World, svc) -> None:
-    """The notices the tenders raised for providers (read-model rows with derived ids)."""
+    """The notices the tenders raised for providers, and those the home searches raised for
+    the providers they were sent to (read-model rows with derived ids)."""
     import sqlalchemy as sa
 
     from projections.notices import notices
+    from projections.search_notices import search_notices
 
     with svc.engine.connect() as c:
+        for key, organisation in world.organisations.items():
+            found = list(c.execute(
+                sa.select(search_notices.c.id)
+                .where(search_notices.c.organisation_id == organisation)
+                .order_by(search_notices.c.id)).scalars())
+            if found:
+                world.search_notices[key] = found
         for key, tender in world.tenders.items():
             world.notices[key] = list(c.execute(
                 sa.select(notices.c.id).where(notices.c.tender_id == tender)

@@ -163,8 +163,14 @@ def test_another_providers_notice_is_not_found(provider, svc):
     assert provider.get(f"/notices/{row['id']}").status_code == 404
 
 
-def test_councils_have_no_notices_page(client, clock):
+def test_councils_read_no_tender_notices(client, svc, clock):
+    tender_id = draft(svc)  # led by Kent, which sees the tender itself
+    open_engagement(svc, tender_id)
+    from projections.notices import notices
+
+    with svc.engine.connect() as c:
+        [row] = c.execute(notices.select().where(notices.c.tender_id == tender_id)).mappings()
     client.sign_in(officer("Kent"))
-    page = client.get("/").get_data(as_text=True)
-    assert 'href="/notices/"' not in page
-    assert client.get("/notices/").status_code == 403
+    page = client.get("/notices/").get_data(as_text=True)
+    assert TITLE not in page
+    assert client.get(f"/notices/{row['id']}").status_code == 404
