@@ -129,8 +129,10 @@ def test_deadline_reminders_and_e_mails_are_sent_once(provider, svc, clock):
     assert run_notices(svc, PORTAL_URL).mailed == 0
     # Three days before engagement closes (by the server's clock), a reminder.
     clock.now = ENGAGEMENT_CLOSES - timedelta(days=3)
+    before = len(mine())
+    # (The demo's open home searches pass their deadlines too: their notices are other mail.)
     second = run_notices(svc, PORTAL_URL)
-    assert (second.reminders, second.mailed) == (1, len(emails))
+    assert (second.reminders, len(mine()) - before) == (1, len(emails))
     reminder = mine()[-1]
     assert reminder.subject == f"Deadline approaching: {TITLE}"
     assert "Market engagement closes 17:00 UTC on 01/12/2026" in reminder.body
