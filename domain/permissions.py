@@ -61,6 +61,9 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     # Auditors read them through the event history, like placements.
     "home_searches.view": {"council_officer": OWN},
     "home_searches.manage": {"council_officer": OWN},
+    # A host authority reads the notices of placements other authorities make in its area:
+    # no child reference, only what the regulations say it needs.
+    "out_of_area.host_view": {"council_officer": OWN},
     # A provider sees only the searches sent to it, and only what a referral shares.
     "referrals.answer": {"provider_user": OWN},
     "targets.manage": {"council_officer": OWN},

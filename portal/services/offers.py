@@ -22,6 +22,7 @@ from domain.actor import Actor
 from domain.errors import Conflict, DomainError, NotFound
 from domain.home_search import HomeSearch
 from domain.organisation import Provider
+from domain.out_of_area import Approval
 from domain.placement import Placement, placement_id
 from domain.timezone import LONDON
 from domain.vacancy import Vacancy
@@ -124,11 +125,13 @@ class ReferralCommands:
     def accept_offer(self, actor: Actor, search_ref: UUID, offer_id: UUID, *,
                      birth_month: str | None = None, uasc: bool = False,
                      contract_route: str = "spot", contract_id: UUID | None = None,
-                     now: datetime | None = None, reason: str | None = None
-                     ) -> tuple[UUID, int]:
+                     now: datetime | None = None, reason: str | None = None,
+                     approval: Approval | None = None) -> tuple[UUID, int]:
         """Accept an offer: the child's placement starts in the offered setting, the vacancy is
         filled and linked to it, the search is placed and the other offers released, all in
-        one save. Returns the placement's id and the last notification id."""
+        one save. Out of area, the move's record (``approval``: the one the regulations
+        require; the search says whether it is planned) is saved with them. Returns the
+        placement's id and the last notification id."""
         now = now or _now()
         search = self.get_home_search(actor, search_ref)
         ref = placement_id(search.authority_id, search.child_ref)
@@ -143,11 +146,14 @@ class ReferralCommands:
         placement = self._placement_for(
             search, offer, birth_month=birth_month, uasc=uasc, route=contract_route,
             contract_id=contract_id, today=now.astimezone(LONDON).date(), actor=actor)
+        moves = self._out_of_area_moves(placement, urgency=search.urgency, approval=approval,
+                                        now=now, today=now.astimezone(LONDON).date(),
+                                        actor=actor)
         search.accept(offer_id=offer_id, placement_ref=str(ref), now=now, actor=actor,
                       reason=reason)
         vacancy.fill(placement_ref=str(ref), actor=actor,
                      reason=f"Offer accepted for home search {search.id}")
-        return ref, self._save(search, vacancy, placement)
+        return ref, self._save(search, vacancy, placement, *moves)
 
     def _placement_for(self, search: HomeSearch, offer: dict, *, birth_month: str | None,
                        uasc: bool, route: str, contract_id: UUID | None, today: date,
