@@ -159,9 +159,9 @@ class OutOfAreaPlacement(PortalAggregate):
             who = APPROVER_ROLES[required_role(at_distance)].lower()
             if approval is None:
                 raise DomainError(
-                    f"This placement is outside your area: a planned placement needs the "
-                    f"{who}'s approval before it starts (regulation 11). Record who approved "
-                    "it, when and why, or say it is an emergency", field="approver_name")
+                    f"This placement is outside your area: a planned placement needs approval "
+                    f"by the {who} before it starts (regulation 11). Record who approved it, "
+                    "when and why, or say it is an emergency", field="approver_name")
             if approval.approved_on > start:
                 raise DomainError(
                     f"A planned placement must be approved before it starts: it starts on "

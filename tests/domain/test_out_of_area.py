@@ -109,7 +109,7 @@ def test_a_planned_placement_is_refused_without_approval_given_before_it_starts(
     with pytest.raises(DomainError) as error:
         opened(urgency="planned", given=None)
     assert error.value.field == "approver_name"
-    assert "nominated officer's approval before it starts" in error.value.message
+    assert "approval by the nominated officer before it starts" in error.value.message
     with pytest.raises(DomainError) as error:
         opened(urgency="planned", given=approval(on=date(2026, 12, 4)),
                start=date(2026, 12, 3))
