@@ -20,8 +20,8 @@ from uuid import UUID, uuid4
 from domain.account import account_id
 from domain.actor import Actor
 from domain.organisation import authority_id
-from domain.permissions import REGION, can, scope_for
 from domain.out_of_area import record_id
+from domain.permissions import REGION, can, scope_for
 from domain.placement import placement_id
 from domain.principal import Principal
 from domain.vocabulary import ROLE_ORGANISATION_KINDS, ROLES
