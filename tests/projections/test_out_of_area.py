@@ -171,3 +171,23 @@ def test_incremental_equals_a_rebuild(services, monkeypatch):
     assert len(incremental["host_notices"]) == 5  # four starts, one end
     assert services.projections.rebuild() > 0
     assert dump(services.engine, names=TABLES) == incremental
+
+
+def test_the_audit_index_says_what_happened_in_plain_sentences(services):
+    import sqlalchemy as sa
+
+    from projections.audit.index import audit_events
+
+    history(services.portal)
+    services.portal.add_adjoining_authorities(SYSTEM, pairs=[("E06000059", "E10000016")],
+                                              reason="A test")
+    services.projections.catch_up()
+    with services.engine.connect() as c:
+        summaries = set(c.execute(sa.select(audit_events.c.summary)).scalars())
+    assert "Placed child CAAAAAAAAAAA1 outside the authority's area from 03/12/2026 " \
+           "(planned; approval recorded)" in summaries
+    assert "Placed child CAAAAAAAAAAA2 outside the authority's area from 24/11/2026 " \
+           "(an emergency, at a distance; approval to follow)" in summaries
+    assert "Notified the host authority of an out-of-area placement" in summaries
+    assert "Told the host authority an out-of-area placement ended on 04/12/2026" in summaries
+    assert "Recorded adjoining authorities: E06000059 and E10000016" in summaries
