@@ -130,3 +130,29 @@ def unrecorded_out_of_area(viewer, c: sa.Connection) -> list[dict[str, Any]]:
     return [{**row, "approval": NOT_RECORDED,
              "setting_type": ssda903.label(ssda903.PLACEMENT_TYPES, row["place"])}
             for row in c.execute(query).mappings()]
+
+
+def approvals_of_child(viewer, c: sa.Connection, child_ref: str) -> list[dict[str, Any]]:
+    """The viewer's authority's out-of-area records of one child, oldest first."""
+    check(viewer, "placements.view")
+    t = out_of_area_placements
+    return [dict(row) for row in c.execute(sa.select(t).where(
+        t.c.placing_authority_id == viewer.organisation_id, t.c.child_ref == child_ref)
+        .order_by(t.c.start)).mappings()]
+
+
+def approval_label(records: list[dict[str, Any]], episode: dict[str, Any]) -> str | None:
+    """How an episode's out-of-area approval reads: None for an episode in the area (or
+    where the area is not known); "Not recorded" when the portal holds no record of the move
+    (an import's history)."""
+    if episode.get("area") != "out":
+        return None
+    for record in records:
+        if record["host_authority_id"] == episode["placement_authority_id"] \
+                and record["start"] <= episode["start"] \
+                and (record["end"] is None or episode["start"] < record["end"]):
+            if record["approver_name"] is None:
+                return "Missing: record it on the Out of area page"
+            role = APPROVER_ROLES[record["approver_role"]]
+            return f"{role}: {record['approver_name']}, {record['approved_on']:%d/%m/%Y}"
+    return NOT_RECORDED

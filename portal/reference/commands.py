@@ -1,4 +1,5 @@
-"""``portal reference ...`` (postcode districts, adjoining authorities) and ``portal export placements-standard``."""
+"""``portal reference ...`` (postcode districts, adjoining authorities) and ``portal export
+placements-standard``."""
 
 from __future__ import annotations
 

@@ -27,6 +27,7 @@ from portal.placement_schemas import (
     StartSchema,
 )
 from portal.security import requires, services
+from projections.out_of_area_queries import approval_label, approvals_of_child
 from projections.placement_queries import (
     AREAS,
     STATUSES,
@@ -128,6 +129,9 @@ def find_child():
 def child(child_ref: str):
     with _connect() as c:
         timeline = child_timeline(g.principal, c, child_ref)
+        records = approvals_of_child(g.principal, c, child_ref)
+    for episode in timeline["episodes"]:
+        episode["approval_label"] = approval_label(records, episode)
     return render_template("placements/child.html", **timeline)
 
 

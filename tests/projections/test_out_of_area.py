@@ -95,6 +95,26 @@ def test_the_placing_authority_sees_missing_approvals_and_overdue_notices(servic
         ("CAAAAAAAAAAA4", "Kent", NOT_RECORDED)]
 
 
+def test_each_episode_out_of_area_reads_its_approval(services):
+    from projections.out_of_area_queries import approval_label, approvals_of_child
+    from projections.placement_queries import child_timeline
+
+    ids = history(services.portal)
+    services.projections.catch_up()
+    dorset = principal(ids["Dorset"])
+    labels = {}
+    with services.engine.connect() as c:
+        for ref in ("CAAAAAAAAAAA1", "CAAAAAAAAAAA2", "CAAAAAAAAAAA4"):
+            records = approvals_of_child(dorset, c, ref)
+            labels[ref] = [approval_label(records, e)
+                           for e in child_timeline(dorset, c, ref)["episodes"]]
+        assert approvals_of_child(principal(ids["Kent"]), c, "CAAAAAAAAAAA1") == []
+    assert labels == {
+        "CAAAAAAAAAAA1": [f"Nominated officer: Sam Patel, {START:%d/%m/%Y}"],
+        "CAAAAAAAAAAA2": ["Missing: record it on the Out of area page"],
+        "CAAAAAAAAAAA4": [NOT_RECORDED]}
+
+
 def test_the_host_sees_only_notices_sent_to_it_and_never_the_child(services):
     ids = history(services.portal)
     services.projections.catch_up()

@@ -67,6 +67,12 @@ def test_a_planned_placement_at_a_distance_needs_the_directors_approval(kent):
     assert child in page and "Jo Director" in page
     assert "Yes: not in an adjoining authority" in page
     assert "Consultation on a placement at a distance" in page
+    # The demo's children came from SSDA903 returns: history, approval not recorded.
+    history = page[page.index("Placed out of area before the portal recorded approvals"):]
+    assert "Not recorded" in history and child not in history
+    timeline = kent.get(f"/placements/children/{child}").get_data(as_text=True)
+    assert "Out-of-area approval" in timeline
+    assert f"Director of children&#39;s services: Jo Director, {start:%d/%m/%Y}" in timeline
 
 
 def test_an_emergency_is_approved_and_its_host_notified_afterwards(kent, client):
