@@ -144,3 +144,37 @@ def test_administrators_add_adjoining_authorities(client):
     client.post_form("/sign-out")
     client.sign_in(account_for("council_officer", "Kent"))
     assert client.get("/admin/adjoining-authorities/").status_code == 403
+
+
+def test_a_change_to_a_home_in_another_area_and_back_tells_the_host_both(kent, client):
+    started = date.today() - timedelta(days=20)
+    done = kent.post_form("/placements/new", record_form("OA-3", started))  # a Kent home
+    assert done.status_code == 302, error_text(done)
+    child = CHILD_PAGE.match(done.headers["Location"]).group(1)
+    pid, sid, _ = demo_setting("938")
+    move = {"rne": "P", "legal_status": "C2", "place": "K2", "place_provider": "PR4",
+            "provider": str(pid), "setting_id": str(sid), "weekly_cost": "4557",
+            "contract_route": "spot"}
+    moved_on = date.today() - timedelta(days=10)
+    unsaid = kent.post_form(f"/placements/children/{child}/change", {
+        **date_fields("on", moved_on), **move})
+    assert "Say whether the placement is planned or an emergency" in error_text(unsaid)
+    moved = kent.post_form(f"/placements/children/{child}/change", {
+        **date_fields("on", moved_on), **move, "urgency": "planned",
+        **director(moved_on - timedelta(days=1))})
+    assert moved.status_code == 302, error_text(moved)
+    kent_pid, kent_sid, _ = demo_setting("886")
+    back = kent.post_form(f"/placements/children/{child}/change", {
+        **date_fields("on", date.today()), **move, "provider": str(kent_pid),
+        "setting_id": str(kent_sid)})
+    assert back.status_code == 302, error_text(back)
+    page = kent.get("/out-of-area/").get_data(as_text=True)
+    section = page[page.index(child):]
+    assert "Notification that a placement ended" in section.split("<h2")[0]
+
+    client.post_form("/sign-out")
+    client.sign_in(account_for("council_officer", "West Sussex"))
+    host = client.get("/host-notices/").get_data(as_text=True)
+    assert "Notification that a placement ended" in host
+    assert f"Ended {date.today().day} {date.today():%B %Y}" in host
+    assert child not in host
