@@ -61,6 +61,9 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     # Auditors read them through the event history, like placements.
     "home_searches.view": {"council_officer": OWN},
     "home_searches.manage": {"council_officer": OWN},
+    # A host authority reads the notices of placements other authorities make in its area:
+    # no child reference, only what the regulations say it needs.
+    "out_of_area.host_view": {"council_officer": OWN},
     # A provider sees only the searches sent to it, and only what a referral shares.
     "referrals.answer": {"provider_user": OWN},
     "targets.manage": {"council_officer": OWN},
@@ -114,10 +117,12 @@ ACTION_DESCRIPTIONS: dict[str, str] = {
     "home_searches.manage": "Draft, change, cancel and close your authority's home searches",
     "referrals.answer": ("See home searches sent to your organisation and answer them with an "
                          "offer or a decline"),
+    "out_of_area.host_view": ("See the notices other authorities send yours about children "
+                              "they place in your area"),
     "targets.manage": "Set your authority's sufficiency targets",
     "sufficiency.view_own": "See your authority's sufficiency dashboard in full",
     "sufficiency.view_regional": "See partnership and regional sufficiency aggregates",
-    "reference.manage": "Extend the postcode district reference data",
+    "reference.manage": "Extend the postcode districts and the adjoining authorities",
     "audit.read": "Replay the event history, see views as they stood, download checkpoints",
     "tenders.lead": "Draft, publish, evaluate and award a tender your authority leads",
     "tenders.view": "See tenders, their lots, stages and clarifications",

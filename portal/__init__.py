@@ -151,5 +151,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     for blueprint in (tenders.bp, tender_evaluation.bp, opportunities.bp):
         app.register_blueprint(blueprint)
 
+    # Out-of-area placements: approvals, the host authorities' notices, adjoining authorities.
+    from portal.views import out_of_area
+
+    for blueprint in (out_of_area.bp, out_of_area.host, out_of_area.adjoining):
+        app.register_blueprint(blueprint)
+
     logging.getLogger("portal").setLevel(logging.INFO)
     return app

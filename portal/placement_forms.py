@@ -23,6 +23,7 @@ from projections.placement_queries import placement_contracts
 DATE_LABELS = {
     "start": "Start date", "end": "End date", "on": "Date",
     "started_from": "First start date", "started_to": "Last start date",
+    "approved_on": "Approval date",
 }
 NOT_CHANGED = "Nothing has changed: change a detail, or go back"
 # A domain rule names a fact; these forms show it under another field.

@@ -17,6 +17,7 @@ from domain.organisation import TARGETS
 from domain.placement import MAX_WEEKLY_COST
 from domain.postcode import NotAPostcode, normalise_postcode
 from domain.vocabulary import CONTRACT_ROUTES, SETTING_TYPES
+from portal.out_of_area_schemas import OutOfAreaFields
 from portal.schemas import FormSchema, _int
 from projections.placement_queries import AREAS, STATUSES
 
@@ -99,7 +100,7 @@ class PlacementTermsSchema(FormSchema):
                                   field_name="provider") from None
 
 
-class PeriodSchema(PlacementTermsSchema):
+class PeriodSchema(PlacementTermsSchema, OutOfAreaFields):
     """A new period of care for a child already on the authority's records."""
 
     start = _date("date the placement started")
@@ -122,7 +123,7 @@ class StartSchema(PeriodSchema):
         return {**data, "uasc": data["uasc"] == "yes"}
 
 
-class ChangeSchema(PlacementTermsSchema):
+class ChangeSchema(PlacementTermsSchema, OutOfAreaFields):
     on = _date("date of the change")
     rne = _code(ssda903.NEW_EPISODE_REASONS, "reason for the new episode", required=True,
                 only=CHANGE_RNE)

@@ -51,6 +51,7 @@ def navigation(principal, active: str) -> list[dict]:
             ("Referrals", "referrals.index", "referrals.answer"),
             ("Tender opportunities", "tender_pipelines.opportunities", "tenders.respond"),
             ("Placements", "placements.children", "placements.view"),
+            ("Out of area", "out_of_area.index", "placements.view"),
             ("Home searches", "home_searches.index", "home_searches.view"),
             ("Contracts", "contracts.index", "contracts.manage"),
             ("Tenders", "tenders.index", "tenders.lead"),

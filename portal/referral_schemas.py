@@ -13,6 +13,7 @@ from domain.home_search import DECLINE_REASONS, MAX_NOTES, MAX_REASON
 from domain.placement import BIRTH_MONTH
 from domain.timezone import LONDON
 from portal.forms import FormResult, combine_date, load
+from portal.out_of_area_schemas import ApprovalFields
 from portal.schemas import FormSchema
 
 
@@ -109,7 +110,9 @@ class DeclineSchema(FormSchema):
             raise ValidationError(found)
 
 
-class AcceptSchema(FormSchema):
+class AcceptSchema(ApprovalFields):
+    """The offer, the child's facts when new to the portal, and (out of area) the approval."""
+
     offer_id = fields.UUID(load_default=None, allow_none=True,
                            error_messages={"invalid_uuid": "Choose the offer to accept"})
     birth_month = fields.String(load_default=None, allow_none=True)
@@ -125,3 +128,13 @@ class AcceptSchema(FormSchema):
             found["birth_month"] = "Enter the month and year of birth, like 2012-05"
         if found:
             raise ValidationError(found)
+
+
+def parse_accept(posted: MultiDict) -> FormResult:
+    """An acceptance, with the approval's date joined from its three inputs."""
+    errors: dict[str, str] = {}
+    raw = posted.to_dict()
+    raw["approved_on"] = combine_date(posted, "approved_on", "Approval date", errors)
+    form = load(AcceptSchema(), raw, errors)
+    form.anchors = {"approved_on": "approved_on-day"}
+    return form

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from projections.adjacency import Adjacency
 from projections.audit.index import AuditIndex
 from projections.audit.log import VerifiableLog
 from projections.base import Projection
@@ -10,6 +11,7 @@ from projections.gazetteer import Gazetteer
 from projections.home_searches import HomeSearches
 from projections.identity_providers import IdentityProviders
 from projections.notices import Notices
+from projections.out_of_area import OutOfArea
 from projections.placements import Placements
 from projections.referrals import Referrals
 from projections.search_notices import SearchNotices
@@ -23,4 +25,4 @@ def all_projections() -> list[Projection]:
     return [Directory(), VacancyBoard(), ProviderVacancies(), Placements(), VerifiableLog(),
             AuditIndex(), Gazetteer(), Tenders(), IdentityProviders(),
             TenderDocuments(), Notices(), HomeSearches(), Referrals(), UnmetNeed(),
-            SearchNotices()]
+            SearchNotices(), Adjacency(), OutOfArea()]

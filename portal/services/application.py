@@ -36,6 +36,7 @@ from portal.services.home_searches import HomeSearchCommands
 from portal.services.identity_providers import IdentityProviderCommands
 from portal.services.keep import KEEP, Keep, kept
 from portal.services.offers import ReferralCommands
+from portal.services.out_of_area import OutOfAreaCommands
 from portal.services.placements import PlacementCommands
 from portal.services.tender_documents import TenderDocumentCommands, TenderReminderCommands
 from portal.services.tenders import TenderCommands
@@ -67,7 +68,8 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
-class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, GazetteerCommands,
+class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, OutOfAreaCommands,
+             GazetteerCommands,
              IdentityProviderCommands, AccountCommands, TenderCommands, TenderDocumentCommands,
              TenderReminderCommands, StorableEvents, Application):
     name = "Portal"

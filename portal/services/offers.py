@@ -30,6 +30,7 @@ from domain.actor import Actor
 from domain.errors import Conflict, DomainError, NotFound
 from domain.home_search import ACCEPTED, HomeSearch
 from domain.organisation import Provider
+from domain.out_of_area import Approval
 from domain.placement import Placement, check_child, placement_id
 from domain.timezone import LONDON
 from domain.vacancy import Vacancy
@@ -156,12 +157,14 @@ class ReferralCommands:
     def accept_offer(self, actor: Actor, search_ref: UUID, offer_id: UUID, *,
                      birth_month: str | None = None, uasc: bool = False,
                      contract_route: str = "spot", contract_id: UUID | None = None,
-                     now: datetime | None = None, reason: str | None = None
-                     ) -> tuple[UUID, int]:
+                     now: datetime | None = None, reason: str | None = None,
+                     approval: Approval | None = None) -> tuple[UUID, int]:
         """Accept an offer: the vacancy (if it was a vacancy offer) is filled and linked to the
         child's placement, the other offers released, and the placement starts in the offered
         setting, or is scheduled for the offer's start day when that is later, all in one save.
-        Returns the placement's id and the last notification id."""
+        Out of area, the move's record (``approval``: the one the regulations require; the
+        search says whether it is planned) is saved with the start; a later start keeps the
+        approval until its day. Returns the placement's id and the last notification id."""
         now = now or _now()
         search = self.get_home_search(actor, search_ref)
         ref = placement_id(search.authority_id, search.child_ref)
@@ -172,14 +175,18 @@ class ReferralCommands:
             raise NotFound("There is no such offer")
         vacancy = self._offered_vacancy(offer)
         details = dict(birth_month=birth_month, uasc=uasc, contract_route=contract_route,
-                       contract_id=contract_id)
+                       contract_id=contract_id,
+                       approval=None if approval is None else approval.as_dict())
         changed: list = []
         if offer["start_on"] > _today(now):
             self._check_scheduled_placement(search, offer, details)
         else:
-            changed.append(self._placement_for(
+            placement = self._placement_for(
                 search, offer, birth_month=birth_month, uasc=uasc, route=contract_route,
-                contract_id=contract_id, today=_today(now), actor=actor))
+                contract_id=contract_id, today=_today(now), actor=actor)
+            changed += [placement, *self._out_of_area_moves(
+                placement, urgency=search.urgency, approval=approval, now=now,
+                today=_today(now), actor=actor)]
         search.accept(offer_id=offer_id, placement_ref=str(ref), now=now, actor=actor,
                       reason=reason, placement=details)
         if vacancy is not None:
@@ -207,9 +214,17 @@ class ReferralCommands:
                 raise DomainError("This child is new to the portal: enter the month and year "
                                   "of birth", field="birth_month")
             check_child(details["birth_month"], search.sex, details["uasc"])
-        self._check_placement_links(search.authority_id, dict(
+        terms = self._check_placement_links(search.authority_id, dict(
             provider_id=offer["provider_id"], setting_id=offer["setting_id"],
             contract_id=details["contract_id"]))
+        host = terms.get("placement_authority_id")
+        if search.urgency == "planned" and details["approval"] is None \
+                and host not in (None, search.authority_id):
+            # The move's record opens on the start day (start_accepted_placement); a planned
+            # one cannot open then without the approval the regulations require first.
+            raise DomainError("This placement is outside your area: a planned placement needs "
+                              "approval before it starts (regulation 11). Record who approved "
+                              "it, when and why", field="approver_name")
 
     def start_accepted_placements(self, search_refs: Iterable[UUID], *,
                                   now: datetime | None = None) -> tuple[list[UUID], list[UUID]]:
@@ -244,8 +259,13 @@ class ReferralCommands:
             search, offer, birth_month=kept["birth_month"], uasc=kept["uasc"],
             route=kept["contract_route"], contract_id=kept["contract_id"], today=today,
             actor=system)
+        kept_approval = kept.get("approval")
+        moves = self._out_of_area_moves(
+            placement, urgency=search.urgency,
+            approval=None if kept_approval is None else Approval(**kept_approval),
+            now=now or _now(), today=today, actor=system)
         search.start_placement(today=today, actor=system)
-        self._save(search, placement)
+        self._save(search, placement, *moves)
         return True
 
     def _placement_for(self, search: HomeSearch, offer: dict, *, birth_month: str | None,

@@ -11,6 +11,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from domain.errors import DomainError
 from portal import placement_forms as pf
 from portal.forms import FormResult
+from portal.out_of_area_schemas import OUT_OF_AREA_FIELDS
 from portal.placement_schemas import (
     ChangeSchema,
     CorrectChildSchema,
@@ -74,14 +75,16 @@ def change(child_ref: str):
         return redirect(url_for("placements.child", child_ref=child_ref))
     stored = {k: v for k, v in pf.form_values(current).items()
               if k not in ("rne", "reason_place_change", "rec")}
-    form, submitted = _details_form(ChangeSchema(), stored, dates=("on",))
+    form, submitted = _details_form(ChangeSchema(), stored, dates=("on", "approved_on"))
     if submitted and form.ok:
         data = form.data
         terms = pf.change_terms(form, _options(data["provider"]))
         if form.ok:
             done = _run(form, lambda: services().portal.change_placement(
-                *_portal_args(child_ref), on=data["on"], terms=terms, reason=data["reason"]),
-                DETAILS | {"on", "rne", "reason_place_change"}, "on", child_ref,
+                *_portal_args(child_ref), on=data["on"], terms=terms, reason=data["reason"],
+                urgency=data["urgency"], approval=data["approval"]),
+                DETAILS | OUT_OF_AREA_FIELDS | {"on", "rne", "reason_place_change"}, "on",
+                child_ref,
                 "Change of placement recorded", also={"start": "on", "end": "on"})
             if done:
                 return done

@@ -17,7 +17,7 @@ from domain.errors import Conflict, DomainError
 from domain.home_search import DECLINE_REASONS, OFFERS_OPEN, SearchRefused
 from domain.timezone import LONDON
 from portal.forms import FormResult, load
-from portal.referral_schemas import AcceptSchema, DeclineSchema, parse_offer, parse_send
+from portal.referral_schemas import DeclineSchema, parse_accept, parse_offer, parse_send
 from portal.security import requires, services
 from projections import matching
 from projections.directory_queries import provider_settings, providers
@@ -132,14 +132,15 @@ def close_to_offers(search_id: UUID):
 @offers.post("/<uuid:search_id>/accept")
 @requires("home_searches.manage")
 def accept(search_id: UUID):
-    form = load(AcceptSchema(), request.form.to_dict())
+    form = parse_accept(request.form)
     if form.ok:
         try:
             bought = _bought(search_id, form.data["offer_id"])
             _, position = services().portal.accept_offer(
                 g.principal.actor, search_id, form.data["offer_id"],
                 contract_route=bought["contract_route"], contract_id=bought["contract_id"],
-                birth_month=form.data["birth_month"], uasc=bool(form.data["uasc"]))
+                birth_month=form.data["birth_month"], uasc=bool(form.data["uasc"]),
+                approval=form.data["approval"])
         except Conflict as error:
             return _offers_page(search_id, FormResult(), 409, conflict=error.message)
         except DomainError as error:

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from eventsourcing.domain import AggregateCreated
 
 from domain.home_search import DECLINE_REASONS, UNFILLED_REASONS
+from domain.out_of_area import APPROVER_ROLES
 from domain.tender_terms import ROUTES
 from domain.timezone import LONDON
 from domain.vocabulary import ROLES, SETTING_TYPES
@@ -71,6 +72,9 @@ OWNERS: dict[str, Callable[[Any], UUID | None]] = {
     # Reference data belongs to the platform: the administrator's own (platform) organisation,
     # or nobody when the system loaded it from the command line.
     "DistrictUpload": attrgetter("actor.organisation_id"),
+    "AdjacencyRegister": attrgetter("actor.organisation_id"),
+    # A placement out of area belongs to the placing authority (the host reads only notices).
+    "OutOfAreaPlacement": attrgetter("placing_authority_id"),
     # A tender's documents, their downloads and its deadline reminders belong to its lead.
     "TenderDocument": attrgetter("authority_id"),
     "DocumentDownload": attrgetter("authority_id"),
@@ -346,6 +350,22 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
         f"Added {len(e.rows):,} postcode district{'s' if len(e.rows) != 1 else ''} from "
         f"{e.file_name}: {', '.join(r['district'] for r in e.rows[:5])}"
         f"{', ...' if len(e.rows) > 5 else ''}"),
+    ("AdjacencyRegister", "Opened"): lambda e: "Opened the register of adjoining authorities",
+    ("AdjacencyRegister", "PairsAdded"): lambda e: (
+        "Recorded adjoining authorities: " + "; ".join(f"{a} and {b}" for a, b in e.pairs)),
+    ("OutOfAreaPlacement", "Opened"): lambda e: (
+        f"Placed child {e.child_ref} outside the authority's area from {e.start:%d/%m/%Y} "
+        f"({'an emergency' if e.urgency == 'emergency' else 'planned'}"
+        f"{', at a distance' if e.at_distance else ''}; approval "
+        f"{'recorded' if e.approval else 'to follow'})"),
+    ("OutOfAreaPlacement", "Approved"): lambda e: (
+        f"Recorded the approval of an out-of-area placement by "
+        f"{APPROVER_ROLES.get(e.approval['approver_role'], 'the approver').lower()} "
+        f"{e.approval['approver_name']} on {e.approval['approved_on']:%d/%m/%Y}"),
+    ("OutOfAreaPlacement", "HostNotified"): lambda e: (
+        "Notified the host authority of an out-of-area placement"),
+    ("OutOfAreaPlacement", "Closed"): lambda e: (
+        f"Told the host authority an out-of-area placement ended on {e.end:%d/%m/%Y}"),
     ("TenderDocument", "Attached"): lambda e: (
         f"Attached the document {e.name} to a tender ({e.document_type.upper()}, "
         f"{e.size:,} bytes, SHA-256 {e.sha256[:12]}…)"),

@@ -11,6 +11,7 @@ from eventsourcing.domain import AggregateCreated, DomainEvent
 
 from domain.account import Account, account_id
 from domain.actor import Actor
+from domain.adjacency import AdjacencyRegister
 from domain.bid import Bid
 from domain.contract import Contract
 from domain.data_import import DataImport
@@ -19,8 +20,9 @@ from domain.gazetteer import DistrictUpload
 from domain.home_search import HomeSearch
 from domain.identity_provider import IdentityProvider
 from domain.organisation import Authority, PlatformOrganisation, Provider
+from domain.out_of_area import OutOfAreaPlacement
 from domain.permissions import Forbidden
-from domain.placement import Placement
+from domain.placement import Placement, placement_id
 from domain.principal import Principal
 from domain.tender import Tender
 from domain.tender_document import DocumentDownload, TenderDocument
@@ -41,7 +43,8 @@ from tests.projections.scenario import build_region, dump, random_history
 
 AGGREGATES = (Authority, Provider, PlatformOrganisation, Account, Vacancy, Placement, Contract,
               DataImport, DistrictUpload, TenderDocument, DocumentDownload, DeadlineReminder,
-              Tender, Bid, EngagementResponse, IdentityProvider, HomeSearch)
+              Tender, Bid, EngagementResponse, IdentityProvider, HomeSearch,
+              OutOfAreaPlacement, AdjacencyRegister)
 
 
 def home_search_history(portal, authority, settings=None) -> None:
@@ -120,6 +123,7 @@ def full_history(portal) -> dict:
     portal.expire_vacancies([expiring], today=date(2027, 2, 1))
     placement_history(portal, authorities[0], provider, setting)
     home_search_history(portal, authorities[0], settings)
+    out_of_area_history(portal, admin, authorities[0], settings)
     portal.add_districts(admin, rows=[{"district": "ME99", "easting": 577000,
                                        "northing": 155000, "la_ons_code": "E10000016"}],
                          file_name="new-districts.csv", file_sha256="1" * 64,
@@ -235,6 +239,34 @@ def placement_history(portal, authority, provider, setting) -> None:
     portal.set_targets(system, authority, targets={"children_per_10k": 60})
 
 
+def out_of_area_history(portal, admin, authority, settings) -> None:
+    """Every out-of-area event: an emergency move into another area, approved, its host
+    notified, ended; and an administrator's adjoining authorities."""
+    from uuid import uuid4
+
+    from domain.out_of_area import DIRECTOR, Approval, record_id
+
+    portal.add_adjoining_authorities(admin, pairs=[("E06000046", "E06000044")],
+                                     reason="Agreed by the partnership")
+    provider, setting = next(
+        (p, s) for p, s, _ in settings
+        if portal.get_provider(p).setting(s).host_authority_id != authority)
+    officer = Actor(uuid4(), authority)
+    day, now = date(2026, 3, 2), datetime(2026, 3, 2, 12, tzinfo=UTC)
+    child = "CAAAAAAAAAAO1"
+    portal.start_placement(officer, authority_id=authority, child_ref=child,
+                           birth_month="2011-05", sex="2", uasc=False, on=day, today=day,
+                           now=now, urgency="emergency", terms=dict(
+                               legal_status="C2", place="K2", place_provider="PR4",
+                               provider_id=provider, setting_id=setting))
+    record = record_id(placement_id(authority, child), day)
+    portal.approve_out_of_area_placement(officer, record, today=day, approval=Approval(
+        approver_name="Jo Director", approver_role=DIRECTOR, approved_on=day,
+        reason="The only home able to meet her needs"))
+    portal.notify_host_authority(officer, record, now=now)
+    portal.end_placement(officer, authority, child, on=day, rec="E13", today=day, now=now)
+
+
 def expected_owner(portal, record_id):
     aggregate = portal.repository.get(record_id)
     if isinstance(aggregate, IdentityProvider):
@@ -250,7 +282,9 @@ def expected_owner(portal, record_id):
     if isinstance(aggregate, Placement | Contract | DataImport | TenderDocument
                   | DocumentDownload | DeadlineReminder | HomeSearch):
         return aggregate.authority_id
-    if isinstance(aggregate, DistrictUpload):  # the uploading platform organisation
+    if isinstance(aggregate, OutOfAreaPlacement):
+        return aggregate.placing_authority_id
+    if isinstance(aggregate, DistrictUpload | AdjacencyRegister):  # the platform's
         first = portal.recorder.select_events(record_id, limit=1)[0]
         return portal.mapper.to_domain_event(first).actor.organisation_id
     return aggregate.id
@@ -363,7 +397,7 @@ def test_the_stream_filters_and_pages_newest_first(services):
         assert [r.position for r in everything.rows] == list(range(total, total - 25, -1))
         by_admin = audit_events_page(viewer, c, AuditSearch(actor_user_id=history["admin"]
                                                              .user_id))
-        assert by_admin.total == 7 + 3 + 4
+        assert by_admin.total == 7 + 3 + 4 + 2  # and the adjoining authorities' two
         assert {r.actor_name for r in by_admin.rows} == {"Alex Admin"}
         kent = audit_events_page(viewer, c, AuditSearch(organisation_id=history["authorities"][1]))
         assert {(r.record_type, r.event_type) for r in kent.rows} >= {
@@ -377,8 +411,10 @@ def test_the_stream_filters_and_pages_newest_first(services):
         # sign-on's five by the people signing in (its four by the administrator are above),
         # and a council officer's five home search events; then the referral's eight by
         # people (sent, an offer, a decline, the acceptance's accepted, placed, filled and
-        # started; the closing to offers in the same save is the system's, by the clock).
-        assert system.total == total - 8 - 3 - 5 - 1 - 2 - 9 - 5 - 8
+        # started; the closing to offers in the same save is the system's, by the clock);
+        # and an officer's six out of area (a start and an end, each with its record's
+        # event, an approval and a notice to the host).
+        assert system.total == total - 8 - 3 - 5 - 1 - 2 - 9 - 5 - 8 - 2 - 6
         updates = audit_events_page(viewer, c, AuditSearch(record_type="Vacancy",
                                                            event_type="Updated"))
         assert all(r.summary.startswith("Changed a vacancy") for r in updates.rows)
