@@ -104,8 +104,10 @@ OFFER_OPEN = "open"
 OFFER_ACCEPTED = "accepted"
 OFFER_RELEASED = "released"
 MAX_NOTES = 1000
-# What a scheduled placement keeps until its start day (see :meth:`HomeSearch.accept`).
-PLACEMENT_DETAILS = ("birth_month", "uasc", "contract_route", "contract_id")
+# What a scheduled placement keeps until its start day (see :meth:`HomeSearch.accept`): the
+# child's facts, how it is bought and (out of area) the approval the regulations require before
+# the start, as a plain dict.
+PLACEMENT_DETAILS = ("birth_month", "uasc", "contract_route", "contract_id", "approval")
 
 # The referral's terms, in the order the form asks for them. ``child_ref`` and the authority
 # are fixed when the search is drafted.

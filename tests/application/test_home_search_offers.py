@@ -268,7 +268,8 @@ def test_an_offer_starting_later_fills_the_vacancy_now_and_places_the_child_on_i
     assert search.status == ACCEPTED and search.starts_on == TODAY + timedelta(days=2)
     assert search.placement_ref == str(ref) and search.offers[other]["status"] == OFFER_RELEASED
     assert search.pending_placement == {"birth_month": "2012-05", "uasc": False,
-                                        "contract_route": "spot", "contract_id": None}
+                                        "contract_route": "spot", "contract_id": None,
+                                        "approval": None}
     assert [type(e).__name__ for e in portal.repository.event_store.get(search_id)][-2:] == [
         "OfferAccepted", "PlacementScheduled"]
     # The vacancy is taken at once, linked to the placement to come; no record starts early.

@@ -141,7 +141,9 @@ def test_an_offer_starting_later_is_scheduled_then_placed_on_its_day_and_replays
                          weekly_price=4000, start_on=later, notes="", now=NOW,
                          actor=Actor(uuid4(), PROVIDER))
     details = {"birth_month": "2012-05", "uasc": False, "contract_route": "block",
-               "contract_id": uuid4()}
+               "contract_id": uuid4(), "approval": {
+                   "approver_name": "Jo Director", "approver_role": "director",
+                   "approved_on": NOW.date(), "reason": "Nothing nearer meets her needs"}}
     assert search.accept(offer_id=offer_id, placement_ref="p", now=DEADLINE, actor=OFFICER,
                          placement=details)
     assert search.status == ACCEPTED and search.starts_on == later

@@ -22,6 +22,7 @@ from uuid import UUID, uuid4
 import eventsourcing.domain
 
 from domain.actor import Actor
+from domain.out_of_area import DIRECTOR, Approval
 from tests.projections.home_search_world import TODAY, World, build, worked_example_search
 
 OPENED = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -82,5 +83,7 @@ def build_example(portal, monkeypatch) -> Example:
         clock.moment = OPENED + timedelta(days=days)
         portal.close_home_search_to_offers(kent, searches[search], now=clock.moment)
         portal.accept_offer(kent, searches[search], offers[vacancy], birth_month="2013-03",
-                            now=clock.moment)
+                            now=clock.moment, approval=Approval(
+                                approver_name="Jo Director", approver_role=DIRECTOR,
+                                approved_on=TODAY, reason="No nearer home was offered"))
     return Example(world, searches)

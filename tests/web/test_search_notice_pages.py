@@ -23,6 +23,7 @@ from tests.projections.home_search_world import principal
 from tests.web.tender_fixtures import Clock, provider_accounts
 from tests.web.test_placement_pages import date_fields
 from tests.web.test_referral_pages import (  # sent: a Kent search sent to the provider
+    DIRECTOR_APPROVAL,
     sent,  # noqa: F401
     signed_in,
 )
@@ -126,7 +127,8 @@ def test_notices_and_mail_from_sending_to_a_placement_starting_later(
     assert "A place at the setting (no vacancy published)" in offers
     offer_id = re.search(r'name="offer_id" type="radio" value="([0-9a-f-]{36})"', offers)
     response = kent.post_form(f"/home-searches/{search_id}/accept", {
-        "offer_id": offer_id.group(1), "birth_month": "2010-04", "uasc": "no"})
+        "offer_id": offer_id.group(1), "birth_month": "2010-04", "uasc": "no",
+        **DIRECTOR_APPROVAL})  # the provider's setting is in Dorset: at a distance from Kent
     assert response.status_code == 302, response.text[:3000]
     done = kent.get(f"/home-searches/{search_id}/offers").text
     assert f"the placement starts on {start.day} {start:%B %Y}" in done
