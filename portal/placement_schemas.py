@@ -17,6 +17,7 @@ from domain.organisation import TARGETS
 from domain.placement import MAX_WEEKLY_COST
 from domain.postcode import NotAPostcode, normalise_postcode
 from domain.vocabulary import CONTRACT_ROUTES, SETTING_TYPES
+from portal.form_fields import money
 from portal.schemas import FormSchema, _int
 from projections.placement_queries import AREAS, STATUSES
 
@@ -78,7 +79,7 @@ class PlacementTermsSchema(FormSchema):
     placement_area = _optional_uuid("Choose the authority from the list")
     home_postcode = fields.String(load_default=None, allow_none=True)
     placement_postcode = fields.String(load_default=None, allow_none=True)
-    weekly_cost = _int("Weekly cost", 0, MAX_WEEKLY_COST, required=False, unit="£")
+    weekly_cost = money("Weekly cost", 0, MAX_WEEKLY_COST, required=False)
     contract_route = _code(CONTRACT_ROUTES, "contract route")
     contract_id = _optional_uuid("Choose the contract from the list")
 
@@ -87,10 +88,10 @@ class PlacementTermsSchema(FormSchema):
         return {**data, **{name: postcode_area(data.get(name))
                            for name in ("home_postcode", "placement_postcode")}}
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _provider_choice(self, data: dict, **_kwargs) -> None:
         provider = data.get("provider")
-        if provider in PROVIDER_CHOICES:
+        if provider is None or provider in PROVIDER_CHOICES:  # a missing one says so itself
             return
         try:
             UUID(provider or "")
@@ -176,7 +177,7 @@ class ChildSearchSchema(FormSchema):
                           validate=validate.Range(min=1, max=100_000),
                           error_messages={"invalid": "Page must be a whole number"})
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _dates_in_order(self, data: dict, **_kwargs) -> None:
         if data.get("started_from") and data.get("started_to") \
                 and data["started_from"] > data["started_to"]:
@@ -194,14 +195,14 @@ class ContractSchema(FormSchema):
                   only=("block", "framework", "spot"))
     setting_type = _code(SETTING_TYPES, "kind of provision", required=True)
     places = _int("Places", 0, MAX_PLACES, required=False)
-    weekly_price = _int("Weekly price per place", 1, MAX_WEEKLY_PRICE, required=True, unit="£")
+    weekly_price = money("Weekly price per place", 1, MAX_WEEKLY_PRICE, required=True)
     start = _date("start date")
     end = _date("end date")
 
 
 class VaryContractSchema(FormSchema):
     places = _int("Places", 0, MAX_PLACES, required=False)
-    weekly_price = _int("Weekly price per place", 1, MAX_WEEKLY_PRICE, required=True, unit="£")
+    weekly_price = money("Weekly price per place", 1, MAX_WEEKLY_PRICE, required=True)
     end = _date("end date")
     reason = _reason(True, "Say why the contract is being varied")
 

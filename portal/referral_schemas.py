@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from domain.home_search import DECLINE_REASONS, MAX_NOTES, MAX_REASON
 from domain.placement import BIRTH_MONTH
 from domain.timezone import LONDON
+from portal.form_fields import Money
 from portal.forms import FormResult, combine_date, load
 from portal.schemas import FormSchema
 
@@ -54,9 +55,7 @@ def parse_send(form: MultiDict) -> FormResult:
 class OfferSchema(FormSchema):
     vacancy_id = fields.UUID(load_default=None, allow_none=True,
                              error_messages={"invalid_uuid": "Choose one of your vacancies"})
-    weekly_price = fields.Integer(load_default=None, allow_none=True, strict=False,
-                                  error_messages={"invalid": "The weekly price must be a "
-                                                             "whole number of pounds"})
+    weekly_price = Money("The weekly price", load_default=None, allow_none=True)
     start_on = fields.Date(load_default=None, allow_none=True)
     notes = fields.String(load_default=None, allow_none=True)
 

@@ -74,7 +74,7 @@ class AuditSearchSchema(FormSchema):
                                                   error="Page must be a whole number from 1"),
                           error_messages={"invalid": "Page must be a whole number"})
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _dates_in_order(self, data: dict, **_kwargs) -> None:
         start, end = data.get("recorded_from"), data.get("recorded_to")
         if start and end and start > end:
