@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import fields as dataclass_fields
+from datetime import date
+from uuid import UUID
+
 from marshmallow import (
     EXCLUDE,
     Schema,
@@ -14,7 +19,9 @@ from marshmallow import (
 )
 from werkzeug.datastructures import MultiDict
 
+from domain.organisation import Setting
 from domain.vacancy import MAX_PLACES, MAX_WEEKLY_FEE
+from domain.vacancy import problems as vacancy_problems
 from domain.vocabulary import MAX_AGE, NEEDS, PROVIDER_KINDS, SETTING_TYPES
 from portal import text_input
 from portal.form_fields import money
@@ -165,12 +172,34 @@ class VacancySchema(FormSchema):
         data["description"] = data.get("description") or ""
         return data
 
+    def __init__(self, *, settings: Mapping[UUID, Setting] | None = None,
+                 today: date | None = None, since: date | None = None, **kwargs) -> None:
+        """``settings``: the provider's own, so the domain's rules about the chosen one
+        (registered places, ages) are named with the form's own errors; ``today``: the date
+        an available-from date is judged by; ``since``: the vacancy's present available-from
+        date (left as it is, it is not judged again)."""
+        super().__init__(**kwargs)
+        self.settings = settings or {}
+        self.today = today
+        self.since = since
+
     @validates_schema(skip_on_field_errors=False)
-    def _ages_in_order(self, data: dict, **_kwargs) -> None:
-        if data.get("age_from") is not None and data.get("age_to") is not None \
+    def _rules(self, data: dict, **_kwargs) -> None:
+        setting = self.settings.get(data.get("setting_id"))
+        if setting is not None:
+            moved = data.get("available_from") != self.since
+            found = vacancy_problems(setting, data, today=self.today if moved else None)
+            if found:
+                raise ValidationError(found)
+        elif data.get("age_from") is not None and data.get("age_to") is not None \
                 and data["age_from"] > data["age_to"]:
             raise ValidationError("Youngest age must not be more than the oldest age",
                                   field_name="age_from")
+
+
+def setting_of(row: Mapping) -> Setting:
+    """A directory row as the domain's setting, for the rules a form checks with it."""
+    return Setting(**{f.name: row[f.name] for f in dataclass_fields(Setting)})
 
 
 class ReasonSchema(FormSchema):
