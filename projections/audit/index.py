@@ -19,10 +19,18 @@ from uuid import UUID
 import sqlalchemy as sa
 from eventsourcing.domain import AggregateCreated
 
-from domain.home_search import DECLINE_REASONS, UNFILLED_REASONS
+from domain import ssda903
+from domain.home_search import DECLINE_REASONS, UNFILLED_REASONS, URGENCIES
+from domain.organisation import TARGETS
 from domain.tender_terms import ROUTES
 from domain.timezone import LONDON
-from domain.vocabulary import ROLES, SETTING_TYPES
+from domain.vocabulary import (
+    CONTRACT_ROUTES,
+    NEEDS,
+    PROVIDER_KINDS,
+    ROLES,
+    SETTING_TYPES,
+)
 from projections.base import Projection
 from projections.database import metadata
 
@@ -113,9 +121,70 @@ FIELD_LABELS: dict[str, str] = {
     "needs": "Needs and risks", "family_district": "Family's district",
     "school_district": "School's district", "stay_near_school": "Must stay near school",
     "areas_to_avoid": "Areas to avoid",
+    # Imports and reference data.
+    "accepted": "Rows accepted", "rejected": "Rows rejected", "rows": "Rows",
+    "children_changed": "Children whose records changed", "file_name": "File name",
+    "file_sha256": "File fingerprint (SHA-256)", "header_sha256": "Header fingerprint (SHA-256)",
+    "sha256": "Fingerprint (SHA-256)", "size": "Size in bytes",
+    "document_id": "Document", "document_type": "Kind of document",
+    # Accounts and single sign-on.
+    "allowed_domains": "Email domains allowed", "client_id": "Client ID",
+    "client_secret_ref": "Where the client secret is kept", "discovery_url": "Discovery URL",
+    "issuer": "Identity provider", "subject": "Identity at the provider",
+    "method": "Second factor", "remaining": "Recovery codes left",
+    "expires_at": "Invitation expires",
+    # Placements and contracts.
+    "authority_id": "Authority", "child_ref": "Child reference", "episode": "Placement",
+    "episode_number": "Episode", "episodes": "Episodes", "on": "Date",
+    "route": "Route", "targets": "Targets", "changes": "Changes",
+    # Home searches and offers.
+    "decline_reason": "Why no place was offered", "unfilled_reason": "Why no home was found",
+    "offer": "Offer", "offer_id": "Offer accepted", "released": "Offers released",
+    "offers_close_at": "Offers close", "provider_ids": "Providers sent to",
+    # Tenders, bids and reminders.
+    "tender_id": "Tender", "lead_authority_id": "Lead authority", "partnership": "Partnership",
+    "partners": "Partner authorities", "eligible_providers": "Providers who may bid",
+    "estimated_annual_value": "Estimated annual value",
+    "estimated_total_value": "Estimated total value", "term_months": "Term in months",
+    "lots": "Lots", "lot_id": "Lot", "timetable": "Timetable", "questions": "Questions",
+    "quality_questions": "Quality questions", "quality_weight": "Quality weight",
+    "price_weight": "Price weight", "evaluators": "Evaluators", "evaluator": "Evaluator",
+    "moderator": "Moderator", "scores": "Scores", "bid_id": "Bid", "bids": "Bids",
+    "answers": "Answers", "sealed": "Sealed bid", "awards": "Awards",
+    "standstill_ends": "Standstill ends", "reference": "Key decision reference",
+    "taken_on": "Key decision taken on", "clarification_id": "Clarification question",
+    "question": "Question", "answer": "Answer", "published": "Published to every bidder",
+    "published_question": "Question as published", "deadline": "Deadline",
+    "deadline_name": "Which deadline",
+    **{name: label for name, (label, _limits) in TARGETS.items()},
 }
 MONEY_FIELDS = frozenset({"weekly_fee", "key_decision_threshold", "weekly_cost",
-                          "weekly_price"})
+                          "weekly_price", "estimated_annual_value", "estimated_total_value"})
+
+
+def _coded(codes: dict[str, ssda903.Code]) -> dict[str, str]:
+    """SSDA903 codes as an auditor reads them: the plain words, then the code the return
+    uses ("Started to be looked after (S)")."""
+    return {code: f"{entry.label} ({code})" for code, entry in codes.items()}
+
+
+# Coded values by the field that holds them, in plain English.
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "setting_type": SETTING_TYPES, "placement_types": SETTING_TYPES, "kind": PROVIDER_KINDS,
+    "role": ROLES, "roles": ROLES, "needs_met": NEEDS, "needs": NEEDS,
+    "contract_route": CONTRACT_ROUTES, "urgency": URGENCIES,
+    "decline_reason": DECLINE_REASONS, "unfilled_reason": UNFILLED_REASONS,
+    "rne": _coded(ssda903.NEW_EPISODE_REASONS), "legal_status": _coded(ssda903.LEGAL_STATUSES),
+    "cin": _coded(ssda903.CATEGORIES_OF_NEED), "place": _coded(ssda903.PLACEMENT_TYPES),
+    "place_provider": _coded(ssda903.PLACEMENT_PROVIDERS),
+    "rec": _coded(ssda903.EPISODE_END_REASONS),
+    "reason_place_change": _coded(ssda903.PLACEMENT_CHANGE_REASONS),
+    "sex": {code: f"{label} ({code})" for code, label in ssda903.SEXES.items()},
+}
+
+
+def value_label(field: str, value: str) -> str:
+    return VALUE_LABELS.get(field, {}).get(value, value)
 
 
 def field_label(name: str) -> str:
@@ -175,7 +244,9 @@ def _episode(e: Any) -> str:
     """A new episode in a sentence: its placement type code, and cost when known."""
     episode = e.episode
     cost = episode.get("weekly_cost")
-    return f"placement type {episode['place']}" + (
+    place = ssda903.PLACEMENT_TYPES.get(episode["place"])
+    kind = f"{_in_sentence(place.label)} ({episode['place']})" if place else episode["place"]
+    return f"placement type {kind}" + (
         f" at {_money(cost)} a week" if cost is not None else "")
 
 
@@ -188,7 +259,8 @@ def _corrected(e: Any) -> str:
 def _contract(e: Any) -> str:
     places = f", {e.places} places" if e.places else ""
     return (f"Recorded the {e.route} contract {e.title}{places} at "
-            f"{_money(e.weekly_price)} a week, {e.start:%d/%m/%Y} to {e.end:%d/%m/%Y}")
+            f"{_money(e.weekly_price)} a week, {e.start.day} {e.start:%B %Y} to "
+            f"{e.end.day} {e.end:%B %Y}")
 
 
 def _drafted(e: Any) -> str:
