@@ -16,6 +16,7 @@ from domain.errors import DomainError, IllegalTransition
 from domain.organisation import Setting
 from domain.timezone import uk_date
 from domain.vocabulary import MAX_AGE, NEEDS, SUPPORTED_ACCOMMODATION_MIN_AGE
+from domain.words import counted
 
 AVAILABLE = "available"
 HELD = "held"
@@ -53,10 +54,6 @@ class VacancyRefused(DomainError):
         self.errors = dict(errors)
 
 
-def _places(count: int) -> str:
-    return f"{count} place" if count == 1 else f"{count} places"
-
-
 def problems(setting: Setting, terms: dict, *, today: date | None = None) -> dict[str, str]:
     """Every rule ``terms`` break, by field, all at once. A term left out is not checked (a
     form checks what it could read, beside its own errors). ``today``: when given, the date
@@ -85,8 +82,8 @@ def problems(setting: Setting, terms: dict, *, today: date | None = None) -> dic
         found["places"] = f"Places must be between 1 and {MAX_PLACES}"
     elif places is not None and places > setting.registered_places:
         found["places"] = (f"{setting.name} is registered for "
-                           f"{_places(setting.registered_places)}, so a vacancy there cannot "
-                           f"offer {places}")
+                           f"{counted(setting.registered_places, 'place')}, so a vacancy "
+                           f"there cannot offer {places}")
     available_from = terms.get("available_from")
     if today is not None and available_from is not None \
             and available_from < today - AVAILABLE_FROM_GRACE:

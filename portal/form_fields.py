@@ -67,9 +67,9 @@ def pounds(typed: str, error) -> int:
 def money(label: str, low: int, high: int, *, required: bool) -> Money:
     """A money field between £``low`` and £``high`` (whole pounds), with GOV.UK messages."""
     optional = {} if required else {"load_default": None, "allow_none": True}
+    out_of_range = f"{label} must be between £{low:,} and £{high:,}"
     return Money(label, required=required, **optional,
-                 validate=validate.Range(min=low, max=high,
-                                         error=f"{label} must be between £{low:,} and "
-                                               f"£{high:,}"),
+                 validate=validate.Range(min=low, max=high, error=out_of_range),
                  error_messages={"required": f"Enter {label[0].lower()}{label[1:]}",
-                                 "null": f"Enter {label[0].lower()}{label[1:]}"})
+                                 "null": f"Enter {label[0].lower()}{label[1:]}",
+                                 "negative": out_of_range})

@@ -31,6 +31,7 @@ import sqlalchemy as sa
 
 from domain.vacancy import AVAILABLE
 from domain.vocabulary import SETTING_TYPES
+from domain.words import counted
 from projections.directory import organisations, settings
 from projections.gazetteer import district_distance, districts
 from projections.home_search_queries import home_search
@@ -169,7 +170,7 @@ def contract_routes(viewer_authority: UUID, connection: sa.Connection, today: da
             free = (row["places"] or 0) - placed.get(row["id"], 0)
             if free > 0:
                 found[key] = ("block", f"Block contract {row['title']}: {free} of "
-                                       f"{row['places']} places free")
+                                       f"{counted(row['places'], 'place')} free")
         elif key not in found:
             found[key] = ("framework", f"Framework {row['title']}")
     return found

@@ -23,7 +23,7 @@ from domain import ssda903
 from domain.home_search import DECLINE_REASONS, UNFILLED_REASONS, URGENCIES
 from domain.organisation import TARGETS
 from domain.tender_terms import ROUTES
-from domain.timezone import LONDON
+from domain.timezone import LONDON, uk_date, uk_moment
 from domain.vocabulary import (
     CONTRACT_ROUTES,
     NEEDS,
@@ -31,6 +31,7 @@ from domain.vocabulary import (
     ROLES,
     SETTING_TYPES,
 )
+from domain.words import counted
 from projections.base import Projection
 from projections.database import metadata
 
@@ -232,7 +233,7 @@ def _a(noun: str) -> str:
 def _published(e: Any) -> str:
     kind = _in_sentence(SETTING_TYPES.get(e.setting_type, "vacancy").split(" (")[0])
     places = getattr(e, "places", 1)
-    where = f" for {places} places" if places and places > 1 else ""
+    where = f" for {counted(places, 'place')}" if places and places > 1 else ""
     return f"Published {_a(kind)} vacancy{where} at {_money(e.weekly_fee)} a week"
 
 
@@ -257,7 +258,7 @@ def _corrected(e: Any) -> str:
 
 
 def _contract(e: Any) -> str:
-    places = f", {e.places} places" if e.places else ""
+    places = f", {counted(e.places, 'place')}" if e.places else ""
     return (f"Recorded the {e.route} contract {e.title}{places} at "
             f"{_money(e.weekly_price)} a week, {e.start.day} {e.start:%B %Y} to "
             f"{e.end.day} {e.end:%B %Y}")
@@ -267,14 +268,14 @@ def _drafted(e: Any) -> str:
     lots = len(e.lots)
     route = ROUTES.get(e.route, e.route).lower()
     return (f"Drafted the tender {e.title} ({route}, {lots} lot{'s' if lots != 1 else ''}, "
-            f"estimated {_money(e.estimated_total_value)} over {e.term_months} months)")
+            f"estimated {_money(e.estimated_total_value)} over {counted(e.term_months, 'month')})")
 
 
 def _awarded(e: Any) -> str:
     bids = sum(len(b) for b in e.awards.values())
     return (f"Awarded {bids} bid{'s' if bids != 1 else ''} in {len(e.awards)} "
             f"lot{'s' if len(e.awards) != 1 else ''}; standstill until "
-            f"{e.standstill_ends:%d/%m/%Y}")
+            f"{uk_date(e.standstill_ends)}")
 
 
 # A bid's sentences never give its price or answers: they are sealed until opened.
@@ -282,15 +283,15 @@ TENDER_SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
     ("Tender", "Drafted"): _drafted,
     ("Tender", "Revised"): lambda e: _changes("a draft tender", e.changes),
     ("Tender", "TimetableSet"): lambda e: "Set the tender's timetable" + (
-        f": bids due {e.timetable['bid_deadline']:%d/%m/%Y %H:%M}"
+        f": bids due {uk_moment(e.timetable['bid_deadline'])}"
         if e.timetable.get("bid_deadline") else ""),
     ("Tender", "QuestionnaireSet"): lambda e: (
-        f"Wrote the market engagement questionnaire ({len(e.questions)} questions)"),
+        f"Wrote the market engagement questionnaire ({counted(len(e.questions), 'question')})"),
     ("Tender", "EvaluationSet"): lambda e: (
         f"Set the evaluation: quality {e.quality_weight}%, price {e.price_weight}%, "
         f"{len(e.quality_questions)} quality questions"),
     ("Tender", "KeyDecisionRecorded"): lambda e: (
-        f"Recorded a partner's key decision {e.reference} of {e.taken_on:%d/%m/%Y}"),
+        f"Recorded a partner's key decision {e.reference} of {uk_date(e.taken_on)}"),
     ("Tender", "MarketEngagementOpened"): lambda e: "Opened market engagement to providers",
     ("Tender", "MarketEngagementConcluded"): lambda e: "Concluded market engagement",
     ("Tender", "InvitationPublished"): lambda e: "Published the invitation to tender",
@@ -355,7 +356,7 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
         f"Linked an account to its user at the identity provider {e.issuer}"),
     ("Account", "Invited"): lambda e: (
         f"Invited {e.email} ({', '.join(ROLES.get(r, r) for r in e.roles) or 'no roles'}), "
-        f"the invitation valid until {e.expires_at:%d/%m/%Y %H:%M} UTC"),
+        f"the invitation valid until {uk_moment(e.expires_at)}"),
     ("Account", "Activated"): lambda e: "Accepted an invitation and activated the account",
     ("Account", "SecondFactorEnrolled"): lambda e: (
         f"Set up a second factor ({'authenticator app' if e.method == 'totp' else e.method})"),
@@ -377,17 +378,18 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
     ("Placement", "Started"): lambda e: (
         f"Started a placement for child {e.child_ref}: {_episode(e)}"),
     ("Placement", "Changed"): lambda e: (
-        f"Recorded a new episode from {e.on:%d/%m/%Y}: {_episode(e)}"),
+        f"Recorded a new episode from {uk_date(e.on)}: {_episode(e)}"),
     ("Placement", "Ended"): lambda e: (
-        f"Ended a child's placement on {e.on:%d/%m/%Y} (reason {e.rec})"),
+        f"Ended a child's placement on {uk_date(e.on)} (reason {e.rec})"),
     ("Placement", "Restarted"): lambda e: (
         f"Started a new period of care: {_episode(e)}"),
     ("Placement", "Corrected"): _corrected,
     ("Placement", "Reconciled"): lambda e: (
-        f"Brought a child's episodes into line with an import ({len(e.episodes)} episodes)"),
+        f"Brought a child's episodes into line with an import "
+        f"({counted(len(e.episodes), 'episode')})"),
     ("HomeSearch", "Drafted"): lambda e: (
         f"Drafted {'an emergency' if e.urgency == 'emergency' else 'a planned'} home search "
-        f"for child {e.child_ref}, needed by {e.needed_by:%d/%m/%Y}"),
+        f"for child {e.child_ref}, needed by {uk_date(e.needed_by)}"),
     ("HomeSearch", "Edited"): lambda e: _changes("a draft home search", e.changes),
     ("HomeSearch", "Cancelled"): lambda e: "Cancelled a home search",
     ("HomeSearch", "ClosedUnfilled"): lambda e: (
@@ -399,7 +401,7 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
         f"{e.offers_close_at.astimezone(LONDON):%d/%m/%Y %H:%M}"),
     ("HomeSearch", "OfferMade"): lambda e: (
         f"Offered a place for a home search: vacancy {e.offer['vacancy_id']}, "
-        f"£{e.offer['weekly_price']:,} a week from {e.offer['start_on']:%d/%m/%Y}"),
+        f"£{e.offer['weekly_price']:,} a week from {uk_date(e.offer['start_on'])}"),
     ("HomeSearch", "Declined"): lambda e: (
         "Declined a home search: " + DECLINE_REASONS.get(e.decline_reason, e.decline_reason)),
     ("HomeSearch", "ClosedToOffers"): lambda e: "Closed a home search to offers",
@@ -410,10 +412,11 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
         f"Placed the child of a home search (placement {e.placement_ref})"),
     ("Contract", "Recorded"): _contract,
     ("Contract", "Varied"): lambda e: _changes("a contract", e.changes),
-    ("Contract", "Terminated"): lambda e: f"Terminated a contract from {e.on:%d/%m/%Y}",
+    ("Contract", "Terminated"): lambda e: f"Terminated a contract from {uk_date(e.on)}",
     ("DataImport", "Completed"): lambda e: (
-        f"Imported {e.kind.upper()} file {e.file_name}: {e.rows:,} rows, {e.accepted:,} "
-        f"accepted, {e.rejected:,} rejected, {e.children_changed:,} children changed"),
+        f"Imported {e.kind.upper()} file {e.file_name}: {counted(e.rows, 'row')}, "
+        f"{e.accepted:,} accepted, {e.rejected:,} rejected, "
+        f"{counted(e.children_changed, 'child')} changed"),
     ("DistrictUpload", "DistrictsAdded"): lambda e: (
         f"Added {len(e.rows):,} postcode district{'s' if len(e.rows) != 1 else ''} from "
         f"{e.file_name}: {', '.join(r['district'] for r in e.rows[:5])}"
@@ -428,7 +431,7 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
     ("DeadlineReminder", "Issued"): lambda e: (
         "Reminded providers that a tender's " + (
             "market engagement closes" if e.deadline_name == "engagement_closes"
-            else "bids are due") + f" at {e.deadline:%H:%M} on {e.deadline:%d/%m/%Y} UTC"),
+            else "bids are due") + f" at {e.deadline:%H:%M} on {uk_date(e.deadline)} UTC"),
 }
 
 EVENT_TYPES: dict[str, str] = {name: humanise(name)

@@ -221,7 +221,7 @@ def test_a_provider_answers_asks_and_bids_and_the_lead_sees_the_result(journey, 
     page.get_by_label("Weekly price per place").fill("3999")
     page.get_by_role("button", name="Replace bid").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text(
-        "The bid deadline passed at 12:00 on 15/12/2026: late bids cannot be accepted")
+        "The bid deadline passed at 12:00 on 15 December 2026: late bids cannot be accepted")
     assert_accessible(page)
 
     # The lead opens the bids, an explicit step, and sees the result.

@@ -120,7 +120,7 @@ def test_money_is_read_as_people_write_it(typed, pounds):
     ("£99.5", "Weekly fee must be in whole pounds: pence are not accepted"),
     ("5,20", "Weekly fee has a comma in the wrong place: write it like £5,200"),
     ("52,00,0", "Weekly fee has a comma in the wrong place: write it like £5,200"),
-    ("-5", "Weekly fee cannot be less than £0"),
+    ("-5", "Weekly fee must be between £1 and £50,000"),
     ("five thousand", "Weekly fee must be an amount in pounds, like £5,200"),
     ("5k", "Weekly fee must be an amount in pounds, like £5,200"),
     ("$5,200", "Weekly fee must be an amount in pounds, like £5,200"),

@@ -537,7 +537,7 @@ def test_bids_are_sealed_from_every_council_page_until_opened(svc, clock, login,
     client = login(provider)
     late = client.post_form(url, bid_form(4000))
     assert field_error(late.get_data(as_text=True), "bid") == (
-        "The bid deadline passed at 12:00 on 15/12/2026: late bids cannot be accepted")
+        "The bid deadline passed at 12:00 on 15 December 2026: late bids cannot be accepted")
     assert "Closed" in client.get(f"/opportunities/{tender_id}").get_data(as_text=True)
 
     kent = login(officer("Kent"))
@@ -677,7 +677,7 @@ def test_the_panel_scores_the_moderator_agrees_and_the_lead_awards_and_contracts
              **date_fields("start", date(2027, 1, 4)), **date_fields("end", date(2032, 1, 3))}
     during = kent.post_form(contract, terms)
     assert field_error(during.get_data(as_text=True), "start") == (
-        "The standstill runs until 04/01/2027: contracts can be entered from then")
+        "The standstill runs until 4 January 2027: contracts can be entered from then")
     clock.now = datetime(2027, 1, 5, 9, 0, tzinfo=UTC)
     loser = kent.post_form(contract, {**terms, "bid": str(bids[second.organisation])})
     assert field_error(loser.get_data(as_text=True), "bid") == "Choose an awarded bid"
