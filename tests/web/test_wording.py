@@ -50,8 +50,9 @@ def test_every_field_of_every_event_has_a_readable_name():
     import importlib
     import pkgutil
 
-    import domain
     from eventsourcing.domain import DomainEvent
+
+    import domain
     for module in pkgutil.walk_packages(domain.__path__, "domain."):
         importlib.import_module(module.name)
 
