@@ -12,7 +12,7 @@ from eventsourcing.domain import event
 
 from domain.actor import Actor
 from domain.base import PortalAggregate
-from domain.errors import DomainError, IllegalTransition
+from domain.errors import DomainError, IllegalTransition, Refused
 from domain.organisation import Setting
 from domain.timezone import uk_date
 from domain.vocabulary import MAX_AGE, NEEDS, SUPPORTED_ACCOMMODATION_MIN_AGE
@@ -45,13 +45,8 @@ MAX_PLACES = 10
 AVAILABLE_FROM_GRACE = timedelta(days=7)
 
 
-class VacancyRefused(DomainError):
+class VacancyRefused(Refused):
     """Terms that break one or more rules: every problem at once, by field."""
-
-    def __init__(self, errors: dict[str, str]):
-        field, message = next(iter(errors.items()))
-        super().__init__(message, field=field)
-        self.errors = dict(errors)
 
 
 def problems(setting: Setting, terms: dict, *, today: date | None = None) -> dict[str, str]:

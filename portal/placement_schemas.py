@@ -7,6 +7,7 @@ order, one open placement per child) and its messages are shown beside the same 
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from marshmallow import ValidationError, fields, post_load, pre_load, validate, validates_schema
@@ -14,7 +15,7 @@ from marshmallow import ValidationError, fields, post_load, pre_load, validate, 
 from domain import ssda903
 from domain.contract import MAX_PLACES, MAX_WEEKLY_PRICE
 from domain.organisation import TARGETS
-from domain.placement import MAX_WEEKLY_COST
+from domain.placement import BIRTH_MONTH, EPISODE_FIELDS, MAX_WEEKLY_COST, episode_problems
 from domain.postcode import NotAPostcode, normalise_postcode
 from domain.vocabulary import CONTRACT_ROUTES, SETTING_TYPES
 from portal.form_fields import money
@@ -67,7 +68,13 @@ def postcode_area(value: str | None) -> str | None:
 
 
 class PlacementTermsSchema(FormSchema):
-    """Where and how a child is placed: shared by recording, changing and correcting."""
+    """Where and how a child is placed: shared by recording, changing and correcting.
+
+    Given ``today`` (and the child's ``birth_month`` where the form does not ask for it), the
+    domain's own episode rules (a code valid in the start's collection year, dates not in the
+    future nor before birth) are named with the form's own errors, all at once."""
+
+    START = "start"  # the field holding the date the (new) episode starts
 
     legal_status = _code(ssda903.LEGAL_STATUSES, "legal status", required=True)
     cin = _code(ssda903.CATEGORIES_OF_NEED, "category of need")
@@ -82,6 +89,27 @@ class PlacementTermsSchema(FormSchema):
     weekly_cost = money("Weekly cost", 0, MAX_WEEKLY_COST, required=False)
     contract_route = _code(CONTRACT_ROUTES, "contract route")
     contract_id = _optional_uuid("Choose the contract from the list")
+
+    def __init__(self, *, today: date | None = None, birth_month: str | None = None,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.today = today
+        self.birth_month = birth_month
+
+    @validates_schema(skip_on_field_errors=False)
+    def _episode_rules(self, data: dict, **_kwargs) -> None:
+        if self.today is None:
+            return
+        facts = {k: v for k, v in data.items() if k in EPISODE_FIELDS and k != "contract_id"}
+        facts["start"] = data.get(self.START)
+        birth_month = data.get("birth_month") or self.birth_month
+        if not (isinstance(birth_month, str) and BIRTH_MONTH.match(birth_month)):
+            birth_month = None
+        found = episode_problems(facts, birth_month, self.today, complete=False)
+        if found:
+            raise ValidationError({self.START if k == "start" else k: v
+                                   for k, v in found.items() if k in self.load_fields
+                                   or k == "start"})
 
     @pre_load
     def _postcodes(self, data: dict, **_kwargs) -> dict:
@@ -124,6 +152,7 @@ class StartSchema(PeriodSchema):
 
 
 class ChangeSchema(PlacementTermsSchema):
+    START = "on"
     on = _date("date of the change")
     rne = _code(ssda903.NEW_EPISODE_REASONS, "reason for the new episode", required=True,
                 only=CHANGE_RNE)
