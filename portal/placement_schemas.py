@@ -7,6 +7,7 @@ order, one open placement per child) and its messages are shown beside the same 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from uuid import UUID
 
@@ -14,6 +15,7 @@ from marshmallow import ValidationError, fields, post_load, pre_load, validate, 
 
 from domain import ssda903
 from domain.contract import MAX_PLACES, MAX_WEEKLY_PRICE
+from domain.contract import problems as contract_problems
 from domain.organisation import TARGETS
 from domain.placement import BIRTH_MONTH, EPISODE_FIELDS, MAX_WEEKLY_COST, episode_problems
 from domain.postcode import NotAPostcode, normalise_postcode
@@ -227,6 +229,21 @@ class ContractSchema(FormSchema):
     weekly_price = money("Weekly price per place", 1, MAX_WEEKLY_PRICE, required=True)
     start = _date("start date")
     end = _date("end date")
+
+    def __init__(self, *, providers: Collection[UUID] | None = None, **kwargs) -> None:
+        """``providers``: those on offer (a provider not among them is refused)."""
+        super().__init__(**kwargs)
+        self.providers = providers
+
+    @validates_schema(skip_on_field_errors=False)
+    def _rules(self, data: dict, **_kwargs) -> None:
+        found = contract_problems(data, complete=False)  # the domain's, with the form's own
+        provider = data.get("provider_id")
+        if self.providers is not None and provider is not None \
+                and provider not in self.providers:
+            found["provider_id"] = "Choose the provider from the list"
+        if found:
+            raise ValidationError(found)
 
 
 class VaryContractSchema(FormSchema):

@@ -36,3 +36,21 @@ def test_costs_are_read_as_people_write_them(client):
     response = client.post_form("/placements/new", record_form(
         "kt-errors-2", date(2025, 6, 2), weekly_cost="£4,557"))
     assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def test_a_contract_with_four_mistakes_gets_four_messages_at_once(client):
+    """The contract's own rules (a block buys places, it ends after it starts) and a provider
+    not on offer arrive with the form's own error (pence in the price)."""
+    from uuid import uuid4
+
+    from tests.web.test_contract_pages import contract_form
+    from tests.web.test_placement_pages import date_fields
+    client.sign_in(account_for("council_officer", "Kent"))
+    page = client.post_form("/contracts/new", contract_form(
+        places="", weekly_price="4200.40", provider_id=str(uuid4()),
+        **date_fields("end", date(2024, 3, 31)))).get_data(as_text=True)
+    assert "A block contract buys between 1 and" in page
+    assert "The contract must end after it starts" in page
+    assert "Weekly price per place must be in whole pounds: pence are not accepted" in page
+    assert "Choose the provider from the list" in page
+    assert page.count('class="govuk-error-message"') == 4
