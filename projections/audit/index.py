@@ -208,6 +208,8 @@ def _short(field: str, value: Any) -> str | None:
         return _money(value)
     if isinstance(value, bool) or value is None:
         return None
+    if isinstance(value, str) and value in VALUE_LABELS.get(field, {}):
+        return VALUE_LABELS[field][value]  # a code in plain English
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, date):

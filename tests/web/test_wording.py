@@ -127,3 +127,13 @@ def test_the_sample_return_is_accepted_by_the_importer_as_it_is(tmp_path, today)
     assert report.rows == 4
     assert len(read.children) == 3 and len(read.facts) == 3
     assert all(ref.startswith("C") and "SAMPLE" not in ref for ref in read.children)
+
+
+def test_pages_never_say_one_of_a_plural(client):
+    """"1 settings", "1 places": counts on the administrator's and the directory's pages agree
+    with their nouns."""
+    import re
+    client.sign_in(account_for("platform_admin"))
+    page = client.get("/admin/").get_data(as_text=True)
+    assert re.search(r"\b1 setting\b", page)  # the demo has providers with one setting
+    assert not re.search(r"\b1 (settings|places)\b", page)
