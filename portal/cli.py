@@ -12,6 +12,7 @@ import click
 import sqlalchemy as sa
 
 from domain.errors import Conflict, DomainError
+from domain.words import counted
 from portal.cli_services import open_services, open_settings
 from projections.database import ConfigurationError
 
@@ -486,7 +487,7 @@ def expire_vacancies(today) -> None:
                 vacancy_board.c.status == "available", vacancy_board.c.expires_on < day)).scalars())
         svc.portal.expire_vacancies(due, day)
         svc.projections.catch_up()
-        click.echo(f"{len(due)} vacancies expired.")
+        click.echo(f"{counted(len(due), 'vacancy')} expired.")
     except DomainError as error:
         raise click.ClickException(error.message) from None
     finally:

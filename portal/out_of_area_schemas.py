@@ -34,7 +34,7 @@ class ApprovalFields(FormSchema):
     approval_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(
         max=MAX_REASON, error=f"The reason must be {MAX_REASON} characters or fewer"))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # said with the other fields' errors
     def _all_or_none(self, data: dict, **_kwargs) -> None:
         given = [name for name in APPROVAL_FIELDS if data.get(name) is not None]
         if not given and not self.approval_required:

@@ -10,6 +10,7 @@ from flask_wtf.csrf import generate_csrf
 from domain.permissions import can
 from domain.vacancy import STATUS_LABELS
 from domain.vocabulary import NEEDS, PROVIDER_KINDS, ROLES, SETTING_TYPES
+from domain.words import counted
 
 
 def money(value: int | None) -> str:
@@ -104,7 +105,7 @@ def url_with(**changes) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(money=money, long_date=long_date, date_time=date_time,
-                                 needs_list=needs_list)
+                                 needs_list=needs_list, counted=counted)
 
     @app.context_processor
     def globals_():

@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from domain.home_search import DECLINE_REASONS, MAX_NOTES, MAX_REASON
 from domain.placement import BIRTH_MONTH
 from domain.timezone import LONDON
+from portal.form_fields import Money
 from portal.forms import FormResult, combine_date, load
 from portal.out_of_area_schemas import ApprovalFields
 from portal.schemas import FormSchema
@@ -60,9 +61,7 @@ class OfferSchema(FormSchema):
                              error_messages={"invalid_uuid": "Choose one of your vacancies"})
     setting_id = fields.UUID(load_default=None, allow_none=True,
                              error_messages={"invalid_uuid": "Choose one of your settings"})
-    weekly_price = fields.Integer(load_default=None, allow_none=True, strict=False,
-                                  error_messages={"invalid": "The weekly price must be a "
-                                                             "whole number of pounds"})
+    weekly_price = Money("The weekly price", load_default=None, allow_none=True)
     start_on = fields.Date(load_default=None, allow_none=True)
     notes = fields.String(load_default=None, allow_none=True)
 

@@ -31,6 +31,7 @@ import sqlalchemy as sa
 
 from domain.vacancy import AVAILABLE
 from domain.vocabulary import SETTING_TYPES
+from domain.words import counted
 from projections.directory import organisations, settings
 from projections.gazetteer import district_distance, districts
 from projections.home_search_queries import home_search
@@ -177,7 +178,7 @@ def contracts_in_force(viewer_authority: UUID, connection: sa.Connection, today:
             free = (row["places"] or 0) - placed.get(row["id"], 0)
             if free > 0:
                 found[key] = ("block", f"Block contract {row['title']}: {free} of "
-                                       f"{row['places']} places free", row["id"])
+                                       f"{counted(row['places'], 'place')} free", row["id"])
         elif key not in found:
             found[key] = ("framework", f"Framework {row['title']}", row["id"])
     return found

@@ -199,7 +199,8 @@ def _place_vacancy(portal: Portal, search: DemoSearch, offer: DemoOffer, today: 
         provider_actor(offer.provider), provider_id=pid,
         setting_id=setting_id(pid, place.setting_name), vacancy_id=vid,
         age_from=place.age_from, age_to=place.age_to, needs_met=list(place.needs_met),
-        weekly_fee=place.weekly_fee, available_from=today, description=place.description)[1])
+        weekly_fee=place.weekly_fee, available_from=today, description=place.description,
+        today=today)[1])
     return vid
 
 

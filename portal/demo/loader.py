@@ -129,7 +129,7 @@ def load_demo(portal: Portal, set_password: Callable[[UUID, str], None],
             vacancy_id=vid, age_from=fact.age_from, age_to=fact.age_to,
             needs_met=list(fact.needs_met), weekly_fee=fact.weekly_fee,
             available_from=today + timedelta(days=fact.available_in_days),
-            expires_on=None, description=fact.description)[1])
+            expires_on=None, description=fact.description, today=today)[1])
 
     for account in demo_accounts():
         aid = account_id(account.email)

@@ -15,6 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from domain.tender_reminder import REMINDED_DEADLINES
+from domain.timezone import uk_date
 from portal.services.search_notices import (
     close_due_searches,
     send_search_notice_mail,
@@ -47,7 +48,7 @@ def message(notice: dict, portal_url: str) -> tuple[str, str]:
         deadline = notice["deadline"]
         what = ("Market engagement closes" if notice["deadline_name"] == "engagement_closes"
                 else "Bids must be submitted by")
-        lead = f"{what} {deadline:%H:%M} UTC on {deadline:%d/%m/%Y}."
+        lead = f"{what} {deadline:%H:%M} UTC on {uk_date(deadline)}."
     elif notice["kind"] == "clarification_published":
         lead = "The lead authority has published a clarification question and its answer."
     elif notice["kind"] == "engagement_opened":

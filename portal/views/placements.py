@@ -172,7 +172,9 @@ def _record(child):
     posted = MultiDict([(k, v) for k, v in request.form.items(multi=True) if k != "child_id"])
     if "show_settings" in request.form:
         return _render_record(FormResult(data=posted.to_dict()), child, child_ref)
-    schema = StartSchema() if child is None else PeriodSchema()
+    today = services().portal.today()  # the domain's rules are named with the form's own
+    schema = StartSchema(today=today) if child is None else PeriodSchema(
+        today=today, birth_month=child["birth_month"])
     form = pf.parse(schema, posted, dates=("start", "approved_on"),
                     months=("birth_month",) if child is None else ())
     form.errors = {**errors, **form.errors}

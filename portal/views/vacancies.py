@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from flask import (
@@ -20,7 +21,7 @@ from domain.errors import DomainError
 from portal.board_export import board_csv
 from portal.extensions import htmx
 from portal.forms import FormResult, combine_date, load, text
-from portal.schemas import ReasonSchema, VacancySchema, VacancySearchSchema
+from portal.schemas import ReasonSchema, VacancySchema, VacancySearchSchema, setting_of
 from portal.security import requires, services
 from projections import directory_queries as directory
 from projections.vacancy_queries import (
@@ -125,14 +126,18 @@ def _settings_for_provider() -> list:
         return directory.provider_settings(g.principal, c, g.principal.organisation_id)
 
 
-def _vacancy_form() -> FormResult:
+def _vacancy_form(settings: list, since: date | None = None) -> FormResult:
+    """The posted vacancy, checked with the chosen setting's rules and today's date, so every
+    mistake is named at once."""
     date_errors: dict[str, str] = {}
     raw = request.form.to_dict()
     raw["needs_met"] = request.form.getlist("needs_met")
     raw["available_from"] = combine_date(request.form, "available_from", "Available from",
                                          date_errors)
     raw["expires_on"] = combine_date(request.form, "expires_on", "Expiry date", date_errors)
-    form = load(VacancySchema(), raw, date_errors)
+    schema = VacancySchema(settings={s["id"]: setting_of(s) for s in settings},
+                           today=services().portal.today(), since=since)
+    form = load(schema, raw, date_errors)
     if form.ok:
         return form
     form.data = raw
@@ -146,7 +151,9 @@ def _done(position: int, message: str, vacancy_id: UUID):
 
 
 def _apply_domain_error(form: FormResult, error: DomainError, default_field: str) -> None:
-    form.errors[error.field or default_field] = error.message
+    """A refusal shown beside its field; terms refused for several reasons show them all."""
+    found = getattr(error, "errors", None) or {error.field or default_field: error.message}
+    form.errors.update(found)
 
 
 @manage.route("/new", methods=["GET", "POST"])
@@ -155,7 +162,7 @@ def new():
     settings = _settings_for_provider()
     form = FormResult()
     if request.method == "POST":
-        form = _vacancy_form()
+        form = _vacancy_form(settings)
         if form.ok:
             data = dict(form.data)
             data.pop("reason", None)
@@ -189,7 +196,7 @@ def edit(vacancy_id: UUID):
     settings = [s for s in _settings_for_provider() if s["id"] == vacancy["setting_id"]]
     form = FormResult(data=_form_values(vacancy))
     if request.method == "POST":
-        form = _vacancy_form()
+        form = _vacancy_form(settings, since=vacancy["available_from"])
         if form.ok:
             data = dict(form.data)
             reason = data.pop("reason", None)

@@ -20,7 +20,7 @@ from domain.gazetteer import DistrictUpload
 from domain.home_search import HomeSearch
 from domain.identity_provider import IdentityProvider
 from domain.organisation import Authority, PlatformOrganisation, Provider
-from domain.out_of_area import OutOfAreaPlacement
+from domain.out_of_area import DIRECTOR, Approval, OutOfAreaPlacement
 from domain.permissions import Forbidden
 from domain.placement import Placement, placement_id
 from domain.principal import Principal
@@ -81,6 +81,21 @@ def home_search_history(portal, authority, settings=None) -> None:
                                now=now)
     portal.accept_offer(officer, sent, offer, birth_month="2010-05",
                         now=now + timedelta(days=2))
+    # An offer starting later: the placement is scheduled for its day (with the approval a
+    # placement out of area needs first).
+    later, _ = portal.publish_vacancy(
+        Actor.system(), provider_id=provider, setting_id=setting, age_from=16, age_to=17,
+        needs_met=[], weekly_fee=4_500, available_from=date(2027, 2, 1))
+    fourth, _ = portal.draft_home_search(officer, child_ref="CHSAAAAAAAAA4", **{
+        **terms, "placement_types": [setting_type], "age": 16})
+    portal.send_home_search(officer, fourth, provider_ids=[provider],
+                            offers_close_at=now + timedelta(days=1), now=now)
+    offer, _ = portal.offer_place(Actor(uuid4(), provider), fourth, vacancy_id=later,
+                                  weekly_price=4_400, start_on=date(2027, 2, 20), now=now)
+    portal.accept_offer(officer, fourth, offer, birth_month="2010-06",
+                        now=now + timedelta(days=2), approval=Approval(
+                            approver_name="Jo Director", approver_role=DIRECTOR,
+                            approved_on=date(2027, 2, 1), reason="The nearest home offered"))
 
 
 def auditor(roles=("auditor",)) -> Principal:
@@ -413,8 +428,9 @@ def test_the_stream_filters_and_pages_newest_first(services):
         # people (sent, an offer, a decline, the acceptance's accepted, placed, filled and
         # started; the closing to offers in the same save is the system's, by the clock);
         # and an officer's six out of area (a start and an end, each with its record's
-        # event, an approval and a notice to the host).
-        assert system.total == total - 8 - 3 - 5 - 1 - 2 - 9 - 5 - 8 - 2 - 6
+        # event, an approval and a notice to the host); and the later-starting acceptance's
+        # six (drafted, sent, an offer, accepted, scheduled and the vacancy filled).
+        assert system.total == total - 8 - 3 - 5 - 1 - 2 - 9 - 5 - 8 - 2 - 6 - 6
         updates = audit_events_page(viewer, c, AuditSearch(record_type="Vacancy",
                                                            event_type="Updated"))
         assert all(r.summary.startswith("Changed a vacancy") for r in updates.rows)

@@ -135,7 +135,7 @@ def test_deadline_reminders_and_e_mails_are_sent_once(provider, svc, clock):
     assert (second.reminders, len(mine()) - before) == (1, len(emails))
     reminder = mine()[-1]
     assert reminder.subject == f"Deadline approaching: {TITLE}"
-    assert "Market engagement closes 17:00 UTC on 01/12/2026" in reminder.body
+    assert "Market engagement closes 17:00 UTC on 1 December 2026" in reminder.body
     row = ours(provider.get("/notices/").get_data(as_text=True))[0]
     assert "Deadline approaching" in row and "Market engagement closes at 5:00pm" in row
     # Again, and after the notices are rebuilt from the events: nothing new, nothing resent.

@@ -232,7 +232,8 @@ def test_correct_an_episode_and_the_childs_details(kent):
     ({"home_postcode": "NOT A POSTCODE"}, "home_postcode",
      "Enter the home postcode district or sector, like DT1 or DT1 1"),
     ({"weekly_cost": "90000"}, "weekly_cost", "Weekly cost must be between £0 and £50,000"),
-    ({"weekly_cost": "lots"}, "weekly_cost", "Weekly cost must be a whole number"),
+    ({"weekly_cost": "lots"}, "weekly_cost",
+     "Weekly cost must be an amount in pounds, like £5,200"),
     ({"provider": ""}, "provider", "Choose the provider, or say the placement is in-house or "
                                    "not in the directory"),
     ({"provider": "in_house", "contract_route": "spot"}, "contract_route",
