@@ -26,6 +26,7 @@ from projections.sufficiency.scope import REGION
 from projections.sufficiency.tables import (
     ALL,
     ROW_AUTHORITY,
+    ROW_MEMBERS,
     TOTAL_ROW,
     Filters,
     Scope,
@@ -162,7 +163,8 @@ def partnership_rows(connection: sa.Connection, rows: list[Row], keys: Sequence[
             continue
         parts = tuple(sorted(index[i] for i in ids))
         subtotal = {"name": f"{name} partnership",
-                    **sum_rows([rows[p] for p in parts], [*keys, "population"])}
+                    **sum_rows([rows[p] for p in parts], [*keys, "population"]),
+                    ROW_MEMBERS: tuple(ids)}
         sums.append((len(rows), parts))
         rows.append({**subtotal, **derive(subtotal)})
     return sums
@@ -183,6 +185,9 @@ def in_care_facts(rows: list[Row], total: Row | None, column: str = "children",
     children in care on the dashboard's date, so every table showing them hides them alike."""
     facts = {(i, column): in_care(row[ROW_AUTHORITY]) for i, row in enumerate(rows)
              if row.get(ROW_AUTHORITY) is not None and only(row)}
+    # A partnership's subtotal is its children in care: its own dashboard's headline.
+    facts.update({(i, column): in_care(frozenset(row[ROW_MEMBERS]))
+                  for i, row in enumerate(rows) if row.get(ROW_MEMBERS) and only(row)})
     if total is not None:
         facts[(TOTAL_ROW, column)] = in_care(ALL)
     return facts

@@ -22,7 +22,7 @@ from projections.sufficiency.dashboard import (
 from projections.sufficiency.disclosure import lines
 from projections.sufficiency.population import children_in_care
 from projections.sufficiency.scope import resolve_scope
-from projections.sufficiency.tables import COUNT, LOW, TOTAL_ROW, Filters, Scope
+from projections.sufficiency.tables import COUNT, HIDDEN, TOTAL_ROW, Filters, Scope
 from tests.projections.sufficiency_region import ON, Region, filters, principal
 
 TODAY = date(2026, 11, 23)
@@ -78,8 +78,8 @@ def test_dorsets_figures_are_never_disclosed_to_kent(region):
     tables = dashboard(region, kent, "authority", "838")
     assert all(t.suppressed for t in tables)
     in_care, placed = tables[0], tables[1]
-    assert (in_care.rows[0]["children"], in_care.rows[0]["rate"]) == (LOW, LOW)
-    assert placed.rows[0]["outside"] == LOW and placed.rows[0]["pct_outside"] == LOW
+    assert (in_care.rows[0]["children"], in_care.rows[0]["rate"]) == (HIDDEN, HIDDEN)
+    assert placed.rows[0]["outside"] == HIDDEN and placed.rows[0]["pct_outside"] == HIDDEN
     assert small_counts(tables) == []
     # Nor in the region's view, where Kent knows its own figures.
     for kind, key in [("region", None), ("partnership", "South East")]:
@@ -89,13 +89,13 @@ def test_dorsets_figures_are_never_disclosed_to_kent(region):
 def test_kent_cannot_work_out_portsmouth_from_the_partnership_total(region):
     kent = principal("council_officer", region.ids["Kent"])
     in_care = dashboard(region, kent, "partnership", "South East")[0]
-    assert [r["children"] for r in in_care.rows] == [12, LOW]
+    assert [r["children"] for r in in_care.rows] == [12, HIDDEN]
     # Kent knows its own 12, so the total (14) would give Portsmouth's 2 away.
-    assert in_care.total["children"] == LOW
+    assert in_care.total["children"] == HIDDEN
     # Anyone else sees Kent hidden instead, and the total.
     provider = principal("provider_user", region.provider, kind="provider")
     for_provider = dashboard(region, provider, "partnership", "South East")[0]
-    assert [r["children"] for r in for_provider.rows] == [LOW, LOW]
+    assert [r["children"] for r in for_provider.rows] == [HIDDEN, HIDDEN]
     # 14, published across authority lines rounded to the nearest 5 (issue 17, finding 5).
     assert for_provider.total["children"] == 15
 
@@ -121,7 +121,7 @@ def test_no_figure_is_shown_in_one_table_and_worked_out_from_another(region):
                   if all(f in figures for f in (*left, *right))]
     assert any(len(members) > 2 for members in equations)
     for members in equations:
-        assert [figures[m] for m in members].count(LOW) != 1, members
+        assert [figures[m] for m in members].count(HIDDEN) != 1, members
 
 
 def test_a_scope_claiming_full_figures_for_another_authority_is_refused(region):
