@@ -31,6 +31,7 @@ from projections.sufficiency.tables import (
     Filters,
     Scope,
     in_care,
+    in_care_uasc,
 )
 
 ep = placement_episodes
@@ -190,6 +191,18 @@ def in_care_facts(rows: list[Row], total: Row | None, column: str = "children",
                   for i, row in enumerate(rows) if row.get(ROW_MEMBERS) and only(row)})
     if total is not None:
         facts[(TOTAL_ROW, column)] = in_care(ALL)
+    return facts
+
+
+def uasc_facts(rows: list[Row], total: Row | None, column: str, uasc: bool) -> dict:
+    """Name ``column`` of each authority's row and of the total as that authority's (or every
+    authority's) unaccompanied children in care (``uasc``), or its other children."""
+    facts = {(i, column): in_care_uasc(row[ROW_AUTHORITY], uasc) for i, row in enumerate(rows)
+             if row.get(ROW_AUTHORITY) is not None}
+    facts.update({(i, column): in_care_uasc(frozenset(row[ROW_MEMBERS]), uasc)
+                  for i, row in enumerate(rows) if row.get(ROW_MEMBERS)})
+    if total is not None:
+        facts[(TOTAL_ROW, column)] = in_care_uasc(ALL, uasc)
     return facts
 
 

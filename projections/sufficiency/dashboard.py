@@ -28,6 +28,7 @@ from projections.sufficiency.population import (
     children_in_care,
     placements_by_code,
     placements_by_type,
+    unaccompanied_children,
 )
 from projections.sufficiency.publication import publish, reporting_filters
 from projections.sufficiency.scope import widest_scopes
@@ -36,8 +37,8 @@ from projections.sufficiency.tables import Filters, Scope, Table
 Measure = Callable[[sa.Connection, Scope, Filters], Table]
 
 POPULATION_MEASURES: tuple[Measure, ...] = (
-    children_in_care, placed_out_of_area, placements_by_type, placements_by_code,
-    starts_ends_moves, stability)
+    children_in_care, unaccompanied_children, placed_out_of_area, placements_by_type,
+    placements_by_code, starts_ends_moves, stability)
 def measures() -> list[Measure]:
     found: list[Measure] = list(POPULATION_MEASURES)
     for listed in (money.MEASURES, planning.MEASURES):

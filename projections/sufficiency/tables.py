@@ -50,6 +50,13 @@ def in_care(authority: UUID | str, group: str | None = None,
     return ("in_care", authority, group, code)
 
 
+def in_care_uasc(authority: UUID | str | frozenset, uasc: bool) -> tuple:
+    """The fact "unaccompanied asylum-seeking children in care on the dashboard's date"
+    (``uasc``), or the other children in care, for one authority, a partnership's authorities
+    or ALL of them."""
+    return ("in_care_uasc", authority, uasc)
+
+
 @dataclass(frozen=True)
 class Column:
     key: str

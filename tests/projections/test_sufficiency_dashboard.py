@@ -26,8 +26,9 @@ from projections.sufficiency.tables import COUNT, HIDDEN, TOTAL_ROW, Filters, Sc
 from tests.projections.sufficiency_region import ON, Region, filters, principal
 
 TODAY = date(2026, 11, 23)
-POPULATION_KEYS = ["children-in-care", "placed-out-of-area", "placements-by-type",
-                   "placements-by-code", "starts-ends-moves", "placement-stability"]
+POPULATION_KEYS = ["children-in-care", "unaccompanied-children", "placed-out-of-area",
+                   "placements-by-type", "placements-by-code", "starts-ends-moves",
+                   "placement-stability"]
 
 
 @pytest.fixture
@@ -54,14 +55,14 @@ def small_counts(tables) -> list:
 
 def test_every_measure_in_order_with_the_later_ones_once_they_exist(region):
     names = [m.__name__ for m in measures()]
-    assert names[:6] == [m.__name__ for m in POPULATION_MEASURES]
+    assert names[:7] == [m.__name__ for m in POPULATION_MEASURES]
     for module in ("projections.sufficiency.money", "projections.sufficiency.planning"):
         if importlib.util.find_spec(module) is not None:
             assert any(m.__module__.startswith("projections.sufficiency.") and
                        m not in POPULATION_MEASURES for m in measures())
     kent = principal("council_officer", region.ids["Kent"])
     tables = dashboard(region, kent, "authority", "886")
-    assert [t.key for t in tables][:6] == POPULATION_KEYS
+    assert [t.key for t in tables][:7] == POPULATION_KEYS
     assert len(tables) == len(measures())
     assert all(t.definition and not t.suppressed for t in tables)
 
