@@ -371,7 +371,8 @@ def _cheapest(found: Figures, members: Iterable[Node], hidden: set[Node],
     if order == "parts":  # a part before any sum, then as below
         return min(free, key=lambda m: (m in found.headline, m in found.is_sum,
                                         base.gives_back(m), _cost(found, m)), default=None)
-    return min(free, key=lambda m: (base.gives_back(m), _cost(found, m)), default=None)
+    return min(free, key=lambda m: (m in found.headline, base.gives_back(m), _cost(found, m)),
+               default=None)
 
 
 class _Base:
