@@ -37,7 +37,7 @@ from projections.sufficiency.tables import Filters, Scope, Table
 Measure = Callable[[sa.Connection, Scope, Filters], Table]
 
 POPULATION_MEASURES: tuple[Measure, ...] = (
-    children_in_care, unaccompanied_children, placed_out_of_area, placements_by_type,
+    children_in_care, placed_out_of_area, unaccompanied_children, placements_by_type,
     placements_by_code, starts_ends_moves, stability)
 def measures() -> list[Measure]:
     found: list[Measure] = list(POPULATION_MEASURES)

@@ -170,7 +170,7 @@ def assert_nothing_hidden_can_be_worked_out(counts, partnership, region_tables, 
     for view_ids, (table,) in ((everyone, region_tables), (partnership, our_tables)):
         rows = [*enumerate(table.rows), (TOTAL_ROW, table.total)]
         exact = {index: row for index, row in rows}
-        for index, row in rows:
+        for _index, row in rows:
             for key in ("all", *CATEGORIES):
                 figure = (who(view_ids, row), key)
                 truth = _truth(counts, figure)
@@ -247,10 +247,8 @@ def test_no_hidden_figure_can_be_worked_out_from_a_partnership_and_the_region(ca
 
 def _originals(counts, table):
     for row in table.rows:
-        if row.get(ROW_AUTHORITY) is not None:
-            ids = [row[ROW_AUTHORITY]]
-        else:
-            ids = list(row[ROW_MEMBERS])
+        ids = [row[ROW_AUTHORITY]] if row.get(ROW_AUTHORITY) is not None else \
+            list(row[ROW_MEMBERS])
         yield {k: sum(counts[a][k] for a in ids) for k in CATEGORIES} | {
             "all": sum(counts[a]["inside"] + counts[a]["outside"] for a in ids)}
 
