@@ -316,3 +316,21 @@ def test_a_large_count_hidden_to_protect_another_reads_c_with_the_footnote_never
     # Devon's 841 children (shown rounded to 5 to other councils) are never hidden.
     devon = next(row for row in placed if row[0] == "Devon: all children")
     assert devon[header.index("Children in care")] == "840"
+
+
+def test_dorsets_dashboard_shows_its_rate_without_unaccompanied_children_and_the_threshold(
+        client):
+    """Dorset's own figures on the demo's date: 71 per 10,000, 60 excluding unaccompanied
+    children, and 72 unaccompanied children against a National Transfer Scheme threshold of
+    66.1 (0.1% of 66,100), each with its definition."""
+    client.sign_in(account_for("council_officer", "Dorset"))
+    page = client.get("/sufficiency/authorities/838?on=23/11/2026").get_data(as_text=True)
+    tables = page_tables(page)
+    assert cell(tables, "children-in-care-table", "Dorset", "Per 10,000 children") == "71.0"
+    assert cell(tables, "children-in-care-table", "Dorset", "Per 10,000 children, excluding "
+                "unaccompanied asylum-seeking children") == "60.1"
+    nts = "unaccompanied-children-table"
+    assert cell(tables, nts, "Dorset", "Unaccompanied asylum-seeking children") == "72"
+    assert cell(tables, nts, "Dorset", "Threshold: 0.1% of children aged 0 to 17") == "66.1"
+    assert cell(tables, nts, "Dorset", "Threshold") == "Reached"
+    assert "National Transfer Scheme protocol" in page  # the definition
