@@ -1,4 +1,5 @@
-"""Disclosure control: small counts are hidden ("c"), and no total, rate or percentage gives one back.
+"""Disclosure control: small counts are hidden ("c"), and no total, rate or percentage gives
+one back.
 
 Pure functions over tables; the property test checks, for any table, that no suppressed count
 can be worked out by subtracting the visible cells of a line from its visible sum.
