@@ -144,12 +144,11 @@ def unaccompanied_children(connection: sa.Connection, scope: Scope, filters: Fil
         threshold = nts_threshold(row["population"])
         return {"threshold": threshold,
                 "rate": rate(row["uasc"], row["population"]),
-                "under": None if threshold is None else threshold - row["uasc"],
                 "status": nts_status(row["uasc"], row["population"])}
 
     rows, total = authority_rows(found, values, ("uasc",), derive)
     if total is not None:  # the scheme's threshold is each authority's own
-        total.update(threshold=None, under=None, status=None)
+        total.update(threshold=None, status=None)
     definition = (
         f"Unaccompanied asylum-seeking children (UASC) looked after on {long_date(filters.on)}"
         " (the children recorded as UASC, in the SSDA903 return's UASC table; short-break-only "
@@ -157,10 +156,10 @@ def unaccompanied_children(connection: sa.Connection, scope: Scope, filters: Fil
         "threshold: an authority whose unaccompanied children reach 0.1% of its population "
         "aged 0 to 17 (the ONS mid-year estimate recorded for it), that is 10 per 10,000 "
         "children, is not normally asked to take more under the scheme's protocol. The "
-        "threshold is 0.1% of the population, in children; \"Room under the threshold\" is "
-        "the threshold less the authority's unaccompanied children (below 0 once it is "
-        "reached). Source: the National Transfer Scheme protocol for unaccompanied "
-        "asylum-seeking children (Home Office and DfE).")
+        "threshold is 0.1% of the population, in children, and it is reached when the "
+        "authority's unaccompanied children are as many or more. Source: the National "
+        "Transfer Scheme protocol for unaccompanied asylum-seeking children (Home Office and "
+        "DfE).")
     return Table(
         key="unaccompanied-children",
         title="Unaccompanied asylum-seeking children and the National Transfer Scheme",
@@ -172,7 +171,9 @@ def unaccompanied_children(connection: sa.Connection, scope: Scope, filters: Fil
                         rounding="none"),
                  Column("rate", "Per 10,000 children (threshold 10)", RATE,
                         derived_from=("uasc",)),
-                 Column("under", "Room under the threshold", NUMBER, derived_from=("uasc",)),
+                 # Across authority lines the count is published rounded to 5; whether it
+                 # has reached the threshold (25 or more children for any partner) is told
+                 # from the exact count, which says no more than that.
                  Column("status", "Threshold", TEXT, derived_from=("uasc",), rounding="none")],
         rows=rows, total=total,
         facts=uasc_facts(rows, total, "uasc", True),

@@ -80,10 +80,9 @@ def test_the_national_transfer_scheme_threshold_is_a_tenth_of_a_percent():
 def test_each_authority_against_the_threshold(region):
     table = measure(region, unaccompanied_children, region.region_scope())
     dorset, kent = row(table, "Dorset"), row(table, "Kent")
-    # Dorset: 3 of a threshold of 66.1, 63.1 under it; 3 / 66,100 = 0.45 per 10,000.
+    # Dorset: 3 of a threshold of 66.1; 3 / 66,100 = 0.45 per 10,000.
     assert (dorset["uasc"], dorset["status"]) == (3, BELOW)
     assert dorset["threshold"] == pytest.approx(66.1)
-    assert dorset["under"] == pytest.approx(63.1)
     assert dorset["rate"] == pytest.approx(0.4539, abs=1e-4)
     assert (kent["uasc"], kent["threshold"]) == (4, pytest.approx(345.0))
     # The scheme's threshold is each authority's own: the total has none.
@@ -100,14 +99,13 @@ def test_each_authority_against_the_threshold(region):
 def test_an_authority_over_the_threshold_has_reached_it(services):
     world = Region(services)
     # Portsmouth: 43,000 children, a threshold of 43; with 43 unaccompanied children it has
-    # reached it, and has no room under it.
+    # reached it: 10 per 10,000.
     world.children("Portsmouth", 43, uasc=True)
     world.children("Portsmouth", 5)
     world.catch_up()
     table = measure(world, unaccompanied_children, world.scope("Portsmouth"))
     (portsmouth,) = table.rows
     assert (portsmouth["uasc"], portsmouth["status"]) == (43, REACHED)
-    assert portsmouth["under"] == pytest.approx(0.0)
     assert portsmouth["rate"] == pytest.approx(10.0)
 
 
