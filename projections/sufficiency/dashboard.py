@@ -69,16 +69,21 @@ def build_dashboard(viewer, connection: sa.Connection, scope: Scope,
     if not scope.disclose:  # across authority lines: month ends and whole months only
         filters = reporting_filters(filters)
     with shared_queries():
-        tables = _tables(connection, scope, filters)
         if scope.disclose:
-            return tables
-        views = [View(_counted(scope, filters), tables)]
+            return _tables(connection, scope, filters)
+        # The same views in the same order whichever of them is asked for, so each is
+        # suppressed exactly as the others are; a narrower view (one authority, one area)
+        # comes after them.
         wide = dataclasses.replace(filters, area=None)
-        views += [View(other.authority_ids, _tables(connection, other, wide))
-                  for other in widest_scopes(connection)
-                  if (other.authority_ids, wide) != (scope.authority_ids, filters)]
+        views = [View(other.authority_ids, _tables(connection, other, wide))
+                 for other in widest_scopes(connection)]
+        asked = next((i for i, other in enumerate(views)
+                      if (other.authority_ids, wide) == (scope.authority_ids, filters)), None)
+        if asked is None:
+            asked = len(views)
+            views.append(View(_counted(scope, filters), _tables(connection, scope, filters)))
     viewer_authority = _viewer_authority(viewer)
-    return publish(suppress_views(views, viewer_authority)[0], viewer_authority)
+    return publish(suppress_views(views, viewer_authority)[asked], viewer_authority)
 
 
 def _tables(connection: sa.Connection, scope: Scope, filters: Filters) -> list[Table]:

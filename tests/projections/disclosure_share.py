@@ -32,6 +32,9 @@ class Share:
     counts: int = 0  # count cells
     counts_hidden: int = 0
     large_hidden: int = 0  # count cells of 5 or more hidden to protect another
+    headlines_hidden: int = 0  # a view's whole children in care (the children's total)
+    bars: int = 0  # the out-of-area chart's bars (percentage placed outside)
+    bars_hidden: int = 0
 
     @property
     def percent(self) -> float:
@@ -42,7 +45,8 @@ class Share:
         return 100 * self.counts_hidden / self.counts if self.counts else 0.0
 
     def add(self, other: Share) -> None:
-        for name in ("figures", "hidden", "counts", "counts_hidden", "large_hidden"):
+        for name in ("figures", "hidden", "counts", "counts_hidden", "large_hidden",
+                     "headlines_hidden", "bars", "bars_hidden"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -55,6 +59,11 @@ def share_of(exact: list[Table], shown: list[Table]) -> Share:
     before disclosure control) telling which hidden counts were 5 or more."""
     found = Share()
     for before, after in zip(exact, shown, strict=True):
+        if after.key == "children-in-care" and after.total is not None:
+            found.headlines_hidden += is_hidden(after.total.get("children"))
+        if after.key == "placed-out-of-area":
+            found.bars += len(after.rows)
+            found.bars_hidden += sum(is_hidden(row.get("pct_outside")) for row in after.rows)
         rows = [(i, row) for i, row in enumerate(after.rows)]
         if after.total is not None:
             rows.append((TOTAL_ROW, after.total))
@@ -118,10 +127,13 @@ def main(path: str) -> None:
     for name, share in sorted(by_dashboard.items()):
         print(f"{name}: {share.hidden}/{share.figures} figures hidden ({share.percent:.1f}%), "
               f"{share.counts_hidden}/{share.counts} counts ({share.counts_percent:.1f}%), "
-              f"{share.large_hidden} counts of 5 or more")
+              f"{share.large_hidden} counts of 5 or more; out-of-area bars hidden "
+              f"{share.bars_hidden}/{share.bars}; headline hidden: {share.headlines_hidden}")
     print(f"every dashboard, every reader: {whole.hidden}/{whole.figures} figures hidden "
           f"({whole.percent:.1f}%), {whole.counts_hidden}/{whole.counts} counts "
-          f"({whole.counts_percent:.1f}%), {whole.large_hidden} counts of 5 or more")
+          f"({whole.counts_percent:.1f}%), {whole.large_hidden} counts of 5 or more; "
+          f"out-of-area bars hidden {whole.bars_hidden}/{whole.bars}; headlines hidden "
+          f"{whole.headlines_hidden}")
     engine.dispose()
 
 

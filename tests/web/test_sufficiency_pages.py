@@ -301,7 +301,8 @@ def test_a_large_count_hidden_to_protect_another_reads_c_with_the_footnote_never
     reads "c", whatever its size, the note under each table says why, and no count reads
     "low" (a count never rounds to zero); the partnership's headline is shown."""
     client.sign_in(account_for("provider_user"))
-    page = client.get("/sufficiency/partnerships/peninsula").get_data(as_text=True)
+    page = client.get("/sufficiency/partnerships/peninsula?on=30/11/2026").get_data(
+        as_text=True)
     tables = page_tables(page)
     placed = tables["placed-out-of-area-table"]
     header = placed[0]
