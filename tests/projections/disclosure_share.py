@@ -4,7 +4,7 @@ it), as a council officer of each authority and as a reader with no authority of
 
 Run it on a demo database to print the figures (issue 12 asks for them in the note):
 
-    python -m tests.projections.disclosure_share /path/to/demo.db
+    python -m tests.projections.disclosure_share /path/to/demo.db [--auditor-only]
 """
 
 from __future__ import annotations
@@ -96,14 +96,15 @@ def auditor() -> Principal:
                      organisation_name="Platform", roles=frozenset({"auditor"}))
 
 
-def demo_share(connection: sa.Connection, filters: Filters) -> tuple[Share, dict[str, Share]]:
-    """The share hidden over every dashboard that crosses authority lines, for every reader:
-    the whole, and by dashboard (partnership, region, authority) for the reader with no
-    authority of their own."""
+def demo_share(connection: sa.Connection, filters: Filters, *, officers: bool = True
+               ) -> tuple[Share, dict[str, Share]]:
+    """The share hidden over every dashboard that crosses authority lines, for every reader
+    (or only a reader with no authority of their own): the whole, and by dashboard
+    (partnership, region, authority) for the reader with no authority of their own."""
     ids = connection.execute(sa.select(organisations.c.id)
                              .where(organisations.c.kind == "authority")).scalars().all()
     whole, by_dashboard = Share(), {}
-    for viewer in [auditor(), *(officer(i) for i in ids)]:
+    for viewer in [auditor(), *(officer(i) for i in ids if officers)]:
         for scope in scopes_for(viewer, connection):
             if scope.disclose:
                 continue
@@ -118,18 +119,19 @@ def demo_share(connection: sa.Connection, filters: Filters) -> tuple[Share, dict
     return whole, by_dashboard
 
 
-def main(path: str) -> None:
+def main(path: str, officers: bool = True) -> None:
     engine = sa.create_engine(f"sqlite:///{path}")
     on = date(2026, 10, 31)
     filters = Filters(on=on, period_start=date(2025, 11, 1), period_end=on)
     with engine.connect() as connection:
-        whole, by_dashboard = demo_share(connection, filters)
+        whole, by_dashboard = demo_share(connection, filters, officers=officers)
     for name, share in sorted(by_dashboard.items()):
         print(f"{name}: {share.hidden}/{share.figures} figures hidden ({share.percent:.1f}%), "
               f"{share.counts_hidden}/{share.counts} counts ({share.counts_percent:.1f}%), "
               f"{share.large_hidden} counts of 5 or more; out-of-area bars hidden "
               f"{share.bars_hidden}/{share.bars}; headline hidden: {share.headlines_hidden}")
-    print(f"every dashboard, every reader: {whole.hidden}/{whole.figures} figures hidden "
+    readers = "every reader" if officers else "a reader with no council"
+    print(f"every dashboard, {readers}: {whole.hidden}/{whole.figures} figures hidden "
           f"({whole.percent:.1f}%), {whole.counts_hidden}/{whole.counts} counts "
           f"({whole.counts_percent:.1f}%), {whole.large_hidden} counts of 5 or more; "
           f"out-of-area bars hidden {whole.bars_hidden}/{whole.bars}; headlines hidden "
@@ -138,4 +140,4 @@ def main(path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], officers=sys.argv[2:] != ["--auditor-only"])
