@@ -25,7 +25,10 @@ statistics, see ../shared/REFERENCE.md), with the portal's own threshold of 5:
   else can protect the cell (then the reader already knows every other part). Once every
   hidden figure is safe, each cell hidden to protect another is shown again, the largest
   first, whenever it can be without giving a hidden figure away, so no more is hidden than is
-  needed.
+  needed. A figure a table's chart is drawn from (children and children placed outside, for
+  the percentage placed out of area) counts ``CHART_WEIGHT`` times its size, so a small count
+  of unaccompanied children is protected within its own split rather than by hiding the bar
+  for all of an authority's children.
 - **What the reader already knows.** An officer reading a partnership view knows their own
   authority's figures, so those cells cannot hide anything from them: they never count as
   hidden and are never chosen to protect another cell.
@@ -73,6 +76,8 @@ from projections.sufficiency.tables import (
 )
 
 THRESHOLD = 5  # counts from 1 to THRESHOLD - 1 are suppressed
+HEADLINE_WEIGHT = 1000  # a view's whole children in care: hidden only when nothing else will do
+CHART_WEIGHT = 10  # a figure a chart is drawn from: hidden only when ten times as much would be
 
 NOTE = ("c: hidden to protect children's privacy (confidential). Counts from 1 to 4 are "
         "hidden, and so is any other figure that would let a hidden count be worked out from "
@@ -215,6 +220,7 @@ class Figures:
     known: set[Node] = field(default_factory=set)
     headline: set[Node] = field(default_factory=set)  # each view's whole children in care
     is_sum: set[Node] = field(default_factory=set)
+    charted: set[Node] = field(default_factory=set)  # what a table's chart is drawn from
     together: list[set[Node]] = field(default_factory=list)  # hidden all or none
 
     def node(self, view: int, table: int, cell: Cell) -> Node | None:
@@ -276,6 +282,7 @@ def figures(views: Sequence[View], viewer_authority: UUID | None) -> Figures:
                     by_fact[fact] = node
             found.known |= {found.node(v, t, cell)
                             for cell in known_cells(table, viewer_authority)} - {None}
+            found.charted |= {found.node(v, t, cell) for cell in _charted(table)} - {None}
             found.together.extend(_together(found, v, t, table))
         for table in view.tables:
             for left, right in table.fact_lines:
@@ -290,6 +297,19 @@ def figures(views: Sequence[View], viewer_authority: UUID | None) -> Figures:
             found.of_node[member].append(i)
     found.known = _closure(found, found.known)
     return found
+
+
+def _charted(table: Table) -> set[Cell]:
+    """The counts a table's chart is drawn from: its charted column, or the counts that
+    column is worked out from (a percentage placed out of area: outside and children)."""
+    if table.chart is None:
+        return set()
+    column = next((c for c in table.columns if c.key == table.chart.value), None)
+    if column is None:
+        return set()
+    keys = column.derived_from or ((column.key,) if column.kind == COUNT else ())
+    rows = [*range(len(table.rows)), *([TOTAL_ROW] if table.total is not None else [])]
+    return {(row, key) for row in rows for key in keys}
 
 
 def _together(found: Figures, v: int, t: int, table: Table) -> list[set[Node]]:
@@ -353,8 +373,19 @@ def primary(found: Figures) -> set[Node]:
 
 def _cost(found: Figures, node: Node) -> tuple:
     """What hiding a figure loses, in the order complementary cells are chosen: a view's
-    headline last, then larger counts after smaller, a sum after a part of the same size."""
-    return (node in found.headline, found.value[node], node in found.is_sum, node)
+    headline last, then larger counts after smaller (a figure a chart is drawn from counting
+    CHART_WEIGHT times), a sum after a part of the same size."""
+    return (node in found.headline, found.value[node] * _weight(found, node),
+            node in found.is_sum, node)
+
+
+def _weight(found: Figures, node: Node) -> int:
+    """How much more than its count hiding a figure costs: a view's headline far more, a
+    figure a chart is drawn from (the bars a reader takes in at a glance) CHART_WEIGHT
+    times."""
+    if node in found.headline:
+        return HEADLINE_WEIGHT
+    return CHART_WEIGHT if node in found.charted else 1
 
 
 def _cheapest(found: Figures, members: Iterable[Node], hidden: set[Node],
@@ -450,7 +481,7 @@ def _line_by_line(found: Figures, hidden: set[Node]) -> set[Node]:
                 else (parts or free)
             if candidates:
                 hidden = _with_together(found, hidden | {
-                    min(candidates, key=lambda m: (found.value[m], m))})
+                    min(candidates, key=lambda m: (found.value[m] * _weight(found, m), m))})
         if len(hidden) == before:
             return hidden
 
@@ -492,10 +523,10 @@ ORDERS = ("lines", "protects", "parts")
 
 
 def loss(found: Figures, hidden: set[Node]) -> tuple[int, int]:
-    """What hiding ``hidden`` costs a reader: how many children its figures count (a view's
-    headline far more), then how many figures."""
-    return (sum(found.value[n] * (1000 if n in found.headline else 1) for n in hidden),
-            len(hidden))
+    """What hiding ``hidden`` costs a reader: how many children its figures count (weighted:
+    a view's headline far more, a charted figure CHART_WEIGHT times), then how many
+    figures."""
+    return sum(found.value[n] * _weight(found, n) for n in hidden), len(hidden)
 
 
 def hide(found: Figures) -> set[Node]:
