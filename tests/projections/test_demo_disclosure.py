@@ -59,7 +59,7 @@ def test_the_headline_of_every_partnership_and_the_region_is_shown(dashboards):
 
 def test_devons_children_are_never_hidden_on_the_peninsula_dashboard(dashboards):
     """Issue 12 found Devon's 841 children and the partnership's total hidden as "low"."""
-    scope, exact, shown = next(d for d in dashboards if d[0].name == "Peninsula")
+    _scope, exact, shown = next(d for d in dashboards if d[0].name == "Peninsula")
     placed = next(t for t in shown if t.key == "placed-out-of-area")
     devon = next(r for r in placed.rows if r["name"] == "Devon: all children")
     before = next(t for t in exact if t.key == "placed-out-of-area")
