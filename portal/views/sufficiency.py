@@ -47,8 +47,8 @@ def _detail(scope) -> str:
         return "Every figure for your council's own children."
     count = len(scope.authority_ids)
     councils = "1 council" if count == 1 else f"{count} councils"
-    return (f"{councils}, at month ends; counts below 5 shown as “low”, others rounded to "
-            "the nearest 5.")
+    return (f"{councils}, at month ends; counts below 5 hidden and shown as “c”, others "
+            "rounded to the nearest 5.")
 
 
 @bp.get("/")

@@ -13,7 +13,7 @@ from domain.actor import Actor
 from domain.principal import Principal
 from projections.sufficiency.dashboard import build_dashboard
 from projections.sufficiency.forecast import forecast_need
-from projections.sufficiency.tables import LOW, ROW_AUTHORITY, Filters, Scope
+from projections.sufficiency.tables import HIDDEN, ROW_AUTHORITY, Filters, Scope
 from projections.sufficiency.unmet_need import (
     figures,
     percentile,
@@ -120,13 +120,13 @@ def test_across_authority_lines_small_counts_are_suppressed(services, example):
     dorset, = [r for r in table.rows if r.get(ROW_AUTHORITY) == world.dorset]
     assert kent["opened"] == 5  # their own figure
     assert (dorset["opened"], dorset["closed_unfilled"], dorset["pct_unfilled"]) == (
-        LOW, LOW, LOW)
+        HIDDEN, HIDDEN, HIDDEN)
     # The total less Kent's own figures would give Dorset's: hidden, here and wherever the
     # same figure appears (the totals of the tables by kind and by age band).
-    assert table.total["opened"] == LOW
-    assert tables["unmet-need-by-kind"].total["opened"] == LOW
-    assert tables["unmet-need-by-age"].total["opened"] == LOW
-    assert tables["unmet-need-reasons"].total["closed_unfilled"] == LOW
+    assert table.total["opened"] == HIDDEN
+    assert tables["unmet-need-by-kind"].total["opened"] == HIDDEN
+    assert tables["unmet-need-by-age"].total["opened"] == HIDDEN
+    assert tables["unmet-need-reasons"].total["closed_unfilled"] == HIDDEN
     assert any("secondary suppression" in n for n in table.notes)
 
 

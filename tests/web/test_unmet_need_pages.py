@@ -72,15 +72,15 @@ def test_another_councils_unmet_need_is_suppressed_page_and_csv(client, app, mon
     client.sign_in(account_for("council_officer", "Kent"))
     tables = page_tables(client.get("/sufficiency/partnerships/peninsula").get_data(
         as_text=True))
-    assert cell(tables, "unmet-need-table", "Torbay", "Searches opened") == "low"
-    assert cell(tables, "unmet-need-table", "Torbay", "Closed unfilled") == "low"
-    assert cell(tables, "unmet-need-table", "Torbay", "Percentage closed unfilled") == "low"
-    assert cell(tables, "unmet-need-reasons-table", "Torbay", "Closed unfilled") == "low"
+    assert cell(tables, "unmet-need-table", "Torbay", "Searches opened") == "c"
+    assert cell(tables, "unmet-need-table", "Torbay", "Closed unfilled") == "c"
+    assert cell(tables, "unmet-need-table", "Torbay", "Percentage closed unfilled") == "c"
+    assert cell(tables, "unmet-need-reasons-table", "Torbay", "Closed unfilled") == "c"
     download = client.get("/sufficiency/partnerships/peninsula/tables/unmet-need.csv")
     assert download.status_code == 200
     rows = list(csv.reader(io.StringIO(download.get_data(as_text=True).lstrip("\ufeff"))))
     torbay = next(r for r in rows if r[0] == "Torbay")
-    assert (torbay[1], torbay[3]) == ("low", "low")  # opened and closed unfilled
+    assert (torbay[1], torbay[3]) == ("c", "c")  # opened and closed unfilled
 
 
 def test_the_auditor_sees_unmet_need_as_it_stood(client, app, monkeypatch):
@@ -94,6 +94,6 @@ def test_the_auditor_sees_unmet_need_as_it_stood(client, app, monkeypatch):
     assert "Sufficiency dashboard: Torbay as at" in page
     tables = page_tables(page)
     assert set(TABLES) <= tables.keys()
-    # Rebuilt from the events to the moment: last month's two searches, shown as "low".
-    assert cell(tables, "unmet-need-table", "Torbay", "Searches opened") == "low"
+    # Rebuilt from the events to the moment: last month's two searches, hidden as "c".
+    assert cell(tables, "unmet-need-table", "Torbay", "Searches opened") == "c"
     assert "Home searches opened (drafted by a council officer)" in page
