@@ -36,6 +36,7 @@ from portal.services.home_searches import HomeSearchCommands
 from portal.services.identity_providers import IdentityProviderCommands
 from portal.services.keep import KEEP, Keep, kept
 from portal.services.offers import ReferralCommands
+from portal.services.ofsted import OfstedCommands
 from portal.services.placements import PlacementCommands
 from portal.services.tender_documents import TenderDocumentCommands, TenderReminderCommands
 from portal.services.tenders import TenderCommands
@@ -68,8 +69,8 @@ class DateAsISO(Transcoding):
 
 
 class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, GazetteerCommands,
-             IdentityProviderCommands, AccountCommands, TenderCommands, TenderDocumentCommands,
-             TenderReminderCommands, StorableEvents, Application):
+             OfstedCommands, IdentityProviderCommands, AccountCommands, TenderCommands,
+             TenderDocumentCommands, TenderReminderCommands, StorableEvents, Application):
     name = "Portal"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
