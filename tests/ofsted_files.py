@@ -27,7 +27,8 @@ def d(day: date | str | None) -> str:
 
 def row(urn: str, *, name: str = "Test Home", status: str = "Active",
         registered: date | str | None = date(2015, 4, 1), places: int | str | None = 4,
-        inspected: date | str | None = date(2025, 6, 10), published: date | str | None = date(2025, 7, 1),
+        inspected: date | str | None = date(2025, 6, 10),
+        published: date | str | None = date(2025, 7, 1),
         judgement: str = "2", provider_type: str = "Children's home",
         subtype: str = "Children's home", local_authority: str = "Dorset",
         owner: str = "Test Homes Ltd") -> dict[str, str]:

@@ -124,9 +124,10 @@ def print_register_report(report) -> None:
     for sentence in report.summary():
         click.echo(sentence)
     for c in report.candidates:
+        where = c.local_authority or "no local authority given"
         click.echo(f"Not in the directory: URN {c.urn}, {c.setting_name or 'no name'} "
-                   f"({c.provider_type or 'type not given'}, {c.local_authority or 'no local '
-                   'authority given'}). Add it as a setting to import its judgements.")
+                   f"({c.provider_type or 'type not given'}, {where}). Add it as a setting "
+                   "to import its judgements.")
 
 
 REGISTER_HELP = f"""Import Ofsted's register of children's social care providers and

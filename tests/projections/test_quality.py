@@ -8,7 +8,6 @@ from datetime import date
 import sqlalchemy as sa
 
 from domain.actor import Actor
-
 from portal.demo.ofsted import SAMPLE, sample_text
 from portal.imports.register import run_register_import
 from portal.imports.run import Upload
