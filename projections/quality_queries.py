@@ -59,6 +59,26 @@ def setting_quality(viewer, connection: sa.Connection, setting_id: UUID):
     return dict(row, history=list(history))
 
 
+def register_summary(viewer, connection: sa.Connection) -> dict:
+    """For the administrators' import page: registrations held by latest judgement, and the
+    directory's settings the register holds nothing for."""
+    check(viewer, "organisations.manage")
+    r = ofsted_registrations
+    by_judgement = dict(connection.execute(
+        sa.select(sa.func.coalesce(r.c.judgement, "none"), sa.func.count())
+        .group_by(sa.func.coalesce(r.c.judgement, "none"))).all())
+    p = organisations.alias("provider")
+    unmatched = connection.execute(
+        sa.select(sa.func.count()).select_from(settings)
+        .join(p, p.c.id == settings.c.provider_id)
+        .outerjoin(r, r.c.urn == setting_urn(settings, p))
+        .where(r.c.urn.is_(None))).scalar_one()
+    return {"registrations": sum(by_judgement.values()), "by_judgement": by_judgement,
+            "settings_without": unmatched,
+            "last_changed": connection.execute(sa.select(sa.func.max(r.c.changed_at))
+                                               ).scalar_one()}
+
+
 # --- for the register importer (the whole register is public data: no viewer) ---------------
 
 def directory_urns(connection: sa.Connection) -> dict[str, list[UUID]]:

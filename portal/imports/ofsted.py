@@ -51,6 +51,10 @@ COLUMNS: dict[str, str] = {
     "judgement": "Overall experiences and progress of children and young people",
 }
 MAX_TEXT = 200
+# The largest register file the upload page takes: England's whole register is about 10,000
+# rows, 3 MB.
+MAX_REGISTER_BYTES = 16 * 1024 * 1024
+MAX_REGISTER_TEXT = "16 MB"
 MAX_LISTED = 10_000  # problems listed; beyond this only counted
 _DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _YMD = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
