@@ -79,6 +79,23 @@ def register_summary(viewer, connection: sa.Connection) -> dict:
                                                ).scalar_one()}
 
 
+def setting_judgements(connection: sa.Connection, setting_ids: Iterable[UUID]
+                       ) -> dict[UUID, tuple[str, date]]:
+    """The latest Ofsted judgement of each setting that has one, with its inspection date
+    (public data from Ofsted's register: for the matching's score)."""
+    wanted = sorted(set(setting_ids), key=str)
+    p, r = organisations.alias("provider"), ofsted_registrations
+    found: dict[UUID, tuple[str, date]] = {}
+    for start in range(0, len(wanted), 500):
+        found.update({row.id: (row.judgement, row.inspection_date) for row in connection.execute(
+            sa.select(settings.c.id, r.c.judgement, r.c.inspection_date)
+            .join(p, p.c.id == settings.c.provider_id)
+            .join(r, r.c.urn == setting_urn(settings, p))
+            .where(settings.c.id.in_(wanted[start:start + 500]),
+                   r.c.judgement.is_not(None)))})
+    return found
+
+
 # --- for the register importer (the whole register is public data: no viewer) ---------------
 
 def directory_urns(connection: sa.Connection) -> dict[str, list[UUID]]:

@@ -75,3 +75,24 @@ def test_every_demo_setting_has_a_judgement(demo_services):
     assert all(q is not None and q["judgement"] is not None for q in judged)
     assert {q["judgement"] for q in judged} == {"outstanding", "good", "requires_improvement",
                                                  "inadequate"}
+
+
+def test_matching_scores_each_vacancy_by_its_settings_latest_judgement(demo_services):
+    from portal.demo.home_searches import SEARCHES, home_search_id
+    from projections.matching import OFSTED_POINTS, match_vacancies
+    from projections.quality_queries import setting_judgements
+    from tests.conftest import DEMO_TODAY
+    from tests.projections.test_demo_home_searches import officer
+
+    kent = next(s for s in SEARCHES if s.la_code == "886" and s.number == 1)
+    with demo_services.engine.connect() as c:
+        found = match_vacancies(officer("886"), c, home_search_id(kent), today=DEMO_TODAY)
+        judged = setting_judgements(c, [m.vacancy["setting_id"] for m in found.matches])
+    assert found.matches
+    for match in found.matches:
+        judgement, inspected = judged[match.vacancy["setting_id"]]
+        ofsted = next(c for c in match.components if c.name == "ofsted")
+        assert ofsted.points == OFSTED_POINTS[judgement]
+        assert f"inspected {inspected.day} {inspected:%B %Y}" in ofsted.why
+    assert len({c.points for m in found.matches for c in m.components
+                if c.name == "ofsted"}) > 1
