@@ -17,6 +17,7 @@ from portal.dashboards import present
 from projections.directory import Directory
 from projections.gazetteer import Gazetteer
 from projections.placements import Placements
+from projections.quality import Quality
 from projections.sufficiency.dashboard import build_dashboard, filters_from
 from projections.sufficiency.scope import PARTNERSHIP, REGION, REGION_KEY, resolve_scope, scopes_for
 
@@ -25,7 +26,7 @@ FIELD = "dashboard"
 
 def projections() -> list:
     """What a dashboard reads, to rebuild as it stood."""
-    return [Directory(), Placements(), Gazetteer()]
+    return [Directory(), Placements(), Gazetteer(), Quality()]
 
 
 def choice_value(scope) -> str:

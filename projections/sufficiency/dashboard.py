@@ -18,7 +18,7 @@ from domain import ssda903
 from domain.errors import NotFound
 from domain.organisation import authority_id
 from domain.permissions import Forbidden, check
-from projections.sufficiency import money, planning
+from projections.sufficiency import money, planning, quality
 from projections.sufficiency.common import shared_queries
 from projections.sufficiency.disclosure import suppress_together
 from projections.sufficiency.flows import stability, starts_ends_moves, year_after, year_before
@@ -38,7 +38,7 @@ POPULATION_MEASURES: tuple[Measure, ...] = (
     starts_ends_moves, stability)
 def measures() -> list[Measure]:
     found: list[Measure] = list(POPULATION_MEASURES)
-    for listed in (money.MEASURES, planning.MEASURES):
+    for listed in (money.MEASURES, planning.MEASURES, quality.MEASURES):
         found.extend(m for m in listed if m not in found)
     return found
 
