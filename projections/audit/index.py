@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from eventsourcing.domain import AggregateCreated
 
 from domain.home_search import DECLINE_REASONS, UNFILLED_REASONS
+from domain.ofsted import JUDGEMENTS, REGISTRATION_STATUSES
 from domain.tender_terms import ROUTES
 from domain.timezone import LONDON
 from domain.vocabulary import ROLES, SETTING_TYPES
@@ -71,6 +72,8 @@ OWNERS: dict[str, Callable[[Any], UUID | None]] = {
     # Reference data belongs to the platform: the administrator's own (platform) organisation,
     # or nobody when the system loaded it from the command line.
     "DistrictUpload": attrgetter("actor.organisation_id"),
+    # Ofsted's register is public reference data imported by the platform, like districts.
+    "OfstedRegistration": attrgetter("actor.organisation_id"),
     # A tender's documents, their downloads and its deadline reminders belong to its lead.
     "TenderDocument": attrgetter("authority_id"),
     "DocumentDownload": attrgetter("authority_id"),
@@ -113,6 +116,9 @@ FIELD_LABELS: dict[str, str] = {
     "needs": "Needs and risks", "family_district": "Family's district",
     "school_district": "School's district", "stay_near_school": "Must stay near school",
     "areas_to_avoid": "Areas to avoid",
+    "provider_type": "Provider type", "provider_subtype": "Provider subtype",
+    "setting_name": "Setting name", "local_authority": "Local authority",
+    "owner": "Organisation which owns the provider",
 }
 MONEY_FIELDS = frozenset({"weekly_fee", "key_decision_threshold", "weekly_cost",
                           "weekly_price"})
@@ -250,8 +256,29 @@ TENDER_SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
 }
 
 
+def _inspection(e) -> str:
+    judged = JUDGEMENTS[e.judgement].lower() if e.judgement else "no judgement"
+    return f"Recorded an Ofsted inspection of {e.inspection_date:%d/%m/%Y}: {judged}"
+
+
+OFSTED_SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
+    ("OfstedRegistration", "Recorded"): lambda e: (
+        f"Started the record of Ofsted URN {e.urn} from Ofsted's register"),
+    ("OfstedRegistration", "RegistrationChanged"): lambda e: (
+        f"Recorded the Ofsted registration as {REGISTRATION_STATUSES[e.status].lower()}"
+        + (f", registered {e.registration_date:%d/%m/%Y}" if e.registration_date else "")),
+    ("OfstedRegistration", "PlacesChanged"): lambda e: (
+        f"Recorded {e.places} registered places" if e.places is not None
+        else "Recorded that Ofsted's register gives no places"),
+    ("OfstedRegistration", "DetailsChanged"): lambda e: _changes(
+        "the details in Ofsted's register", e.changes),
+    ("OfstedRegistration", "InspectionRecorded"): _inspection,
+}
+
+
 SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
     **TENDER_SUMMARIES,
+    **OFSTED_SUMMARIES,
     ("Vacancy", "Published"): _published,
     ("Vacancy", "Updated"): lambda e: _changes("a vacancy", e.changes),
     ("Vacancy", "Held"): lambda e: f"Held a vacancy for home search {e.home_search_ref}",

@@ -18,6 +18,7 @@ from domain.engagement import EngagementResponse
 from domain.gazetteer import DistrictUpload
 from domain.home_search import HomeSearch
 from domain.identity_provider import IdentityProvider
+from domain.ofsted import OfstedRegistration
 from domain.organisation import Authority, PlatformOrganisation, Provider
 from domain.permissions import Forbidden
 from domain.placement import Placement
@@ -39,7 +40,8 @@ from projections.audit.queries import AuditSearch, audit_events_page, day_start,
 from tests.application.tender_world import tender_history
 from tests.projections.scenario import build_region, dump, random_history
 
-AGGREGATES = (Authority, Provider, PlatformOrganisation, Account, Vacancy, Placement, Contract,
+AGGREGATES = (OfstedRegistration, Authority, Provider, PlatformOrganisation, Account, Vacancy,
+              Placement, Contract,
               DataImport, DistrictUpload, TenderDocument, DocumentDownload, DeadlineReminder,
               Tender, Bid, EngagementResponse, IdentityProvider, HomeSearch)
 

@@ -96,3 +96,17 @@ def test_matching_scores_each_vacancy_by_its_settings_latest_judgement(demo_serv
         assert f"inspected {inspected.day} {inspected:%B %Y}" in ofsted.why
     assert len({c.points for m in found.matches for c in m.components
                 if c.name == "ofsted"}) > 1
+
+
+def test_the_audit_log_tells_each_fact_of_an_import_in_a_sentence(services, tmp_path):
+    from projections.audit.index import audit_events
+
+    build(services.portal)
+    services.projections.catch_up()
+    _import(services, tmp_path / "a.csv", SYSTEM_ROWS)
+    with services.engine.connect() as c:
+        summaries = [r.summary for r in c.execute(sa.select(audit_events.c.summary))]
+    assert "Started the record of Ofsted URN SC700001 from Ofsted's register" in summaries
+    assert "Recorded the Ofsted registration as active, registered 01/04/2015" in summaries
+    assert "Recorded an Ofsted inspection of 10/06/2025: good" in summaries
+    assert "Recorded 4 registered places" in summaries
