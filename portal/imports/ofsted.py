@@ -116,12 +116,19 @@ class RegisterReport:
         if self.refused:
             return [f"Nothing was imported: {self.refused}."]
         unchanged = self.matched - self.registrations_changed
-        return [f"{self.rows:,} rows read: {self.matched:,} match a setting of the directory, "
-                f"{len(self.candidates):,} do not.",
-                f"{self.registrations_changed:,} registrations changed ({self.events:,} new "
-                f"facts); {unchanged:,} unchanged.",
-                f"{self.vacancies_closed:,} vacancies closed because the registration was "
+        match = "matches" if self.matched == 1 else "match"
+        closed = "vacancy" if self.vacancies_closed == 1 else "vacancies"
+        others = len(self.candidates)
+        return [f"{_count(self.rows, 'row')} read: {self.matched:,} {match} a setting of the "
+                f"directory, {others:,} {'does' if others == 1 else 'do'} not.",
+                f"{_count(self.registrations_changed, 'registration')} changed "
+                f"({_count(self.events, 'new fact')}); {unchanged:,} unchanged.",
+                f"{self.vacancies_closed:,} {closed} closed because the registration was "
                 "suspended, resigned or cancelled."]
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _columns(names: list[str], what: str) -> dict[str, int]:

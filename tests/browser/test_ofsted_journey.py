@@ -46,7 +46,7 @@ def test_an_administrator_imports_the_sample_and_an_officer_filters_good_or_bett
     page.get_by_label("Ofsted's register (CSV)").set_input_files(later)
     page.get_by_role("button", name="Import the register").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text(
-        "1 registrations changed (1 new facts); 331 unchanged.")
+        "1 registration changed (1 new fact); 331 unchanged.")
     assert_accessible(page)
     screenshot(page, "ofsted-register")
 

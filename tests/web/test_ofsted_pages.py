@@ -59,7 +59,7 @@ def test_a_changed_judgement_is_imported(admin_client):
     first[10], first[11], first[12] = "02/09/2026", "30/09/2026", "4"
     response = upload(admin_client, "\n".join([header, ",".join(first)]).encode())
     text = response.get_data(as_text=True)
-    assert "1 registrations changed (1 new facts)" in text
+    assert "1 registration changed (1 new fact)" in text
 
 
 def test_a_file_with_bad_rows_is_refused_row_by_row(admin_client):
