@@ -90,6 +90,24 @@ def auditor(roles=("auditor",)) -> Principal:
                      organisation_name="Office", roles=frozenset(roles))
 
 
+def ofsted_history(portal, admin: Actor) -> None:
+    """Every Ofsted registration event: a URN recorded, inspected again, then cancelled."""
+    from domain.ofsted import Inspection, RegisterEntry
+
+    details = dict.fromkeys(("provider_type", "provider_subtype", "setting_name",
+                             "local_authority", "owner"), "Registered details")
+    first = RegisterEntry(urn="SC777001", registration_status="active",
+                          registration_date=date(2015, 4, 1), places=4, details=details,
+                          inspection=Inspection(date(2025, 6, 10), date(2025, 7, 1), "good"))
+    later = RegisterEntry(urn="SC777001", registration_status="cancelled",
+                          registration_date=date(2015, 4, 1), places=None,
+                          details={**details, "owner": "New owner"},
+                          inspection=Inspection(date(2026, 2, 2), None, None))
+    for entry in (first, later):
+        portal.import_ofsted_register(admin, entries=[entry], open_vacancies={},
+                                      reason="Ofsted register import")
+
+
 def full_history(portal) -> dict:
     """Every kind of event the domain has today, by the system and by named people."""
     authorities, settings = build_region(portal)
@@ -126,6 +144,7 @@ def full_history(portal) -> dict:
                                        "northing": 155000, "la_ons_code": "E10000016"}],
                          file_name="new-districts.csv", file_sha256="1" * 64,
                          reason="A new estate")
+    ofsted_history(portal, admin)
     tender_document_history(portal, authorities[1], provider)
     # Every tender, bid and engagement event: two of them (scores) by named people.
     tenders = tender_history(portal, authorities[2], authorities[1],
@@ -252,7 +271,7 @@ def expected_owner(portal, record_id):
     if isinstance(aggregate, Placement | Contract | DataImport | TenderDocument
                   | DocumentDownload | DeadlineReminder | HomeSearch):
         return aggregate.authority_id
-    if isinstance(aggregate, DistrictUpload):  # the uploading platform organisation
+    if isinstance(aggregate, DistrictUpload | OfstedRegistration):  # the importing platform
         first = portal.recorder.select_events(record_id, limit=1)[0]
         return portal.mapper.to_domain_event(first).actor.organisation_id
     return aggregate.id
