@@ -151,6 +151,17 @@ class HeldEntry:
                 and (entry.inspection is None or entry.inspection in self.inspections))
 
 
+def organisation_names(connection: sa.Connection) -> dict[str, dict[str, UUID]]:
+    """Providers' and authorities' ids by their names (case-folded), so a URN of the register
+    that no setting carries can be offered to the provider it names as its owner."""
+    found: dict[str, dict[str, UUID]] = {"provider": {}, "authority": {}}
+    for kind, name, organisation in connection.execute(
+            sa.select(organisations.c.kind, organisations.c.name, organisations.c.id)
+            .where(organisations.c.kind.in_(("provider", "authority")))):
+        found[kind][name.casefold()] = organisation
+    return found
+
+
 def open_vacancies(connection: sa.Connection, setting_ids: dict[str, list[UUID]]
                    ) -> dict[str, list[UUID]]:
     """The open vacancies (available or on hold) of the settings carrying each URN."""

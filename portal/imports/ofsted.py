@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from uuid import UUID
 
 from domain.errors import DomainError
 from domain.ofsted import (
@@ -80,6 +81,11 @@ class Candidate:
     local_authority: str
     places: int | None
     owner: str
+    # Where the directory already knows them: the provider named as the owner, the authority
+    # named as the local authority, and the kind of setting the provider type names.
+    provider_id: UUID | None = None
+    host_authority_id: UUID | None = None
+    setting_type: str | None = None
 
 
 @dataclass

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from datetime import date
+from uuid import UUID
 
 from domain.actor import Actor
 from domain.ofsted import NOT_REGISTERED, RegisterEntry
@@ -21,7 +22,12 @@ from portal.bootstrap import Services
 from portal.imports.files import FileProblem, inspect
 from portal.imports.ofsted import Candidate, RegisterReport, RowChecker, register_rows
 from portal.imports.run import Upload
-from projections.quality_queries import directory_urns, held_entries, open_vacancies
+from projections.quality_queries import (
+    directory_urns,
+    held_entries,
+    open_vacancies,
+    organisation_names,
+)
 
 WHAT = "register file"
 
@@ -54,11 +60,24 @@ def read_register(upload: Upload, report: RegisterReport, today: date
     return entries
 
 
-def _candidate(entry: RegisterEntry) -> Candidate:
+# Ofsted's provider subtypes and types, as the portal's setting types.
+SETTING_TYPES_OF = {"children's home providing short breaks only": "short_breaks",
+                    "children's home": "childrens_home",
+                    "residential family centre": "parent_and_child",
+                    "supported accommodation": "supported_accommodation",
+                    "independent fostering agency": "independent_fostering_agency"}
+
+
+def _candidate(entry: RegisterEntry, names: dict[str, dict[str, UUID]]) -> Candidate:
     d = entry.details
+    kinds = (d["provider_subtype"].casefold(), d["provider_type"].casefold())
     return Candidate(urn=entry.urn, setting_name=d["setting_name"],
                      provider_type=d["provider_type"], local_authority=d["local_authority"],
-                     places=entry.places, owner=d["owner"])
+                     places=entry.places, owner=d["owner"],
+                     provider_id=names["provider"].get(d["owner"].casefold()),
+                     host_authority_id=names["authority"].get(d["local_authority"].casefold()),
+                     setting_type=next((SETTING_TYPES_OF[k] for k in kinds
+                                        if k in SETTING_TYPES_OF), None))
 
 
 def run_register_import(svc: Services, *, actor: Actor, upload: Upload,
@@ -80,8 +99,9 @@ def run_register_import(svc: Services, *, actor: Actor, upload: Upload,
         stopping = {e.urn: carried[e.urn] for e in changed
                     if e.registration_status in NOT_REGISTERED}
         vacancies = open_vacancies(c, stopping)
+        names = organisation_names(c)
     report.matched = len(matched)
-    report.candidates = [_candidate(e) for e in entries if e.urn not in carried]
+    report.candidates = [_candidate(e, names) for e in entries if e.urn not in carried]
     if changed:
         done = svc.portal.import_ofsted_register(
             actor, entries=changed, open_vacancies=vacancies,

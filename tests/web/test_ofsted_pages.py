@@ -113,3 +113,24 @@ def test_a_vacancy_page_and_the_directory_show_the_judgement_and_its_date(client
     provider = re.search(r'href="(/directory/providers/[0-9a-f-]{36})"', directory).group(1)
     settings_page = client.get(provider).get_data(as_text=True)
     assert re.search(r"inspected \d{1,2} \w+ 20\d\d", settings_page)
+
+
+def test_a_candidate_is_added_as_a_setting_from_its_link_and_imported_next_time(
+        admin_client):
+    text = upload(admin_client, SAMPLE.read_bytes()).get_data(as_text=True)
+    link = re.search(r'href="(/admin/providers/[0-9a-f-]{36}\?[^"]*ofsted_urn=SC899001[^"]*)"',
+                     text).group(1).replace("&amp;", "&")
+    page = admin_client.get(link).get_data(as_text=True)
+    assert "Moorlark Homes Ltd" in page
+    assert 'value="Sorrel Barn"' in page and 'value="SC899001"' in page
+    assert re.search(r'<option value="childrens_home" selected>', page)
+    form = dict(re.findall(r'name="(name|registered_places|ofsted_urn)"[^>]*value="([^"]*)"',
+                           page))
+    host = re.search(r'<option value="([0-9a-f-]{36})" selected>Dorset', page).group(1)
+    added = admin_client.post_form(link.split("?")[0], {
+        **form, "setting_type": "childrens_home", "host_authority_id": host,
+        "postcode_district": "DT1"})
+    assert added.status_code == 302
+    again = upload(admin_client, SAMPLE.read_bytes()).get_data(as_text=True)
+    assert "333 match a setting of the directory, 1 does not." in again
+    assert "1 registration changed (5 new facts); 332 unchanged." in again
