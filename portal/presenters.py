@@ -7,6 +7,7 @@ from datetime import date, datetime
 from flask import Flask, g
 from flask_wtf.csrf import generate_csrf
 
+from domain.ofsted import JUDGEMENTS, REGISTRATION_STATUSES
 from domain.permissions import can
 from domain.vacancy import STATUS_LABELS
 from domain.vocabulary import NEEDS, PROVIDER_KINDS, ROLES, SETTING_TYPES
@@ -119,6 +120,8 @@ def init_app(app: Flask) -> None:
             "NEEDS": NEEDS,
             "ROLES": ROLES,
             "PROVIDER_KINDS": PROVIDER_KINDS,
+            "JUDGEMENTS": JUDGEMENTS,
+            "REGISTRATION_STATUSES": REGISTRATION_STATUSES,
             "STATUS_LABELS": STATUS_LABELS,
             "ages": ages,
             "url_with": url_with,

@@ -26,7 +26,7 @@ from domain.vocabulary import MAX_AGE, NEEDS, PROVIDER_KINDS, SETTING_TYPES
 from portal import text_input
 from portal.form_fields import money
 from portal.forms import FormResult, text
-from projections.vacancy_queries import SORTS
+from projections.vacancy_queries import QUALITY, SORTS
 
 
 def _int(label: str, low: int, high: int, *, required: bool, unit: str = "") -> fields.Integer:
@@ -134,6 +134,9 @@ class VacancySearchSchema(FormSchema):
     max_weekly_fee = money("Maximum weekly fee", 1, MAX_WEEKLY_FEE, required=False)
     available_by = fields.Date(load_default=None, allow_none=True,
                                error_messages={"invalid": "Available by must be a real date"})
+    quality = fields.String(validate=validate.OneOf(
+        ["", *QUALITY], error="Choose an Ofsted judgement from the list"), load_default=None,
+        allow_none=True)
     sort = fields.String(validate=validate.OneOf(SORTS, error="Choose a sort order"),
                          load_default="available", allow_none=True)
     page = fields.Integer(load_default=1, allow_none=True,

@@ -32,6 +32,7 @@ from projections.matching import (
     ofsted_component,
     route_component,
 )
+from projections.quality_queries import setting_judgements
 from projections.referrals import offers, referrals
 from projections.scoping import in_scope_condition
 from projections.tender_queries import aware
@@ -160,6 +161,7 @@ def _ranked(search: dict[str, Any], rows: list[dict[str, Any]], connection: sa.C
         organisations.c.id == search["authority_id"])).scalar() or "your authority"
     routes = contract_routes(search["authority_id"], connection, today)
     lowest = min(r["weekly_price"] for r in rows)
+    judged = setting_judgements(connection, (r["setting_id"] for r in rows))
     from_where = (f"the family's district {search['family_district']}"
                   if search["family_district"] else "the family's district (none given)")
     ranked = []
@@ -174,7 +176,8 @@ def _ranked(search: dict[str, Any], rows: list[dict[str, Any]], connection: sa.C
                                         authority_component(inside, authority),
                                         route_component(route, why),
                                         fee_component(row["weekly_price"], lowest),
-                                        ofsted_component(None))))
+                                        ofsted_component(*judged.get(
+                                            row["setting_id"], (None, None))))))
     ranked.sort(key=lambda m: (-m.score, m.distance is None, m.distance or 0,
                                m.vacancy["weekly_price"], str(m.vacancy["id"])))
     return ranked

@@ -13,6 +13,7 @@ from projections.identity_providers import IdentityProviders
 from projections.notices import Notices
 from projections.out_of_area import OutOfArea
 from projections.placements import Placements
+from projections.quality import Quality
 from projections.referrals import Referrals
 from projections.search_notices import SearchNotices
 from projections.tender_documents import TenderDocuments
@@ -25,4 +26,4 @@ def all_projections() -> list[Projection]:
     return [Directory(), VacancyBoard(), ProviderVacancies(), Placements(), VerifiableLog(),
             AuditIndex(), Gazetteer(), Tenders(), IdentityProviders(),
             TenderDocuments(), Notices(), HomeSearches(), Referrals(), UnmetNeed(),
-            SearchNotices(), Adjacency(), OutOfArea()]
+            SearchNotices(), Adjacency(), OutOfArea(), Quality()]

@@ -13,6 +13,7 @@ from domain.permissions import OWN, check
 from domain.vacancy import AVAILABLE, OPEN_STATES
 from projections.directory import organisations, partnership_members, settings
 from projections.paging import Page
+from projections.quality_queries import good_or_better, setting_urn, with_quality
 from projections.vacancies import provider_vacancies, vacancy_board
 
 SORTS = {
@@ -22,6 +23,8 @@ SORTS = {
     "newest": "Newest first",
 }
 PAGE_SIZE = 20
+# The board's quality filter: the setting's latest Ofsted judgement.
+QUALITY = {"good_or_better": "Good or better (outstanding or good)"}
 
 
 @dataclass(frozen=True)
@@ -33,14 +36,17 @@ class VacancySearch:
     needs: tuple[str, ...] = ()
     max_weekly_fee: int | None = None
     available_by: date | None = None
+    quality: str | None = None  # a key of QUALITY
     sort: str = "available"
     page: int = 1
 
 
 def _with_names(table: sa.Table) -> sa.Select:
+    """The vacancies with their setting's, provider's and host's names, and the setting's
+    registration and latest Ofsted judgement (see :func:`with_quality`)."""
     provider = organisations.alias("provider")
     host = organisations.alias("host")
-    return (
+    return with_quality(
         sa.select(
             table,
             settings.c.name.label("setting_name"),
@@ -50,8 +56,17 @@ def _with_names(table: sa.Table) -> sa.Select:
         )
         .join(settings, settings.c.id == table.c.setting_id)
         .join(provider, provider.c.id == table.c.provider_id)
-        .join(host, host.c.id == table.c.host_authority_id)
-    )
+        .join(host, host.c.id == table.c.host_authority_id),
+        settings, provider)
+
+
+def _judged_good_or_better() -> sa.Select:
+    """The settings whose latest Ofsted judgement is outstanding or good."""
+    from projections.quality import ofsted_registrations as r
+
+    provider = organisations.alias("judged_provider")
+    return (sa.select(settings.c.id).join(provider, provider.c.id == settings.c.provider_id)
+            .join(r, r.c.urn == setting_urn(settings, provider)).where(good_or_better()))
 
 
 def _board_conditions(search: VacancySearch) -> list:
@@ -73,6 +88,8 @@ def _board_conditions(search: VacancySearch) -> list:
         conditions.append(t.c.weekly_fee <= search.max_weekly_fee)
     if search.available_by is not None:
         conditions.append(t.c.available_from <= search.available_by)
+    if search.quality == "good_or_better":
+        conditions.append(t.c.setting_id.in_(_judged_good_or_better()))
     return conditions
 
 

@@ -37,6 +37,7 @@ from portal.services.home_searches import HomeSearchCommands
 from portal.services.identity_providers import IdentityProviderCommands
 from portal.services.keep import KEEP, Keep, kept
 from portal.services.offers import ReferralCommands
+from portal.services.ofsted import OfstedCommands
 from portal.services.out_of_area import OutOfAreaCommands
 from portal.services.placements import PlacementCommands
 from portal.services.tender_documents import TenderDocumentCommands, TenderReminderCommands
@@ -70,7 +71,7 @@ class DateAsISO(Transcoding):
 
 
 class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, OutOfAreaCommands,
-             GazetteerCommands,
+             GazetteerCommands, OfstedCommands,
              IdentityProviderCommands, AccountCommands, TenderCommands, TenderDocumentCommands,
              TenderReminderCommands, StorableEvents, Application):
     name = "Portal"

@@ -18,6 +18,7 @@ from portal.dashboards import present
 from projections.directory import Directory
 from projections.gazetteer import Gazetteer
 from projections.placements import Placements
+from projections.quality import Quality
 from projections.sufficiency.dashboard import build_dashboard, filters_from
 from projections.sufficiency.scope import PARTNERSHIP, REGION, REGION_KEY, resolve_scope, scopes_for
 from projections.unmet_need import UnmetNeed
@@ -27,7 +28,7 @@ FIELD = "dashboard"
 
 def projections() -> list:
     """What a dashboard reads, to rebuild as it stood (unmet need: the home searches)."""
-    return [Directory(), Placements(), Gazetteer(), UnmetNeed()]
+    return [Directory(), Placements(), Gazetteer(), UnmetNeed(), Quality()]
 
 
 def choice_value(scope) -> str:

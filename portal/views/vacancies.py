@@ -25,6 +25,7 @@ from portal.schemas import ReasonSchema, VacancySchema, VacancySearchSchema, set
 from portal.security import requires, services
 from projections import directory_queries as directory
 from projections.vacancy_queries import (
+    QUALITY,
     SORTS,
     VacancySearch,
     board_rows,
@@ -67,7 +68,8 @@ def _search_from(args) -> tuple[VacancySearch, FormResult]:
         setting_type=data.get("setting_type"), host_authority_id=host, partnership=partnership,
         age=data.get("age"), needs=tuple(data.get("needs") or ()),
         max_weekly_fee=data.get("max_weekly_fee"), available_by=data.get("available_by"),
-        sort=data.get("sort") or "available", page=data.get("page") or 1,
+        quality=data.get("quality") or None, sort=data.get("sort") or "available",
+        page=data.get("page") or 1,
     )
     form.data = {**raw, "needs": raw["needs"]}
     form.anchors = {"page": "results-heading"}
@@ -80,7 +82,7 @@ def search():
     query, form = _search_from(request.args)
     with services().engine.connect() as c:
         page = search_vacancies(g.principal, c, query)
-        context = dict(page=page, form=form, query=query, sorts=SORTS,
+        context = dict(page=page, form=form, query=query, sorts=SORTS, qualities=QUALITY,
                        authorities=directory.authorities(g.principal, c),
                        partnerships=directory.partnerships(g.principal, c))
     if htmx and htmx.target == "results":

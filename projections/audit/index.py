@@ -21,6 +21,7 @@ from eventsourcing.domain import AggregateCreated
 
 from domain import ssda903
 from domain.home_search import DECLINE_REASONS, UNFILLED_REASONS, URGENCIES
+from domain.ofsted import JUDGEMENTS, REGISTRATION_STATUSES
 from domain.organisation import TARGETS
 from domain.out_of_area import APPROVER_ROLES
 from domain.tender_terms import ROUTES
@@ -84,6 +85,8 @@ OWNERS: dict[str, Callable[[Any], UUID | None]] = {
     "AdjacencyRegister": attrgetter("actor.organisation_id"),
     # A placement out of area belongs to the placing authority (the host reads only notices).
     "OutOfAreaPlacement": attrgetter("placing_authority_id"),
+    # Ofsted's register is public reference data imported by the platform, like districts.
+    "OfstedRegistration": attrgetter("actor.organisation_id"),
     # A tender's documents, their downloads and its deadline reminders belong to its lead.
     "TenderDocument": attrgetter("authority_id"),
     "DocumentDownload": attrgetter("authority_id"),
@@ -168,6 +171,12 @@ FIELD_LABELS: dict[str, str] = {
     "published_question": "Question as published", "deadline": "Deadline",
     "deadline_name": "Which deadline",
     **{name: label for name, (label, _limits) in TARGETS.items()},
+    "provider_type": "Provider type", "provider_subtype": "Provider subtype",
+    "setting_name": "Setting name", "local_authority": "Local authority",
+    "owner": "Organisation which owns the provider",
+    "inspection_date": "Inspection date", "judgement": "Overall judgement",
+    "publication_date": "Report published", "registration_date": "Registration date",
+    "status": "Registration status",
 }
 MONEY_FIELDS = frozenset({"weekly_fee", "key_decision_threshold", "weekly_cost",
                           "weekly_price", "estimated_annual_value", "estimated_total_value"})
@@ -335,8 +344,29 @@ TENDER_SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
 }
 
 
+def _inspection(e) -> str:
+    judged = JUDGEMENTS[e.judgement].lower() if e.judgement else "no judgement"
+    return f"Recorded an Ofsted inspection of {e.inspection_date:%d/%m/%Y}: {judged}"
+
+
+OFSTED_SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
+    ("OfstedRegistration", "Recorded"): lambda e: (
+        f"Started the record of Ofsted URN {e.urn} from Ofsted's register"),
+    ("OfstedRegistration", "RegistrationChanged"): lambda e: (
+        f"Recorded the Ofsted registration as {REGISTRATION_STATUSES[e.status].lower()}"
+        + (f", registered {e.registration_date:%d/%m/%Y}" if e.registration_date else "")),
+    ("OfstedRegistration", "PlacesChanged"): lambda e: (
+        f"Recorded {e.places} registered places" if e.places is not None
+        else "Recorded that Ofsted's register gives no places"),
+    ("OfstedRegistration", "DetailsChanged"): lambda e: _changes(
+        "the details in Ofsted's register", e.changes),
+    ("OfstedRegistration", "InspectionRecorded"): _inspection,
+}
+
+
 SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
     **TENDER_SUMMARIES,
+    **OFSTED_SUMMARIES,
     ("Vacancy", "Published"): _published,
     ("Vacancy", "Updated"): lambda e: _changes("a vacancy", e.changes),
     ("Vacancy", "Held"): lambda e: f"Held a vacancy for home search {e.home_search_ref}",

@@ -19,6 +19,7 @@ from domain.engagement import EngagementResponse
 from domain.gazetteer import DistrictUpload
 from domain.home_search import HomeSearch
 from domain.identity_provider import IdentityProvider
+from domain.ofsted import OfstedRegistration
 from domain.organisation import Authority, PlatformOrganisation, Provider
 from domain.out_of_area import DIRECTOR, Approval, OutOfAreaPlacement
 from domain.permissions import Forbidden
@@ -41,7 +42,8 @@ from projections.audit.queries import AuditSearch, audit_events_page, day_start,
 from tests.application.tender_world import tender_history
 from tests.projections.scenario import build_region, dump, random_history
 
-AGGREGATES = (Authority, Provider, PlatformOrganisation, Account, Vacancy, Placement, Contract,
+AGGREGATES = (OfstedRegistration, Authority, Provider, PlatformOrganisation, Account, Vacancy,
+              Placement, Contract,
               DataImport, DistrictUpload, TenderDocument, DocumentDownload, DeadlineReminder,
               Tender, Bid, EngagementResponse, IdentityProvider, HomeSearch,
               OutOfAreaPlacement, AdjacencyRegister)
@@ -106,6 +108,24 @@ def auditor(roles=("auditor",)) -> Principal:
                      organisation_name="Office", roles=frozenset(roles))
 
 
+def ofsted_history(portal, admin: Actor) -> None:
+    """Every Ofsted registration event: a URN recorded, inspected again, then cancelled."""
+    from domain.ofsted import Inspection, RegisterEntry
+
+    details = dict.fromkeys(("provider_type", "provider_subtype", "setting_name",
+                             "local_authority", "owner"), "Registered details")
+    first = RegisterEntry(urn="SC777001", registration_status="active",
+                          registration_date=date(2015, 4, 1), places=4, details=details,
+                          inspection=Inspection(date(2025, 6, 10), date(2025, 7, 1), "good"))
+    later = RegisterEntry(urn="SC777001", registration_status="cancelled",
+                          registration_date=date(2015, 4, 1), places=None,
+                          details={**details, "owner": "New owner"},
+                          inspection=Inspection(date(2026, 2, 2), None, None))
+    for entry in (first, later):
+        portal.import_ofsted_register(admin, entries=[entry], open_vacancies={},
+                                      reason="Ofsted register import")
+
+
 def full_history(portal) -> dict:
     """Every kind of event the domain has today, by the system and by named people."""
     authorities, settings = build_region(portal)
@@ -143,6 +163,7 @@ def full_history(portal) -> dict:
                                        "northing": 155000, "la_ons_code": "E10000016"}],
                          file_name="new-districts.csv", file_sha256="1" * 64,
                          reason="A new estate")
+    ofsted_history(portal, admin)
     tender_document_history(portal, authorities[1], provider)
     # Every tender, bid and engagement event: two of them (scores) by named people.
     tenders = tender_history(portal, authorities[2], authorities[1],
@@ -299,7 +320,7 @@ def expected_owner(portal, record_id):
         return aggregate.authority_id
     if isinstance(aggregate, OutOfAreaPlacement):
         return aggregate.placing_authority_id
-    if isinstance(aggregate, DistrictUpload | AdjacencyRegister):  # the platform's
+    if isinstance(aggregate, DistrictUpload | AdjacencyRegister | OfstedRegistration):
         first = portal.recorder.select_events(record_id, limit=1)[0]
         return portal.mapper.to_domain_event(first).actor.organisation_id
     return aggregate.id
@@ -412,7 +433,10 @@ def test_the_stream_filters_and_pages_newest_first(services):
         assert [r.position for r in everything.rows] == list(range(total, total - 25, -1))
         by_admin = audit_events_page(viewer, c, AuditSearch(actor_user_id=history["admin"]
                                                              .user_id))
-        assert by_admin.total == 7 + 3 + 4 + 2  # and the adjoining authorities' two
+        ofsted = audit_events_page(viewer, c, AuditSearch(record_type="OfstedRegistration"))
+        assert ofsted.total == 9  # two imports of one URN: every kind of Ofsted event
+        # and the adjoining authorities' two, and the Ofsted register's nine
+        assert by_admin.total == 7 + 3 + 4 + 2 + 9
         assert {r.actor_name for r in by_admin.rows} == {"Alex Admin"}
         kent = audit_events_page(viewer, c, AuditSearch(organisation_id=history["authorities"][1]))
         assert {(r.record_type, r.event_type) for r in kent.rows} >= {
@@ -429,8 +453,9 @@ def test_the_stream_filters_and_pages_newest_first(services):
         # started; the closing to offers in the same save is the system's, by the clock);
         # and an officer's six out of area (a start and an end, each with its record's
         # event, an approval and a notice to the host); and the later-starting acceptance's
-        # six (drafted, sent, an offer, accepted, scheduled and the vacancy filled).
-        assert system.total == total - 8 - 3 - 5 - 1 - 2 - 9 - 5 - 8 - 2 - 6 - 6
+        # six (drafted, sent, an offer, accepted, scheduled and the vacancy filled); and the
+        # administrator's nine Ofsted register events.
+        assert system.total == total - 8 - 3 - 5 - 1 - 2 - 9 - 5 - 8 - 2 - 6 - 6 - 9
         updates = audit_events_page(viewer, c, AuditSearch(record_type="Vacancy",
                                                            event_type="Updated"))
         assert all(r.summary.startswith("Changed a vacancy") for r in updates.rows)
