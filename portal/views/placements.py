@@ -25,6 +25,7 @@ from portal.placement_schemas import (
     StartSchema,
 )
 from portal.security import requires, services
+from projections.placement_location import NOT_KNOWN
 from projections.placement_queries import (
     AREAS,
     STATUSES,
@@ -51,7 +52,7 @@ def _register_converter(state) -> None:
 @bp.context_processor
 def _vocabulary() -> dict:
     return {"ssda903": ssda903, "code_items": pf.code_items, "month_label": pf.month_label,
-            "AREAS": AREAS,
+            "AREAS": AREAS, "NOT_KNOWN": NOT_KNOWN,
             "STATUSES": STATUSES, "CONTRACT_ROUTES": CONTRACT_ROUTES,
             "PROVIDER_CHOICES": PROVIDER_CHOICES, "CHANGE_RNE": CHANGE_RNE}
 
