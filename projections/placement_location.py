@@ -140,3 +140,22 @@ def location_notes(row) -> list[str]:
     if row["placement_district"] and not row["located_district_known"]:
         notes.append(unknown_district(row["placement_district"]))
     return notes
+
+
+def known_locations(connection: sa.Connection, urns: set[str],
+                    districts: set[str]) -> tuple[set[str], set[str]]:
+    """Of ``urns``, those that name a setting in the directory (exactly one holds it), and of
+    ``districts``, those in the gazetteer: what a placement with them would resolve to now."""
+    unique = _unique_urns()
+    known_urns: set[str] = set()
+    ordered = sorted(urns)
+    for start in range(0, len(ordered), 500):
+        known_urns.update(connection.execute(sa.select(unique.c.urn).where(
+            unique.c.urn.in_(ordered[start:start + 500]))).scalars())
+    known_districts: set[str] = set()
+    ordered = sorted(districts)
+    for start in range(0, len(ordered), 500):
+        known_districts.update(connection.execute(
+            sa.select(postcode_districts.c.district).where(
+                postcode_districts.c.district.in_(ordered[start:start + 500]))).scalars())
+    return known_urns, known_districts

@@ -32,6 +32,7 @@ from portal.imports.liveness import settle_dead_jobs
 from portal.imports.report import Report
 from portal.imports.run import Upload
 from portal.security import requires, services
+from projections.placement_location import NOT_KNOWN
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -132,7 +133,8 @@ def show(job_id: UUID):
     context = dict(job=row, status=status, stage=STAGES.get(status, status), report=report,
                    finished=status in FINISHED or status == "stopped",
                    shown=report.sorted_problems()[:SHOWN_PROBLEMS] if report else [],
-                   shown_limit=SHOWN_PROBLEMS)
+                   warnings=report.sorted_warnings()[:SHOWN_PROBLEMS] if report else [],
+                   shown_limit=SHOWN_PROBLEMS, NOT_KNOWN_AREA=NOT_KNOWN["area"])
     if htmx:
         return render_template("imports/_progress.html", **context)
     return render_template("imports/job.html", **context)
