@@ -26,6 +26,6 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 def services(postgres_url):
-    svc = bootstrap(postgres_url)
-    yield svc
-    svc.close()
+    running = bootstrap(postgres_url)
+    yield running
+    running.close()
