@@ -151,5 +151,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     for blueprint in (tenders.bp, tender_evaluation.bp, opportunities.bp):
         app.register_blueprint(blueprint)
 
+    # An organisation's API clients (its administrator's page) and the integration API itself,
+    # registered after the placements blueprint whose child reference converter it uses.
+    from portal import api
+    from portal.views import api_clients
+
+    app.register_blueprint(api_clients.bp)
+    api.init_app(app)
+
     logging.getLogger("portal").setLevel(logging.INFO)
     return app

@@ -16,7 +16,7 @@ from eventsourcing.application import AggregateNotFoundError
 from domain.actor import Actor
 from domain.contract import Contract
 from domain.data_import import DataImport
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError, NotFound, check_version
 from domain.organisation import Authority, Provider
 from domain.placement import Placement, placement_id
 from portal.services.clashes import retried_on_clash
@@ -108,8 +108,9 @@ class PlacementCommands:
     @retried_on_clash
     def change_placement(self, actor: Actor, authority_id: UUID, child_ref: str, *, on: date,
                          terms: dict[str, Any], today: date | None = None,
-                         reason: str | None = None) -> int:
+                         reason: str | None = None, expected_version: int | None = None) -> int:
         placement = self.get_placement(actor, authority_id, child_ref)
+        check_version(placement, expected_version)
         terms = self._check_placement_links(authority_id, terms)
         placement.change(on=on, terms=terms, today=today or date.today(), actor=actor,
                          reason=reason)
@@ -117,8 +118,10 @@ class PlacementCommands:
 
     @retried_on_clash
     def end_placement(self, actor: Actor, authority_id: UUID, child_ref: str, *, on: date,
-                      rec: str, today: date | None = None, reason: str | None = None) -> int:
+                      rec: str, today: date | None = None, reason: str | None = None,
+                      expected_version: int | None = None) -> int:
         placement = self.get_placement(actor, authority_id, child_ref)
+        check_version(placement, expected_version)
         placement.end(on=on, rec=rec, today=today or date.today(), actor=actor, reason=reason)
         return self._save(placement)
 
