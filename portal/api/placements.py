@@ -12,8 +12,16 @@ from flask import g, url_for
 from domain.errors import DomainError
 from portal import placement_forms as pf
 from portal.api import bp, respond
-from portal.api.access import api_requires, decode_cursor, etag, idempotent, if_match
-from portal.api.access import json_body, page_of, query
+from portal.api.access import (
+    api_requires,
+    decode_cursor,
+    etag,
+    idempotent,
+    if_match,
+    json_body,
+    page_of,
+    query,
+)
 from portal.api.problems import ApiProblem
 from portal.api.schemas import (
     PlacementChangeIn,

@@ -16,8 +16,14 @@ from eventsourcing.persistence import ConnectionUnavailableError, RecordConflict
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from domain.errors import Conflict, DomainError, IllegalTransition, NotFound, PermissionDenied
-from domain.errors import StaleVersion
+from domain.errors import (
+    Conflict,
+    DomainError,
+    IllegalTransition,
+    NotFound,
+    PermissionDenied,
+    StaleVersion,
+)
 from domain.permissions import Forbidden
 
 log = logging.getLogger("portal.api")

@@ -26,9 +26,12 @@ class ApiSchema(Schema):
     class Meta:
         unknown = RAISE
 
+    # A query string holds only text: its numbers are read from it. A JSON body's are not.
+    strict_numbers = True
+
     def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
         super().on_bind_field(field_name, field_obj)
-        if isinstance(field_obj, fields.Integer):
+        if isinstance(field_obj, fields.Integer) and self.strict_numbers:
             field_obj.strict = True
         field_obj.error_messages = {**field_obj.error_messages, "unknown": UNKNOWN}
 
@@ -98,6 +101,7 @@ class BoardVacancyOut(VacancyOut):
 
 
 class PageQuery(ApiSchema):
+    strict_numbers = False
     cursor = fields.String(load_default=None, metadata={
         "description": "Where the page starts: a 'next_cursor' as given (none: the first page)"})
     limit = fields.Integer(load_default=50, validate=validate.Range(

@@ -59,7 +59,7 @@ def _path(rule: str) -> str:
 
 def _path_parameters(rule) -> list[dict]:
     found = []
-    for name, converter in rule._converters.items():
+    for name in rule._converters:
         schema = {"type": "string", "format": "uuid"} if name.endswith("_id") else \
             {"type": "string", "pattern": CHILD_REF}
         found.append({"in": "path", "name": name, "required": True, "schema": schema})
