@@ -4,47 +4,23 @@ for the conventions, and the reference page at ``/api/v1/reference``)."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from flask import Flask, request
 
-from flask import Blueprint, Flask, Response, request
-from marshmallow import Schema
-
+from portal.api import placements, reference, vacancies  # noqa: F401 (their routes)
+from portal.api.access import authenticate, rate_key, rate_limit
+from portal.api.blueprint import PUBLIC, bp
+from portal.api.problems import answer
 from portal.extensions import csrf, limiter
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-# Pages anyone may read: the description and its reference page. Every other operation
-# authenticates by key (portal/api/access.py).
-PUBLIC = {"api.openapi", "api.reference"}
-
-
-def respond(schema: Schema, data: Any, status: int = 200,
-            headers: dict[str, str] | None = None) -> Response:
-    response = Response(json.dumps(schema.dump(data)), status=status,
-                        mimetype="application/json")
-    response.headers.update(headers or {})
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _let_in() -> None:
-    from portal.api.access import authenticate
-
     if request.endpoint not in PUBLIC:
         authenticate()
 
 
-def _setup() -> None:
-    from portal.api import placements, reference, vacancies  # noqa: F401 (their routes)
-    from portal.api.access import rate_key, rate_limit
-    from portal.api.problems import answer
-
-    bp.before_request(_let_in)
-    bp.register_error_handler(Exception, answer)
-    limiter.limit(rate_limit, key_func=rate_key)(bp)
-
-
-_setup()
+bp.before_request(_let_in)
+bp.register_error_handler(Exception, answer)
+limiter.limit(rate_limit, key_func=rate_key)(bp)
 
 
 def init_app(app: Flask) -> None:

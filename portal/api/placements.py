@@ -11,7 +11,6 @@ from flask import g, url_for
 
 from domain.errors import DomainError
 from portal import placement_forms as pf
-from portal.api import bp, respond
 from portal.api.access import (
     api_requires,
     decode_cursor,
@@ -22,6 +21,7 @@ from portal.api.access import (
     page_of,
     query,
 )
+from portal.api.blueprint import bp, respond
 from portal.api.problems import ApiProblem
 from portal.api.schemas import (
     PlacementChangeIn,

@@ -13,7 +13,7 @@ import logging
 import uuid
 
 from eventsourcing.persistence import ConnectionUnavailableError, RecordConflictError
-from flask import Flask, Response, g, request
+from flask import Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from domain.errors import (
@@ -161,10 +161,3 @@ def answer(error: Exception) -> Response:
 
 def is_api_request() -> bool:
     return request.path == "/api/v1" or request.path.startswith("/api/v1/")
-
-
-def init_app(app: Flask, blueprint) -> None:
-    """Every error of the API's blueprint answers as a problem; so does any error of an
-    address under ``/api/v1/`` no route matched (the app-wide handlers ask
-    :func:`is_api_request`)."""
-    blueprint.register_error_handler(Exception, answer)

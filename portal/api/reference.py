@@ -7,7 +7,7 @@ import json
 
 from flask import Response, current_app, render_template
 
-from portal.api import bp
+from portal.api.blueprint import bp
 from portal.api.presenters import reference_operations
 from portal.api.problems import KINDS, TYPE_BASE
 from portal.api.spec import build

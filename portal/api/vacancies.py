@@ -7,7 +7,6 @@ from uuid import UUID
 
 from flask import g, url_for
 
-from portal.api import bp, respond
 from portal.api.access import (
     api_requires,
     decode_cursor,
@@ -18,6 +17,7 @@ from portal.api.access import (
     page_of,
     query,
 )
+from portal.api.blueprint import bp, respond
 from portal.api.problems import ApiProblem
 from portal.api.schemas import (
     BoardPage,
