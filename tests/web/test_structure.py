@@ -130,7 +130,8 @@ def _route_views() -> dict[str, int]:
             if isinstance(node, ast.FunctionDef) and any(
                     isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute)
                     and d.func.attr in ROUTE_DECORATORS for d in node.decorator_list):
-                found[f"{'api.' if path.parent == API else ''}{path.stem}.{node.name}"] = node.end_lineno - node.lineno + 1
+                module = f"api.{path.stem}" if path.parent == API else path.stem
+                found[f"{module}.{node.name}"] = node.end_lineno - node.lineno + 1
     return found
 
 
