@@ -92,8 +92,9 @@ def field_errors(messages: dict) -> list[dict[str, str]]:
 
 def problem_response(problem: ApiProblem) -> Response:
     status, title = KINDS[problem.kind]
-    body = {"type": TYPE_BASE + problem.kind, "title": title, "status": status,
-            "instance": request.path}
+    # No "instance": an address can hold an identifier (a child's reference), and a problem
+    # never repeats one, so a refusal reads the same for another's record as for none.
+    body = {"type": TYPE_BASE + problem.kind, "title": title, "status": status}
     if problem.detail:
         body["detail"] = problem.detail
     if problem.errors:

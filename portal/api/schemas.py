@@ -224,6 +224,5 @@ class Problem(Schema):
     type = fields.String(required=True)
     title = fields.String(required=True)
     status = fields.Integer(required=True)
-    instance = fields.String()
     detail = fields.String()
     errors = fields.List(fields.Dict(keys=fields.String(), values=fields.String()))
