@@ -13,8 +13,14 @@ from __future__ import annotations
 from domain.permissions import can
 from domain.principal import Principal
 from tests.isolation.arguments import fillings, url_for_rule
-from tests.isolation.checks import METHODS, STATE_CHANGING, first_difference, leaked, page
-from tests.isolation.checks import response_text
+from tests.isolation.checks import (
+    METHODS,
+    STATE_CHANGING,
+    first_difference,
+    leaked,
+    page,
+    response_text,
+)
 from tests.isolation.test_url_map import key_only, routes
 from tests.isolation.world import ORGANISATION_KINDS, World, api_client_role
 

@@ -29,8 +29,8 @@ from __future__ import annotations
 import pytest
 
 from domain.permissions import PERMISSIONS, REGION, can, scope_for
-from portal.api.blueprint import PUBLIC as PUBLIC_API
 from domain.vocabulary import ROLES
+from portal.api.blueprint import PUBLIC as PUBLIC_API
 from tests.isolation.arguments import check_known, fillings, url_for_rule
 from tests.isolation.checks import (
     METHODS,
