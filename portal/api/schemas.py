@@ -8,6 +8,8 @@ checks and documents.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from marshmallow import RAISE, Schema, fields, post_load, validate
 
 from domain import ssda903
@@ -67,6 +69,15 @@ class Reason(ApiSchema, ReasonSchema):
     """Why (optional): kept in the record's history."""
 
 
+class UtcDateTime(fields.DateTime):
+    """A moment in RFC 3339 with its offset (SQLite hands back stored UTC moments naive)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
 class VacancyOut(Schema):
     id = fields.UUID(required=True)
     setting_id = fields.UUID(required=True)
@@ -86,8 +97,8 @@ class VacancyOut(Schema):
     expires_on = fields.Date(required=True, allow_none=True)
     description = fields.String(required=True)
     status = fields.String(required=True)
-    published_at = fields.DateTime(required=True)
-    changed_at = fields.DateTime(required=True)
+    published_at = UtcDateTime(required=True)
+    changed_at = UtcDateTime(required=True)
 
 
 class OwnVacancyOut(VacancyOut):
