@@ -78,6 +78,21 @@ class UtcDateTime(fields.DateTime):
         return super()._serialize(value, attr, obj, **kwargs)
 
 
+class SettingOut(Schema):
+    id = fields.UUID(required=True, metadata={"description": "Send as a vacancy's setting_id"})
+    name = fields.String(required=True)
+    setting_type = fields.String(required=True, validate=validate.OneOf(SETTING_TYPES))
+    ofsted_urn = fields.String(required=True, allow_none=True)
+    host_authority_id = fields.UUID(required=True)
+    host_authority_name = fields.String(required=True)
+    postcode_district = fields.String(required=True)
+    registered_places = fields.Integer(required=True)
+
+
+class SettingList(Schema):
+    items = fields.List(fields.Nested(SettingOut), required=True)
+
+
 class VacancyOut(Schema):
     id = fields.UUID(required=True)
     setting_id = fields.UUID(required=True)

@@ -25,12 +25,14 @@ from portal.api.schemas import (
     OwnVacanciesQuery,
     OwnVacancyOut,
     Reason,
+    SettingList,
     VacancyChanges,
     VacancyIn,
     VacancyPage,
 )
 from portal.api.spec import operation
 from portal.security import services
+from projections.directory_queries import provider_settings
 from projections.vacancy_queries import (
     VacancySearch,
     board_after,
@@ -127,6 +129,16 @@ def withdraw_vacancy(vacancy_id: UUID):
                                                   reason=data["reason"],
                                                   expected_version=version)
     return _answer(vacancy_id, position)
+
+
+@bp.get("/settings")
+@api_requires("vacancies.view_own")
+@operation(summary="Your organisation's settings (where its vacancies can be)",
+           responses={200: ("Every setting of your organisation", SettingList)})
+def settings():
+    with services().engine.connect() as c:
+        rows = provider_settings(g.principal, c, g.principal.organisation_id)
+    return respond(SettingList(), {"items": rows})
 
 
 @bp.get("/vacancy-board")

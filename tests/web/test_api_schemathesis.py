@@ -48,13 +48,13 @@ def test_the_description_is_served_and_names_every_operation(client):
     assert operations == set(OPERATIONS)
 
 
-OPERATIONS = ("vacancies", "publish_vacancy", "vacancy", "update_vacancy", "withdraw_vacancy",
-              "vacancy_board", "placements", "start_placement", "placement",
+OPERATIONS = ("settings", "vacancies", "publish_vacancy", "vacancy", "update_vacancy",
+              "withdraw_vacancy", "vacancy_board", "placements", "start_placement", "placement",
               "change_placement", "end_placement")
 
 
 # Reads that must answer 200 at least once (with the organisation's real records in them).
-READS = {"vacancies", "vacancy", "vacancy_board", "placements", "placement"}
+READS = {"settings", "vacancies", "vacancy", "vacancy_board", "placements", "placement"}
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def test_generated_requests_get_documented_answers_and_never_a_5xx(app, api_keys
     app.config["API_RATE_LIMIT"] = "100000 per minute"
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)  # the live one
     operation = schema.find_operation_by_id(operation_id)
-    who = "provider" if operation.path.startswith("/vacancies") else "council"
+    who = "provider" if operation.path.startswith(("/vacancies", "/settings")) else "council"
     headers = {"Authorization": f"Bearer {api_keys[who]}"}
     statuses: list[int] = []
 

@@ -172,3 +172,20 @@ def test_a_council_searches_the_board_but_may_not_publish(provider_api, council_
     assert refused.status_code == 403
     assert refused.mimetype == "application/problem+json"
     assert council_api.position() == before
+
+
+def test_settings_lists_only_the_providers_own(provider_api, other_provider_api):
+    own = provider_api.get("/settings").get_json()["items"]
+    theirs = other_provider_api.get("/settings").get_json()["items"]
+    assert own and theirs
+    assert {s["id"] for s in own}.isdisjoint({s["id"] for s in theirs})
+    expected = setting_of(provider_api.services, provider_api.organisation_id)
+    assert str(expected.id) in {s["id"] for s in own}
+
+
+def test_the_reference_page_lists_every_operation_and_problem(client):
+    page = client.get("/api/v1/reference").get_data(as_text=True)
+    for operation in ("POST /api/v1/vacancies", "PATCH /api/v1/vacancies/{vacancy_id}",
+                      "POST /api/v1/placements/{child_ref}/end", "GET /api/v1/vacancy-board"):
+        assert operation in page
+    assert 'id="problem-stale"' in page and "If-Match" in page
