@@ -168,6 +168,12 @@ class ApiClients:
             listed.append(row)
         return listed
 
+    def name_of(self, client_id: UUID) -> str | None:
+        """A client's name (None: no such client), for the audit history's "who did it"."""
+        with self.engine.connect() as c:
+            return c.execute(sa.select(api_clients.c.name)
+                             .where(api_clients.c.id == client_id)).scalar()
+
     def authenticate(self, key: str | None) -> Client:
         """The client a presented key belongs to, or KeyRefused saying why not."""
         if not key:

@@ -189,3 +189,17 @@ def test_the_reference_page_lists_every_operation_and_problem(client):
                       "POST /api/v1/placements/{child_ref}/end", "GET /api/v1/vacancy-board"):
         assert operation in page
     assert 'id="problem-stale"' in page and "If-Match" in page
+
+
+def test_the_audit_history_names_the_api_client(provider_api, client):
+    from domain.account import account_id
+    from tests.conftest import account_for
+
+    vacancy_id = publish(provider_api).get_json()["id"]
+    with client.session_transaction() as session:
+        session["account_id"] = account_id(account_for("auditor").email).hex
+        session["authenticated_by"] = ["password", "totp"]
+    history = client.get(f"/audit/records/{vacancy_id}").get_data(as_text=True)
+    assert "by API client Test system" in " ".join(history.split())
+    events = client.get("/audit/", query_string={"record": vacancy_id}).get_data(as_text=True)
+    assert "API client Test system" in events
