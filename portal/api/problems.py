@@ -40,7 +40,6 @@ KINDS: dict[str, tuple[int, str]] = {
     "forbidden": (403, "This client may not do that"),
     "not-found": (404, "There is no such resource"),
     "method-not-allowed": (405, "That method is not allowed on this resource"),
-    "not-acceptable": (406, "This API answers only in JSON"),
     "conflict": (409, "The resource is not in a state that allows this"),
     "idempotency-key-in-use": (409, "A request with this Idempotency-Key is still running"),
     "stale": (412, "The resource has changed since the version in If-Match"),

@@ -96,7 +96,7 @@ def _responses(op: Operation, has_body: bool) -> dict:
         responses[str(status)] = entry
     errors = {400: "Malformed JSON, bad parameters or a bad cursor", 401: KINDS[
         "unauthenticated"][1], 403: KINDS["forbidden"][1], 404: KINDS["not-found"][1],
-              406: KINDS["not-acceptable"][1], 429: KINDS["rate-limited"][1]}
+              429: KINDS["rate-limited"][1]}
     if has_body or op.idempotent or op.if_match:
         errors.update({409: "A conflict with the record's state or a running retry",
                        413: KINDS["body-too-large"][1], 415: KINDS["unsupported-media-type"][1],
