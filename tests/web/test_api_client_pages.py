@@ -104,3 +104,11 @@ def test_people_without_the_role_are_refused(client, demo_services):
     sign_in(client, officer.id)
     assert client.get("/api-clients/").status_code == 403
     assert create(client).status_code == 403
+
+
+def test_the_navigation_offers_api_clients_to_administrators_only(client, demo_services):
+    sign_in(client, kent_admin(demo_services))
+    assert 'href="/api-clients/"' in client.get("/").get_data(as_text=True)
+    officer = demo_services.portal.find_account(account_for("council_officer", "Kent").email)
+    sign_in(client, officer.id)
+    assert 'href="/api-clients/"' not in client.get("/").get_data(as_text=True)
