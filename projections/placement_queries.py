@@ -244,3 +244,28 @@ def targets_for(viewer, connection: sa.Connection) -> dict[str, float]:
     rows = connection.execute(sa.select(authority_targets.c.name, authority_targets.c.value)
                               .where(authority_targets.c.authority_id == viewer.organisation_id))
     return {name: value for name, value in rows if name in TARGETS}
+
+
+def children_after(viewer, connection: sa.Connection, *, status: str, after: str | None,
+                   limit: int) -> list[dict[str, Any]]:
+    """Up to ``limit + 1`` of the authority's children in reference order after ``after``,
+    each with its latest episode (``latest``): the integration API's pages."""
+    check(viewer, "placements.view")
+    ch, ep = placement_children, placement_episodes
+    conditions = [ch.c.authority_id == viewer.organisation_id]
+    if status == "open":
+        conditions.append(ep.c.end.is_(None))
+    elif status == "ended":
+        conditions.append(ep.c.end.is_not(None))
+    if after is not None:
+        conditions.append(ch.c.child_ref > after)
+    latest = ch.join(ep, sa.and_(ep.c.placement_id == ch.c.id, ep.c.number == ch.c.episodes))
+    query = (sa.select(ep).select_from(latest).where(*conditions).order_by(ch.c.child_ref)
+             .limit(limit + 1))
+    children = []
+    for row in connection.execute(query).mappings():
+        episode = dict(row)
+        children.append({"child_ref": row["child_ref"], "birth_month": row["birth_month"],
+                         "sex": row["sex"], "uasc": row["uasc"],
+                         "open": episode["end"] is None, "latest": episode})
+    return children
