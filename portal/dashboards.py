@@ -17,7 +17,8 @@ from markupsafe import Markup, escape
 
 from portal.charts import chart_svg
 from portal.figures import CSV_UNITS, csv_value, display, explanation, is_numeric_kind, safe_text
-from projections.sufficiency.tables import Column, Table
+from projections.sufficiency.forecast import yearly_rows
+from projections.sufficiency.tables import TOTAL_ROW, Column, Table
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,10 @@ class PresentedTable:
     total: list[Cell] | None
     chart: Markup | None
     notes: list[str] = field(default_factory=list)
+    # The rows shown while the section is collapsed (the full table is on demand), or None
+    # when the table is short enough to show whole.
+    summary: list[list[Cell]] | None = None
+    yearly: bool = False  # a monthly series summarised a year apart (the forecast)
 
     @property
     def table_id(self) -> str:
@@ -74,14 +79,34 @@ def anchor_for(key: str, prefix: str = "") -> str:
     return prefix + (re.sub(r"[^a-z0-9-]+", "-", key.lower()).strip("-") or "table")
 
 
+SUMMARY_ROWS = 6  # rows a collapsed section shows (a longer table is shown whole on demand)
+MOST_SUBTOTALS = 8  # a summary of more subtotal rows than this shows the first rows instead
+
+
+def summary_rows(table: Table) -> list[int] | None:
+    """The rows a collapsed section shows: for the forecast, the months a year apart; for a
+    table with subtotals (partnerships among their authorities), those; otherwise the first
+    rows. None when the whole table is short enough to show."""
+    if table.key == "forecast":
+        return yearly_rows(table)
+    if len(table.rows) <= SUMMARY_ROWS:
+        return None
+    subtotals = sorted({i for i, _ in table.sums() if i != TOTAL_ROW})
+    if 0 < len(subtotals) <= MOST_SUBTOTALS:
+        return subtotals
+    return list(range(SUMMARY_ROWS))
+
+
 def present(table: Table, prefix: str = "") -> PresentedTable:
     anchor = anchor_for(table.key, prefix)
+    rows = [[_cell(row.get(c.key), c) for c in table.columns] for row in table.rows]
+    chosen = summary_rows(table)
     presented = PresentedTable(
         table=table, anchor=anchor,
         headers=[Cell(c.label, numeric=is_numeric_kind(c.kind)) for c in table.columns],
-        rows=[[_cell(row.get(c.key), c) for c in table.columns] for row in table.rows],
-        total=_total(table),
-        chart=None, notes=list(table.notes))
+        rows=rows, total=_total(table), chart=None, notes=list(table.notes),
+        summary=None if chosen is None else [rows[i] for i in chosen],
+        yearly=table.key == "forecast")
     presented.chart = chart_svg(table, f"{anchor}-chart", presented.table_id)
     return presented
 

@@ -77,6 +77,7 @@ def test_an_officer_imports_a_return_and_reads_the_dashboards(pages: Pages, tmp_
     expect(page.locator("table.app-figures-table").first).to_be_visible()
     assert_accessible(page)
     page.evaluate("window.__still_here = true")
+    page.get_by_text("Filter: change the date").click()  # the filters start folded away
     page.get_by_label("Placement type", exact=True).select_option(
         label="Children's homes (including secure)")
     expect(page).to_have_url(re.compile(r"type=childrens_home"))
