@@ -15,7 +15,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from portal.charts import chart_svg
+from portal.charts import responsive_chart
 from portal.figures import CSV_UNITS, csv_value, display, explanation, is_numeric_kind, safe_text
 from projections.sufficiency.forecast import yearly_rows
 from projections.sufficiency.tables import TOTAL_ROW, Column, Table
@@ -107,7 +107,7 @@ def present(table: Table, prefix: str = "") -> PresentedTable:
         rows=rows, total=_total(table), chart=None, notes=list(table.notes),
         summary=None if chosen is None else [rows[i] for i in chosen],
         yearly=table.key == "forecast")
-    presented.chart = chart_svg(table, f"{anchor}-chart", presented.table_id)
+    presented.chart = responsive_chart(table, f"{anchor}-chart", presented.table_id)
     return presented
 
 

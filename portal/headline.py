@@ -14,9 +14,8 @@ from markupsafe import Markup
 
 from portal.dashboards import Cell, anchor_for
 from portal.figures import display, explanation, number
-from projections.sufficiency.common import long_date
 from projections.sufficiency.headline import Figure, Headline, Reading, TargetsMet
-from projections.sufficiency.tables import MONEY, PERCENT, RATE
+from projections.sufficiency.tables import PERCENT, RATE
 
 # A figure not meeting its target but within this share of it is marked amber: close.
 CLOSE = 0.1
@@ -38,14 +37,14 @@ class PresentedFigure:
     mark: str
     mark_class: str
     target: str  # the target in words, or "No target set"
-    trend: list[tuple[str, str]]  # (date, figure), oldest first
+    trend: list[tuple[str, str]]  # (year, figure), oldest first
     sparkline: Markup | None
     section: str  # the anchor of the section that shows the figure in full
 
 
 def value_cell(reading: Reading, kind: str) -> Cell:
     if not reading.present:
-        return Cell("none recorded")
+        return Cell("None")
     return Cell(text=display(reading.value, kind), hidden=explanation(reading.value, kind),
                 numeric=True)
 
@@ -76,13 +75,12 @@ def change(figure: Figure) -> str:
     if then is None or not then.present or not figure.now.present:
         return "No figure a year earlier to compare with"
     before, after = number(then.value), number(figure.now.value)
-    since = long_date(then.on)
     if before is None or after is None:
-        return f"Cannot be compared with {since}"
+        return "Cannot be compared with a year earlier"
     amount = _amount(abs(after - before), kind)
     if Decimal(amount.split()[0].lstrip("£").replace(",", "")) == 0:
-        return f"No change from {since}"
-    return f"{'Up' if after > before else 'Down'} {amount} from {since}"
+        return "No change on a year earlier"
+    return f"{'Up' if after > before else 'Down'} {amount} on a year earlier"
 
 
 def target_words(figure: Figure) -> str:
@@ -117,7 +115,7 @@ def present_figure(figure: Figure) -> PresentedFigure:
         key=figure.measure.key, label=figure.measure.label,
         value=value_cell(figure.now, kind), change=change(figure), mark=text, mark_class=css,
         target=target_words(figure),
-        trend=[(long_date(r.on), value_cell(r, kind).text) for r in figure.readings],
+        trend=[(str(r.on.year), value_cell(r, kind).text) for r in figure.readings],
         sparkline=sparkline(figure.readings), section=anchor_for(figure.measure.table))
 
 
@@ -128,9 +126,9 @@ def targets_words(targets: TargetsMet) -> tuple[str, str, str]:
     figure = f"{targets.met} of {targets.set}"
     if targets.met == targets.set:
         return figure, *MARKS["met"]
-    return figure, ("Some targets not met" if targets.not_met else
-                    "Some not known"), ("govuk-tag--red" if targets.not_met else
-                                        "govuk-tag--grey")
+    if targets.not_met:
+        return figure, "Not all met", "govuk-tag--red"
+    return figure, "Some not known", "govuk-tag--grey"
 
 
 def present_headline(found: Headline) -> dict:
