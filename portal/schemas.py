@@ -90,6 +90,15 @@ class FormSchema(Schema):
             raise ValidationError(self._in_form_order(problems))
         return loaded
 
+    def validate(self, data, *, many=None, partial=None) -> dict:
+        """The errors :meth:`load` would give (marshmallow's own ``validate`` skips it, and so
+        would skip the text checks)."""
+        try:
+            self.load(data, many=many, partial=partial)
+        except ValidationError as error:
+            return error.normalized_messages()
+        return {}
+
     def _in_form_order(self, errors: dict) -> dict:
         """Errors in the order of the schema's fields (the error summary's order)."""
         keys = [field.data_key or name for name, field in self.load_fields.items()]

@@ -120,7 +120,7 @@ def test_no_award_without_the_key_decisions_the_partners_need(world):
         standstill_ends=STANDSTILL_ENDS))
     assert error.field == "key_decisions"
     assert error.message == ("Record the key decisions of Kent and Portsmouth before award: "
-                             "their shares exceed their key-decision thresholds")
+                             "their shares reach their key-decision thresholds")
     # West Sussex's share is under its threshold: it needs none. The first tender has both.
     world.portal.award_tender(world.lead, tender, awards={"1": [weald]},
                               standstill_ends=STANDSTILL_ENDS)

@@ -23,7 +23,8 @@ def test_an_administrator_imports_the_sample_and_an_officer_filters_good_or_bett
     page = pages.new_page()
     page.goto("/sign-in")
     sign_in(page, admin)
-    page.get_by_role("link", name="Administration", exact=True).click()
+    page.get_by_role("navigation", name="Menu").get_by_role(
+        "link", name="Administration", exact=True).click()
     page.get_by_role("button", name="Ofsted register").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ofsted register")
     assert_accessible(page)

@@ -17,7 +17,8 @@ def test_an_administrator_uploads_postcode_districts(pages: Pages, tmp_path):
     page = pages.new_page()
     page.goto("/sign-in")
     sign_in(page, admin)
-    page.get_by_role("link", name="Administration", exact=True).click()
+    page.get_by_role("navigation", name="Menu").get_by_role(
+        "link", name="Administration", exact=True).click()
     page.get_by_role("button", name="Postcode districts").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Postcode districts")
     assert_accessible(page)
