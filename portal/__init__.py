@@ -102,6 +102,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         help,
         home,
         home_searches,
+        home_searches_export,
         imports,
         placement_changes,  # noqa: F401 (adds the change, end and correct routes to placements)
         placements,
@@ -119,7 +120,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         home.bp, session_views.bp, vacancies.board, vacancies.manage, directory.bp, health.bp,
         admin.bp, reference.bp, audit.bp, as_at.bp, checkpoints.bp,
         placements.bp, home_searches.bp, referrals.offers, referrals.bp, contracts.bp,
-        targets.bp, imports.bp, placements_export.bp,
+        targets.bp, imports.bp, placements_export.bp, home_searches_export.bp,
         sufficiency.bp, help.bp, users.bp,
     ):
         app.register_blueprint(blueprint)
