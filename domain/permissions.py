@@ -43,6 +43,10 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     "vacancies.search": {"council_officer": REGION, "platform_admin": REGION, "auditor": REGION},
     "vacancies.manage": {"provider_user": OWN},
     "vacancies.view_own": {"provider_user": OWN},
+    # The provider's named contact for its vacancies, shown to councils on each vacancy.
+    "providers.contact": {"provider_user": OWN},
+    # A council officer's own saved searches of the vacancy board (each officer's own).
+    "board_searches.manage": {"council_officer": OWN},
     "directory.view": {
         "council_officer": REGION, "provider_user": REGION, "auditor": REGION,
         "platform_admin": REGION,
@@ -97,6 +101,10 @@ ACTION_DESCRIPTIONS: dict[str, str] = {
     "vacancies.search": "Search the regional vacancy board",
     "vacancies.manage": "Publish, change and withdraw vacancies",
     "vacancies.view_own": "See your organisation's own vacancies and their history",
+    "providers.contact": ("Name the person councils contact about your organisation's "
+                          "vacancies"),
+    "board_searches.manage": ("Save searches of the vacancy board and be told when a new "
+                              "vacancy matches one"),
     "directory.view": "See the directory of partner authorities and providers",
     "organisations.manage": "Register authorities, providers and settings",
     "accounts.manage": "Create accounts and grant roles",

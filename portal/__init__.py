@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         placement_changes,  # noqa: F401 (adds the change, end and correct routes to placements)
         placements,
         placements_export,
+        provider_contact,
         reference,
         referrals,
         session_views,
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         admin.bp, reference.bp, audit.bp, as_at.bp, checkpoints.bp,
         placements.bp, home_searches.bp, referrals.offers, referrals.bp, contracts.bp,
         targets.bp, imports.bp, placements_export.bp, home_searches_export.bp,
+        provider_contact.bp,
         sufficiency.bp, help.bp, users.bp,
     ):
         app.register_blueprint(blueprint)

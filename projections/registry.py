@@ -11,6 +11,7 @@ from projections.home_searches import HomeSearches
 from projections.identity_providers import IdentityProviders
 from projections.notices import Notices
 from projections.placements import Placements
+from projections.provider_contacts import ProviderContacts
 from projections.referrals import Referrals
 from projections.tender_documents import TenderDocuments
 from projections.tenders import Tenders
@@ -20,4 +21,5 @@ from projections.vacancies import ProviderVacancies, VacancyBoard
 def all_projections() -> list[Projection]:
     return [Directory(), VacancyBoard(), ProviderVacancies(), Placements(), VerifiableLog(),
             AuditIndex(), Gazetteer(), Tenders(), IdentityProviders(),
-            TenderDocuments(), Notices(), HomeSearches(), Referrals()]
+            TenderDocuments(), Notices(), HomeSearches(), Referrals(),
+            ProviderContacts()]

@@ -30,6 +30,7 @@ from domain.storable import StorableEvents
 from domain.vacancy import Vacancy
 from domain.vocabulary import ROLES
 from portal.services.accounts import AccountCommands
+from portal.services.board import BoardCommands
 from portal.services.clashes import retried_on_clash
 from portal.services.gazetteer import GazetteerCommands
 from portal.services.home_searches import HomeSearchCommands
@@ -67,7 +68,8 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
-class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, GazetteerCommands,
+class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, BoardCommands,
+             GazetteerCommands,
              IdentityProviderCommands, AccountCommands, TenderCommands, TenderDocumentCommands,
              TenderReminderCommands, StorableEvents, Application):
     name = "Portal"

@@ -264,6 +264,8 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
         f"Registered the authority {e.name} (DfE LA code {e.la_code})"),
     ("Authority", "DetailsUpdated"): lambda e: _changes("an authority's details", e.changes),
     ("Provider", "Registered"): lambda e: f"Registered the provider {e.name}",
+    ("Provider", "ContactSet"): lambda e: (
+        f"Named {e.contact_name} as the provider's contact for vacancies"),
     ("Provider", "SettingAdded"): lambda e: (
         f"Added the setting {e.name} "
         f"({_in_sentence(SETTING_TYPES.get(e.setting_type, e.setting_type))}, "
@@ -325,6 +327,8 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
         f"Sent a home search to {len(e.provider_ids)} provider"
         f"{'s' if len(e.provider_ids) != 1 else ''}, offers closing "
         f"{e.offers_close_at.astimezone(LONDON):%d/%m/%Y %H:%M}"),
+    ("HomeSearch", "PlaceAsked"): lambda e: (
+        f"Asked a provider for the place of vacancy {e.vacancy_id} for a home search"),
     ("HomeSearch", "OfferMade"): lambda e: (
         f"Offered a place for a home search: vacancy {e.offer['vacancy_id']}, "
         f"£{e.offer['weekly_price']:,} a week from {e.offer['start_on']:%d/%m/%Y}"),
