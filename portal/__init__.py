@@ -115,6 +115,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         targets,
         users,
         vacancies,
+        vacancy_asks,  # noqa: F401 (adds the vacancy page and "Ask for this place" to the board)
     )
 
     for blueprint in (

@@ -28,8 +28,8 @@ def _save(form: FormResult):
     data = form.data
     try:
         position = services().portal.set_provider_contact(
-            g.principal.actor, g.principal.organisation_id, name=data["contact_name"],
-            phone=data["contact_phone"], email=data["contact_email"],
+            g.principal.actor, g.principal.organisation_id, name=data["contact_name"] or "",
+            phone=data["contact_phone"] or "", email=data["contact_email"] or "",
             reason=data.get("reason"))
     except ContactRefused as refused:
         form.errors.update(refused.errors)
