@@ -47,6 +47,8 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     "providers.contact": {"provider_user": OWN},
     # A council officer's own saved searches of the vacancy board (each officer's own).
     "board_searches.manage": {"council_officer": OWN},
+    # Each user's own notices: a provider's of tenders, an officer's of saved searches.
+    "notices.view": {"provider_user": OWN, "council_officer": OWN},
     "directory.view": {
         "council_officer": REGION, "provider_user": REGION, "auditor": REGION,
         "platform_admin": REGION,
@@ -103,6 +105,7 @@ ACTION_DESCRIPTIONS: dict[str, str] = {
     "vacancies.view_own": "See your organisation's own vacancies and their history",
     "providers.contact": ("Name the person councils contact about your organisation's "
                           "vacancies"),
+    "notices.view": "See your notices and mark them read",
     "board_searches.manage": ("Save searches of the vacancy board and be told when a new "
                               "vacancy matches one"),
     "directory.view": "See the directory of partner authorities and providers",

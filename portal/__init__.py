@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         as_at,
         audit,
         audit_access,  # noqa: F401 (adds the changes-of-access route to audit)
+        board_searches,
         checkpoints,
         contracts,
         directory,
@@ -123,7 +124,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         admin.bp, reference.bp, audit.bp, as_at.bp, checkpoints.bp,
         placements.bp, home_searches.bp, referrals.offers, referrals.bp, contracts.bp,
         targets.bp, imports.bp, placements_export.bp, home_searches_export.bp,
-        provider_contact.bp,
+        provider_contact.bp, board_searches.bp,
         sufficiency.bp, help.bp, users.bp,
     ):
         app.register_blueprint(blueprint)

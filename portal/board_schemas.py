@@ -67,3 +67,10 @@ def parse_ask(form: MultiDict) -> FormResult:
                                           if on is not None else None)
     result.anchors = {"offers_close_on": "offers_close_on-day"}
     return result
+
+
+class BoardSearchNameSchema(FormSchema):
+    """The name an officer gives a saved search of the board (the filters are the board's
+    own, read by the board's parser)."""
+
+    name = _text("The name", 100, required=False)

@@ -59,7 +59,7 @@ def navigation(principal, active: str) -> list[dict]:
             ("Administration", "admin.index", "organisations.manage"),
             ("Users", "users.index", "accounts.manage"),
             ("Audit", "audit.events", "audit.read"),
-            ("Notices", "notices.index", "tenders.respond"),
+            ("Notices", "notices.index", "notices.view"),
         ]
     return [
         {"text": _label(text, endpoint, principal), "href": url_for(endpoint),
@@ -70,7 +70,7 @@ def navigation(principal, active: str) -> list[dict]:
 
 
 def _label(text: str, endpoint: str, principal) -> str:
-    """A navigation item's text; a provider's notices carry the number unread."""
+    """A navigation item's text; notices carry the number unread."""
     if endpoint == "notices.index":
         from portal.views.notices import navigation_label
 

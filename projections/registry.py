@@ -5,6 +5,7 @@ from __future__ import annotations
 from projections.audit.index import AuditIndex
 from projections.audit.log import VerifiableLog
 from projections.base import Projection
+from projections.board_searches import BoardSearches
 from projections.directory import Directory
 from projections.gazetteer import Gazetteer
 from projections.home_searches import HomeSearches
@@ -22,4 +23,4 @@ def all_projections() -> list[Projection]:
     return [Directory(), VacancyBoard(), ProviderVacancies(), Placements(), VerifiableLog(),
             AuditIndex(), Gazetteer(), Tenders(), IdentityProviders(),
             TenderDocuments(), Notices(), HomeSearches(), Referrals(),
-            ProviderContacts()]
+            ProviderContacts(), BoardSearches()]

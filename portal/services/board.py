@@ -7,18 +7,20 @@ A mixin of :class:`~portal.services.application.Portal`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 from domain.actor import Actor
-from domain.errors import PermissionDenied
-from domain.organisation import Provider
+from domain.board_search import BoardSearch
+from domain.errors import NotFound, PermissionDenied
+from domain.organisation import Authority, Provider
 from domain.vacancy import Vacancy
 from portal.services.clashes import retried_on_clash
 
 
 class BoardCommands:
-    """Needs ``_get``, ``_save`` and ``get_home_search`` (Portal)."""
+    """Needs ``_get``, ``_save``, ``_create`` and ``get_home_search`` (Portal)."""
 
     @retried_on_clash
     def set_provider_contact(self, actor: Actor, provider_ref: UUID, *, name: str,
@@ -42,4 +44,44 @@ class BoardCommands:
         vacancy = self._get(vacancy_ref, Vacancy, "vacancy")
         search.ask_for_place(vacancy=vacancy, now=now or datetime.now(UTC), actor=actor,
                              offers_close_at=offers_close_at, reason=reason)
+        return self._save(search)
+
+    # --- saved searches of the board: each officer's own -------------------------------------
+
+    def save_board_search(self, actor: Actor, *, name: str, setting_type: str | None = None,
+                          host_authority_id: UUID | None = None,
+                          partnership: str | None = None, age: int | None = None,
+                          needs: Iterable[str] = (), max_weekly_fee: int | None = None,
+                          available_by: date | None = None, search_id: UUID | None = None
+                          ) -> tuple[UUID, int]:
+        """Save the board's filters under a name, for the acting officer's own account; a new
+        vacancy that matches them is then a notice (and an e-mail) to that officer."""
+        if actor.user_id is None:
+            raise PermissionDenied("A saved search belongs to an officer's own account")
+        if host_authority_id is not None:
+            try:
+                self._get(host_authority_id, Authority, "authority")
+            except NotFound:
+                raise NotFound("Choose an area from the list", field="area") from None
+        search = BoardSearch.save(
+            account_id=actor.user_id, authority_id=actor.organisation_id, name=name,
+            actor=actor, id=search_id, filters=dict(
+                setting_type=setting_type, host_authority_id=host_authority_id,
+                partnership=partnership, age=age, needs=list(needs),
+                max_weekly_fee=max_weekly_fee, available_by=available_by))
+        return search.id, self._create(search, "This search has already been saved")
+
+    def get_board_search(self, actor: Actor, search_ref: UUID) -> BoardSearch:
+        """One of the acting officer's own saved searches; anyone else's, or a deleted one,
+        is "no such saved search", exactly like a missing one."""
+        search = self._get(search_ref, BoardSearch, "saved search")
+        if search.deleted or (actor.user_id is not None and search.account_id != actor.user_id):
+            raise NotFound("There is no such saved search")
+        return search
+
+    @retried_on_clash
+    def delete_board_search(self, actor: Actor, search_ref: UUID, *,
+                            reason: str | None = None) -> int:
+        search = self.get_board_search(actor, search_ref)
+        search.delete(actor=actor, reason=reason)
         return self._save(search)

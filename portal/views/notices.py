@@ -1,7 +1,9 @@
-"""Notices for providers: tenders opening, published clarifications, deadlines near.
+"""Notices: for providers, tenders opening, published clarifications, deadlines near; for
+council officers, new vacancies matching their saved searches of the board.
 
-A notice is about a tender; each user of an eligible provider sees it and marks it read for
-themselves. Opening a notice marks it read and goes to the tender. How notices are derived
+A provider's notice is about a tender; each user of an eligible provider sees it and marks it
+read for themselves. An officer's is their own. Opening a notice marks it read and goes to the
+tender, or to the vacancy. How notices are derived
 from events, and why their e-mails are never sent twice, is in ``projections/notices.py``.
 """
 
@@ -20,7 +22,7 @@ register_vocabulary(bp)
 
 
 @bp.get("/")
-@requires("tenders.respond")
+@requires("notices.view")
 def index():
     with services().engine.connect() as c:
         notices = notices_for(g.principal, c)
@@ -29,7 +31,7 @@ def index():
 
 
 @bp.get("/<uuid:notice_id>")
-@requires("tenders.respond")
+@requires("notices.view")
 def show(notice_id: UUID):
     """Mark the notice read and go to its tender (another provider's notice: 404)."""
     with services().engine.begin() as c:
@@ -37,11 +39,13 @@ def show(notice_id: UUID):
         if notice is None:
             abort(404)
         mark_read(g.principal, c, [notice_id], services().portal.clock())
+    if notice["vacancy_id"] is not None:
+        return redirect(url_for("vacancies.detail", vacancy_id=notice["vacancy_id"]), 303)
     return redirect(url_for("opportunities.show", tender_id=notice["tender_id"]), 303)
 
 
 @bp.post("/read")
-@requires("tenders.respond")
+@requires("notices.view")
 def read_all():
     with services().engine.begin() as c:
         ids = [n["id"] for n in notices_for(g.principal, c) if n["read_at"] is None]

@@ -76,6 +76,8 @@ OWNERS: dict[str, Callable[[Any], UUID | None]] = {
     "DocumentDownload": attrgetter("authority_id"),
     "DeadlineReminder": attrgetter("authority_id"),
     "IdentityProvider": attrgetter("organisation_id"),
+    # An officer's saved search of the vacancy board belongs to the officer's authority.
+    "BoardSearch": attrgetter("authority_id"),
 }
 
 
@@ -340,6 +342,8 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
         f"{'s' if len(e.released) != 1 else ''} released)"),
     ("HomeSearch", "Placed"): lambda e: (
         f"Placed the child of a home search (placement {e.placement_ref})"),
+    ("BoardSearch", "Saved"): lambda e: f"Saved the vacancy board search {e.name}",
+    ("BoardSearch", "Deleted"): lambda e: "Deleted a saved vacancy board search",
     ("Contract", "Recorded"): _contract,
     ("Contract", "Varied"): lambda e: _changes("a contract", e.changes),
     ("Contract", "Terminated"): lambda e: f"Terminated a contract from {e.on:%d/%m/%Y}",

@@ -89,6 +89,7 @@ class World:
     clarifications: dict[tuple[str, str], UUID] = field(default_factory=dict)
     documents: dict[str, UUID] = field(default_factory=dict)  # by lead authority
     notices: dict[str, list[UUID]] = field(default_factory=dict)  # by lead authority
+    board_searches: dict[str, UUID] = field(default_factory=dict)  # by the officer's authority
 
     def owner_of(self, organisation_id: UUID | None) -> str | None:
         for key, value in self.organisations.items():
@@ -277,6 +278,10 @@ def _authority_records(world: World, svc, key: str, today: date, folder: Path) -
                             offers_close_at=datetime.now(UTC) + timedelta(days=3),
                             reason=_marker(world, key, "child", "sendreason"))
     world.referrals[provider] = sent
+    # The officer's saved search of the board (the officer's own: nobody else lists it).
+    world.board_searches[key], _ = portal.save_board_search(
+        actor, name=_marker(world, key, "private", "boardsearch"),
+        setting_type="childrens_home", needs=["emotional_behavioural"])
     portal.set_targets(actor, authority, targets={"children_per_10k": 61.5},
                        reason=_marker(world, key, "private", "targetsreason"))
     name = _marker(world, key, "private", "importfile") + ".csv"

@@ -1,0 +1,144 @@
+"""Officers' saved searches of the vacancy board, and the notices a newly published vacancy
+that matches one raises for its owner.
+
+The projection is self-contained, so a rebuild writes exactly the rows the incremental run
+wrote: it keeps its own copy of which partnerships each authority belongs to (from the
+authorities' events) rather than reading the directory's tables, which another projection
+fills at its own pace. Each notice's id is derived from the saved search and the vacancy, so
+a replay never raises one twice. A deleted saved search raises no more notices; those it
+raised stay, with the name it had (its owner read them, or may yet).
+
+The notices are read in the portal with the other notices (``projections/notices.py``) and
+mailed once to their owner by the notices dispatcher (``portal/services/notices.py``), through
+the same ``notice_reads`` and ``notice_mail`` ledgers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID, uuid5
+
+import sqlalchemy as sa
+
+from domain.board_search import BoardSearch, matches
+from domain.organisation import Authority
+from domain.permissions import check
+from domain.vacancy import Vacancy
+from projections.base import Projection, handles
+from projections.database import metadata
+from projections.home_searches import as_list, as_text
+
+board_searches = sa.Table(
+    "board_searches",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("account_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("authority_id", sa.Uuid, nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("setting_type", sa.String(40)),
+    sa.Column("host_authority_id", sa.Uuid),
+    sa.Column("partnership", sa.String(100)),
+    sa.Column("age", sa.Integer),
+    sa.Column("needs", sa.String(400), nullable=False),  # |a|b|
+    sa.Column("max_weekly_fee", sa.Integer),
+    sa.Column("available_by", sa.Date),
+    sa.Column("saved_at", sa.DateTime(timezone=True), nullable=False),
+)
+board_search_partnerships = sa.Table(
+    "board_search_partnerships",
+    metadata,
+    sa.Column("authority_id", sa.Uuid, primary_key=True),
+    sa.Column("partnership", sa.String(100), primary_key=True),
+)
+board_notices = sa.Table(
+    "board_search_notices",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("board_search_id", sa.Uuid, nullable=False),
+    sa.Column("account_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("search_name", sa.String(100), nullable=False),
+    sa.Column("vacancy_id", sa.Uuid, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+FILTER_COLUMNS = ("setting_type", "host_authority_id", "partnership", "age", "max_weekly_fee",
+                  "available_by")
+
+
+def board_notice_id(board_search_id: UUID, vacancy_id: UUID) -> UUID:
+    return uuid5(board_search_id, f"vacancy:{vacancy_id}")
+
+
+def filters_of(row: Any) -> dict[str, Any]:
+    return {**{k: row[k] for k in FILTER_COLUMNS}, "needs": as_list(row["needs"])}
+
+
+class BoardSearches(Projection):
+    name = "board_searches"
+    tables = (board_searches, board_search_partnerships, board_notices)
+
+    @handles(BoardSearch.Saved)
+    def saved(self, c: sa.Connection, e: BoardSearch.Saved) -> None:
+        c.execute(board_searches.insert().values(
+            id=e.originator_id, account_id=e.account_id, authority_id=e.authority_id,
+            name=e.name, setting_type=e.setting_type, host_authority_id=e.host_authority_id,
+            partnership=e.partnership, age=e.age, needs=as_text(e.needs),
+            max_weekly_fee=e.max_weekly_fee, available_by=e.available_by,
+            saved_at=e.timestamp))
+
+    @handles(BoardSearch.Deleted)
+    def deleted(self, c: sa.Connection, e: BoardSearch.Deleted) -> None:
+        c.execute(board_searches.delete().where(board_searches.c.id == e.originator_id))
+
+    @handles(Authority.Registered)
+    def authority_registered(self, c: sa.Connection, e: Authority.Registered) -> None:
+        self._partnerships(c, e.originator_id, e.partnerships)
+
+    @handles(Authority.DetailsUpdated)
+    def authority_updated(self, c: sa.Connection, e: Authority.DetailsUpdated) -> None:
+        if "partnerships" in e.changes:
+            self._partnerships(c, e.originator_id, e.changes["partnerships"])
+
+    @staticmethod
+    def _partnerships(c: sa.Connection, authority_id: UUID, partnerships: list[str]) -> None:
+        t = board_search_partnerships
+        c.execute(t.delete().where(t.c.authority_id == authority_id))
+        if partnerships:
+            c.execute(t.insert(), [{"authority_id": authority_id, "partnership": p}
+                                   for p in sorted(set(partnerships))])
+
+    @handles(Vacancy.Published)
+    def published(self, c: sa.Connection, e: Vacancy.Published) -> None:
+        """A new vacancy: a notice to the owner of every saved search it matches."""
+        searches = c.execute(sa.select(board_searches)).mappings().all()
+        if not searches:
+            return
+        host_partnerships = set(c.execute(
+            sa.select(board_search_partnerships.c.partnership)
+            .where(board_search_partnerships.c.authority_id == e.host_authority_id)).scalars())
+        rows = [{"id": board_notice_id(s["id"], e.originator_id), "board_search_id": s["id"],
+                 "account_id": s["account_id"], "search_name": s["name"],
+                 "vacancy_id": e.originator_id, "created_at": e.timestamp}
+                for s in searches if matches(
+                    filters_of(s), setting_type=e.setting_type,
+                    host_authority_id=e.host_authority_id,
+                    host_partnerships=host_partnerships, age_from=e.age_from,
+                    age_to=e.age_to, needs_met=e.needs_met, weekly_fee=e.weekly_fee,
+                    available_from=e.available_from)]
+        if rows:
+            c.execute(board_notices.insert(), rows)
+
+
+# --- queries: the viewer's own saved searches only -------------------------------------------
+
+def board_searches_for(viewer, connection: sa.Connection) -> list[dict[str, Any]]:
+    """The viewer's own saved searches, by name, each with how many vacancies matched it."""
+    check(viewer, "board_searches.manage")
+    counts = dict(connection.execute(
+        sa.select(board_notices.c.board_search_id, sa.func.count())
+        .where(board_notices.c.account_id == viewer.user_id)
+        .group_by(board_notices.c.board_search_id)).all())
+    rows = connection.execute(sa.select(board_searches).where(
+        board_searches.c.account_id == viewer.user_id)
+        .order_by(board_searches.c.name, board_searches.c.id)).mappings()
+    return [{**row, "needs": as_list(row["needs"]), "matched": counts.get(row["id"], 0)}
+            for row in rows]
