@@ -64,6 +64,8 @@ def new():
     source = request.form if request.method == "POST" else request.args
     query, filters = _search_from(source)
     form = FormResult(data={"name": source.get("name", "")}, errors=dict(filters.errors))
+    # The filters are set on the board: their errors point at what the page says of them.
+    form.anchors = {name: "filters" for name in filters.errors}
     if request.method == "POST":
         named = load(BoardSearchNameSchema(), {"name": source.get("name", "")})
         form.errors.update(named.errors)
