@@ -12,6 +12,7 @@ from eventsourcing.domain import AggregateCreated, DomainEvent
 from domain.account import Account, account_id
 from domain.actor import Actor
 from domain.bid import Bid
+from domain.board_search import BoardSearch
 from domain.contract import Contract
 from domain.data_import import DataImport
 from domain.engagement import EngagementResponse
@@ -41,7 +42,8 @@ from tests.projections.scenario import build_region, dump, random_history
 
 AGGREGATES = (Authority, Provider, PlatformOrganisation, Account, Vacancy, Placement, Contract,
               DataImport, DistrictUpload, TenderDocument, DocumentDownload, DeadlineReminder,
-              Tender, Bid, EngagementResponse, IdentityProvider, HomeSearch)
+              Tender, Bid, EngagementResponse, IdentityProvider, HomeSearch,
+              BoardSearch)
 
 
 def home_search_history(portal, authority, settings=None) -> None:
@@ -72,6 +74,7 @@ def home_search_history(portal, authority, settings=None) -> None:
     now = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
     portal.send_home_search(officer, sent, provider_ids=[provider, other],
                             offers_close_at=now + timedelta(days=1), now=now)
+    portal.ask_for_place(officer, vacancy, search_ref=sent, now=now)
     offer, _ = portal.offer_place(Actor(uuid4(), provider), sent, vacancy_id=vacancy,
                                   weekly_price=4_400, start_on=date(2027, 2, 1), now=now)
     portal.decline_home_search(Actor(uuid4(), other), sent, decline_reason="staffing",
@@ -120,6 +123,12 @@ def full_history(portal) -> dict:
     portal.expire_vacancies([expiring], today=date(2027, 2, 1))
     placement_history(portal, authorities[0], provider, setting)
     home_search_history(portal, authorities[0], settings)
+    # The vacancy board: a provider's contact, an officer's saved search, deleted.
+    portal.set_provider_contact(Actor.system(), provider, name="Sam Okafor",
+                                phone="01632 960 001", email="sam@provider.example.org")
+    kent_lead = Actor(account, authorities[1])
+    board, _ = portal.save_board_search(kent_lead, name="Kent homes", age=12)
+    portal.delete_board_search(kent_lead, board)
     portal.add_districts(admin, rows=[{"district": "ME99", "easting": 577000,
                                        "northing": 155000, "la_ons_code": "E10000016"}],
                          file_name="new-districts.csv", file_sha256="1" * 64,
@@ -248,7 +257,7 @@ def expected_owner(portal, record_id):
     if isinstance(aggregate, Tender):
         return aggregate.lead_authority_id
     if isinstance(aggregate, Placement | Contract | DataImport | TenderDocument
-                  | DocumentDownload | DeadlineReminder | HomeSearch):
+                  | DocumentDownload | DeadlineReminder | HomeSearch | BoardSearch):
         return aggregate.authority_id
     if isinstance(aggregate, DistrictUpload):  # the uploading platform organisation
         first = portal.recorder.select_events(record_id, limit=1)[0]
@@ -377,8 +386,9 @@ def test_the_stream_filters_and_pages_newest_first(services):
         # sign-on's five by the people signing in (its four by the administrator are above),
         # and a council officer's five home search events; then the referral's eight by
         # people (sent, an offer, a decline, the acceptance's accepted, placed, filled and
-        # started; the closing to offers in the same save is the system's, by the clock).
-        assert system.total == total - 8 - 3 - 5 - 1 - 2 - 9 - 5 - 8
+        # started; the closing to offers in the same save is the system's, by the clock),
+        # the officer's place asked for from the board, and a saved board search, deleted.
+        assert system.total == total - 8 - 3 - 5 - 1 - 2 - 9 - 5 - 8 - 1 - 2
         updates = audit_events_page(viewer, c, AuditSearch(record_type="Vacancy",
                                                            event_type="Updated"))
         assert all(r.summary.startswith("Changed a vacancy") for r in updates.rows)
