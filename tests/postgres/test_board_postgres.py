@@ -11,7 +11,7 @@ from portal.bootstrap import bootstrap
 # Imported by name on purpose: these tests run again here, on PostgreSQL.
 from tests.projections.test_board_read_models import (  # noqa: F401
     asked,
-    test_rebuild_equals_incremental as test_board_read_models_rebuild_equals_incremental,
+    test_the_board_read_models_rebuild_equal_incremental,
     test_the_officer_sees_the_contact_and_the_distance_from_their_own_search,
     test_the_provider_asked_sees_the_search_with_its_deadline_and_the_place,
 )

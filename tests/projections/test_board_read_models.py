@@ -94,7 +94,7 @@ def test_the_officer_sees_the_contact_and_the_distance_from_their_own_search(ask
             vacancy_page(kent, c, uuid4())
 
 
-def test_rebuild_equals_incremental(asked):
+def test_the_board_read_models_rebuild_equal_incremental(asked):
     services, _ = asked
     incremental = dump(services.engine, names=NAMES)
     assert len(incremental["home_search_asked_places"]) == 1
