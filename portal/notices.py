@@ -16,7 +16,8 @@ def notices_group() -> None:
 
 @notices_group.command("run")
 def notices_run() -> None:
-    """Issue due deadline reminders and e-mail new notices (idempotent: run it from cron, say
+    """Issue due deadline reminders and e-mail new notices, tender notices to providers and
+    saved-search notices to officers (idempotent: run it from cron, say
     every 15 minutes; a notice is e-mailed to each user once however often it runs)."""
     portal_url = open_settings().portal_url
     svc = open_services()

@@ -1,5 +1,7 @@
 """Sending notices by e-mail, and issuing deadline reminders: the scheduled side of notices,
 run by ``portal notices run`` (``portal/notices.py``) and the projection process's housekeeping.
+Tender notices go to eligible providers' users; saved-search notices (a new vacancy matching an
+officer's saved search of the board) to the officer who saved the search.
 
 See ``projections/notices.py`` for why e-mails are sent from here, once per notice and account
 through the ``notice_mail`` ledger, and never by the projection (a rebuild would resend them).
