@@ -40,8 +40,7 @@ def vacancy_page(viewer, connection: sa.Connection, vacancy_id: UUID,
         settings.c.id == vacancy["setting_id"])).scalar()
     page: dict[str, Any] = {
         "vacancy": vacancy, "contact": provider_contact(connection, vacancy["provider_id"]),
-        # The portal holds no Ofsted inspection judgements yet: shown as not known.
-        "judgement": None, "searches": [], "chosen": None, "distance": None,
+        "searches": [], "chosen": None, "distance": None,
         "search_error": None, "asked": set()}
     if not can(viewer, "home_searches.view"):
         return page
