@@ -64,14 +64,14 @@ def new():
     source = request.form if request.method == "POST" else request.args
     query, filters = _search_from(source)
     form = FormResult(data={"name": source.get("name", "")}, errors=dict(filters.errors))
-    # The filters are set on the board: their errors point at what the page says of them.
-    form.anchors = {name: "filters" for name in filters.errors}
     if request.method == "POST":
         named = load(BoardSearchNameSchema(), {"name": source.get("name", "")})
         form.errors.update(named.errors)
         if form.ok and _save(FormResult(data=named.data, errors=form.errors), query):
             flash("Search saved: you will be told when a new vacancy matches it")
             return redirect(url_for("board_searches.index"))
+    # The filters are set on the board: their errors point at what the page says of them.
+    form.anchors = {name: "filters" for name in form.errors if name != "name"}
     return render_template("board_searches/new.html", form=form, filters=filters.data,
                            query=query, areas=_area_names()), \
         400 if request.method == "POST" and not form.ok else 200

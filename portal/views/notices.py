@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from flask import Blueprint, abort, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 
 from portal.security import requires, services
 from portal.views.tender_helpers import register_vocabulary
 from projections.notices import KINDS, mark_read, notices_for, unread_count
+from projections.vacancy_queries import vacancy_available
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
 register_vocabulary(bp)
@@ -33,12 +34,16 @@ def index():
 @bp.get("/<uuid:notice_id>")
 @requires("notices.view")
 def show(notice_id: UUID):
-    """Mark the notice read and go to its tender (another provider's notice: 404)."""
+    """Mark the notice read and go to its tender or vacancy (another's notice: 404)."""
     with services().engine.begin() as c:
         notice = next((n for n in notices_for(g.principal, c) if n["id"] == notice_id), None)
         if notice is None:
             abort(404)
         mark_read(g.principal, c, [notice_id], services().portal.clock())
+        gone = notice["vacancy_id"] is not None and not vacancy_available(c, notice["vacancy_id"])
+    if gone:
+        flash("That vacancy is no longer available: it has been filled, held or withdrawn")
+        return redirect(url_for("notices.index"), 303)
     if notice["vacancy_id"] is not None:
         return redirect(url_for("vacancies.detail", vacancy_id=notice["vacancy_id"]), 303)
     return redirect(url_for("opportunities.show", tender_id=notice["tender_id"]), 303)

@@ -6,6 +6,7 @@ search is missing; only council officers save searches."""
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -76,3 +77,26 @@ def test_only_council_officers_save_board_searches(app, role):
     client = signed_in(app, account_for(role))
     assert client.get("/vacancies/saved-searches/").status_code == 403
     assert client.post_form("/vacancies/saved-searches/new", {"name": "x"}).status_code == 403
+
+
+def test_an_unknown_area_is_refused_on_the_page(app):
+    kent = signed_in(app, account_for("council_officer", "Kent"))
+    refused = kent.post_form("/vacancies/saved-searches/new", {
+        "area": f"authority:{uuid4()}", "name": "Nowhere"})
+    assert refused.status_code == 400 and "Choose an area from the list" in refused.text
+    assert 'href="#filters"' in refused.text
+
+
+def test_a_notice_of_a_vacancy_since_withdrawn_says_so(app, provider_user):
+    from domain.actor import Actor
+
+    kent = signed_in(app, account_for("council_officer", "Kent"))
+    kent.post_form("/vacancies/saved-searches/new", {"name": "Anything new"})
+    vacancy, _ = open_vacancy(app, provider_user)
+    services = app.extensions["portal"]
+    services.projections.wait_for(services.portal.withdraw_vacancy(
+        Actor.system(), uuid.UUID(vacancy), reason="Filled privately"))
+    notice_id = re.search(r'href="/notices/([0-9a-f-]{36})"', kent.get("/notices/").text).group(1)
+    opened = kent.get(f"/notices/{notice_id}")
+    assert opened.status_code == 303 and opened.headers["Location"].endswith("/notices/")
+    assert "That vacancy is no longer available" in kent.get("/notices/").text
