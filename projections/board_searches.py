@@ -73,21 +73,39 @@ def filters_of(row: Any) -> dict[str, Any]:
 
 
 class BoardSearches(Projection):
+    """Each batch starts from the saved searches and partnership members as stored (read
+    once, in :meth:`begin_batch`), so a vacancy published costs no query unless it matches:
+    at national scale most batches are vacancy events."""
+
     name = "board_searches"
     tables = (board_searches, board_search_partnerships, board_notices)
 
+    def __init__(self) -> None:
+        self._searches: dict[UUID, dict[str, Any]] = {}
+        self._members: dict[UUID, set[str]] = {}
+
+    def begin_batch(self, connection: sa.Connection) -> None:
+        self._searches = {row["id"]: {**row, "filters": filters_of(row)} for row in
+                          connection.execute(sa.select(board_searches)).mappings()}
+        self._members = {}
+        for row in connection.execute(sa.select(board_search_partnerships)):
+            self._members.setdefault(row.authority_id, set()).add(row.partnership)
+
     @handles(BoardSearch.Saved)
     def saved(self, c: sa.Connection, e: BoardSearch.Saved) -> None:
-        c.execute(board_searches.insert().values(
+        row = dict(
             id=e.originator_id, account_id=e.account_id, authority_id=e.authority_id,
             name=e.name, setting_type=e.setting_type, host_authority_id=e.host_authority_id,
             partnership=e.partnership, age=e.age, needs=as_text(e.needs),
             max_weekly_fee=e.max_weekly_fee, available_by=e.available_by,
-            saved_at=e.timestamp))
+            saved_at=e.timestamp)
+        c.execute(board_searches.insert().values(**row))
+        self._searches[e.originator_id] = {**row, "filters": filters_of(row)}
 
     @handles(BoardSearch.Deleted)
     def deleted(self, c: sa.Connection, e: BoardSearch.Deleted) -> None:
         c.execute(board_searches.delete().where(board_searches.c.id == e.originator_id))
+        self._searches.pop(e.originator_id, None)
 
     @handles(Authority.Registered)
     def authority_registered(self, c: sa.Connection, e: Authority.Registered) -> None:
@@ -98,32 +116,29 @@ class BoardSearches(Projection):
         if "partnerships" in e.changes:
             self._partnerships(c, e.originator_id, e.changes["partnerships"])
 
-    @staticmethod
-    def _partnerships(c: sa.Connection, authority_id: UUID, partnerships: list[str]) -> None:
+    def _partnerships(self, c: sa.Connection, authority_id: UUID,
+                      partnerships: list[str]) -> None:
         t = board_search_partnerships
         c.execute(t.delete().where(t.c.authority_id == authority_id))
         if partnerships:
             c.execute(t.insert(), [{"authority_id": authority_id, "partnership": p}
                                    for p in sorted(set(partnerships))])
+        self._members[authority_id] = set(partnerships)
 
     @handles(Vacancy.Published)
     def published(self, c: sa.Connection, e: Vacancy.Published) -> None:
         """A new vacancy: a notice to the owner of every saved search it matches."""
-        searches = c.execute(sa.select(board_searches)).mappings().all()
-        if not searches:
+        if not self._searches:
             return
-        host_partnerships = set(c.execute(
-            sa.select(board_search_partnerships.c.partnership)
-            .where(board_search_partnerships.c.authority_id == e.host_authority_id)).scalars())
+        members = self._members.get(e.host_authority_id, set())
         rows = [{"id": board_notice_id(s["id"], e.originator_id), "board_search_id": s["id"],
                  "account_id": s["account_id"], "search_name": s["name"],
                  "vacancy_id": e.originator_id, "created_at": e.timestamp}
-                for s in searches if matches(
-                    filters_of(s), setting_type=e.setting_type,
-                    host_authority_id=e.host_authority_id,
-                    host_partnerships=host_partnerships, age_from=e.age_from,
-                    age_to=e.age_to, needs_met=e.needs_met, weekly_fee=e.weekly_fee,
-                    available_from=e.available_from)]
+                for s in sorted(self._searches.values(), key=lambda s: str(s["id"]))
+                if matches(s["filters"], setting_type=e.setting_type,
+                           host_authority_id=e.host_authority_id, host_partnerships=members,
+                           age_from=e.age_from, age_to=e.age_to, needs_met=e.needs_met,
+                           weekly_fee=e.weekly_fee, available_from=e.available_from)]
         if rows:
             c.execute(board_notices.insert(), rows)
 
