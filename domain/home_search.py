@@ -10,11 +10,12 @@ was sent to answers with offers (one of its own open vacancies, a weekly price, 
 or a decline with a reason from :data:`DECLINE_REASONS`. Offers are events on the search, not
 aggregates of their own, so accepting one is one change to the search saved together with the
 vacancy it fills and the child's placement: nothing is ever half done. Once the deadline has
-passed no offer is taken, whether or not the search has been closed to offers yet. An
-officer may also ask for a particular vacancy's place from the board (:meth:`HomeSearch.
-ask_for_place`): a draft is sent to that vacancy's provider, a search open to offers reaches it
-too with the deadline it has, and the vacancy is named (``PlaceAsked``) so the provider knows
-which place is asked for.
+passed no offer is taken, whether or not the search has been closed to offers yet.
+
+An officer may also ask for one vacancy's place from the board
+(:meth:`HomeSearch.ask_for_place`): a draft is sent to that vacancy's provider, a search open
+to offers reaches it too with the deadline it has, and the vacancy is named (``PlaceAsked``)
+so the provider knows which place is asked for.
 
 The child is only ever known by the portal's pseudonymous reference (see
 :mod:`domain.child_ref`), as placements are.
