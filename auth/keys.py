@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.fernet import Fernet
 
 
-def fernet_key_file(path: Path) -> bytes:
-    """The Fernet key in ``path``, written there first if there is none (when two processes
-    start together, the first to create the file wins and both read its key)."""
+def secret_file(path: Path, make: Callable[[], bytes]) -> bytes:
+    """The secret in ``path``, written there first (readable by its owner only) from ``make``
+    if there is none. When two processes start together, the first to create the file wins
+    and both read its secret."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -19,5 +21,10 @@ def fernet_key_file(path: Path) -> bytes:
             pass
         else:
             with os.fdopen(descriptor, "wb") as file:
-                file.write(Fernet.generate_key())
-    return path.read_bytes().strip()
+                file.write(make())
+    return path.read_bytes()
+
+
+def fernet_key_file(path: Path) -> bytes:
+    """The Fernet key in ``path``, generated on first use."""
+    return secret_file(path, Fernet.generate_key).strip()

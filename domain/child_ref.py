@@ -24,9 +24,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import unicodedata
-from pathlib import Path
 
 from domain.errors import DomainError
 
@@ -81,19 +79,3 @@ class ChildReferences:
         cleaned = normalise_child_id(child_id)
         digest = hmac.new(self._authority_key(la_code), cleaned.encode(), hashlib.sha256)
         return "C" + base64.b32encode(digest.digest()).decode()[:12]
-
-    @classmethod
-    def load_or_create(cls, path: Path) -> ChildReferences:
-        """The secret lives outside the database (like the audit signing key): losing it
-        means references can no longer be matched to the council's ids."""
-        if path.exists():
-            return cls(path.read_bytes())
-        path.parent.mkdir(parents=True, exist_ok=True)
-        secret = os.urandom(KEY_BYTES)
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process created it first
-            return cls(path.read_bytes())
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(secret)
-        return cls(secret)

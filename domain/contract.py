@@ -15,7 +15,7 @@ from eventsourcing.domain import event
 
 from domain.actor import Actor
 from domain.base import PortalAggregate
-from domain.errors import DomainError, IllegalTransition
+from domain.errors import DomainError, IllegalTransition, Refused
 from domain.vocabulary import CONTRACT_ROUTES, SETTING_TYPES
 
 MAX_PLACES = 500
@@ -23,25 +23,35 @@ MAX_WEEKLY_PRICE = 50_000
 TERMS = ("title", "places", "weekly_price", "end")
 
 
+def problems(terms: dict, *, complete: bool = True) -> dict[str, str]:
+    """Every rule a contract's terms break, by field, all at once. ``complete``: whether a
+    missing term is itself a problem (False for what a half-filled form could read)."""
+    found: dict[str, str] = {}
+    route, places, price = terms.get("route"), terms.get("places"), terms.get("weekly_price")
+    if complete and not (terms.get("title") or "").strip():
+        found["title"] = "Enter the contract's title"
+    if (complete or route is not None) and (route not in CONTRACT_ROUTES or route == "in_house"):
+        found["route"] = "Choose the contract route: block, framework or spot"
+    if (complete or terms.get("setting_type") is not None) \
+            and terms.get("setting_type") not in SETTING_TYPES:
+        found["setting_type"] = "Choose the kind of provision the contract buys"
+    if route == "block" and not 1 <= (places or 0) <= MAX_PLACES:
+        found["places"] = f"A block contract buys between 1 and {MAX_PLACES} places"
+    elif places is not None and not 0 <= places <= MAX_PLACES:
+        found["places"] = f"Places must be between 0 and {MAX_PLACES}"
+    if (complete or price is not None) and not 0 < (price or 0) <= MAX_WEEKLY_PRICE:
+        found["weekly_price"] = (f"Weekly price per place must be between £1 and "
+                                 f"£{MAX_WEEKLY_PRICE:,}")
+    start, end = terms.get("start"), terms.get("end")
+    if start is not None and end is not None and end <= start:
+        found["end"] = "The contract must end after it starts"
+    return found
+
+
 def check_terms(terms: dict) -> None:
-    if not (terms.get("title") or "").strip():
-        raise DomainError("Enter the contract's title", field="title")
-    if terms["route"] not in CONTRACT_ROUTES or terms["route"] == "in_house":
-        raise DomainError("Choose the contract route: block, framework or spot", field="route")
-    if terms["setting_type"] not in SETTING_TYPES:
-        raise DomainError("Choose the kind of provision the contract buys",
-                          field="setting_type")
-    places = terms["places"]
-    if terms["route"] == "block" and not 1 <= (places or 0) <= MAX_PLACES:
-        raise DomainError(f"A block contract buys between 1 and {MAX_PLACES} places",
-                          field="places")
-    if places is not None and not 0 <= places <= MAX_PLACES:
-        raise DomainError(f"Places must be between 0 and {MAX_PLACES}", field="places")
-    if not 0 < terms["weekly_price"] <= MAX_WEEKLY_PRICE:
-        raise DomainError(f"Weekly price per place must be between £1 and £{MAX_WEEKLY_PRICE:,}",
-                          field="weekly_price")
-    if terms["end"] <= terms["start"]:
-        raise DomainError("The contract must end after it starts", field="end")
+    found = problems(terms)
+    if found:
+        raise Refused(found)
 
 
 class Contract(PortalAggregate):

@@ -10,6 +10,16 @@ class DomainError(Exception):
         self.field = field
 
 
+class Refused(DomainError):
+    """Details that break one or more rules: every problem at once, by field (the first also
+    as the message, for callers that show one)."""
+
+    def __init__(self, errors: dict[str, str]):
+        field, message = next(iter(errors.items()))
+        super().__init__(message, field=field)
+        self.errors = dict(errors)
+
+
 class NotFound(DomainError):
     """The record does not exist (or is not the caller's to see)."""
 

@@ -6,11 +6,19 @@ draft -> sent -> offers open -> closed to offers -> accepted -> placed
 
 Sending starts the referral: the search goes to chosen providers with an offers deadline and
 is open to offers at once (the "sent" step and "offers open" are one event). Each provider it
-was sent to answers with offers (one of its own open vacancies, a weekly price, a start date)
-or a decline with a reason from :data:`DECLINE_REASONS`. Offers are events on the search, not
+was sent to answers with offers (one of its own open vacancies, or a place at one of its
+settings where no vacancy is published; a weekly price, a start date) or a decline with a
+reason from :data:`DECLINE_REASONS`. Offers are events on the search, not
 aggregates of their own, so accepting one is one change to the search saved together with the
 vacancy it fills and the child's placement: nothing is ever half done. Once the deadline has
 passed no offer is taken, whether or not the search has been closed to offers yet.
+
+Accepting an offer whose place is free today places the child at once (accepted, then placed,
+in one save). An offer starting later is accepted and its placement *scheduled*: the search
+stays accepted, keeping what the placement will need (the child's month of birth when new to
+the portal, how the place is bought), and is placed on the start day by
+:meth:`HomeSearch.start_placement` (the notices runner calls it), since a placement record
+never starts in the future.
 
 An officer may also ask for one vacancy's place from the board
 (:meth:`HomeSearch.ask_for_place`): a draft is sent to that vacancy's provider, a search open
@@ -33,6 +41,7 @@ from domain import ssda903
 from domain.actor import Actor
 from domain.base import PortalAggregate
 from domain.errors import DomainError, IllegalTransition, NotFound, PermissionDenied
+from domain.organisation import Setting
 from domain.placement import CHILD_REF
 from domain.postcode import DISTRICT
 from domain.timezone import LONDON
@@ -100,6 +109,10 @@ OFFER_OPEN = "open"
 OFFER_ACCEPTED = "accepted"
 OFFER_RELEASED = "released"
 MAX_NOTES = 1000
+# What a scheduled placement keeps until its start day (see :meth:`HomeSearch.accept`): the
+# child's facts, how it is bought and (out of area) the approval the regulations require before
+# the start, as a plain dict.
+PLACEMENT_DETAILS = ("birth_month", "uasc", "contract_route", "contract_id", "approval")
 
 # The referral's terms, in the order the form asks for them. ``child_ref`` and the authority
 # are fixed when the search is drafted.
@@ -282,6 +295,8 @@ class HomeSearch(PortalAggregate):
         self.placement_ref: str | None = None
         # Vacancies the officer asked their providers for from the board: vacancy -> provider.
         self.asked_places: dict[UUID, UUID] = {}
+        self.starts_on: date | None = None  # the accepted offer's start, once scheduled
+        self.pending_placement: dict[str, Any] | None = None
 
     @classmethod
     def draft(cls, *, authority_id: UUID, child_ref: str, terms: dict[str, Any], today: date,
@@ -476,19 +491,54 @@ class HomeSearch(PortalAggregate):
         if not vacancy.is_open:
             raise DomainError(f"This vacancy is {VACANCY_LABELS[vacancy.status].lower()}, so "
                               "it cannot be offered", field="vacancy_id")
-        if vacancy.setting_type not in self.placement_types:
-            raise DomainError("This vacancy is not a kind of placement the search asks for",
-                              field="vacancy_id")
-        if vacancy.places < self.places_needed:
-            raise DomainError(f"The search needs {self.places_needed} places together: this "
-                              f"vacancy offers {vacancy.places}", field="vacancy_id")
+        self._check_place(vacancy.setting_type, vacancy.places, "vacancy", "vacancy_id")
         if any(o["vacancy_id"] == vacancy.id for o in self.offers.values()):
             raise DomainError("This vacancy has already been offered for this search",
                               field="vacancy_id")
+        notes = self._check_offer_terms(weekly_price, start_on, notes, now)
+        self._offer_made(offer=dict(
+            id=offer_id, provider_id=provider_id, vacancy_id=vacancy.id,
+            setting_id=vacancy.setting_id, setting_type=vacancy.setting_type,
+            weekly_price=weekly_price, start_on=start_on, notes=notes,
+            made_at=now), actor=actor, reason=None)
+
+    def offer_setting(self, *, offer_id: UUID, provider_id: UUID, setting: Setting,
+                      weekly_price: int, start_on: date, notes: str, now: datetime,
+                      actor: Actor) -> None:
+        """A provider offers a place at one of its settings where no vacancy is published
+        (``setting`` must be the provider's own: the caller reads it from the provider). No
+        vacancy is filled when it is accepted."""
+        if actor.user_id is not None and actor.organisation_id != provider_id:
+            raise PermissionDenied("You can only offer your own organisation's settings")
+        self._check_answering(provider_id, now)
+        self._check_place(setting.setting_type, setting.registered_places, "setting",
+                          "setting_id")
+        if any(o["vacancy_id"] is None and o["setting_id"] == setting.id
+               for o in self.offers.values()):
+            raise DomainError("This setting has already been offered for this search",
+                              field="setting_id")
+        notes = self._check_offer_terms(weekly_price, start_on, notes, now)
+        self._offer_made(offer=dict(
+            id=offer_id, provider_id=provider_id, vacancy_id=None, setting_id=setting.id,
+            setting_type=setting.setting_type, weekly_price=weekly_price, start_on=start_on,
+            notes=notes, made_at=now), actor=actor, reason=None)
+
+    def _check_place(self, setting_type: str, places: int, what: str, field: str) -> None:
+        if setting_type not in self.placement_types:
+            raise DomainError(f"This {what} is not a kind of placement the search asks for",
+                              field=field)
+        if places < self.places_needed:
+            raise DomainError(f"The search needs {self.places_needed} places together: this "
+                              f"{what} offers {places}", field=field)
+
+    def _check_offer_terms(self, weekly_price: int, start_on: date, notes: str,
+                           now: datetime) -> str:
+        """The price, start date and notes of an offer, all problems at once; the notes
+        trimmed."""
         found = {}
         if not isinstance(weekly_price, int) or not 0 < weekly_price <= MAX_WEEKLY_FEE:
             found["weekly_price"] = f"The weekly price must be between £1 and £{MAX_WEEKLY_FEE:,}"
-        if not isinstance(start_on, date) or start_on < now.date():
+        if not isinstance(start_on, date) or start_on < now.astimezone(LONDON).date():
             found["start_on"] = "The start date cannot be in the past"
         elif start_on > self.latest_start:
             found["start_on"] = ("The start date must be no later than the latest start "
@@ -498,11 +548,7 @@ class HomeSearch(PortalAggregate):
             found["notes"] = f"Notes must be {MAX_NOTES} characters or fewer"
         if found:
             raise SearchRefused(found)
-        self._offer_made(offer=dict(
-            id=offer_id, provider_id=provider_id, vacancy_id=vacancy.id,
-            setting_id=vacancy.setting_id, setting_type=vacancy.setting_type,
-            weekly_price=weekly_price, start_on=start_on, notes=notes,
-            made_at=now), actor=actor, reason=None)
+        return notes
 
     @event("OfferMade")
     def _offer_made(self, *, offer: dict[str, Any], actor: Actor, reason: str | None) -> None:
@@ -550,9 +596,11 @@ class HomeSearch(PortalAggregate):
     # --- the decision -------------------------------------------------------------------------
 
     def accept(self, *, offer_id: UUID, placement_ref: str, now: datetime, actor: Actor,
-               reason: str | None = None) -> bool:
-        """Accept one offer: the search is accepted and placed, the other offers released.
-        Returns False when this very offer was accepted already (a retried acceptance)."""
+               reason: str | None = None, placement: dict[str, Any] | None = None) -> bool:
+        """Accept one offer, releasing the others. When its place is free today the search is
+        placed at once; when it starts later the placement is scheduled for its start day,
+        keeping ``placement`` (:data:`PLACEMENT_DETAILS`) until then, and the search stays
+        accepted. Returns False when this very offer was accepted already (a retry)."""
         if self.accepted_offer == offer_id:
             return False
         if self.accepted_offer is not None:
@@ -566,10 +614,28 @@ class HomeSearch(PortalAggregate):
         if self.status == OFFERS_OPEN:
             self._closed_to_offers(actor=Actor.system(), reason="The offers deadline passed")
         self._check_may_become(ACCEPTED, "accepted")
+        details = {name: (placement or {}).get(name) for name in PLACEMENT_DETAILS}
         released = [i for i, o in self.offers.items() if i != offer_id
                     and o["status"] == OFFER_OPEN]
         self._accepted(offer_id=offer_id, released=released, actor=actor, reason=reason)
-        self._placed(placement_ref=placement_ref, actor=actor, reason=None)
+        if offer["start_on"] > now.astimezone(LONDON).date():
+            self._placement_scheduled(starts_on=offer["start_on"], placement_ref=placement_ref,
+                                      placement=details, actor=actor, reason=None)
+        else:
+            self._placed(placement_ref=placement_ref, actor=actor, reason=None)
+        return True
+
+    def start_placement(self, *, today: date, actor: Actor) -> bool:
+        """The start day of a scheduled placement has come: the search is placed. Returns
+        False when it is placed already (nothing to do)."""
+        if self.status == PLACED:
+            return False
+        if self.status != ACCEPTED or self.starts_on is None:
+            raise IllegalTransition(f"This home search is {STATUS_LABELS[self.status].lower()}"
+                                    ": it has no placement waiting to start")
+        if today < self.starts_on:
+            raise IllegalTransition(f"The placement starts on {_long(self.starts_on)}")
+        self._placed(placement_ref=self.placement_ref, actor=actor, reason=None)
         return True
 
     @event("OfferAccepted")
@@ -580,6 +646,14 @@ class HomeSearch(PortalAggregate):
         self.offers[offer_id] = {**self.offers[offer_id], "status": OFFER_ACCEPTED}
         for other in released:
             self.offers[other] = {**self.offers[other], "status": OFFER_RELEASED}
+
+    @event("PlacementScheduled")
+    def _placement_scheduled(self, *, starts_on: date, placement_ref: str,
+                             placement: dict[str, Any], actor: Actor,
+                             reason: str | None) -> None:
+        self.starts_on = starts_on
+        self.placement_ref = placement_ref
+        self.pending_placement = dict(placement)
 
     @event("Placed")
     def _placed(self, *, placement_ref: str, actor: Actor, reason: str | None) -> None:

@@ -47,8 +47,6 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     "providers.contact": {"provider_user": OWN},
     # A council officer's own saved searches of the vacancy board (each officer's own).
     "board_searches.manage": {"council_officer": OWN},
-    # Each user's own notices: a provider's of tenders, an officer's of saved searches.
-    "notices.view": {"provider_user": OWN, "council_officer": OWN},
     "directory.view": {
         "council_officer": REGION, "provider_user": REGION, "auditor": REGION,
         "platform_admin": REGION,
@@ -67,6 +65,9 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     # Auditors read them through the event history, like placements.
     "home_searches.view": {"council_officer": OWN},
     "home_searches.manage": {"council_officer": OWN},
+    # A host authority reads the notices of placements other authorities make in its area:
+    # no child reference, only what the regulations say it needs.
+    "out_of_area.host_view": {"council_officer": OWN},
     # A provider sees only the searches sent to it, and only what a referral shares.
     "referrals.answer": {"provider_user": OWN},
     "targets.manage": {"council_officer": OWN},
@@ -86,6 +87,10 @@ PERMISSIONS: dict[str, dict[str, str]] = {
                      "auditor": REGION},
     "tenders.respond": {"provider_user": OWN},
     "tenders.pipeline": {"council_officer": PARTNERSHIP},
+    # Notices to the viewer's own organisation: tenders and home searches (providers), offers
+    # closing on its home searches (councils); and an officer's own, of new vacancies matching
+    # their saved searches of the board.
+    "notices.read": {"provider_user": OWN, "council_officer": OWN},
 }
 
 # Roles that reach the whole region or run the platform: only someone who manages accounts
@@ -105,7 +110,6 @@ ACTION_DESCRIPTIONS: dict[str, str] = {
     "vacancies.view_own": "See your organisation's own vacancies and their history",
     "providers.contact": ("Name the person councils contact about your organisation's "
                           "vacancies"),
-    "notices.view": "See your notices and mark them read",
     "board_searches.manage": ("Save searches of the vacancy board and be told when a new "
                               "vacancy matches one"),
     "directory.view": "See the directory of partner authorities and providers",
@@ -122,15 +126,19 @@ ACTION_DESCRIPTIONS: dict[str, str] = {
     "home_searches.manage": "Draft, change, cancel and close your authority's home searches",
     "referrals.answer": ("See home searches sent to your organisation and answer them with an "
                          "offer or a decline"),
+    "out_of_area.host_view": ("See the notices other authorities send yours about children "
+                              "they place in your area"),
     "targets.manage": "Set your authority's sufficiency targets",
     "sufficiency.view_own": "See your authority's sufficiency dashboard in full",
     "sufficiency.view_regional": "See partnership and regional sufficiency aggregates",
-    "reference.manage": "Extend the postcode district reference data",
+    "reference.manage": "Extend the postcode districts and the adjoining authorities",
     "audit.read": "Replay the event history, see views as they stood, download checkpoints",
     "tenders.lead": "Draft, publish, evaluate and award a tender your authority leads",
     "tenders.view": "See tenders, their lots, stages and clarifications",
     "tenders.respond": "Answer market engagement, ask clarification questions and bid",
     "tenders.pipeline": "See the partnership's pipeline of planned and running tenders",
+    "notices.read": ("See your organisation's notices, and your own of your saved searches, and "
+                     "mark them read"),
 }
 
 

@@ -21,7 +21,7 @@ from eventsourcing.domain import event
 from domain import ssda903
 from domain.actor import Actor
 from domain.base import PortalAggregate
-from domain.errors import DomainError, IllegalTransition
+from domain.errors import DomainError, IllegalTransition, Refused
 from domain.postcode import SECTOR_OR_DISTRICT
 from domain.vocabulary import CONTRACT_ROUTES
 
@@ -63,69 +63,99 @@ def episode(**facts: Any) -> dict[str, Any]:
     return {name: facts.get(name) for name in EPISODE_FIELDS}
 
 
-def check_child(birth_month: str, sex: str, uasc: bool) -> None:
+def child_problems(birth_month: str, sex: str, uasc: bool) -> dict[str, str]:
+    found = {}
     if not isinstance(birth_month, str) or not BIRTH_MONTH.match(birth_month):
-        _fail("Enter the month and year of birth, like 2012-05", "birth_month")
+        found["birth_month"] = "Enter the month and year of birth, like 2012-05"
     if sex not in ssda903.SEXES:
-        _fail("Choose the child's sex as recorded in SSDA903 (1 male, 2 female)", "sex")
+        found["sex"] = "Choose the child's sex as recorded in SSDA903 (1 male, 2 female)"
     if not isinstance(uasc, bool):
-        _fail("Say whether the child is an unaccompanied asylum-seeking child", "uasc")
+        found["uasc"] = "Say whether the child is an unaccompanied asylum-seeking child"
+    return found
+
+
+def check_child(birth_month: str, sex: str, uasc: bool) -> None:
+    found = child_problems(birth_month, sex, uasc)
+    if found:
+        raise Refused(found)
+
+
+def _dates_problems(e: dict[str, Any], birth_month: str | None, today: date,
+                    found: dict[str, str]) -> None:
+    start, end = e.get("start"), e.get("end")
+    if not isinstance(start, date):
+        found["start"] = "Enter the date the placement started"
+    elif start > today:
+        found["start"] = "The start date cannot be in the future"
+    elif start.year < ssda903.FIRST_YEAR - 25:
+        found["start"] = "The start date is too long ago"
+    elif birth_month is not None and f"{start.year:04d}-{start.month:02d}" < birth_month:
+        found["start"] = "The placement cannot start before the child was born"
+    if end is not None:
+        if isinstance(start, date) and end < start:
+            found["end"] = "The end date must not be before the start date"
+        elif end > today:
+            found["end"] = "The end date cannot be in the future"
+        if e.get("rec") is None:
+            found["rec"] = "Choose the reason the episode ended"
+    if e.get("rec") is not None and end is None:
+        found["end"] = "An episode with a reason for ending needs an end date"
+
+
+_CODES = (
+    ("rne", ssda903.NEW_EPISODE_REASONS, "reason for new episode", True),
+    ("legal_status", ssda903.LEGAL_STATUSES, "legal status", True),
+    ("cin", ssda903.CATEGORIES_OF_NEED, "category of need", False),
+    ("place", ssda903.PLACEMENT_TYPES, "placement type", True),
+    ("place_provider", ssda903.PLACEMENT_PROVIDERS, "placement provider", False),
+    ("reason_place_change", ssda903.PLACEMENT_CHANGE_REASONS,
+     "reason for placement change", False),
+    ("rec", ssda903.EPISODE_END_REASONS, "reason the episode ended", False),
+)
+
+
+def episode_problems(e: dict[str, Any], birth_month: str | None, today: date, *,
+                     complete: bool = True) -> dict[str, str]:
+    """Every rule the episode ``e`` breaks, by field, all at once. ``complete``: whether a
+    missing required fact is itself a problem (False when checking what a half-filled form
+    could read, beside the form's own errors); ``birth_month`` None when not known."""
+    found: dict[str, str] = {}
+    if complete or e.get("start") is not None or e.get("end") is not None:
+        _dates_problems(e, birth_month, today, found)
+    start = e.get("start") if isinstance(e.get("start"), date) else None
+    for field, codes_, what, required in _CODES:
+        value = e.get(field)
+        if value is None:
+            if required and complete:
+                found.setdefault(field, f"Choose the {what}")
+            continue
+        if start is not None and not ssda903.check_code(codes_, value, start):
+            year = ssda903.year_label(ssda903.collection_year(start))
+            found.setdefault(field, f"{value} is not a valid {what} code for {year}")
+    for field, what in (("home_postcode", "home"), ("placement_postcode", "placement")):
+        value = e.get(field)
+        if value is not None and not SECTOR_OR_DISTRICT.match(value):
+            found[field] = f"Enter the {what} postcode district or sector, like DT1 or DT1 1"
+    cost = e.get("weekly_cost")
+    if cost is not None and (not isinstance(cost, int) or not 0 <= cost <= MAX_WEEKLY_COST):
+        found["weekly_cost"] = (f"Weekly cost must be whole pounds between £0 and "
+                                f"£{MAX_WEEKLY_COST:,}")
+    route = e.get("contract_route")
+    if route is not None and route not in CONTRACT_ROUTES:
+        found["contract_route"] = "Choose how the placement was bought"
+    if e.get("contract_id") is not None and route not in {"block", "framework"}:
+        found["contract_id"] = "Only a block or framework placement can be under a contract"
+    if e.get("setting_id") is not None and e.get("provider_id") is None:
+        found["provider_id"] = "Choose the provider of the setting"
+    return found
 
 
 def check_episode(e: dict[str, Any], birth_month: str, today: date) -> None:
-    """The rules every episode obeys, whether new, changed or corrected."""
-    start, end = e["start"], e["end"]
-    if not isinstance(start, date):
-        _fail("Enter the date the placement started", "start")
-    if start > today:
-        _fail("The start date cannot be in the future", "start")
-    if start.year < ssda903.FIRST_YEAR - 25:
-        _fail("The start date is too long ago", "start")
-    if f"{start.year:04d}-{start.month:02d}" < birth_month:
-        _fail("The placement cannot start before the child was born", "start")
-    if end is not None:
-        if end < start:
-            _fail("The end date must not be before the start date", "end")
-        if end > today:
-            _fail("The end date cannot be in the future", "end")
-        if e["rec"] is None:
-            _fail("Choose the reason the episode ended", "rec")
-    if e["rec"] is not None and end is None:
-        _fail("An episode with a reason for ending needs an end date", "end")
-    codes = (
-        ("rne", ssda903.NEW_EPISODE_REASONS, "reason for new episode", True),
-        ("legal_status", ssda903.LEGAL_STATUSES, "legal status", True),
-        ("cin", ssda903.CATEGORIES_OF_NEED, "category of need", False),
-        ("place", ssda903.PLACEMENT_TYPES, "placement type", True),
-        ("place_provider", ssda903.PLACEMENT_PROVIDERS, "placement provider", False),
-        ("reason_place_change", ssda903.PLACEMENT_CHANGE_REASONS,
-         "reason for placement change", False),
-        ("rec", ssda903.EPISODE_END_REASONS, "reason the episode ended", False),
-    )
-    year = ssda903.collection_year(start)
-    for field, codes_, what, required in codes:
-        value = e[field]
-        if value is None:
-            if required:
-                _fail(f"Choose the {what}", field)
-            continue
-        if not ssda903.check_code(codes_, value, start):
-            _fail(f"{value} is not a valid {what} code for {ssda903.year_label(year)}", field)
-    for field, what in (("home_postcode", "home"), ("placement_postcode", "placement")):
-        value = e[field]
-        if value is not None and not SECTOR_OR_DISTRICT.match(value):
-            _fail(f"Enter the {what} postcode district or sector, like DT1 or DT1 1", field)
-    cost = e["weekly_cost"]
-    if cost is not None and (not isinstance(cost, int) or not 0 <= cost <= MAX_WEEKLY_COST):
-        _fail(f"Weekly cost must be whole pounds between £0 and £{MAX_WEEKLY_COST:,}",
-              "weekly_cost")
-    route = e["contract_route"]
-    if route is not None and route not in CONTRACT_ROUTES:
-        _fail("Choose how the placement was bought", "contract_route")
-    if e["contract_id"] is not None and route not in {"block", "framework"}:
-        _fail("Only a block or framework placement can be under a contract", "contract_id")
-    if e["setting_id"] is not None and e["provider_id"] is None:
-        _fail("Choose the provider of the setting", "provider_id")
+    """The rules every episode obeys, whether new, changed or corrected: every problem at
+    once."""
+    found = episode_problems(e, birth_month, today)
+    if found:
+        raise Refused(found)
 
 
 def check_episodes(episodes: list[dict[str, Any]], birth_month: str, today: date) -> None:
@@ -171,9 +201,12 @@ class Placement(PortalAggregate):
               reason: str | None = None) -> Placement:
         if not CHILD_REF.match(child_ref):
             _fail("The child reference is not a portal reference", "child_ref")
-        check_child(birth_month, sex, uasc)
         first = episode(**{"rne": "S", **terms, "start": on})
-        check_episodes([first], birth_month, today)
+        found = {**child_problems(birth_month, sex, uasc),
+                 **episode_problems(first, birth_month if isinstance(birth_month, str) and
+                                    BIRTH_MONTH.match(birth_month) else None, today)}
+        if found:  # the child's and the placement's problems together
+            raise Refused(found)
         return cls(authority_id=authority_id, child_ref=child_ref, birth_month=birth_month,
                    sex=sex, uasc=uasc, episode=first, actor=actor, reason=reason)
 

@@ -36,8 +36,9 @@ def year_label(year: int) -> str:
 
 
 # PLACE: placement type. H5, P2 and Z1 were dropped from 2025-26; K3 began in 2024-25.
-# Z11-Z14 are new in 2025-26; their official descriptions are not verified here, so they are
-# labelled by what they replace ("other").
+# Z11-Z14 are new in 2025-26 and replace Z1; their official descriptions are not verified here
+# (see ../shared/REFERENCE.md), so each is labelled by what it replaces and names its own code,
+# never four copies of one label that cannot be told apart.
 PLACEMENT_TYPES: dict[str, Code] = {
     "A3": Code("Placed for adoption with consent, with current foster carer"),
     "A4": Code("Placed for adoption with consent, not with current foster carer"),
@@ -68,10 +69,10 @@ PLACEMENT_TYPES: dict[str, Code] = {
     "U5": Code("Foster placement with other foster carer who is also an approved adopter"),
     "U6": Code("Foster placement with other foster carer, not long term or adopter"),
     "Z1": Code("Other placement", last_year=2024),
-    "Z11": Code("Other placement (new code, 2025-26)", first_year=2025),
-    "Z12": Code("Other placement (new code, 2025-26)", first_year=2025),
-    "Z13": Code("Other placement (new code, 2025-26)", first_year=2025),
-    "Z14": Code("Other placement (new code, 2025-26)", first_year=2025),
+    "Z11": Code("Other placement recorded as Z11 (a 2025-26 code)", first_year=2025),
+    "Z12": Code("Other placement recorded as Z12 (a 2025-26 code)", first_year=2025),
+    "Z13": Code("Other placement recorded as Z13 (a 2025-26 code)", first_year=2025),
+    "Z14": Code("Other placement recorded as Z14 (a 2025-26 code)", first_year=2025),
 }
 
 PLACEMENT_PROVIDERS: dict[str, Code] = {

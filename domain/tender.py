@@ -34,6 +34,8 @@ from domain.tender_terms import (
     clean_text,
     require,
 )
+from domain.timezone import uk_date
+from domain.words import counted
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -413,7 +415,7 @@ class Tender(PortalAggregate):
         if self.stage == "invitation_to_tender" and self.deadline_passed("bid_deadline", now):
             deadline = self.timetable["bid_deadline"]
             raise DomainError(
-                f"The bid deadline passed at {deadline:%H:%M} on {deadline:%d/%m/%Y}: "
+                f"The bid deadline passed at {deadline:%H:%M} on {uk_date(deadline)}: "
                 "late bids cannot be accepted", field="bid")
         self._check_stage("invitation_to_tender", doing="submit, replace or withdraw a bid")
 
@@ -551,7 +553,7 @@ class Tender(PortalAggregate):
         earliest = add_working_days(now.date(), STANDSTILL_WORKING_DAYS)
         require(isinstance(standstill_ends, date) and standstill_ends >= earliest,
                 f"The standstill must last at least {STANDSTILL_WORKING_DAYS} working days: "
-                f"it can end on {earliest:%d/%m/%Y} at the earliest", "standstill_ends")
+                f"it can end on {uk_date(earliest)} at the earliest", "standstill_ends")
         self._awarded(awards=checked, standstill_ends=standstill_ends, actor=actor,
                       reason=reason)
 
@@ -571,7 +573,7 @@ class Tender(PortalAggregate):
         """What a contract under this award is (route, setting type, price), or why not."""
         self._check_stage("awarded", "contracted", doing="enter contracts")
         require(self.standstill_ends is not None and now.date() >= self.standstill_ends,
-                f"The standstill runs until {self.standstill_ends:%d/%m/%Y}: contracts can be "
+                f"The standstill runs until {uk_date(self.standstill_ends)}: contracts can be "
                 "entered from then", "start")
         require(bid in self.awarded_bids(), "Choose an awarded bid", "bid_id")
         require(authority_id in self.partner_ids, "Choose one of the partner authorities",
@@ -587,8 +589,8 @@ class Tender(PortalAggregate):
             taken = sum(c.get("places") or 0 for c in self.contracts.values()
                         if self.opened_bids[c["bid_id"]]["lot_id"] == lot["lot_id"])
             require(taken + places <= lot["places"],
-                    f"Lot {lot['lot_id']} buys {lot['places']} places and {taken} are already "
-                    f"contracted: at most {lot['places'] - taken} more", "places")
+                    f"Lot {lot['lot_id']} buys {counted(lot['places'], 'place')} and {taken} "
+                    f"are already contracted: at most {lot['places'] - taken} more", "places")
         return {"route": CONTRACT_ROUTE[self.route], "setting_type": lot["setting_type"],
                 "weekly_price": opened["weekly_price"], "provider_id": opened["provider_id"],
                 "title": f"{self.title}: {lot['name']}"}

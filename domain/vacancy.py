@@ -5,16 +5,18 @@ published -> (updated)* -> held -> released -> ... -> filled | withdrawn | expir
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import event
 
 from domain.actor import Actor
 from domain.base import PortalAggregate
-from domain.errors import DomainError, IllegalTransition
+from domain.errors import DomainError, IllegalTransition, Refused
 from domain.organisation import Setting
+from domain.timezone import uk_date
 from domain.vocabulary import MAX_AGE, NEEDS, SUPPORTED_ACCOMMODATION_MIN_AGE
+from domain.words import counted
 
 AVAILABLE = "available"
 HELD = "held"
@@ -37,30 +39,63 @@ MAX_WEEKLY_FEE = 50_000
 MAX_PLACES = 10
 
 
-def check_terms(setting: Setting, terms: dict) -> None:
-    """The rules every vacancy's terms obey, whether new or changed."""
-    age_from, age_to = terms["age_from"], terms["age_to"]
-    if not 0 <= age_from <= MAX_AGE:
-        raise DomainError(f"Youngest age must be between 0 and {MAX_AGE}", field="age_from")
-    if not 0 <= age_to <= MAX_AGE:
-        raise DomainError(f"Oldest age must be between 0 and {MAX_AGE}", field="age_to")
-    if age_from > age_to:
-        raise DomainError("Youngest age must not be more than the oldest age", field="age_from")
-    if (setting.setting_type == "supported_accommodation"
+# A place may be published a little after it became free (a provider catching up after a
+# weekend), never weeks after: an older date cannot be right, and would sort such a place
+# first on the board.
+AVAILABLE_FROM_GRACE = timedelta(days=7)
+
+
+class VacancyRefused(Refused):
+    """Terms that break one or more rules: every problem at once, by field."""
+
+
+def problems(setting: Setting, terms: dict, *, today: date | None = None) -> dict[str, str]:
+    """Every rule ``terms`` break, by field, all at once. A term left out is not checked (a
+    form checks what it could read, beside its own errors). ``today``: when given, the date
+    the place is available from may not be more than a week before it (a new or changed
+    date)."""
+    found: dict[str, str] = {}
+    age_from, age_to = terms.get("age_from"), terms.get("age_to")
+    if age_from is not None and not 0 <= age_from <= MAX_AGE:
+        found["age_from"] = f"Youngest age must be between 0 and {MAX_AGE}"
+    elif (age_from is not None and setting.setting_type == "supported_accommodation"
             and age_from < SUPPORTED_ACCOMMODATION_MIN_AGE):
-        raise DomainError("Supported accommodation is only for young people aged 16 or over",
-                          field="age_from")
-    unknown = [n for n in terms["needs_met"] if n not in NEEDS]
+        found["age_from"] = "Supported accommodation is only for young people aged 16 or over"
+    if age_to is not None and not 0 <= age_to <= MAX_AGE:
+        found["age_to"] = f"Oldest age must be between 0 and {MAX_AGE}"
+    elif age_from is not None and age_to is not None and "age_from" not in found \
+            and age_from > age_to:
+        found["age_from"] = "Youngest age must not be more than the oldest age"
+    unknown = [n for n in terms.get("needs_met") or () if n not in NEEDS]
     if unknown:
-        raise DomainError(f"Unknown needs: {', '.join(unknown)}", field="needs_met")
-    if not 0 < terms["weekly_fee"] <= MAX_WEEKLY_FEE:
-        raise DomainError(f"Weekly fee must be between £1 and £{MAX_WEEKLY_FEE:,}",
-                          field="weekly_fee")
-    if not 1 <= terms.get("places", 1) <= MAX_PLACES:
-        raise DomainError(f"Places must be between 1 and {MAX_PLACES}", field="places")
+        found["needs_met"] = f"Unknown needs: {', '.join(unknown)}"
+    fee = terms.get("weekly_fee")
+    if fee is not None and not 0 < fee <= MAX_WEEKLY_FEE:
+        found["weekly_fee"] = f"Weekly fee must be between £1 and £{MAX_WEEKLY_FEE:,}"
+    places = terms.get("places")
+    if places is not None and not 1 <= places <= MAX_PLACES:
+        found["places"] = f"Places must be between 1 and {MAX_PLACES}"
+    elif places is not None and places > setting.registered_places:
+        found["places"] = (f"{setting.name} is registered for "
+                           f"{counted(setting.registered_places, 'place')}, so a vacancy "
+                           f"there cannot offer {places}")
+    available_from = terms.get("available_from")
+    if today is not None and available_from is not None \
+            and available_from < today - AVAILABLE_FROM_GRACE:
+        found["available_from"] = (
+            "The date the place is available from cannot be more than a week ago: enter "
+            f"{uk_date(today - AVAILABLE_FROM_GRACE)} or later")
     expires_on = terms.get("expires_on")
-    if expires_on is not None and expires_on < terms["available_from"]:
-        raise DomainError("The vacancy cannot expire before it is available", field="expires_on")
+    if expires_on is not None and available_from is not None and expires_on < available_from:
+        found["expires_on"] = "The vacancy cannot expire before it is available"
+    return found
+
+
+def check_terms(setting: Setting, terms: dict, *, today: date | None = None) -> None:
+    """The rules every vacancy's terms obey, whether new or changed: every problem at once."""
+    found = problems(setting, terms, today=today)
+    if found:
+        raise VacancyRefused(found)
 
 
 class Vacancy(PortalAggregate):
@@ -130,9 +165,11 @@ class Vacancy(PortalAggregate):
 
     @classmethod
     def publish(cls, *, provider_id: UUID, setting: Setting, actor: Actor,
-                id: UUID | None = None, **terms) -> Vacancy:
+                id: UUID | None = None, today: date | None = None, **terms) -> Vacancy:
+        """``today``: when given, the place may not be available from more than a week
+        before it."""
         terms = {"expires_on": None, "description": "", "places": 1, **terms}
-        check_terms(setting, terms)
+        check_terms(setting, terms, today=today)
         kwargs = dict(
             provider_id=provider_id,
             setting_id=setting.id,
@@ -157,8 +194,10 @@ class Vacancy(PortalAggregate):
             )
 
     def update(self, setting: Setting, *, actor: Actor, reason: str | None = None,
-               **changes) -> bool:
-        """Change the terms. Returns False when nothing actually changed."""
+               today: date | None = None, **changes) -> bool:
+        """Change the terms. Returns False when nothing actually changed. ``today``: when
+        given, a changed date the place is available from may not be more than a week before
+        it (an unchanged one stands: the place has simply been free a while)."""
         self._check_open("changed")
         unknown = set(changes) - set(TERMS)
         if unknown:
@@ -166,7 +205,8 @@ class Vacancy(PortalAggregate):
         if "needs_met" in changes:
             changes["needs_met"] = sorted(set(changes["needs_met"]))
         merged = {term: changes.get(term, getattr(self, term)) for term in TERMS}
-        check_terms(setting, merged)
+        moved = changes.get("available_from", self.available_from) != self.available_from
+        check_terms(setting, merged, today=today if moved else None)
         changed = {k: v for k, v in changes.items() if getattr(self, k) != v}
         if not changed:
             return False
@@ -224,7 +264,7 @@ class Vacancy(PortalAggregate):
         """Expire the vacancy when its expiry date has passed. A held vacancy is left alone."""
         if self.status != AVAILABLE or self.expires_on is None or self.expires_on >= today:
             return False
-        self._expired(actor=actor, reason=f"Expiry date {self.expires_on.isoformat()} passed")
+        self._expired(actor=actor, reason=f"Expiry date {uk_date(self.expires_on)} passed")
         return True
 
     @event("Expired")

@@ -105,6 +105,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         home_searches,
         home_searches_export,
         imports,
+        ofsted,
         placement_changes,  # noqa: F401 (adds the change, end and correct routes to placements)
         placements,
         placements_export,
@@ -123,7 +124,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         home.bp, session_views.bp, vacancies.board, vacancies.manage, directory.bp, health.bp,
         admin.bp, reference.bp, audit.bp, as_at.bp, checkpoints.bp,
         placements.bp, home_searches.bp, referrals.offers, referrals.bp, contracts.bp,
-        targets.bp, imports.bp, placements_export.bp, home_searches_export.bp,
+        targets.bp, imports.bp, placements_export.bp, home_searches_export.bp, ofsted.bp,
         provider_contact.bp, board_searches.bp,
         sufficiency.bp, help.bp, users.bp,
     ):
@@ -154,6 +155,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     from portal.views import opportunities, tender_evaluation, tenders
 
     for blueprint in (tenders.bp, tender_evaluation.bp, opportunities.bp):
+        app.register_blueprint(blueprint)
+
+    # Out-of-area placements: approvals, the host authorities' notices, adjoining authorities.
+    from portal.views import out_of_area
+
+    for blueprint in (out_of_area.bp, out_of_area.host, out_of_area.adjoining):
         app.register_blueprint(blueprint)
 
     logging.getLogger("portal").setLevel(logging.INFO)

@@ -43,7 +43,7 @@ class NewPasswordSchema(FormSchema):
     confirm_password = fields.String(required=True, error_messages={
         "required": "Enter the password again", "null": "Enter the password again"})
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _same(self, data: dict, **_kwargs) -> None:
         if data.get("password") and data.get("confirm_password") \
                 and data["password"] != data["confirm_password"]:

@@ -12,11 +12,11 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from auth.credentials import Credentials
-from auth.keys import fernet_key_file
+from auth.keys import fernet_key_file, secret_file
 from auth.second_factor import SecondFactors
 from auth.session_store import purge, web_sessions
 from auth.tokens import SingleUseTokens
-from domain.child_ref import ChildReferences
+from domain.child_ref import KEY_BYTES, ChildReferences
 from domain.sealing import BidSeal
 from portal.imports.job_records import create_tables as create_import_tables
 from portal.mail import Mailer, mailer_from_environment
@@ -123,7 +123,8 @@ def audit_files(database: Database, instance: Path | None) -> tuple[Path, Path]:
 
 def child_reference_file(database: Database, instance: Path | None) -> Path:
     """The secret that keys pseudonymous child references (CHILD_REF_KEY_FILE overrides).
-    Keep it with the audit key, out of the database and out of backups shared with others."""
+    Keep it with the audit key, out of the database and out of backups shared with others:
+    losing it means references can no longer be matched to the council's ids."""
     return Path(os.environ.get("CHILD_REF_KEY_FILE",
                                _instance(database, instance) / "child_ref.key"))
 
@@ -173,7 +174,8 @@ def bootstrap(database_url: str, *, projections_inline: bool = True,
                                     os.environ.get("PORTAL_DEPLOYMENT", DEFAULT_DEPLOYMENT),
                                     witness_file)
         runner.sign_as_it_grows(checkpointer)
-        child_refs = ChildReferences.load_or_create(child_reference_file(database, instance))
+        child_refs = ChildReferences(secret_file(child_reference_file(database, instance),
+                                                 lambda: os.urandom(KEY_BYTES)))
         second_factors = SecondFactors.load_or_create_key(
             engine, second_factor_key_file(database, instance))
         second_factors.setup()

@@ -2,7 +2,7 @@
 
 Every chart stands beside a GOV.UK table holding the same figures: the SVG has ``role="img"``,
 is named by its own ``<title>`` and described by that table (``aria-describedby``). Values are
-printed on the chart, so colour never carries meaning alone; a suppressed ("low") or unknown
+printed on the chart, so colour never carries meaning alone; a suppressed ("c") or unknown
 value is drawn as a labelled gap, never as a bar of 0. Every piece of text comes from data and
 is escaped. Colours are GOV.UK Frontend's palette.
 """
@@ -13,7 +13,7 @@ import math
 
 from markupsafe import Markup, escape
 
-from portal.figures import LOW_TEXT, display, number, status
+from portal.figures import HIDDEN_TEXT, display, number, status
 from projections.sufficiency.tables import COUNT, MONEY, PERCENT, Table
 
 WIDTH = 640
@@ -79,7 +79,7 @@ def _svg(chart_id: str, table_id: str, height: float, title: str, body: list[str
 
 
 def _gap_label(value) -> str:
-    return "low (suppressed)" if status(value) == LOW_TEXT else "unknown"
+    return "c (hidden)" if status(value) == HIDDEN_TEXT else "unknown"
 
 
 def _axis(start: float, end: float, step: float, scale, top: float, bottom: float,
@@ -266,7 +266,7 @@ def line_chart(table: Table, chart_id: str, table_id: str) -> Markup:
                               anchor="middle", size=12, weight="bold", cls="app-chart__value"))
     if crowded and any(v is None for v in values):
         legend.append(('<line x1="{x}" x2="{x2}" y1="{y}" y2="{y}" stroke="' + GRID
-                       + '" stroke-width="1"/>', "Breaks in the line: low or unknown"))
+                       + '" stroke-width="1"/>', "Breaks in the line: hidden (c) or unknown"))
     if not table.rows:
         body.append(_text(left + 8, (top + bottom) / 2, "No figures to show", style="italic",
                           fill=SECONDARY))

@@ -11,12 +11,25 @@ from datetime import date
 import click
 import sqlalchemy as sa
 
-from domain.errors import DomainError
+from domain.errors import Conflict, DomainError
+from domain.words import counted
 from portal.cli_services import open_services, open_settings
 from projections.database import ConfigurationError
 
 
-@click.group()
+class PortalCommands(click.Group):
+    """Every command's refusal reaches the person as one clear line, never a traceback: a
+    broken rule of the domain, and a change someone else made at the same moment (the command
+    saved nothing and can be run again)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (DomainError, Conflict) as error:
+            raise click.ClickException(error.message) from None
+
+
+@click.group(cls=PortalCommands)
 def main() -> None:
     """Sufficiency Portal: a regional collaboration portal for the sufficiency duty."""
 
@@ -474,7 +487,7 @@ def expire_vacancies(today) -> None:
                 vacancy_board.c.status == "available", vacancy_board.c.expires_on < day)).scalars())
         svc.portal.expire_vacancies(due, day)
         svc.projections.catch_up()
-        click.echo(f"{len(due)} vacancies expired.")
+        click.echo(f"{counted(len(due), 'vacancy')} expired.")
     except DomainError as error:
         raise click.ClickException(error.message) from None
     finally:

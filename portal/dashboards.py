@@ -2,7 +2,7 @@
 
 A presented table holds every cell's words already formatted (see :mod:`portal.figures`), so
 templates stay free of logic, and the CSV writer reads the same cells the page shows: a
-suppressed value is "low" in both, never a number.
+suppressed value is "c" in both, never a number.
 """
 
 from __future__ import annotations
@@ -16,19 +16,28 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from portal.charts import chart_svg
-from portal.figures import CSV_UNITS, csv_value, display, explanation, is_numeric_kind, safe_text
+from portal.figures import (
+    CSV_UNITS,
+    LOW_NOTE,
+    LOW_TEXT,
+    csv_value,
+    display,
+    explanation,
+    is_numeric_kind,
+    safe_text,
+)
 from projections.sufficiency.tables import Column, Table
 
 
 @dataclass(frozen=True)
 class Cell:
     text: str
-    hidden: str | None = None  # visually hidden words after "low" or "unknown"
+    hidden: str | None = None  # visually hidden words after "c", "low" or "unknown"
     numeric: bool = False
 
     @property
     def html(self) -> Markup:
-        """The cell's content: "low" and "unknown" with their hidden explanation."""
+        """The cell's content: "c", "low" and "unknown" with their hidden explanation."""
         if not self.hidden:
             return escape(self.text)
         return Markup('<span class="app-figure-word">{}</span>'
@@ -82,6 +91,9 @@ def present(table: Table, prefix: str = "") -> PresentedTable:
         rows=[[_cell(row.get(c.key), c) for c in table.columns] for row in table.rows],
         total=_total(table),
         chart=None, notes=list(table.notes))
+    if any(cell.text == LOW_TEXT for row in [*presented.rows, presented.total or []]
+           for cell in row[1:]):
+        presented.notes.append(LOW_NOTE)
     presented.chart = chart_svg(table, f"{anchor}-chart", presented.table_id)
     return presented
 

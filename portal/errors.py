@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from eventsourcing.persistence import ConnectionUnavailableError, RecordConflictError
 from flask import Flask, g, render_template, request
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -81,7 +82,10 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code == 404:
             log.info("not found", extra={"path": request.path})
-        return _render(error.code or 500, error.description if error.code == 400 else None)
+        ours = error.code == 400 or (error.code == 429 and not isinstance(error, RateLimitExceeded))
+        body, status = _render(error.code or 500, error.description if ours else None)
+        # A 429 says when to come back (Retry-After), for people and for clients.
+        return body, status, [(k, v) for k, v in error.get_headers() if k == "Retry-After"]
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

@@ -1,8 +1,11 @@
 """How a sufficiency figure reads: on the page, in a chart and in a CSV file.
 
 One place decides the text of every cell, so the table, the chart's printed values and the
-downloaded CSV always agree. A suppressed cell (``LOW``) reads "low" and an unknown one (``None``)
-reads "unknown" everywhere: never a number, never 0.
+downloaded CSV always agree. The words follow the symbols of official statistics (GSS; see
+../shared/REFERENCE.md): a suppressed cell (``HIDDEN``) reads "c" (confidential) whether it is
+small itself or hidden to protect another, and the table's footnote says why; "low" is a figure
+that is not 0 but rounds to 0 at the precision shown (a share of 0.04% shown as 0.0%); an
+unknown one (``None``) reads "unknown". Never a number, never 0, for what is not shown.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from projections.sufficiency.tables import (
     COUNT,
-    LOW,
+    HIDDEN,
     MILES,
     MONEY,
     NUMBER,
@@ -21,11 +24,14 @@ from projections.sufficiency.tables import (
     TEXT,
 )
 
+HIDDEN_TEXT = "c"
 LOW_TEXT = "low"
 UNKNOWN_TEXT = "unknown"
-# Read by screen readers after the word, so "low" and "unknown" are never a puzzle.
-LOW_EXPLANATION = ("(a count below 5, or a figure that would reveal one, suppressed to "
-                   "protect children's privacy)")
+# Read by screen readers after the word, so "c", "low" and "unknown" are never a puzzle.
+HIDDEN_EXPLANATION = ("(confidential: hidden to protect children's privacy, see the note "
+                      "below the table)")
+LOW_EXPLANATION = "(more than 0, but less than the smallest figure shown)"
+LOW_NOTE = "low: more than 0, but it rounds to 0 at the precision shown."
 UNKNOWN_EXPLANATION = "(cannot be worked out from the records held)"
 
 # What a CSV column header adds so the unit is not lost with the £ and % signs.
@@ -33,8 +39,8 @@ CSV_UNITS = {PERCENT: " (%)", MONEY: " (£)", MILES: " (miles)", RATE: " (per 10
 
 
 def number(value) -> float | None:
-    """The value as a finite number, or None when it is low, unknown or not a number."""
-    if value is None or value is LOW or value == LOW or isinstance(value, bool | str):
+    """The value as a finite number, or None when it is hidden, unknown or not a number."""
+    if value is None or isinstance(value, bool | str):
         return None
     try:
         result = float(value)
@@ -43,11 +49,18 @@ def number(value) -> float | None:
     return result if math.isfinite(result) else None
 
 
-def status(value) -> str | None:
-    """"low" or "unknown" for a cell that holds no number; None for a number."""
-    if isinstance(value, str) and value == LOW:
+def status(value, kind: str | None = None) -> str | None:
+    """"c" or "unknown" for a cell that holds no number, "low" for a number of ``kind`` that
+    is not 0 but rounds to 0 as that kind is shown; None for a number shown as it is."""
+    if isinstance(value, str) and value == HIDDEN:
+        return HIDDEN_TEXT
+    found = number(value)
+    if found is None:
+        return UNKNOWN_TEXT
+    if kind is not None and kind != TEXT and found != 0 and \
+            Decimal(_plain(found, kind)) == 0:
         return LOW_TEXT
-    return UNKNOWN_TEXT if number(value) is None else None
+    return None
 
 
 def _half_up(value: float, places: int = 0) -> Decimal:
@@ -70,7 +83,7 @@ def display(value, kind: str) -> str:
     """The text shown on the page and printed on a chart."""
     if kind == TEXT:
         return "" if value is None else str(value)
-    if (word := status(value)) is not None:
+    if (word := status(value, kind)) is not None:
         return word
     plain = Decimal(_plain(number(value), kind))
     sign = "-" if plain < 0 else ""
@@ -84,13 +97,11 @@ def display(value, kind: str) -> str:
 
 
 def explanation(value, kind: str) -> str | None:
-    """The visually hidden words after "low" or "unknown"."""
+    """The visually hidden words after "c", "low" or "unknown"."""
     if kind == TEXT:
         return None
-    word = status(value)
-    if word == LOW_TEXT:
-        return LOW_EXPLANATION
-    return UNKNOWN_EXPLANATION if word == UNKNOWN_TEXT else None
+    return {HIDDEN_TEXT: HIDDEN_EXPLANATION, LOW_TEXT: LOW_EXPLANATION,
+            UNKNOWN_TEXT: UNKNOWN_EXPLANATION}.get(status(value, kind))
 
 
 # Cells a spreadsheet would run as a formula (OWASP, "CSV Injection").
@@ -102,7 +113,7 @@ def csv_value(value, kind: str) -> str:
     word the page shows. Text from the data that a spreadsheet would run as a formula gets a
     leading apostrophe."""
     if kind != TEXT:
-        word = status(value)
+        word = status(value, kind)
         return word if word is not None else _plain(number(value), kind)
     return safe_text("" if value is None else str(value))
 

@@ -23,6 +23,7 @@ from projections.placement_queries import placement_contracts
 DATE_LABELS = {
     "start": "Start date", "end": "End date", "on": "Date",
     "started_from": "First start date", "started_to": "Last start date",
+    "approved_on": "Approval date",
 }
 NOT_CHANGED = "Nothing has changed: change a detail, or go back"
 # A domain rule names a fact; these forms show it under another field.
@@ -212,9 +213,13 @@ def episode_correction(form: FormResult, episode: dict[str, Any], options: dict[
 
 def apply_error(form: FormResult, error, fields: set[str], default: str,
                 also: dict[str, str] | None = None) -> None:
-    """A domain error shown beside the field it is about (or ``default``)."""
-    name = {**FIELD_OF, **(also or {})}.get(error.field, error.field)
-    form.errors[name if name in fields else default] = error.message
+    """A domain error shown beside the field it is about (or ``default``); a refusal for
+    several reasons shows every one."""
+    mapping = {**FIELD_OF, **(also or {})}
+    found = getattr(error, "errors", None) or {error.field: error.message}
+    for field, message in found.items():
+        name = mapping.get(field, field)
+        form.errors.setdefault(name if name in fields else default, message)
 
 
 def child_ref_from_form(posted: MultiDict, child_refs, la_code: str,

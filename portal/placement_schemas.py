@@ -7,16 +7,21 @@ order, one open placement per child) and its messages are shown beside the same 
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import date
 from uuid import UUID
 
 from marshmallow import ValidationError, fields, post_load, pre_load, validate, validates_schema
 
 from domain import ssda903
 from domain.contract import MAX_PLACES, MAX_WEEKLY_PRICE
+from domain.contract import problems as contract_problems
 from domain.organisation import TARGETS
-from domain.placement import MAX_WEEKLY_COST
+from domain.placement import BIRTH_MONTH, EPISODE_FIELDS, MAX_WEEKLY_COST, episode_problems
 from domain.postcode import NotAPostcode, normalise_postcode
 from domain.vocabulary import CONTRACT_ROUTES, SETTING_TYPES
+from portal.form_fields import money
+from portal.out_of_area_schemas import OutOfAreaFields
 from portal.schemas import FormSchema, _int
 from projections.placement_queries import AREAS, STATUSES
 
@@ -66,7 +71,13 @@ def postcode_area(value: str | None) -> str | None:
 
 
 class PlacementTermsSchema(FormSchema):
-    """Where and how a child is placed: shared by recording, changing and correcting."""
+    """Where and how a child is placed: shared by recording, changing and correcting.
+
+    Given ``today`` (and the child's ``birth_month`` where the form does not ask for it), the
+    domain's own episode rules (a code valid in the start's collection year, dates not in the
+    future nor before birth) are named with the form's own errors, all at once."""
+
+    START = "start"  # the field holding the date the (new) episode starts
 
     legal_status = _code(ssda903.LEGAL_STATUSES, "legal status", required=True)
     cin = _code(ssda903.CATEGORIES_OF_NEED, "category of need")
@@ -78,19 +89,40 @@ class PlacementTermsSchema(FormSchema):
     placement_area = _optional_uuid("Choose the authority from the list")
     home_postcode = fields.String(load_default=None, allow_none=True)
     placement_postcode = fields.String(load_default=None, allow_none=True)
-    weekly_cost = _int("Weekly cost", 0, MAX_WEEKLY_COST, required=False, unit="£")
+    weekly_cost = money("Weekly cost", 0, MAX_WEEKLY_COST, required=False)
     contract_route = _code(CONTRACT_ROUTES, "contract route")
     contract_id = _optional_uuid("Choose the contract from the list")
+
+    def __init__(self, *, today: date | None = None, birth_month: str | None = None,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.today = today
+        self.birth_month = birth_month
+
+    @validates_schema(skip_on_field_errors=False)
+    def _episode_rules(self, data: dict, **_kwargs) -> None:
+        if self.today is None:
+            return
+        facts = {k: v for k, v in data.items() if k in EPISODE_FIELDS and k != "contract_id"}
+        facts["start"] = data.get(self.START)
+        birth_month = data.get("birth_month") or self.birth_month
+        if not (isinstance(birth_month, str) and BIRTH_MONTH.match(birth_month)):
+            birth_month = None
+        found = episode_problems(facts, birth_month, self.today, complete=False)
+        if found:
+            raise ValidationError({self.START if k == "start" else k: v
+                                   for k, v in found.items() if k in self.load_fields
+                                   or k == "start"})
 
     @pre_load
     def _postcodes(self, data: dict, **_kwargs) -> dict:
         return {**data, **{name: postcode_area(data.get(name))
                            for name in ("home_postcode", "placement_postcode")}}
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _provider_choice(self, data: dict, **_kwargs) -> None:
         provider = data.get("provider")
-        if provider in PROVIDER_CHOICES:
+        if provider is None or provider in PROVIDER_CHOICES:  # a missing one says so itself
             return
         try:
             UUID(provider or "")
@@ -99,7 +131,7 @@ class PlacementTermsSchema(FormSchema):
                                   field_name="provider") from None
 
 
-class PeriodSchema(PlacementTermsSchema):
+class PeriodSchema(PlacementTermsSchema, OutOfAreaFields):
     """A new period of care for a child already on the authority's records."""
 
     start = _date("date the placement started")
@@ -122,7 +154,8 @@ class StartSchema(PeriodSchema):
         return {**data, "uasc": data["uasc"] == "yes"}
 
 
-class ChangeSchema(PlacementTermsSchema):
+class ChangeSchema(PlacementTermsSchema, OutOfAreaFields):
+    START = "on"
     on = _date("date of the change")
     rne = _code(ssda903.NEW_EPISODE_REASONS, "reason for the new episode", required=True,
                 only=CHANGE_RNE)
@@ -176,7 +209,7 @@ class ChildSearchSchema(FormSchema):
                           validate=validate.Range(min=1, max=100_000),
                           error_messages={"invalid": "Page must be a whole number"})
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _dates_in_order(self, data: dict, **_kwargs) -> None:
         if data.get("started_from") and data.get("started_to") \
                 and data["started_from"] > data["started_to"]:
@@ -194,14 +227,29 @@ class ContractSchema(FormSchema):
                   only=("block", "framework", "spot"))
     setting_type = _code(SETTING_TYPES, "kind of provision", required=True)
     places = _int("Places", 0, MAX_PLACES, required=False)
-    weekly_price = _int("Weekly price per place", 1, MAX_WEEKLY_PRICE, required=True, unit="£")
+    weekly_price = money("Weekly price per place", 1, MAX_WEEKLY_PRICE, required=True)
     start = _date("start date")
     end = _date("end date")
+
+    def __init__(self, *, providers: Collection[UUID] | None = None, **kwargs) -> None:
+        """``providers``: those on offer (a provider not among them is refused)."""
+        super().__init__(**kwargs)
+        self.providers = providers
+
+    @validates_schema(skip_on_field_errors=False)
+    def _rules(self, data: dict, **_kwargs) -> None:
+        found = contract_problems(data, complete=False)  # the domain's, with the form's own
+        provider = data.get("provider_id")
+        if self.providers is not None and provider is not None \
+                and provider not in self.providers:
+            found["provider_id"] = "Choose the provider from the list"
+        if found:
+            raise ValidationError(found)
 
 
 class VaryContractSchema(FormSchema):
     places = _int("Places", 0, MAX_PLACES, required=False)
-    weekly_price = _int("Weekly price per place", 1, MAX_WEEKLY_PRICE, required=True, unit="£")
+    weekly_price = money("Weekly price per place", 1, MAX_WEEKLY_PRICE, required=True)
     end = _date("end date")
     reason = _reason(True, "Say why the contract is being varied")
 

@@ -7,9 +7,11 @@ from datetime import date, datetime
 from flask import Flask, g
 from flask_wtf.csrf import generate_csrf
 
+from domain.ofsted import JUDGEMENTS, REGISTRATION_STATUSES
 from domain.permissions import can
 from domain.vacancy import STATUS_LABELS
 from domain.vocabulary import NEEDS, PROVIDER_KINDS, ROLES, SETTING_TYPES
+from domain.words import counted
 
 
 def money(value: int | None) -> str:
@@ -51,6 +53,7 @@ def navigation(principal, active: str) -> list[dict]:
             ("Referrals", "referrals.index", "referrals.answer"),
             ("Tender opportunities", "tender_pipelines.opportunities", "tenders.respond"),
             ("Placements", "placements.children", "placements.view"),
+            ("Out of area", "out_of_area.index", "placements.view"),
             ("Home searches", "home_searches.index", "home_searches.view"),
             ("Contracts", "contracts.index", "contracts.manage"),
             ("Tenders", "tenders.index", "tenders.lead"),
@@ -59,7 +62,7 @@ def navigation(principal, active: str) -> list[dict]:
             ("Administration", "admin.index", "organisations.manage"),
             ("Users", "users.index", "accounts.manage"),
             ("Audit", "audit.events", "audit.read"),
-            ("Notices", "notices.index", "notices.view"),
+            ("Notices", "notices.index", "notices.read"),
         ]
     return [
         {"text": _label(text, endpoint, principal), "href": url_for(endpoint),
@@ -103,7 +106,7 @@ def url_with(**changes) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(money=money, long_date=long_date, date_time=date_time,
-                                 needs_list=needs_list)
+                                 needs_list=needs_list, counted=counted)
 
     @app.context_processor
     def globals_():
@@ -117,6 +120,8 @@ def init_app(app: Flask) -> None:
             "NEEDS": NEEDS,
             "ROLES": ROLES,
             "PROVIDER_KINDS": PROVIDER_KINDS,
+            "JUDGEMENTS": JUDGEMENTS,
+            "REGISTRATION_STATUSES": REGISTRATION_STATUSES,
             "STATUS_LABELS": STATUS_LABELS,
             "ages": ages,
             "url_with": url_with,

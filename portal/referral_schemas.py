@@ -12,7 +12,9 @@ from werkzeug.datastructures import MultiDict
 from domain.home_search import DECLINE_REASONS, MAX_NOTES, MAX_REASON
 from domain.placement import BIRTH_MONTH
 from domain.timezone import LONDON
+from portal.form_fields import Money
 from portal.forms import FormResult, combine_date, load
+from portal.out_of_area_schemas import ApprovalFields
 from portal.schemas import FormSchema
 
 
@@ -52,19 +54,24 @@ def parse_send(form: MultiDict) -> FormResult:
 
 
 class OfferSchema(FormSchema):
+    """An offer of one of the provider's open vacancies, or of a place at one of its settings
+    where no vacancy is published: exactly one of the two."""
+
     vacancy_id = fields.UUID(load_default=None, allow_none=True,
                              error_messages={"invalid_uuid": "Choose one of your vacancies"})
-    weekly_price = fields.Integer(load_default=None, allow_none=True, strict=False,
-                                  error_messages={"invalid": "The weekly price must be a "
-                                                             "whole number of pounds"})
+    setting_id = fields.UUID(load_default=None, allow_none=True,
+                             error_messages={"invalid_uuid": "Choose one of your settings"})
+    weekly_price = Money("The weekly price", load_default=None, allow_none=True)
     start_on = fields.Date(load_default=None, allow_none=True)
     notes = fields.String(load_default=None, allow_none=True)
 
     @validates_schema(skip_on_field_errors=False)
     def _rules(self, data: dict, **_kwargs) -> None:
         found = {}
-        if data.get("vacancy_id") is None:
-            found["vacancy_id"] = "Choose one of your vacancies"
+        if data.get("vacancy_id") is None and data.get("setting_id") is None:
+            found["vacancy_id"] = "Choose one of your vacancies, or one of your settings"
+        elif data.get("vacancy_id") is not None and data.get("setting_id") is not None:
+            found["setting_id"] = "Offer either a vacancy or a setting, not both"
         if data.get("weekly_price") is None:
             found["weekly_price"] = "Enter the weekly price"
         if data.get("start_on") is None:
@@ -79,8 +86,11 @@ def parse_offer(form: MultiDict) -> FormResult:
     errors: dict[str, str] = {}
     raw = form.to_dict()
     raw["start_on"] = combine_date(form, "start_on", "The start date", errors)
+    for name in ("vacancy_id", "setting_id"):
+        raw[name] = raw.get(name) or None  # "Choose ..." in a list sends an empty value
     result = load(OfferSchema(), raw, errors)
-    result.anchors = {"start_on": "start_on-day", "vacancy_id": "vacancy_id"}
+    result.anchors = {"start_on": "start_on-day", "vacancy_id": "vacancy_id",
+                      "setting_id": "setting_id"}
     return result
 
 
@@ -99,7 +109,9 @@ class DeclineSchema(FormSchema):
             raise ValidationError(found)
 
 
-class AcceptSchema(FormSchema):
+class AcceptSchema(ApprovalFields):
+    """The offer, the child's facts when new to the portal, and (out of area) the approval."""
+
     offer_id = fields.UUID(load_default=None, allow_none=True,
                            error_messages={"invalid_uuid": "Choose the offer to accept"})
     birth_month = fields.String(load_default=None, allow_none=True)
@@ -115,3 +127,13 @@ class AcceptSchema(FormSchema):
             found["birth_month"] = "Enter the month and year of birth, like 2012-05"
         if found:
             raise ValidationError(found)
+
+
+def parse_accept(posted: MultiDict) -> FormResult:
+    """An acceptance, with the approval's date joined from its three inputs."""
+    errors: dict[str, str] = {}
+    raw = posted.to_dict()
+    raw["approved_on"] = combine_date(posted, "approved_on", "Approval date", errors)
+    form = load(AcceptSchema(), raw, errors)
+    form.anchors = {"approved_on": "approved_on-day"}
+    return form

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import fields as dataclass_fields
+from datetime import date
+from uuid import UUID
+
 from marshmallow import (
     EXCLUDE,
     Schema,
@@ -14,11 +19,14 @@ from marshmallow import (
 )
 from werkzeug.datastructures import MultiDict
 
+from domain.organisation import Setting
 from domain.vacancy import MAX_PLACES, MAX_WEEKLY_FEE
+from domain.vacancy import problems as vacancy_problems
 from domain.vocabulary import MAX_AGE, NEEDS, PROVIDER_KINDS, SETTING_TYPES
 from portal import text_input
+from portal.form_fields import money
 from portal.forms import FormResult, text
-from projections.vacancy_queries import SORTS
+from projections.vacancy_queries import QUALITY, SORTS
 
 
 def _int(label: str, low: int, high: int, *, required: bool, unit: str = "") -> fields.Integer:
@@ -66,12 +74,34 @@ class FormSchema(Schema):
         return {k: (None if isinstance(v, str) and not v.strip() else v)
                 for k, v in data.items()}
 
-    @pre_load
-    def _clean_text(self, data: dict, **_kwargs) -> dict:
+    def load(self, data, *, many=None, partial=None, unknown=None):
+        """Every problem at once: a text value that cannot be stored is refused on its own
+        field alongside every other field's error (never instead of them)."""
+        if many or not isinstance(data, dict):
+            return super().load(data, many=many, partial=partial, unknown=unknown)
+        cleaned, problems = self._clean_text(data)
+        try:
+            loaded = super().load({k: v for k, v in cleaned.items() if k not in problems},
+                                  partial=partial, unknown=unknown)
+        except ValidationError as error:
+            raise ValidationError(self._in_form_order(
+                {**error.normalized_messages(), **problems})) from None
+        if problems:
+            raise ValidationError(self._in_form_order(problems))
+        return loaded
+
+    def _in_form_order(self, errors: dict) -> dict:
+        """Errors in the order of the schema's fields (the error summary's order)."""
+        keys = [field.data_key or name for name, field in self.load_fields.items()]
+        return dict(sorted(errors.items(),
+                           key=lambda item: keys.index(item[0]) if item[0] in keys
+                           else len(keys)))
+
+    def _clean_text(self, data: dict) -> tuple[dict, dict]:
         """Every string given for a field of the form, alone or in a list, as NFC with newline
         line endings. A value holding a control character or a lone surrogate, or longer than
-        any field takes, is refused on its own field before anything else is checked, so no
-        such value ever reaches a command."""
+        any field takes, is refused on its own field (and not loaded), so no such value ever
+        reaches a command."""
         cleaned, problems = dict(data), {}
         for name, field in self.load_fields.items():
             key = field.data_key or name
@@ -87,9 +117,7 @@ class FormSchema(Schema):
                 if message is not None:
                     problems.setdefault(key, [message])
             cleaned[key] = values if isinstance(value, list) else values[0]
-        if problems:
-            raise ValidationError(problems)
-        return cleaned
+        return cleaned, problems
 
 
 class VacancySearchSchema(FormSchema):
@@ -103,9 +131,12 @@ class VacancySearchSchema(FormSchema):
     age = _int("Age", 0, MAX_AGE, required=False)
     needs = fields.List(fields.String(validate=validate.OneOf(
         NEEDS, error="Choose needs from the list")), load_default=list)
-    max_weekly_fee = _int("Maximum weekly fee", 1, MAX_WEEKLY_FEE, required=False, unit="£")
+    max_weekly_fee = money("Maximum weekly fee", 1, MAX_WEEKLY_FEE, required=False)
     available_by = fields.Date(load_default=None, allow_none=True,
                                error_messages={"invalid": "Available by must be a real date"})
+    quality = fields.String(validate=validate.OneOf(
+        ["", *QUALITY], error="Choose an Ofsted judgement from the list"), load_default=None,
+        allow_none=True)
     sort = fields.String(validate=validate.OneOf(SORTS, error="Choose a sort order"),
                          load_default="available", allow_none=True)
     page = fields.Integer(load_default=1, allow_none=True,
@@ -125,7 +156,7 @@ class VacancySchema(FormSchema):
     age_to = _int("Oldest age", 0, MAX_AGE, required=True)
     needs_met = fields.List(fields.String(validate=validate.OneOf(
         NEEDS, error="Choose needs from the list")), load_default=list)
-    weekly_fee = _int("Weekly fee", 1, MAX_WEEKLY_FEE, required=True, unit="£")
+    weekly_fee = money("Weekly fee", 1, MAX_WEEKLY_FEE, required=True)
     places = _int("Number of places", 1, MAX_PLACES, required=True)
     available_from = fields.Date(required=True, error_messages={
         "required": "Enter the date the place is available from",
@@ -144,12 +175,34 @@ class VacancySchema(FormSchema):
         data["description"] = data.get("description") or ""
         return data
 
-    @validates_schema
-    def _ages_in_order(self, data: dict, **_kwargs) -> None:
-        if data.get("age_from") is not None and data.get("age_to") is not None \
+    def __init__(self, *, settings: Mapping[UUID, Setting] | None = None,
+                 today: date | None = None, since: date | None = None, **kwargs) -> None:
+        """``settings``: the provider's own, so the domain's rules about the chosen one
+        (registered places, ages) are named with the form's own errors; ``today``: the date
+        an available-from date is judged by; ``since``: the vacancy's present available-from
+        date (left as it is, it is not judged again)."""
+        super().__init__(**kwargs)
+        self.settings = settings or {}
+        self.today = today
+        self.since = since
+
+    @validates_schema(skip_on_field_errors=False)
+    def _rules(self, data: dict, **_kwargs) -> None:
+        setting = self.settings.get(data.get("setting_id"))
+        if setting is not None:
+            moved = data.get("available_from") != self.since
+            found = vacancy_problems(setting, data, today=self.today if moved else None)
+            if found:
+                raise ValidationError(found)
+        elif data.get("age_from") is not None and data.get("age_to") is not None \
                 and data["age_from"] > data["age_to"]:
             raise ValidationError("Youngest age must not be more than the oldest age",
                                   field_name="age_from")
+
+
+def setting_of(row: Mapping) -> Setting:
+    """A directory row as the domain's setting, for the rules a form checks with it."""
+    return Setting(**{f.name: row[f.name] for f in dataclass_fields(Setting)})
 
 
 class ReasonSchema(FormSchema):
@@ -187,8 +240,7 @@ class AuthoritySchema(FormSchema):
     population_0_17 = _int("Population aged 0 to 17", 1, 5_000_000, required=True)
     partnerships = fields.String(load_default="", allow_none=True, validate=validate.Length(
         max=500, error="Partnerships must be 500 characters or fewer"))
-    key_decision_threshold = _int("Key-decision threshold", 1, 100_000_000, required=True,
-                                  unit="£")
+    key_decision_threshold = money("Key-decision threshold", 1, 100_000_000, required=True)
 
     @post_load
     def _split_partnerships(self, data: dict, **_kwargs) -> dict:

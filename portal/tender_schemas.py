@@ -33,6 +33,7 @@ from domain.timezone import LONDON
 
 # Deadlines are typed and shown in the councils' own time (UK time), stored as UTC moments.
 from domain.vocabulary import MAX_AGE, NEEDS, SETTING_TYPES
+from portal.form_fields import money
 from portal.forms import FormResult, combine_date, load
 from portal.schemas import FormSchema, _int
 
@@ -64,10 +65,8 @@ class TenderDetailsSchema(FormSchema):
     route = _choice(ROUTES, "Choose the route")
     partnership = fields.String(required=True, error_messages=_required(
         "Choose the partnership the tender is run for"))
-    estimated_annual_value = _int("Estimated annual value", 1, MAX_VALUE, required=True,
-                                  unit="£")
-    estimated_total_value = _int("Estimated total value", 1, MAX_VALUE, required=True,
-                                 unit="£")
+    estimated_annual_value = money("Estimated annual value", 1, MAX_VALUE, required=True)
+    estimated_total_value = money("Estimated total value", 1, MAX_VALUE, required=True)
     term_months = _int("Term", 1, MAX_TERM_MONTHS, required=True)
 
 
@@ -81,7 +80,7 @@ class LotSchema(FormSchema):
     needs = fields.List(fields.String(validate=validate.OneOf(
         NEEDS, error="Choose needs from the list")), load_default=list)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _ages_in_order(self, data: dict, **_kwargs) -> None:
         if data.get("age_from") is not None and data.get("age_to") is not None \
                 and data["age_from"] > data["age_to"]:
@@ -90,7 +89,7 @@ class LotSchema(FormSchema):
 
 
 class ShareSchema(FormSchema):
-    share = _int("Share", 0, MAX_VALUE, required=False, unit="£")
+    share = money("Share", 0, MAX_VALUE, required=False)
 
 
 class QuestionSchema(FormSchema):
@@ -110,7 +109,7 @@ class EvaluationSchema(FormSchema):
     quality_weight = _int("Quality weight", 0, 100, required=True)
     price_weight = _int("Price weight", 0, 100, required=True)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _adds_up(self, data: dict, **_kwargs) -> None:
         if data.get("quality_weight") is not None and data.get("price_weight") is not None \
                 and data["quality_weight"] + data["price_weight"] != 100:
@@ -140,8 +139,7 @@ class AskClarificationSchema(FormSchema):
 
 
 class BidSchema(FormSchema):
-    weekly_price = _int("Weekly price per place", 1, MAX_WEEKLY_PRICE, required=True,
-                        unit="£")
+    weekly_price = money("Weekly price per place", 1, MAX_WEEKLY_PRICE, required=True)
 
 
 class CancelSchema(FormSchema):
@@ -162,7 +160,7 @@ class PanelSchema(FormSchema):
     moderator = fields.UUID(required=True, error_messages={
         **_required("Choose the moderator"), "invalid": "Choose the moderator"})
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _someone_evaluates(self, data: dict, **_kwargs) -> None:
         if not data.get("evaluators"):
             raise ValidationError("Choose at least one evaluator", field_name="evaluators")

@@ -59,6 +59,17 @@ def accounts_page(viewer, connection: sa.Connection, organisation_id: UUID | Non
     return Page(rows=list(rows), total=total, number=number, size=page_size)
 
 
+def pending_invitations(viewer, connection: sa.Connection) -> list:
+    """The accounts the viewer manages that are invited and not yet active (not suspended),
+    by organisation and name."""
+    return list(connection.execute(
+        sa.select(accounts, organisations.c.name.label("organisation_name"))
+        .join(organisations, organisations.c.id == accounts.c.organisation_id)
+        .where(in_scope_condition(viewer, "accounts.manage", accounts.c.organisation_id),
+               accounts.c.status == "invited", sa.not_(accounts.c.suspended))
+        .order_by(organisations.c.name, accounts.c.display_name, accounts.c.email)).mappings())
+
+
 def managed_account(viewer, connection: sa.Connection, account_id: UUID):
     """One account the viewer manages; any other is "no such account"."""
     check(viewer, "accounts.manage")

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from domain.errors import NotFound
 from domain.permissions import check
 from projections.directory import accounts, organisations, partnership_members, settings
+from projections.quality_queries import with_quality
 
 
 def authorities(viewer, connection: sa.Connection) -> list:
@@ -55,11 +56,15 @@ def organisation(viewer, connection: sa.Connection, organisation_id: UUID):
 
 
 def provider_settings(viewer, connection: sa.Connection, provider_id: UUID) -> list:
+    """A provider's settings, each with its registration and latest Ofsted judgement."""
     check(viewer, "directory.view")
     host = organisations.alias("host")
+    provider = organisations.alias("provider")
     return list(connection.execute(
-        sa.select(settings, host.c.name.label("host_authority_name"))
-        .join(host, host.c.id == settings.c.host_authority_id)
+        with_quality(sa.select(settings, host.c.name.label("host_authority_name"))
+                     .join(host, host.c.id == settings.c.host_authority_id)
+                     .join(provider, provider.c.id == settings.c.provider_id),
+                     settings, provider)
         .where(settings.c.provider_id == provider_id)
         .order_by(settings.c.name)).mappings().all())
 

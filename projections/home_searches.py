@@ -42,12 +42,15 @@ home_searches = sa.Table(
     sa.Column("areas_to_avoid", sa.String(200), nullable=False),
     sa.Column("legal_status", sa.String(2), nullable=False),
     sa.Column("unfilled_reason", sa.String(40)),
+    # The accepted offer's start day while its placement waits for it (status accepted).
+    sa.Column("starts_on", sa.Date),
     sa.Column("last_reason", sa.Text),
     sa.Column("drafted_by", sa.Uuid),  # None: the system (the demo loader)
     sa.Column("drafted_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Index("ix_home_searches_authority", "authority_id", "status", "needed_by"),
+    sa.Index("ix_home_searches_status", "status"),
 )
 
 LISTS = ("placement_types", "needs", "areas_to_avoid")
@@ -84,7 +87,8 @@ class HomeSearches(Projection):
             age=e.age, sex=e.sex, siblings=e.siblings, needs=as_text(e.needs),
             family_district=e.family_district, school_district=e.school_district,
             stay_near_school=e.stay_near_school, areas_to_avoid=as_text(e.areas_to_avoid),
-            legal_status=e.legal_status, unfilled_reason=None, last_reason=e.reason,
+            legal_status=e.legal_status, unfilled_reason=None, starts_on=None,
+            last_reason=e.reason,
             drafted_by=e.actor.user_id, drafted_at=e.timestamp, changed_at=e.timestamp,
             version=e.originator_version))
 
@@ -111,6 +115,10 @@ class HomeSearches(Projection):
     @handles(HomeSearch.OfferAccepted)
     def accepted(self, c: sa.Connection, e: HomeSearch.OfferAccepted) -> None:
         self._set(c, e, status=ACCEPTED)
+
+    @handles(HomeSearch.PlacementScheduled)
+    def placement_scheduled(self, c: sa.Connection, e: HomeSearch.PlacementScheduled) -> None:
+        self._set(c, e, starts_on=e.starts_on)
 
     @handles(HomeSearch.Placed)
     def placed(self, c: sa.Connection, e: HomeSearch.Placed) -> None:

@@ -31,10 +31,12 @@ import sqlalchemy as sa
 
 from domain.vacancy import AVAILABLE
 from domain.vocabulary import SETTING_TYPES
+from domain.words import counted
 from projections.directory import organisations, settings
 from projections.gazetteer import district_distance, districts
 from projections.home_search_queries import home_search
 from projections.placements import contracts, placement_episodes
+from projections.quality_queries import setting_judgements
 from projections.vacancies import vacancy_board
 
 # --- the published weights (points out of 100) ----------------------------------------------
@@ -53,8 +55,8 @@ ROUTE_POINTS = {"block": 20, "framework": 10, "spot": 0}
 # Weekly fee: the lowest fee among the matching vacancies over this vacancy's fee, as the
 # tenders score price.
 FEE_POINTS = 20
-# The setting's latest Ofsted judgement. The portal does not hold judgements yet, so every
-# vacancy earns none for now and the order is not changed by it.
+# The setting's latest Ofsted judgement, from Ofsted's register as last imported (a setting
+# with no judgement in it earns none).
 OFSTED_POINTS = {"outstanding": 10, "good": 7, "requires_improvement": 2, "inadequate": 0}
 MAX_POINTS = (DISTANCE_POINTS + INSIDE_AUTHORITY_POINTS + max(ROUTE_POINTS.values())
               + FEE_POINTS + max(OFSTED_POINTS.values()))
@@ -135,12 +137,13 @@ def fee_component(fee: int, lowest: int) -> Component:
                      f"£{fee:,} a week (lowest matching £{lowest:,})")
 
 
-def ofsted_component(judgement: str | None) -> Component:
+def ofsted_component(judgement: str | None, inspected: date | None = None) -> Component:
     out_of = max(OFSTED_POINTS.values())
     if judgement is None:
         return Component("ofsted", 0, out_of, "Ofsted judgement not known: no points")
+    when = f", inspected {inspected.day} {inspected:%B %Y}" if inspected else ""
     return Component("ofsted", OFSTED_POINTS[judgement], out_of,
-                     judgement.replace("_", " ").capitalize())
+                     judgement.replace("_", " ").capitalize() + when)
 
 
 # --- how each vacancy would be bought --------------------------------------------------------
@@ -149,6 +152,14 @@ def contract_routes(viewer_authority: UUID, connection: sa.Connection, today: da
                     ) -> dict[tuple[UUID, str], tuple[str, str]]:
     """(provider, setting type) -> (route, why), from the authority's contracts in force
     today: a block with places free, else a framework; anything else is a spot purchase."""
+    return {key: (route, why) for key, (route, why, _) in
+            contracts_in_force(viewer_authority, connection, today).items()}
+
+
+def contracts_in_force(viewer_authority: UUID, connection: sa.Connection, today: date
+                       ) -> dict[tuple[UUID, str], tuple[str, str, UUID]]:
+    """(provider, setting type) -> (route, why, contract id): the contract a place of that
+    kind with that provider would be bought under on ``today`` (:func:`contract_routes`)."""
     k = contracts
     rows = connection.execute(
         sa.select(k.c.id, k.c.provider_id, k.c.setting_type, k.c.route, k.c.title, k.c.places)
@@ -162,16 +173,16 @@ def contract_routes(viewer_authority: UUID, connection: sa.Connection, today: da
         .where(placement_episodes.c.contract_id.in_(blocks),
                placement_episodes.c.end.is_(None))
         .group_by(placement_episodes.c.contract_id)).all()) if blocks else {}
-    found: dict[tuple[UUID, str], tuple[str, str]] = {}
+    found: dict[tuple[UUID, str], tuple[str, str, UUID]] = {}
     for row in rows:
         key = (row["provider_id"], row["setting_type"])
         if row["route"] == "block":
             free = (row["places"] or 0) - placed.get(row["id"], 0)
             if free > 0:
                 found[key] = ("block", f"Block contract {row['title']}: {free} of "
-                                       f"{row['places']} places free")
+                                       f"{counted(row['places'], 'place')} free", row["id"])
         elif key not in found:
-            found[key] = ("framework", f"Framework {row['title']}")
+            found[key] = ("framework", f"Framework {row['title']}", row["id"])
     return found
 
 
@@ -247,6 +258,7 @@ def match_vacancies(viewer, connection: sa.Connection, search_id: UUID,
     authority = names["authorities"].get(search["authority_id"], "your authority")
     routes = contract_routes(search["authority_id"], connection, today)
     lowest = min(r.weekly_fee for r in kept)
+    judged = setting_judgements(connection, (r.setting_id for r in kept))
     from_where = (f"the family's district {search['family_district']}"
                   if search["family_district"] else "the family's district (none given)")
     for row in kept:
@@ -270,7 +282,7 @@ def match_vacancies(viewer, connection: sa.Connection, search_id: UUID,
                         authority_component(inside, authority),
                         route_component(route, route_why),
                         fee_component(row.weekly_fee, lowest),
-                        ofsted_component(None))))
+                        ofsted_component(*judged.get(row.setting_id, (None, None))))))
     matching.matches.sort(key=lambda m: (-m.score, m.distance is None, m.distance or 0,
                                          m.vacancy["weekly_fee"], str(m.vacancy["id"])))
     matching.seconds = time.perf_counter() - started

@@ -26,11 +26,13 @@ from projections.matching import (
     Match,
     authority_component,
     contract_routes,
+    contracts_in_force,
     distance_component,
     fee_component,
     ofsted_component,
     route_component,
 )
+from projections.quality_queries import setting_judgements
 from projections.referrals import offers, referrals
 from projections.scoping import in_scope_condition
 from projections.tender_queries import aware
@@ -128,6 +130,26 @@ def offers_on(viewer, connection: sa.Connection, search_id: UUID,
         search, rows, connection, today or date.today())}
 
 
+def offer_contract(viewer, connection: sa.Connection, search_id: UUID,
+                   offer_id: UUID) -> dict[str, Any]:
+    """For the placing authority's officers accepting an offer: how its place would be bought
+    on the offer's start day (the authority's block contract with places free, else its
+    framework, with the provider for that kind of placement; otherwise spot) and the contract
+    the placement links to, with the offer's start day. NotFound for another's search or an
+    unknown offer."""
+    search = home_search(viewer, connection, search_id)
+    row = connection.execute(sa.select(offers.c.provider_id, offers.c.setting_type,
+                                       offers.c.start_on)
+                             .where(offers.c.id == offer_id,
+                                    offers.c.search_id == search_id)).first()
+    if row is None:
+        raise NotFound("There is no such offer")
+    found = contracts_in_force(search["authority_id"], connection, row.start_on).get(
+        (row.provider_id, row.setting_type))
+    route, contract_id = (found[0], found[2]) if found else ("spot", None)
+    return {"contract_route": route, "contract_id": contract_id, "start_on": row.start_on}
+
+
 def _ranked(search: dict[str, Any], rows: list[dict[str, Any]], connection: sa.Connection,
             today: date) -> list[Match]:
     if not rows:
@@ -139,6 +161,7 @@ def _ranked(search: dict[str, Any], rows: list[dict[str, Any]], connection: sa.C
         organisations.c.id == search["authority_id"])).scalar() or "your authority"
     routes = contract_routes(search["authority_id"], connection, today)
     lowest = min(r["weekly_price"] for r in rows)
+    judged = setting_judgements(connection, (r["setting_id"] for r in rows))
     from_where = (f"the family's district {search['family_district']}"
                   if search["family_district"] else "the family's district (none given)")
     ranked = []
@@ -153,7 +176,8 @@ def _ranked(search: dict[str, Any], rows: list[dict[str, Any]], connection: sa.C
                                         authority_component(inside, authority),
                                         route_component(route, why),
                                         fee_component(row["weekly_price"], lowest),
-                                        ofsted_component(None))))
+                                        ofsted_component(*judged.get(
+                                            row["setting_id"], (None, None))))))
     ranked.sort(key=lambda m: (-m.score, m.distance is None, m.distance or 0,
                                m.vacancy["weekly_price"], str(m.vacancy["id"])))
     return ranked

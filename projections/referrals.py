@@ -34,7 +34,7 @@ offers = sa.Table(
     sa.Column("search_id", sa.Uuid, nullable=False),
     sa.Column("authority_id", sa.Uuid, nullable=False),
     sa.Column("provider_id", sa.Uuid, nullable=False),
-    sa.Column("vacancy_id", sa.Uuid, nullable=False),
+    sa.Column("vacancy_id", sa.Uuid),  # None: a place offered at a setting, no vacancy
     sa.Column("setting_id", sa.Uuid, nullable=False),
     sa.Column("setting_type", sa.String(40), nullable=False),
     sa.Column("weekly_price", sa.Integer, nullable=False),

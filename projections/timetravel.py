@@ -20,6 +20,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
+from domain.timezone import uk_moment
 from projections.base import Projection, tracking
 from projections.database import metadata, schema_lock
 from projections.failures import projection_failures
@@ -197,10 +198,10 @@ def position_at(application, moment: datetime) -> int:
     first = application.recorder.select_notifications(start=1, limit=1)[0]
     first_time = application.mapper.to_domain_event(first).timestamp
     if moment < first_time:
-        raise HistoryError(f"The history starts at {first_time.isoformat()}: "
-                           f"{moment.isoformat()} is before it")
+        raise HistoryError(f"The history starts at {uk_moment(first_time)}: "
+                           f"{uk_moment(moment)} is before it")
     if moment > datetime.now(UTC):
-        raise HistoryError(f"{moment.isoformat()} is in the future")
+        raise HistoryError(f"{uk_moment(moment)} is in the future")
     low, high = first.id, head  # the answer lies in [low, high]
     while low < high:
         middle = (low + high + 1) // 2

@@ -13,6 +13,7 @@ from domain.permissions import OWN, check
 from domain.vacancy import AVAILABLE, OPEN_STATES
 from projections.directory import organisations, partnership_members, settings
 from projections.paging import Page
+from projections.quality_queries import good_or_better, setting_urn, with_quality
 from projections.vacancies import provider_vacancies, vacancy_board
 
 SORTS = {
@@ -22,6 +23,8 @@ SORTS = {
     "newest": "Newest first",
 }
 PAGE_SIZE = 20
+# The board's quality filter: the setting's latest Ofsted judgement.
+QUALITY = {"good_or_better": "Good or better (outstanding or good)"}
 
 
 @dataclass(frozen=True)
@@ -33,14 +36,17 @@ class VacancySearch:
     needs: tuple[str, ...] = ()
     max_weekly_fee: int | None = None
     available_by: date | None = None
+    quality: str | None = None  # a key of QUALITY
     sort: str = "available"
     page: int = 1
 
 
 def _with_names(table: sa.Table) -> sa.Select:
+    """The vacancies with their setting's, provider's and host's names, and the setting's
+    registration and latest Ofsted judgement (see :func:`with_quality`)."""
     provider = organisations.alias("provider")
     host = organisations.alias("host")
-    return (
+    return with_quality(
         sa.select(
             table,
             settings.c.name.label("setting_name"),
@@ -50,14 +56,20 @@ def _with_names(table: sa.Table) -> sa.Select:
         )
         .join(settings, settings.c.id == table.c.setting_id)
         .join(provider, provider.c.id == table.c.provider_id)
-        .join(host, host.c.id == table.c.host_authority_id)
-    )
+        .join(host, host.c.id == table.c.host_authority_id),
+        settings, provider)
 
 
-def search_vacancies(viewer, connection: sa.Connection, search: VacancySearch,
-                     page_size: int = PAGE_SIZE) -> Page:
-    """The regional vacancy board: vacancies available now, filtered, sorted and paged."""
-    check(viewer, "vacancies.search")
+def _judged_good_or_better() -> sa.Select:
+    """The settings whose latest Ofsted judgement is outstanding or good."""
+    from projections.quality import ofsted_registrations as r
+
+    provider = organisations.alias("judged_provider")
+    return (sa.select(settings.c.id).join(provider, provider.c.id == settings.c.provider_id)
+            .join(r, r.c.urn == setting_urn(settings, provider)).where(good_or_better()))
+
+
+def _board_conditions(search: VacancySearch) -> list:
     t = vacancy_board
     conditions = [t.c.status == AVAILABLE]
     if search.setting_type:
@@ -76,22 +88,42 @@ def search_vacancies(viewer, connection: sa.Connection, search: VacancySearch,
         conditions.append(t.c.weekly_fee <= search.max_weekly_fee)
     if search.available_by is not None:
         conditions.append(t.c.available_from <= search.available_by)
+    if search.quality == "good_or_better":
+        conditions.append(t.c.setting_id.in_(_judged_good_or_better()))
+    return conditions
 
-    order = {
+
+def _board_order(search: VacancySearch) -> list:
+    t = vacancy_board
+    return {
         "fee": [t.c.weekly_fee, t.c.id],
         "-fee": [t.c.weekly_fee.desc(), t.c.id],
         "available": [t.c.available_from, t.c.weekly_fee, t.c.id],
         "newest": [t.c.published_at.desc(), t.c.id],
     }[search.sort if search.sort in SORTS else "available"]
 
+
+def search_vacancies(viewer, connection: sa.Connection, search: VacancySearch,
+                     page_size: int = PAGE_SIZE) -> Page:
+    """The regional vacancy board: vacancies available now, filtered, sorted and paged."""
+    check(viewer, "vacancies.search")
+    conditions = _board_conditions(search)
     total = connection.execute(
-        sa.select(sa.func.count()).select_from(t).where(*conditions)).scalar_one()
+        sa.select(sa.func.count()).select_from(vacancy_board).where(*conditions)).scalar_one()
     page = max(1, min(search.page, max(1, -(-total // page_size))))
     rows = connection.execute(
-        _with_names(t).where(*conditions).order_by(*order)
+        _with_names(vacancy_board).where(*conditions).order_by(*_board_order(search))
         .limit(page_size).offset((page - 1) * page_size)
     ).mappings().all()
     return Page(rows=list(rows), total=total, number=page, size=page_size)
+
+
+def board_rows(viewer, connection: sa.Connection, search: VacancySearch) -> list:
+    """Every vacancy the board shows for ``search``, in its order, unpaged (the download)."""
+    check(viewer, "vacancies.search")
+    return list(connection.execute(
+        _with_names(vacancy_board).where(*_board_conditions(search))
+        .order_by(*_board_order(search))).mappings())
 
 
 def vacancy_on_board(viewer, connection: sa.Connection, vacancy_id: UUID):

@@ -10,4 +10,6 @@ AUTHENTICATORS = len(demo_accounts())
 # (portal/demo/tenders.py): engagement, questionnaire answers, clarifications, bids,
 # evaluation, award and the framework and block contracts.
 TENDERS = 87
-WITHOUT_PLACEMENTS = DIRECTORY + AUTHENTICATORS + TENDERS
+# The sample Ofsted register, imported in one step (portal/demo/ofsted.py).
+OFSTED = 1
+WITHOUT_PLACEMENTS = DIRECTORY + AUTHENTICATORS + TENDERS + OFSTED

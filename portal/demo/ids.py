@@ -13,3 +13,8 @@ def provider_id(name: str) -> UUID:
 
 def contract_id(key: str) -> UUID:
     return uuid5(NAMESPACE, "demo-contract:" + key)
+
+
+def vacancy_id(index: int, fact) -> UUID:
+    """A demo vacancy's id, from its place in ``region.VACANCIES`` and its setting."""
+    return uuid5(NAMESPACE, f"demo-vacancy:{index}:{fact.provider_name}:{fact.setting_name}")

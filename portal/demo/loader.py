@@ -18,7 +18,8 @@ from domain.child_ref import ChildReferences
 from domain.organisation import NAMESPACE, authority_id, setting_id
 from portal.demo import region
 from portal.demo.home_searches import load_home_searches
-from portal.demo.ids import provider_id
+from portal.demo.ids import provider_id, vacancy_id
+from portal.demo.ofsted import load_ofsted_sample
 from portal.demo.placements.loader import load_placements
 from portal.demo.tenders import load_tenders
 from portal.services.application import Portal
@@ -26,10 +27,6 @@ from portal.services.application import Portal
 PLATFORM_NAME = "Regional Sufficiency Partnership Office"
 PLATFORM_ID = uuid5(NAMESPACE, "demo-platform")
 REASON = "Demo region"
-
-
-def vacancy_id(index: int, fact: region.VacancyFact) -> UUID:
-    return uuid5(NAMESPACE, f"demo-vacancy:{index}:{fact.provider_name}:{fact.setting_name}")
 
 
 @dataclass(frozen=True)
@@ -133,7 +130,11 @@ def load_demo(portal: Portal, set_password: Callable[[UUID, str], None],
             vacancy_id=vid, age_from=fact.age_from, age_to=fact.age_to,
             needs_met=list(fact.needs_met), weekly_fee=fact.weekly_fee,
             available_from=today + timedelta(days=fact.available_in_days),
-            expires_on=None, description=fact.description)[1])
+            expires_on=None, description=fact.description, today=today)[1])
+
+    # Every setting's registration and latest judgement, from the sample register.
+    position = load_ofsted_sample(portal, today)
+    step(position is None, lambda: position)
 
     for account in demo_accounts():
         aid = account_id(account.email)

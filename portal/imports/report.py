@@ -12,6 +12,8 @@ import io
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from domain.words import counted
+
 EPISODES = "episodes"
 HEADER = "header"
 # Listed problems kept per report; beyond this only the count grows (a file so wrong is
@@ -83,14 +85,15 @@ class Report:
     def summary(self) -> list[str]:
         if self.refused:
             return [f"Nothing was imported: {self.refused}."]
-        lines = [f"{self.rows:,} episode rows read: {self.accepted:,} accepted, "
+        lines = [f"{counted(self.rows, 'episode row')} read: {self.accepted:,} accepted, "
                  f"{self.rejected:,} rejected."]
         if self.header_name:
-            lines.append(f"{self.header_rows:,} header rows read.")
-        lines.append(f"{self.children:,} children in the file; {self.children_changed:,} "
-                     "changed in the portal.")
+            lines.append(f"{counted(self.header_rows, 'header row')} read.")
+        lines.append(f"{counted(self.children, 'child')} in the file; "
+                     f"{self.children_changed:,} changed in the portal.")
         if self.unlisted:
-            lines.append(f"{self.unlisted:,} more problems are counted but not listed.")
+            lines.append(f"{counted(self.unlisted, 'more problem')} "
+                         f"{'is' if self.unlisted == 1 else 'are'} counted but not listed.")
         return lines
 
     def to_csv(self) -> str:

@@ -1,5 +1,5 @@
-"""``portal reference ...`` (postcode districts), ``portal export placements-standard`` and
-``portal export home-searches``."""
+"""``portal reference ...`` (postcode districts, adjoining authorities), ``portal export
+placements-standard`` and ``portal export home-searches``."""
 
 from __future__ import annotations
 
@@ -71,6 +71,33 @@ def add_districts(file: Path, reason: str | None) -> None:
     added, refused = len(report.rows), len(report.rejected)
     click.echo(f"Added {added:,} postcode district{'' if added == 1 else 's'} from {file.name}; "
                f"{refused:,} line{'' if refused == 1 else 's'} refused.")
+
+
+@reference.command("add-adjoining")
+@click.argument("ons_code")
+@click.argument("adjoining_ons_code")
+@click.option("--reason", required=True,
+              help="How the boundary was checked (kept in the audit log).")
+def add_adjoining(ons_code: str, adjoining_ons_code: str, reason: str) -> None:
+    """Record that two upper-tier authorities adjoin (by their ONS codes, like E10000016), for
+    the "at a distance" test of out-of-area placements."""
+    from portal.text_input import TextProblem, clean
+
+    try:
+        reason = clean(reason, "The reason", 500).strip()
+    except TextProblem as problem:
+        raise click.BadParameter(problem.message, param_hint="--reason") from None
+    svc = open_services()
+    try:
+        position = svc.portal.add_adjoining_authorities(
+            Actor.system(), pairs=[(ons_code, adjoining_ons_code)], reason=reason)
+        svc.projections.wait_for(position)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    finally:
+        svc.close()
+    click.echo(f"{ons_code.strip().upper()} and {adjoining_ons_code.strip().upper()} recorded "
+               "as adjoining.")
 
 
 @click.group()

@@ -27,6 +27,7 @@ from domain.organisation import (
 )
 from domain.permissions import PLATFORM_ROLES, REGION, in_scope, scope_for, scope_of_roles
 from domain.storable import StorableEvents
+from domain.timezone import LONDON
 from domain.vacancy import Vacancy
 from domain.vocabulary import ROLES
 from portal.services.accounts import AccountCommands
@@ -37,6 +38,8 @@ from portal.services.home_searches import HomeSearchCommands
 from portal.services.identity_providers import IdentityProviderCommands
 from portal.services.keep import KEEP, Keep, kept
 from portal.services.offers import ReferralCommands
+from portal.services.ofsted import OfstedCommands
+from portal.services.out_of_area import OutOfAreaCommands
 from portal.services.placements import PlacementCommands
 from portal.services.tender_documents import TenderDocumentCommands, TenderReminderCommands
 from portal.services.tenders import TenderCommands
@@ -69,7 +72,7 @@ class DateAsISO(Transcoding):
 
 
 class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, BoardCommands,
-             GazetteerCommands,
+             OutOfAreaCommands, GazetteerCommands, OfstedCommands,
              IdentityProviderCommands, AccountCommands, TenderCommands, TenderDocumentCommands,
              TenderReminderCommands, StorableEvents, Application):
     name = "Portal"
@@ -308,16 +311,21 @@ class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, BoardComma
                         age_from: int, age_to: int, needs_met: Iterable[str], weekly_fee: int,
                         available_from: date, places: int = 1, expires_on: date | None = None,
                         description: str = "", vacancy_id: UUID | None = None,
-                        ) -> tuple[UUID, int]:
+                        today: date | None = None) -> tuple[UUID, int]:
         """Publish a place at one of the provider's own settings; returns the vacancy's id and
-        the notification id of its first event."""
+        the notification id of its first event. ``today`` (by default the portal's clock, in
+        UK time) bounds how long ago the place may have become available."""
         setting = self._own_setting(actor, provider_id, setting_id)
         vacancy = Vacancy.publish(
             provider_id=provider_id, setting=setting, actor=actor, id=vacancy_id,
             age_from=age_from, age_to=age_to, needs_met=list(needs_met), weekly_fee=weekly_fee,
             available_from=available_from, places=places, expires_on=expires_on,
-            description=description)
+            description=description, today=today or self.today())
         return vacancy.id, self._create(vacancy, "This vacancy has already been published")
+
+    def today(self) -> date:
+        """Today in UK time, by the portal's clock (which tests and the demo loader set)."""
+        return self.clock().astimezone(LONDON).date()
 
     def get_vacancy(self, vacancy_ref: UUID) -> Vacancy:
         return self._get(vacancy_ref, Vacancy, "vacancy")
@@ -333,15 +341,16 @@ class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, BoardComma
                        needs_met: Iterable[str] | Keep = KEEP, weekly_fee: int | Keep = KEEP,
                        available_from: date | Keep = KEEP, places: int | Keep = KEEP,
                        expires_on: date | Keep | None = KEEP,
-                       description: str | Keep = KEEP) -> int:
+                       description: str | Keep = KEEP, today: date | None = None) -> int:
         """Change a vacancy's terms; a term not given keeps its value. Nothing is stored when
-        nothing changes."""
+        nothing changes. ``today`` as for :meth:`publish_vacancy`."""
         changes = kept(age_from=age_from, age_to=age_to, needs_met=needs_met,
                        weekly_fee=weekly_fee, available_from=available_from, places=places,
                        expires_on=expires_on, description=description)
         vacancy = self._own_vacancy(actor, vacancy_ref)
         setting = self._setting(vacancy.provider_id, vacancy.setting_id)
-        vacancy.update(setting, actor=actor, reason=reason, **changes)
+        vacancy.update(setting, actor=actor, reason=reason, today=today or self.today(),
+                       **changes)
         return self._save(vacancy)
 
     @retried_on_clash

@@ -17,7 +17,13 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from domain.tender_reminder import REMINDED_DEADLINES
+from domain.timezone import uk_date
 from domain.vocabulary import SETTING_TYPES
+from portal.services.search_notices import (
+    close_due_searches,
+    send_search_notice_mail,
+    start_due_placements,
+)
 from projections.board_searches import board_notices
 from projections.directory import accounts, organisations, settings
 from projections.notices import KINDS, MAIL_WINDOW, notice_mail, notices, open_to
@@ -32,6 +38,9 @@ class Outcome:
     reminders: int
     mailed: int
     failed: int
+    closed: int = 0  # home searches closed to offers at their deadline
+    started: int = 0  # scheduled placements started on their day
+    not_started: int = 0  # scheduled placements the child's record no longer allows
 
 
 def message(notice: dict, portal_url: str) -> tuple[str, str]:
@@ -44,7 +53,7 @@ def message(notice: dict, portal_url: str) -> tuple[str, str]:
         deadline = notice["deadline"]
         what = ("Market engagement closes" if notice["deadline_name"] == "engagement_closes"
                 else "Bids must be submitted by")
-        lead = f"{what} {deadline:%H:%M} UTC on {deadline:%d/%m/%Y}."
+        lead = f"{what} {deadline:%H:%M} UTC on {uk_date(deadline)}."
     elif notice["kind"] == "clarification_published":
         lead = "The lead authority has published a clarification question and its answer."
     elif notice["kind"] == "engagement_opened":
@@ -187,12 +196,17 @@ def _release(engine: sa.Engine, notice, account) -> None:
 
 
 def run_notices(services, portal_url: str) -> Outcome:
-    """The scheduled job: issue due reminders, then send the notices' e-mails (their links
-    under ``portal_url``, the configured address, ``Settings.portal_url``)."""
-    reminders = issue_reminders(services)
-    services.projections.wait_for(services.portal.last_position())
+    """The scheduled job: issue due reminders, close the home searches whose offers deadline
+    has passed and start the placements due today, then send the notices' e-mails (their
+    links under ``portal_url``, the configured address, ``Settings.portal_url``)."""
     now = services.portal.clock()
+    reminders = issue_reminders(services)
+    closed = close_due_searches(services, now)
+    started, not_started = start_due_placements(services, now)
+    services.projections.wait_for(services.portal.last_position())
     mailed, failed = send_notice_mail(services, now, portal_url)
     board_mailed, board_failed = send_board_notice_mail(services, now, portal_url)
-    return Outcome(reminders=reminders, mailed=mailed + board_mailed,
-                   failed=failed + board_failed)
+    search_mailed, search_failed = send_search_notice_mail(services, now, portal_url)
+    return Outcome(reminders=reminders, mailed=mailed + board_mailed + search_mailed,
+                   failed=failed + board_failed + search_failed, closed=closed,
+                   started=started, not_started=not_started)

@@ -7,17 +7,19 @@ Only an officer of the placing authority (or the system, e.g. the demo loader) a
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
 
 from domain.actor import Actor
 from domain.contract import Contract
 from domain.data_import import DataImport
-from domain.errors import DomainError, NotFound
+from domain.errors import AlreadyExists, DomainError, NotFound
 from domain.organisation import Authority, Provider
+from domain.out_of_area import Approval
 from domain.placement import Placement, placement_id
 from portal.services.clashes import retried_on_clash
 from portal.services.keep import KEEP, Keep, kept
@@ -89,8 +91,12 @@ class PlacementCommands:
     def start_placement(self, actor: Actor, *, authority_id: UUID, child_ref: str,
                         birth_month: str, sex: str, uasc: bool, on: date,
                         terms: dict[str, Any], today: date | None = None,
-                        reason: str | None = None) -> tuple[UUID, int]:
-        """A child starts to be looked after: a first placement, or a new period of care."""
+                        reason: str | None = None, urgency: str | None = None,
+                        approval: Approval | None = None,
+                        now: datetime | None = None) -> tuple[UUID, int]:
+        """A child starts to be looked after: a first placement, or a new period of care.
+        Out of area, ``urgency`` (planned or emergency) and the ``approval`` the regulations
+        require come too (see :mod:`portal.services.out_of_area`)."""
         self._check_acting_for_authority(actor, authority_id)
         self._get(authority_id, Authority, "authority")
         terms = self._check_placement_links(authority_id, terms)
@@ -99,28 +105,44 @@ class PlacementCommands:
         if self.exists(ref):
             placement = self._get(ref, Placement, "child")
             placement.restart(on=on, terms=terms, today=today, actor=actor, reason=reason)
-            return ref, self._save(placement)
-        placement = Placement.start(authority_id=authority_id, child_ref=child_ref,
-                                    birth_month=birth_month, sex=sex, uasc=uasc, terms=terms,
-                                    on=on, today=today, actor=actor, reason=reason)
-        return ref, self._create(placement, "This child already has a placement record")
+        else:
+            placement = Placement.start(authority_id=authority_id, child_ref=child_ref,
+                                        birth_month=birth_month, sex=sex, uasc=uasc,
+                                        terms=terms, on=on, today=today, actor=actor,
+                                        reason=reason)
+        moves = self._out_of_area_moves(placement, urgency=urgency, approval=approval,
+                                        now=now or self.clock(), today=today, actor=actor)
+        if placement.version == 1:
+            try:
+                return ref, self._save(placement, *moves)
+            except IntegrityError:
+                raise AlreadyExists("This child already has a placement record") from None
+        return ref, self._save(placement, *moves)
 
     @retried_on_clash
     def change_placement(self, actor: Actor, authority_id: UUID, child_ref: str, *, on: date,
                          terms: dict[str, Any], today: date | None = None,
-                         reason: str | None = None) -> int:
+                         reason: str | None = None, urgency: str | None = None,
+                         approval: Approval | None = None,
+                         now: datetime | None = None) -> int:
+        """A new episode; a move into another authority's area is recorded as a start is."""
         placement = self.get_placement(actor, authority_id, child_ref)
         terms = self._check_placement_links(authority_id, terms)
-        placement.change(on=on, terms=terms, today=today or date.today(), actor=actor,
-                         reason=reason)
-        return self._save(placement)
+        today = today or date.today()
+        placement.change(on=on, terms=terms, today=today, actor=actor, reason=reason)
+        moves = self._out_of_area_moves(placement, urgency=urgency, approval=approval,
+                                        now=now or self.clock(), today=today, actor=actor)
+        return self._save(placement, *moves)
 
     @retried_on_clash
     def end_placement(self, actor: Actor, authority_id: UUID, child_ref: str, *, on: date,
-                      rec: str, today: date | None = None, reason: str | None = None) -> int:
+                      rec: str, today: date | None = None, reason: str | None = None,
+                      now: datetime | None = None) -> int:
+        """The end of care; a host authority is told in the same save."""
         placement = self.get_placement(actor, authority_id, child_ref)
         placement.end(on=on, rec=rec, today=today or date.today(), actor=actor, reason=reason)
-        return self._save(placement)
+        ended = self._ending(placement, now=now or self.clock(), actor=actor)
+        return self._save(placement, *ended)
 
     @retried_on_clash
     def correct_placement(self, actor: Actor, authority_id: UUID, child_ref: str, *,

@@ -35,6 +35,8 @@ from domain.tender_terms import (
     check_timetable,
     require,
 )
+from domain.timezone import uk_date
+from domain.words import counted
 from portal.services.clashes import retried_on_clash
 
 
@@ -468,7 +470,7 @@ class TenderCommands:
         if isinstance(end, date) and isinstance(start, date):
             latest = add_months(start, tender.term_months)
             require(end <= latest, f"The contract cannot run past the tender's term of "
-                    f"{tender.term_months} months (to {latest:%d/%m/%Y})", "end")
+                    f"{counted(tender.term_months, 'month')} (to {uk_date(latest)})", "end")
         provider_id = terms.pop("provider_id")
         contract = Contract.record(actor=actor, id=contract_id or uuid4(), tender_id=tender.id,
                                    authority_id=authority_id, provider_id=provider_id,

@@ -71,6 +71,15 @@ def new_provider():
     return render_template("admin/provider_form.html", form=form)
 
 
+# A new setting's details the page may be opened with (from a URN of Ofsted's register that no
+# setting carries yet: see portal/views/ofsted.py); shown in the form, stored only when posted.
+SUGGESTED = ("name", "setting_type", "host_authority_id", "registered_places", "ofsted_urn")
+
+
+def _suggested_setting(args) -> dict[str, str]:
+    return {key: args[key][:200] for key in SUGGESTED if args.get(key)}
+
+
 @bp.route("/providers/<uuid:provider_id>", methods=["GET", "POST"])
 @requires("organisations.manage")
 def provider(provider_id: UUID):
@@ -79,7 +88,7 @@ def provider(provider_id: UUID):
         if organisation["kind"] != "provider":
             abort(404)
         authorities = directory.authorities(g.principal, c)
-    form = FormResult()
+    form = FormResult(data=_suggested_setting(request.args))
     if request.method == "POST":
         form, new_id = _submit(SettingSchema(), lambda data: services().portal.add_setting(
             g.principal.actor, provider_id, **data), "name", done="added")

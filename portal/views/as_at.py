@@ -15,6 +15,7 @@ from portal.security import requires, services
 from portal.views import sufficiency_as_at
 from projections import directory_queries as directory
 from projections.directory import Directory
+from projections.quality import Quality
 from projections.timetravel import HistoryError, position_at, rebuild_as_at
 from projections.vacancies import VacancyBoard
 from projections.vacancy_queries import VacancySearch, search_vacancies
@@ -28,7 +29,7 @@ TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 VIEWS = {
     "vacancy_board": {
         "label": "Vacancy board",
-        "projections": lambda: [Directory(), VacancyBoard()],
+        "projections": lambda: [Directory(), VacancyBoard(), Quality()],
     },
     "sufficiency": {
         "label": "Sufficiency dashboard",

@@ -10,13 +10,18 @@ from uuid import UUID
 from flask import Blueprint, g, render_template, request
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from domain.vocabulary import NEEDS, PROVIDER_KINDS, ROLES, SETTING_TYPES
 from portal.extensions import htmx
 from portal.forms import FormResult, load
 from portal.presenters import long_date, money
 from portal.schemas import FormSchema
 from portal.security import requires, services
-from projections.audit.index import EVENT_TYPES, MONEY_FIELDS, RECORD_TYPES
+from projections.audit.index import (
+    EVENT_TYPES,
+    MONEY_FIELDS,
+    RECORD_TYPES,
+    VALUE_LABELS,
+    field_label,
+)
 from projections.audit.queries import (
     ORGANISATION_KINDS,
     SYSTEM,
@@ -74,7 +79,7 @@ class AuditSearchSchema(FormSchema):
                                                   error="Page must be a whole number from 1"),
                           error_messages={"invalid": "Page must be a whole number"})
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _dates_in_order(self, data: dict, **_kwargs) -> None:
         start, end = data.get("recorded_from"), data.get("recorded_to")
         if start and end and start > end:
@@ -142,10 +147,6 @@ def record(record_id: UUID):
 
 # --- presenting ----------------------------------------------------------------------------------
 
-_LABELS = {"setting_type": SETTING_TYPES, "kind": PROVIDER_KINDS, "role": ROLES, "roles": ROLES,
-           "needs_met": NEEDS}
-
-
 def show_value(field: str, value, names: dict) -> str:
     """One field's value as a person reads it: money, dates, names rather than ids."""
     if value is None:
@@ -154,11 +155,11 @@ def show_value(field: str, value, names: dict) -> str:
         return "none"
     if field in MONEY_FIELDS and isinstance(value, int):
         return money(value)
-    labels = _LABELS.get(field, {})
+    labels = VALUE_LABELS.get(field, {})
     if isinstance(value, dict):
         # Nested details (a placement's terms, an authority's targets, a tender's lots), each
-        # shown the same way, by name.
-        return "; ".join(f"{key.replace('_', ' ')}: {show_value(key, item, names)}"
+        # shown the same way, by its readable name.
+        return "; ".join(f"{field_label(key)}: {show_value(key, item, names)}"
                          for key, item in value.items())
     if isinstance(value, list | tuple):
         return ", ".join(show_value(field, v, names) if isinstance(v, dict | list | tuple)

@@ -63,10 +63,8 @@ def new():
     with services().engine.connect() as c:
         providers = directory.providers(g.principal, c)
     if request.method == "POST":
-        form = pf.parse(ContractSchema(), request.form, dates=("start", "end"))
-        if form.ok and form.data["provider_id"] not in {p["id"] for p in providers}:
-            form.errors["provider_id"] = "Choose the provider from the list"
-            form.data = request.form.to_dict()
+        form = pf.parse(ContractSchema(providers={p["id"] for p in providers}), request.form,
+                        dates=("start", "end"))
         if form.ok:
             done = _done(form, lambda: services().portal.record_contract(
                 g.principal.actor, authority_id=g.principal.organisation_id, **form.data),

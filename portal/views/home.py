@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, g, render_template
 
-from portal.security import public
+from portal.home_page import panels, tasks
+from portal.security import public, services
 
 bp = Blueprint("home", __name__)
 
@@ -10,7 +11,13 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @public
 def index():
-    return render_template("home/index.html")
+    """Signed out: what the service is. Signed in: what needs the user now, and their tasks."""
+    principal = g.get("principal")
+    if principal is None:
+        return render_template("home/index.html")
+    svc = services()
+    return render_template("home/index.html", tasks=tasks(principal), panels=panels(
+        principal, svc.engine, signing_key=svc.checkpoints.key, now=svc.portal.clock()))
 
 
 @bp.get("/accessibility")

@@ -31,6 +31,7 @@ from portal.imports.jobs import create_job, start_job
 from portal.imports.liveness import settle_dead_jobs
 from portal.imports.report import Report
 from portal.imports.run import Upload
+from portal.imports.sample import sample_file
 from portal.security import requires, services
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -136,6 +137,16 @@ def show(job_id: UUID):
     if htmx:
         return render_template("imports/_progress.html", **context)
     return render_template("imports/job.html", **context)
+
+
+@bp.get("/sample-<any(episodes, header):which>.csv")
+@requires("placements.import")
+def sample(which: str):
+    """A sample return in the importer's own layout, that it accepts as it is (invented
+    children, dates counted back from today)."""
+    return Response(sample_file(which, services().portal.today()), mimetype="text/csv",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="ssda903-sample-{which}.csv"'})
 
 
 @bp.get("/jobs/<uuid:job_id>/report.csv")

@@ -90,9 +90,15 @@ REFUSALS: dict[str, tuple[str, str]] = {
 }
 
 
+def refused(response) -> bool:
+    """Only refusals count towards these limits: a sign-in that goes on is a redirect, and a
+    whole council signing in through one proxy address is never slowed by its own success."""
+    return not 300 <= response.status_code < 400
+
+
 @bp.route("/sign-in/organisation", methods=["GET", "POST"])
 @public
-@limiter.limit("20 per minute; 200 per hour", methods=["POST"])
+@limiter.limit("20 per minute; 200 per hour", methods=["POST"], deduct_when=refused)
 def find():
     """Which organisation's sign-in to use, found from the domain of the work email."""
     next_url = safe_next(request.values.get("next"))
@@ -146,7 +152,7 @@ def organisation(identity_provider_id: UUID):
 
 @bp.get("/sign-in/organisation/<uuid:identity_provider_id>/start")
 @public
-@limiter.limit("30 per minute; 300 per hour")
+@limiter.limit("30 per minute; 300 per hour", deduct_when=refused)
 def start(identity_provider_id: UUID):
     """Send the browser to the identity provider, with state, nonce and a PKCE challenge kept
     in this session for the callback."""
@@ -170,7 +176,7 @@ def start(identity_provider_id: UUID):
 
 @bp.get("/sign-in/organisation/<uuid:identity_provider_id>/callback")
 @public
-@limiter.limit("30 per minute; 300 per hour")
+@limiter.limit("30 per minute; 300 per hour", deduct_when=refused)
 def callback(identity_provider_id: UUID):
     """Where the identity provider sends the browser back: check everything, then sign in."""
     provider = _provider(identity_provider_id)

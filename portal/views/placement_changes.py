@@ -11,6 +11,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from domain.errors import DomainError
 from portal import placement_forms as pf
 from portal.forms import FormResult
+from portal.out_of_area_schemas import OUT_OF_AREA_FIELDS
 from portal.placement_schemas import (
     ChangeSchema,
     CorrectChildSchema,
@@ -54,6 +55,11 @@ def _portal_args(child_ref: str) -> tuple:
     return g.principal.actor, g.principal.organisation_id, child_ref
 
 
+def _rules(timeline: dict) -> dict:
+    """What a details form needs to name the domain's episode rules with its own errors."""
+    return {"today": services().portal.today(), "birth_month": timeline["child"]["birth_month"]}
+
+
 def _details_form(schema, stored: dict, dates: tuple[str, ...]) -> tuple[FormResult, bool]:
     """A placement details form and whether it was submitted: the stored values at first;
     what was typed when the chosen provider's settings are asked for (without JavaScript);
@@ -74,14 +80,17 @@ def change(child_ref: str):
         return redirect(url_for("placements.child", child_ref=child_ref))
     stored = {k: v for k, v in pf.form_values(current).items()
               if k not in ("rne", "reason_place_change", "rec")}
-    form, submitted = _details_form(ChangeSchema(), stored, dates=("on",))
+    form, submitted = _details_form(ChangeSchema(**_rules(timeline)), stored,
+                                    dates=("on", "approved_on"))
     if submitted and form.ok:
         data = form.data
         terms = pf.change_terms(form, _options(data["provider"]))
         if form.ok:
             done = _run(form, lambda: services().portal.change_placement(
-                *_portal_args(child_ref), on=data["on"], terms=terms, reason=data["reason"]),
-                DETAILS | {"on", "rne", "reason_place_change"}, "on", child_ref,
+                *_portal_args(child_ref), on=data["on"], terms=terms, reason=data["reason"],
+                urgency=data["urgency"], approval=data["approval"]),
+                DETAILS | OUT_OF_AREA_FIELDS | {"on", "rne", "reason_place_change"}, "on",
+                child_ref,
                 "Change of placement recorded", also={"start": "on", "end": "on"})
             if done:
                 return done
@@ -147,7 +156,8 @@ def correct_episode(child_ref: str, number: int):
         abort(404)
     episode = timeline["episodes"][number - 1]
     stored = pf.form_values(episode, dates=("start", "end"))
-    form, submitted = _details_form(CorrectEpisodeSchema(), stored, dates=("start", "end"))
+    form, submitted = _details_form(CorrectEpisodeSchema(**_rules(timeline)), stored,
+                                    dates=("start", "end"))
     if submitted and form.ok:
         data = form.data
         changes = pf.episode_correction(

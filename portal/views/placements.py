@@ -13,10 +13,12 @@ from werkzeug.routing import BaseConverter
 
 from domain import ssda903
 from domain.errors import DomainError
+from domain.out_of_area import APPROVER_ROLES, URGENCIES
 from domain.vocabulary import CONTRACT_ROUTES
 from portal import placement_forms as pf
 from portal.extensions import htmx
 from portal.forms import FormResult
+from portal.out_of_area_schemas import OUT_OF_AREA_FIELDS
 from portal.placement_schemas import (
     CHANGE_RNE,
     PROVIDER_CHOICES,
@@ -25,6 +27,7 @@ from portal.placement_schemas import (
     StartSchema,
 )
 from portal.security import requires, services
+from projections.out_of_area_queries import approval_label, approvals_of_child
 from projections.placement_queries import (
     AREAS,
     STATUSES,
@@ -53,7 +56,8 @@ def _vocabulary() -> dict:
     return {"ssda903": ssda903, "code_items": pf.code_items, "month_label": pf.month_label,
             "AREAS": AREAS,
             "STATUSES": STATUSES, "CONTRACT_ROUTES": CONTRACT_ROUTES,
-            "PROVIDER_CHOICES": PROVIDER_CHOICES, "CHANGE_RNE": CHANGE_RNE}
+            "PROVIDER_CHOICES": PROVIDER_CHOICES, "CHANGE_RNE": CHANGE_RNE,
+            "URGENCIES": URGENCIES, "APPROVER_ROLES": APPROVER_ROLES}
 
 
 def _connect():
@@ -125,6 +129,9 @@ def find_child():
 def child(child_ref: str):
     with _connect() as c:
         timeline = child_timeline(g.principal, c, child_ref)
+        records = approvals_of_child(g.principal, c, child_ref)
+    for episode in timeline["episodes"]:
+        episode["approval_label"] = approval_label(records, episode)
     return render_template("placements/child.html", **timeline)
 
 
@@ -148,7 +155,7 @@ def _render_record(form: FormResult, child, child_ref: str | None):
 START_FIELDS = {"child_id", "birth_month", "sex", "uasc", "start", "legal_status", "cin",
                 "place", "place_provider", "provider", "setting_id", "placement_area",
                 "home_postcode", "placement_postcode", "weekly_cost", "contract_route",
-                "contract_id", "reason"}
+                "contract_id", "reason", *OUT_OF_AREA_FIELDS}
 
 
 def _record(child):
@@ -165,8 +172,10 @@ def _record(child):
     posted = MultiDict([(k, v) for k, v in request.form.items(multi=True) if k != "child_id"])
     if "show_settings" in request.form:
         return _render_record(FormResult(data=posted.to_dict()), child, child_ref)
-    schema = StartSchema() if child is None else PeriodSchema()
-    form = pf.parse(schema, posted, dates=("start",),
+    today = services().portal.today()  # the domain's rules are named with the form's own
+    schema = StartSchema(today=today) if child is None else PeriodSchema(
+        today=today, birth_month=child["birth_month"])
+    form = pf.parse(schema, posted, dates=("start", "approved_on"),
                     months=("birth_month",) if child is None else ())
     form.errors = {**errors, **form.errors}
     if form.ok:
@@ -179,7 +188,8 @@ def _record(child):
                 _, position = services().portal.start_placement(
                     g.principal.actor, authority_id=g.principal.organisation_id,
                     child_ref=child_ref, birth_month=who["birth_month"], sex=who["sex"],
-                    uasc=who["uasc"], on=data["start"], terms=terms, reason=data["reason"])
+                    uasc=who["uasc"], on=data["start"], terms=terms, reason=data["reason"],
+                    urgency=data["urgency"], approval=data["approval"])
             except DomainError as error:
                 pf.apply_error(form, error, START_FIELDS,
                                "child_id" if child is None else "start")

@@ -17,13 +17,18 @@ from domain.errors import Conflict, DomainError
 from domain.home_search import DECLINE_REASONS, OFFERS_OPEN, SearchRefused
 from domain.timezone import LONDON
 from portal.forms import FormResult, load
-from portal.referral_schemas import AcceptSchema, DeclineSchema, parse_offer, parse_send
+from portal.referral_schemas import DeclineSchema, parse_accept, parse_offer, parse_send
 from portal.security import requires, services
 from projections import matching
 from projections.board_queries import asked_of_provider
-from projections.directory_queries import providers
+from projections.directory_queries import provider_settings, providers
 from projections.home_search_queries import home_search
-from projections.referral_queries import offers_on, referral_for, referrals_for
+from projections.referral_queries import (
+    offer_contract,
+    offers_on,
+    referral_for,
+    referrals_for,
+)
 from projections.vacancy_queries import own_vacancies
 
 offers = Blueprint("search_offers", __name__, url_prefix="/home-searches")
@@ -128,29 +133,38 @@ def close_to_offers(search_id: UUID):
 @offers.post("/<uuid:search_id>/accept")
 @requires("home_searches.manage")
 def accept(search_id: UUID):
-    form = load(AcceptSchema(), request.form.to_dict())
+    form = parse_accept(request.form)
     if form.ok:
-        route = _route_of(search_id, form.data["offer_id"])
         try:
+            bought = _bought(search_id, form.data["offer_id"])
             _, position = services().portal.accept_offer(
-                g.principal.actor, search_id, form.data["offer_id"], contract_route=route,
-                birth_month=form.data["birth_month"], uasc=bool(form.data["uasc"]))
+                g.principal.actor, search_id, form.data["offer_id"],
+                contract_route=bought["contract_route"], contract_id=bought["contract_id"],
+                birth_month=form.data["birth_month"], uasc=bool(form.data["uasc"]),
+                approval=form.data["approval"])
         except Conflict as error:
             return _offers_page(search_id, FormResult(), 409, conflict=error.message)
         except DomainError as error:
             _refused(form, error, "offer_id")
         else:
-            return _done(position, "Offer accepted: the placement has started",
+            return _done(position, _accepted_message(bought["start_on"]),
                          "search_offers.show", search_id=search_id)
     form.data = request.form.to_dict()
     return _offers_page(search_id, form, 400)
 
 
-def _route_of(search_id: UUID, offer_id: UUID) -> str:
-    """How the offered place would be bought, as the ranking says (spot when not offered)."""
+def _bought(search_id: UUID, offer_id: UUID) -> dict:
+    """How the offered place would be bought on its start day, and the contract the
+    placement links to (spot, no contract, when none is in force)."""
     with _connect() as c:
-        ranked = offers_on(g.principal, c, search_id)["offers"]
-    return next((m.route for m in ranked if m.vacancy["id"] == offer_id), "spot")
+        return offer_contract(g.principal, c, search_id, offer_id)
+
+
+def _accepted_message(start_on: date) -> str:
+    if start_on > _now().date():
+        return (f"Offer accepted: the placement starts on {start_on.day} "
+                f"{start_on:%B %Y}, when the child moves in")
+    return "Offer accepted: the placement has started"
 
 
 # --- the provider ------------------------------------------------------------------------------
@@ -168,11 +182,14 @@ def _referral_page(referral_id: UUID, form: FormResult, status: int = 200):
         search = referral_for(g.principal, c, referral_id)
         vacancies, _ = own_vacancies(g.principal, c)
         search["asked_vacancies"] = asked_of_provider(g.principal, c, referral_id)
+        settings = provider_settings(g.principal, c, g.principal.organisation_id)
     open_now = search["status"] == OFFERS_OPEN and _now() < search["offers_close_at"]
     if not form.data:  # "Offer this vacancy to a search" names the vacancy: choose it
         form.data = {"vacancy_id": request.args.get("vacancy_id", "")}
     return render_template("referrals/show.html", search=search, form=form,
                            vacancies=[v for v in vacancies if v["status"] == "available"],
+                           settings=[s for s in settings
+                                     if s["setting_type"] in search["placement_types"]],
                            open_now=open_now, DECLINE_REASONS=DECLINE_REASONS), status
 
 
@@ -190,10 +207,7 @@ def offer(referral_id: UUID):
     form = parse_offer(request.form)
     if form.ok:
         try:
-            _, position = services().portal.offer_place(
-                g.principal.actor, referral_id, vacancy_id=form.data["vacancy_id"],
-                weekly_price=form.data["weekly_price"], start_on=form.data["start_on"],
-                notes=form.data["notes"] or "")
+            _, position = _make_offer(referral_id, form.data)
         except DomainError as error:
             _refused(form, error, "vacancy_id")
         else:
@@ -201,6 +215,19 @@ def offer(referral_id: UUID):
                          referral_id=referral_id)
     form.data = request.form.to_dict()
     return _referral_page(referral_id, form, 400)
+
+
+def _make_offer(referral_id: UUID, data: dict) -> tuple[UUID, int]:
+    """Offer the chosen vacancy, or a place at the chosen setting."""
+    terms = dict(weekly_price=data["weekly_price"], start_on=data["start_on"],
+                 notes=data["notes"] or "")
+    portal = services().portal
+    if data["setting_id"] is not None:
+        return portal.offer_setting(g.principal.actor, referral_id,
+                                    provider_id=g.principal.organisation_id,
+                                    setting_id=data["setting_id"], **terms)
+    return portal.offer_place(g.principal.actor, referral_id, vacancy_id=data["vacancy_id"],
+                              **terms)
 
 
 @bp.post("/<uuid:referral_id>/decline")

@@ -34,7 +34,6 @@ from markupsafe import Markup
 
 from auth.second_factor import new_secret, provisioning_uri
 from domain.errors import DomainError
-from domain.timezone import LONDON
 from domain.vocabulary import SECOND_FACTOR_REQUIRED
 from portal.account_schemas import CodeSchema, RecoveryCodeSchema, ResetSecondFactorSchema
 from portal.extensions import limiter
@@ -47,6 +46,7 @@ from portal.services.second_factor import (
     reset_second_factor,
     use_recovery_code,
 )
+from portal.sign_in_throttle import client_address, refusal
 from projections.directory_queries import account_by_id
 
 bp = Blueprint("second_factor", __name__)
@@ -174,24 +174,17 @@ def pending_step(stage: str):
 
 
 def _locked_out(email: str) -> str | None:
-    lockout = current_app.extensions["lockout"]
-    until = lockout.locked_until(email, request.remote_addr or "unknown")
-    if until is None:
-        return None
-    return ("Too many wrong codes or passwords. Try again after "
-            f"{until.astimezone(LONDON):%H:%M}, or ask your administrator to reset your second "
-            "factor")
+    return refusal(email, "second factor")
 
 
 def _wrong(pending: dict, reason: str) -> None:
-    current_app.extensions["lockout"].failed(pending["email"], request.remote_addr or "unknown")
+    current_app.extensions["lockout"].failed(pending["email"], client_address())
     services().portal.record_failed_sign_in(UUID(pending["account_id"]), reason=reason)
     log.info("second factor refused")
 
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 @pending_step("verify")
-@limiter.limit("10 per minute; 100 per hour", methods=["POST"])
 def verify():
     pending = g.pending
     form = FormResult()
@@ -204,7 +197,7 @@ def verify():
             account_id = UUID(pending["account_id"])
             if services().second_factors.verify(account_id, form.data["code"]):
                 current_app.extensions["lockout"].succeeded(
-                    pending["email"], request.remote_addr or "unknown")
+                    pending["email"], client_address())
                 return complete_sign_in(account_id, [pending["method"], "totp"],
                                         pending["next"])
             _wrong(pending, "Wrong second-factor code")
@@ -214,7 +207,6 @@ def verify():
 
 @bp.route("/sign-in/recovery-code", methods=["GET", "POST"])
 @pending_step("verify")
-@limiter.limit("10 per minute; 100 per hour", methods=["POST"])
 def recover():
     pending = g.pending
     form = FormResult()
@@ -236,7 +228,7 @@ def recover():
 
 def _recovered(pending: dict, left: int):
     current_app.extensions["lockout"].succeeded(pending["email"],
-                                                request.remote_addr or "unknown")
+                                                client_address())
     response = complete_sign_in(UUID(pending["account_id"]),
                                 [pending["method"], "recovery_code"], pending["next"])
     flash(f"You signed in with a recovery code. You have {left} left."

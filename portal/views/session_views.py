@@ -15,12 +15,11 @@ from flask import (
 
 from auth.session_store import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, active_sessions, revoke_all
 from domain.account import normalise_email
-from domain.timezone import LONDON
 from domain.vocabulary import ROLES
-from portal.extensions import limiter
 from portal.forms import FormResult, load
 from portal.schemas import SignInSchema
 from portal.security import current_principal, public, safe_next, services, sign_in_required
+from portal.sign_in_throttle import client_address, refusal
 from portal.views.second_factor import begin_sign_in
 from projections.directory_queries import account_by_email
 
@@ -32,7 +31,6 @@ WRONG = "Enter a correct email address and password"
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
-@limiter.limit("10 per minute; 100 per hour", methods=["POST"])
 def sign_in():
     next_url = safe_next(request.values.get("next"))
     form = FormResult()
@@ -55,14 +53,12 @@ def _check_password(form: FormResult):
     of an account)."""
     svc = services()
     email = normalise_email(form.data["email"])
-    client = request.remote_addr or "unknown"
+    client = client_address()
     lockout = current_app.extensions["lockout"]
-    until = lockout.locked_until(email, client)
-    if until is not None:
-        log.info("sign-in locked out")
-        form.errors["email"] = (
-            "Too many wrong passwords for this email address. Try again after "
-            f"{until.astimezone(LONDON):%H:%M}, or ask your administrator to reset your password")
+    stopped = refusal(email, "password")
+    if stopped is not None:
+        log.info("sign-in throttled")
+        form.errors["email"] = stopped
         return None
     with svc.engine.connect() as c:
         account = account_by_email(c, email)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime
 
-from flask import Blueprint, Response, abort, g, render_template, request, url_for
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 
 from domain import ssda903
 from domain.timezone import LONDON
@@ -47,8 +47,8 @@ def _detail(scope) -> str:
         return "Every figure for your council's own children."
     count = len(scope.authority_ids)
     councils = "1 council" if count == 1 else f"{count} councils"
-    return (f"{councils}, at month ends; counts below 5 shown as “low”, others rounded to "
-            "the nearest 5.")
+    return (f"{councils}, at month ends; counts below 5 hidden and shown as “c”, others "
+            "rounded to the nearest 5.")
 
 
 @bp.get("/")
@@ -68,12 +68,23 @@ def index():
 
 
 def _partnership_key(name: str) -> str:
-    """The partnership whose name reads as ``name`` in an address (404 when none does)."""
+    """The partnership whose name reads as ``name`` in an address, in any case (404 when none
+    does)."""
     with services().engine.connect() as c:
         for scope in scopes_for(g.principal, c):
-            if scope.kind == PARTNERSHIP and slug(scope.key) == name:
+            if scope.kind == PARTNERSHIP and slug(scope.key) == slug(name):
                 return scope.key
     abort(404)
+
+
+def _canonical(name: str, **view_args) -> Response | None:
+    """A partnership's address typed in another case ("/partnerships/Peninsula") moves for
+    good to its own lower-case one, with the same query."""
+    key = _partnership_key(name)
+    if name == slug(key):
+        return None
+    return redirect(url_for(request.endpoint, name=slug(key), **view_args,
+                            **request.args.to_dict(flat=False)), code=301)
 
 
 DATE_FIELDS = ("on", "from", "to")
@@ -154,7 +165,7 @@ def authority(la_code: str):
 @bp.get("/partnerships/<name>")
 @requires("sufficiency.view_regional")
 def partnership(name: str):
-    return _page(PARTNERSHIP, _partnership_key(name))
+    return _canonical(name) or _page(PARTNERSHIP, _partnership_key(name))
 
 
 @bp.get("/region")
@@ -172,7 +183,7 @@ def authority_csv(la_code: str, key: str):
 @bp.get("/partnerships/<name>/tables/<key>.csv")
 @requires("sufficiency.view_regional")
 def partnership_csv(name: str, key: str):
-    return _csv(PARTNERSHIP, _partnership_key(name), key)
+    return _canonical(name, key=key) or _csv(PARTNERSHIP, _partnership_key(name), key)
 
 
 @bp.get("/region/tables/<key>.csv")

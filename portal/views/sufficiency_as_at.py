@@ -1,9 +1,10 @@
 """A sufficiency dashboard as it stood at a past moment, for the auditor's "as at" view.
 
-The directory, the placements and the postcode districts are rebuilt from the events up to the
-moment (``portal/views/as_at.py``); the dashboard is then read from that private database
-exactly as the live one is, counting children in care on the moment's date. An auditor's view
-is never in full: it crosses authority lines, so small counts are suppressed.
+The directory, the placements, the postcode districts and the home searches' unmet need are
+rebuilt from the events up to the moment (``portal/views/as_at.py``); the dashboard is then
+read from that private database exactly as the live one is, counting children in care on the
+moment's date. An auditor's view is never in full: it crosses authority lines, so small counts
+are suppressed.
 """
 
 from __future__ import annotations
@@ -17,15 +18,17 @@ from portal.dashboards import present
 from projections.directory import Directory
 from projections.gazetteer import Gazetteer
 from projections.placements import Placements
+from projections.quality import Quality
 from projections.sufficiency.dashboard import build_dashboard, filters_from
 from projections.sufficiency.scope import PARTNERSHIP, REGION, REGION_KEY, resolve_scope, scopes_for
+from projections.unmet_need import UnmetNeed
 
 FIELD = "dashboard"
 
 
 def projections() -> list:
-    """What a dashboard reads, to rebuild as it stood."""
-    return [Directory(), Placements(), Gazetteer()]
+    """What a dashboard reads, to rebuild as it stood (unmet need: the home searches)."""
+    return [Directory(), Placements(), Gazetteer(), UnmetNeed(), Quality()]
 
 
 def choice_value(scope) -> str:

@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from uuid import UUID
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from domain.errors import DomainError
 from domain.permissions import can
+from portal.board_export import board_csv
 from portal.extensions import htmx
 from portal.forms import FormResult, combine_date, load, text
-from portal.schemas import ReasonSchema, VacancySchema, VacancySearchSchema
+from portal.schemas import ReasonSchema, VacancySchema, VacancySearchSchema, setting_of
 from portal.security import requires, services
 from projections import directory_queries as directory
 from projections.board_queries import searches_to_offer
 from projections.vacancy_queries import (
+    QUALITY,
     SORTS,
     VacancySearch,
+    board_rows,
     own_vacancies,
     own_vacancy,
     search_vacancies,
@@ -56,7 +69,8 @@ def _search_from(args) -> tuple[VacancySearch, FormResult]:
         setting_type=data.get("setting_type"), host_authority_id=host, partnership=partnership,
         age=data.get("age"), needs=tuple(data.get("needs") or ()),
         max_weekly_fee=data.get("max_weekly_fee"), available_by=data.get("available_by"),
-        sort=data.get("sort") or "available", page=data.get("page") or 1,
+        quality=data.get("quality") or None, sort=data.get("sort") or "available",
+        page=data.get("page") or 1,
     )
     form.data = {**raw, "needs": raw["needs"]}
     form.anchors = {"page": "results-heading"}
@@ -69,12 +83,25 @@ def search():
     query, form = _search_from(request.args)
     with services().engine.connect() as c:
         page = search_vacancies(g.principal, c, query)
-        context = dict(page=page, form=form, query=query, sorts=SORTS,
+        context = dict(page=page, form=form, query=query, sorts=SORTS, qualities=QUALITY,
                        authorities=directory.authorities(g.principal, c),
                        partnerships=directory.partnerships(g.principal, c))
     if htmx and htmx.target == "results":
         return render_template("vacancies/_results.html", partial=True, **context)
     return render_template("vacancies/search.html", **context)
+
+
+@board.get("/results.csv")
+@requires("vacancies.search")
+def results_csv():
+    """Every vacancy the board shows for these filters, as CSV. Filters that are not valid
+    are left out, as on the page."""
+    query, _form = _search_from(request.args)
+    with services().engine.connect() as c:
+        rows = board_rows(g.principal, c, query)
+    return Response(board_csv(rows), mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="vacancy-board.csv"',
+        "Cache-Control": "no-store"})
 
 
 # A vacancy's page on the board (contact, Ofsted URN, distance, "Ask for this place") is in
@@ -98,14 +125,18 @@ def _settings_for_provider() -> list:
         return directory.provider_settings(g.principal, c, g.principal.organisation_id)
 
 
-def _vacancy_form() -> FormResult:
+def _vacancy_form(settings: list, since: date | None = None) -> FormResult:
+    """The posted vacancy, checked with the chosen setting's rules and today's date, so every
+    mistake is named at once."""
     date_errors: dict[str, str] = {}
     raw = request.form.to_dict()
     raw["needs_met"] = request.form.getlist("needs_met")
     raw["available_from"] = combine_date(request.form, "available_from", "Available from",
                                          date_errors)
     raw["expires_on"] = combine_date(request.form, "expires_on", "Expiry date", date_errors)
-    form = load(VacancySchema(), raw, date_errors)
+    schema = VacancySchema(settings={s["id"]: setting_of(s) for s in settings},
+                           today=services().portal.today(), since=since)
+    form = load(schema, raw, date_errors)
     if form.ok:
         return form
     form.data = raw
@@ -119,7 +150,9 @@ def _done(position: int, message: str, vacancy_id: UUID):
 
 
 def _apply_domain_error(form: FormResult, error: DomainError, default_field: str) -> None:
-    form.errors[error.field or default_field] = error.message
+    """A refusal shown beside its field; terms refused for several reasons show them all."""
+    found = getattr(error, "errors", None) or {error.field or default_field: error.message}
+    form.errors.update(found)
 
 
 @manage.route("/new", methods=["GET", "POST"])
@@ -128,7 +161,7 @@ def new():
     settings = _settings_for_provider()
     form = FormResult()
     if request.method == "POST":
-        form = _vacancy_form()
+        form = _vacancy_form(settings)
         if form.ok:
             data = dict(form.data)
             data.pop("reason", None)
@@ -165,7 +198,7 @@ def edit(vacancy_id: UUID):
     settings = [s for s in _settings_for_provider() if s["id"] == vacancy["setting_id"]]
     form = FormResult(data=_form_values(vacancy))
     if request.method == "POST":
-        form = _vacancy_form()
+        form = _vacancy_form(settings, since=vacancy["available_from"])
         if form.ok:
             data = dict(form.data)
             reason = data.pop("reason", None)

@@ -15,6 +15,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from domain.timezone import uk_moment
 from projections.audit.checkpoints import Checkpoint
 from projections.audit.log import audit_leaves, event_bytes
 from projections.audit.merkle import Frontier, leaf_hash
@@ -208,7 +209,7 @@ def _check_roots(path: Path, public_key: Ed25519PublicKey, checkpoints: list[Che
                     report.problems.append(Problem(
                         "checkpoint", int(record["position"]),
                         f"The first {frontier.size:,} events do not match the checkpoint signed "
-                        f"at {checkpoint.signed_at.isoformat()}: history up to position "
+                        f"at {uk_moment(checkpoint.signed_at)}: history up to position "
                         f"{int(record['position']):,} was rewritten"))
                     return report
             if not wanted:

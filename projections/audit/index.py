@@ -19,10 +19,21 @@ from uuid import UUID
 import sqlalchemy as sa
 from eventsourcing.domain import AggregateCreated
 
-from domain.home_search import DECLINE_REASONS, UNFILLED_REASONS
+from domain import ssda903
+from domain.home_search import DECLINE_REASONS, UNFILLED_REASONS, URGENCIES
+from domain.ofsted import JUDGEMENTS, REGISTRATION_STATUSES
+from domain.organisation import TARGETS
+from domain.out_of_area import APPROVER_ROLES
 from domain.tender_terms import ROUTES
-from domain.timezone import LONDON
-from domain.vocabulary import ROLES, SETTING_TYPES
+from domain.timezone import LONDON, uk_date, uk_moment
+from domain.vocabulary import (
+    CONTRACT_ROUTES,
+    NEEDS,
+    PROVIDER_KINDS,
+    ROLES,
+    SETTING_TYPES,
+)
+from domain.words import counted
 from projections.base import Projection
 from projections.database import metadata
 
@@ -71,6 +82,11 @@ OWNERS: dict[str, Callable[[Any], UUID | None]] = {
     # Reference data belongs to the platform: the administrator's own (platform) organisation,
     # or nobody when the system loaded it from the command line.
     "DistrictUpload": attrgetter("actor.organisation_id"),
+    "AdjacencyRegister": attrgetter("actor.organisation_id"),
+    # A placement out of area belongs to the placing authority (the host reads only notices).
+    "OutOfAreaPlacement": attrgetter("placing_authority_id"),
+    # Ofsted's register is public reference data imported by the platform, like districts.
+    "OfstedRegistration": attrgetter("actor.organisation_id"),
     # A tender's documents, their downloads and its deadline reminders belong to its lead.
     "TenderDocument": attrgetter("authority_id"),
     "DocumentDownload": attrgetter("authority_id"),
@@ -115,9 +131,87 @@ FIELD_LABELS: dict[str, str] = {
     "needs": "Needs and risks", "family_district": "Family's district",
     "school_district": "School's district", "stay_near_school": "Must stay near school",
     "areas_to_avoid": "Areas to avoid",
+    "starts_on": "Placement starts on", "placement": "Placement to start (child's facts, "
+    "how it is bought and its approval)",
+    # Out-of-area placements and the authorities that adjoin.
+    "approval": "Approval", "at_distance": "At a distance (not an adjoining authority)",
+    "host_notified_at": "Host authority notified", "notified_at": "Host authority notified",
+    "placing_authority_id": "Placing authority", "pairs": "Adjoining authorities",
+    # Imports and reference data.
+    "accepted": "Rows accepted", "rejected": "Rows rejected", "rows": "Rows",
+    "children_changed": "Children whose records changed", "file_name": "File name",
+    "file_sha256": "File fingerprint (SHA-256)", "header_sha256": "Header fingerprint (SHA-256)",
+    "sha256": "Fingerprint (SHA-256)", "size": "Size in bytes",
+    "document_id": "Document", "document_type": "Kind of document",
+    # Accounts and single sign-on.
+    "allowed_domains": "Email domains allowed", "client_id": "Client ID",
+    "client_secret_ref": "Where the client secret is kept", "discovery_url": "Discovery URL",
+    "issuer": "Identity provider", "subject": "Identity at the provider",
+    "method": "Second factor", "remaining": "Recovery codes left",
+    "expires_at": "Invitation expires",
+    # Placements and contracts.
+    "authority_id": "Authority", "child_ref": "Child reference", "episode": "Placement",
+    "episode_number": "Episode", "episodes": "Episodes", "on": "Date",
+    "route": "Route", "targets": "Targets", "changes": "Changes",
+    # Home searches and offers.
+    "decline_reason": "Why no place was offered", "unfilled_reason": "Why no home was found",
+    "offer": "Offer", "offer_id": "Offer accepted", "released": "Offers released",
+    "offers_close_at": "Offers close", "provider_ids": "Providers sent to",
+    "vacancy_id": "Vacancy asked for",
+    # The vacancy board: a provider's named contact and an officer's saved searches.
+    "contact_name": "Contact's name", "contact_phone": "Contact's telephone",
+    "contact_email": "Contact's email address", "account_id": "Saved by",
+    "available_by": "Available by", "max_weekly_fee": "Highest weekly fee",
+    # Tenders, bids and reminders.
+    "tender_id": "Tender", "lead_authority_id": "Lead authority", "partnership": "Partnership",
+    "partners": "Partner authorities", "eligible_providers": "Providers who may bid",
+    "estimated_annual_value": "Estimated annual value",
+    "estimated_total_value": "Estimated total value", "term_months": "Term in months",
+    "lots": "Lots", "lot_id": "Lot", "timetable": "Timetable", "questions": "Questions",
+    "quality_questions": "Quality questions", "quality_weight": "Quality weight",
+    "price_weight": "Price weight", "evaluators": "Evaluators", "evaluator": "Evaluator",
+    "moderator": "Moderator", "scores": "Scores", "bid_id": "Bid", "bids": "Bids",
+    "answers": "Answers", "sealed": "Sealed bid", "awards": "Awards",
+    "standstill_ends": "Standstill ends", "reference": "Key decision reference",
+    "taken_on": "Key decision taken on", "clarification_id": "Clarification question",
+    "question": "Question", "answer": "Answer", "published": "Published to every bidder",
+    "published_question": "Question as published", "deadline": "Deadline",
+    "deadline_name": "Which deadline",
+    **{name: label for name, (label, _limits) in TARGETS.items()},
+    "provider_type": "Provider type", "provider_subtype": "Provider subtype",
+    "setting_name": "Setting name", "local_authority": "Local authority",
+    "owner": "Organisation which owns the provider",
+    "inspection_date": "Inspection date", "judgement": "Overall judgement",
+    "publication_date": "Report published", "registration_date": "Registration date",
+    "status": "Registration status",
 }
 MONEY_FIELDS = frozenset({"weekly_fee", "key_decision_threshold", "weekly_cost",
-                          "weekly_price"})
+                          "weekly_price", "estimated_annual_value", "estimated_total_value"})
+
+
+def _coded(codes: dict[str, ssda903.Code]) -> dict[str, str]:
+    """SSDA903 codes as an auditor reads them: the plain words, then the code the return
+    uses ("Started to be looked after (S)")."""
+    return {code: f"{entry.label} ({code})" for code, entry in codes.items()}
+
+
+# Coded values by the field that holds them, in plain English.
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "setting_type": SETTING_TYPES, "placement_types": SETTING_TYPES, "kind": PROVIDER_KINDS,
+    "role": ROLES, "roles": ROLES, "needs_met": NEEDS, "needs": NEEDS,
+    "contract_route": CONTRACT_ROUTES, "urgency": URGENCIES,
+    "decline_reason": DECLINE_REASONS, "unfilled_reason": UNFILLED_REASONS,
+    "rne": _coded(ssda903.NEW_EPISODE_REASONS), "legal_status": _coded(ssda903.LEGAL_STATUSES),
+    "cin": _coded(ssda903.CATEGORIES_OF_NEED), "place": _coded(ssda903.PLACEMENT_TYPES),
+    "place_provider": _coded(ssda903.PLACEMENT_PROVIDERS),
+    "rec": _coded(ssda903.EPISODE_END_REASONS),
+    "reason_place_change": _coded(ssda903.PLACEMENT_CHANGE_REASONS),
+    "sex": {code: f"{label} ({code})" for code, label in ssda903.SEXES.items()},
+}
+
+
+def value_label(field: str, value: str) -> str:
+    return VALUE_LABELS.get(field, {}).get(value, value)
 
 
 def field_label(name: str) -> str:
@@ -140,6 +234,8 @@ def _short(field: str, value: Any) -> str | None:
         return _money(value)
     if isinstance(value, bool) or value is None:
         return None
+    if isinstance(value, str) and value in VALUE_LABELS.get(field, {}):
+        return VALUE_LABELS[field][value]  # a code in plain English
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, date):
@@ -165,7 +261,7 @@ def _a(noun: str) -> str:
 def _published(e: Any) -> str:
     kind = _in_sentence(SETTING_TYPES.get(e.setting_type, "vacancy").split(" (")[0])
     places = getattr(e, "places", 1)
-    where = f" for {places} places" if places and places > 1 else ""
+    where = f" for {counted(places, 'place')}" if places and places > 1 else ""
     return f"Published {_a(kind)} vacancy{where} at {_money(e.weekly_fee)} a week"
 
 
@@ -177,7 +273,9 @@ def _episode(e: Any) -> str:
     """A new episode in a sentence: its placement type code, and cost when known."""
     episode = e.episode
     cost = episode.get("weekly_cost")
-    return f"placement type {episode['place']}" + (
+    place = ssda903.PLACEMENT_TYPES.get(episode["place"])
+    kind = f"{_in_sentence(place.label)} ({episode['place']})" if place else episode["place"]
+    return f"placement type {kind}" + (
         f" at {_money(cost)} a week" if cost is not None else "")
 
 
@@ -188,23 +286,24 @@ def _corrected(e: Any) -> str:
 
 
 def _contract(e: Any) -> str:
-    places = f", {e.places} places" if e.places else ""
+    places = f", {counted(e.places, 'place')}" if e.places else ""
     return (f"Recorded the {e.route} contract {e.title}{places} at "
-            f"{_money(e.weekly_price)} a week, {e.start:%d/%m/%Y} to {e.end:%d/%m/%Y}")
+            f"{_money(e.weekly_price)} a week, {e.start.day} {e.start:%B %Y} to "
+            f"{e.end.day} {e.end:%B %Y}")
 
 
 def _drafted(e: Any) -> str:
     lots = len(e.lots)
     route = ROUTES.get(e.route, e.route).lower()
     return (f"Drafted the tender {e.title} ({route}, {lots} lot{'s' if lots != 1 else ''}, "
-            f"estimated {_money(e.estimated_total_value)} over {e.term_months} months)")
+            f"estimated {_money(e.estimated_total_value)} over {counted(e.term_months, 'month')})")
 
 
 def _awarded(e: Any) -> str:
     bids = sum(len(b) for b in e.awards.values())
     return (f"Awarded {bids} bid{'s' if bids != 1 else ''} in {len(e.awards)} "
             f"lot{'s' if len(e.awards) != 1 else ''}; standstill until "
-            f"{e.standstill_ends:%d/%m/%Y}")
+            f"{uk_date(e.standstill_ends)}")
 
 
 # A bid's sentences never give its price or answers: they are sealed until opened.
@@ -212,15 +311,15 @@ TENDER_SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
     ("Tender", "Drafted"): _drafted,
     ("Tender", "Revised"): lambda e: _changes("a draft tender", e.changes),
     ("Tender", "TimetableSet"): lambda e: "Set the tender's timetable" + (
-        f": bids due {e.timetable['bid_deadline']:%d/%m/%Y %H:%M}"
+        f": bids due {uk_moment(e.timetable['bid_deadline'])}"
         if e.timetable.get("bid_deadline") else ""),
     ("Tender", "QuestionnaireSet"): lambda e: (
-        f"Wrote the market engagement questionnaire ({len(e.questions)} questions)"),
+        f"Wrote the market engagement questionnaire ({counted(len(e.questions), 'question')})"),
     ("Tender", "EvaluationSet"): lambda e: (
         f"Set the evaluation: quality {e.quality_weight}%, price {e.price_weight}%, "
         f"{len(e.quality_questions)} quality questions"),
     ("Tender", "KeyDecisionRecorded"): lambda e: (
-        f"Recorded a partner's key decision {e.reference} of {e.taken_on:%d/%m/%Y}"),
+        f"Recorded a partner's key decision {e.reference} of {uk_date(e.taken_on)}"),
     ("Tender", "MarketEngagementOpened"): lambda e: "Opened market engagement to providers",
     ("Tender", "MarketEngagementConcluded"): lambda e: "Concluded market engagement",
     ("Tender", "InvitationPublished"): lambda e: "Published the invitation to tender",
@@ -252,8 +351,29 @@ TENDER_SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
 }
 
 
+def _inspection(e) -> str:
+    judged = JUDGEMENTS[e.judgement].lower() if e.judgement else "no judgement"
+    return f"Recorded an Ofsted inspection of {e.inspection_date:%d/%m/%Y}: {judged}"
+
+
+OFSTED_SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
+    ("OfstedRegistration", "Recorded"): lambda e: (
+        f"Started the record of Ofsted URN {e.urn} from Ofsted's register"),
+    ("OfstedRegistration", "RegistrationChanged"): lambda e: (
+        f"Recorded the Ofsted registration as {REGISTRATION_STATUSES[e.status].lower()}"
+        + (f", registered {e.registration_date:%d/%m/%Y}" if e.registration_date else "")),
+    ("OfstedRegistration", "PlacesChanged"): lambda e: (
+        f"Recorded {e.places} registered places" if e.places is not None
+        else "Recorded that Ofsted's register gives no places"),
+    ("OfstedRegistration", "DetailsChanged"): lambda e: _changes(
+        "the details in Ofsted's register", e.changes),
+    ("OfstedRegistration", "InspectionRecorded"): _inspection,
+}
+
+
 SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
     **TENDER_SUMMARIES,
+    **OFSTED_SUMMARIES,
     ("Vacancy", "Published"): _published,
     ("Vacancy", "Updated"): lambda e: _changes("a vacancy", e.changes),
     ("Vacancy", "Held"): lambda e: f"Held a vacancy for home search {e.home_search_ref}",
@@ -287,7 +407,7 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
         f"Linked an account to its user at the identity provider {e.issuer}"),
     ("Account", "Invited"): lambda e: (
         f"Invited {e.email} ({', '.join(ROLES.get(r, r) for r in e.roles) or 'no roles'}), "
-        f"the invitation valid until {e.expires_at:%d/%m/%Y %H:%M} UTC"),
+        f"the invitation valid until {uk_moment(e.expires_at)}"),
     ("Account", "Activated"): lambda e: "Accepted an invitation and activated the account",
     ("Account", "SecondFactorEnrolled"): lambda e: (
         f"Set up a second factor ({'authenticator app' if e.method == 'totp' else e.method})"),
@@ -309,17 +429,18 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
     ("Placement", "Started"): lambda e: (
         f"Started a placement for child {e.child_ref}: {_episode(e)}"),
     ("Placement", "Changed"): lambda e: (
-        f"Recorded a new episode from {e.on:%d/%m/%Y}: {_episode(e)}"),
+        f"Recorded a new episode from {uk_date(e.on)}: {_episode(e)}"),
     ("Placement", "Ended"): lambda e: (
-        f"Ended a child's placement on {e.on:%d/%m/%Y} (reason {e.rec})"),
+        f"Ended a child's placement on {uk_date(e.on)} (reason {e.rec})"),
     ("Placement", "Restarted"): lambda e: (
         f"Started a new period of care: {_episode(e)}"),
     ("Placement", "Corrected"): _corrected,
     ("Placement", "Reconciled"): lambda e: (
-        f"Brought a child's episodes into line with an import ({len(e.episodes)} episodes)"),
+        f"Brought a child's episodes into line with an import "
+        f"({counted(len(e.episodes), 'episode')})"),
     ("HomeSearch", "Drafted"): lambda e: (
         f"Drafted {'an emergency' if e.urgency == 'emergency' else 'a planned'} home search "
-        f"for child {e.child_ref}, needed by {e.needed_by:%d/%m/%Y}"),
+        f"for child {e.child_ref}, needed by {uk_date(e.needed_by)}"),
     ("HomeSearch", "Edited"): lambda e: _changes("a draft home search", e.changes),
     ("HomeSearch", "Cancelled"): lambda e: "Cancelled a home search",
     ("HomeSearch", "ClosedUnfilled"): lambda e: (
@@ -333,27 +454,47 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
         f"Asked a provider for the place of vacancy {e.vacancy_id} for a home search"),
     ("HomeSearch", "OfferMade"): lambda e: (
         f"Offered a place for a home search: vacancy {e.offer['vacancy_id']}, "
-        f"£{e.offer['weekly_price']:,} a week from {e.offer['start_on']:%d/%m/%Y}"),
+        f"£{e.offer['weekly_price']:,} a week from {uk_date(e.offer['start_on'])}"),
     ("HomeSearch", "Declined"): lambda e: (
         "Declined a home search: " + DECLINE_REASONS.get(e.decline_reason, e.decline_reason)),
     ("HomeSearch", "ClosedToOffers"): lambda e: "Closed a home search to offers",
     ("HomeSearch", "OfferAccepted"): lambda e: (
         f"Accepted an offer for a home search ({len(e.released)} other offer"
         f"{'s' if len(e.released) != 1 else ''} released)"),
+    ("HomeSearch", "PlacementScheduled"): lambda e: (
+        f"Scheduled the placement of a home search to start on {uk_date(e.starts_on)} "
+        f"(placement {e.placement_ref})"),
     ("HomeSearch", "Placed"): lambda e: (
         f"Placed the child of a home search (placement {e.placement_ref})"),
     ("BoardSearch", "Saved"): lambda e: f"Saved the vacancy board search {e.name}",
     ("BoardSearch", "Deleted"): lambda e: "Deleted a saved vacancy board search",
     ("Contract", "Recorded"): _contract,
     ("Contract", "Varied"): lambda e: _changes("a contract", e.changes),
-    ("Contract", "Terminated"): lambda e: f"Terminated a contract from {e.on:%d/%m/%Y}",
+    ("Contract", "Terminated"): lambda e: f"Terminated a contract from {uk_date(e.on)}",
     ("DataImport", "Completed"): lambda e: (
-        f"Imported {e.kind.upper()} file {e.file_name}: {e.rows:,} rows, {e.accepted:,} "
-        f"accepted, {e.rejected:,} rejected, {e.children_changed:,} children changed"),
+        f"Imported {e.kind.upper()} file {e.file_name}: {counted(e.rows, 'row')}, "
+        f"{e.accepted:,} accepted, {e.rejected:,} rejected, "
+        f"{counted(e.children_changed, 'child')} changed"),
     ("DistrictUpload", "DistrictsAdded"): lambda e: (
         f"Added {len(e.rows):,} postcode district{'s' if len(e.rows) != 1 else ''} from "
         f"{e.file_name}: {', '.join(r['district'] for r in e.rows[:5])}"
         f"{', ...' if len(e.rows) > 5 else ''}"),
+    ("AdjacencyRegister", "Opened"): lambda e: "Opened the register of adjoining authorities",
+    ("AdjacencyRegister", "PairsAdded"): lambda e: (
+        "Recorded adjoining authorities: " + "; ".join(f"{a} and {b}" for a, b in e.pairs)),
+    ("OutOfAreaPlacement", "Opened"): lambda e: (
+        f"Placed child {e.child_ref} outside the authority's area from {e.start:%d/%m/%Y} "
+        f"({'an emergency' if e.urgency == 'emergency' else 'planned'}"
+        f"{', at a distance' if e.at_distance else ''}; approval "
+        f"{'recorded' if e.approval else 'to follow'})"),
+    ("OutOfAreaPlacement", "Approved"): lambda e: (
+        f"Recorded the approval of an out-of-area placement by "
+        f"{APPROVER_ROLES.get(e.approval['approver_role'], 'the approver').lower()} "
+        f"{e.approval['approver_name']} on {e.approval['approved_on']:%d/%m/%Y}"),
+    ("OutOfAreaPlacement", "HostNotified"): lambda e: (
+        "Notified the host authority of an out-of-area placement"),
+    ("OutOfAreaPlacement", "Closed"): lambda e: (
+        f"Told the host authority an out-of-area placement ended on {e.end:%d/%m/%Y}"),
     ("TenderDocument", "Attached"): lambda e: (
         f"Attached the document {e.name} to a tender ({e.document_type.upper()}, "
         f"{e.size:,} bytes, SHA-256 {e.sha256[:12]}…)"),
@@ -364,7 +505,7 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
     ("DeadlineReminder", "Issued"): lambda e: (
         "Reminded providers that a tender's " + (
             "market engagement closes" if e.deadline_name == "engagement_closes"
-            else "bids are due") + f" at {e.deadline:%H:%M} on {e.deadline:%d/%m/%Y} UTC"),
+            else "bids are due") + f" at {e.deadline:%H:%M} on {uk_date(e.deadline)} UTC"),
 }
 
 EVENT_TYPES: dict[str, str] = {name: humanise(name)

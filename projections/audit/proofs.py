@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from domain.timezone import uk_moment
 from projections.audit.checkpoints import Checkpoint
 from projections.audit.export import _originator, _originator_text
 from projections.audit.log import audit_leaves, event_bytes
@@ -78,4 +79,4 @@ def check_proof(text: str, public_key: Ed25519PublicKey) -> ProofResult:
                                   "does not lead to the checkpoint's root")
     return ProofResult(True, f"The event at position {int(event['position']):,} is in the log "
                              f"of {checkpoint.tree_size:,} events signed at "
-                             f"{checkpoint.signed_at.isoformat()}")
+                             f"{uk_moment(checkpoint.signed_at)}")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from domain.timezone import uk_moment
 from projections.audit.checkpoints import Checkpoint
 from projections.audit.log import audit_leaves, event_bytes, stored_event_leaf
 from projections.audit.merkle import Frontier, leaf_hash
@@ -114,7 +115,7 @@ def check_checkpoint(checkpoint: Checkpoint, public_key: Ed25519PublicKey) -> Pr
             public_key, checkpoint.signature, checkpoint.message()):
         return Problem("signature", checkpoint.position,
                        f"The checkpoint of {checkpoint.tree_size:,} events signed at "
-                       f"{checkpoint.signed_at.isoformat()} does not carry a valid signature "
+                       f"{uk_moment(checkpoint.signed_at)} does not carry a valid signature "
                        "from this deployment's key: it was forged or altered")
     return None
 
@@ -166,7 +167,7 @@ def verify_log(recorder, connection: sa.Connection, checkpoints: list[Checkpoint
             if checkpoint.root != frontier.root() or checkpoint.position != event.id:
                 return fail("checkpoint", event.id,
                             f"The first {frontier.size:,} events no longer match the checkpoint "
-                            f"signed at {checkpoint.signed_at.isoformat()}: history up to "
+                            f"signed at {uk_moment(checkpoint.signed_at)}: history up to "
                             f"position {event.id:,} was rewritten")
         event, leaf = next(events, None), next(leaves, None)
 

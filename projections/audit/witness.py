@@ -23,6 +23,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from domain.timezone import uk_moment
 from projections.audit.checkpoints import Checkpoint
 from projections.audit.verify import Problem, Report, verify_log
 
@@ -53,7 +54,7 @@ def _identity(checkpoint: Checkpoint) -> tuple:
 
 def _describe(checkpoint: Checkpoint) -> str:
     return (f"the checkpoint of {checkpoint.tree_size:,} events signed at "
-            f"{checkpoint.signed_at.isoformat()}")
+            f"{uk_moment(checkpoint.signed_at)}")
 
 
 def _beyond(checkpoints: list[Checkpoint], extra: Counter) -> list[Checkpoint]:

@@ -26,10 +26,12 @@ from projections.sufficiency.scope import REGION
 from projections.sufficiency.tables import (
     ALL,
     ROW_AUTHORITY,
+    ROW_MEMBERS,
     TOTAL_ROW,
     Filters,
     Scope,
     in_care,
+    in_care_uasc,
 )
 
 ep = placement_episodes
@@ -162,7 +164,8 @@ def partnership_rows(connection: sa.Connection, rows: list[Row], keys: Sequence[
             continue
         parts = tuple(sorted(index[i] for i in ids))
         subtotal = {"name": f"{name} partnership",
-                    **sum_rows([rows[p] for p in parts], [*keys, "population"])}
+                    **sum_rows([rows[p] for p in parts], [*keys, "population"]),
+                    ROW_MEMBERS: tuple(ids)}
         sums.append((len(rows), parts))
         rows.append({**subtotal, **derive(subtotal)})
     return sums
@@ -183,8 +186,23 @@ def in_care_facts(rows: list[Row], total: Row | None, column: str = "children",
     children in care on the dashboard's date, so every table showing them hides them alike."""
     facts = {(i, column): in_care(row[ROW_AUTHORITY]) for i, row in enumerate(rows)
              if row.get(ROW_AUTHORITY) is not None and only(row)}
+    # A partnership's subtotal is its children in care: its own dashboard's headline.
+    facts.update({(i, column): in_care(frozenset(row[ROW_MEMBERS]))
+                  for i, row in enumerate(rows) if row.get(ROW_MEMBERS) and only(row)})
     if total is not None:
         facts[(TOTAL_ROW, column)] = in_care(ALL)
+    return facts
+
+
+def uasc_facts(rows: list[Row], total: Row | None, column: str, uasc: bool) -> dict:
+    """Name ``column`` of each authority's row and of the total as that authority's (or every
+    authority's) unaccompanied children in care (``uasc``), or its other children."""
+    facts = {(i, column): in_care_uasc(row[ROW_AUTHORITY], uasc) for i, row in enumerate(rows)
+             if row.get(ROW_AUTHORITY) is not None}
+    facts.update({(i, column): in_care_uasc(frozenset(row[ROW_MEMBERS]), uasc)
+                  for i, row in enumerate(rows) if row.get(ROW_MEMBERS)})
+    if total is not None:
+        facts[(TOTAL_ROW, column)] = in_care_uasc(ALL, uasc)
     return facts
 
 

@@ -1,12 +1,13 @@
 """A sufficiency dashboard: every measure for one scope and one set of filters, in order, with
 disclosure control applied to every view that crosses authority lines.
 
-The population measures come first, then the money measures and the planning measures, each
-in the order their module lists them (``MEASURES``).
+The population measures come first, then the money measures, the planning measures and the
+unmet-need measures, each in the order their module lists them (``MEASURES``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,27 +19,29 @@ from domain import ssda903
 from domain.errors import NotFound
 from domain.organisation import authority_id
 from domain.permissions import Forbidden, check
-from projections.sufficiency import money, planning
+from projections.sufficiency import money, planning, quality, unmet_need
 from projections.sufficiency.common import shared_queries
-from projections.sufficiency.disclosure import suppress_together
+from projections.sufficiency.disclosure import View, suppress_views
 from projections.sufficiency.flows import stability, starts_ends_moves, year_after, year_before
 from projections.sufficiency.location import placed_out_of_area
 from projections.sufficiency.population import (
     children_in_care,
     placements_by_code,
     placements_by_type,
+    unaccompanied_children,
 )
 from projections.sufficiency.publication import publish, reporting_filters
+from projections.sufficiency.scope import widest_scopes
 from projections.sufficiency.tables import Filters, Scope, Table
 
 Measure = Callable[[sa.Connection, Scope, Filters], Table]
 
 POPULATION_MEASURES: tuple[Measure, ...] = (
-    children_in_care, placed_out_of_area, placements_by_type, placements_by_code,
-    starts_ends_moves, stability)
+    children_in_care, placed_out_of_area, unaccompanied_children, placements_by_type,
+    placements_by_code, starts_ends_moves, stability)
 def measures() -> list[Measure]:
     found: list[Measure] = list(POPULATION_MEASURES)
-    for listed in (money.MEASURES, planning.MEASURES):
+    for listed in (money.MEASURES, planning.MEASURES, quality.MEASURES, unmet_need.MEASURES):
         found.extend(m for m in listed if m not in found)
     return found
 
@@ -50,7 +53,11 @@ def _viewer_authority(viewer):
 def build_dashboard(viewer, connection: sa.Connection, scope: Scope,
                     filters: Filters) -> list[Table]:
     """Every measure for ``scope``, suppressed unless the viewer is an officer of the one
-    authority in view (a scope from :func:`~projections.sufficiency.scope.resolve_scope`)."""
+    authority in view (a scope from :func:`~projections.sufficiency.scope.resolve_scope`).
+
+    A suppressed view is worked out together with the widest views of the same date and
+    filters (the region and every partnership), so the figures hidden are the same on every
+    dashboard a reader can open and none of them can be set against another."""
     if scope.disclose:
         check(viewer, "sufficiency.view_own")
         if scope.authority_ids != (viewer.organisation_id,):
@@ -62,11 +69,30 @@ def build_dashboard(viewer, connection: sa.Connection, scope: Scope,
     if not scope.disclose:  # across authority lines: month ends and whole months only
         filters = reporting_filters(filters)
     with shared_queries():
-        tables = [measure(connection, scope, filters) for measure in measures()]
-    if scope.disclose:
-        return tables
+        if scope.disclose:
+            return _tables(connection, scope, filters)
+        # The same views in the same order whichever of them is asked for, so each is
+        # suppressed exactly as the others are; a narrower view (one authority, one area)
+        # comes after them.
+        wide = dataclasses.replace(filters, area=None)
+        views = [View(other.authority_ids, _tables(connection, other, wide))
+                 for other in widest_scopes(connection)]
+        asked = next((i for i, other in enumerate(views)
+                      if (other.authority_ids, wide) == (scope.authority_ids, filters)), None)
+        if asked is None:
+            asked = len(views)
+            views.append(View(_counted(scope, filters), _tables(connection, scope, filters)))
     viewer_authority = _viewer_authority(viewer)
-    return publish(suppress_together(tables, viewer_authority), viewer_authority)
+    return publish(suppress_views(views, viewer_authority)[asked], viewer_authority)
+
+
+def _tables(connection: sa.Connection, scope: Scope, filters: Filters) -> list[Table]:
+    return [measure(connection, scope, filters) for measure in measures()]
+
+
+def _counted(scope: Scope, filters: Filters) -> tuple:
+    """The authorities whose children a view counts: the scope's, or the one area chosen."""
+    return (filters.area,) if filters.area is not None else scope.authority_ids
 
 
 # --- filters from a query string -----------------------------------------------------------

@@ -4,18 +4,31 @@ A sufficiency view that shows one authority's figures to anyone but that authori
 officers, or that puts several authorities side by side, must not let a reader learn about a
 small group of children. Following the DfE's practice for its children looked after tables
 (DfE, "Children looked after in England including adoptions", methodology: "Rounding,
-suppression and grossing"; and the DfE statement on confidentiality), with the portal's own
-threshold of 5:
+suppression and grossing"; the DfE statement on confidentiality; GSS symbols for official
+statistics, see ../shared/REFERENCE.md), with the portal's own threshold of 5:
 
-- **Primary suppression.** A count from 1 to 4 is replaced by ``LOW`` (shown as "low"). A
-  count of 0 is shown as 0: it describes no child, and hiding every zero would hide most of a
-  small authority's table. A 0 may still be hidden as "low" to protect another cell (below).
+- **Primary suppression.** A count from 1 to 4 is hidden and shown as "c" (``HIDDEN``), with
+  a footnote saying why (``NOTE``). A count of 0 is shown as 0: it describes no child, and
+  hiding every zero would hide most of a small authority's table. A 0 may still be hidden to
+  protect another cell (below). "low" is not used for a hidden cell: in official statistics it
+  means a figure that rounds to zero at the precision shown (:mod:`portal.figures`).
 - **Secondary suppression.** Counts add up along lines: down a column to the total row (or to
-  a subtotal row, such as a partnership among its authorities) and across a row to a total
-  column (children = placed inside + outside + location not known). Where a line with a
-  visible sum has exactly one hidden cell, that cell is the sum less the visible cells, so the
-  next smallest visible cell of the line is hidden too (the sum itself only if no other cell
-  can be); this repeats until no line has exactly one hidden cell.
+  a subtotal row, such as a partnership among its authorities), across a row to a total
+  column (children = placed inside + outside + location not known), and across tables (a
+  placement type group = its codes). A reader works out whatever the lines give: a line's
+  one figure they can neither see nor know is the others' sum or difference, a figure so
+  worked out can be used in the next line, and a visible sum whose visible parts already add
+  up to it shows its hidden parts are 0 (counts are never negative). Cells are hidden until no
+  hidden figure can be worked out that way (:func:`recoverable`). The cells hidden to protect
+  another are the ones that cost least: the smallest count of the line first, a part before a
+  sum of the same size, and a view's headline (its whole children in care) only when nothing
+  else can protect the cell (then the reader already knows every other part). Once every
+  hidden figure is safe, each cell hidden to protect another is shown again, the largest
+  first, whenever it can be without giving a hidden figure away, so no more is hidden than is
+  needed. A figure a table's chart is drawn from (children and children placed outside, for
+  the percentage placed out of area) counts ``CHART_WEIGHT`` times its size, so a small count
+  of unaccompanied children is protected within its own split rather than by hiding the bar
+  for all of an authority's children.
 - **What the reader already knows.** An officer reading a partnership view knows their own
   authority's figures, so those cells cannot hide anything from them: they never count as
   hidden and are never chosen to protect another cell.
@@ -24,34 +37,66 @@ threshold of 5:
 - **Flows hidden together.** Starts and ends add up with the counts in care at the period's
   two ends (which other views publish): in care at the end = in care before + starts - ends.
   A row whose starts or ends is hidden has the other hidden too (``Table.hidden_together``).
-- **One dashboard, one set of figures.** The same figure often appears in several tables
-  (Kent's children in care: in the count, by placement type, out of area), and some sums cross
-  tables (children's homes = K1 + K2). Tables name such cells as facts
-  (``Table.facts``, ``Table.fact_lines``), and :func:`suppress_together` treats a dashboard's
-  tables as one system: a figure is hidden in every table or in none, so no table's visible
-  cells can be combined with another's to work a hidden one out.
+- **One set of figures for every view of the same date.** The same figure often appears in
+  several tables (Kent's children in care: in the count, by placement type, out of area), in
+  several dashboards (Devon's out-of-area count on the region's, the Peninsula partnership's
+  and Devon's own shared dashboard) and some sums cross tables (children's homes = K1 + K2)
+  or dashboards (the region's children in care less the partnership's). Tables name shared
+  cells as facts (``Table.facts``, ``Table.fact_lines``), and :func:`suppress_views` treats
+  the tables of several dashboards (``View``) as one system: a figure is hidden in every
+  table and dashboard that shows it or in none, so no two views of one date (a partnership's
+  against the region's) can be set side by side to work a hidden figure out. The dashboard
+  works this out once, at the widest scope (the region and every partnership), for each date
+  and filters; views of two dates are kept apart by publication at month ends with counts
+  rounded (:mod:`projections.sufficiency.publication`).
 
-Everything here is a pure function over :class:`Table` objects.
+Everything here is a pure function over :class:`Table` objects. Another measure's tables use
+it as they are: give each COUNT cell its lines (``Table.row_sums``, ``Column.parts``,
+``Table.fact_lines``), its derived figures (``Column.derived_from``) and its authority
+(``ROW_AUTHORITY`` for a row, ``Column.authority_id`` for a column), and call
+:func:`suppress_together` (one view) or :func:`suppress_views` (several views of one date).
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from projections.sufficiency.tables import COUNT, LOW, ROW_AUTHORITY, TOTAL_ROW, Table
+from projections.sufficiency.tables import (
+    ALL,
+    COUNT,
+    HIDDEN,
+    ROW_AUTHORITY,
+    ROW_MEMBERS,
+    TOTAL_ROW,
+    Table,
+    in_care,
+)
 
 THRESHOLD = 5  # counts from 1 to THRESHOLD - 1 are suppressed
+HEADLINE_WEIGHT = 1000  # a view's whole children in care: hidden only when nothing else will do
+CHART_WEIGHT = 10  # a figure a chart is drawn from: hidden only when ten times as much would be
 
-NOTE = ("Counts from 1 to 4 are shown as \"low\" to protect children's privacy, and so is any "
-        "other figure that would let a low count be worked out from a total (this is called "
-        "secondary suppression). A percentage or rate worked out from a low count is low too. "
-        "A count of 0 is shown as 0 unless it has to be hidden to protect another figure.")
+NOTE = ("c: hidden to protect children's privacy (confidential). Counts from 1 to 4 are "
+        "hidden, and so is any other figure that would let a hidden count be worked out from "
+        "a total, here or on another shared dashboard for the same date (this is called "
+        "secondary suppression, so a hidden figure may be large). A percentage or rate worked "
+        "out from a hidden count is hidden too. A count of 0 is shown as 0 unless it has to "
+        "be hidden to protect another figure.")
 
 Cell = tuple[int, str]  # (row index or TOTAL_ROW, column key)
 Line = tuple[Cell, tuple[Cell, ...]]  # (the sum, its parts)
+
+
+@dataclass(frozen=True)
+class View:
+    """One dashboard's tables, with the authorities whose children it counts (a figure
+    labelled for every authority in view, ``ALL``, is theirs together)."""
+
+    authority_ids: tuple[UUID, ...]
+    tables: list[Table]
 
 
 def _value(table: Table, cell: Cell):
@@ -97,143 +142,406 @@ def known_cells(table: Table, authority_id: UUID | None) -> set[Cell]:
     return known
 
 
-# --- a dashboard's figures as one system -----------------------------------------------------
-
-Node = Hashable  # one figure: a fact shared by tables, or one table's own cell
-Equation = tuple[tuple[Node, ...], Node | None]  # figures adding up; the sum, if it is one
-
-
-@dataclass
-class Figures:
-    """Every count of a set of tables, each figure once however many tables show it, with
-    every equation that ties them together and the figures the reader already knows."""
-
-    value: dict[Node, int] = field(default_factory=dict)
-    cells: dict[Node, list[tuple[int, Cell]]] = field(default_factory=dict)
-    order: dict[Node, int] = field(default_factory=dict)
-    equations: list[Equation] = field(default_factory=list)
-    known: set[Node] = field(default_factory=set)
-
-    def node(self, index: int, table: Table, cell: Cell) -> Node | None:
-        value = _value(table, cell)
-        if not _is_count(value):
-            return None
-        fact = table.facts.get(cell)
-        # The same fact must be the same number; if two tables disagree they are not the same
-        # figure, and each is protected on its own.
-        node = ("fact", fact, value) if fact is not None else ("cell", index, cell)
-        if node not in self.value:
-            self.value[node] = value
-            self.order[node] = len(self.order)
-            self.cells[node] = []
-        if (index, cell) not in self.cells[node]:
-            self.cells[node].append((index, cell))
-        return node
-
-
-def figures(tables: list[Table], viewer_authority: UUID | None) -> Figures:
-    found = Figures()
-    by_fact: dict[Hashable, Node] = {}
-    for index, table in enumerate(tables):
-        for total, parts in lines(table):
-            nodes = [found.node(index, table, cell) for cell in (total, *parts)]
-            if None not in nodes:
-                found.equations.append((tuple(nodes), nodes[0]))
-        for cell in _count_cells(table):
-            node = found.node(index, table, cell)
-            if node is not None and table.facts.get(cell) is not None:
-                by_fact[table.facts[cell]] = node
-        counts = set(_count_cells(table))
-        found.known |= {found.node(index, table, cell)
-                        for cell in known_cells(table, viewer_authority) & counts} - {None}
-    for table in tables:
-        for left, right in table.fact_lines:
-            if all(f in by_fact for f in (*left, *right)):
-                members = tuple(dict.fromkeys(by_fact[f] for f in (*left, *right)))
-                found.equations.append((members, by_fact[left[0]] if len(left) == 1 else None))
-    _close(found)
-    return found
-
-
 def _count_cells(table: Table) -> list[Cell]:
     rows = [*range(len(table.rows)), *([TOTAL_ROW] if table.total is not None else [])]
     return [(row, c.key) for row in rows for c in table.columns if c.kind == COUNT]
 
 
-def _close(found: Figures) -> None:
-    """What the reader's own figures tell them: a sum of known figures is known, and so is the
-    one unknown figure of an equation whose others are all known."""
-    changed = bool(found.known)
-    while changed:
-        changed = False
-        for members, _sum in found.equations:
-            unknown = [m for m in members if m not in found.known]
-            if len(unknown) == 1:
-                found.known.add(unknown[0])
-                changed = True
+# --- the figures of several views as one system ----------------------------------------------
+
+Node = int  # one figure, however many tables and views show it
+Equation = tuple[tuple[Node, ...], Node | None]  # figures adding up; the sum, if it is one
+Place = tuple[int, int, Cell]  # (view, table, cell)
+
+
+def _who(view: View, fact: Hashable) -> Hashable:
+    """A fact as it reads outside its view: "every authority in view" becomes those
+    authorities, so the region's ALL and a partnership's ALL are different figures."""
+    if isinstance(fact, tuple):
+        return tuple(frozenset(view.authority_ids) if part == ALL else part for part in fact)
+    return fact
+
+
+def _identity(view: View, table: Table, cell: Cell) -> Hashable:
+    """What a cell counts, as the same in every view that shows it: the table, whose children
+    (one authority's row or column, a partnership's subtotal, or everyone in the view), which
+    row (by its label) and which count. Devon's row of the out-of-area table is the same cell
+    on the region's dashboard and on the Peninsula partnership's."""
+    row, key = cell
+    source = table.total if row == TOTAL_ROW else table.rows[row]
+    column = table.column(key)
+    label = "Total" if row == TOTAL_ROW or source.get(ROW_MEMBERS) else source.get(
+        table.columns[0].key)
+    if column.authority_id is not None:  # one authority's column: counted under its whole
+        parent = next((c.key for c in table.columns if key in c.parts), key)
+        return (table.key, frozenset({column.authority_id}), label, parent)
+    if source.get(ROW_AUTHORITY) is not None:
+        who = frozenset({source[ROW_AUTHORITY]})
+        label = source.get(table.columns[0].key)
+    elif source.get(ROW_MEMBERS):
+        who = frozenset(source[ROW_MEMBERS])
+    else:
+        who = frozenset(view.authority_ids)
+    if row == TOTAL_ROW and source.get(table.columns[0].key):
+        label = source[table.columns[0].key]
+    return (table.key, who, label, key)
+
+
+class _Names:
+    """Figures named by several keys (a cell's identity, its fact), merged when any key is
+    shared: union-find over the keys, and the value of each figure."""
+
+    def __init__(self) -> None:
+        self.parent: dict[Hashable, Hashable] = {}
+
+    def find(self, key: Hashable) -> Hashable:
+        self.parent.setdefault(key, key)
+        while self.parent[key] != key:
+            self.parent[key] = self.parent[self.parent[key]]
+            key = self.parent[key]
+        return key
+
+    def union(self, a: Hashable, b: Hashable) -> None:
+        a, b = self.find(a), self.find(b)
+        if a != b:
+            self.parent[b] = a
+
+
+@dataclass
+class Figures:
+    """Every count of a set of views, each figure once however many tables show it, with
+    every equation that ties them together and the figures the reader already knows."""
+
+    value: list[int] = field(default_factory=list)
+    places: list[list[Place]] = field(default_factory=list)
+    node_of: dict[Place, Node] = field(default_factory=dict)
+    equations: list[Equation] = field(default_factory=list)
+    of_node: list[list[int]] = field(default_factory=list)  # node -> its equations
+    known: set[Node] = field(default_factory=set)
+    headline: set[Node] = field(default_factory=set)  # each view's whole children in care
+    is_sum: set[Node] = field(default_factory=set)
+    charted: set[Node] = field(default_factory=set)  # what a table's chart is drawn from
+    together: list[set[Node]] = field(default_factory=list)  # hidden all or none
+
+    def node(self, view: int, table: int, cell: Cell) -> Node | None:
+        return self.node_of.get((view, table, cell))
+
+
+def figures(views: Sequence[View], viewer_authority: UUID | None) -> Figures:
+    """The one system of figures behind ``views``."""
+    names = _Names()
+    key_of: dict[Place, Hashable] = {}
+    for v, view in enumerate(views):
+        for t, table in enumerate(view.tables):
+            # Figures are numbered in the order their lines list them: among figures of one
+            # size, the first of a line is hidden first (down a column before across a row).
+            ordered = [cell for total, parts in lines(table) for cell in (total, *parts)]
+            for cell in dict.fromkeys([*ordered, *_count_cells(table)]):
+                value = _value(table, cell)
+                if not _is_count(value):
+                    continue
+                # The same figure must be the same number: if two places disagree they are
+                # not the same figure, and each is protected on its own.
+                key = ("cell", _identity(view, table, cell), value)
+                names.find(key)
+                fact = table.facts.get(cell)
+                if fact is not None:
+                    names.union(key, ("fact", _who(view, fact), value))
+                key_of[(v, t, cell)] = key
+    found = Figures()
+    index: dict[Hashable, Node] = {}
+    for place, key in key_of.items():
+        root = names.find(key)
+        if root not in index:
+            index[root] = len(found.value)
+            found.value.append(_value(views[place[0]].tables[place[1]], place[2]))
+            found.places.append([])
+        found.node_of[place] = index[root]
+        found.places[index[root]].append(place)
+    seen: set[Equation] = set()
+
+    def add(members: Iterable[Node], total: Node | None) -> None:
+        members = tuple(dict.fromkeys(members))
+        equation = (members, total)
+        if len(members) > 1 and equation not in seen:
+            seen.add(equation)
+            found.equations.append(equation)
+            if total is not None:
+                found.is_sum.add(total)
+
+    for v, view in enumerate(views):
+        by_fact: dict[Hashable, Node] = {}
+        for t, table in enumerate(view.tables):
+            for total, parts in lines(table):
+                nodes = [found.node(v, t, cell) for cell in (total, *parts)]
+                if None not in nodes:
+                    add(nodes, nodes[0])
+            for cell, fact in table.facts.items():
+                node = found.node(v, t, cell)
+                if node is not None:
+                    by_fact[fact] = node
+            found.known |= {found.node(v, t, cell)
+                            for cell in known_cells(table, viewer_authority)} - {None}
+            found.charted |= {found.node(v, t, cell) for cell in _charted(table)} - {None}
+            found.together.extend(_together(found, v, t, table))
+        for table in view.tables:
+            for left, right in table.fact_lines:
+                if all(f in by_fact for f in (*left, *right)):
+                    add((by_fact[f] for f in (*left, *right)),
+                        by_fact[left[0]] if len(left) == 1 else None)
+        if len(view.authority_ids) > 1 and in_care(ALL) in by_fact:
+            found.headline.add(by_fact[in_care(ALL)])
+    found.of_node = [[] for _ in found.value]
+    for i, (members, _total) in enumerate(found.equations):
+        for member in members:
+            found.of_node[member].append(i)
+    found.known = _closure(found, found.known)
+    return found
+
+
+def _charted(table: Table) -> set[Cell]:
+    """The counts a table's chart is drawn from: its charted column, or the counts that
+    column is worked out from (a percentage placed out of area: outside and children)."""
+    if table.chart is None:
+        return set()
+    column = next((c for c in table.columns if c.key == table.chart.value), None)
+    if column is None:
+        return set()
+    keys = column.derived_from or ((column.key,) if column.kind == COUNT else ())
+    rows = [*range(len(table.rows)), *([TOTAL_ROW] if table.total is not None else [])]
+    return {(row, key) for row in rows for key in keys}
+
+
+def _together(found: Figures, v: int, t: int, table: Table) -> list[set[Node]]:
+    """The figures of each row hidden all or none (``Table.hidden_together``): a small count
+    of starts would otherwise be worked out from the ends and the counts in care at the
+    period's two ends, which other views publish."""
+    if not table.hidden_together:
+        return []
+    rows = [*range(len(table.rows)), *([TOTAL_ROW] if table.total is not None else [])]
+    groups = []
+    for row in rows:
+        nodes = {found.node(v, t, (row, key)) for key in table.hidden_together} - {None}
+        if len(nodes) > 1:
+            groups.append(nodes)
+    return groups
+
+
+def _closure(found: Figures, start: set[Node], new: Iterable[Node] | None = None
+             ) -> set[Node]:
+    """Every figure a reader can work out from ``start`` (what they see and know): the one
+    figure of an equation they cannot yet tell, and the hidden parts of a sum they can tell
+    whose told parts already add up to it (counts are never negative, so those are 0).
+    ``new``: the figures of ``start`` not yet followed through (all of them when not given)."""
+    told = set(start)
+    if new is None:
+        queue = list(range(len(found.equations)))
+    else:
+        queue = [i for node in new for i in found.of_node[node]]
+    while queue:
+        members, total = found.equations[queue.pop()]
+        untold = [m for m in members if m not in told]
+        if not untold:
+            continue
+        if len(untold) > 1 and not _pinned(found, members, total, told):
+            continue
+        for node in untold:
+            told.add(node)
+            queue.extend(found.of_node[node])
+    return told
+
+
+def _pinned(found: Figures, members: tuple[Node, ...], total: Node | None,
+            told: set[Node]) -> bool:
+    """A told sum whose told parts already add up to it: its other parts are all 0."""
+    if total is None or total not in told:
+        return False
+    return found.value[total] == sum(found.value[m] for m in members
+                                     if m != total and m in told)
+
+
+def recoverable(found: Figures, hidden: set[Node]) -> set[Node]:
+    """The hidden figures a reader can work out (an empty set when the hiding is safe)."""
+    visible = set(range(len(found.value))) - hidden
+    return _closure(found, visible | found.known) & hidden - found.known
 
 
 def primary(found: Figures) -> set[Node]:
     """Counts from 1 to 4."""
-    return {node for node, value in found.value.items() if 0 < value < THRESHOLD}
+    return {node for node, value in enumerate(found.value) if 0 < value < THRESHOLD}
 
 
-def _pinned(found: Figures, members: tuple[Node, ...], total: Node | None,
-            hidden: set[Node]) -> bool:
-    """A visible sum whose visible parts already add up to it: counts are never negative, so
-    every hidden part is 0 and protects nothing (and, once known, may give away a cell it was
-    hidden to protect in another equation)."""
-    if total is None or (total in hidden and total not in found.known):
+def _cost(found: Figures, node: Node) -> tuple:
+    """What hiding a figure loses, in the order complementary cells are chosen: a view's
+    headline last, then larger counts after smaller (a figure a chart is drawn from counting
+    CHART_WEIGHT times), a sum after a part of the same size."""
+    return (node in found.headline, found.value[node] * _weight(found, node),
+            node in found.is_sum, node)
+
+
+def _weight(found: Figures, node: Node) -> int:
+    """How much more than its count hiding a figure costs: a view's headline far more, a
+    figure a chart is drawn from (the bars a reader takes in at a glance) CHART_WEIGHT
+    times."""
+    if node in found.headline:
+        return HEADLINE_WEIGHT
+    return CHART_WEIGHT if node in found.charted else 1
+
+
+def _cheapest(found: Figures, members: Iterable[Node], hidden: set[Node],
+              pinned: bool, order: str = "protects") -> Node | None:
+    """The figure of an equation to hide as well: the least costly one that is neither hidden
+    nor known (for a sum pinning its hidden parts to 0, one that is not 0), preferring one
+    that would protect: a figure that another line would give straight back (the last one
+    hidden in its line, or a 0 in a line whose visible sum is already made up) protects
+    nothing."""
+    free = [m for m in members if m not in hidden and m not in found.known]
+    if pinned:
+        free = [m for m in free if found.value[m] > 0] or free
+    base = _Base(found, hidden)
+    if order == "parts":  # a part before any sum, then as below
+        return min(free, key=lambda m: (m in found.headline, m in found.is_sum,
+                                        base.gives_back(m), _cost(found, m)), default=None)
+    return min(free, key=lambda m: (m in found.headline, base.gives_back(m), _cost(found, m)),
+               default=None)
+
+
+class _Base:
+    """What a reader sees and knows while ``hidden`` is hidden."""
+
+    def __init__(self, found: Figures, hidden: set[Node]) -> None:
+        self.found, self.hidden = found, hidden
+
+    def told(self, node: Node) -> bool:
+        return node not in self.hidden or node in self.found.known
+
+    def gives_back(self, node: Node) -> bool:
+        """Whether ``node``, were it hidden too, could be worked out from one line alone."""
+        found = self.found
+        for i in found.of_node[node]:
+            members, total = found.equations[i]
+            others = [m for m in members if m != node and not self.told(m)]
+            if not others:
+                return True
+            if found.value[node] == 0 and total is not None and total != node and \
+                    self.told(total) and found.value[total] == sum(
+                        found.value[m] for m in members
+                        if m not in (total, node) and self.told(m)):
+                return True
         return False
-    parts = [m for m in members if m != total]
-    secret = [m for m in parts if m in hidden and m not in found.known]
-    if not secret:
-        return False
-    return found.value[total] == sum(found.value[m] for m in parts if m not in secret)
 
 
-def secondary(found: Figures, hidden: set[Node]) -> set[Node]:
-    """``hidden`` grown until no equation has exactly one figure the reader can neither see
-    nor knows, and no visible sum pins its hidden parts to 0. The next smallest visible part
-    of such an equation is hidden too (for a pinned sum, the smallest non-zero part), and the
-    sum only as a last resort."""
-    hidden = set(hidden)
-    changed = True
-    while changed:
-        changed = False
+def _protect(found: Figures, hidden: set[Node], order: str = "protects") -> set[Node]:
+    """``hidden`` grown until no hidden figure can be worked out. Each equation that gives a
+    hidden figure away from what the reader sees and knows alone gets one more figure hidden,
+    its cheapest; this repeats until the reader can work nothing hidden out."""
+    hidden = _with_together(found, set(hidden))
+    if order == "lines":
+        hidden = _line_by_line(found, hidden)
+    while recoverable(found, hidden):
+        grew = False
+        base = set(range(len(found.value))) - hidden | found.known
+        for members, total in found.equations:
+            untold = [m for m in members if m not in base]
+            pinned = len(untold) > 1 and _pinned(found, members, total, base)
+            if not untold or (len(untold) > 1 and not pinned):
+                continue
+            choice = _cheapest(found, members, hidden, pinned, order)
+            if choice is not None:
+                hidden = _with_together(found, hidden | {choice})
+                base = set(range(len(found.value))) - hidden | found.known
+                grew = True
+        if not grew:  # given away only through other hidden figures: hide one of those
+            leaked = min(recoverable(found, hidden))
+            choice = _cheapest(found, (m for i in found.of_node[leaked]
+                                       for m in found.equations[i][0]), hidden, False)
+            if choice is None:
+                raise RuntimeError("every figure around a hidden one is hidden or known")
+            hidden = _with_together(found, hidden | {choice})
+    return hidden
+
+
+def _line_by_line(found: Figures, hidden: set[Node]) -> set[Node]:
+    """``hidden`` grown line by line: while a line has exactly one figure the reader can
+    neither see nor know, or a visible sum pins its hidden parts to 0, the smallest visible
+    part of the line is hidden too (for a pinned sum, the smallest part that is not 0), and
+    the sum only when no part can be."""
+    while True:
+        before = len(hidden)
         for members, total in found.equations:
             secret = [m for m in members if m in hidden and m not in found.known]
-            pinned = _pinned(found, members, total, hidden)
+            told = set(members) - set(secret)
+            pinned = bool(secret) and total in told and _pinned(found, members, total, told)
             if len(secret) != 1 and not pinned:
                 continue
             free = [m for m in members if m not in hidden and m not in found.known]
             parts = [m for m in free if m != total]
-            # A pinned sum needs a hidden part that is not 0; otherwise the smallest part.
             non_zero = [m for m in parts if found.value[m] > 0]
             candidates = (non_zero or [m for m in free if m == total]) if pinned \
                 else (parts or free)
             if candidates:
-                hidden.add(min(candidates, key=lambda m: (found.value[m], found.order[m])))
+                hidden = _with_together(found, hidden | {
+                    min(candidates, key=lambda m: (found.value[m] * _weight(found, m), m))})
+        if len(hidden) == before:
+            return hidden
+
+
+def _with_together(found: Figures, hidden: set[Node]) -> set[Node]:
+    changed = True
+    while changed:
+        changed = False
+        for group in found.together:
+            mine = group - found.known
+            if hidden & mine and not mine <= hidden:
+                hidden |= mine
                 changed = True
     return hidden
 
 
-def together(tables: list[Table], found: Figures, hidden: set[Node]) -> set[Node]:
-    """The figures hidden with a hidden one of the same row (``Table.hidden_together``): a
-    small count of starts would otherwise be worked out from the ends and the counts in care
-    at the period's two ends, which other views publish."""
-    node_of = {place: node for node, places in found.cells.items() for place in places}
-    more: set[Node] = set()
-    for index, table in enumerate(tables):
-        if not table.hidden_together:
+def _show_again(found: Figures, hidden: set[Node], primary_nodes: set[Node]) -> set[Node]:
+    """Each figure hidden only to protect another shown again, the most costly first, when
+    that gives no hidden figure away."""
+    hidden = set(hidden)
+    visible = set(range(len(found.value))) - hidden
+    told = _closure(found, visible | found.known)
+    for node in sorted(hidden - primary_nodes - found.known,
+                       key=lambda m: _cost(found, m), reverse=True):
+        if node not in hidden:
             continue
-        rows = [*range(len(table.rows)), *([TOTAL_ROW] if table.total is not None else [])]
-        for row in rows:
-            nodes = [node_of.get((index, (row, key))) for key in table.hidden_together]
-            nodes = [n for n in nodes if n is not None and n not in found.known]
-            if any(n in hidden for n in nodes):
-                more.update(nodes)
-    return more
+        group = {node} | {m for g in found.together if node in g for m in g} - found.known
+        if group & primary_nodes:
+            continue
+        trial = _closure(found, told | group, new=group)
+        if not trial & (hidden - group) - found.known:
+            hidden -= group
+            told = trial
+    return hidden
+
+
+# Ways of choosing complementary cells; the one losing less is used.
+ORDERS = ("lines", "protects", "parts")
+
+
+def loss(found: Figures, hidden: set[Node]) -> tuple[int, int]:
+    """What hiding ``hidden`` costs a reader: how many children its figures count (weighted:
+    a view's headline far more, a charted figure CHART_WEIGHT times), then how many
+    figures."""
+    return sum(found.value[n] * _weight(found, n) for n in hidden), len(hidden)
+
+
+def hide(found: Figures) -> set[Node]:
+    """The figures to hide: every count from 1 to 4 and the least costly set of others that
+    keeps each of them from being worked out. Complementary cells are chosen three ways (line
+    by line, the smallest part first; the cheapest figure that protects; parts before sums),
+    each pruned, and the one that loses less is kept."""
+    first = primary(found)
+    best = None
+    for order in ORDERS:
+        hidden = _protect(found, first - found.known, order)
+        hidden = _show_again(found, hidden, first) | (first & found.known)
+        if best is None or loss(found, hidden) < loss(found, best):
+            best = hidden
+    return best
 
 
 def derived(table: Table, hidden: set[Cell]) -> set[Cell]:
@@ -243,40 +551,46 @@ def derived(table: Table, hidden: set[Cell]) -> set[Cell]:
             if any((row, source) in hidden for source in c.derived_from)}
 
 
-def suppress_together(tables: list[Table], viewer_authority: UUID | None = None) -> list[Table]:
-    """Copies of ``tables`` (one dashboard's) with small counts, and whatever would reveal
-    them, shown as LOW: a figure shown in several tables is hidden in all or none, and sums
-    across tables (``fact_lines``) are respected as well as each table's own.
+def suppress_views(views: Sequence[View], viewer_authority: UUID | None = None
+                   ) -> list[list[Table]]:
+    """Copies of every view's tables with small counts, and whatever would reveal them, shown
+    as ``HIDDEN`` ("c"): a figure shown in several tables or views is hidden in all or none,
+    and every sum within and across tables and views is respected.
 
     ``viewer_authority`` is the reader's own authority, if they are a council officer: its
     figures are known to them, so they cannot protect anyone else's.
     """
-    found = figures(tables, viewer_authority)
-    hidden = primary(found)
-    while True:
-        grown = secondary(found, hidden | together(tables, found, hidden))
-        if grown == hidden:
-            break
-        hidden = grown
-    by_table: dict[int, set[Cell]] = {}
+    found = figures(views, viewer_authority)
+    hidden = hide(found)
+    by_table: dict[tuple[int, int], set[Cell]] = {}
     for node in hidden:
-        for index, cell in found.cells[node]:
-            by_table.setdefault(index, set()).add(cell)
+        for v, t, cell in found.places[node]:
+            by_table.setdefault((v, t), set()).add(cell)
     results = []
-    for index, table in enumerate(tables):
-        cells = by_table.get(index, set())
-        cells |= derived(table, cells)
-        result = copy.deepcopy(table)
-        for row, key in cells:
-            target = result.total if row == TOTAL_ROW else result.rows[row]
-            target[key] = LOW
-        result.suppressed = True
-        if NOTE not in result.notes:
-            result.notes.append(NOTE)
-        results.append(result)
+    for v, view in enumerate(views):
+        shown = []
+        for t, table in enumerate(view.tables):
+            cells = by_table.get((v, t), set())
+            cells |= derived(table, cells)
+            result = copy.deepcopy(table)
+            for row, key in cells:
+                target = result.total if row == TOTAL_ROW else result.rows[row]
+                target[key] = HIDDEN
+            result.suppressed = True
+            if NOTE not in result.notes:
+                result.notes.append(NOTE)
+            shown.append(result)
+        results.append(shown)
     return results
 
 
+def suppress_together(tables: list[Table], viewer_authority: UUID | None = None,
+                      authority_ids: tuple[UUID, ...] = ()) -> list[Table]:
+    """:func:`suppress_views` for one view: the tables of one dashboard (of the authorities
+    ``authority_ids``)."""
+    return suppress_views([View(authority_ids, tables)], viewer_authority)[0]
+
+
 def suppress(table: Table, viewer_authority: UUID | None = None) -> Table:
-    """A copy of one table with small counts, and whatever would reveal them, shown as LOW."""
+    """A copy of one table with small counts, and whatever would reveal them, hidden."""
     return suppress_together([table], viewer_authority)[0]

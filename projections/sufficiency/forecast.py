@@ -30,6 +30,7 @@ from projections.sufficiency.tables import (
     Table,
 )
 from projections.sufficiency.trend import Line, add_months
+from projections.sufficiency.unmet_need import unmet_demand, unmet_demand_lines
 
 HORIZON_MONTHS = 36
 
@@ -133,8 +134,9 @@ def forecast_need(connection: sa.Connection, scope: Scope, filters: Filters) -> 
     mix = today_by_group(connection, ids, filters, everyone=everyone)
     everyone = sum(mix.values())
     years = {year: need_at(line, series.counts, 12 * year) for year in (1, 2, 3)}
+    demand = unmet_demand(connection, scope, filters)
 
-    def figures(children: int) -> dict:
+    def figures(children: int, unmet: int) -> dict:
         share = children / everyone if everyone else 0
         scaled = {f"year_{y}": None if n[1] is None else round(n[1] * share, 1)
                   for y, n in years.items()}
@@ -142,10 +144,12 @@ def forecast_need(connection: sa.Connection, scope: Scope, filters: Filters) -> 
         return {"children": children, "share": round(100 * share, 1) if everyone else None,
                 **scaled,
                 "low_3": None if low is None else round(max(0.0, low) * share, 1),
-                "high_3": None if high is None else round(high * share, 1)}
+                "high_3": None if high is None else round(high * share, 1),
+                "unmet": unmet,
+                "with_unmet_3": None if scaled["year_3"] is None else scaled["year_3"] + unmet}
 
-    rows = [{"group": group_label(g), **figures(mix[g])} for g in ssda903.GROUPS
-            if g in mix and filters.place_group in (None, g)]
+    groups = [g for g in ssda903.GROUPS if g in mix and filters.place_group in (None, g)]
+    rows = [{"group": group_label(g), **figures(mix[g], demand.get(g, 0))} for g in groups]
     return Table(
         key="forecast-need",
         title="Forecast need by placement type",
@@ -154,7 +158,17 @@ def forecast_need(connection: sa.Connection, scope: Scope, filters: Filters) -> 
             "of the last three years' monthly counts) divided among placement types in "
             f"proportion to the children in each type on {long_date(filters.on)}. It assumes "
             "today's mix of placements stays as it is; the range for three years ahead is the "
-            "forecast's 95% prediction interval divided the same way."),
+            "forecast's 95% prediction interval divided the same way. "
+            "Observed unmet need is added on the need side: the home searches opened from "
+            f"{long_date(filters.period_start)} to {long_date(filters.period_end)} and closed "
+            "unfilled by then (see unmet need), counted under the placement type a place in "
+            "the one kind of setting each search recommended is recorded as (a children's home "
+            "or short-break unit K2, an independent fostering agency U6, supported "
+            "accommodation K3, a parent and child unit R3). These children needed a home of "
+            "that type and none was found, so today's mix, and the forecast built on it, "
+            "leaves them out: need in 3 years with observed unmet need is the forecast need "
+            "plus them. Searches recommending more than one kind are not counted here, and "
+            "nor are types with no children in them now."),
         columns=[
             Column("group", "Placement type", TEXT),
             Column("children", "Children now", COUNT),
@@ -164,10 +178,16 @@ def forecast_need(connection: sa.Connection, scope: Scope, filters: Filters) -> 
                      derived_from=("children",)) for y in (1, 2, 3)),
             Column("low_3", "Need in 3 years: lower end", NUMBER, derived_from=("children",)),
             Column("high_3", "Need in 3 years: upper end", NUMBER, derived_from=("children",)),
+            Column("unmet", "Observed unmet need (searches closed unfilled)", COUNT),
+            Column("with_unmet_3", "Need in 3 years with observed unmet need", NUMBER,
+                   derived_from=("children", "unmet")),
         ],
         rows=rows,
-        total=({"group": "All placement types", **figures(everyone)}
+        total=({"group": "All placement types",
+                **figures(everyone, sum(r["unmet"] for r in rows))}
                if everyone and filters.place_group is None else None),
         chart=Chart(value="year_3"),
         notes=[] if line is not None else [_cannot(series)],
+        facts={(i, "unmet"): ("unmet_demand", g) for i, g in enumerate(groups)},
+        fact_lines=[unmet_demand_lines(filters, g) for g in groups],
     )

@@ -39,6 +39,7 @@ from projections.sufficiency.snapshot import (
     in_care_on,
 )
 from projections.sufficiency.tables import (
+    ALL,
     COUNT,
     PERCENT,
     ROW_AUTHORITY,
@@ -48,6 +49,7 @@ from projections.sufficiency.tables import (
     Filters,
     Scope,
     Table,
+    in_care_uasc,
 )
 
 COUNTS = ("children", "inside", "outside", "location_unknown", "over_20", "within_20",
@@ -86,6 +88,19 @@ def _row(name: str, kind: str, values: Row, authority_id: UUID | None) -> Row:
     if authority_id is not None:
         row[ROW_AUTHORITY] = authority_id
     return {**row, **_derive(row)}
+
+
+def _facts(rows: list[Row], total: Row | None) -> dict:
+    """Each row's children: in care (all children), or in care excluding or only the
+    unaccompanied children, as the children in care table shows them."""
+    facts = in_care_facts(rows, total, only=lambda row: row["name"].endswith(ALL_CHILDREN))
+    for uasc, kind in ((False, "not_uasc"), (True, "uasc")):
+        label = f": {dict(KINDS)[kind]}"
+        for i, row in enumerate(rows):
+            if row["name"].endswith(label):
+                who = row.get(ROW_AUTHORITY, ALL)
+                facts[(i, "children")] = in_care_uasc(who, uasc)
+    return facts
 
 
 def placed_out_of_area(connection: sa.Connection, scope: Scope, filters: Filters) -> Table:
@@ -148,6 +163,6 @@ def placed_out_of_area(connection: sa.Connection, scope: Scope, filters: Filters
                         PERCENT, derived_from=("over_20", "children", "location_unknown",
                                                "distance_unknown"))],
         rows=rows, total=total, row_sums=sums,
-        facts=in_care_facts(rows, total, only=lambda row: row["name"].endswith(ALL_CHILDREN)),
+        facts=_facts(rows, total),
         chart=Chart("pct_outside", target=own_target(connection, found, "out_of_area_pct")),
         notes=filter_notes(filters, found))

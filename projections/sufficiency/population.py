@@ -8,6 +8,7 @@ afterwards by :mod:`projections.sufficiency.disclosure`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -25,6 +26,7 @@ from projections.sufficiency.common import (
     partnership_rows,
     percent,
     rate,
+    uasc_facts,
     whole_region,
 )
 from projections.sufficiency.scope import REGION
@@ -35,6 +37,7 @@ from projections.sufficiency.tables import (
     NUMBER,
     PERCENT,
     RATE,
+    TEXT,
     TOTAL_ROW,
     Chart,
     Column,
@@ -50,34 +53,131 @@ IN_CARE = ("Children looked after on {day}: every child with an episode of care 
            "(legal status V3 or V4) are left out, as the DfE does.")
 
 
+UASC_RATE = (
+    " The rate excluding unaccompanied asylum-seeking children leaves out of the count (not of "
+    "the population) the children recorded as unaccompanied asylum-seeking children (UASC; in "
+    "the SSDA903 return, the children in its UASC table), as the DfE publishes it: the "
+    "National Transfer Scheme moves these children between authorities, so the rate without "
+    "them compares the authorities' own care populations.")
+
+
 def children_in_care(connection: sa.Connection, scope: Scope, filters: Filters) -> Table:
     found = authorities(connection, scope, filters)
     groups = in_care_on(connection, [a.id for a in found], filters,
                         everyone=whole_region(scope, filters))
-    values = {a: {"children": n} for a, n in totals(groups, lambda g: g.authority_id).items()}
+    by_uasc = totals(groups, lambda g: (g.authority_id, g.uasc))
+    values = {a.id: {"not_uasc": by_uasc.get((a.id, False), 0),
+                     "uasc": by_uasc.get((a.id, True), 0)} for a in found}
+    for counts in values.values():
+        counts["children"] = counts["not_uasc"] + counts["uasc"]
 
     def derive(row: Row) -> Row:
-        return {"rate": rate(row["children"], row["population"])}
+        return {"rate": rate(row["children"], row["population"]),
+                "rate_not_uasc": rate(row["not_uasc"], row["population"])}
 
-    rows, total = authority_rows(found, values, ("children",), derive)
+    keys = ("children", "not_uasc", "uasc")
+    rows, total = authority_rows(found, values, keys, derive)
     sums = []
     if scope.kind == REGION and total is not None:
-        sums = partnership_rows(connection, rows, ("children",), derive)
+        sums = partnership_rows(connection, rows, keys, derive)
     definition = (
         IN_CARE.format(day=long_date(filters.on))
         + " The rate is the number of children in care per 10,000 children aged 0 to 17 "
         "living in the authority (the ONS mid-year population estimate recorded for each "
         "authority). A partnership's or the total's rate is its children in care divided by "
-        f"the sum of its authorities' populations. Source of the definitions: {DFE_CLA}.")
+        "the sum of its authorities' populations." + UASC_RATE
+        + f" Source of the definitions: {DFE_CLA}.")
+    facts = {**in_care_facts(rows, total), **uasc_facts(rows, total, "not_uasc", False),
+             **uasc_facts(rows, total, "uasc", True)}
     return Table(
         key="children-in-care", title="Children in care", definition=definition,
         columns=[Column("name", "Authority"),
-                 Column("children", "Children in care", COUNT),
+                 Column("children", "Children in care", COUNT, parts=("not_uasc", "uasc")),
+                 Column("not_uasc", "Excluding unaccompanied asylum-seeking children", COUNT),
+                 Column("uasc", "Unaccompanied asylum-seeking children", COUNT),
                  Column("population", "Children aged 0 to 17", NUMBER),
-                 Column("rate", "Per 10,000 children", RATE, derived_from=("children",))],
-        rows=rows, total=total, row_sums=sums, facts=in_care_facts(rows, total),
+                 Column("rate", "Per 10,000 children", RATE, derived_from=("children",)),
+                 Column("rate_not_uasc",
+                        "Per 10,000 children, excluding unaccompanied asylum-seeking children",
+                        RATE, derived_from=("not_uasc",))],
+        rows=rows, total=total, row_sums=sums, facts=facts,
         chart=Chart("rate", target=own_target(connection, found, "children_per_10k")),
         notes=filter_notes(filters, found))
+
+
+# The National Transfer Scheme protocol (Home Office and DfE): an authority whose unaccompanied
+# asylum-seeking children reach 0.1% of its child population is not normally asked to take
+# more (../shared/REFERENCE.md, "Unaccompanied asylum-seeking children").
+NTS_SHARE = 0.001
+REACHED, BELOW = "Reached", "Below"
+
+
+def nts_threshold(population: int | None) -> float | None:
+    """The number of unaccompanied children at which an authority reaches the National
+    Transfer Scheme threshold: 0.1% of its children aged 0 to 17."""
+    return None if not population else population * NTS_SHARE
+
+
+def nts_status(uasc: int, population: int | None) -> str | None:
+    """"Reached" when ``uasc`` is at or over the threshold, "Below" under it."""
+    threshold = nts_threshold(population)
+    if threshold is None:
+        return None
+    return REACHED if uasc >= threshold else BELOW
+
+
+def unaccompanied_children(connection: sa.Connection, scope: Scope, filters: Filters) -> Table:
+    """Each authority's unaccompanied asylum-seeking children in care on the date against the
+    National Transfer Scheme threshold."""
+    found = authorities(connection, scope, filters)
+    notes = []
+    if filters.place_group:  # the threshold counts every unaccompanied child, of any type
+        filters = dataclasses.replace(filters, place_group=None)
+        notes.append("Every placement type is counted here, whatever type is chosen: the "
+                     "threshold counts every unaccompanied child.")
+    groups = in_care_on(connection, [a.id for a in found], filters,
+                        everyone=whole_region(scope, filters))
+    counts = totals([g for g in groups if g.uasc], lambda g: g.authority_id)
+    values = {a.id: {"uasc": counts.get(a.id, 0)} for a in found}
+
+    def derive(row: Row) -> Row:
+        threshold = nts_threshold(row["population"])
+        return {"threshold": threshold,
+                "rate": rate(row["uasc"], row["population"]),
+                "status": nts_status(row["uasc"], row["population"])}
+
+    rows, total = authority_rows(found, values, ("uasc",), derive)
+    if total is not None:  # the scheme's threshold is each authority's own
+        total.update(threshold=None, status=None)
+    definition = (
+        f"Unaccompanied asylum-seeking children (UASC) looked after on {long_date(filters.on)}"
+        " (the children recorded as UASC, in the SSDA903 return's UASC table; short-break-only "
+        "children left out), of every placement type, against the National Transfer Scheme "
+        "threshold: an authority whose unaccompanied children reach 0.1% of its population "
+        "aged 0 to 17 (the ONS mid-year estimate recorded for it), that is 10 per 10,000 "
+        "children, is not normally asked to take more under the scheme's protocol. The "
+        "threshold is 0.1% of the population, in children, and it is reached when the "
+        "authority's unaccompanied children are as many or more. Source: the National "
+        "Transfer Scheme protocol for unaccompanied asylum-seeking children (Home Office and "
+        "DfE).")
+    return Table(
+        key="unaccompanied-children",
+        title="Unaccompanied asylum-seeking children and the National Transfer Scheme",
+        definition=definition,
+        columns=[Column("name", "Authority"),
+                 Column("uasc", "Unaccompanied asylum-seeking children", COUNT),
+                 Column("population", "Children aged 0 to 17", NUMBER),
+                 Column("threshold", "Threshold: 0.1% of children aged 0 to 17", NUMBER,
+                        rounding="none"),
+                 Column("rate", "Per 10,000 children (threshold 10)", RATE,
+                        derived_from=("uasc",)),
+                 # Across authority lines the count is published rounded to 5; whether it
+                 # has reached the threshold (25 or more children for any partner) is told
+                 # from the exact count, which says no more than that.
+                 Column("status", "Threshold", TEXT, derived_from=("uasc",), rounding="none")],
+        rows=rows, total=total,
+        facts=uasc_facts(rows, total, "uasc", True),
+        chart=Chart("rate"), notes=filter_notes(filters, found) + notes)
 
 
 def _by_category(connection: sa.Connection, scope: Scope, filters: Filters, *,

@@ -100,3 +100,19 @@ def scopes_for(viewer, connection: sa.Connection) -> list[Scope]:
             found.append(Scope(AUTHORITY, row.name, (row.id,), disclose=False,
                                key=row.la_code))
     return found
+
+
+def widest_scopes(connection: sa.Connection) -> list[Scope]:
+    """The region and every partnership (each with more than one authority): the views whose
+    figures disclosure control works out together, so that no two of them (a partnership's
+    against the region's) can be set side by side to work a hidden figure out."""
+    authorities = _authorities(connection)
+    found = [Scope(REGION, REGION_NAME, tuple(r.id for r in authorities), disclose=False,
+                   key=REGION_KEY)] if len(authorities) > 1 else []
+    names = connection.execute(sa.select(partnership_members.c.partnership).distinct()
+                               .order_by(partnership_members.c.partnership)).scalars()
+    for name in names:
+        members = _members(connection, name)
+        if len(members) > 1:
+            found.append(Scope(PARTNERSHIP, name, members, disclose=False, key=name))
+    return found

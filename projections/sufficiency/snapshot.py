@@ -54,7 +54,9 @@ def _query(ids: Sequence[UUID], filters: Filters, everyone: bool) -> sa.Select:
         (placed.c.la_ons_code == placing.c.ons_code, INSIDE),
         (placed.c.la_ons_code.is_not(None), OUTSIDE),
         else_=UNKNOWN)
-    dx, dy = home.c.easting - placed.c.easting, home.c.northing - placed.c.northing
+    # In 64 bits: PostgreSQL's integer squares overflow beyond about 46 km along one axis.
+    dx = sa.cast(home.c.easting, sa.BigInteger) - placed.c.easting
+    dy = sa.cast(home.c.northing, sa.BigInteger) - placed.c.northing
     distance = sa.case(
         (sa.or_(home.c.district.is_(None), placed.c.district.is_(None),
                 (home.c.la_ons_code == IRISH_GRID) != (placed.c.la_ons_code == IRISH_GRID)),

@@ -2,8 +2,9 @@
 GOV.UK table, an SVG chart and a CSV download.
 
 A measure computes plain numbers; :mod:`projections.sufficiency.disclosure` then suppresses
-small counts in any table that crosses authority lines, replacing a value with ``LOW`` (shown
-as "low"). Templates and CSV writers never see a suppressed number.
+small counts in any table that crosses authority lines, replacing a value with ``HIDDEN``
+(shown as "c", as official statistics mark a confidential figure). Templates and CSV writers
+never see a suppressed number.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-LOW = "low"  # a suppressed cell: a count below 5, or one that would reveal such a count
+# A suppressed cell: a count below 5, or one that would reveal such a count. Official
+# statistics mark it "c" (confidential) with a footnote, whatever its size.
+HIDDEN = "c"
 UNKNOWN = None  # a value that cannot be computed (a distance without postcodes, say)
 
 # Kinds of column, which decide how a value is formatted and summed.
@@ -30,6 +33,9 @@ NUMBER = "number"
 # A row's authority, kept under a key no column uses (columns never start with "_"): disclosure
 # control reads it to know which cells a viewer already knows (their own authority's).
 ROW_AUTHORITY = "_authority_id"
+# A subtotal row's authorities (a partnership among the region's authorities), kept the same
+# way: the same figure as that partnership's own total on its dashboard.
+ROW_MEMBERS = "_members"
 TOTAL_ROW = -1  # stands for ``Table.total`` in ``Table.row_sums``
 
 
@@ -42,6 +48,13 @@ def in_care(authority: UUID | str, group: str | None = None,
     one authority or ALL of them, optionally of one placement type group or one SSDA903 code.
     A fact is only ever compared within one dashboard (one scope, one set of filters)."""
     return ("in_care", authority, group, code)
+
+
+def in_care_uasc(authority: UUID | str | frozenset, uasc: bool) -> tuple:
+    """The fact "unaccompanied asylum-seeking children in care on the dashboard's date"
+    (``uasc``), or the other children in care, for one authority, a partnership's authorities
+    or ALL of them."""
+    return ("in_care_uasc", authority, uasc)
 
 
 @dataclass(frozen=True)

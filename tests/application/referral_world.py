@@ -40,7 +40,7 @@ def vacancy(portal, ids, provider="weald", places=1):
     vacancy_id, _ = portal.publish_vacancy(
         SYSTEM, provider_id=ids[provider], setting_id=ids[provider + "_setting"], age_from=10,
         age_to=17, needs_met=["exploitation_risk"], weekly_fee=5200, places=places,
-        available_from=TODAY)
+        available_from=TODAY, today=TODAY)
     return vacancy_id
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from domain.errors import Conflict, DomainError, IllegalTransition, NotFound, PermissionDenied
 from domain.home_search import (
+    ACCEPTED,
     CLOSED_TO_OFFERS,
     OFFER_ACCEPTED,
     OFFER_OPEN,
@@ -245,14 +246,167 @@ def test_a_child_already_placed_by_the_authority_moves_to_the_offered_home(porta
     assert placement.current["rne"] == "P"
 
 
-def test_an_offer_starting_later_is_accepted_on_its_start_day(portal, ids):
+def test_an_offer_starting_later_fills_the_vacancy_now_and_places_the_child_on_its_day(
+        portal, ids):
+    kent = officer(ids["Kent"])
+    search_id = sent_search(portal, ids, kent)
+    place, other_place = vacancy(portal, ids), vacancy(portal, ids, "downs")
+    offer_id, _ = portal.offer_place(officer(ids["weald"]), search_id, vacancy_id=place,
+                                     weekly_price=5000, start_on=TODAY + timedelta(days=2),
+                                     now=NOW)
+    other = offer(portal, ids, search_id, other_place, provider="downs")
+    with pytest.raises(DomainError, match="new to the portal") as refused:
+        portal.accept_offer(kent, search_id, offer_id, now=AFTER)
+    assert refused.value.field == "birth_month"
+    with pytest.raises(DomainError, match="month and year of birth"):
+        portal.accept_offer(kent, search_id, offer_id, birth_month="May 2012", now=AFTER)
+    assert portal.get_home_search(kent, search_id).status == OFFERS_OPEN
+
+    ref, position = portal.accept_offer(kent, search_id, offer_id, birth_month="2012-05",
+                                        now=AFTER)
+    search = portal.get_home_search(kent, search_id)
+    assert search.status == ACCEPTED and search.starts_on == TODAY + timedelta(days=2)
+    assert search.placement_ref == str(ref) and search.offers[other]["status"] == OFFER_RELEASED
+    assert search.pending_placement == {"birth_month": "2012-05", "uasc": False,
+                                        "contract_route": "spot", "contract_id": None,
+                                        "approval": None}
+    assert [type(e).__name__ for e in portal.repository.event_store.get(search_id)][-2:] == [
+        "OfferAccepted", "PlacementScheduled"]
+    # The vacancy is taken at once, linked to the placement to come; no record starts early.
+    assert portal.get_vacancy(place).status == FILLED
+    assert list(portal.repository.event_store.get(place))[-1].placement_ref == str(ref)
+    assert not portal.exists(ref)
+    # A retried acceptance stores nothing.
+    assert portal.accept_offer(kent, search_id, offer_id, birth_month="2012-05",
+                               now=AFTER) == (ref, position)
+
+    # The runner starts it on its day, once.
+    assert portal.start_accepted_placements([search_id], now=AFTER + timedelta(days=1)) == (
+        [], [])
+    assert portal.last_position() == position
+    day = AFTER + timedelta(days=2)
+    assert portal.start_accepted_placements([search_id], now=day) == ([search_id], [])
+    assert portal.start_accepted_placements([search_id], now=day) == ([], [])
+    search = portal.get_home_search(kent, search_id)
+    assert search.status == PLACED
+    placement = portal.get_placement(kent, ids["Kent"], "CAAAAAAAAAAA1")
+    assert placement.birth_month == "2012-05"
+    assert placement.current["start"] == TODAY + timedelta(days=2)
+    assert placement.current["setting_id"] == ids["weald_setting"]
+    assert placement.current["weekly_cost"] == 5000
+    events = list(portal.repository.event_store.get(search_id))
+    assert type(events[-1]).__name__ == "Placed" and events[-1].actor == SYSTEM
+
+
+def test_a_scheduled_placement_the_record_no_longer_allows_is_left_for_the_officer(
+        portal, ids):
     kent = officer(ids["Kent"])
     search_id = sent_search(portal, ids, kent)
     offer_id, _ = portal.offer_place(officer(ids["weald"]), search_id,
                                      vacancy_id=vacancy(portal, ids), weekly_price=5000,
                                      start_on=TODAY + timedelta(days=2), now=NOW)
-    with pytest.raises(DomainError, match="starts on 25 November 2026"):
-        portal.accept_offer(kent, search_id, offer_id, birth_month="2012-05", now=AFTER)
-    portal.accept_offer(kent, search_id, offer_id, birth_month="2012-05",
-                        now=AFTER + timedelta(days=2))
+    portal.accept_offer(kent, search_id, offer_id, birth_month="2012-05", now=AFTER)
+    # Meanwhile the officer records the child placed elsewhere, from a later day.
+    portal.start_placement(kent, authority_id=ids["Kent"], child_ref="CAAAAAAAAAAA1",
+                           birth_month="2012-05", sex="1", uasc=False,
+                           on=TODAY + timedelta(days=3), today=TODAY + timedelta(days=3),
+                           terms={"legal_status": "C2", "place": "U6", "place_provider": "PR1"})
+    before = portal.last_position()
+    assert portal.start_accepted_placements(
+        [search_id], now=AFTER + timedelta(days=3)) == ([], [search_id])
+    assert portal.last_position() == before
+    assert portal.get_home_search(kent, search_id).status == ACCEPTED
+
+
+def test_a_provider_offers_a_place_at_its_own_setting_and_acceptance_fills_no_vacancy(
+        portal, ids):
+    kent = officer(ids["Kent"])
+    search_id = sent_search(portal, ids, kent)
+    weald = officer(ids["weald"])
+    kw = dict(weekly_price=5600, start_on=TODAY, now=NOW)
+    with pytest.raises(NotFound):  # another provider's setting
+        portal.offer_setting(weald, search_id, provider_id=ids["weald"],
+                             setting_id=ids["downs_setting"], **kw)
+    with pytest.raises(NotFound):  # offering for another provider
+        portal.offer_setting(weald, search_id, provider_id=ids["downs"],
+                             setting_id=ids["downs_setting"], **kw)
+    with pytest.raises(SearchRefused) as refused:
+        portal.offer_setting(weald, search_id, provider_id=ids["weald"],
+                             setting_id=ids["weald_setting"], weekly_price=0,
+                             start_on=TODAY - timedelta(days=1), now=NOW)
+    assert set(refused.value.errors) == {"weekly_price", "start_on"}
+    chosen, _ = portal.offer_setting(weald, search_id, provider_id=ids["weald"],
+                                     setting_id=ids["weald_setting"], notes=" A room ", **kw)
+    with pytest.raises(DomainError, match="setting has already been offered") as twice:
+        portal.offer_setting(weald, search_id, provider_id=ids["weald"],
+                             setting_id=ids["weald_setting"], **kw)
+    assert twice.value.field == "setting_id"
+    spare = vacancy(portal, ids)  # a vacancy at the same setting stays as it was
+    made = portal.get_home_search(kent, search_id).offers[chosen]
+    assert made["vacancy_id"] is None and made["setting_id"] == ids["weald_setting"]
+    assert made["notes"] == "A room" and made["setting_type"] == "childrens_home"
+
+    ref, position = portal.accept_offer(kent, search_id, chosen, birth_month="2012-05",
+                                        now=AFTER)
     assert portal.get_home_search(kent, search_id).status == PLACED
+    assert portal.get_vacancy(spare).is_open
+    episode = portal.get_placement(kent, ids["Kent"], "CAAAAAAAAAAA1").current
+    assert episode["setting_id"] == ids["weald_setting"] and episode["weekly_cost"] == 5600
+    assert episode["placement_postcode"] == "ME14" and episode["start"] == TODAY
+    assert portal.accept_offer(kent, search_id, chosen, now=AFTER) == (ref, position)
+
+
+def test_a_setting_offer_must_suit_the_search():
+    portal = Portal(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    ids = region(portal)
+    ids["fostering"], _ = portal.add_setting(
+        SYSTEM, ids["weald"], name="Weald Fostering", setting_type="independent_fostering_agency",
+        ofsted_urn=None, host_authority_id=ids["Kent"], postcode_district="ME14",
+        registered_places=3)
+    search_id = sent_search(portal, ids)
+    with pytest.raises(DomainError, match="setting is not a kind of placement") as refused:
+        portal.offer_setting(officer(ids["weald"]), search_id, provider_id=ids["weald"],
+                             setting_id=ids["fostering"], weekly_price=900, start_on=TODAY,
+                             now=NOW)
+    assert refused.value.field == "setting_id"
+    with pytest.raises(NotFound, match="no such home search"):
+        portal.offer_setting(officer(ids["downs"]), sent_search(
+            portal, ids, child_ref="CAAAAAAAAAAA2", to=("weald",)), provider_id=ids["downs"],
+            setting_id=ids["downs_setting"], weekly_price=900, start_on=TODAY, now=NOW)
+
+
+def test_the_placement_links_to_the_contract_it_is_bought_under(portal, ids):
+    kent = officer(ids["Kent"])
+    block, _ = portal.record_contract(
+        SYSTEM, authority_id=ids["Kent"], provider_id=ids["weald"], route="block",
+        title="Kent block", setting_type="childrens_home", places=2, weekly_price=4_900,
+        start=TODAY - timedelta(days=30), end=TODAY + timedelta(days=300))
+    with_downs, _ = portal.record_contract(
+        SYSTEM, authority_id=ids["Kent"], provider_id=ids["downs"], route="framework",
+        title="Downs framework", setting_type="childrens_home", places=None,
+        weekly_price=4_900, start=TODAY - timedelta(days=30), end=TODAY + timedelta(days=300))
+    search_id = sent_search(portal, ids, kent)
+    now_offer = offer(portal, ids, search_id, vacancy(portal, ids))
+    with pytest.raises(DomainError, match="contract is with a different provider"):
+        portal.accept_offer(kent, search_id, now_offer, birth_month="2012-05", now=AFTER,
+                            contract_route="framework", contract_id=with_downs)
+    portal.accept_offer(kent, search_id, now_offer, birth_month="2012-05", now=AFTER,
+                        contract_route="block", contract_id=block)
+    episode = portal.get_placement(kent, ids["Kent"], "CAAAAAAAAAAA1").current
+    assert (episode["contract_route"], episode["contract_id"]) == ("block", block)
+
+    # Scheduled for later: the contract is checked now and kept for the start day.
+    later = sent_search(portal, ids, kent, child_ref="CAAAAAAAAAAA2")
+    later_offer, _ = portal.offer_setting(officer(ids["weald"]), later,
+                                          provider_id=ids["weald"],
+                                          setting_id=ids["weald_setting"], weekly_price=4_900,
+                                          start_on=TODAY + timedelta(days=1), now=NOW)
+    with pytest.raises(DomainError, match="contract is with a different provider"):
+        portal.accept_offer(kent, later, later_offer, birth_month="2013-01", now=AFTER,
+                            contract_route="framework", contract_id=with_downs)
+    portal.accept_offer(kent, later, later_offer, birth_month="2013-01", now=AFTER,
+                        contract_route="block", contract_id=block)
+    portal.start_accepted_placements([later], now=AFTER + timedelta(days=1))
+    episode = portal.get_placement(kent, ids["Kent"], "CAAAAAAAAAAA2").current
+    assert (episode["contract_route"], episode["contract_id"]) == ("block", block)
+    assert episode["start"] == TODAY + timedelta(days=1)

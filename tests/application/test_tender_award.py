@@ -164,7 +164,7 @@ def test_award_rules(world):
     # holiday in Northern Ireland, so it is not a working day.
     error = refused(world, lambda: world.portal.award_tender(
         world.lead, tender, awards={"1": [weald]}, standstill_ends=date(2026, 3, 26)))
-    assert "27/03/2026" in error.message
+    assert "27 March 2026" in error.message
     world.portal.award_tender(world.lead, tender, awards={"1": [weald]},
                               standstill_ends=date(2026, 3, 27))
     assert world.portal.get_tender(tender).stage == "awarded"

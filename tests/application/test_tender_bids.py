@@ -74,7 +74,7 @@ def test_late_bids_are_refused_with_a_clear_message(world, itt):
     bid(world, itt, world.weald)
     world.clock.set(BID_DEADLINE)
     error = refused(world, lambda: bid(world, itt, world.harbour))
-    assert error.message == ("The bid deadline passed at 12:00 on 16/03/2026: late bids "
+    assert error.message == ("The bid deadline passed at 12:00 on 16 March 2026: late bids "
                              "cannot be accepted")
     refused(world, lambda: bid(world, itt, world.weald, price=5_000), DomainError,
             "late bids")

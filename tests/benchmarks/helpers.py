@@ -128,14 +128,15 @@ class PortalWriter:
             setting_id = self.settings[i % len(self.settings)]
             terms = plausible_terms(self.rng, self.setting_objects[setting_id])
             vacancy_id, _ = self.portal.publish_vacancy(
-                self.actor, provider_id=self.provider, setting_id=setting_id, **terms)
+                self.actor, provider_id=self.provider, setting_id=setting_id, today=TODAY,
+                **terms)
             self.published.append(vacancy_id)
 
     def update(self, vacancy_ids: list[UUID]) -> None:
         for i, vacancy_id in enumerate(vacancy_ids):
             self.portal.update_vacancy(
                 self.actor, vacancy_id, reason="Fee reviewed", weekly_fee=9_500 + i % 500,
-                available_from=TODAY + timedelta(days=100 + i % 30))
+                available_from=TODAY + timedelta(days=100 + i % 30), today=TODAY)
 
 
 def all_settings(portal: Portal, provider_ids: Iterable[UUID]) -> list[tuple[UUID, Setting]]:

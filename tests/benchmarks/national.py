@@ -100,7 +100,7 @@ def generate(path: str, target_events: int, seed: int = 2026) -> None:
                 SYSTEM, provider_id=provider, setting_id=setting, age_from=age_from,
                 age_to=rng.randint(max(age_from, 12), 18), needs_met=[],
                 weekly_fee=rng.randint(800, 7500), available_from=day, expires_on=None,
-                description="", places=1)
+                description="", places=1, today=day)
             open_vacancies.append(vacancy)
             continue
         vacancy = open_vacancies[rng.randrange(len(open_vacancies))]

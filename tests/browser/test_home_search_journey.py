@@ -119,13 +119,19 @@ def test_without_javascript_the_search_and_its_pages_of_matches_work(pages: Page
 
 
 def test_an_officer_sends_a_search_a_provider_offers_and_the_officer_accepts(pages: Pages):
-    """Across two accounts: the officer drafts and sends a search, the provider it was sent to
-    offers one of its vacancies (without ever seeing the child's reference), the officer
-    closes the search to offers and accepts the offer, and the child's placement starts."""
+    """Across three accounts: the officer drafts and sends a search, the provider it was sent
+    to offers one of its vacancies (without ever seeing the child's reference), the officer
+    closes the search to offers and accepts the offer, and the child's placement starts; the
+    home is in another authority's area, so the officer consults that host authority from the
+    Out of area page, and the host's officer sees the notice (without the child's
+    reference)."""
     officer = account_for("council_officer", "Kent")
     provider = next(a for a in demo_accounts() if a.role == "provider_user")
     portal = LIVE_APPS[pages.base_url].extensions["portal"].portal
-    setting = next(iter(portal.get_provider(provider.organisation_id).settings.values()))
+    kent = portal.get_authority("886")
+    setting = next(s for s in portal.get_provider(provider.organisation_id).settings.values()
+                   if s.host_authority_id != kent.id)
+    host = portal.get_authority(setting.host_authority_id)
     portal.publish_vacancy(Actor.system(), provider_id=provider.organisation_id,
                            setting_id=setting.id, age_from=16, age_to=17, needs_met=[],
                            weekly_fee=4_950, available_from=date.today())
@@ -165,7 +171,9 @@ def test_an_officer_sends_a_search_a_provider_offers_and_the_officer_accepts(pag
     expect(theirs.get_by_role("heading", level=1)).to_have_text("Home search from Kent")
     expect(theirs.locator("main")).not_to_contain_text(child_ref.group(0))
     assert_accessible(theirs)
-    theirs.get_by_label("Which of your open vacancies?").select_option(index=1)
+    offered = theirs.locator("#vacancy_id option", has_text=setting.name).filter(
+        has_text="4,950").first.get_attribute("value")
+    theirs.get_by_label("Which of your open vacancies?").select_option(offered)
     theirs.get_by_label("Weekly price").fill("4900")
     fill_date(theirs, "The child could move in on", today)
     theirs.get_by_role("button", name="Send the offer").click()
@@ -182,3 +190,26 @@ def test_an_officer_sends_a_search_a_provider_offers_and_the_officer_accepts(pag
     expect(page.locator("main")).to_contain_text("Offer accepted: the placement has started")
     expect(page.locator(".govuk-caption-l")).to_have_text("Placed")
     assert_accessible(page)
+
+    # The host authority: an emergency placement out of area, consulted (or notified) within
+    # five working days from the Out of area page; its officer sees the notice on their own.
+    page.goto("/out-of-area/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Children placed out of area")
+    expect(page.locator("main")).to_contain_text(child_ref.group(0))
+    assert_accessible(page)
+    page.get_by_role("button", name=re.compile(f"^(Consult|Notify) {host.name}$")).click()
+    expect(page.locator("main")).to_contain_text(
+        re.compile(f"{host.name} has been (consulted|notified)"))
+    assert_accessible(page)
+
+    hosts = pages.new_page()
+    hosts.goto("/host-notices/")
+    sign_in(hosts, account_for("council_officer", host.name))
+    expect(hosts.get_by_role("heading", level=1)).to_have_text("Children placed in your area")
+    notices = hosts.locator("main table")
+    expect(notices).to_contain_text("Kent")
+    expect(notices).to_contain_text(setting.name)
+    expect(notices).to_contain_text("Aged 16 and 17")
+    expect(notices).to_contain_text(officer.email)
+    expect(hosts.locator("main")).not_to_contain_text(child_ref.group(0))
+    assert_accessible(hosts)

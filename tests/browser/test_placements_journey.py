@@ -88,5 +88,5 @@ def test_an_officer_imports_a_return_and_reads_the_dashboards(pages: Pages, tmp_
     assert_accessible(page)
     page.get_by_role("link", name=re.compile("South East")).first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("partnership")
-    expect(page.locator("main")).to_contain_text("shown as “low”")
+    expect(page.locator("main")).to_contain_text("shown as “c” (confidential)")
     assert_accessible(page)

@@ -189,10 +189,10 @@ def test_a_provider_answers_asks_and_bids_and_the_lead_sees_the_result(journey, 
     page.get_by_role("link", name="Bid for lot 1").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Bid for lot 1")
     assert_accessible(page)
-    page.get_by_label("Weekly price per place").fill("4,321")
+    page.get_by_label("Weekly price per place").fill("4,321.50")
     page.get_by_role("button", name="Submit bid").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text(
-        "Weekly price per place must be a whole number")
+        "Weekly price per place must be in whole pounds: pence are not accepted")
     assert_accessible(page)
     page.get_by_label("Weekly price per place").fill("4321")
     page.get_by_label("Q1. How will you meet complex needs?").fill(
@@ -221,7 +221,7 @@ def test_a_provider_answers_asks_and_bids_and_the_lead_sees_the_result(journey, 
     page.get_by_label("Weekly price per place").fill("3999")
     page.get_by_role("button", name="Replace bid").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text(
-        "The bid deadline passed at 12:00 on 15/12/2026: late bids cannot be accepted")
+        "The bid deadline passed at 12:00 on 15 December 2026: late bids cannot be accepted")
     assert_accessible(page)
 
     # The lead opens the bids, an explicit step, and sees the result.

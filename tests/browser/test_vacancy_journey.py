@@ -168,7 +168,7 @@ def test_officer_in_another_partnership_finds_it_with_htmx_filters(published_vac
     results = page.locator("#results")
     ours = results.locator("tbody tr", has_text=FEE_TEXT).filter(has_text=vacancy.setting_name)
     expect(ours).to_have_count(1)
-    for setting, where, ages, fee, _available in results_rows(page):
+    for setting, where, ages, fee, _available, _ofsted in results_rows(page):
         assert vacancy.setting_type in setting
         assert where.startswith(f"{vacancy.host_authority},")
         low, high = (int(n) for n in ages.split(" to "))

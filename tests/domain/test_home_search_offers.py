@@ -12,6 +12,7 @@ import pytest
 from domain.actor import Actor
 from domain.errors import DomainError, IllegalTransition, PermissionDenied
 from domain.home_search import (
+    ACCEPTED,
     CLOSED_TO_OFFERS,
     DRAFT,
     OFFERS_OPEN,
@@ -102,3 +103,62 @@ def test_acceptance_waits_for_the_deadline_then_places_and_replays_the_same():
         replayed = e.mutate(replayed)
     assert replayed.__dict__ == search.__dict__
     assert draft().status == DRAFT
+
+
+def _setting(setting_type: str = "childrens_home", places: int = 4) -> Setting:
+    return Setting(id=uuid4(), name="Oast House", setting_type=setting_type, ofsted_urn=None,
+                   host_authority_id=uuid4(), postcode_district="ME14",
+                   registered_places=places)
+
+
+def test_a_setting_offer_needs_the_right_kind_enough_places_and_the_providers_own_answer():
+    search = draft(siblings=1)
+    search.send(provider_ids=[PROVIDER], offers_close_at=DEADLINE, now=NOW, actor=OFFICER)
+    provider = Actor(uuid4(), PROVIDER)
+    kw = dict(provider_id=PROVIDER, weekly_price=4000, start_on=TODAY, notes="", now=NOW,
+              actor=provider)
+    with pytest.raises(DomainError, match="needs 2 places together: this setting offers 1"):
+        search.offer_setting(offer_id=uuid4(), setting=_setting(places=1), **kw)
+    with pytest.raises(DomainError, match="setting is not a kind of placement"):
+        search.offer_setting(offer_id=uuid4(), setting=_setting("secure_childrens_home"), **kw)
+    with pytest.raises(PermissionDenied, match="your own organisation's settings"):
+        search.offer_setting(offer_id=uuid4(), setting=_setting(),
+                             **{**kw, "actor": Actor(uuid4(), uuid4())})
+    setting = _setting()
+    offer_id = uuid4()
+    search.offer_setting(offer_id=offer_id, setting=setting, **kw)
+    assert search.offers[offer_id]["vacancy_id"] is None
+    assert search.offers[offer_id]["setting_id"] == setting.id
+    with pytest.raises(DomainError, match="already been offered"):
+        search.offer_setting(offer_id=uuid4(), setting=setting, **kw)
+
+
+def test_an_offer_starting_later_is_scheduled_then_placed_on_its_day_and_replays_the_same():
+    search = sent()
+    offer_id = uuid4()
+    later = TODAY + timedelta(days=3)
+    search.offer_setting(offer_id=offer_id, provider_id=PROVIDER, setting=_setting(),
+                         weekly_price=4000, start_on=later, notes="", now=NOW,
+                         actor=Actor(uuid4(), PROVIDER))
+    details = {"birth_month": "2012-05", "uasc": False, "contract_route": "block",
+               "contract_id": uuid4(), "approval": {
+                   "approver_name": "Jo Director", "approver_role": "director",
+                   "approved_on": NOW.date(), "reason": "Nothing nearer meets her needs"}}
+    assert search.accept(offer_id=offer_id, placement_ref="p", now=DEADLINE, actor=OFFICER,
+                         placement=details)
+    assert search.status == ACCEPTED and search.starts_on == later
+    assert search.pending_placement == details and search.placement_ref == "p"
+    with pytest.raises(IllegalTransition, match="starts on 26 November 2026"):
+        search.start_placement(today=later - timedelta(days=1), actor=SYSTEM)
+    with pytest.raises(IllegalTransition, match="no placement waiting"):
+        sent().start_placement(today=later, actor=SYSTEM)
+    assert search.start_placement(today=later, actor=SYSTEM) is True
+    assert search.status == PLACED
+    assert search.start_placement(today=later, actor=SYSTEM) is False
+    events = search.collect_events()
+    assert [type(e).__name__ for e in events][-3:] == [
+        "OfferAccepted", "PlacementScheduled", "Placed"]
+    replayed = None
+    for e in events:
+        replayed = e.mutate(replayed)
+    assert replayed.__dict__ == search.__dict__

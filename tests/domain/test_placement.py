@@ -187,11 +187,3 @@ def test_child_references_are_keyed_per_authority_and_never_echo_the_id():
             refs.reference("838", bad)
     with pytest.raises(ValueError, match="at least 32 bytes"):
         ChildReferences(b"short")
-
-
-def test_the_child_reference_secret_is_created_once_and_kept_private(tmp_path):
-    path = tmp_path / "child_ref.key"
-    first = ChildReferences.load_or_create(path)
-    again = ChildReferences.load_or_create(path)
-    assert first.reference("838", "A1") == again.reference("838", "A1")
-    assert path.stat().st_mode & 0o077 == 0

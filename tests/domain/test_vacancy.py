@@ -10,7 +10,7 @@ import pytest
 from domain.actor import Actor
 from domain.errors import DomainError, IllegalTransition
 from domain.organisation import Setting
-from domain.vacancy import AVAILABLE, EXPIRED, FILLED, HELD, WITHDRAWN, Vacancy
+from domain.vacancy import AVAILABLE, EXPIRED, FILLED, HELD, WITHDRAWN, Vacancy, VacancyRefused
 
 ACTOR = Actor(user_id=uuid4(), organisation_id=uuid4())
 
@@ -118,4 +118,47 @@ def test_expiry_only_after_the_date_and_never_while_held():
     vacancy.release(actor=ACTOR)
     assert vacancy.expire(today=date(2027, 1, 1), actor=ACTOR) is True
     assert vacancy.status == EXPIRED
-    assert vacancy.collect_events()[-1].reason == "Expiry date 2026-12-31 passed"
+    assert vacancy.collect_events()[-1].reason == "Expiry date 31 December 2026 passed"
+
+
+def test_every_broken_rule_is_named_at_once():
+    with pytest.raises(VacancyRefused) as refused:
+        publish(age_from=12, age_to=10, weekly_fee=0, needs_met=["telepathy"], places=9,
+                available_from=date(2020, 1, 6), expires_on=date(2019, 12, 31),
+                today=date(2026, 12, 6))
+    assert refused.value.errors == {
+        "age_from": "Youngest age must not be more than the oldest age",
+        "needs_met": "Unknown needs: telepathy",
+        "weekly_fee": "Weekly fee must be between £1 and £50,000",
+        "places": "Harbour View is registered for 4 places, so a vacancy there cannot offer 9",
+        "available_from": "The date the place is available from cannot be more than a week "
+                          "ago: enter 29 November 2026 or later",
+        "expires_on": "The vacancy cannot expire before it is available"}
+
+
+def test_a_vacancy_offers_no_more_places_than_the_setting_is_registered_for():
+    pair = Setting(id=uuid4(), name="Two Oaks", setting_type="childrens_home",
+                   ofsted_urn="SC000002", host_authority_id=uuid4(), postcode_district="DT1",
+                   registered_places=1)
+    with pytest.raises(DomainError, match="Two Oaks is registered for 1 place, so a vacancy "
+                                          "there cannot offer 2"):
+        publish(pair, places=2)
+    assert publish(pair, places=1).places == 1
+
+
+def test_a_place_available_from_up_to_a_week_ago_is_accepted_and_no_earlier():
+    today = date(2026, 12, 6)
+    assert publish(available_from=date(2026, 11, 29), today=today).available_from == \
+        date(2026, 11, 29)
+    with pytest.raises(DomainError, match="enter 29 November 2026 or later"):
+        publish(available_from=date(2026, 11, 28), today=today)
+
+
+def test_an_old_available_from_date_stands_when_other_terms_change_but_cannot_be_moved_to():
+    vacancy = publish(available_from=date(2026, 12, 1))
+    later = date(2027, 1, 20)
+    assert vacancy.update(a_setting(), actor=ACTOR, today=later, weekly_fee=4600) is True
+    with pytest.raises(DomainError, match="enter 13 January 2027 or later"):
+        vacancy.update(a_setting(), actor=ACTOR, today=later,
+                       available_from=date(2026, 12, 2))
+

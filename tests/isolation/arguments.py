@@ -117,8 +117,11 @@ def _tender_records(table: str, tag: str, own: bool):
 
 
 def _notices(world: World, org: str) -> list[Other]:
-    return [Other(f"a notice of {key}'s tender", str(notice), "notice")
-            for key, notices in sorted(world.notices.items()) for notice in notices]
+    return ([Other(f"a notice of {key}'s tender", str(notice), "notice")
+             for key, notices in sorted(world.notices.items()) for notice in notices]
+            + [Other(f"a home search notice to {key}", str(notice), "search notice")
+               for key in _not(org, world.search_notices)
+               for notice in world.search_notices[key]])
 
 
 def _authorities(world: World, org: str) -> list[Other]:
@@ -167,6 +170,9 @@ ARGUMENTS: dict[str, Argument] = {
     "board_search_id": Argument(own=_own("board_searches"),
                                 others=_records("board_searches", "saved search"),
                                 missing=_uuid),
+    "out_of_area_id": Argument(own=_own("out_of_area"),
+                               others=_records("out_of_area", "out-of-area placement"),
+                               missing=_uuid),
     "job_id": Argument(own=_own("jobs"), others=_records("jobs", "import job"), missing=_uuid),
     "record_id": Argument(own=_own("placements"), others=_audit_records, missing=_uuid),
     "child_ref": Argument(own=_own("children"), others=_records("children", "child"),

@@ -315,7 +315,8 @@ def drive(world: World, source: Path, folder: Path, quota: int) -> dict:
 class Writes:
     """Judges each stored event: who owns the record it is on, and may this actor write it?"""
 
-    OWNER_FIELDS = ("authority_id", "provider_id", "organisation_id", "lead_authority_id")
+    OWNER_FIELDS = ("authority_id", "provider_id", "organisation_id", "lead_authority_id",
+                    "placing_authority_id")
     # A joint tender's records are written by its parties: the lead and partner councils, and
     # a provider for itself (its questions, responses and bids).
     TENDER_TOPICS = ("domain.tender", "domain.bid", "domain.engagement")
@@ -331,7 +332,7 @@ class Writes:
             for vacancy in vacancies.values():
                 self.owners[vacancy] = world.organisations[key]
         for table in ("placements", "contracts", "home_searches", "identity_providers", "tenders",
-                      "documents", "board_searches"):
+                      "documents", "board_searches", "out_of_area"):
             for key, record in getattr(world, table).items():
                 self.owners[record] = world.organisations[key]
         self.parties: dict[UUID, set[UUID]] = {

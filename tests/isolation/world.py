@@ -20,6 +20,7 @@ from uuid import UUID, uuid4
 from domain.account import account_id
 from domain.actor import Actor
 from domain.organisation import authority_id
+from domain.out_of_area import record_id
 from domain.permissions import REGION, can, scope_for
 from domain.placement import placement_id
 from domain.principal import Principal
@@ -80,6 +81,7 @@ class World:
     placements: dict[str, UUID] = field(default_factory=dict)
     contracts: dict[str, UUID] = field(default_factory=dict)
     home_searches: dict[str, UUID] = field(default_factory=dict)
+    out_of_area: dict[str, UUID] = field(default_factory=dict)  # by the placing authority
     referrals: dict[str, UUID] = field(default_factory=dict)  # by the provider it was sent to
     jobs: dict[str, UUID] = field(default_factory=dict)
     identity_providers: dict[str, UUID] = field(default_factory=dict)
@@ -90,6 +92,7 @@ class World:
     documents: dict[str, UUID] = field(default_factory=dict)  # by lead authority
     notices: dict[str, list[UUID]] = field(default_factory=dict)  # by lead authority
     board_searches: dict[str, UUID] = field(default_factory=dict)  # by the officer's authority
+    search_notices: dict[str, list[UUID]] = field(default_factory=dict)  # by recipient
 
     def owner_of(self, organisation_id: UUID | None) -> str | None:
         for key, value in self.organisations.items():
@@ -119,6 +122,9 @@ def may_see(principal: Principal, organisation: str, marker: Marker) -> bool:
         return True  # auditors read every event, child references pseudonymous
     if marker.kind == "board":
         return can(principal, "vacancies.search")
+    if marker.kind == "account" and marker.reader == organisation \
+            and can(principal, "out_of_area.host_view"):
+        return True  # the placing officer named as contact in a host authority's notice
     if marker.kind == "account":
         return scope_for(principal, "accounts.manage") == REGION
     if marker.kind == "identity_provider":
@@ -177,8 +183,11 @@ def _build(svc, today: date, folder: Path) -> World:
         for key, kind in ORGANISATION_KINDS.items():
             if kind in ROLE_ORGANISATION_KINDS.get(role, frozenset({kind})):
                 email = f"{role}.{key.lower()}@isolation.example.org"
+                # B's officer is the contact in the notice A receives as host.
+                reader = "A" if (role, key) == ("council_officer", "B") else None
                 portal.create_account(
                     SYSTEM, email=email, display_name=_marker(world, key, "account", role,
+                                                              reader=reader,
                                                               record=account_id(email)),
                     organisation_id=world.organisations[key], roles=[role])
                 world.accounts[role][key] = account_id(email)
@@ -256,8 +265,12 @@ def _authority_records(world: World, svc, key: str, today: date, folder: Path) -
         terms={"legal_status": "C2", "place": "K2", "provider_id": world.organisations["P"],
                "setting_id": world.settings["P"], "weekly_cost": 4_000,
                "contract_route": "framework", "contract_id": world.contracts[key]},
-        reason=_marker(world, key, "child", "placementreason"))
+        reason=_marker(world, key, "child", "placementreason"),
+        urgency=None if key == "A" else "emergency")
     assert world.placements[key] == placement_id(authority, ref)
+    if key == "B":  # B placed its child in A's area (the setting is in Kent): A is the host
+        world.out_of_area[key] = record_id(world.placements[key], today - timedelta(days=120))
+        portal.notify_host_authority(actor, world.out_of_area[key])
     world.home_searches[key], _ = portal.draft_home_search(
         actor, authority_id=authority, child_ref=ref, urgency="planned",
         needed_by=today + timedelta(days=7), latest_start=today + timedelta(days=30),
@@ -351,12 +364,21 @@ def _tenders(world: World, svc, folder: Path) -> None:
 
 
 def _notices(world: World, svc) -> None:
-    """The notices the tenders raised for providers (read-model rows with derived ids)."""
+    """The notices the tenders raised for providers, and those the home searches raised for
+    the providers they were sent to (read-model rows with derived ids)."""
     import sqlalchemy as sa
 
     from projections.notices import notices
+    from projections.search_notices import search_notices
 
     with svc.engine.connect() as c:
+        for key, organisation in world.organisations.items():
+            found = list(c.execute(
+                sa.select(search_notices.c.id)
+                .where(search_notices.c.organisation_id == organisation)
+                .order_by(search_notices.c.id)).scalars())
+            if found:
+                world.search_notices[key] = found
         for key, tender in world.tenders.items():
             world.notices[key] = list(c.execute(
                 sa.select(notices.c.id).where(notices.c.tender_id == tender)

@@ -47,5 +47,5 @@ def history(portal) -> dict:
             registered_places=4)
         ids[f"{name}_vacancy"], _ = portal.publish_vacancy(
             SYSTEM, provider_id=ids["provider"], setting_id=setting, age_from=10, age_to=17,
-            needs_met=[], weekly_fee=fee, available_from=TODAY)
+            needs_met=[], weekly_fee=fee, available_from=TODAY, today=TODAY)
     return ids

@@ -64,7 +64,7 @@ def build(portal) -> World:
         world.vacancies[label], _ = portal.publish_vacancy(
             SYSTEM, provider_id=provider, setting_id=setting, age_from=age_from,
             age_to=age_to, needs_met=list(needs), weekly_fee=fee, places=places,
-            available_from=available_from, description=f"Vacancy {label}")
+            available_from=available_from, description=f"Vacancy {label}", today=TODAY)
 
     # The four that pass every filter, as the worked example scores them.
     vacancy("A", weald, kent, "ZZ2", 5_000)

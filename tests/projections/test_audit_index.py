@@ -11,6 +11,7 @@ from eventsourcing.domain import AggregateCreated, DomainEvent
 
 from domain.account import Account, account_id
 from domain.actor import Actor
+from domain.adjacency import AdjacencyRegister
 from domain.bid import Bid
 from domain.board_search import BoardSearch
 from domain.contract import Contract
@@ -19,9 +20,11 @@ from domain.engagement import EngagementResponse
 from domain.gazetteer import DistrictUpload
 from domain.home_search import HomeSearch
 from domain.identity_provider import IdentityProvider
+from domain.ofsted import OfstedRegistration
 from domain.organisation import Authority, PlatformOrganisation, Provider
+from domain.out_of_area import DIRECTOR, Approval, OutOfAreaPlacement
 from domain.permissions import Forbidden
-from domain.placement import Placement
+from domain.placement import Placement, placement_id
 from domain.principal import Principal
 from domain.tender import Tender
 from domain.tender_document import DocumentDownload, TenderDocument
@@ -40,10 +43,11 @@ from projections.audit.queries import AuditSearch, audit_events_page, day_start,
 from tests.application.tender_world import tender_history
 from tests.projections.scenario import build_region, dump, random_history
 
-AGGREGATES = (Authority, Provider, PlatformOrganisation, Account, Vacancy, Placement, Contract,
+AGGREGATES = (OfstedRegistration, Authority, Provider, PlatformOrganisation, Account, Vacancy,
+              Placement, Contract,
               DataImport, DistrictUpload, TenderDocument, DocumentDownload, DeadlineReminder,
               Tender, Bid, EngagementResponse, IdentityProvider, HomeSearch,
-              BoardSearch)
+              OutOfAreaPlacement, AdjacencyRegister, BoardSearch)
 
 
 def home_search_history(portal, authority, settings=None) -> None:
@@ -81,6 +85,21 @@ def home_search_history(portal, authority, settings=None) -> None:
                                now=now)
     portal.accept_offer(officer, sent, offer, birth_month="2010-05",
                         now=now + timedelta(days=2))
+    # An offer starting later: the placement is scheduled for its day (with the approval a
+    # placement out of area needs first).
+    later, _ = portal.publish_vacancy(
+        Actor.system(), provider_id=provider, setting_id=setting, age_from=16, age_to=17,
+        needs_met=[], weekly_fee=4_500, available_from=date(2027, 2, 1))
+    fourth, _ = portal.draft_home_search(officer, child_ref="CHSAAAAAAAAA4", **{
+        **terms, "placement_types": [setting_type], "age": 16})
+    portal.send_home_search(officer, fourth, provider_ids=[provider],
+                            offers_close_at=now + timedelta(days=1), now=now)
+    offer, _ = portal.offer_place(Actor(uuid4(), provider), fourth, vacancy_id=later,
+                                  weekly_price=4_400, start_on=date(2027, 2, 20), now=now)
+    portal.accept_offer(officer, fourth, offer, birth_month="2010-06",
+                        now=now + timedelta(days=2), approval=Approval(
+                            approver_name="Jo Director", approver_role=DIRECTOR,
+                            approved_on=date(2027, 2, 1), reason="The nearest home offered"))
 
 
 def auditor(roles=("auditor",)) -> Principal:
@@ -89,6 +108,24 @@ def auditor(roles=("auditor",)) -> Principal:
     return Principal(user_id=uuid4(), email="a@example.org", display_name="Avery",
                      organisation_id=uuid4(), organisation_kind="platform",
                      organisation_name="Office", roles=frozenset(roles))
+
+
+def ofsted_history(portal, admin: Actor) -> None:
+    """Every Ofsted registration event: a URN recorded, inspected again, then cancelled."""
+    from domain.ofsted import Inspection, RegisterEntry
+
+    details = dict.fromkeys(("provider_type", "provider_subtype", "setting_name",
+                             "local_authority", "owner"), "Registered details")
+    first = RegisterEntry(urn="SC777001", registration_status="active",
+                          registration_date=date(2015, 4, 1), places=4, details=details,
+                          inspection=Inspection(date(2025, 6, 10), date(2025, 7, 1), "good"))
+    later = RegisterEntry(urn="SC777001", registration_status="cancelled",
+                          registration_date=date(2015, 4, 1), places=None,
+                          details={**details, "owner": "New owner"},
+                          inspection=Inspection(date(2026, 2, 2), None, None))
+    for entry in (first, later):
+        portal.import_ofsted_register(admin, entries=[entry], open_vacancies={},
+                                      reason="Ofsted register import")
 
 
 def full_history(portal) -> dict:
@@ -123,6 +160,7 @@ def full_history(portal) -> dict:
     portal.expire_vacancies([expiring], today=date(2027, 2, 1))
     placement_history(portal, authorities[0], provider, setting)
     home_search_history(portal, authorities[0], settings)
+    out_of_area_history(portal, admin, authorities[0], settings)
     # The vacancy board: a provider's contact, an officer's saved search, deleted.
     portal.set_provider_contact(Actor.system(), provider, name="Sam Okafor",
                                 phone="01632 960 001", email="sam@provider.example.org")
@@ -133,6 +171,7 @@ def full_history(portal) -> dict:
                                        "northing": 155000, "la_ons_code": "E10000016"}],
                          file_name="new-districts.csv", file_sha256="1" * 64,
                          reason="A new estate")
+    ofsted_history(portal, admin)
     tender_document_history(portal, authorities[1], provider)
     # Every tender, bid and engagement event: two of them (scores) by named people.
     tenders = tender_history(portal, authorities[2], authorities[1],
@@ -244,6 +283,34 @@ def placement_history(portal, authority, provider, setting) -> None:
     portal.set_targets(system, authority, targets={"children_per_10k": 60})
 
 
+def out_of_area_history(portal, admin, authority, settings) -> None:
+    """Every out-of-area event: an emergency move into another area, approved, its host
+    notified, ended; and an administrator's adjoining authorities."""
+    from uuid import uuid4
+
+    from domain.out_of_area import DIRECTOR, Approval, record_id
+
+    portal.add_adjoining_authorities(admin, pairs=[("E06000046", "E06000044")],
+                                     reason="Agreed by the partnership")
+    provider, setting = next(
+        (p, s) for p, s, _ in settings
+        if portal.get_provider(p).setting(s).host_authority_id != authority)
+    officer = Actor(uuid4(), authority)
+    day, now = date(2026, 3, 2), datetime(2026, 3, 2, 12, tzinfo=UTC)
+    child = "CAAAAAAAAAAO1"
+    portal.start_placement(officer, authority_id=authority, child_ref=child,
+                           birth_month="2011-05", sex="2", uasc=False, on=day, today=day,
+                           now=now, urgency="emergency", terms=dict(
+                               legal_status="C2", place="K2", place_provider="PR4",
+                               provider_id=provider, setting_id=setting))
+    record = record_id(placement_id(authority, child), day)
+    portal.approve_out_of_area_placement(officer, record, today=day, approval=Approval(
+        approver_name="Jo Director", approver_role=DIRECTOR, approved_on=day,
+        reason="The only home able to meet her needs"))
+    portal.notify_host_authority(officer, record, now=now)
+    portal.end_placement(officer, authority, child, on=day, rec="E13", today=day, now=now)
+
+
 def expected_owner(portal, record_id):
     aggregate = portal.repository.get(record_id)
     if isinstance(aggregate, IdentityProvider):
@@ -259,7 +326,9 @@ def expected_owner(portal, record_id):
     if isinstance(aggregate, Placement | Contract | DataImport | TenderDocument
                   | DocumentDownload | DeadlineReminder | HomeSearch | BoardSearch):
         return aggregate.authority_id
-    if isinstance(aggregate, DistrictUpload):  # the uploading platform organisation
+    if isinstance(aggregate, OutOfAreaPlacement):
+        return aggregate.placing_authority_id
+    if isinstance(aggregate, DistrictUpload | AdjacencyRegister | OfstedRegistration):
         first = portal.recorder.select_events(record_id, limit=1)[0]
         return portal.mapper.to_domain_event(first).actor.organisation_id
     return aggregate.id
@@ -372,7 +441,10 @@ def test_the_stream_filters_and_pages_newest_first(services):
         assert [r.position for r in everything.rows] == list(range(total, total - 25, -1))
         by_admin = audit_events_page(viewer, c, AuditSearch(actor_user_id=history["admin"]
                                                              .user_id))
-        assert by_admin.total == 7 + 3 + 4
+        ofsted = audit_events_page(viewer, c, AuditSearch(record_type="OfstedRegistration"))
+        assert ofsted.total == 9  # two imports of one URN: every kind of Ofsted event
+        # and the adjoining authorities' two, and the Ofsted register's nine
+        assert by_admin.total == 7 + 3 + 4 + 2 + 9
         assert {r.actor_name for r in by_admin.rows} == {"Alex Admin"}
         kent = audit_events_page(viewer, c, AuditSearch(organisation_id=history["authorities"][1]))
         assert {(r.record_type, r.event_type) for r in kent.rows} >= {
@@ -386,9 +458,13 @@ def test_the_stream_filters_and_pages_newest_first(services):
         # sign-on's five by the people signing in (its four by the administrator are above),
         # and a council officer's five home search events; then the referral's eight by
         # people (sent, an offer, a decline, the acceptance's accepted, placed, filled and
-        # started; the closing to offers in the same save is the system's, by the clock),
-        # the officer's place asked for from the board, and a saved board search, deleted.
-        assert system.total == total - 8 - 3 - 5 - 1 - 2 - 9 - 5 - 8 - 1 - 2
+        # started; the closing to offers in the same save is the system's, by the clock);
+        # and an officer's six out of area (a start and an end, each with its record's
+        # event, an approval and a notice to the host); and the later-starting acceptance's
+        # six (drafted, sent, an offer, accepted, scheduled and the vacancy filled); and the
+        # administrator's nine Ofsted register events; the officer's place asked for from the
+        # board, and a saved board search, deleted.
+        assert system.total == total - 8 - 3 - 5 - 1 - 2 - 9 - 5 - 8 - 2 - 6 - 6 - 9 - 1 - 2
         updates = audit_events_page(viewer, c, AuditSearch(record_type="Vacancy",
                                                            event_type="Updated"))
         assert all(r.summary.startswith("Changed a vacancy") for r in updates.rows)

@@ -1,7 +1,8 @@
 """The demo region's placements, loaded through the portal's commands and projected, show the
-figures the partner councils published (issue 3): Dorset's 71 children in care per 10,000 and
-42% placed out of area (36% excluding unaccompanied children), Kent's 42 children in its own
-children's homes against 336 places and 33 more outside Kent at £4,557 a week on average, and
+figures the partner councils published (issues 3 and 12): Dorset's 71 children in care per
+10,000 (60 excluding unaccompanied children) and 42% placed out of area (36% excluding them),
+Kent's 42 children in its own children's homes against 336 places and 33 more outside Kent at
+£4,557 a week on average, and
 Plymouth's £8.04m on independent fostering, £3.75m on its residential block and £12.52m on
 residential framework and spot placements.
 
@@ -28,7 +29,7 @@ from projections.sufficiency.capacity import local_use
 from projections.sufficiency.location import placed_out_of_area
 from projections.sufficiency.money import spend_by_type_and_route
 from projections.sufficiency.occupancy import block_contracts
-from projections.sufficiency.population import children_in_care
+from projections.sufficiency.population import children_in_care, unaccompanied_children
 from projections.sufficiency.selection import ROUTE_LABELS
 from projections.sufficiency.tables import Filters, Scope
 from tests.conftest import DEMO_TODAY, sqlite_url
@@ -93,13 +94,25 @@ def test_dorset_places_42_percent_out_of_area_and_36_excluding_uasc(db):
     outside = [c for c in children if where[c["placement_id"]] != "E06000059"]
     assert all(where[c["placement_id"]] is not None for c in children)  # every place known
     uasc = [c for c in children if c["uasc"]]
-    assert (len(outside), len(uasc)) == (197, 44)
-    assert all(c in outside for c in uasc)
+    assert (len(outside), len(uasc)) == (197, 72)
+    uasc_outside = [c for c in uasc if c in outside]
+    assert len(uasc_outside) == 54  # the other 18 live in Dorset
     assert round(100 * len(outside) / len(children)) == 42
-    assert round(100 * (len(outside) - len(uasc)) / (len(children) - len(uasc))) == 36
+    assert round(100 * (len(outside) - len(uasc_outside)) / (len(children) - len(uasc))) == 36
     # Out-of-area placements go to real districts elsewhere, e.g. Bristol, Swindon, Devon.
     areas = {c["placement_district"].rstrip("0123456789") for c in outside}
     assert {"BS", "SN", "SO", "EX", "B"} <= areas
+
+
+def test_dorset_has_60_per_10000_excluding_unaccompanied_children(db):
+    """Dorset reports 60 per 10,000 excluding unaccompanied asylum-seeking children alongside
+    its 71 (issue 12): 397 of its 469 children in care are not UASC."""
+    children = on_the_day(db, DORSET)
+    not_uasc = [c for c in children if not c["uasc"]]
+    assert len(not_uasc) == 397
+    assert round(len(not_uasc) * 10_000 / 66_100) == 60
+    # Over the National Transfer Scheme threshold: 72 is at least 0.1% of 66,100 (66.1).
+    assert len(children) - len(not_uasc) >= 66_100 * 0.001
 
 
 def test_dorset_targets_are_60_per_10000_and_30_percent(db):
@@ -176,10 +189,13 @@ def scope(la_code: str, name: str) -> Scope:
 def test_the_dashboard_measures_show_dorsets_figures(db):
     in_care = children_in_care(db, scope("838", "Dorset"), FILTERS).rows[0]
     assert (in_care["children"], round(in_care["rate"])) == (469, 71)
+    assert (in_care["not_uasc"], round(in_care["rate_not_uasc"])) == (397, 60)
+    nts = unaccompanied_children(db, scope("838", "Dorset"), FILTERS).rows[0]
+    assert (nts["uasc"], nts["threshold"], nts["status"]) == (72, 66.1, "Reached")
     everyone, not_uasc, uasc = placed_out_of_area(db, scope("838", "Dorset"), FILTERS).rows
     assert (everyone["outside"], round(everyone["pct_outside"])) == (197, 42)
-    assert (not_uasc["children"], round(not_uasc["pct_outside"])) == (425, 36)
-    assert (uasc["children"], uasc["outside"]) == (44, 44)
+    assert (not_uasc["children"], round(not_uasc["pct_outside"])) == (397, 36)
+    assert (uasc["children"], uasc["outside"]) == (72, 54)
     assert everyone["location_unknown"] == 0
 
 
@@ -317,7 +333,11 @@ def test_every_demo_episode_is_valid(db):
                 assert gazetteer[r["home_district"]] == ons[r["authority_id"]]
     starts = {r["start"] for rows in children.values() for r in rows}
     assert min(starts) >= DEMO_TODAY - timedelta(days=9 * 366)
-    assert max(starts) < DEMO_TODAY
+    # Every demo history starts before the day; only Torbay's emergency home search, placed
+    # today (portal/demo/home_searches.py), starts a placement on it.
+    today = [r for rows in children.values() for r in rows if r["start"] == DEMO_TODAY]
+    assert max(starts) == DEMO_TODAY
+    assert [(r["authority_id"], r["place"]) for r in today] == [(authority_id("880"), "K2")]
 
 
 def test_no_event_holds_a_council_child_id(demo_services):

@@ -80,8 +80,13 @@ def test_children_are_confined_to_the_viewers_authority_and_filtered(services, r
     kent = region["kent_officer"]
     start(services, kent, "C000000000001", date(2024, 5, 1), provider_id=region["provider"],
           setting_id=region["in_kent"], contract_route="spot", weekly_cost=4557)
-    start(services, kent, "C000000000002", date(2024, 6, 1), provider_id=region["provider"],
-          setting_id=region["in_dorset"], contract_route="framework")
+    services.portal.start_placement(  # out of area: an emergency, its approval to follow
+        kent.actor, authority_id=kent.organisation_id, child_ref="C000000000002",
+        birth_month="2011-04", sex="2", uasc=False, on=date(2024, 6, 1), today=TODAY,
+        urgency="emergency", terms={"legal_status": "C2", "place": "K2",
+                                    "provider_id": region["provider"],
+                                    "setting_id": region["in_dorset"],
+                                    "contract_route": "framework"})
     start(services, kent, "C000000000003", date(2024, 7, 1), place="U4", place_provider="PR1",
           contract_route="in_house")
     start(services, kent, "C000000000004", date(2024, 8, 1))

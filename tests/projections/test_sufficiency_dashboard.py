@@ -22,12 +22,13 @@ from projections.sufficiency.dashboard import (
 from projections.sufficiency.disclosure import lines
 from projections.sufficiency.population import children_in_care
 from projections.sufficiency.scope import resolve_scope
-from projections.sufficiency.tables import COUNT, LOW, TOTAL_ROW, Filters, Scope
+from projections.sufficiency.tables import COUNT, HIDDEN, TOTAL_ROW, Filters, Scope
 from tests.projections.sufficiency_region import ON, Region, filters, principal
 
 TODAY = date(2026, 11, 23)
-POPULATION_KEYS = ["children-in-care", "placed-out-of-area", "placements-by-type",
-                   "placements-by-code", "starts-ends-moves", "placement-stability"]
+POPULATION_KEYS = ["children-in-care", "placed-out-of-area", "unaccompanied-children",
+                   "placements-by-type", "placements-by-code", "starts-ends-moves",
+                   "placement-stability"]
 
 
 @pytest.fixture
@@ -54,14 +55,14 @@ def small_counts(tables) -> list:
 
 def test_every_measure_in_order_with_the_later_ones_once_they_exist(region):
     names = [m.__name__ for m in measures()]
-    assert names[:6] == [m.__name__ for m in POPULATION_MEASURES]
+    assert names[:7] == [m.__name__ for m in POPULATION_MEASURES]
     for module in ("projections.sufficiency.money", "projections.sufficiency.planning"):
         if importlib.util.find_spec(module) is not None:
             assert any(m.__module__.startswith("projections.sufficiency.") and
                        m not in POPULATION_MEASURES for m in measures())
     kent = principal("council_officer", region.ids["Kent"])
     tables = dashboard(region, kent, "authority", "886")
-    assert [t.key for t in tables][:6] == POPULATION_KEYS
+    assert [t.key for t in tables][:7] == POPULATION_KEYS
     assert len(tables) == len(measures())
     assert all(t.definition and not t.suppressed for t in tables)
 
@@ -78,8 +79,8 @@ def test_dorsets_figures_are_never_disclosed_to_kent(region):
     tables = dashboard(region, kent, "authority", "838")
     assert all(t.suppressed for t in tables)
     in_care, placed = tables[0], tables[1]
-    assert (in_care.rows[0]["children"], in_care.rows[0]["rate"]) == (LOW, LOW)
-    assert placed.rows[0]["outside"] == LOW and placed.rows[0]["pct_outside"] == LOW
+    assert (in_care.rows[0]["children"], in_care.rows[0]["rate"]) == (HIDDEN, HIDDEN)
+    assert placed.rows[0]["outside"] == HIDDEN and placed.rows[0]["pct_outside"] == HIDDEN
     assert small_counts(tables) == []
     # Nor in the region's view, where Kent knows its own figures.
     for kind, key in [("region", None), ("partnership", "South East")]:
@@ -89,13 +90,13 @@ def test_dorsets_figures_are_never_disclosed_to_kent(region):
 def test_kent_cannot_work_out_portsmouth_from_the_partnership_total(region):
     kent = principal("council_officer", region.ids["Kent"])
     in_care = dashboard(region, kent, "partnership", "South East")[0]
-    assert [r["children"] for r in in_care.rows] == [12, LOW]
+    assert [r["children"] for r in in_care.rows] == [12, HIDDEN]
     # Kent knows its own 12, so the total (14) would give Portsmouth's 2 away.
-    assert in_care.total["children"] == LOW
+    assert in_care.total["children"] == HIDDEN
     # Anyone else sees Kent hidden instead, and the total.
     provider = principal("provider_user", region.provider, kind="provider")
     for_provider = dashboard(region, provider, "partnership", "South East")[0]
-    assert [r["children"] for r in for_provider.rows] == [LOW, LOW]
+    assert [r["children"] for r in for_provider.rows] == [HIDDEN, HIDDEN]
     # 14, published across authority lines rounded to the nearest 5 (issue 17, finding 5).
     assert for_provider.total["children"] == 15
 
@@ -121,7 +122,7 @@ def test_no_figure_is_shown_in_one_table_and_worked_out_from_another(region):
                   if all(f in figures for f in (*left, *right))]
     assert any(len(members) > 2 for members in equations)
     for members in equations:
-        assert [figures[m] for m in members].count(LOW) != 1, members
+        assert [figures[m] for m in members].count(HIDDEN) != 1, members
 
 
 def test_a_scope_claiming_full_figures_for_another_authority_is_refused(region):
@@ -142,10 +143,15 @@ def test_the_filters_narrow_every_population_measure(region):
     provider = principal("provider_user", region.provider, kind="provider")
     tables = dashboard(region, provider, "partnership", "South East",
                        area=region.ids["Kent"], place_group="fostering_in_house")
-    for table in tables[:6]:
+    for table in tables[:7]:
         assert any("Kent" in note for note in table.notes), table.key
+        if table.key == "unaccompanied-children":  # the threshold counts every placement type
+            assert any("Every placement type is counted" in n for n in table.notes)
+            continue
         assert any("Foster care, council carers" in note for note in table.notes), table.key
-    assert [r["children"] for r in tables[0].rows] == [10]  # 12, rounded across authorities
+    # Kent's 12 is hidden: with the South East partnership's 14 on the region's dashboard of
+    # the same date and type, it would give Portsmouth's 2 away.
+    assert [r["children"] for r in tables[0].rows] == [HIDDEN]
 
 
 # --- filters from a query string -----------------------------------------------------------

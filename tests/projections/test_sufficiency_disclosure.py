@@ -1,4 +1,5 @@
-"""Disclosure control: small counts are "low", and no total, rate or percentage gives one back.
+"""Disclosure control: small counts are hidden ("c"), and no total, rate or percentage gives
+one back.
 
 Pure functions over tables; the property test checks, for any table, that no suppressed count
 can be worked out by subtracting the visible cells of a line from its visible sum.
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from projections.sufficiency.disclosure import NOTE, lines, suppress, suppress_together
 from projections.sufficiency.tables import (
     COUNT,
-    LOW,
+    HIDDEN,
     NUMBER,
     PERCENT,
     RATE,
@@ -67,11 +68,11 @@ def test_counts_from_1_to_4_are_low_and_others_stay():
     table = children_table({"Kent": 4, "Medway": 2, "Dorset": 0, "Devon": 5})
     shown = suppress(table)
     # Two low cells protect each other: nothing else needs hiding.
-    assert [r["children"] for r in shown.rows] == [LOW, LOW, 0, 5]
+    assert [r["children"] for r in shown.rows] == [HIDDEN, HIDDEN, 0, 5]
     assert shown.total["children"] == 11
     # Populations are public ONS figures, not counts of children: never suppressed.
     assert [r["population"] for r in shown.rows] == [100_000] * 4
-    assert [r["rate"] for r in shown.rows][:2] == [LOW, LOW]
+    assert [r["rate"] for r in shown.rows][:2] == [HIDDEN, HIDDEN]
     assert shown.rows[3]["rate"] == table.rows[3]["rate"]
 
 
@@ -85,33 +86,33 @@ def test_suppression_is_pure_and_says_what_it_did():
 
 def test_a_column_with_one_low_cell_hides_the_next_smallest():
     shown = suppress(children_table({"Kent": 120, "Medway": 3, "Dorset": 40}))
-    assert [r["children"] for r in shown.rows] == [120, LOW, LOW]
+    assert [r["children"] for r in shown.rows] == [120, HIDDEN, HIDDEN]
     assert shown.total["children"] == 163  # the total stays: 163 - 120 = Medway + Dorset
-    assert [r["rate"] for r in shown.rows][1:] == [LOW, LOW]
+    assert [r["rate"] for r in shown.rows][1:] == [HIDDEN, HIDDEN]
     assert shown.rows[0]["rate"] == 12.0
 
 
 def test_an_officer_reading_a_partnership_view_cannot_use_their_own_figures():
     table = children_table({"Kent": 100, "Medway": 3})
     # Anyone else: Kent is hidden with Medway, so 103 cannot be split.
-    assert [r["children"] for r in suppress(table).rows] == [LOW, LOW]
+    assert [r["children"] for r in suppress(table).rows] == [HIDDEN, HIDDEN]
     # Kent's officer knows Kent's 100: hiding it protects nothing, so the total goes instead.
     for_kent = suppress(table, viewer_authority=KENT)
-    assert [r["children"] for r in for_kent.rows] == [100, LOW]
-    assert for_kent.total["children"] == LOW
-    assert for_kent.total["rate"] == LOW
+    assert [r["children"] for r in for_kent.rows] == [100, HIDDEN]
+    assert for_kent.total["children"] == HIDDEN
+    assert for_kent.total["rate"] == HIDDEN
 
 
 def test_a_row_line_hides_a_second_cell_and_the_percentage():
     shown = suppress(location_table([("Kent", 47, 3, 0), ("Dorset", 30, 20, 10)]))
     kent = shown.rows[0]
     assert (kent["children"], kent["inside"], kent["outside"], kent["unknown"]) == (
-        50, 47, LOW, LOW)
-    assert kent["pct"] == LOW
+        50, 47, HIDDEN, HIDDEN)
+    assert kent["pct"] == HIDDEN
     # Down the columns: Kent's hidden outside and not known must be protected in Dorset too.
     dorset = shown.rows[1]
-    assert dorset["outside"] == LOW and dorset["unknown"] == LOW
-    assert dorset["pct"] == LOW
+    assert dorset["outside"] == HIDDEN and dorset["unknown"] == HIDDEN
+    assert dorset["pct"] == HIDDEN
     assert shown.total["outside"] == 23 and shown.total["pct"] == 100 * 23 / 110
 
 
@@ -128,10 +129,10 @@ def test_subtotal_rows_are_lines_too():
                        "rate": 103 / 20})
     table.row_sums = [(TOTAL_ROW, (0, 1, 2)), (3, (0, 1))]
     shown = suppress(table)
-    hidden = [r["name"] for r in shown.rows if r["children"] == LOW]
+    hidden = [r["name"] for r in shown.rows if r["children"] == HIDDEN]
     assert "Medway" in hidden
     # The partnership line (103 = Kent + Medway) must not give Medway back.
-    assert "Kent" in hidden or shown.rows[3]["children"] == LOW
+    assert "Kent" in hidden or shown.rows[3]["children"] == HIDDEN
     assert_no_line_reveals_a_cell(table, shown)
 
 
@@ -160,7 +161,7 @@ def assert_no_line_reveals_a_cell(original: Table, shown: Table, known=frozenset
                                                                    strict=True)):
             continue
         secret = [cell for cell in (total, *parts)
-                  if _shown(shown, cell) == LOW and cell not in known]
+                  if _shown(shown, cell) == HIDDEN and cell not in known]
         assert len(secret) != 1, (total, parts, secret)
 
 
@@ -174,7 +175,7 @@ def assert_no_small_count_can_be_worked_out(original: Table, shown: Table,
     for total, parts in lines(original):
         for row, key in (total, *parts):
             value[(row, key)] = (original.total if row == TOTAL_ROW else original.rows[row])[key]
-    determined = {cell for cell in value if _shown(shown, cell) != LOW or cell in known}
+    determined = {cell for cell in value if _shown(shown, cell) != HIDDEN or cell in known}
     changed = True
     while changed:
         changed = False
@@ -256,10 +257,10 @@ def test_no_suppressed_cell_can_be_recovered_from_a_line(case):
         for column in table.columns:
             before, now = row[column.key], after[column.key]
             if column.kind == COUNT and 0 < before < 5:
-                assert now == LOW
-            assert now in (before, LOW)
-            if column.key == "pct" and LOW in (after["c0"], after["all"]):
-                assert now == LOW
+                assert now == HIDDEN
+            assert now in (before, HIDDEN)
+            if column.key == "pct" and HIDDEN in (after["c0"], after["all"]):
+                assert now == HIDDEN
     assert_no_line_reveals_a_cell(table, shown, known)
     assert_no_small_count_can_be_worked_out(table, shown, known)
 
@@ -280,12 +281,21 @@ def test_a_figure_shown_in_two_tables_is_hidden_in_both():
         table.facts[(TOTAL_ROW, "children")] = ("in_care", "all")
     # On its own, the location table has no partnership to protect Medway from: Kent shows.
     assert suppress(location).rows[0]["children"] == 120
-    # The count hides Kent (else South East's 123 - 120 = Medway), so the location table must
-    # hide Kent's 120 too.
+    # Together, South East's 123 - Kent's 120 would give Medway away. Hiding Kent would cost
+    # its 120 in both tables and a part of its location row (else 100 + 20 + 0 gives it
+    # back): 140 children's figures. Hiding South East's 123 costs less, so that goes.
     shown_counts, shown_location = suppress_together([counts, location])
-    assert shown_counts.rows[0]["children"] == LOW
-    assert shown_location.rows[0]["children"] == LOW
-    assert shown_location.rows[0]["pct"] == LOW
+    assert shown_counts.rows[3]["children"] == HIDDEN
+    assert shown_counts.rows[0]["children"] == shown_location.rows[0]["children"] == 120
+    assert shown_counts.total["children"] == 163  # the headline stays
+    # With a small location unknown in Kent's row: its figure is hidden in both or neither.
+    counts.rows[3]["children"] = 123
+    location.rows[0].update(inside=100, outside=17, unknown=3, pct=100 * 17 / 120)
+    location.total.update(inside=133, outside=27, unknown=3)
+    shown_counts, shown_location = suppress_together([counts, location])
+    for table in (shown_counts, shown_location):
+        assert table.rows[0]["children"] in (120, HIDDEN)
+    assert shown_counts.rows[0]["children"] == shown_location.rows[0]["children"]
     assert_no_line_reveals_a_cell(location, shown_location)
 
 
@@ -303,10 +313,10 @@ def test_sums_across_tables_are_respected():
                     facts={(0, "n"): "K1", (1, "n"): "K2", (2, "n"): "U4", (TOTAL_ROW, "n"): "all"},
                     fact_lines=[(("homes",), ("K1", "K2")), (("fostering",), ("U4",))])
     alone = suppress(by_code)
-    assert [r["n"] for r in alone.rows] == [LOW, LOW, 40]  # K2 protects K1 within the table
+    assert [r["n"] for r in alone.rows] == [HIDDEN, HIDDEN, 40]  # K2 protects K1 within the table
     shown_type, shown_code = suppress_together([by_type, by_code])
     # Homes (12) = K1 + K2 with both hidden: nothing more is needed, and nothing is lost.
-    assert [r["n"] for r in shown_code.rows] == [LOW, LOW, 40]
+    assert [r["n"] for r in shown_code.rows] == [HIDDEN, HIDDEN, 40]
     assert [r["n"] for r in shown_type.rows] == [12, 40]
     # Without the sum across tables, a different choice inside the code table could leave
     # K2 visible: then homes - K2 = K1. Make K2 the larger so the code table picks U4 first.
@@ -314,8 +324,8 @@ def test_sums_across_tables_are_respected():
     by_type.rows[0]["n"], by_type.rows[1]["n"] = 52, 2
     by_code.total["n"] = by_type.total["n"] = 54
     shown_type, shown_code = suppress_together([by_type, by_code])
-    hidden = {r["name"] for r in shown_code.rows if r["n"] == LOW}
-    assert "K1" in hidden and ("K2" in hidden or shown_type.rows[0]["n"] == LOW)
+    hidden = {r["name"] for r in shown_code.rows if r["n"] == HIDDEN}
+    assert "K1" in hidden and ("K2" in hidden or shown_type.rows[0]["n"] == HIDDEN)
 
 
 @st.composite
@@ -377,11 +387,11 @@ def test_no_figure_of_a_dashboard_can_be_recovered_from_any_of_its_tables(case):
     for before, after in zip(tables, shown, strict=True):
         for (row, key), fact in before.facts.items():
             old, new = _shown(before, (row, key)), _shown(after, (row, key))
-            assert new in (old, LOW)
+            assert new in (old, HIDDEN)
             if 0 < old < 5:
-                assert new == LOW
+                assert new == HIDDEN
             assert state.setdefault(fact, new) == new, fact
-    hidden = {fact for fact, value in state.items() if value == LOW}
+    hidden = {fact for fact, value in state.items() if value == HIDDEN}
     # The reader knows their own authority's figures, and whatever those give away.
     known = {f for f in state if viewer is not None and f[0] in ("m", "a") and f[1] == viewer}
     equations = [tuple(t.facts[c] for c in (total, *parts))

@@ -19,7 +19,7 @@ from projections.sufficiency.publication import (
     rounded,
 )
 from projections.sufficiency.scope import resolve_scope
-from projections.sufficiency.tables import COUNT, LOW, Column, Filters, Table
+from projections.sufficiency.tables import COUNT, HIDDEN, Column, Filters, Table
 from tests.projections.sufficiency_region import Region, principal, row
 from tests.projections.test_sufficiency_disclosure import KENT, children_table
 
@@ -28,7 +28,7 @@ TODAY = date(2026, 11, 23)
 
 def candidates(published) -> set[int]:
     """Every count that could have been published as ``published``."""
-    if published == LOW:
+    if published == HIDDEN:
         return {1, 2, 3, 4}
     if published == 0 or published % 5:
         return {published}  # a count not rounded is exactly what it says
@@ -84,7 +84,7 @@ def test_kent_can_no_longer_work_out_dorsets_one_start_from_5_and_6_march(dorset
     february = _dashboard(world, kent, {"on": "28/2/2026"})
     march = _dashboard(world, kent, {"on": "31/3/2026", "from": "1/3/2026"})
     # March's 0 ends are hidden with its low starts (they add up with the counts in care).
-    assert (february[0], march[0], march[1], march[2]) == (445, 445, LOW, LOW)
+    assert (february[0], march[0], march[1], march[2]) == (445, 445, HIDDEN, HIDDEN)
     # In care at the end = in care before + starts - ends: the starts it allows are 1 to 4,
     # so the published figures do not say there was 1.
     consistent = {after - before + ended
@@ -128,7 +128,7 @@ def test_no_figure_of_two_dates_differences_to_a_hidden_small_count(then, now):
         rows = suppress_and_publish(counts)
         for name, shown in rows.items():
             figures.append(shown["children"])
-            if shown["children"] not in (LOW, 0):
+            if shown["children"] not in (HIDDEN, 0):
                 implied = shown["rate"] * shown["population"] / 10_000
                 assert implied == pytest.approx(shown["children"]), name
     for a in figures:
@@ -160,7 +160,7 @@ def test_two_month_ends_and_the_months_flows_do_not_pin_a_small_flow(before, sta
     shown_starts, shown_ends = flows(starts, ends)
 
     def possible(shown, true):
-        if shown == LOW and not 1 <= true <= 4:
+        if shown == HIDDEN and not 1 <= true <= 4:
             return set(range(0, 60))  # hidden to protect the other flow: anything
         return candidates(shown)
 

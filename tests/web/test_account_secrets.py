@@ -130,3 +130,23 @@ def test_link_tokens_are_single_use_expiring_and_stored_hashed(services):
     for junk in ("", "x" * 101):
         with pytest.raises(LinkRefused):
             tokens.check(PASSWORD_RESET, junk)
+
+
+def test_a_secret_file_is_created_once_owner_only_and_read_byte_for_byte(tmp_path):
+    from auth.keys import secret_file
+    from domain.child_ref import ChildReferences
+
+    path = tmp_path / "keys" / "child_ref.key"
+    made = []
+
+    def make() -> bytes:
+        made.append(1)
+        return b"\x00" * 31 + b"\n"  # a random secret may end in whitespace: kept as it is
+
+    first = secret_file(path, make)
+    again = secret_file(path, make)
+    assert made == [1]
+    assert first == again == b"\x00" * 31 + b"\n"
+    assert path.stat().st_mode & 0o077 == 0
+    refs = ChildReferences(first)
+    assert refs.reference("838", "A1") == ChildReferences(again).reference("838", "A1")

@@ -294,7 +294,8 @@ def test_histories_whose_events_hold_nested_details_are_shown(client, app, audit
     client.sign_in(auditor)
     child = client.get(f"/audit/records/{placement}")
     assert child.status_code == 200
-    assert "legal status: " in html.unescape(child.get_data(as_text=True))
+    assert "Legal status: " in html.unescape(child.get_data(as_text=True))
     authority = client.get(f"/audit/records/{dorset}")
     assert authority.status_code == 200
-    assert "children per 10k: 60" in html.unescape(authority.get_data(as_text=True))
+    assert "Children in care per 10,000 children: 60" in html.unescape(
+        authority.get_data(as_text=True))

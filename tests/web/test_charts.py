@@ -13,7 +13,7 @@ from portal.charts import bar_chart, chart_svg, line_chart, nice_scale
 from portal.figures import csv_value, display, explanation
 from projections.sufficiency.tables import (
     COUNT,
-    LOW,
+    HIDDEN,
     MONEY,
     NUMBER,
     PERCENT,
@@ -79,11 +79,11 @@ def test_bar_lengths_are_proportional_to_the_values_and_each_value_is_printed():
 
 
 def test_suppressed_and_unknown_values_are_labelled_gaps_never_bars_of_zero():
-    rows = [{"label": "Kent", "value": 12}, {"label": "Dorset", "value": LOW},
+    rows = [{"label": "Kent", "value": 12}, {"label": "Dorset", "value": HIDDEN},
             {"label": "Torbay", "value": None}, {"label": "Devon", "value": 0}]
     svg = parse(bar_chart(table(rows), "c", "t"))
     assert [float(b.get("data-value")) for b in bars(svg)] == [12.0, 0.0]
-    assert texts(svg, "app-chart__gap") == ["low (suppressed)", "unknown"]
+    assert texts(svg, "app-chart__gap") == ["c (hidden)", "unknown"]
     assert texts(svg, "app-chart__value") == ["12", "0"]
 
 
@@ -91,7 +91,7 @@ def test_suppressed_and_unknown_values_are_labelled_gaps_never_bars_of_zero():
     [{"label": "Only", "value": 0}],
     [{"label": "A", "value": 0}, {"label": "B", "value": 0}],
     [{"label": "Only", "value": 7}],
-    [{"label": "A", "value": LOW}],
+    [{"label": "A", "value": HIDDEN}],
     [],
 ])
 def test_all_zero_single_row_all_suppressed_and_empty_data_draw_finite_charts(rows):
@@ -163,7 +163,7 @@ def test_a_line_chart_draws_points_a_band_and_a_target():
 
 def test_a_gap_breaks_the_line_and_is_labelled():
     rows = [{"label": "Q1", "value": 5}, {"label": "Q2", "value": 6},
-            {"label": "Q3", "value": LOW}, {"label": "Q4", "value": 8},
+            {"label": "Q3", "value": HIDDEN}, {"label": "Q4", "value": 8},
             {"label": "Q5", "value": 9}]
     t = table(rows, chart=Chart("value", kind="line"), label="Quarter")
     svg = parse(chart_svg(t, "l", "tl"))
@@ -174,7 +174,7 @@ def test_a_gap_breaks_the_line_and_is_labelled():
                        if t.get("class") == "app-chart__gap").get("x"))
     assert len(segments) == 2  # Q1 to Q2 and Q4 to Q5: nothing is drawn across Q3
     assert all(not (x1 < gap_x < x2) for x1, _, x2, _ in segments)
-    assert texts(svg, "app-chart__gap") == ["low (suppressed)"]
+    assert texts(svg, "app-chart__gap") == ["c (hidden)"]
     assert not list(svg.iter(f"{SVG}polygon"))
 
 
@@ -189,7 +189,7 @@ def test_a_forecast_is_dashed_and_named_in_the_legend_and_long_series_stay_legib
     assert projected.get("class").endswith("--projected") and projected.get("stroke-dasharray")
     assert not counted.get("stroke-dasharray")
     assert len(projected.get("d").split("M")) - 1 == 36  # every step into a forecast month
-    assert {"Forecast", "Breaks in the line: low or unknown"} <= set(texts(svg))
+    assert {"Forecast", "Breaks in the line: hidden (c) or unknown"} <= set(texts(svg))
     labels = [t for t in svg.iter(f"{SVG}text") if "".join(t.itertext()).startswith("Month")]
     xs = sorted(float(t.get("x")) for t in labels)
     # Labels never overlap: each is about 8 characters of 6.8 pixels wide, centred on its x.
@@ -255,7 +255,13 @@ def test_scales_are_round_include_zero_and_tick_as_the_column_reads(low, high, k
     (4556.5, MONEY, "£4,557", "4557"),
     (-1200, MONEY, "-£1,200", "-1200"),
     (71.04, RATE, "71.0", "71.0"),
-    (LOW, COUNT, "low", "low"),
+    (HIDDEN, COUNT, "c", "c"),
+    # "low" is what official statistics mean by it: not 0, but 0 at the precision shown.
+    (0.04, PERCENT, "low", "low"),
+    (-0.04, RATE, "low", "low"),
+    (0.4, MONEY, "low", "low"),
+    (0.0, PERCENT, "0.0%", "0.0"),
+    (0.05, PERCENT, "0.1%", "0.1"),
     (None, MONEY, "unknown", "unknown"),
     (float("nan"), PERCENT, "unknown", "unknown"),
     (2.5, NUMBER, "2.5", "2.5"),
@@ -266,8 +272,11 @@ def test_figures_read_the_same_on_the_page_and_in_a_csv(value, kind, shown, in_c
     assert csv_value(value, kind) == in_csv
 
 
-def test_low_and_unknown_carry_a_hidden_explanation():
-    assert "suppressed" in explanation(LOW, COUNT)
+def test_hidden_low_and_unknown_carry_a_hidden_explanation():
+    assert "confidential" in explanation(HIDDEN, COUNT)
+    assert "hidden to protect children's privacy" in explanation(HIDDEN, PERCENT)
+    assert "more than 0" in explanation(0.01, PERCENT)
+    assert explanation(0, PERCENT) is None
     assert "cannot be worked out" in explanation(None, PERCENT)
     assert explanation(5, COUNT) is None
     assert explanation(None, TEXT) is None

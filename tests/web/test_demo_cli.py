@@ -10,11 +10,11 @@ from click.testing import CliRunner
 
 import portal.demo.placements.loader as placements_loader
 from portal.cli import main
-from portal.demo.home_searches import SEARCHES
+from portal.demo.home_searches import demo_steps
 from tests.demo_records import WITHOUT_PLACEMENTS
 
 CHILDREN = 25
-HOME_SEARCH_STEPS = len(SEARCHES) + sum(1 for s in SEARCHES if s.outcome)
+HOME_SEARCH_STEPS = demo_steps()
 
 
 @pytest.fixture
@@ -30,7 +30,9 @@ def runner(tmp_path, monkeypatch):
 
 
 def test_demo_load_records_placements_contracts_and_targets_once(runner, tmp_path):
-    # Three block contracts, Dorset's targets, and the home searches with their outcomes.
+    # Three block contracts, Dorset's targets, and the home searches with their referrals
+    # (sending, offers, a place published for one, declines, closing, an acceptance) and
+    # outcomes.
     created = WITHOUT_PLACEMENTS + 3 + 1 + CHILDREN + HOME_SEARCH_STEPS
     first = runner.invoke(main, ["demo", "load"])
     assert first.exit_code == 0, first.output

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from uuid import uuid4
 
+import pytest
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from portal.schemas import district_upload
+from portal.form_fields import money
+from portal.forms import load
+from portal.schemas import FormSchema, district_upload
 from portal.tender_forms import parse_award, parse_panel, parse_questionnaire
 from portal.tender_presenters import BidScoring
 
@@ -100,3 +104,49 @@ def test_a_district_upload_needs_a_file_and_a_short_reason():
     assert form.errors == {"reason": "The reason must be 500 characters or fewer",
                            "file": "Choose a CSV file of postcode districts"}
     assert district_upload(MultiDict({"reason": "   "}), _file("a.csv"))[1]["reason"] is None
+
+
+# --- money, as people type it -----------------------------------------------------------------
+
+@pytest.mark.parametrize(("typed", "pounds"), [
+    ("5200", 5200), ("5,200", 5200), ("£5,200", 5200), ("5200.00", 5200), ("£5,200.0", 5200),
+    (" £ 1,450 ", 1450), ("1,250,000", 1_250_000), ("0", 0)])
+def test_money_is_read_as_people_write_it(typed, pounds):
+    assert load(AnyAmount(), {"fee": typed}).data == {"fee": pounds}
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    ("5200.50", "Weekly fee must be in whole pounds: pence are not accepted"),
+    ("£99.5", "Weekly fee must be in whole pounds: pence are not accepted"),
+    ("5,20", "Weekly fee has a comma in the wrong place: write it like £5,200"),
+    ("52,00,0", "Weekly fee has a comma in the wrong place: write it like £5,200"),
+    ("-5", "Weekly fee must be between £1 and £50,000"),
+    ("five thousand", "Weekly fee must be an amount in pounds, like £5,200"),
+    ("5k", "Weekly fee must be an amount in pounds, like £5,200"),
+    ("$5,200", "Weekly fee must be an amount in pounds, like £5,200"),
+    ("\uff15\uff12\uff10\uff10", "Weekly fee must be an amount in pounds, like £5,200"),
+    ("5200.5.0", "Weekly fee must be an amount in pounds, like £5,200"),
+    ("£", "Weekly fee must be an amount in pounds, like £5,200"),
+    ("60,000", "Weekly fee must be between £1 and £50,000"),
+    ("0.00", "Weekly fee must be between £1 and £50,000")])
+def test_money_says_exactly_what_is_wrong(typed, message):
+    assert load(MoneyForm(), {"fee": typed}).errors == {"fee": message}
+
+
+def test_every_money_field_is_the_shared_money_type():
+    """A field named for money (fee, price, cost, value, threshold, share) in any form reads
+    "£5,200" the same way."""
+    from tests.web.test_all_errors_at_once import SCHEMAS
+    found = {f"{s.__name__}.{name}": type(field).__name__ for s in SCHEMAS
+             for name, field in s().load_fields.items()
+             if re.search(r"(fee|price|cost|value|threshold)$|^share$", name)}
+    assert len(found) >= 12
+    assert {k: v for k, v in found.items() if v != "Money"} == {}
+
+
+class MoneyForm(FormSchema):
+    fee = money("Weekly fee", 1, 50_000, required=True)
+
+
+class AnyAmount(FormSchema):
+    fee = money("Amount", 0, 10_000_000, required=True)

@@ -637,3 +637,16 @@ def test_the_accounts_known_to_the_demo_still_sign_in_with_passwords(client):
     officer = next(a for a in demo_accounts() if a.organisation == "Devon")
     client.sign_in(officer)
     assert signed_in_as(client).authenticated_by != ("oidc",)
+
+
+def test_only_refusals_count_towards_the_single_sign_on_limits(app, client, idp):
+    """A council's staff behind one proxy address all find their sign-in; guessing domains
+    from that address is still limited (20 refusals a minute)."""
+    app.config["RATELIMIT_ENABLED"] = True
+    for n in range(30):
+        found = client.post_form("/sign-in/organisation", {"email": f"officer{n}@kent.example.org"})
+        assert found.status_code == 303, n
+    statuses = [client.post_form("/sign-in/organisation",
+                                 {"email": f"someone@guess{n}.example.org"}).status_code
+                for n in range(21)]
+    assert statuses[:20] == [200] * 20 and statuses[20] == 429

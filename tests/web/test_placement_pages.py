@@ -232,7 +232,8 @@ def test_correct_an_episode_and_the_childs_details(kent):
     ({"home_postcode": "NOT A POSTCODE"}, "home_postcode",
      "Enter the home postcode district or sector, like DT1 or DT1 1"),
     ({"weekly_cost": "90000"}, "weekly_cost", "Weekly cost must be between £0 and £50,000"),
-    ({"weekly_cost": "lots"}, "weekly_cost", "Weekly cost must be a whole number"),
+    ({"weekly_cost": "lots"}, "weekly_cost",
+     "Weekly cost must be an amount in pounds, like £5,200"),
     ({"provider": ""}, "provider", "Choose the provider, or say the placement is in-house or "
                                    "not in the directory"),
     ({"provider": "in_house", "contract_route": "spot"}, "contract_route",
@@ -341,7 +342,7 @@ def test_the_list_filters_by_status_type_area_route_and_dates(kent):
     in_area = record(kent, "KT-2001", date(2016, 5, 2))
     pid, sid, _ = demo_setting("938")  # West Sussex: outside Kent's area
     out_area = record(kent, "KT-2002", date(2016, 5, 3), provider=str(pid), setting_id=str(sid),
-                      place="K2", contract_route="framework")
+                      place="K2", contract_route="framework", urgency="emergency")
     fostered = record(kent, "KT-2003", date(2016, 5, 4), provider="in_house", setting_id="",
                       place="U6", place_provider="PR1", contract_route="")
     ended = record(kent, "KT-2004", date(2016, 5, 5), provider="unknown", setting_id="")

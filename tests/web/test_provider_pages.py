@@ -78,7 +78,10 @@ def test_publish_shows_the_new_vacancy_at_once(client, app, provider_user, offic
     ({"age_to": "40"}, "age_to", "Oldest age must be between 0 and 25"),
     ({"weekly_fee": ""}, "weekly_fee", "Enter weekly fee"),
     ({"weekly_fee": "0"}, "weekly_fee", "Weekly fee must be between £1 and £50,000"),
-    ({"weekly_fee": "4,000.50"}, "weekly_fee", "Weekly fee must be a whole number"),
+    ({"weekly_fee": "4,000.50"}, "weekly_fee",
+     "Weekly fee must be in whole pounds: pence are not accepted"),
+    ({"weekly_fee": "four thousand"}, "weekly_fee",
+     "Weekly fee must be an amount in pounds, like £5,200"),
     ({"available_from-day": ""}, "available_from", "must include a day, month and year"),
     ({"available_from-day": "31", "available_from-month": "2"}, "available_from",
      "Available from must be a real date"),
@@ -103,6 +106,45 @@ def test_each_bad_field_gets_its_message_and_nothing_is_stored(
     assert f'href="#{field}"' in page  # the error summary links to the field
     assert "<title>Error: " in page
     assert vacancy_count(app) == before
+
+
+def registered_places(app, setting) -> int:
+    with app.extensions["portal"].engine.connect() as c:
+        return c.execute(sa.select(settings_table.c.registered_places).where(
+            settings_table.c.id == setting)).scalar_one()
+
+
+def test_every_mistake_in_the_vacancy_form_is_reported_at_once(client, app, provider_user):
+    """Four mistakes, four messages in one round trip: what the form alone can tell (pence in
+    a fee, a description with a control character) beside what the setting and the date tell
+    (more places than it is registered for, a date long gone)."""
+    client.sign_in(provider_user)
+    _, settings = own_setting_ids(app, provider_user.organisation)
+    home = a_home(settings)
+    too_many = registered_places(app, home) + 1
+    before = vacancy_count(app)
+    response = client.post_form("/our-vacancies/new", vacancy_form(
+        home, weekly_fee="5200.50", description="A calm\x00home", places=str(too_many),
+        **{"available_from-year": "2020"}))
+    page = response.get_data(as_text=True)
+    assert page.count('class="govuk-error-message"') == 4
+    for field in ("weekly_fee", "description", "places", "available_from"):
+        assert f'href="#{field}"' in page
+    assert "Weekly fee must be in whole pounds: pence are not accepted" in page
+    assert f"is registered for {too_many - 1} place" in page
+    assert f"so a vacancy there cannot offer {too_many}" in page
+    assert "cannot be more than a week ago: enter " in page
+    assert vacancy_count(app) == before
+
+
+def test_fees_are_read_as_people_write_them(client, app, provider_user):
+    client.sign_in(provider_user)
+    _, settings = own_setting_ids(app, provider_user.organisation)
+    for typed in ("5,200", "£5,200", "5200.00"):
+        response = client.post_form("/our-vacancies/new", vacancy_form(
+            a_home(settings), weekly_fee=typed))
+        assert response.status_code == 302, response.get_data(as_text=True)
+        assert "£5,200" in client.get(response.headers["Location"]).get_data(as_text=True)
 
 
 def test_optional_fields_may_be_left_blank(client, app, provider_user):

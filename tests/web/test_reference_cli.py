@@ -89,3 +89,34 @@ def test_the_build_reproduces_the_shipped_file(runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert "3,078 postcode districts written" in result.stdout
     assert out.read_bytes() == SHIPPED_CSV.read_bytes()
+
+
+def adjoining_added(tmp_path) -> list:
+    from projections.adjacency import authority_adjacency
+
+    svc = bootstrap(f"sqlite:///{tmp_path / 'cli.db'}")
+    try:
+        svc.projections.catch_up()
+        with svc.engine.connect() as c:
+            return [tuple(r) for r in c.execute(
+                sa.select(authority_adjacency.c.ons_code,
+                          authority_adjacency.c.adjoining_ons_code,
+                          authority_adjacency.c.reason)
+                .where(authority_adjacency.c.source == "added"))]
+    finally:
+        svc.close()
+
+
+def test_add_adjoining_records_a_pair_and_refuses_a_known_or_bad_one(runner, tmp_path):
+    result = runner.invoke(main, ["reference", "add-adjoining", "e06000046", "E06000044",
+                                  "--reason", "Ferry boundary agreed"])
+    assert result.exit_code == 0, result.output
+    assert "E06000046 and E06000044 recorded as adjoining." in result.output
+    assert adjoining_added(tmp_path) == [("E06000044", "E06000046", "Ferry boundary agreed")]
+    again = runner.invoke(main, ["reference", "add-adjoining", "E06000044", "E06000046",
+                                 "--reason", "Again"])
+    assert again.exit_code == 1 and "already recorded as adjoining" in again.output
+    district = runner.invoke(main, ["reference", "add-adjoining", "E07000105", "E10000016",
+                                    "--reason", "A district"])
+    assert district.exit_code == 1 and "not an upper-tier authority" in district.output
+    assert len(adjoining_added(tmp_path)) == 1

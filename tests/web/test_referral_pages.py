@@ -18,6 +18,10 @@ from tests.web.test_home_search_pages import draft
 from tests.web.test_placement_pages import date_fields
 
 SYSTEM = Actor.system()
+# The demo provider's first setting is in Dorset: at a distance from Kent.
+DIRECTOR_APPROVAL = {"approver_name": "Jo Director", "approver_role": "director",
+                     **date_fields("approved_on", date.today()),
+                     "approval_reason": "The only home offered that meets his needs"}
 
 
 def signed_in(app, account):
@@ -96,6 +100,12 @@ def test_a_provider_offers_and_the_officer_accepts(app, sent, provider_user,
                          kent.get(f"/home-searches/{search_id}/offers").text)
     assert offer_id, "the accept form lists the offer"
     form = {"offer_id": offer_id.group(1), "birth_month": "2010-04", "uasc": "no"}
+    # The offered home is in Dorset, at a distance from Kent: a planned search's acceptance
+    # needs the director's approval (regulation 11), and without it nothing is stored.
+    refused = kent.post_form(f"/home-searches/{search_id}/accept", form)
+    assert refused.status_code == 400
+    assert "needs approval by the director of children&#39;s services" in refused.text
+    form = {**form, **DIRECTOR_APPROVAL}
     response = kent.post_form(f"/home-searches/{search_id}/accept", form)
     assert response.status_code == 302, response.text[:3000]
     done = kent.get(f"/home-searches/{search_id}/offers").text
@@ -133,11 +143,13 @@ def test_accepting_an_offer_of_a_vacancy_taken_meanwhile_says_so_and_changes_not
     for search in (first, second):
         assert kent.post_form(f"/home-searches/{search}/close-to-offers").status_code == 302
     taken = kent.post_form(f"/home-searches/{first}/accept", {
-        "offer_id": str(offers[0]), "birth_month": "2010-04", "uasc": "no"})
+        "offer_id": str(offers[0]), "birth_month": "2010-04", "uasc": "no",
+        **DIRECTOR_APPROVAL})
     assert taken.status_code == 302
     before = svc.portal.last_position()
     refused = kent.post_form(f"/home-searches/{second}/accept", {
-        "offer_id": str(offers[1]), "birth_month": "2010-06", "uasc": "no"})
+        "offer_id": str(offers[1]), "birth_month": "2010-06", "uasc": "no",
+        **DIRECTOR_APPROVAL})
     assert refused.status_code == 409
     assert "The offer was not accepted" in refused.text and "taken meanwhile" in refused.text
     assert svc.portal.last_position() == before

@@ -143,7 +143,7 @@ def test_five_wrong_codes_lock_the_account_for_this_address(app, client, provide
         client.post_form(CODE_PAGE, {"code": wrong})
     page = client.post_form(CODE_PAGE, {"code": client.totp_code(provider_user)}
                             ).get_data(as_text=True)
-    assert "Too many wrong codes or passwords" in page
+    assert "Too many wrong passwords or codes for this email address" in page
     with client.session_transaction() as session:
         assert "account_id" not in session
 

@@ -135,16 +135,17 @@ def test_an_officer_sees_their_own_authority_in_full_and_another_suppressed(clie
     client.sign_in(account_for("council_officer", "Kent"))
     page = client.get(f"/sufficiency/authorities/838?{query}").get_data(as_text=True)
     seen = page_tables(page)
-    assert cell(seen, "children-in-care-table", "Dorset", "Children in care") == "low"
-    assert cell(seen, "children-in-care-table", "Dorset", "Per 10,000 children") == "low"
-    assert "a count below 5" in page  # the hidden words after "low"
+    assert cell(seen, "children-in-care-table", "Dorset", "Children in care") == "c"
+    assert cell(seen, "children-in-care-table", "Dorset", "Per 10,000 children") == "c"
+    assert "confidential: hidden to protect children" in page  # the hidden words after "c"
+    assert "c: hidden to protect children" in page  # the footnote saying why
     download = client.get(f"/sufficiency/authorities/838/tables/children-in-care.csv?{query}")
     rows = list(csv.reader(io.StringIO(download.get_data(as_text=True).lstrip("\ufeff"))))
     dorset = next(r for r in rows if r[0] == "Dorset")
-    assert dorset[1] == "low" and "3" not in dorset[1:3]
-    # The region counts Dorset among others: still low to Kent's officer.
+    assert dorset[1] == "c" and "3" not in dorset[1:3]
+    # The region counts Dorset among others: still hidden from Kent's officer.
     region = page_tables(client.get(f"/sufficiency/region?{query}").get_data(as_text=True))
-    assert cell(region, "children-in-care-table", "Dorset", "Children in care") == "low"
+    assert cell(region, "children-in-care-table", "Dorset", "Children in care") == "c"
     # Kent's own dashboard is in full: a 0 is a 0, not suppressed.
     kent_group, kent_terms = quiet_type(app, "886")
     start_placements(app, "886", 2, date(2015, 5, 11), "kent", end=date(2015, 12, 1),
@@ -164,7 +165,7 @@ def test_every_csv_holds_the_pages_figures_and_no_suppressed_number(client, app,
     links = re.findall(r'href="([^"]+\.csv[^"]*)"', page)
     tables = page_tables(page)
     assert len(links) == len(tables) >= 10
-    lows = 0
+    hidden = 0
     for link in links:
         response = client.get(link.replace("&amp;", "&"))
         assert response.status_code == 200
@@ -178,8 +179,8 @@ def test_every_csv_holds_the_pages_figures_and_no_suppressed_number(client, app,
         assert len(rows) == len(shown), key
         for csv_row, page_row in zip(rows[1:], shown[1:], strict=True):
             assert csv_row == [page_row[0], *map(as_csv_text, page_row[1:])], key
-        lows += sum(row.count("low") for row in rows)
-    assert lows > 0  # Dorset's 2 children are suppressed, in the CSV as on the page
+        hidden += sum(row.count("c") for row in rows)
+    assert hidden > 0  # Dorset's 2 children are suppressed, in the CSV as on the page
 
 
 def test_signed_out_visitors_sign_in_and_unknown_dashboards_are_not_found(client):
@@ -293,3 +294,44 @@ def test_the_auditor_is_told_when_a_dashboard_cannot_be_shown(client, dashboard,
                       f"&date-day={now.day}&date-month={now.month}"
                       f"&date-year={now.year}&time={now:%H:%M:%S}").get_data(as_text=True)
     assert message in page and 'href="#dashboard"' in page
+
+
+def test_a_large_count_hidden_to_protect_another_reads_c_with_the_footnote_never_low(client):
+    """On the Peninsula partnership's dashboard (the demo's own figures), every hidden cell
+    reads "c", whatever its size, the note under each table says why, and no count reads
+    "low" (a count never rounds to zero); the partnership's headline is shown."""
+    client.sign_in(account_for("provider_user"))
+    page = client.get("/sufficiency/partnerships/peninsula?on=30/11/2026").get_data(
+        as_text=True)
+    tables = page_tables(page)
+    placed = tables["placed-out-of-area-table"]
+    header = placed[0]
+    hidden = [row[0] for row in placed[1:] for value in row[1:] if value == "c"]
+    assert hidden  # small counts of unaccompanied children, and what would give them away
+    assert not any(value == "low" for table in tables.values() for row in table
+                   for value in row[1:])
+    assert page.count("c: hidden to protect children") >= len(tables) - 2
+    in_care = tables["children-in-care-table"]
+    total = next(row for row in in_care if row[0] == "Total")
+    assert total[1] not in ("c", "low") and int(total[1].replace(",", "")) >= 5
+    # Devon's 841 children (shown rounded to 5 to other councils) are never hidden.
+    devon = next(row for row in placed if row[0] == "Devon: all children")
+    assert devon[header.index("Children in care")] == "840"
+
+
+def test_dorsets_dashboard_shows_its_rate_without_unaccompanied_children_and_the_threshold(
+        client):
+    """Dorset's own figures on the demo's date: 71 per 10,000, 60 excluding unaccompanied
+    children, and 72 unaccompanied children against a National Transfer Scheme threshold of
+    66.1 (0.1% of 66,100), each with its definition."""
+    client.sign_in(account_for("council_officer", "Dorset"))
+    page = client.get("/sufficiency/authorities/838?on=23/11/2026").get_data(as_text=True)
+    tables = page_tables(page)
+    assert cell(tables, "children-in-care-table", "Dorset", "Per 10,000 children") == "71.0"
+    assert cell(tables, "children-in-care-table", "Dorset", "Per 10,000 children, excluding "
+                "unaccompanied asylum-seeking children") == "60.1"
+    nts = "unaccompanied-children-table"
+    assert cell(tables, nts, "Dorset", "Unaccompanied asylum-seeking children") == "72"
+    assert cell(tables, nts, "Dorset", "Threshold: 0.1% of children aged 0 to 17") == "66.1"
+    assert cell(tables, nts, "Dorset", "Threshold") == "Reached"
+    assert "National Transfer Scheme protocol" in page  # the definition

@@ -215,7 +215,7 @@ def test_lead_drafts_a_tender_with_partners_lots_and_timetable(kent):
     ({"title": ""}, "title", "Enter the tender's title"),
     ({"route": "auction"}, "route", "Choose the route"),
     ({"estimated_total_value": "lots"}, "estimated_total_value",
-     "Estimated total value must be a whole number"),
+     "Estimated total value must be an amount in pounds, like £5,200"),
     ({"term_months": "0"}, "term_months", "Term must be between 1 and 240"),
     ({"lot-1-name": ""}, "lot-1-name", "Enter the lot's name"),
     ({"lot-2-age_from": "17", "lot-2-age_to": "9"}, "lot-2-age_from",
@@ -223,7 +223,7 @@ def test_lead_drafts_a_tender_with_partners_lots_and_timetable(kent):
     ({"lot-1-setting_type": "castle"}, "lot-1-setting_type",
      "Choose the kind of placement the lot buys"),
     ({f"share-{PORTSMOUTH}": "eight million"}, f"share-{PORTSMOUTH}",
-     "Portsmouth: Share must be a whole number"),
+     "Portsmouth: Share must be an amount in pounds, like £5,200"),
     ({f"share-{KENT}": ""}, "partners",
      "The lead authority must be one of the partners, with its own share"),
     ({"bid_deadline-time": "25:00"}, "bid_deadline-time",
@@ -498,7 +498,7 @@ def test_bids_are_sealed_from_every_council_page_until_opened(svc, clock, login,
             ({"weekly_price": "0"}, "weekly_price",
              "Weekly price per place must be between £1 and £50,000"),
             ({"weekly_price": "4,000.50"}, "weekly_price",
-             "Weekly price per place must be a whole number"),
+             "Weekly price per place must be in whole pounds: pence are not accepted"),
             ({"Q2": ""}, "Q2", "Answer: How will you recruit staff?")):
         refused = client.post_form(url, bid_form(**bad))
         assert field_error(refused.get_data(as_text=True), field) == message
@@ -537,7 +537,7 @@ def test_bids_are_sealed_from_every_council_page_until_opened(svc, clock, login,
     client = login(provider)
     late = client.post_form(url, bid_form(4000))
     assert field_error(late.get_data(as_text=True), "bid") == (
-        "The bid deadline passed at 12:00 on 15/12/2026: late bids cannot be accepted")
+        "The bid deadline passed at 12:00 on 15 December 2026: late bids cannot be accepted")
     assert "Closed" in client.get(f"/opportunities/{tender_id}").get_data(as_text=True)
 
     kent = login(officer("Kent"))
@@ -677,7 +677,7 @@ def test_the_panel_scores_the_moderator_agrees_and_the_lead_awards_and_contracts
              **date_fields("start", date(2027, 1, 4)), **date_fields("end", date(2032, 1, 3))}
     during = kent.post_form(contract, terms)
     assert field_error(during.get_data(as_text=True), "start") == (
-        "The standstill runs until 04/01/2027: contracts can be entered from then")
+        "The standstill runs until 4 January 2027: contracts can be entered from then")
     clock.now = datetime(2027, 1, 5, 9, 0, tzinfo=UTC)
     loser = kent.post_form(contract, {**terms, "bid": str(bids[second.organisation])})
     assert field_error(loser.get_data(as_text=True), "bid") == "Choose an awarded bid"

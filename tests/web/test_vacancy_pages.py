@@ -180,3 +180,54 @@ def test_events_stored_by_another_process_show_without_a_write_here(app, client,
     finally:
         other.close()
     assert results_count(client.get("/vacancies/").get_data(as_text=True)) == before + 1
+
+
+def test_the_board_downloads_every_matching_vacancy_as_csv(client, officer):
+    import csv
+    import io
+
+    client.sign_in(officer)
+    page = client.get("/vacancies/?age=12&sort=-fee").get_data(as_text=True)
+    assert 'href="/vacancies/results.csv?age=12&amp;sort=-fee"' in page
+    response = client.get("/vacancies/results.csv?age=12&sort=-fee")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    # Every matching row, not one page of them; the page's order; ages that take a 12-year-old.
+    assert len(rows) == results_count(page) > 20
+    fees = [int(r["Weekly fee (£)"]) for r in rows]
+    assert fees == sorted(fees, reverse=True)
+    assert all(int(r["Youngest age"]) <= 12 <= int(r["Oldest age"]) for r in rows)
+    assert all(r["Setting type"] and r["Provider"] and r["Available from"] for r in rows)
+    everything = client.get("/vacancies/results.csv").get_data(as_text=True)
+    assert everything.count("\r\n") - 1 == results_count(client.get("/vacancies/").get_data(
+        as_text=True))
+
+
+def test_the_board_download_is_for_councils_and_neutralises_formulas(app, client, officer,
+                                                                     provider_user):
+    from projections.directory import settings
+    from projections.vacancies import vacancy_board
+
+    client.sign_in(provider_user)
+    assert client.get("/vacancies/results.csv").status_code == 403
+    client.post_form("/sign-out")
+    svc = app.extensions["portal"]
+    with svc.engine.begin() as c:  # a setting named like a formula (as a provider could type)
+        some = c.execute(vacancy_board.select().limit(1)).mappings().first()
+        c.execute(settings.update().where(settings.c.id == some["setting_id"])
+                  .values(name="=HYPERLINK(\"http://x\")"))
+    client.sign_in(officer)
+    text = client.get("/vacancies/results.csv").get_data(as_text=True)
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+
+
+def test_pages_print_without_navigation_or_expanded_links(client):
+    css = client.get("/static/app/app.css").get_data(as_text=True)
+    print_rules = css[css.index("@media print"):]
+    for selector in (".govuk-service-navigation", ".govuk-footer", ".govuk-pagination"):
+        assert selector in print_rules.split("display: none")[0], selector
+    assert "[href].govuk-link::after" in print_rules and "content: none" in print_rules

@@ -159,10 +159,9 @@ def _finals(fact: facts.CareFact, rng: random.Random, blocks: list) -> list[Fina
             for final, cost in zip(group, _costs(rng, len(group), low, high, total),
                                    strict=True):
                 final.cost = cost
-    if la == "838":  # Dorset places every unaccompanied child outside its area
-        for final in finals:
-            if final.uasc:
-                final.out = True
+    if la == "838":  # Dorset places most of its unaccompanied children outside its area
+        for n, final in enumerate(f for f in finals if f.uasc and f.out is None):
+            final.out = n < facts.DORSET_UASC_OUTSIDE
     free = [f for f in finals if f.out is None]
     need = fact.out_of_area - sum(f.out is True for f in finals)
     assert 0 <= need <= len(free), la

@@ -25,11 +25,13 @@ class CareFact:
 # "Children looked after in England including adoptions", 2023). Rates below are on the
 # authorities' populations aged 0-17 in region.py.
 CARE: tuple[CareFact, ...] = (
-    # 469 / 66,100 = 71.0 per 10,000; 197 / 469 = 42.0% out of area; with 44 unaccompanied
-    # children (9.4%), all placed out of area, 153 / 425 = 36.0% excluding them.
-    CareFact("838", 469, 44, 197, 6, "Dorset Council, 2023: 71 per 10,000, 42% placed out of "
-             "area, 36% excluding unaccompanied children (quoted in issue 3); the UASC count "
-             "is derived from those two percentages"),
+    # 469 / 66,100 = 71.0 per 10,000 and 397 / 66,100 = 60.1 per 10,000 excluding its 72
+    # unaccompanied children; 197 / 469 = 42.0% out of area, and with 54 of the unaccompanied
+    # children placed outside Dorset (DORSET_UASC_OUTSIDE), 143 / 397 = 36.0% excluding them.
+    CareFact("838", 469, 72, 197, 6, "Dorset Council, 2023: 71 per 10,000 and 60 excluding "
+             "unaccompanied children, 42% placed out of area and 36% excluding them (quoted in "
+             "issues 3 and 12); the UASC count and how many are placed outside Dorset are "
+             "derived from those four figures"),
     # Devon reported 694 children looked after at 31 March 2018 (FOI response, devon.gov.uk,
     # "Out of area placements and children missing from care"): 45 per 10,000 then.
     CareFact("878", 841, 25, 270, 12, "invented: 55 per 10,000"),
@@ -42,6 +44,12 @@ CARE: tuple[CareFact, ...] = (
     CareFact("851", 344, 40, 150, 5, "invented: 80 per 10,000"),
     CareFact("938", 996, 90, 300, 10, "invented: 55 per 10,000"),
 )
+
+# How many of Dorset's 72 unaccompanied children are placed outside Dorset: 71 and 60 per
+# 10,000 give 469 and 394 to 399 children with them and without (so 70 to 75 of them), and
+# 42% and 36% out of area then need 52 to 56 of the 72 placed outside. The other 18 live in
+# Dorset. Dorset is over the National Transfer Scheme threshold (0.1% of 66,100 is 66.1).
+DORSET_UASC_OUTSIDE = 54
 
 # Kent County Council's sufficiency figures (quoted in issue 3): 42 of its children in
 # children's homes in Kent, whose 75 homes hold 336 registered places (a 12% share), and 33
