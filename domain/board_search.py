@@ -17,6 +17,7 @@ from eventsourcing.domain import event
 from domain.actor import Actor
 from domain.base import PortalAggregate
 from domain.errors import DomainError, IllegalTransition
+from domain.ofsted import GOOD_OR_BETTER
 from domain.vacancy import MAX_WEEKLY_FEE
 from domain.vocabulary import MAX_AGE, NEEDS, SETTING_TYPES
 
@@ -24,7 +25,9 @@ MAX_NAME = 100
 MAX_PARTNERSHIP = 100
 # The board's filters a search keeps, in the board's order.
 FILTERS = ("setting_type", "host_authority_id", "partnership", "age", "needs",
-           "max_weekly_fee", "available_by")
+           "max_weekly_fee", "available_by", "quality")
+# The board's quality filter: the setting's latest Ofsted judgement.
+QUALITIES = ("good_or_better",)
 
 
 class BoardSearchRefused(DomainError):
@@ -63,16 +66,20 @@ def problems(*, name: str, filters: dict[str, Any]) -> dict[str, str]:
     by = filters.get("available_by")
     if by is not None and not isinstance(by, date):
         found["available_by"] = "Available by must be a real date"
+    if filters.get("quality") is not None and filters["quality"] not in QUALITIES:
+        found["quality"] = "Choose an Ofsted judgement from the list"
     return found
 
 
 def matches(filters: dict[str, Any], *, setting_type: str, host_authority_id: UUID,
             host_partnerships: set[str], age_from: int, age_to: int, needs_met: list[str],
-            weekly_fee: int, available_from: date) -> bool:
+            weekly_fee: int, available_from: date, judgement: str | None = None) -> bool:
     """Whether a vacancy meets every filter of a saved search: the board's own rules (a
     setting type, the host authority or one of the partnerships it belongs to, a child of the
     age within the vacancy's ages, every need named, the fee at most the maximum, available by
-    the date)."""
+    the date, the setting's latest Ofsted ``judgement`` good or better)."""
+    if filters.get("quality") == "good_or_better" and judgement not in GOOD_OR_BETTER:
+        return False
     if filters.get("setting_type") is not None and setting_type != filters["setting_type"]:
         return False
     if filters.get("host_authority_id") is not None \
@@ -102,7 +109,7 @@ class BoardSearch(PortalAggregate):
                  setting_type: str | None, host_authority_id: UUID | None,
                  partnership: str | None, age: int | None, needs: list[str],
                  max_weekly_fee: int | None, available_by: date | None, actor: Actor,
-                 reason: str | None) -> None:
+                 reason: str | None, quality: str | None = None) -> None:
         self.account_id = account_id
         self.authority_id = authority_id
         self.name = name
@@ -113,6 +120,7 @@ class BoardSearch(PortalAggregate):
         self.needs = list(needs)
         self.max_weekly_fee = max_weekly_fee
         self.available_by = available_by
+        self.quality = quality  # None in searches saved before the board had the filter
         self.deleted = False
 
     @classmethod

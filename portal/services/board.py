@@ -52,8 +52,8 @@ class BoardCommands:
                           host_authority_id: UUID | None = None,
                           partnership: str | None = None, age: int | None = None,
                           needs: Iterable[str] = (), max_weekly_fee: int | None = None,
-                          available_by: date | None = None, search_id: UUID | None = None
-                          ) -> tuple[UUID, int]:
+                          available_by: date | None = None, quality: str | None = None,
+                          search_id: UUID | None = None) -> tuple[UUID, int]:
         """Save the board's filters under a name, for the acting officer's own account; a new
         vacancy that matches them is then a notice (and an e-mail) to that officer."""
         if actor.user_id is None:
@@ -68,7 +68,7 @@ class BoardCommands:
             actor=actor, id=search_id, filters=dict(
                 setting_type=setting_type, host_authority_id=host_authority_id,
                 partnership=partnership, age=age, needs=list(needs),
-                max_weekly_fee=max_weekly_fee, available_by=available_by))
+                max_weekly_fee=max_weekly_fee, available_by=available_by, quality=quality))
         return search.id, self._create(search, "This search has already been saved")
 
     def get_board_search(self, actor: Actor, search_ref: UUID) -> BoardSearch:

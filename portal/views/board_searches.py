@@ -45,7 +45,8 @@ def _save(form: FormResult, query) -> bool:
             g.principal.actor, name=form.data.get("name") or "",
             setting_type=query.setting_type, host_authority_id=query.host_authority_id,
             partnership=query.partnership, age=query.age, needs=query.needs,
-            max_weekly_fee=query.max_weekly_fee, available_by=query.available_by)
+            max_weekly_fee=query.max_weekly_fee, available_by=query.available_by,
+            quality=query.quality)
     except BoardSearchRefused as refused:
         form.errors.update(refused.errors)
         return False

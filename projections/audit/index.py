@@ -162,6 +162,7 @@ FIELD_LABELS: dict[str, str] = {
     "contact_name": "Contact's name", "contact_phone": "Contact's telephone",
     "contact_email": "Contact's email address", "account_id": "Saved by",
     "available_by": "Available by", "max_weekly_fee": "Highest weekly fee",
+    "quality": "Ofsted judgement",
     # Tenders, bids and reminders.
     "tender_id": "Tender", "lead_authority_id": "Lead authority", "partnership": "Partnership",
     "partners": "Partner authorities", "eligible_providers": "Providers who may bid",

@@ -44,13 +44,14 @@ def test_a_saved_search_keeps_the_boards_filters_cleaned():
 def test_every_problem_is_named_at_once():
     with pytest.raises(BoardSearchRefused) as refused:
         save("", setting_type="castle", host_authority_id=KENT, partnership="South East",
-             age=30, needs=["flying"], max_weekly_fee=0)
+             age=30, needs=["flying"], max_weekly_fee=0, quality="splendid")
     assert refused.value.errors == {
         "name": "Enter a name for the saved search",
         "setting_type": "Choose a setting type from the list",
         "area": "Choose one area: an authority or a partnership",
         "age": "Age must be between 0 and 25", "needs": "Choose needs from the list",
-        "max_weekly_fee": "Maximum weekly fee must be between £1 and £50,000"}
+        "max_weekly_fee": "Maximum weekly fee must be between £1 and £50,000",
+        "quality": "Choose an Ofsted judgement from the list"}
     with pytest.raises(BoardSearchRefused, match="100 characters"):
         save("x" * 101)
 
@@ -69,6 +70,16 @@ def test_a_partnership_matches_a_vacancy_hosted_by_any_member():
     assert matches({"partnership": "South East"}, **vacancy())
     assert matches({"age": 17, "max_weekly_fee": 5_000,
                     "available_by": date(2026, 12, 1)}, **vacancy())
+
+
+@pytest.mark.parametrize(("judgement", "matched"), [
+    ("outstanding", True), ("good", True), ("requires_improvement", False),
+    ("inadequate", False), (None, False),
+])
+def test_the_quality_filter_matches_homes_judged_good_or_better(judgement, matched):
+    search = save(quality="good_or_better")
+    assert matches(search.filters(), **vacancy(), judgement=judgement) is matched
+    assert matches(save().filters(), **vacancy(), judgement=judgement)
 
 
 def test_deleting_twice_is_refused():

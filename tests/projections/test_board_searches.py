@@ -17,7 +17,8 @@ from projections.notices import mark_read, notices_for, unread_count
 from tests.projections.board_world import history, principal
 from tests.projections.scenario import dump
 
-NAMES = {"board_searches", "board_search_partnerships", "board_search_notices"}
+NAMES = {"board_searches", "board_search_partnerships", "board_search_providers",
+         "board_search_settings", "board_search_judgements", "board_search_notices"}
 
 
 @pytest.fixture
@@ -91,5 +92,63 @@ def test_rebuild_equals_incremental(services, monkeypatch):
     incremental = dump(services.engine, names=NAMES)
     assert len(incremental["board_search_notices"]) == 3
     assert len(incremental["board_searches"]) == 3
+    assert services.projections.rebuild() > 0
+    assert dump(services.engine, names=NAMES) == incremental
+
+
+def test_a_quality_search_hears_only_of_homes_judged_good_or_better(services, monkeypatch):
+    """The quality filter matches by the setting's latest Ofsted judgement (its own URN's,
+    else its provider's): a later inspection that is better counts, a home with none does not;
+    a rebuild writes the same rows."""
+    from datetime import date
+
+    from domain.actor import Actor
+    from domain.ofsted import DETAILS, Inspection, RegisterEntry
+    from projections import runner
+    from tests.projections.board_world import SYSTEM, TODAY
+
+    monkeypatch.setattr(runner, "BATCH_SIZE", 2)
+    portal = services.portal
+    kent, _ = portal.register_authority(
+        SYSTEM, la_code="886", ons_code="E10000016", name="Kent", population_0_17=60_000,
+        partnerships=[], key_decision_threshold=500_000)
+    ann, _ = portal.create_account(SYSTEM, email="ann@kent.example.org", display_name="Ann",
+                                   organisation_id=kent, roles=["council_officer"])
+    search, _ = portal.save_board_search(Actor(ann, kent), name="Good homes",
+                                         quality="good_or_better")
+    provider, _ = portal.register_provider(SYSTEM, name="Weald Homes", kind="mixed",
+                                           ofsted_urn="SC000009")
+    homes = {}
+    for urn in ("SC000001", "SC000002", None):  # None: the provider's own registration
+        homes[urn], _ = portal.add_setting(
+            SYSTEM, provider, name=f"Home {urn}", setting_type="childrens_home",
+            ofsted_urn=urn, host_authority_id=kent, postcode_district="ME14",
+            registered_places=4)
+
+    def entry(urn, judgement, day):
+        return RegisterEntry(urn=urn, registration_status="active", registration_date=None,
+                             places=4, details=dict.fromkeys(DETAILS, ""),
+                             inspection=Inspection(day, None, judgement))
+
+    portal.import_ofsted_register(SYSTEM, entries=[
+        entry("SC000001", "inadequate", date(2025, 1, 10)),
+        entry("SC000002", "requires_improvement", date(2025, 3, 1)),
+        entry("SC000009", "requires_improvement", date(2025, 2, 1))], open_vacancies={},
+        reason="Register import")
+    portal.import_ofsted_register(SYSTEM, entries=[
+        entry("SC000001", "good", date(2025, 9, 10)),
+        entry("SC000009", "outstanding", date(2025, 8, 1))], open_vacancies={},
+        reason="Register import")
+    published = {}
+    for urn, setting in homes.items():
+        published[urn], _ = portal.publish_vacancy(
+            SYSTEM, provider_id=provider, setting_id=setting, age_from=10, age_to=17,
+            needs_met=[], weekly_fee=4_000, available_from=TODAY, today=TODAY)
+    services.projections.catch_up()
+    with services.engine.connect() as c:
+        matched = {r.vacancy_id for r in c.execute(
+            board_notices.select().where(board_notices.c.board_search_id == search))}
+    assert matched == {published["SC000001"], published[None]}
+    incremental = dump(services.engine, names=NAMES)
     assert services.projections.rebuild() > 0
     assert dump(services.engine, names=NAMES) == incremental

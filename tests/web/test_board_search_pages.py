@@ -47,6 +47,20 @@ def test_an_officer_saves_a_board_search_and_hears_of_a_new_match(app, provider_
     assert any(f"/vacancies/{vacancy}" in m.body for m in mail)
 
 
+def test_the_boards_quality_filter_is_saved_with_the_search(app):
+    kent = signed_in(app, account_for("council_officer", "Kent"))
+    board = kent.get("/vacancies/?quality=good_or_better").text
+    link = re.search(r'href="(/vacancies/saved-searches/new\?[^"]*)"', board).group(1)
+    page = kent.get(link.replace("&amp;", "&")).text
+    assert "Looks for: judged good or outstanding by Ofsted" in page
+    assert 'name="quality" value="good_or_better"' in page
+    saved = kent.post_form("/vacancies/saved-searches/new", {
+        "quality": "good_or_better", "name": "Good homes anywhere"})
+    assert saved.status_code == 302
+    listed = kent.get("/vacancies/saved-searches/").text
+    assert "Good homes anywhere" in listed and "judged good or outstanding by Ofsted" in listed
+
+
 def test_bad_filters_and_a_long_name_are_refused_together(app):
     kent = signed_in(app, account_for("council_officer", "Kent"))
     refused = kent.post_form("/vacancies/saved-searches/new", {
