@@ -36,7 +36,7 @@ from uuid import UUID, uuid5
 import sqlalchemy as sa
 
 from domain.organisation import KIND_COVERS
-from domain.permissions import can
+from domain.permissions import can, check
 from domain.tender import Tender
 from domain.tender_reminder import DeadlineReminder
 from projections.base import Projection, handles
@@ -206,6 +206,20 @@ def _board_notices(viewer, c: sa.Connection, limit: int) -> list[dict]:
     return [{**row, "kind": "vacancy_matched", "tender_id": None, "deadline": None,
              "deadline_name": None, "created_at": aware(row["created_at"]),
              "read_at": aware(row["read_at"])} for row in c.execute(query).mappings()]
+
+
+def unread_board_matches(viewer, c: sa.Connection) -> list[dict]:
+    """The viewer's own saved searches with new matches they have not read: each search's
+    id and name and how many, most first."""
+    check(viewer, "board_searches.manage")
+    b = board_notices
+    query = (sa.select(b.c.board_search_id, b.c.search_name, sa.func.count().label("unread"))
+             .outerjoin(notice_reads, sa.and_(notice_reads.c.notice_id == b.c.id,
+                                              notice_reads.c.user_id == viewer.user_id))
+             .where(b.c.account_id == viewer.user_id, notice_reads.c.read_at.is_(None))
+             .group_by(b.c.board_search_id, b.c.search_name))
+    rows = [dict(row) for row in c.execute(query).mappings()]
+    return sorted(rows, key=lambda r: (-r["unread"], r["search_name"], str(r["board_search_id"])))
 
 
 def unread_count(viewer, c: sa.Connection) -> int:
