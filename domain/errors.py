@@ -49,3 +49,22 @@ class Conflict(Exception):
     def __init__(self, message: str = MESSAGE) -> None:
         super().__init__(message)
         self.message = message
+
+
+class StaleVersion(Exception):
+    """The caller changed a record as it stood at an earlier version (an API client's
+    If-Match): nothing was saved. The API answers 412 with the record's present version."""
+
+    MESSAGE = ("The record has changed since the version you sent in If-Match: nothing was "
+               "saved. Fetch it again, then send your change with its new ETag.")
+
+    def __init__(self, current_version: int) -> None:
+        super().__init__(self.MESSAGE)
+        self.message = self.MESSAGE
+        self.current_version = current_version
+
+
+def check_version(aggregate, expected_version: int | None) -> None:
+    """Refuse a change made to ``aggregate`` as it stood at another version (None: any)."""
+    if expected_version is not None and aggregate.version != expected_version:
+        raise StaleVersion(aggregate.version)

@@ -53,6 +53,8 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     },
     "organisations.manage": {"platform_admin": REGION},
     "accounts.manage": {"platform_admin": REGION, "organisation_admin": OWN},
+    # API clients act for their own organisation only, with roles of its own kind.
+    "api_clients.manage": {"organisation_admin": OWN},
     "identity_providers.manage": {"platform_admin": REGION},
     "system.health": {"platform_admin": REGION, "auditor": REGION},
     "system.retry_projections": {"platform_admin": REGION},
@@ -115,6 +117,8 @@ ACTION_DESCRIPTIONS: dict[str, str] = {
     "directory.view": "See the directory of partner authorities and providers",
     "organisations.manage": "Register authorities, providers and settings",
     "accounts.manage": "Create accounts and grant roles",
+    "api_clients.manage": ("Create and revoke your organisation's API clients (keys for its "
+                           "own systems)"),
     "identity_providers.manage": "Register organisations' identity providers for single sign-on",
     "system.health": "See the projections' detailed status",
     "system.retry_projections": "Retry a view that stopped at a change it could not apply",

@@ -27,10 +27,14 @@ class Principal:
     # The partnerships the organisation belongs to (an authority's; none for others): what an
     # ``own_partnership`` grant in domain/permissions.py reaches beyond the organisation itself.
     partnerships: frozenset[str] = field(default_factory=frozenset)
+    # An organisation's API client acting through the integration API (its ``user_id`` is the
+    # client's id); None for a person signed in to the web pages.
+    client_id: UUID | None = None
 
     @property
     def actor(self) -> Actor:
-        return Actor(user_id=self.user_id, organisation_id=self.organisation_id)
+        return Actor(user_id=self.user_id, organisation_id=self.organisation_id,
+                     client_id=self.client_id)
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))

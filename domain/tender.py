@@ -38,6 +38,15 @@ from domain.timezone import uk_date
 from domain.words import counted
 
 
+def key_decision_needed(share: int, threshold: int) -> bool:
+    """Whether a partner's share needs its key decision: at or above its threshold. The
+    partner councils whose wording is verified state it inclusively: Dorset and West Sussex
+    "£500,000 or more", Portsmouth "at least £250,000" (sources beside the demo's authority
+    facts, portal/demo/region.py); no partner's threshold is "more than", so one comparison
+    serves them all."""
+    return share >= threshold
+
+
 def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
@@ -140,8 +149,9 @@ class Tender(PortalAggregate):
         return {p["authority_id"] for p in self.partners}
 
     def key_decisions_needed(self) -> list[dict]:
-        """Partners whose share of the estimated value exceeds their key-decision threshold."""
-        return [p for p in self.partners if p["share"] > p["key_decision_threshold"]]
+        """Partners whose share of the estimated value reaches their key-decision threshold."""
+        return [p for p in self.partners
+                if key_decision_needed(p["share"], p["key_decision_threshold"])]
 
     def key_decisions_missing(self) -> list[dict]:
         return [p for p in self.key_decisions_needed()
@@ -528,7 +538,7 @@ class Tender(PortalAggregate):
             raise DomainError(
                 f"Record the key decision{'' if one else 's'} of "
                 f"{' and '.join(p['name'] for p in missing)} before award: "
-                f"{'its share exceeds its' if one else 'their shares exceed their'} "
+                f"{'its share reaches its' if one else 'their shares reach their'} "
                 f"key-decision threshold{'' if one else 's'}", field="key_decisions")
         require(isinstance(awards, dict) and any(awards.values()),
                 "Choose the bids to award in at least one lot", "awards")

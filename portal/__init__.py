@@ -162,6 +162,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     for blueprint in (out_of_area.bp, out_of_area.host, out_of_area.adjoining):
         app.register_blueprint(blueprint)
+    # An organisation's API clients (its administrator's page) and the integration API itself,
+    # registered after the placements blueprint whose child reference converter it uses.
+    from portal import api
+    from portal.views import api_clients
+
+    app.register_blueprint(api_clients.bp)
+    api.init_app(app)
 
     logging.getLogger("portal").setLevel(logging.INFO)
     return app

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from auth.api_clients import ApiClients
 from auth.credentials import Credentials
 from auth.keys import fernet_key_file, secret_file
 from auth.second_factor import SecondFactors
@@ -181,6 +182,8 @@ def bootstrap(database_url: str, *, projections_inline: bool = True,
         second_factors.setup()
         tokens = SingleUseTokens(engine)
         tokens.setup()
+        portal.api_clients = ApiClients(engine)
+        portal.api_clients.setup()
         mailer = mailer or mailer_from_environment(engine)
     return Services(database=database, portal=portal, engine=engine, projections=runner,
                     credentials=credentials, checkpoints=checkpointer, child_refs=child_refs,

@@ -17,6 +17,9 @@ from portal.figures import HIDDEN_TEXT, display, number, status
 from projections.sufficiency.tables import COUNT, MONEY, PERCENT, Table
 
 WIDTH = 640
+# A dashboard draws each chart twice, at the width of its column on a wide screen and on a
+# phone, and shows the one that fits (app.css), so printed words stay readable at 390 px.
+WIDE, NARROW = 960, 360
 BLUE = "#1d70b8"  # GOV.UK brand blue: bars and the line
 DARK_BLUE = "#0f385c"
 BAND = "#d2e2f1"  # blue tint: the band of uncertainty
@@ -66,11 +69,12 @@ def _text(x: float, y: float, content: str, *, anchor: str = "start", size: int 
 
 
 def _svg(chart_id: str, table_id: str, height: float, title: str, body: list[str],
-         kind: str) -> Markup:
+         kind: str, width: float = WIDTH, variant: str = "") -> Markup:
     # Every text in ``body`` went through _text (escaped); the rest are numbers and constants.
     return Markup(  # noqa: S704
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="app-chart app-chart--{kind}" '
-        f'id="{escape(chart_id)}" viewBox="0 0 {WIDTH} {_f(height)}" width="{WIDTH}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="app-chart app-chart--{kind}'
+        f'{" app-chart--" + variant if variant else ""}" '
+        f'id="{escape(chart_id)}" viewBox="0 0 {_f(width)} {_f(height)}" width="{_f(width)}" '
         f'height="{_f(height)}" role="img" focusable="false" '
         f'aria-labelledby="{escape(chart_id)}-title" aria-describedby="{escape(table_id)}" '
         f'font-family="Arial, sans-serif">'
@@ -103,7 +107,8 @@ def _axis(start: float, end: float, step: float, scale, top: float, bottom: floa
     return parts
 
 
-def bar_chart(table: Table, chart_id: str, table_id: str) -> Markup:
+def bar_chart(table: Table, chart_id: str, table_id: str, width: float = WIDTH,
+              variant: str = "") -> Markup:
     """Horizontal bars of the charted column, one per row, each labelled above its bar."""
     label_col, value_col = table.columns[0], table.column(table.chart.value)
     target = number(table.chart.target)
@@ -111,7 +116,7 @@ def bar_chart(table: Table, chart_id: str, table_id: str) -> Markup:
     known = [v for v in values if v is not None] + ([target] if target is not None else [])
     start, end, step = nice_scale(min(known, default=0.0), max(known, default=0.0),
                                   value_col.kind)
-    left, right = 4.0, WIDTH - 80.0  # room after the longest bar for its printed value
+    left, right = 4.0, width - 80.0  # room after the longest bar for its printed value
     top = 30.0 if target is not None else 8.0
     row_height = 48.0
 
@@ -135,8 +140,8 @@ def bar_chart(table: Table, chart_id: str, table_id: str) -> Markup:
                     f'width="{_f(x1 - x0)}" height="20" fill="{BLUE}" '
                     f'data-value="{escape(repr(value))}"/>')
         printed = display(row.get(value_col.key), value_col.kind)
-        width = len(printed) * CHAR + 8
-        if x1 - x0 > width:  # inside the end of the bar, white on blue
+        room = len(printed) * CHAR + 8
+        if x1 - x0 > room:  # inside the end of the bar, white on blue
             at, anchor, fill = (x1 - 4, "end", WHITE) if value >= 0 else (x0 + 4, "start", WHITE)
         else:
             at, anchor, fill = (x1 + 4, "start", TEXT) if value >= 0 else (x0 - 4, "end", TEXT)
@@ -151,12 +156,12 @@ def bar_chart(table: Table, chart_id: str, table_id: str) -> Markup:
         body.append(f'<line class="app-chart__target" x1="{_f(at)}" x2="{_f(at)}" '
                     f'y1="{_f(top - 6)}" y2="{_f(bottom)}" stroke="{RED}" stroke-width="2" '
                     f'stroke-dasharray="6 4"/>')
-        anchor = "end" if at > WIDTH / 2 else "start"
+        anchor = "end" if at > width / 2 else "start"
         body.append(_text(at, top - 12, f"Target: {display(target, value_col.kind)}",
                           anchor=anchor, size=13, weight="bold", cls="app-chart__target-label"))
     title = f"{table.title}: bar chart of {value_col.label.lower()} by " \
             f"{label_col.label.lower()}"
-    return _svg(chart_id, table_id, bottom + 24, title, body, "bar")
+    return _svg(chart_id, table_id, bottom + 24, title, body, "bar", width, variant)
 
 
 def _runs(points: list[tuple[float, float] | None]) -> list[list[tuple[float, float]]]:
@@ -171,20 +176,22 @@ def _runs(points: list[tuple[float, float] | None]) -> list[list[tuple[float, fl
     return [run for run in runs if run]
 
 
-def _legend(items: list[tuple[str, str]], y: float) -> tuple[list[str], float]:
+def _legend(items: list[tuple[str, str]], y: float,
+            width: float = WIDTH) -> tuple[list[str], float]:
     """Swatches with their words, in rows that fit the width; returns them and the y below."""
     parts, at = [], 0.0
     for swatch, label in items:
-        width = 30 + len(label) * 6.8
-        if at and at + width > WIDTH:
+        room = 30 + len(label) * 6.8
+        if at and at + room > width:
             at, y = 0.0, y + 22
         parts.append(swatch.format(x=_f(at), x2=_f(at + 24), y=_f(y), y0=_f(y - 6)))
         parts.append(_text(at + 30, y + 5, label, size=13))
-        at += width + 24
+        at += room + 24
     return parts, y + 16
 
 
-def line_chart(table: Table, chart_id: str, table_id: str) -> Markup:
+def line_chart(table: Table, chart_id: str, table_id: str, width: float = WIDTH,
+               variant: str = "") -> Markup:
     """A line over the rows (periods, in order) with an optional band of uncertainty between
     the chart's ``low`` and ``high`` columns and an optional target line."""
     chart = table.chart
@@ -198,7 +205,7 @@ def line_chart(table: Table, chart_id: str, table_id: str) -> Markup:
     known = [v for v in (*values, *lows, *highs, target) if v is not None]
     start, end, step = nice_scale(min(known, default=0.0), max(known, default=0.0),
                                   value_col.kind)
-    left, right, top, bottom = 64.0, WIDTH - 24.0, 44.0, 264.0
+    left, right, top, bottom = 64.0, width - 24.0, 44.0, 264.0
     count = len(table.rows)
 
     def x(i: int) -> float:
@@ -247,8 +254,8 @@ def line_chart(table: Table, chart_id: str, table_id: str) -> Markup:
     for i, value in enumerate(values):
         if (i % every == 0 and count - 1 - i >= every) or i == count - 1:
             half = len(labels[i]) * 3.4
-            anchor = "end" if x(i) + half > WIDTH else "start" if x(i) - half < 0 else "middle"
-            at = WIDTH - 2 if anchor == "end" else 2 if anchor == "start" else x(i)
+            anchor = "end" if x(i) + half > width else "start" if x(i) - half < 0 else "middle"
+            at = width - 2 if anchor == "end" else 2 if anchor == "start" else x(i)
             body.append(_text(at, bottom + 18, labels[i], anchor=anchor, size=12))
         if value is None:
             if not crowded:
@@ -278,12 +285,13 @@ def line_chart(table: Table, chart_id: str, table_id: str) -> Markup:
         legend.append(('<line x1="{x}" x2="{x2}" y1="{y}" y2="{y}" stroke="' + RED
                        + '" stroke-width="2" stroke-dasharray="6 4"/>',
                        f"Target: {display(target, value_col.kind)}"))
-    key, below = _legend(legend, 14.0)
+    key, below = _legend(legend, 14.0, width)
     shift = max(0.0, below - 30.0)  # the plot moves down when the legend takes two rows
     plot = [f'<g transform="translate(0 {_f(shift)})">', *body, "</g>"] if shift else body
     title = f"{table.title}: line chart of {value_col.label.lower()} by " \
             f"{label_col.label.lower()}"
-    return _svg(chart_id, table_id, bottom + 30 + shift, title, key + plot, "line")
+    return _svg(chart_id, table_id, bottom + 30 + shift, title, key + plot, "line", width,
+                variant)
 
 
 def chart_svg(table: Table, chart_id: str, table_id: str) -> Markup | None:
@@ -292,3 +300,13 @@ def chart_svg(table: Table, chart_id: str, table_id: str) -> Markup | None:
         return None
     draw = line_chart if table.chart.kind == "line" else bar_chart
     return draw(table, chart_id, table_id)
+
+
+def responsive_chart(table: Table, chart_id: str, table_id: str) -> Markup | None:
+    """The table's chart drawn for a wide column and for a phone's (``chart_id`` and
+    ``chart_id``-narrow); the page's style sheet shows the one that fits the screen."""
+    if table.chart is None or not table.rows:
+        return None
+    draw = line_chart if table.chart.kind == "line" else bar_chart
+    return (draw(table, chart_id, table_id, WIDE, "wide")
+            + draw(table, f"{chart_id}-narrow", table_id, NARROW, "narrow"))

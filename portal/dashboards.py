@@ -15,7 +15,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from portal.charts import chart_svg
+from portal.charts import responsive_chart
 from portal.figures import (
     CSV_UNITS,
     LOW_NOTE,
@@ -26,7 +26,8 @@ from portal.figures import (
     is_numeric_kind,
     safe_text,
 )
-from projections.sufficiency.tables import Column, Table
+from projections.sufficiency.forecast import yearly_rows
+from projections.sufficiency.tables import TOTAL_ROW, Column, Table
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,13 @@ class PresentedTable:
     total: list[Cell] | None
     chart: Markup | None
     notes: list[str] = field(default_factory=list)
+    # The summary shown while the section is collapsed (its key columns, and the key rows of a
+    # long table; the full table is on demand), or None when the table is small enough to show
+    # whole: headers, rows and total.
+    summary: list[list[Cell]] | None = None
+    summary_headers: list[Cell] = field(default_factory=list)
+    summary_total: list[Cell] | None = None
+    yearly: bool = False  # a monthly series summarised a year apart (the forecast)
 
     @property
     def table_id(self) -> str:
@@ -83,18 +91,62 @@ def anchor_for(key: str, prefix: str = "") -> str:
     return prefix + (re.sub(r"[^a-z0-9-]+", "-", key.lower()).strip("-") or "table")
 
 
+SUMMARY_ROWS = 6  # rows a collapsed section shows (a longer table is shown whole on demand)
+MOST_SUBTOTALS = 8  # a summary of more subtotal rows than this shows the first rows instead
+
+
+SUMMARY_COLUMNS = 3  # the label, then the figures a summary keeps
+
+
+def summary_columns(table: Table) -> list[int]:
+    """The columns a summary keeps: the label, the charted figure and the first counts."""
+    keys = [c.key for c in table.columns]
+    chosen = [0]
+    if table.chart is not None and table.chart.value in keys:
+        chosen.append(keys.index(table.chart.value))
+    for i, column in enumerate(table.columns):
+        if len(chosen) >= SUMMARY_COLUMNS:
+            break
+        if i not in chosen and is_numeric_kind(column.kind):
+            chosen.append(i)
+    return sorted(chosen)
+
+
+def summary_rows(table: Table) -> list[int] | None:
+    """The rows a collapsed section shows: for the forecast, the months a year apart; for a
+    table with subtotals (partnerships among their authorities), those; otherwise the first
+    rows. None when the whole table is short enough to show."""
+    if table.key == "forecast":
+        return yearly_rows(table)
+    if len(table.rows) <= SUMMARY_ROWS:
+        return None
+    subtotals = sorted({i for i, _ in table.sums() if i != TOTAL_ROW})
+    if 0 < len(subtotals) <= MOST_SUBTOTALS:
+        return subtotals
+    return list(range(SUMMARY_ROWS))
+
+
 def present(table: Table, prefix: str = "") -> PresentedTable:
     anchor = anchor_for(table.key, prefix)
+    rows = [[_cell(row.get(c.key), c) for c in table.columns] for row in table.rows]
+    headers = [Cell(c.label, numeric=is_numeric_kind(c.kind)) for c in table.columns]
+    total = _total(table)
+    chosen = summary_rows(table)
+    columns = summary_columns(table) if table.key != "forecast" else list(range(len(headers)))
+    summary = None
+    if rows and (chosen is not None or len(columns) < len(headers)):
+        summary = [[rows[i][j] for j in columns]
+                   for i in (chosen if chosen is not None else range(len(rows)))]
     presented = PresentedTable(
-        table=table, anchor=anchor,
-        headers=[Cell(c.label, numeric=is_numeric_kind(c.kind)) for c in table.columns],
-        rows=[[_cell(row.get(c.key), c) for c in table.columns] for row in table.rows],
-        total=_total(table),
-        chart=None, notes=list(table.notes))
+        table=table, anchor=anchor, headers=headers, rows=rows, total=total, chart=None,
+        notes=list(table.notes), summary=summary,
+        summary_headers=[headers[j] for j in columns],
+        summary_total=None if total is None else [total[j] for j in columns],
+        yearly=table.key == "forecast")
     if any(cell.text == LOW_TEXT for row in [*presented.rows, presented.total or []]
            for cell in row[1:]):
         presented.notes.append(LOW_NOTE)
-    presented.chart = chart_svg(table, f"{anchor}-chart", presented.table_id)
+    presented.chart = responsive_chart(table, f"{anchor}-chart", presented.table_id)
     return presented
 
 

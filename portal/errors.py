@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from domain.errors import Conflict, NotFound, PermissionDenied
 from domain.permissions import Forbidden
+from portal.api.problems import answer, is_api_request
 
 log = logging.getLogger("portal.errors")
 
@@ -80,6 +81,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if is_api_request():  # an address under /api/v1/ no API route matched
+            return answer(error)
         if error.code == 404:
             log.info("not found", extra={"path": request.path})
         ours = error.code == 400 or (error.code == 429 and not isinstance(error, RateLimitExceeded))
@@ -89,6 +92,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
+        if is_api_request():
+            return answer(error)
         reference = uuid.uuid4().hex[:12]
         g.error_reference = reference
         log.exception("unhandled error %s on %s %s", reference, request.method, request.path)

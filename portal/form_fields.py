@@ -29,12 +29,16 @@ class Money(fields.Field):
             "pence": f"{label} must be in whole pounds: pence are not accepted",
             "commas": f"{label} has a comma in the wrong place: write it like £5,200",
             "negative": f"{label} cannot be less than £0",
+            "whole": f"{label} must be a whole number",
         }
         super().__init__(**kwargs, error_messages={**messages, **given})
+        # JSON (the API) sends a number as a number: text, even "5,200", is refused there.
+        self.strict = False
 
     def _deserialize(self, value, attr, data, **kwargs) -> int:
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
-            raise self.make_error("invalid")
+        if isinstance(value, bool) or not isinstance(value, (str, int)) \
+                or (self.strict and not isinstance(value, int)):
+            raise self.make_error("whole" if self.strict else "invalid")
         if isinstance(value, int):
             return value
         return pounds(value, self.make_error)

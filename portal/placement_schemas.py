@@ -23,11 +23,12 @@ from domain.vocabulary import CONTRACT_ROUTES, SETTING_TYPES
 from portal.form_fields import money
 from portal.out_of_area_schemas import OutOfAreaFields
 from portal.schemas import FormSchema, _int
+from projections.placement_location import NOT_KNOWN
 from projections.placement_queries import AREAS, STATUSES
 
 CHANGE_RNE = ("L", "P", "T", "B", "U")
 PROVIDER_CHOICES = {"in_house": "In-house (the council's own carers or homes)",
-                    "unknown": "Not in the directory"}
+                    "unknown": NOT_KNOWN["setting"]}
 # A full postcode is cut to its sector as soon as it arrives: the portal keeps no full postcode.
 
 

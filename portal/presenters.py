@@ -61,6 +61,7 @@ def navigation(principal, active: str) -> list[dict]:
             ("Directory", "directory.index", "directory.view"),
             ("Administration", "admin.index", "organisations.manage"),
             ("Users", "users.index", "accounts.manage"),
+            ("API clients", "api_clients.index", "api_clients.manage"),
             ("Audit", "audit.events", "audit.read"),
             ("Notices", "notices.index", "notices.read"),
         ]

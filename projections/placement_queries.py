@@ -20,7 +20,17 @@ from domain.organisation import TARGETS
 from domain.permissions import check
 from domain.vocabulary import CONTRACT_ROUTES, SETTING_TYPES
 from projections.directory import organisations, settings
+from projections.gazetteer import authority_names
 from projections.paging import Page
+from projections.placement_location import (
+    INSIDE,
+    NOT_KNOWN,
+    OUTSIDE,
+    UNKNOWN,
+    Located,
+    located,
+    location_notes,
+)
 from projections.placements import (
     authority_targets,
     contracts,
@@ -30,7 +40,10 @@ from projections.placements import (
 
 PAGE_SIZE = 25
 STATUSES = {"open": "In care now", "ended": "Left care", "all": "Everyone we have placed"}
-AREAS = {"in": "Inside our area", "out": "Outside our area", "unknown": "Area not known"}
+AREAS = {"in": "Inside our area", "out": "Outside our area", "unknown": NOT_KNOWN["area"]}
+# The list's filter values and the resolved ``where_placed`` of :mod:`placement_location`.
+WHERE_OF = {"in": INSIDE, "out": OUTSIDE, "unknown": UNKNOWN}
+AREA_OF = {v: k for k, v in WHERE_OF.items()}
 # Label, SSDA903 code list, for every coded fact of an episode.
 EPISODE_CODES = {
     "rne": ssda903.NEW_EPISODE_REASONS,
@@ -67,32 +80,36 @@ def own_authority(viewer, connection: sa.Connection):
     return row
 
 
-def _episode_select(from_: sa.FromClause, *columns: Any) -> sa.Select:
-    """Episode rows from ``from_`` (which includes ``placement_episodes``), with the names of
-    their provider, setting, area and contract."""
-    ep = placement_episodes
+def _episode_select(loc: Located, *columns: Any) -> sa.Select:
+    """Episode rows located by ``loc`` (:mod:`projections.placement_location`), with the
+    names of their provider, setting, area and contract."""
     provider, area = organisations.alias("provider"), organisations.alias("area")
-    joined = (from_.outerjoin(provider, provider.c.id == ep.c.provider_id)
-              .outerjoin(settings, settings.c.id == ep.c.setting_id)
-              .outerjoin(area, area.c.id == ep.c.placement_authority_id)
-              .outerjoin(contracts, contracts.c.id == ep.c.contract_id))
-    return sa.select(ep, provider.c.name.label("provider_name"),
-                     settings.c.name.label("setting_name"), area.c.name.label("area_name"),
+    setting = settings.alias("setting")
+    joined = (loc.joined.outerjoin(provider, provider.c.id == loc.provider_id)
+              .outerjoin(setting, setting.c.id == loc.setting_id)
+              .outerjoin(area, area.c.id == loc.area_authority_id)
+              .outerjoin(contracts, contracts.c.id == placement_episodes.c.contract_id))
+    return sa.select(placement_episodes, *loc.columns(),
+                     provider.c.name.label("provider_name"),
+                     setting.c.name.label("setting_name"), area.c.name.label("area_name"),
                      contracts.c.title.label("contract_title"), *columns).select_from(joined)
 
 
-def area_of(row, authority_id: UUID) -> str:
-    where = row["placement_authority_id"]
-    return "unknown" if where is None else ("in" if where == authority_id else "out")
+def area_of(row) -> str:
+    """"in", "out" or "unknown": the list's filter values for where a child is placed."""
+    return AREA_OF[row["where_placed"]]
 
 
-def labelled(row, authority_id: UUID) -> dict[str, Any]:
-    """A row with readable labels for its codes (``labels``) and where it is (``area``)."""
+def labelled(row) -> dict[str, Any]:
+    """A row with readable labels for its codes (``labels``), where it is (``area``) and the
+    name of its area (``area_name``: a partner council's, else the gazetteer's)."""
     labels = {name: ssda903.label(codes, row[name]) if row[name] else ""
               for name, codes in EPISODE_CODES.items() if name in row}
     labels["place_group"] = ssda903.GROUPS.get(row["place_group"], "")
     labels["contract_route"] = CONTRACT_ROUTES.get(row["contract_route"] or "", "")
-    return {**row, "labels": labels, "area": area_of(row, authority_id)}
+    area_name = row["area_name"] or authority_names().get(row["located_area_ons_code"] or "")
+    return {**row, "labels": labels, "area": area_of(row), "area_name": area_name,
+            "notes": location_notes(row)}
 
 
 def children_in_care(viewer, connection: sa.Connection, search: ChildSearch,
@@ -110,13 +127,10 @@ def children_in_care(viewer, connection: sa.Connection, search: ChildSearch,
         conditions.append(ep.c.place_group == search.group)
     if search.place:
         conditions.append(ep.c.place == search.place)
-    if search.area == "in":
-        conditions.append(ep.c.placement_authority_id == own)
-    elif search.area == "out":
-        conditions.append(sa.and_(ep.c.placement_authority_id.is_not(None),
-                                  ep.c.placement_authority_id != own))
-    elif search.area == "unknown":
-        conditions.append(ep.c.placement_authority_id.is_(None))
+    latest = ch.join(ep, sa.and_(ep.c.placement_id == ch.c.id, ep.c.number == ch.c.episodes))
+    loc = located(latest)
+    if search.area:
+        conditions.append(loc.where_placed == WHERE_OF[search.area])
     if search.route:
         conditions.append(ep.c.contract_route == search.route)
     if search.started_from:
@@ -125,19 +139,18 @@ def children_in_care(viewer, connection: sa.Connection, search: ChildSearch,
         conditions.append(ep.c.start <= search.started_to)
     if search.child_ref:
         conditions.append(ch.c.child_ref == search.child_ref)
-    latest = ch.join(ep, sa.and_(ep.c.placement_id == ch.c.id, ep.c.number == ch.c.episodes))
-
-    total = connection.execute(sa.select(sa.func.count()).select_from(latest)
+    counted = loc.joined if search.area else latest
+    total = connection.execute(sa.select(sa.func.count()).select_from(counted)
                                .where(*conditions)).scalar_one()
     number = max(1, min(search.page, max(1, -(-total // page_size))))
     earlier = placement_episodes.alias("earlier")
     since = (sa.select(sa.func.max(earlier.c.start))
              .where(earlier.c.placement_id == ch.c.id, earlier.c.rne == "S")
              .scalar_subquery().label("in_care_since"))
-    query = (_episode_select(latest, ch.c.episodes.label("episode_count"), since)
+    query = (_episode_select(loc, ch.c.episodes.label("episode_count"), since)
              .where(*conditions).order_by(ep.c.start.desc(), ch.c.child_ref)
              .limit(page_size).offset((number - 1) * page_size))
-    rows = [labelled(row, own) for row in connection.execute(query).mappings()]
+    rows = [labelled(row) for row in connection.execute(query).mappings()]
     return Page(rows=rows, total=total, number=number, size=page_size)
 
 
@@ -151,9 +164,9 @@ def child_timeline(viewer, connection: sa.Connection, child_ref: str) -> dict[st
     if child is None:
         raise NotFound("There is no such child in your authority's records")
     ep = placement_episodes
-    rows = connection.execute(_episode_select(ep).where(ep.c.placement_id == child["id"])
+    rows = connection.execute(_episode_select(located()).where(ep.c.placement_id == child["id"])
                               .order_by(ep.c.number)).mappings()
-    episodes = [labelled(row, own) for row in rows]
+    episodes = [labelled(row) for row in rows]
     return {"child": child, "episodes": episodes,
             "open": bool(episodes) and episodes[-1]["end"] is None}
 
@@ -231,3 +244,28 @@ def targets_for(viewer, connection: sa.Connection) -> dict[str, float]:
     rows = connection.execute(sa.select(authority_targets.c.name, authority_targets.c.value)
                               .where(authority_targets.c.authority_id == viewer.organisation_id))
     return {name: value for name, value in rows if name in TARGETS}
+
+
+def children_after(viewer, connection: sa.Connection, *, status: str, after: str | None,
+                   limit: int) -> list[dict[str, Any]]:
+    """Up to ``limit + 1`` of the authority's children in reference order after ``after``,
+    each with its latest episode (``latest``): the integration API's pages."""
+    check(viewer, "placements.view")
+    ch, ep = placement_children, placement_episodes
+    conditions = [ch.c.authority_id == viewer.organisation_id]
+    if status == "open":
+        conditions.append(ep.c.end.is_(None))
+    elif status == "ended":
+        conditions.append(ep.c.end.is_not(None))
+    if after is not None:
+        conditions.append(ch.c.child_ref > after)
+    latest = ch.join(ep, sa.and_(ep.c.placement_id == ch.c.id, ep.c.number == ch.c.episodes))
+    query = (sa.select(ep).select_from(latest).where(*conditions).order_by(ch.c.child_ref)
+             .limit(limit + 1))
+    children = []
+    for row in connection.execute(query).mappings():
+        episode = dict(row)
+        children.append({"child_ref": row["child_ref"], "birth_month": row["birth_month"],
+                         "sex": row["sex"], "uasc": row["uasc"],
+                         "open": episode["end"] is None, "latest": episode})
+    return children

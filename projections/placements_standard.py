@@ -8,8 +8,10 @@ links to the SSDA903 return through the child id.
 
 The portal holds only part of it: the child (its pseudonymous reference, never the council's
 own id), and of the actual placement the total weekly cost (whole pounds, as recorded), the
-placement location (the postcode district: the first 3-4 characters of the postcode), the
-provider's Ofsted URN and the placement type. Every other field is left blank: never
+placement location (the postcode district: the first 3-4 characters of the postcode, else the
+district of the placement's setting in the directory), the provider's Ofsted URN (as
+returned, else its setting's) and the placement type: the resolved location every page reads
+(:mod:`projections.placement_location`). Every other field is left blank: never
 invented. One record per placement: each SSDA903 episode that starts a placement (a legal
 status change alone, RNE "L", continues the same placement) of one of the standard's three
 placement types (residential, foster, supported accommodation).
@@ -26,6 +28,7 @@ import sqlalchemy as sa
 
 from domain import ssda903
 from domain.permissions import check
+from projections.placement_location import located
 from projections.placements import placement_episodes
 
 VERSION = "v2"
@@ -62,8 +65,8 @@ def _record(row: Any) -> dict[str, Any]:
     record.update(
         childId=row.child_ref,
         totalWeeklyCost=row.weekly_cost,
-        placementLocation=row.placement_district,
-        providerURN=row.urn if row.urn and row.urn != ssda903.URN_PLACEHOLDER else None,
+        placementLocation=row.located_district,
+        providerURN=row.located_urn,
         placementType=PLACEMENT_TYPES[ssda903.standard_placement_type(row.place)],
     )
     return record
@@ -74,8 +77,11 @@ def placements_standard_records(viewer, connection: sa.Connection) -> Iterator[d
     viewer's own authority only: a council officer's. Anyone else is refused (Forbidden)."""
     check(viewer, "placements.view")
     e = placement_episodes
+    loc = located(e)
     rows = connection.execute(
-        sa.select(e.c.child_ref, e.c.weekly_cost, e.c.placement_district, e.c.urn, e.c.place)
+        sa.select(e.c.child_ref, e.c.weekly_cost, e.c.place,
+                  loc.district.label("located_district"), loc.urn.label("located_urn"))
+        .select_from(loc.joined)
         .where(e.c.authority_id == viewer.organisation_id,
                sa.or_(e.c.rne.is_(None), e.c.rne != "L"))
         .order_by(e.c.child_ref, e.c.start, e.c.number))

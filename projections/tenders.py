@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from domain.bid import Bid
 from domain.engagement import EngagementResponse
-from domain.tender import Tender
+from domain.tender import Tender, key_decision_needed
 from domain.tender_terms import TIMETABLE
 from projections.base import BufferedRows, Projection, handles
 from projections.database import metadata
@@ -308,7 +308,8 @@ class Tenders(Projection):
                 "tender_id": tender_id, "authority_id": p["authority_id"], "name": p["name"],
                 "is_lead": p["authority_id"] == lead, "share": p["share"],
                 "key_decision_threshold": p["key_decision_threshold"],
-                "key_decision_needed": p["share"] > p["key_decision_threshold"],
+                "key_decision_needed": key_decision_needed(p["share"],
+                                                           p["key_decision_threshold"]),
                 "decision_reference": decision.decision_reference if decision else None,
                 "decision_taken_on": decision.decision_taken_on if decision else None})
         c.execute(t.insert(), rows)

@@ -177,3 +177,41 @@ def own_vacancy(viewer, connection: sa.Connection, vacancy_id: UUID):
     if row is None:
         raise NotFound("There is no such vacancy")
     return row
+
+
+# --- in pages by id, for the integration API (a cursor is the last id of the page before) ----
+
+def own_vacancies_after(viewer, connection: sa.Connection, *, after: UUID | None, limit: int,
+                        status: str | None = None) -> list:
+    """Up to ``limit + 1`` of the viewer's own vacancies in id order, after ``after``."""
+    check(viewer, "vacancies.view_own")
+    t = provider_vacancies
+    query = _with_names(t).where(t.c.provider_id == viewer.organisation_id)
+    if status is not None:
+        query = query.where(t.c.status == status)
+    if after is not None:
+        query = query.where(t.c.id > after)
+    return list(connection.execute(query.order_by(t.c.id).limit(limit + 1)).mappings())
+
+
+def board_after(viewer, connection: sa.Connection, search: VacancySearch, *,
+                after: UUID | None, limit: int) -> list:
+    """Up to ``limit + 1`` vacancies available on the regional board in id order, after
+    ``after``, filtered as ``search`` says (its sort and page are not used)."""
+    check(viewer, "vacancies.search")
+    t = vacancy_board
+    conditions = [t.c.status == AVAILABLE]
+    if search.setting_type:
+        conditions.append(t.c.setting_type == search.setting_type)
+    if search.host_authority_id:
+        conditions.append(t.c.host_authority_id == search.host_authority_id)
+    if search.age is not None:
+        conditions.extend([t.c.age_from <= search.age, t.c.age_to >= search.age])
+    for need in search.needs:
+        conditions.append(t.c.needs.contains(f"|{need}|", autoescape=True))
+    if search.max_weekly_fee is not None:
+        conditions.append(t.c.weekly_fee <= search.max_weekly_fee)
+    if after is not None:
+        conditions.append(t.c.id > after)
+    return list(connection.execute(_with_names(t).where(*conditions).order_by(t.c.id)
+                                   .limit(limit + 1)).mappings())

@@ -21,6 +21,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from eventsourcing.persistence import IntegrityError
 
+from domain import ssda903
 from domain.actor import Actor
 from domain.errors import DomainError
 from domain.placement import Placement, placement_id
@@ -28,7 +29,8 @@ from portal.imports.reading import Return
 from portal.imports.report import EPISODES, Problem, Report
 from portal.imports.ssda903 import ChildFacts, EpisodeRow
 from portal.services.application import Portal
-from projections.placements import placement_children
+from projections.placement_location import known_locations, unknown_district, unknown_urn
+from projections.placements import district_of, placement_children
 
 CHUNK = 200  # children saved per transaction
 FIELD_COLUMNS = {"start": "DECOM", "end": "DEC", "rec": "REC", "rne": "RNE",
@@ -99,12 +101,33 @@ class Applier:
 Record = Callable[[list[Placement], int, int, int], None]
 
 
+def location_warnings(engine: sa.Engine, ret: Return) -> list[Problem]:
+    """A warning for each row whose Ofsted URN names no setting in the directory, or whose
+    placement postcode district the gazetteer does not hold: the row is imported, and where
+    the child is placed reads "not known" on every page and measure until the portal learns
+    them (:mod:`projections.placement_location`), never a guess."""
+    rows = [row for rows in ret.children.values() for row in rows]
+    urns = {row.urn for row in rows if row.urn and row.urn != ssda903.URN_PLACEHOLDER}
+    districts = {district_of(row.placement_postcode) for row in rows if row.placement_postcode}
+    with engine.connect() as c:
+        known_urns, known_districts = known_locations(c, urns, districts)
+    warnings = []
+    for row in rows:
+        if row.urn in urns and row.urn not in known_urns:
+            warnings.append(Problem(EPISODES, row.line, "URN", unknown_urn(row.urn)))
+        district = district_of(row.placement_postcode)
+        if district and district not in known_districts:
+            warnings.append(Problem(EPISODES, row.line, "PL_POST", unknown_district(district)))
+    return warnings
+
+
 def apply_return(portal: Portal, engine: sa.Engine, applier: Applier, ret: Return,
                  report: Report, record: Record, progress: Progress) -> None:
     """Apply every child, saving chunk by chunk; ``record`` saves the last chunk with the
     import's record. A chunk's problems are reported once it is saved."""
     items = list(ret.children.items())
     existing = existing_children(engine, applier.authority_id)
+    warnings = location_warnings(engine, ret)
     saved = 0  # children changed and saved; their aggregates are not kept
     rejected_children = 0
     for start in range(0, max(len(items), 1), CHUNK):
@@ -132,6 +155,7 @@ def apply_return(portal: Portal, engine: sa.Engine, applier: Applier, ret: Retur
         for _, rows in chunk:
             rows.clear()  # this chunk's checked rows are no longer needed
         progress("applying", min(start + CHUNK, len(items)), len(items))
+    report.warn(warnings)
     report.accepted = report.rows - report.rejected
     report.children = len(items) - rejected_children
     report.children_changed = saved

@@ -17,7 +17,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 
 from domain.account import Account, account_id
 from domain.actor import Actor
-from domain.errors import AlreadyExists, DomainError, NotFound, PermissionDenied
+from domain.errors import AlreadyExists, DomainError, NotFound, PermissionDenied, check_version
 from domain.organisation import (
     Authority,
     PlatformOrganisation,
@@ -31,6 +31,7 @@ from domain.timezone import LONDON
 from domain.vacancy import Vacancy
 from domain.vocabulary import ROLES
 from portal.services.accounts import AccountCommands
+from portal.services.api_clients import ApiClientCommands
 from portal.services.board import BoardCommands
 from portal.services.clashes import retried_on_clash
 from portal.services.gazetteer import GazetteerCommands
@@ -74,7 +75,7 @@ class DateAsISO(Transcoding):
 class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, BoardCommands,
              OutOfAreaCommands, GazetteerCommands, OfstedCommands,
              IdentityProviderCommands, AccountCommands, TenderCommands, TenderDocumentCommands,
-             TenderReminderCommands, StorableEvents, Application):
+             TenderReminderCommands, ApiClientCommands, StorableEvents, Application):
     name = "Portal"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -341,21 +342,26 @@ class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, BoardComma
                        needs_met: Iterable[str] | Keep = KEEP, weekly_fee: int | Keep = KEEP,
                        available_from: date | Keep = KEEP, places: int | Keep = KEEP,
                        expires_on: date | Keep | None = KEEP,
-                       description: str | Keep = KEEP, today: date | None = None) -> int:
+                       description: str | Keep = KEEP, today: date | None = None,
+                       expected_version: int | None = None) -> int:
         """Change a vacancy's terms; a term not given keeps its value. Nothing is stored when
-        nothing changes. ``today`` as for :meth:`publish_vacancy`."""
+        nothing changes. ``today`` as for :meth:`publish_vacancy`. ``expected_version``: only
+        if the vacancy is still at that version (an API client's If-Match), else StaleVersion."""
         changes = kept(age_from=age_from, age_to=age_to, needs_met=needs_met,
                        weekly_fee=weekly_fee, available_from=available_from, places=places,
                        expires_on=expires_on, description=description)
         vacancy = self._own_vacancy(actor, vacancy_ref)
+        check_version(vacancy, expected_version)
         setting = self._setting(vacancy.provider_id, vacancy.setting_id)
         vacancy.update(setting, actor=actor, reason=reason, today=today or self.today(),
                        **changes)
         return self._save(vacancy)
 
     @retried_on_clash
-    def withdraw_vacancy(self, actor: Actor, vacancy_ref: UUID, reason: str | None = None) -> int:
+    def withdraw_vacancy(self, actor: Actor, vacancy_ref: UUID, reason: str | None = None, *,
+                         expected_version: int | None = None) -> int:
         vacancy = self._own_vacancy(actor, vacancy_ref)
+        check_version(vacancy, expected_version)
         vacancy.withdraw(actor=actor, reason=reason)
         return self._save(vacancy)
 

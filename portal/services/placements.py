@@ -17,7 +17,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.actor import Actor
 from domain.contract import Contract
 from domain.data_import import DataImport
-from domain.errors import AlreadyExists, DomainError, NotFound
+from domain.errors import AlreadyExists, DomainError, NotFound, check_version
 from domain.organisation import Authority, Provider
 from domain.out_of_area import Approval
 from domain.placement import Placement, placement_id
@@ -123,10 +123,11 @@ class PlacementCommands:
     def change_placement(self, actor: Actor, authority_id: UUID, child_ref: str, *, on: date,
                          terms: dict[str, Any], today: date | None = None,
                          reason: str | None = None, urgency: str | None = None,
-                         approval: Approval | None = None,
-                         now: datetime | None = None) -> int:
+                         approval: Approval | None = None, now: datetime | None = None,
+                         expected_version: int | None = None) -> int:
         """A new episode; a move into another authority's area is recorded as a start is."""
         placement = self.get_placement(actor, authority_id, child_ref)
+        check_version(placement, expected_version)
         terms = self._check_placement_links(authority_id, terms)
         today = today or date.today()
         placement.change(on=on, terms=terms, today=today, actor=actor, reason=reason)
@@ -137,9 +138,10 @@ class PlacementCommands:
     @retried_on_clash
     def end_placement(self, actor: Actor, authority_id: UUID, child_ref: str, *, on: date,
                       rec: str, today: date | None = None, reason: str | None = None,
-                      now: datetime | None = None) -> int:
+                      now: datetime | None = None, expected_version: int | None = None) -> int:
         """The end of care; a host authority is told in the same save."""
         placement = self.get_placement(actor, authority_id, child_ref)
+        check_version(placement, expected_version)
         placement.end(on=on, rec=rec, today=today or date.today(), actor=actor, reason=reason)
         ended = self._ending(placement, now=now or self.clock(), actor=actor)
         return self._save(placement, *ended)

@@ -118,6 +118,23 @@ def _search_from(args, connection, choices: list) -> tuple[AuditSearch, FormResu
     return search, form
 
 
+@bp.context_processor
+def _api_clients() -> dict:
+    return {"client_label": client_label}
+
+
+def client_label(actor_user_id: UUID | None) -> str | None:
+    """"API client <name>" when the actor is an organisation's API client (its events carry
+    the client's id as the user's), else None."""
+    if actor_user_id is None:
+        return None
+    cache = g.setdefault("api_client_labels", {})
+    if actor_user_id not in cache:
+        name = services().portal.api_clients.name_of(actor_user_id)
+        cache[actor_user_id] = f"API client {name}" if name else None
+    return cache[actor_user_id]
+
+
 @bp.get("/")
 @requires("audit.read")
 def events():

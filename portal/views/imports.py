@@ -33,6 +33,7 @@ from portal.imports.report import Report
 from portal.imports.run import Upload
 from portal.imports.sample import sample_file
 from portal.security import requires, services
+from projections.placement_location import NOT_KNOWN
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -133,7 +134,8 @@ def show(job_id: UUID):
     context = dict(job=row, status=status, stage=STAGES.get(status, status), report=report,
                    finished=status in FINISHED or status == "stopped",
                    shown=report.sorted_problems()[:SHOWN_PROBLEMS] if report else [],
-                   shown_limit=SHOWN_PROBLEMS)
+                   warnings=report.sorted_warnings()[:SHOWN_PROBLEMS] if report else [],
+                   shown_limit=SHOWN_PROBLEMS, NOT_KNOWN_AREA=NOT_KNOWN["area"])
     if htmx:
         return render_template("imports/_progress.html", **context)
     return render_template("imports/job.html", **context)

@@ -28,6 +28,7 @@ from portal.placement_schemas import (
 )
 from portal.security import requires, services
 from projections.out_of_area_queries import approval_label, approvals_of_child
+from projections.placement_location import NOT_KNOWN
 from projections.placement_queries import (
     AREAS,
     STATUSES,
@@ -54,7 +55,7 @@ def _register_converter(state) -> None:
 @bp.context_processor
 def _vocabulary() -> dict:
     return {"ssda903": ssda903, "code_items": pf.code_items, "month_label": pf.month_label,
-            "AREAS": AREAS,
+            "AREAS": AREAS, "NOT_KNOWN": NOT_KNOWN,
             "STATUSES": STATUSES, "CONTRACT_ROUTES": CONTRACT_ROUTES,
             "PROVIDER_CHOICES": PROVIDER_CHOICES, "CHANGE_RNE": CHANGE_RNE,
             "URGENCIES": URGENCIES, "APPROVER_ROLES": APPROVER_ROLES}

@@ -17,9 +17,11 @@ from domain.timezone import LONDON
 from portal.dashboards import present, slug, table_csv
 from portal.extensions import htmx
 from portal.forms import FormResult
+from portal.headline import present_headline
 from portal.security import requires, services
 from projections.sufficiency.common import authorities
 from projections.sufficiency.dashboard import build_dashboard, filters_from
+from projections.sufficiency.headline import dashboard_years, headline
 from projections.sufficiency.scope import AUTHORITY, PARTNERSHIP, REGION, resolve_scope, scopes_for
 
 bp = Blueprint("sufficiency", __name__, url_prefix="/sufficiency")
@@ -119,22 +121,25 @@ def _form(choice) -> FormResult:
     return FormResult(data=data, errors=dict(choice.errors))
 
 
-def _dashboard(kind: str, key: str | None):
-    """The scope, its filters (with any errors) and its tables, as the viewer may see them."""
+def _dashboard(kind: str, key: str | None, *, years: bool = False):
+    """The scope, its filters (with any errors), its tables as the viewer may see them and,
+    with ``years``, the same dashboard on the same day of the years before (oldest first)."""
     with services().engine.connect() as c:
         scope = resolve_scope(g.principal, c, kind, key)
         choice = filters_from(request.args, _today(), scope)
         tables = build_dashboard(g.principal, c, scope, choice.filters)
         areas = authorities(c, scope, replace(choice.filters, area=None)) \
             if len(scope.authority_ids) > 1 else []
-    return scope, choice.filters, _form(choice), tables, areas
+        dated = dashboard_years(g.principal, c, scope, choice.filters, tables) if years else []
+    return scope, choice.filters, _form(choice), tables, areas, dated
 
 
 def _page(kind: str, key: str | None):
-    scope, filters, form, tables, areas = _dashboard(kind, key)
+    scope, filters, form, tables, areas, dated = _dashboard(kind, key, years=True)
     context = dict(
         scope=scope, filters=filters, form=form, areas=areas, groups=ssda903.GROUPS,
         tables=[present(t) for t in tables], action=dashboard_url(scope),
+        headline=present_headline(headline(dated)),
         area_name=next((a.name for a in areas if a.id == filters.area), None),
         group_name=ssda903.GROUPS.get(filters.place_group) if filters.place_group else None,
         csv_url=lambda key: dashboard_url(scope, "csv", key=key, **{
@@ -145,7 +150,7 @@ def _page(kind: str, key: str | None):
 
 
 def _csv(kind: str, key: str | None, table_key: str):
-    scope, filters, _form, tables, _areas = _dashboard(kind, key)
+    scope, filters, _form, tables, _areas, _dated = _dashboard(kind, key)
     table = next((t for t in tables if t.key == table_key), None)
     if table is None:
         abort(404)

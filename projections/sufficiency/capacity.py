@@ -5,10 +5,10 @@ outside Kent at £4,557 a week on average).
 
 A place is in an authority's area when its setting's host authority is that authority (the
 directory's ``settings.host_authority_id``). A child lives in such a setting when their
-placement names it; a placement that names no setting counts by its placement type and where
-it is (the authority recorded for it, else the authority of its postcode district), as the
-out-of-area measure (:mod:`projections.sufficiency.location`) tells it, so an SSDA903 import
-without settings still counts.
+placement's resolved setting (:mod:`projections.placement_location`: the one it names, else
+the one with its Ofsted URN) is one; a placement with no setting in the directory counts by
+its placement type and its resolved location, the same answer every page and the out-of-area
+measure give, so an SSDA903 import without settings still counts.
 """
 
 from __future__ import annotations
@@ -21,14 +21,12 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from domain.vocabulary import SETTING_TYPES
-from projections.directory import organisations, settings
-from projections.gazetteer import postcode_districts
+from projections.directory import settings
+from projections.placement_location import INSIDE, UNKNOWN, located
 from projections.placements import placement_episodes
 from projections.sufficiency.common import counted, open_on, shared
 from projections.sufficiency.selection import episodes
 from projections.sufficiency.tables import Filters
-
-HERE, OUTSIDE, UNKNOWN = "here", "outside", "unknown"
 
 # The kind of setting a placement is in when it names none, from its SSDA903 placement type:
 # K2 children's home; K3 registered supported accommodation (16+); foster care with an
@@ -80,39 +78,24 @@ def _local_use(connection: sa.Connection, ids: list[UUID], on: date,
             .where(s.host_authority_id.in_(ids))
             .group_by(s.host_authority_id, s.setting_type)):
         uses[host, kind].places = places
-    linked = settings.alias("linked")
-    placing = organisations.alias("placing")
-    district = postcode_districts.alias("district")
-    kind = sa.func.coalesce(linked.c.setting_type, UNLINKED_KIND)
-    # Where the child lives, as the out-of-area measure tells it: the host authority of the
-    # setting named, else the authority recorded for the placement, else the authority of the
-    # placement's postcode district (ONS postcode directory).
-    where = sa.case(
-        (linked.c.id.is_not(None),
-         sa.case((linked.c.host_authority_id == episodes.authority_id, HERE), else_=OUTSIDE)),
-        (episodes.placement_authority_id.is_not(None),
-         sa.case((episodes.placement_authority_id == episodes.authority_id, HERE),
-                 else_=OUTSIDE)),
-        (district.c.la_ons_code.is_not(None),
-         sa.case((district.c.la_ons_code == placing.c.ons_code, HERE), else_=OUTSIDE)),
-        else_=UNKNOWN)
+    loc = located(placement_episodes)
+    kind = sa.func.coalesce(loc.setting_type, UNLINKED_KIND)
+    # Where the child lives: the placement's resolved location, as every page and the
+    # out-of-area measure tell it (:mod:`projections.placement_location`).
+    where = loc.where_placed
     every_type = Filters(on=on, period_start=on, period_end=on)
     query = (sa.select(episodes.authority_id, kind, where, sa.func.count(),
                        sa.func.count(episodes.weekly_cost),
                        sa.func.coalesce(sa.func.sum(episodes.weekly_cost), 0))
-             .select_from(placement_episodes
-                          .join(placing, placing.c.id == episodes.authority_id)
-                          .outerjoin(linked, linked.c.id == episodes.setting_id)
-                          .outerjoin(district,
-                                     district.c.district == episodes.placement_district))
+             .select_from(loc.joined)
              .where(open_on(on), *counted(ids, every_type, everyone=everyone),
                     kind.is_not(None))
              .group_by(episodes.authority_id, kind, where))
-    for authority, kind_, located, children, costed, cost in connection.execute(query):
+    for authority, kind_, placed, children, costed, cost in connection.execute(query):
         use = uses[authority, kind_]
-        if located == HERE:
+        if placed == INSIDE:
             use.here += children
-        elif located == UNKNOWN:
+        elif placed == UNKNOWN:
             use.unknown += children
         else:
             use.outside += children

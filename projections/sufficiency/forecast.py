@@ -99,6 +99,16 @@ def _definition(filters: Filters) -> str:
         "at least 12 months of records before the date.")
 
 
+def yearly_rows(table: Table) -> list[int]:
+    """The rows of a forecast table a year apart: the counts on the date and on the same day
+    of each earlier year counted, then the forecast one, two and three years ahead."""
+    counted = [i for i, row in enumerate(table.rows) if row["basis"] == "Counted"]
+    if not counted:
+        return []
+    month = table.rows[counted[-1]]["month"].split()[0]
+    return [i for i, row in enumerate(table.rows) if row["month"].split()[0] == month]
+
+
 def _cannot(series: Series) -> str:
     if series.records_from is None:
         return "There are no placement records here, so no forecast can be made."
@@ -138,13 +148,14 @@ def forecast_need(connection: sa.Connection, scope: Scope, filters: Filters) -> 
 
     def figures(children: int, unmet: int) -> dict:
         share = children / everyone if everyone else 0
-        scaled = {f"year_{y}": None if n[1] is None else round(n[1] * share, 1)
+        # Whole children: a type's share of the forecast, rounded to the nearest child.
+        scaled = {f"year_{y}": None if n[1] is None else _whole(n[1] * share)
                   for y, n in years.items()}
         low, _, high = years[3]
         return {"children": children, "share": round(100 * share, 1) if everyone else None,
                 **scaled,
-                "low_3": None if low is None else round(max(0.0, low) * share, 1),
-                "high_3": None if high is None else round(high * share, 1),
+                "low_3": None if low is None else _whole(low * share),
+                "high_3": None if high is None else _whole(high * share),
                 "unmet": unmet,
                 "with_unmet_3": None if scaled["year_3"] is None else scaled["year_3"] + unmet}
 
@@ -158,7 +169,8 @@ def forecast_need(connection: sa.Connection, scope: Scope, filters: Filters) -> 
             "of the last three years' monthly counts) divided among placement types in "
             f"proportion to the children in each type on {long_date(filters.on)}. It assumes "
             "today's mix of placements stays as it is; the range for three years ahead is the "
-            "forecast's 95% prediction interval divided the same way. "
+            "forecast's 95% prediction interval divided the same way. Each figure is rounded "
+            "to the nearest whole child, so the types may not add up exactly to the total. "
             "Observed unmet need is added on the need side: the home searches opened from "
             f"{long_date(filters.period_start)} to {long_date(filters.period_end)} and closed "
             "unfilled by then (see unmet need), counted under the placement type a place in "

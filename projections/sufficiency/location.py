@@ -14,6 +14,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
+from projections.placement_location import INSIDE, OUTSIDE, UNKNOWN
 from projections.sufficiency.common import (
     DFE_CLA,
     DFE_LOCATION,
@@ -29,11 +30,8 @@ from projections.sufficiency.common import (
 )
 from projections.sufficiency.population import IN_CARE
 from projections.sufficiency.snapshot import (
-    INSIDE,
     METRES_A_MILE,
-    OUTSIDE,
     OVER_20,
-    UNKNOWN,
     WITHIN_20,
     Group,
     in_care_on,
@@ -132,8 +130,10 @@ def placed_out_of_area(connection: sa.Connection, scope: Scope, filters: Filters
     definition = (
         IN_CARE.format(day=long_date(filters.on))
         + " Where a child is placed is the host authority of their setting where the setting "
-        "is in the portal's directory, and otherwise the authority of the placement's postcode "
-        "district (ONS postcode directory). A placement is outside the area when that is not "
+        "is in the portal's directory (the setting the placement names, else the one with its "
+        "Ofsted URN), else the authority recorded for the placement, else the authority of the "
+        "placement's postcode district (ONS postcode directory): the same answer the child's "
+        "page and the list of children give. A placement is outside the area when that is not "
         "the placing authority; where neither is known the child is counted under \"where "
         "placed not known\", never as inside. Distance from home is the straight line between "
         "the centres of the child's home postcode district and the placement's (ONS grid "

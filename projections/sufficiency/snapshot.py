@@ -5,10 +5,10 @@ Children in care, placements by type and by code, and placed out of area are all
 groups, so a dashboard reads the episodes once for all four (see
 :func:`projections.sufficiency.common.shared_queries`).
 
-Where a child is placed (DfE, "Children looked after: a focus on placement location"): the host
-authority of their setting where the setting is in the portal's directory, and otherwise the
-authority of the placement's postcode district (ONS postcode directory); "unknown" where
-neither is known, never inside. How far: the straight line between the centroids of the home
+Where a child is placed (DfE, "Children looked after: a focus on placement location") is the
+placement's resolved location (:mod:`projections.placement_location`), the same answer the
+child's page, the list and its filters give: "unknown" where it cannot be told, never inside.
+How far: the straight line between the centroids of the home
 and placement postcode districts, compared with 20 miles; "unknown" where either district is
 unknown or they lie on different grids (Northern Ireland's is the Irish Grid), never 0.
 """
@@ -22,14 +22,13 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from projections.directory import organisations
 from projections.gazetteer import IRISH_GRID, postcode_districts
+from projections.placement_location import OUTSIDE, UNKNOWN, located
 from projections.sufficiency.common import counted, ep, open_on, shared
 from projections.sufficiency.tables import Filters
 
 METRES_A_MILE = 1609.3
 LIMIT_SQUARED = (20 * METRES_A_MILE) ** 2  # compared with squared distances: no square root
-INSIDE, OUTSIDE, UNKNOWN = "inside", "outside", "unknown"
 OVER_20, WITHIN_20 = "over_20", "within_20"
 
 
@@ -45,15 +44,8 @@ class Group:
 
 
 def _query(ids: Sequence[UUID], filters: Filters, everyone: bool) -> sa.Select:
-    placing = organisations.alias("placing")
+    loc = located(ep)
     home, placed = postcode_districts.alias("home"), postcode_districts.alias("placed")
-    setting_area = ep.c.placement_authority_id
-    where = sa.case(
-        (setting_area == ep.c.authority_id, INSIDE),
-        (setting_area.is_not(None), OUTSIDE),
-        (placed.c.la_ons_code == placing.c.ons_code, INSIDE),
-        (placed.c.la_ons_code.is_not(None), OUTSIDE),
-        else_=UNKNOWN)
     # In 64 bits: PostgreSQL's integer squares overflow beyond about 46 km along one axis.
     dx = sa.cast(home.c.easting, sa.BigInteger) - placed.c.easting
     dy = sa.cast(home.c.northing, sa.BigInteger) - placed.c.northing
@@ -64,9 +56,9 @@ def _query(ids: Sequence[UUID], filters: Filters, everyone: bool) -> sa.Select:
         (dx * dx + dy * dy > LIMIT_SQUARED, OVER_20),
         else_=WITHIN_20)
     columns = (ep.c.authority_id, ep.c.uasc, ep.c.place, ep.c.place_group,
-               where.label("where_placed"), distance.label("distance"))
+               loc.where_placed.label("where_placed"), distance.label("distance"))
     return (sa.select(*columns, sa.func.count().label("children"))
-            .select_from(ep.join(placing, placing.c.id == ep.c.authority_id)
+            .select_from(loc.joined
                          .outerjoin(placed, placed.c.district == ep.c.placement_district)
                          .outerjoin(home, home.c.district == ep.c.home_district))
             .where(*counted(ids, filters, everyone=everyone), open_on(filters.on))

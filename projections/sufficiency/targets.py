@@ -82,9 +82,12 @@ def _published_share(use, scope: Scope) -> tuple[int, float | None]:
     return rounded(use.here), round(use.share * rounded(use.here) / use.here, 1)
 
 
+NO_TARGET = "No target set"
+
+
 def _status(name: str, target: float | None, value: float | None) -> str:
     if target is None:
-        return "No target set"
+        return NO_TARGET
     if value is None:
         return "Not known"
     met = value >= target if name in AT_LEAST else value <= target
@@ -108,7 +111,7 @@ def targets_progress(connection: sa.Connection, scope: Scope, filters: Filters) 
                 ROW_AUTHORITY: authority.id,
                 "measure": f"{authority.name}: {label}" if several else label,
                 "aim": "At least" if name in AT_LEAST else "At most",
-                "target": target,
+                "target": NO_TARGET if target is None else f"{target:g}",
                 "present": None if value is None else round(value, 1),
                 "children": count,
                 "status": _status(name, target, value),
@@ -133,7 +136,7 @@ def targets_progress(connection: sa.Connection, scope: Scope, filters: Filters) 
         columns=[
             Column("measure", "Authority and measure" if several else "Measure", TEXT),
             Column("aim", "Aim", TEXT),
-            Column("target", "Target", NUMBER),
+            Column("target", "Target", TEXT),
             # Across authority lines, worked out from the published counts (see _present).
             Column("present", "Now", NUMBER, derived_from=("children",), rounding="none"),
             Column("children", "Number of children", COUNT),

@@ -210,3 +210,13 @@ def test_the_clock_must_be_timezone_aware(world):
     world.portal.clock = lambda: datetime(2026, 1, 5)
     with pytest.raises(ValueError, match="timezone-aware"):
         world.portal.open_market_engagement(world.lead, tender)
+
+
+def test_a_share_exactly_at_the_threshold_needs_a_key_decision(world):
+    # West Sussex's threshold is £5m here; "£5m or more" includes £5m itself.
+    tender = world.portal.get_tender(draft(world, partners=[
+        {"authority_id": world.kent, "share": 19_000_000},
+        {"authority_id": world.portsmouth, "share": 11_640_000},
+        {"authority_id": world.west_sussex, "share": 5_000_000}]))
+    assert {p["name"] for p in tender.key_decisions_needed()} == {
+        "Kent", "Portsmouth", "West Sussex"}

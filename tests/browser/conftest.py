@@ -9,6 +9,7 @@ Every page a test reaches is checked with axe-core (WCAG 2.2 AA rules) by
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 import sys
@@ -238,7 +239,26 @@ def assert_accessible(page: Page) -> None:
         page.evaluate(f"{_axe_source()}\n;undefined")
     violations = page.evaluate(_RUN_AXE, AXE_OPTIONS)
     _UNCHECKED[page] = None
+    _record_timing(page)
     assert not violations, _describe(page.url, violations)
+
+
+# BROWSER_PAGE_TIMINGS=FILE: each page the journeys check, with the browser's own navigation
+# timing (request sent to first byte back, and the whole load), one JSON line a page. For the
+# journeys' page timings in a note; never asserted (tests are not benchmarks).
+_NAVIGATION = """() => { const n = performance.getEntriesByType("navigation")[0];
+  return n ? {path: location.pathname, first_byte_ms: n.responseStart - n.requestStart,
+              load_ms: n.duration} : null; }"""
+
+
+def _record_timing(page: Page) -> None:
+    target = os.environ.get("BROWSER_PAGE_TIMINGS")
+    if not target:
+        return
+    timing = page.evaluate(_NAVIGATION)
+    if timing:
+        with open(target, "a", encoding="utf-8") as out:
+            out.write(json.dumps(timing) + "\n")
 
 
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.IGNORECASE | re.DOTALL)

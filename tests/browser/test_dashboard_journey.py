@@ -31,6 +31,7 @@ def test_an_officer_filters_their_dashboard_and_downloads_a_table(pages: Pages):
     expect(page.get_by_role("heading", level=1)).to_have_text("Kent: sufficiency dashboard")
 
 
+    page.locator("#children-in-care").get_by_text("Show the chart").click()  # on demand
     charts = page.locator("svg[role=img]")
     expect(charts.first).to_be_visible()
     first = charts.first
@@ -39,6 +40,7 @@ def test_an_officer_filters_their_dashboard_and_downloads_a_table(pages: Pages):
     assert_accessible(page)
 
     page.evaluate("window.__still_here = true")
+    page.get_by_text("Filter: change the date").click()  # the filters start folded away
     page.get_by_label("Placement type", exact=True).select_option(
         label="Children's homes (including secure)")
     expect(page).to_have_url(re.compile(r"type=childrens_home"))
@@ -63,6 +65,7 @@ def test_without_javascript_the_filters_are_a_plain_form(pages: Pages, browser: 
     sign_in(page, officer, check=lambda p: assert_accessible_without_javascript(p, browser))
     expect(page.get_by_role("heading", level=1)).to_have_text("Kent: sufficiency dashboard")
     assert_accessible_without_javascript(page, browser)
+    page.get_by_text("Filter: change the date").click()  # a details element: no script needed
     page.get_by_label("Placement type", exact=True).select_option(label="Placed with parents")
     page.get_by_role("button", name="Apply filters").click()
     expect(page).to_have_url(re.compile(r"type=parents"))

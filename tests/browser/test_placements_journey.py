@@ -73,10 +73,12 @@ def test_an_officer_imports_a_return_and_reads_the_dashboards(pages: Pages, tmp_
 
     page.goto("/sufficiency/authorities/886")
     expect(page.get_by_role("heading", level=1)).to_have_text("Kent: sufficiency dashboard")
+    page.locator("#children-in-care").get_by_text("Show the chart").click()  # on demand
     expect(page.locator("svg[role=img]").first).to_be_visible()
     expect(page.locator("table.app-figures-table").first).to_be_visible()
     assert_accessible(page)
     page.evaluate("window.__still_here = true")
+    page.get_by_text("Filter: change the date").click()  # the filters start folded away
     page.get_by_label("Placement type", exact=True).select_option(
         label="Children's homes (including secure)")
     expect(page).to_have_url(re.compile(r"type=childrens_home"))

@@ -198,6 +198,8 @@ ARGUMENTS: dict[str, Argument] = {
     "authority_id": Argument(
         own=lambda w, org: [str(w.organisations[org])] if org in AUTHORITIES else [],
         others=_authorities, missing=_uuid),
+    "client_id": Argument(own=_own("api_clients"), others=_records("api_clients", "API client"),
+                          missing=_uuid),
     # Fixed arguments: they name no organisation's record.
     "number": Argument(fixed=("1",)),
     "lot": Argument(fixed=("1",)),

@@ -19,6 +19,9 @@ How each route answers another organisation's record, and why:
   granted the same permission for its own organisation only still gets the 404.) Those roles'
   state-changing requests to such records are legitimate changes, so they are not sent here:
   the stateful test exercises them.
+- The integration API's operations (``/api/v1``) let in only a key, never a cookie: to every
+  signed-in person here they answer 401 and store nothing. Their proof with each
+  organisation's own API client is ``test_api_routes.py``.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import pytest
 
 from domain.permissions import PERMISSIONS, REGION, can, scope_for
 from domain.vocabulary import ROLES
+from portal.api.blueprint import PUBLIC as PUBLIC_API
 from tests.isolation.arguments import check_known, fillings, url_for_rule
 from tests.isolation.checks import (
     METHODS,
@@ -100,6 +104,11 @@ SESSION_ENDPOINTS: dict[str, str] = {
     "password_reset.request_link": "asks for a reset link (public, the same reply for anyone)",
     "password_reset.choose": "sets a new password by a reset link (public, before sign-in)",
 }
+
+
+def key_only(rule) -> bool:
+    """An integration API operation: a key lets a call in, a cookie session never."""
+    return rule.rule.startswith("/api/v1/") and rule.endpoint not in PUBLIC_API
 
 
 def routes(app) -> list:
@@ -185,7 +194,9 @@ def test_other_organisations_records_answer_like_missing_ones_and_leak_nothing(p
                     if visible:
                         continue
                     permitted = can(principal, permission) if permission in PERMISSIONS else True
-                    problems += _same_as_missing(where, filled, response, missing, permitted)
+                    problems += _same_as_missing(where, filled, response, missing,
+                                                 401 if key_only(rule) else
+                                                 404 if permitted else 403)
                     if method in STATE_CHANGING and portal.position() != before:
                         problems.append(f"{where} with {filled.other.label}: stored events")
     print(f"\nURL-map isolation: {requests} requests")
@@ -197,9 +208,8 @@ def _signed_out(response) -> bool:
         response.headers.get("Location", "").startswith("/sign-in")
 
 
-def _same_as_missing(where: str, filled, response, missing, permitted: bool) -> list[str]:
+def _same_as_missing(where: str, filled, response, missing, expected: int) -> list[str]:
     label = filled.other.label
-    expected = 404 if permitted else 403
     if (response.status_code, missing.status_code) != (expected, expected):
         return [f"{where} with {label}: answered {response.status_code}, a missing "
                 f"{filled.argument} {missing.status_code}, expected {expected} for both"]
@@ -226,9 +236,10 @@ def test_the_auditor_is_refused_on_every_state_changing_route(portal, auditor_of
                     before = portal.position()
                     response = send(client, method, url_for_rule(rule, values), token)
                     checked += 1
-                    if response.status_code != 403:
+                    refused = 401 if key_only(rule) else 403
+                    if response.status_code != refused:
                         problems.append(f"{method} {url_for_rule(rule, values)}: answered "
-                                        f"{response.status_code}, not 403")
+                                        f"{response.status_code}, not {refused}")
                     if portal.position() != before:
                         problems.append(f"{method} {url_for_rule(rule, values)}: stored events")
     assert checked > 0

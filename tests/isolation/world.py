@@ -93,6 +93,10 @@ class World:
     notices: dict[str, list[UUID]] = field(default_factory=dict)  # by lead authority
     board_searches: dict[str, UUID] = field(default_factory=dict)  # by the officer's authority
     search_notices: dict[str, list[UUID]] = field(default_factory=dict)  # by recipient
+    # Each authority's and provider's API client (its role: council officer or provider user)
+    # and the client's key, for the integration API's isolation proof.
+    api_clients: dict[str, UUID] = field(default_factory=dict)
+    api_keys: dict[str, str] = field(default_factory=dict)
 
     def owner_of(self, organisation_id: UUID | None) -> str | None:
         for key, value in self.organisations.items():
@@ -213,7 +217,22 @@ def _build(svc, today: date, folder: Path) -> World:
             allowed_domains=[f"{key.lower()}.example.org"],
             reason=_marker(world, key, "identity_provider", "idpreason"))
     _tenders(world, svc, folder)
+    _api_clients(world, svc)
     return world
+
+
+def api_client_role(organisation: str) -> str:
+    return "council_officer" if ORGANISATION_KINDS[organisation] == "authority" \
+        else "provider_user"
+
+
+def _api_clients(world: World, svc) -> None:
+    """An API client for each authority and provider, created by its own administrator."""
+    for key in ("A", "B", "P", "Q"):
+        admin = _actor(world, "organisation_admin", key)
+        world.api_clients[key], world.api_keys[key] = svc.portal.create_api_client(
+            admin, name=_marker(world, key, "private", "apiclient"),
+            roles=[api_client_role(key)])
 
 
 def _actor(world: World, role: str, key: str) -> Actor:

@@ -3,6 +3,12 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import account_for
+from tests.web.api_fixtures import (  # noqa: F401 (the integration API's fixtures)
+    council_api,
+    other_council_api,
+    other_provider_api,
+    provider_api,
+)
 
 
 @pytest.fixture

@@ -73,9 +73,17 @@ def test_an_officer_imports_a_return_and_reads_the_report(client, demo_services)
     report = client.get(url + "/report.csv")
     assert report.mimetype == "text/csv"
     assert "attachment" in report.headers["Content-Disposition"]
+    # SC123456 is no setting in the demo's directory: the rows are imported, with a warning.
     assert list(csv.reader(io.StringIO(report.get_data(as_text=True)))) == [
-        ["file", "line", "column", "reason"],
-        ["episodes", "4", "PLACE", "PLACE (placement type): Q9 is not an SSDA903 code"]]
+        ["file", "line", "column", "outcome", "reason"],
+        ["episodes", "4", "PLACE", "not imported",
+         "PLACE (placement type): Q9 is not an SSDA903 code"],
+        ["episodes", "2", "URN", "imported with a warning",
+         "Ofsted URN SC123456 is not a setting in the directory"],
+        ["episodes", "3", "URN", "imported with a warning",
+         "Ofsted URN SC123456 is not a setting in the directory"]]
+    assert re.search(r"Rows imported with a warning\s*</dt>\s*<dd[^>]*>\s*2\s*</dd>", page)
+    assert "Ofsted URN SC123456 is not a setting in the directory" in page
 
     kent = demo_services.portal.get_authority("886").id
     with demo_services.engine.connect() as c:

@@ -1,0 +1,72 @@
+"""API clients: an organisation's administrator creates and revokes the keys its own systems
+use to call the integration API.
+
+A mixin of :class:`~portal.services.application.Portal`. A client acts for the administrator's
+own organisation only, with roles of that organisation's kind (never an administrator's, an
+auditor's or a platform role); its key is returned once and stored only as a hash
+(:mod:`auth.api_clients`).
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from auth.api_clients import MAX_NAME, ApiClients
+from domain.account import check_role
+from domain.actor import Actor
+from domain.errors import DomainError, NotFound, PermissionDenied
+from domain.permissions import PLATFORM_ROLES, scope_for
+
+# Roles a client may be given: what people of the organisation do, never who manages access.
+CLIENT_ROLES = ("council_officer", "provider_user")
+NOT_FOR_CLIENTS = PLATFORM_ROLES | {"organisation_admin"}
+
+
+class ApiClientCommands:
+    """Needs ``api_clients`` (set by the composition root), ``get_account`` and
+    ``organisation_kind`` (Portal)."""
+
+    api_clients: ApiClients
+
+    def _administrator(self, actor: Actor) -> UUID:
+        """The organisation ``actor`` manages API clients for (PermissionDenied otherwise)."""
+        if actor.user_id is None or actor.organisation_id is None or actor.client_id:
+            raise PermissionDenied("Only a person may manage API clients")
+        acting = self.get_account(actor.user_id)
+        if acting.suspended or scope_for(acting, "api_clients.manage") is None \
+                or acting.organisation_id != actor.organisation_id:
+            raise PermissionDenied("You do not have permission to manage API clients")
+        return actor.organisation_id
+
+    def create_api_client(self, actor: Actor, *, name: str, roles: list[str]
+                          ) -> tuple[UUID, str]:
+        """A new client of the administrator's organisation and its key, shown only now."""
+        organisation_id = self._administrator(actor)
+        name = " ".join(name.split())
+        if not name:
+            raise DomainError("Enter a name for the client", field="name")
+        if len(name) > MAX_NAME:
+            raise DomainError(f"Name must be {MAX_NAME} characters or fewer", field="name")
+        if not roles:
+            raise DomainError("Choose what the client may do", field="roles")
+        kind = self.organisation_kind(organisation_id)
+        for role in roles:
+            if role in NOT_FOR_CLIENTS or role not in CLIENT_ROLES:
+                raise DomainError("Choose what the client may do from the list", field="roles")
+            try:
+                check_role(role, kind)
+            except DomainError as error:
+                raise DomainError(error.message, field="roles") from None
+        return self.api_clients.create(organisation_id=organisation_id, name=name,
+                                       roles=sorted(set(roles)), created_by=actor.user_id)
+
+    def revoke_api_client(self, actor: Actor, client_id: UUID) -> None:
+        """Revoke one of the organisation's clients at once; another's is "no such client"."""
+        organisation_id = self._administrator(actor)
+        if not self.api_clients.revoke(client_id, organisation_id=organisation_id,
+                                       revoked_by=actor.user_id):
+            raise NotFound("There is no such API client, or it is already revoked")
+
+    def api_clients_of(self, actor: Actor) -> list[dict]:
+        """The administrator's organisation's clients, newest first."""
+        return self.api_clients.of_organisation(self._administrator(actor))
