@@ -20,6 +20,11 @@ the portal, how the place is bought), and is placed on the start day by
 :meth:`HomeSearch.start_placement` (the notices runner calls it), since a placement record
 never starts in the future.
 
+An officer may also ask for one vacancy's place from the board
+(:meth:`HomeSearch.ask_for_place`): a draft is sent to that vacancy's provider, a search open
+to offers reaches it too with the deadline it has, and the vacancy is named (``PlaceAsked``)
+so the provider knows which place is asked for.
+
 The child is only ever known by the portal's pseudonymous reference (see
 :mod:`domain.child_ref`), as placements are.
 """
@@ -288,6 +293,8 @@ class HomeSearch(PortalAggregate):
         self.declines: dict[UUID, str] = {}
         self.accepted_offer: UUID | None = None
         self.placement_ref: str | None = None
+        # Vacancies the officer asked their providers for from the board: vacancy -> provider.
+        self.asked_places: dict[UUID, UUID] = {}
         self.starts_on: date | None = None  # the accepted offer's start, once scheduled
         self.pending_placement: dict[str, Any] | None = None
 
@@ -418,6 +425,50 @@ class HomeSearch(PortalAggregate):
         self.sent_to = list(provider_ids)
         self.offers_close_at = offers_close_at
         self.status = OFFERS_OPEN
+
+    def ask_for_place(self, *, vacancy: Vacancy, now: datetime, actor: Actor,
+                      offers_close_at: datetime | None = None, reason: str | None = None
+                      ) -> None:
+        """Ask the provider of a vacancy on the board for its place: a draft is sent to that
+        provider (open to offers until ``offers_close_at``); a search open to offers reaches
+        that provider too, with the deadline it has. Either way the vacancy is named, so the
+        provider knows which place is asked for."""
+        if vacancy.id in self.asked_places:
+            raise DomainError("You have already asked for this place for this home search",
+                              field="search_id")
+        if not vacancy.is_open:
+            raise DomainError(f"This vacancy is {VACANCY_LABELS[vacancy.status].lower()}, so "
+                              "its place cannot be asked for", field="search_id")
+        if vacancy.setting_type not in self.placement_types:
+            raise DomainError("This vacancy is not a kind of placement the search asks for",
+                              field="search_id")
+        if vacancy.places < self.places_needed:
+            raise DomainError(f"The search needs {self.places_needed} places together: this "
+                              f"vacancy offers {vacancy.places}", field="search_id")
+        provider_id = vacancy.provider_id
+        if self.status == DRAFT:
+            if offers_close_at is None:
+                raise DomainError("Enter the date offers close", field="offers_close_on")
+            self.send(provider_ids=[provider_id], offers_close_at=offers_close_at, now=now,
+                      actor=actor, reason=reason)
+        elif not self.taking_offers(now):
+            raise IllegalTransition(
+                "This home search takes no more offers, so no place can be asked for it"
+                if self.status == OFFERS_OPEN else
+                f"This home search is {STATUS_LABELS[self.status].lower()}, so no place can "
+                "be asked for it")
+        elif provider_id in self.declines:
+            raise IllegalTransition("This provider has declined this home search",
+                                    field="search_id")
+        self._place_asked(vacancy_id=vacancy.id, provider_id=provider_id,
+                          setting_id=vacancy.setting_id, actor=actor, reason=reason)
+
+    @event("PlaceAsked")
+    def _place_asked(self, *, vacancy_id: UUID, provider_id: UUID, setting_id: UUID,
+                     actor: Actor, reason: str | None) -> None:
+        self.asked_places[vacancy_id] = provider_id
+        if provider_id not in self.sent_to:
+            self.sent_to = sorted([*self.sent_to, provider_id], key=str)
 
     def _check_answering(self, provider_id: UUID, now: datetime) -> None:
         if not self.was_sent_to(provider_id):

@@ -18,6 +18,12 @@ NAMESPACE = uuid5(NAMESPACE_URL, "https://sufficiency-portal.example/ids")
 
 LA_CODE = re.compile(r"^\d{3}$")
 ONS_CODE = re.compile(r"^E(06|07|08|09|10)\d{6}$")
+# A contact's telephone number: a UK number (0 or +44, then 9 or 10 digits), spaces, brackets
+# and hyphens allowed between the digits.
+PHONE = re.compile(r"^(?:0|\+44)\d{9,10}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_CONTACT_NAME = 100
+MAX_EMAIL = 254
 # Ofsted unique reference numbers: "SC" plus six digits for social care settings, or a 6-7 digit
 # number for older registrations.
 OFSTED_URN = re.compile(r"^(SC\d{6}|\d{6,7})$")
@@ -189,6 +195,7 @@ class Provider(PortalAggregate):
         self.kind = kind
         self.ofsted_urn = ofsted_urn
         self.settings: dict[UUID, Setting] = {}
+        self.contact: dict[str, str] | None = None
 
     @classmethod
     def register(cls, *, name: str, kind: str, ofsted_urn: str | None, actor: Actor,
@@ -265,11 +272,62 @@ class Provider(PortalAggregate):
             registered_places=registered_places,
         )
 
+    def set_contact(self, *, name: str, phone: str, email: str, actor: Actor,
+                    reason: str | None = None) -> bool:
+        """Name the person councils contact about the provider's vacancies. Returns False when
+        nothing changed."""
+        found = contact_problems(name=name, phone=phone, email=email)
+        if found:
+            raise ContactRefused(found)
+        contact = {"name": " ".join(name.split()), "phone": " ".join(phone.split()),
+                   "email": email.strip()}
+        if self.contact == contact:
+            return False
+        self._contact_set(contact_name=contact["name"], contact_phone=contact["phone"],
+                          contact_email=contact["email"], actor=actor, reason=reason)
+        return True
+
+    @event("ContactSet")
+    def _contact_set(self, *, contact_name: str, contact_phone: str, contact_email: str,
+                     actor: Actor, reason: str | None) -> None:
+        self.contact = {"name": contact_name, "phone": contact_phone, "email": contact_email}
+
     def setting(self, setting_id: UUID) -> Setting:
         try:
             return self.settings[setting_id]
         except KeyError:
             raise NotFound(f"{self.name} has no such setting") from None
+
+
+class ContactRefused(DomainError):
+    """A contact that breaks one or more rules: every problem at once, by field."""
+
+    def __init__(self, errors: dict[str, str]):
+        field, message = next(iter(errors.items()))
+        super().__init__(message, field=field)
+        self.errors = dict(errors)
+
+
+def contact_problems(*, name: str, phone: str, email: str) -> dict[str, str]:
+    """Every rule a named contact breaks, by field, all at once."""
+    found = {}
+    if not name.strip():
+        found["contact_name"] = "Enter the contact's name"
+    elif len(name.strip()) > MAX_CONTACT_NAME:
+        found["contact_name"] = f"The name must be {MAX_CONTACT_NAME} characters or fewer"
+    digits = re.sub(r"[\s()-]", "", phone)
+    if not digits:
+        found["contact_phone"] = "Enter the contact's telephone number"
+    elif not PHONE.match(digits):
+        found["contact_phone"] = ("Enter a UK telephone number, like 01632 960 001 or "
+                                  "+44 1632 960 001")
+    address = email.strip()
+    if not address:
+        found["contact_email"] = "Enter the contact's email address"
+    elif len(address) > MAX_EMAIL or not EMAIL.match(address):
+        found["contact_email"] = ("Enter an email address in the correct format, like "
+                                  "name@example.org")
+    return found
 
 
 class PlatformOrganisation(PortalAggregate):

@@ -43,6 +43,10 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     "vacancies.search": {"council_officer": REGION, "platform_admin": REGION, "auditor": REGION},
     "vacancies.manage": {"provider_user": OWN},
     "vacancies.view_own": {"provider_user": OWN},
+    # The provider's named contact for its vacancies, shown to councils on each vacancy.
+    "providers.contact": {"provider_user": OWN},
+    # A council officer's own saved searches of the vacancy board (each officer's own).
+    "board_searches.manage": {"council_officer": OWN},
     "directory.view": {
         "council_officer": REGION, "provider_user": REGION, "auditor": REGION,
         "platform_admin": REGION,
@@ -86,7 +90,8 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     "tenders.respond": {"provider_user": OWN},
     "tenders.pipeline": {"council_officer": PARTNERSHIP},
     # Notices to the viewer's own organisation: tenders and home searches (providers), offers
-    # closing on its home searches (councils).
+    # closing on its home searches (councils); and an officer's own, of new vacancies matching
+    # their saved searches of the board.
     "notices.read": {"provider_user": OWN, "council_officer": OWN},
 }
 
@@ -105,6 +110,10 @@ ACTION_DESCRIPTIONS: dict[str, str] = {
     "vacancies.search": "Search the regional vacancy board",
     "vacancies.manage": "Publish, change and withdraw vacancies",
     "vacancies.view_own": "See your organisation's own vacancies and their history",
+    "providers.contact": ("Name the person councils contact about your organisation's "
+                          "vacancies"),
+    "board_searches.manage": ("Save searches of the vacancy board and be told when a new "
+                              "vacancy matches one"),
     "directory.view": "See the directory of partner authorities and providers",
     "organisations.manage": "Register authorities, providers and settings",
     "accounts.manage": "Create accounts and grant roles",
@@ -132,7 +141,8 @@ ACTION_DESCRIPTIONS: dict[str, str] = {
     "tenders.view": "See tenders, their lots, stages and clarifications",
     "tenders.respond": "Answer market engagement, ask clarification questions and bid",
     "tenders.pipeline": "See the partnership's pipeline of planned and running tenders",
-    "notices.read": "See your organisation's notices and mark them read",
+    "notices.read": ("See your organisation's notices, and your own of your saved searches, and "
+                     "mark them read"),
 }
 
 

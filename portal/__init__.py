@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         as_at,
         audit,
         audit_access,  # noqa: F401 (adds the changes-of-access route to audit)
+        board_searches,
         checkpoints,
         contracts,
         directory,
@@ -102,11 +103,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         help,
         home,
         home_searches,
+        home_searches_export,
         imports,
         ofsted,
         placement_changes,  # noqa: F401 (adds the change, end and correct routes to placements)
         placements,
         placements_export,
+        provider_contact,
         reference,
         referrals,
         session_views,
@@ -114,13 +117,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         targets,
         users,
         vacancies,
+        vacancy_asks,  # noqa: F401 (adds the vacancy page and "Ask for this place" to the board)
     )
 
     for blueprint in (
         home.bp, session_views.bp, vacancies.board, vacancies.manage, directory.bp, health.bp,
         admin.bp, reference.bp, audit.bp, as_at.bp, checkpoints.bp,
         placements.bp, home_searches.bp, referrals.offers, referrals.bp, contracts.bp,
-        targets.bp, imports.bp, placements_export.bp, ofsted.bp,
+        targets.bp, imports.bp, placements_export.bp, home_searches_export.bp, ofsted.bp,
+        provider_contact.bp, board_searches.bp,
         sufficiency.bp, help.bp, users.bp,
     ):
         app.register_blueprint(blueprint)

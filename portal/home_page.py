@@ -2,11 +2,12 @@
 
 Each role sees the tasks its permissions allow (the same permission table as the pages
 themselves, so a link here never leads to a refusal), and a short panel per thing that is
-waiting on it: an officer's open home searches, imports with rejected rows and tenders closing
-soon; a provider's searches awaiting an answer, open opportunities and vacancies about to
-expire; an auditor's latest signed checkpoint, checked against the deployment's key and the log
-as it stands; an administrator's invitations not yet accepted. Every panel reads through the
-query functions that take the viewer, so it shows nothing the viewer's own pages would not.
+waiting on it: an officer's open home searches, saved searches of the board with new matches,
+imports with rejected rows and tenders closing soon; a provider's searches awaiting an answer,
+open opportunities and vacancies about to expire; an auditor's latest signed checkpoint,
+checked against the deployment's key and the log as it stands; an administrator's invitations
+not yet accepted. Every panel reads through the query functions that take the viewer, so it
+shows nothing the viewer's own pages would not.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from projections.account_queries import pending_invitations
 from projections.audit.checkpoints import Checkpoint, audit_checkpoints
 from projections.audit.log import tree_state
 from projections.home_search_queries import home_searches_for
+from projections.notices import unread_board_matches
 from projections.referral_queries import referrals_for
 from projections.tender_queries import provider_opportunities, tender_list
 from projections.vacancy_queries import own_vacancies
@@ -145,6 +147,17 @@ def _open_searches(viewer, c: sa.Connection, now: datetime) -> Panel:
                          f"{long_date(s['needed_by'])}") for s in searches])
 
 
+def _board_matches(viewer, c: sa.Connection, now: datetime) -> Panel:
+    found = unread_board_matches(viewer, c)
+    return _listed(Panel("Saved searches with new matches",
+                         "No new vacancy matches your saved searches of the board.",
+                         "Your saved searches", url_for("board_searches.index")),
+                   [Item(r["search_name"], url_for("notices.index"),
+                         f"{r['unread']:,} new matching "
+                         f"{'vacancy' if r['unread'] == 1 else 'vacancies'}")
+                    for r in found])
+
+
 def _rejected_imports(viewer, c: sa.Connection, now: datetime) -> Panel:
     imports = [i for i in past_imports(viewer, c, limit=20) if i["rejected"]]
     return _listed(Panel("Imports with rejected rows",
@@ -253,6 +266,7 @@ def _verified(latest: Checkpoint, key, size: int, root: bytes) -> str:
 # (permission, panel): what needs attention, in the order a role's day runs.
 PANELS: tuple[tuple[str, Callable[..., Panel]], ...] = (
     ("home_searches.view", _open_searches),
+    ("board_searches.manage", _board_matches),
     ("placements.import", _rejected_imports),
     ("tenders.lead", _closing_tenders),
     ("referrals.answer", _referrals),

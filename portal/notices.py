@@ -18,7 +18,8 @@ def notices_group() -> None:
 @notices_group.command("run")
 def notices_run() -> None:
     """Issue due deadline reminders, close home searches past their offers deadline, start
-    placements due today, and e-mail new notices (idempotent: run it from cron, say every 15
+    placements due today, and e-mail new notices: tender and home search notices to providers
+    and officers, saved-search notices to officers (idempotent: run it from cron, say every 15
     minutes; a notice is e-mailed to each user once however often it runs)."""
     portal_url = open_settings().portal_url
     svc = open_services()

@@ -22,6 +22,10 @@ Notices are derived from events, in two steps that are kept apart on purpose:
    restored from an old backup, is not sent a flood of stale news.
 
 Read and unread is each user's own state, kept in ``notice_reads`` (not derived, not cleared).
+
+Council officers' notices, that a new vacancy matches one of their saved searches of the board,
+are rows of their own projection (``projections/board_searches.py``), addressed to the search's
+owner; they are read here with the tender notices and share both ledgers.
 """
 
 from __future__ import annotations
@@ -32,9 +36,11 @@ from uuid import UUID, uuid5
 import sqlalchemy as sa
 
 from domain.organisation import KIND_COVERS
+from domain.permissions import can, check
 from domain.tender import Tender
 from domain.tender_reminder import DeadlineReminder
 from projections.base import Projection, handles
+from projections.board_searches import board_notices
 from projections.database import metadata
 from projections.directory import organisations, settings
 from projections.tender_queries import aware, tender_list
@@ -46,6 +52,7 @@ KINDS = {
     "invitation_published": "Invitation to tender published",
     "clarification_published": "Clarification published",
     "deadline_near": "Deadline approaching",
+    "vacancy_matched": "A new vacancy matches your saved search",
 }
 
 notices = sa.Table(
@@ -162,7 +169,18 @@ def _visible(viewer, c: sa.Connection) -> set[UUID]:
 # --- queries ---------------------------------------------------------------------------------
 
 def notices_for(viewer, c: sa.Connection, *, limit: int = 200) -> list[dict]:
-    """The viewer's provider's notices, newest first, each with whether the viewer read it."""
+    """The viewer's notices, newest first, each with whether the viewer read it: a
+    provider's, of tenders it may answer; an officer's own, of vacancies matching their saved
+    searches."""
+    found = _tender_notices(viewer, c, limit) if can(viewer, "tenders.respond") else []
+    if can(viewer, "board_searches.manage"):
+        found += _board_notices(viewer, c, limit)
+    found.sort(key=lambda n: str(n["id"]))
+    found.sort(key=lambda n: n["created_at"], reverse=True)
+    return found[:limit]
+
+
+def _tender_notices(viewer, c: sa.Connection, limit: int) -> list[dict]:
     open_tenders = _visible(viewer, c)
     if not open_tenders:
         return []
@@ -172,26 +190,70 @@ def notices_for(viewer, c: sa.Connection, *, limit: int = 200) -> list[dict]:
              .outerjoin(notice_reads, sa.and_(notice_reads.c.notice_id == notices.c.id, read))
              .where(notices.c.tender_id.in_(open_tenders))
              .order_by(notices.c.created_at.desc(), notices.c.id).limit(limit))
-    return [{**row, "deadline": aware(row["deadline"]), "created_at": aware(row["created_at"]),
+    return [{**row, "vacancy_id": None, "deadline": aware(row["deadline"]),
+             "created_at": aware(row["created_at"]), "read_at": aware(row["read_at"])}
+            for row in c.execute(query).mappings()]
+
+
+def _board_notices(viewer, c: sa.Connection, limit: int) -> list[dict]:
+    b = board_notices
+    query = (sa.select(b.c.id, b.c.vacancy_id, b.c.search_name.label("title"),
+                       b.c.created_at, notice_reads.c.read_at)
+             .outerjoin(notice_reads, sa.and_(notice_reads.c.notice_id == b.c.id,
+                                              notice_reads.c.user_id == viewer.user_id))
+             .where(b.c.account_id == viewer.user_id)
+             .order_by(b.c.created_at.desc(), b.c.id).limit(limit))
+    return [{**row, "kind": "vacancy_matched", "tender_id": None, "deadline": None,
+             "deadline_name": None, "created_at": aware(row["created_at"]),
              "read_at": aware(row["read_at"])} for row in c.execute(query).mappings()]
 
 
+def unread_board_matches(viewer, c: sa.Connection) -> list[dict]:
+    """The viewer's own saved searches with new matches they have not read: each search's
+    id and name and how many, most first."""
+    check(viewer, "board_searches.manage")
+    b = board_notices
+    query = (sa.select(b.c.board_search_id, b.c.search_name, sa.func.count().label("unread"))
+             .outerjoin(notice_reads, sa.and_(notice_reads.c.notice_id == b.c.id,
+                                              notice_reads.c.user_id == viewer.user_id))
+             .where(b.c.account_id == viewer.user_id, notice_reads.c.read_at.is_(None))
+             .group_by(b.c.board_search_id, b.c.search_name))
+    rows = [dict(row) for row in c.execute(query).mappings()]
+    return sorted(rows, key=lambda r: (-r["unread"], r["search_name"], str(r["board_search_id"])))
+
+
 def unread_count(viewer, c: sa.Connection) -> int:
+    count = 0
+    if can(viewer, "board_searches.manage"):
+        count += c.execute(
+            sa.select(sa.func.count()).select_from(board_notices)
+            .outerjoin(notice_reads, sa.and_(notice_reads.c.notice_id == board_notices.c.id,
+                                             notice_reads.c.user_id == viewer.user_id))
+            .where(board_notices.c.account_id == viewer.user_id,
+                   notice_reads.c.read_at.is_(None))).scalar_one()
+    if not can(viewer, "tenders.respond"):
+        return count
     open_tenders = _visible(viewer, c)
     if not open_tenders:
-        return 0
+        return count
     query = (sa.select(sa.func.count()).select_from(notices)
              .outerjoin(notice_reads, sa.and_(notice_reads.c.notice_id == notices.c.id,
                                               notice_reads.c.user_id == viewer.user_id))
              .where(notices.c.tender_id.in_(open_tenders), notice_reads.c.read_at.is_(None)))
-    return c.execute(query).scalar_one()
+    return count + c.execute(query).scalar_one()
 
 
 def mark_read(viewer, c: sa.Connection, ids: list[UUID], now: datetime) -> int:
     """Mark these of the viewer's notices read (others' or unknown ids are ignored)."""
-    open_tenders = _visible(viewer, c)
-    mine = set(c.execute(sa.select(notices.c.id).where(
-        notices.c.id.in_(ids), notices.c.tender_id.in_(open_tenders))).scalars())
+    mine: set[UUID] = set()
+    if can(viewer, "tenders.respond"):
+        open_tenders = _visible(viewer, c)
+        mine |= set(c.execute(sa.select(notices.c.id).where(
+            notices.c.id.in_(ids), notices.c.tender_id.in_(open_tenders))).scalars())
+    if can(viewer, "board_searches.manage"):
+        mine |= set(c.execute(sa.select(board_notices.c.id).where(
+            board_notices.c.id.in_(ids),
+            board_notices.c.account_id == viewer.user_id)).scalars())
     already = set(c.execute(sa.select(notice_reads.c.notice_id).where(
         notice_reads.c.user_id == viewer.user_id, notice_reads.c.notice_id.in_(mine)))
         .scalars())

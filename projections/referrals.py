@@ -56,6 +56,19 @@ search_authorities = sa.Table(
 )
 
 
+# The vacancies an officer asked their providers for from the board, per search: the provider
+# sees which of its places is asked for. No child reference, as every table here.
+asked_places = sa.Table(
+    "home_search_asked_places",
+    metadata,
+    sa.Column("search_id", sa.Uuid, primary_key=True),
+    sa.Column("vacancy_id", sa.Uuid, primary_key=True),
+    sa.Column("provider_id", sa.Uuid, nullable=False),
+    sa.Column("authority_id", sa.Uuid, nullable=False),
+    sa.Column("asked_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
 def _authority_of(c: sa.Connection, search_id) -> object:
     t = search_authorities
     return c.execute(sa.select(t.c.authority_id).where(t.c.search_id == search_id)).scalar_one()
@@ -63,7 +76,7 @@ def _authority_of(c: sa.Connection, search_id) -> object:
 
 class Referrals(Projection):
     name = "home_search_referrals"
-    tables = (referrals, offers, search_authorities)
+    tables = (referrals, offers, search_authorities, asked_places)
 
     @handles(HomeSearch.Drafted)
     def drafted(self, c: sa.Connection, e: HomeSearch.Drafted) -> None:
@@ -77,6 +90,25 @@ class Referrals(Projection):
             {"search_id": e.originator_id, "provider_id": p, "authority_id": authority,
              "sent_at": e.timestamp, "offers_close_at": e.offers_close_at, "answer": None,
              "decline_reason": None} for p in e.provider_ids])
+
+    @handles(HomeSearch.PlaceAsked)
+    def place_asked(self, c: sa.Connection, e: HomeSearch.PlaceAsked) -> None:
+        """A place asked for from the board: the provider is sent the search (with the
+        deadline it already has) when it was not yet, and the vacancy is named."""
+        authority = _authority_of(c, e.originator_id)
+        known = c.execute(sa.select(referrals.c.provider_id).where(
+            referrals.c.search_id == e.originator_id,
+            referrals.c.provider_id == e.provider_id)).first()
+        if known is None:
+            deadline = c.execute(sa.select(sa.func.max(referrals.c.offers_close_at)).where(
+                referrals.c.search_id == e.originator_id)).scalar_one()
+            c.execute(referrals.insert().values(
+                search_id=e.originator_id, provider_id=e.provider_id, authority_id=authority,
+                sent_at=e.timestamp, offers_close_at=deadline, answer=None,
+                decline_reason=None))
+        c.execute(asked_places.insert().values(
+            search_id=e.originator_id, vacancy_id=e.vacancy_id, provider_id=e.provider_id,
+            authority_id=authority, asked_at=e.timestamp))
 
     @handles(HomeSearch.OfferMade)
     def offer_made(self, c: sa.Connection, e: HomeSearch.OfferMade) -> None:

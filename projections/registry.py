@@ -6,6 +6,7 @@ from projections.adjacency import Adjacency
 from projections.audit.index import AuditIndex
 from projections.audit.log import VerifiableLog
 from projections.base import Projection
+from projections.board_searches import BoardSearches
 from projections.directory import Directory
 from projections.gazetteer import Gazetteer
 from projections.home_searches import HomeSearches
@@ -13,6 +14,7 @@ from projections.identity_providers import IdentityProviders
 from projections.notices import Notices
 from projections.out_of_area import OutOfArea
 from projections.placements import Placements
+from projections.provider_contacts import ProviderContacts
 from projections.quality import Quality
 from projections.referrals import Referrals
 from projections.search_notices import SearchNotices
@@ -26,4 +28,5 @@ def all_projections() -> list[Projection]:
     return [Directory(), VacancyBoard(), ProviderVacancies(), Placements(), VerifiableLog(),
             AuditIndex(), Gazetteer(), Tenders(), IdentityProviders(),
             TenderDocuments(), Notices(), HomeSearches(), Referrals(), UnmetNeed(),
-            SearchNotices(), Adjacency(), OutOfArea(), Quality()]
+            SearchNotices(), Adjacency(), OutOfArea(), Quality(), ProviderContacts(),
+            BoardSearches()]

@@ -1,6 +1,7 @@
-"""Notices of home searches: to each provider a search was sent to (it reached them, it closed
-to offers, their offer was accepted or released, the search was withdrawn), and to the placing
-authority (offers closed, with how many arrived). In the portal (``/notices/``) and by e-mail.
+"""Notices of home searches: to each provider a search was sent to, or asked for a vacancy's
+place from the board (it reached them, it closed to offers, their offer was accepted or
+released, the search was withdrawn), and to the placing authority (offers closed, with how
+many arrived). In the portal (``/notices/``) and by e-mail.
 
 Like the tender notices (:mod:`projections.notices`, whose read and e-mail ledgers these share),
 a notice is one row derived from one event, its id derived from the event's record, version
@@ -120,6 +121,15 @@ class SearchNotices(Projection):
                   .where(search_notice_searches.c.search_id == e.originator_id)
                   .values(sent_by=e.actor.user_id, offers_close_at=e.offers_close_at))
         self._add(c, e, "search_sent", e.provider_ids, offers_close_at=e.offers_close_at)
+
+    @handles(HomeSearch.PlaceAsked)
+    def place_asked(self, c: sa.Connection, e: HomeSearch.PlaceAsked) -> None:
+        """Asking for a vacancy's place from the board reaches its provider like sending does
+        (a draft's ``Sent`` comes first and has told it already)."""
+        if e.provider_id in self._sent_to(c, e.originator_id):
+            return
+        search = self._search(c, e.originator_id)
+        self._add(c, e, "search_sent", [e.provider_id], offers_close_at=search.offers_close_at)
 
     @handles(HomeSearch.OfferMade)
     def offer_made(self, c: sa.Connection, e: HomeSearch.OfferMade) -> None:

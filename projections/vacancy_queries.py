@@ -137,6 +137,14 @@ def vacancy_on_board(viewer, connection: sa.Connection, vacancy_id: UUID):
     return row
 
 
+def vacancy_available(connection: sa.Connection, vacancy_id: UUID) -> bool:
+    """Whether a vacancy is on the board now (available). A board fact, not a record of
+    anyone's: the board shows every available vacancy to those who may search it."""
+    return connection.execute(sa.select(vacancy_board.c.id).where(
+        vacancy_board.c.id == vacancy_id, vacancy_board.c.status == AVAILABLE)).first() \
+        is not None
+
+
 def own_vacancies(viewer, connection: sa.Connection, *, page: int = 1,
                   page_size: int = 25) -> tuple[list, Page]:
     """A provider's own vacancies: every open one, and the closed ones (filled, withdrawn,

@@ -1,5 +1,5 @@
-"""``portal reference ...`` (postcode districts, adjoining authorities) and ``portal export
-placements-standard``."""
+"""``portal reference ...`` (postcode districts, adjoining authorities), ``portal export
+placements-standard`` and ``portal export home-searches``."""
 
 from __future__ import annotations
 
@@ -143,4 +143,27 @@ def placements_standard(la_code: str, fmt: str, file) -> None:
         svc.close()
     # On standard error, so "-" (standard output) holds nothing but the export.
     click.echo(f"{count:,} placements written in the Placements Data Standard ({fmt}).",
+               err=True)
+
+
+@export.command("home-searches")
+@click.option("--authority", "la_code", required=True,
+              help="The placing authority's DfE LA code, e.g. 838 for Dorset.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)
+@click.argument("file", type=click.File("w", encoding="utf-8"))
+def home_searches_standard(la_code: str, fmt: str, file) -> None:
+    """Write the authority's home searches, with their offers and outcomes, to FILE (- for
+    standard output) in the Placements Data Standard (v2) field layout."""
+    from projections.home_searches_standard import WRITERS, home_searches_standard_records
+
+    svc = open_services()
+    try:
+        svc.projections.catch_up()
+        with svc.engine.connect() as c:
+            viewer = authority_officer(c, la_code)
+            count = WRITERS[fmt](home_searches_standard_records(viewer, c), file)
+    finally:
+        svc.close()
+    click.echo(f"{count:,} home searches written in the Placements Data Standard ({fmt}).",
                err=True)

@@ -32,6 +32,7 @@ from domain.vacancy import Vacancy
 from domain.vocabulary import ROLES
 from portal.services.accounts import AccountCommands
 from portal.services.api_clients import ApiClientCommands
+from portal.services.board import BoardCommands
 from portal.services.clashes import retried_on_clash
 from portal.services.gazetteer import GazetteerCommands
 from portal.services.home_searches import HomeSearchCommands
@@ -71,8 +72,8 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
-class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, OutOfAreaCommands,
-             GazetteerCommands, OfstedCommands,
+class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, BoardCommands,
+             OutOfAreaCommands, GazetteerCommands, OfstedCommands,
              IdentityProviderCommands, AccountCommands, TenderCommands, TenderDocumentCommands,
              TenderReminderCommands, ApiClientCommands, StorableEvents, Application):
     name = "Portal"

@@ -1,5 +1,7 @@
 """Sending notices by e-mail, and issuing deadline reminders: the scheduled side of notices,
 run by ``portal notices run`` (``portal/notices.py``) and the projection process's housekeeping.
+Tender notices go to eligible providers' users; saved-search notices (a new vacancy matching an
+officer's saved search of the board) to the officer who saved the search.
 
 See ``projections/notices.py`` for why e-mails are sent from here, once per notice and account
 through the ``notice_mail`` ledger, and never by the projection (a rebuild would resend them).
@@ -16,14 +18,17 @@ import sqlalchemy as sa
 
 from domain.tender_reminder import REMINDED_DEADLINES
 from domain.timezone import uk_date
+from domain.vocabulary import SETTING_TYPES
 from portal.services.search_notices import (
     close_due_searches,
     send_search_notice_mail,
     start_due_placements,
 )
-from projections.directory import accounts
+from projections.board_searches import board_notices
+from projections.directory import accounts, organisations, settings
 from projections.notices import KINDS, MAIL_WINDOW, notice_mail, notices, open_to
 from projections.tenders import tenders
+from projections.vacancies import vacancy_board
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +124,61 @@ def send_notice_mail(services, now: datetime, portal_url: str) -> tuple[int, int
     return sent, failed
 
 
+def board_message(notice: dict, portal_url: str) -> tuple[str, str]:
+    """The subject and plain-text body of a saved search's notice: the vacancy's public facts
+    as the board shows them (never a child's), linking to the vacancy."""
+    subject = f"{KINDS['vacancy_matched']}: {notice['search_name']}"[:200]
+    link = f"{portal_url.rstrip('/')}/vacancies/{notice['vacancy_id']}"
+    body = (f"A new vacancy on the board matches your saved search {notice['search_name']}.\n\n"
+            f"{notice['setting_name']} ({SETTING_TYPES.get(notice['setting_type'], '')}), "
+            f"{notice['provider_name']}, postcode district {notice['postcode_district']}\n"
+            f"Ages {notice['age_from']} to {notice['age_to']}, £{notice['weekly_fee']:,} a week, "
+            f"available from {notice['available_from']:%d/%m/%Y}\n"
+            f"See it at {link}\n\n"
+            "You are receiving this because you saved this search of the vacancy board. Delete "
+            "the saved search to stop these messages.\n")
+    return subject, body
+
+
+def send_board_notice_mail(services, now: datetime, portal_url: str) -> tuple[int, int]:
+    """E-mail each recent saved-search notice to the officer who saved the search (while the
+    account is active and still an officer), once. Returns (sent, failed)."""
+    b, v = board_notices, vacancy_board
+    with services.engine.connect() as c:
+        recent = [dict(row) for row in c.execute(
+            sa.select(b, v.c.setting_type, v.c.postcode_district, v.c.age_from, v.c.age_to,
+                      v.c.weekly_fee, v.c.available_from,
+                      settings.c.name.label("setting_name"),
+                      organisations.c.name.label("provider_name"),
+                      accounts.c.email, accounts.c.roles)
+            .join(v, v.c.id == b.c.vacancy_id)
+            .join(settings, settings.c.id == v.c.setting_id)
+            .join(organisations, organisations.c.id == v.c.provider_id)
+            .join(accounts, accounts.c.id == b.c.account_id)
+            .where(b.c.created_at >= now - MAIL_WINDOW, accounts.c.suspended.is_(False),
+                   accounts.c.status == "active")
+            .order_by(b.c.created_at, b.c.id)).mappings()
+            if "council_officer" in row["roles"].split()]
+        sent_before = {(r.notice_id, r.account_id) for r in c.execute(
+            sa.select(notice_mail).where(notice_mail.c.notice_id.in_(
+                [n["id"] for n in recent])))} if recent else set()
+    sent = failed = 0
+    for notice in recent:
+        key = (notice["id"], notice["account_id"])
+        if key in sent_before or not _claim(services.engine, *key, now):
+            continue
+        subject, body = board_message(notice, portal_url)
+        try:
+            services.mailer.send(notice["email"], subject, body, "vacancy_notice")
+        except Exception:
+            log.exception("notice e-mail failed", extra={"kind": "vacancy_matched"})
+            _release(services.engine, *key)
+            failed += 1
+            continue
+        sent += 1
+    return sent, failed
+
+
 def _claim(engine: sa.Engine, notice, account, now: datetime) -> bool:
     try:
         with engine.begin() as c:
@@ -145,7 +205,8 @@ def run_notices(services, portal_url: str) -> Outcome:
     started, not_started = start_due_placements(services, now)
     services.projections.wait_for(services.portal.last_position())
     mailed, failed = send_notice_mail(services, now, portal_url)
+    board_mailed, board_failed = send_board_notice_mail(services, now, portal_url)
     search_mailed, search_failed = send_search_notice_mail(services, now, portal_url)
-    return Outcome(reminders=reminders, mailed=mailed + search_mailed,
-                   failed=failed + search_failed, closed=closed, started=started,
-                   not_started=not_started)
+    return Outcome(reminders=reminders, mailed=mailed + board_mailed + search_mailed,
+                   failed=failed + board_failed + search_failed, closed=closed,
+                   started=started, not_started=not_started)

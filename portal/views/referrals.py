@@ -20,6 +20,7 @@ from portal.forms import FormResult, load
 from portal.referral_schemas import DeclineSchema, parse_accept, parse_offer, parse_send
 from portal.security import requires, services
 from projections import matching
+from projections.board_queries import asked_of_provider
 from projections.directory_queries import provider_settings, providers
 from projections.home_search_queries import home_search
 from projections.referral_queries import (
@@ -180,8 +181,11 @@ def _referral_page(referral_id: UUID, form: FormResult, status: int = 200):
     with _connect() as c:
         search = referral_for(g.principal, c, referral_id)
         vacancies, _ = own_vacancies(g.principal, c)
+        search["asked_vacancies"] = asked_of_provider(g.principal, c, referral_id)
         settings = provider_settings(g.principal, c, g.principal.organisation_id)
     open_now = search["status"] == OFFERS_OPEN and _now() < search["offers_close_at"]
+    if not form.data:  # "Offer this vacancy to a search" names the vacancy: choose it
+        form.data = {"vacancy_id": request.args.get("vacancy_id", "")}
     return render_template("referrals/show.html", search=search, form=form,
                            vacancies=[v for v in vacancies if v["status"] == "available"],
                            settings=[s for s in settings

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 from flask import (
@@ -18,12 +18,14 @@ from flask import (
 )
 
 from domain.errors import DomainError
+from domain.permissions import can
 from portal.board_export import board_csv
 from portal.extensions import htmx
 from portal.forms import FormResult, combine_date, load, text
 from portal.schemas import ReasonSchema, VacancySchema, VacancySearchSchema, setting_of
 from portal.security import requires, services
 from projections import directory_queries as directory
+from projections.board_queries import searches_to_offer
 from projections.vacancy_queries import (
     QUALITY,
     SORTS,
@@ -32,7 +34,6 @@ from projections.vacancy_queries import (
     own_vacancies,
     own_vacancy,
     search_vacancies,
-    vacancy_on_board,
 )
 
 board = Blueprint("vacancies", __name__, url_prefix="/vacancies")
@@ -103,12 +104,8 @@ def results_csv():
         "Cache-Control": "no-store"})
 
 
-@board.get("/<uuid:vacancy_id>")
-@requires("vacancies.search")
-def detail(vacancy_id: UUID):
-    with services().engine.connect() as c:
-        vacancy = vacancy_on_board(g.principal, c, vacancy_id)
-    return render_template("vacancies/detail.html", vacancy=vacancy)
+# A vacancy's page on the board (contact, Ofsted URN, distance, "Ask for this place") is in
+# portal/views/vacancy_asks.py.
 
 
 # --- a provider's own vacancies ---------------------------------------------------------------
@@ -185,7 +182,10 @@ def new():
 def show(vacancy_id: UUID):
     with services().engine.connect() as c:
         vacancy = own_vacancy(g.principal, c, vacancy_id)
-    return render_template("manage/detail.html", vacancy=vacancy, form=FormResult())
+        offerable = searches_to_offer(g.principal, c, vacancy, datetime.now(UTC)) \
+            if can(g.principal, "referrals.answer") else []
+    return render_template("manage/detail.html", vacancy=vacancy, form=FormResult(),
+                           offerable=offerable)
 
 
 @manage.route("/<uuid:vacancy_id>/edit", methods=["GET", "POST"])

@@ -92,6 +92,8 @@ OWNERS: dict[str, Callable[[Any], UUID | None]] = {
     "DocumentDownload": attrgetter("authority_id"),
     "DeadlineReminder": attrgetter("authority_id"),
     "IdentityProvider": attrgetter("organisation_id"),
+    # An officer's saved search of the vacancy board belongs to the officer's authority.
+    "BoardSearch": attrgetter("authority_id"),
 }
 
 
@@ -155,6 +157,12 @@ FIELD_LABELS: dict[str, str] = {
     "decline_reason": "Why no place was offered", "unfilled_reason": "Why no home was found",
     "offer": "Offer", "offer_id": "Offer accepted", "released": "Offers released",
     "offers_close_at": "Offers close", "provider_ids": "Providers sent to",
+    "vacancy_id": "Vacancy asked for",
+    # The vacancy board: a provider's named contact and an officer's saved searches.
+    "contact_name": "Contact's name", "contact_phone": "Contact's telephone",
+    "contact_email": "Contact's email address", "account_id": "Saved by",
+    "available_by": "Available by", "max_weekly_fee": "Highest weekly fee",
+    "quality": "Ofsted judgement",
     # Tenders, bids and reminders.
     "tender_id": "Tender", "lead_authority_id": "Lead authority", "partnership": "Partnership",
     "partners": "Partner authorities", "eligible_providers": "Providers who may bid",
@@ -379,6 +387,8 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
         f"Registered the authority {e.name} (DfE LA code {e.la_code})"),
     ("Authority", "DetailsUpdated"): lambda e: _changes("an authority's details", e.changes),
     ("Provider", "Registered"): lambda e: f"Registered the provider {e.name}",
+    ("Provider", "ContactSet"): lambda e: (
+        f"Named {e.contact_name} as the provider's contact for vacancies"),
     ("Provider", "SettingAdded"): lambda e: (
         f"Added the setting {e.name} "
         f"({_in_sentence(SETTING_TYPES.get(e.setting_type, e.setting_type))}, "
@@ -441,6 +451,8 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
         f"Sent a home search to {len(e.provider_ids)} provider"
         f"{'s' if len(e.provider_ids) != 1 else ''}, offers closing "
         f"{e.offers_close_at.astimezone(LONDON):%d/%m/%Y %H:%M}"),
+    ("HomeSearch", "PlaceAsked"): lambda e: (
+        f"Asked a provider for the place of vacancy {e.vacancy_id} for a home search"),
     ("HomeSearch", "OfferMade"): lambda e: (
         f"Offered a place for a home search: vacancy {e.offer['vacancy_id']}, "
         f"£{e.offer['weekly_price']:,} a week from {uk_date(e.offer['start_on'])}"),
@@ -455,6 +467,8 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
         f"(placement {e.placement_ref})"),
     ("HomeSearch", "Placed"): lambda e: (
         f"Placed the child of a home search (placement {e.placement_ref})"),
+    ("BoardSearch", "Saved"): lambda e: f"Saved the vacancy board search {e.name}",
+    ("BoardSearch", "Deleted"): lambda e: "Deleted a saved vacancy board search",
     ("Contract", "Recorded"): _contract,
     ("Contract", "Varied"): lambda e: _changes("a contract", e.changes),
     ("Contract", "Terminated"): lambda e: f"Terminated a contract from {uk_date(e.on)}",

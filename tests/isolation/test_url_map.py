@@ -47,6 +47,10 @@ VISIBLE: dict[str, tuple[frozenset[str], str | None, str]] = {
     "vacancies.detail": (frozenset({"board_vacancy"}), None, (
         "The regional vacancy board shows every available vacancy to the roles that may "
         "search it (vacancies.search); held, withdrawn and filled ones answer 404.")),
+    "vacancies.ask": (frozenset({"board_vacancy"}), "vacancies.search", (
+        "An officer asks the provider of any vacancy on the board for its place "
+        "(vacancies.search, region scope) for one of their own authority's home searches; "
+        "held, withdrawn and filled vacancies answer 404.")),
     "directory.provider": (frozenset({"provider"}), None, (
         "The directory of providers and their settings is shared with every partner "
         "(directory.view); an authority's id answers 404 like a missing provider.")),

@@ -91,6 +91,7 @@ class World:
     clarifications: dict[tuple[str, str], UUID] = field(default_factory=dict)
     documents: dict[str, UUID] = field(default_factory=dict)  # by lead authority
     notices: dict[str, list[UUID]] = field(default_factory=dict)  # by lead authority
+    board_searches: dict[str, UUID] = field(default_factory=dict)  # by the officer's authority
     search_notices: dict[str, list[UUID]] = field(default_factory=dict)  # by recipient
     # Each authority's and provider's API client (its role: council officer or provider user)
     # and the client's key, for the integration API's isolation proof.
@@ -309,6 +310,10 @@ def _authority_records(world: World, svc, key: str, today: date, folder: Path) -
                             offers_close_at=datetime.now(UTC) + timedelta(days=3),
                             reason=_marker(world, key, "child", "sendreason"))
     world.referrals[provider] = sent
+    # The officer's saved search of the board (the officer's own: nobody else lists it).
+    world.board_searches[key], _ = portal.save_board_search(
+        actor, name=_marker(world, key, "private", "boardsearch"),
+        setting_type="childrens_home", needs=["emotional_behavioural"])
     portal.set_targets(actor, authority, targets={"children_per_10k": 61.5},
                        reason=_marker(world, key, "private", "targetsreason"))
     name = _marker(world, key, "private", "importfile") + ".csv"

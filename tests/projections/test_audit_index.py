@@ -13,6 +13,7 @@ from domain.account import Account, account_id
 from domain.actor import Actor
 from domain.adjacency import AdjacencyRegister
 from domain.bid import Bid
+from domain.board_search import BoardSearch
 from domain.contract import Contract
 from domain.data_import import DataImport
 from domain.engagement import EngagementResponse
@@ -46,7 +47,7 @@ AGGREGATES = (OfstedRegistration, Authority, Provider, PlatformOrganisation, Acc
               Placement, Contract,
               DataImport, DistrictUpload, TenderDocument, DocumentDownload, DeadlineReminder,
               Tender, Bid, EngagementResponse, IdentityProvider, HomeSearch,
-              OutOfAreaPlacement, AdjacencyRegister)
+              OutOfAreaPlacement, AdjacencyRegister, BoardSearch)
 
 
 def home_search_history(portal, authority, settings=None) -> None:
@@ -77,6 +78,7 @@ def home_search_history(portal, authority, settings=None) -> None:
     now = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
     portal.send_home_search(officer, sent, provider_ids=[provider, other],
                             offers_close_at=now + timedelta(days=1), now=now)
+    portal.ask_for_place(officer, vacancy, search_ref=sent, now=now)
     offer, _ = portal.offer_place(Actor(uuid4(), provider), sent, vacancy_id=vacancy,
                                   weekly_price=4_400, start_on=date(2027, 2, 1), now=now)
     portal.decline_home_search(Actor(uuid4(), other), sent, decline_reason="staffing",
@@ -159,6 +161,12 @@ def full_history(portal) -> dict:
     placement_history(portal, authorities[0], provider, setting)
     home_search_history(portal, authorities[0], settings)
     out_of_area_history(portal, admin, authorities[0], settings)
+    # The vacancy board: a provider's contact, an officer's saved search, deleted.
+    portal.set_provider_contact(Actor.system(), provider, name="Sam Okafor",
+                                phone="01632 960 001", email="sam@provider.example.org")
+    kent_lead = Actor(account, authorities[1])
+    board, _ = portal.save_board_search(kent_lead, name="Kent homes", age=12)
+    portal.delete_board_search(kent_lead, board)
     portal.add_districts(admin, rows=[{"district": "ME99", "easting": 577000,
                                        "northing": 155000, "la_ons_code": "E10000016"}],
                          file_name="new-districts.csv", file_sha256="1" * 64,
@@ -316,7 +324,7 @@ def expected_owner(portal, record_id):
     if isinstance(aggregate, Tender):
         return aggregate.lead_authority_id
     if isinstance(aggregate, Placement | Contract | DataImport | TenderDocument
-                  | DocumentDownload | DeadlineReminder | HomeSearch):
+                  | DocumentDownload | DeadlineReminder | HomeSearch | BoardSearch):
         return aggregate.authority_id
     if isinstance(aggregate, OutOfAreaPlacement):
         return aggregate.placing_authority_id
@@ -454,8 +462,9 @@ def test_the_stream_filters_and_pages_newest_first(services):
         # and an officer's six out of area (a start and an end, each with its record's
         # event, an approval and a notice to the host); and the later-starting acceptance's
         # six (drafted, sent, an offer, accepted, scheduled and the vacancy filled); and the
-        # administrator's nine Ofsted register events.
-        assert system.total == total - 8 - 3 - 5 - 1 - 2 - 9 - 5 - 8 - 2 - 6 - 6 - 9
+        # administrator's nine Ofsted register events; the officer's place asked for from the
+        # board, and a saved board search, deleted.
+        assert system.total == total - 8 - 3 - 5 - 1 - 2 - 9 - 5 - 8 - 2 - 6 - 6 - 9 - 1 - 2
         updates = audit_events_page(viewer, c, AuditSearch(record_type="Vacancy",
                                                            event_type="Updated"))
         assert all(r.summary.startswith("Changed a vacancy") for r in updates.rows)

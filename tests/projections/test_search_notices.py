@@ -130,3 +130,40 @@ def test_incremental_equals_a_rebuild(services, monkeypatch):
     assert len(incremental["search_notices"]) == 13
     assert services.projections.rebuild() > 0
     assert dump(services.engine, names=NAMES) == incremental
+
+
+def test_asking_for_a_place_from_the_board_reaches_its_provider_once(services, monkeypatch):
+    """A search open to offers asked of another provider for its vacancy tells that provider
+    it reached them, as sending does; a draft sent by asking is told once (by ``Sent``)."""
+    from projections import runner
+    from tests.application import referral_world as board
+    from tests.application.referral_world import officer as acting_officer
+    from tests.application.referral_world import region, sent_search, vacancy
+
+    monkeypatch.setattr(runner, "BATCH_SIZE", 2)
+    portal = services.portal
+    ids = region(portal)
+    kent = acting_officer(ids["Kent"])
+    downs_place = vacancy(portal, ids, "downs")
+    open_search = sent_search(portal, ids, actor=kent, to=("weald",))
+    portal.ask_for_place(kent, downs_place, search_ref=open_search, now=board.NOW)
+    draft_id, _ = portal.draft_home_search(
+        kent, authority_id=ids["Kent"], child_ref="CAAAAAAAAAAA2", urgency="planned",
+        needed_by=board.TODAY + timedelta(days=20), latest_start=board.TODAY + timedelta(days=30),
+        placement_types=["childrens_home"], age=14, sex="1", siblings=0, legal_status="C2",
+        needs=[], family_district="ME14", today=board.TODAY)
+    portal.ask_for_place(kent, downs_place, search_ref=draft_id, now=board.NOW,
+                         offers_close_at=board.DEADLINE)
+    services.projections.catch_up()
+    downs, weald = provider_user(ids["downs"]), provider_user(ids["weald"])
+    with services.engine.connect() as c:
+        assert kinds(downs, c) == sorted([(str(open_search), "search_sent"),
+                                          (str(draft_id), "search_sent")])
+        assert kinds(weald, c) == [(str(open_search), "search_sent")]
+        reached = next(n for n in search_notices_for(downs, c)
+                       if n["search_id"] == open_search)
+        assert reached["offers_close_at"] == board.DEADLINE
+        assert unread_search_count(downs, c) == 2
+    incremental = dump(services.engine, names=NAMES)
+    assert services.projections.rebuild() > 0
+    assert dump(services.engine, names=NAMES) == incremental

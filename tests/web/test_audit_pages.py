@@ -12,6 +12,7 @@ import pytest
 
 from domain.account import Account, account_id
 from domain.bid import Bid
+from domain.board_search import BoardSearch
 from domain.contract import Contract
 from domain.engagement import EngagementResponse
 from domain.home_search import HomeSearch
@@ -60,7 +61,7 @@ def owner(aggregate):
     if isinstance(aggregate, Account | IdentityProvider):
         return aggregate.organisation_id
     if isinstance(aggregate, Placement | Contract | TenderDocument | DocumentDownload
-                  | DeadlineReminder | HomeSearch):
+                  | DeadlineReminder | HomeSearch | BoardSearch):
         return aggregate.authority_id
     if isinstance(aggregate, Tender):
         return aggregate.lead_authority_id

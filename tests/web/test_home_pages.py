@@ -47,6 +47,24 @@ def test_an_officer_sees_their_work_and_open_searches(client, officer):
     assert "Vacancies about to expire" not in page and "The audit log" not in page
 
 
+def test_an_officer_sees_their_saved_searches_with_new_matches(app, provider_user):
+    from tests.web.test_referral_pages import open_vacancy, signed_in
+
+    kent = signed_in(app, account_for("council_officer", "Kent"))
+    empty = _panel(kent.get("/").get_data(as_text=True), "Saved searches with new matches")
+    assert "No new vacancy matches your saved searches of the board." in empty
+    assert kent.post_form("/vacancies/saved-searches/new", {
+        "setting_type": "childrens_home", "age": "16",
+        "name": "Homes for a 16-year-old"}).status_code == 302
+    open_vacancy(app, provider_user)  # a children's home place for 16 and 17
+    matched = _panel(kent.get("/").get_data(as_text=True), "Saved searches with new matches")
+    assert "Homes for a 16-year-old" in matched and "1 new matching vacancy" in matched
+    assert 'href="/notices/"' in matched
+    kent.post_form("/notices/read")  # read: nothing new is left to say
+    page = kent.get("/").get_data(as_text=True)
+    assert "No new vacancy matches your saved searches of the board." in page
+
+
 def test_a_provider_sees_searches_to_answer_and_vacancies_about_to_expire(app, client,
                                                                          provider_user):
     svc = app.extensions["portal"]

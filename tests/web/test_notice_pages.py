@@ -176,3 +176,14 @@ def test_councils_read_no_tender_notices(client, svc, clock):
     page = client.get("/notices/").get_data(as_text=True)
     assert TITLE not in page
     assert client.get(f"/notices/{row['id']}").status_code == 404
+
+
+def test_a_council_officer_sees_the_notices_page_without_tender_notices(client, svc, clock):
+    """An officer's notices are their own saved searches' (tests/web/test_board_search_pages.py);
+    providers' tender notices are never among them."""
+    open_engagement(svc, draft(svc, lots=[FOSTERING], title="Kent fostering framework"))
+    client.sign_in(officer("Kent"))
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/notices/"' in page
+    page = client.get("/notices/").get_data(as_text=True)
+    assert "You have no notices yet" in page and "Kent fostering framework" not in page
