@@ -137,6 +137,13 @@ def sign_in(page: Page, account, check: Callable[[Page], None] | None = None) ->
             f"authenticator code refused for {account.email}")
 
 
+def _cancelled_by_browser(request) -> bool:
+    """A subresource the browser itself cancelled, because the page moved on before it arrived
+    (typically the favicon of a page the journey has already left). The server never failed it,
+    so it is not a problem; a document that fails to load, or any other network error, still is."""
+    return request.failure == "net::ERR_ABORTED" and request.resource_type != "document"
+
+
 class Pages:
     """Opens browser contexts and pages for a test, and checks them when the test ends:
     no JavaScript errors, no console errors (CSP violations included), no failed or 4xx/5xx
@@ -164,7 +171,7 @@ class Pages:
             message.location.get("url", ""), f"console error on {page.url}: {message.text}"))
         page.on("response", lambda response: response.status >= 400 and self._report(
             response.url, f"HTTP {response.status} for {response.url}"))
-        page.on("requestfailed", lambda request: self._report(
+        page.on("requestfailed", lambda request: _cancelled_by_browser(request) or self._report(
             request.url, f"request failed: {request.url} ({request.failure})"))
         return page
 
