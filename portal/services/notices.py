@@ -10,7 +10,6 @@ Both steps read the server's clock (``portal.clock``), never a browser's.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +18,7 @@ import sqlalchemy as sa
 from domain.tender_reminder import REMINDED_DEADLINES
 from domain.timezone import uk_date
 from domain.vocabulary import SETTING_TYPES
+from portal.services.notice_mail import Letter, already_sent, deliver
 from portal.services.search_notices import (
     close_due_searches,
     send_search_notice_mail,
@@ -26,11 +26,9 @@ from portal.services.search_notices import (
 )
 from projections.board_searches import board_notices
 from projections.directory import accounts, organisations, settings
-from projections.notices import KINDS, MAIL_WINDOW, notice_mail, notices, open_to
+from projections.notices import KINDS, MAIL_WINDOW, notices, open_to
 from projections.tenders import tenders
 from projections.vacancies import vacancy_board
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -41,7 +39,6 @@ class Outcome:
     closed: int = 0  # home searches closed to offers at their deadline
     started: int = 0  # scheduled placements started on their day
     not_started: int = 0  # scheduled placements the child's record no longer allows
-
 
 def message(notice: dict, portal_url: str) -> tuple[str, str]:
     """The subject and plain-text body of a notice's e-mail (tender-level facts only: never
@@ -65,7 +62,6 @@ def message(notice: dict, portal_url: str) -> tuple[str, str]:
             "You are receiving this because your organisation may answer this tender.\n")
     return subject, body
 
-
 def issue_reminders(services) -> int:
     """Issue a reminder for every open tender with a deadline within the reminder window."""
     with services.engine.connect() as c:
@@ -77,7 +73,6 @@ def issue_reminders(services) -> int:
     if issued:
         services.projections.wait_for(position)
     return issued
-
 
 def send_notice_mail(services, now: datetime, portal_url: str) -> tuple[int, int]:
     """E-mail every recent notice to each active user of each provider it is for, once, with
@@ -101,28 +96,16 @@ def send_notice_mail(services, now: datetime, portal_url: str) -> tuple[int, int
                                     accounts.c.suspended.is_(False))):
             if "provider_user" in row.roles.split():
                 users.setdefault(row.organisation_id, []).append((row.id, row.email))
-        sent_before = {(r.notice_id, r.account_id) for r in c.execute(
-            sa.select(notice_mail).where(notice_mail.c.notice_id.in_([n["id"]
-                                                                      for n in recent])))}
-    sent = failed = 0
+        sent_before = already_sent(c, [n["id"] for n in recent])
+    return deliver(services, _tender_letters(recent, eligible, users, portal_url),
+                   sent_before=sent_before, now=now, template="tender_notice")
+
+def _tender_letters(recent: list, eligible: dict, users: dict, portal_url: str):
     for notice in recent:
         subject, body = message(notice, portal_url)
         for provider in sorted(eligible.get(notice["tender_id"], ()), key=str):
             for account_id, email in users.get(provider, ()):
-                if (notice["id"], account_id) in sent_before:
-                    continue
-                if not _claim(engine, notice["id"], account_id, now):
-                    continue  # another process has it
-                try:
-                    services.mailer.send(email, subject, body, "tender_notice")
-                except Exception:
-                    log.exception("notice e-mail failed", extra={"kind": notice["kind"]})
-                    _release(engine, notice["id"], account_id)
-                    failed += 1
-                    continue
-                sent += 1
-    return sent, failed
-
+                yield Letter(notice["id"], account_id, email, subject, body, notice["kind"])
 
 def board_message(notice: dict, portal_url: str) -> tuple[str, str]:
     """The subject and plain-text body of a saved search's notice: the vacancy's public facts
@@ -138,7 +121,6 @@ def board_message(notice: dict, portal_url: str) -> tuple[str, str]:
             "You are receiving this because you saved this search of the vacancy board. Delete "
             "the saved search to stop these messages.\n")
     return subject, body
-
 
 def send_board_notice_mail(services, now: datetime, portal_url: str) -> tuple[int, int]:
     """E-mail each recent saved-search notice to the officer who saved the search (while the
@@ -159,41 +141,11 @@ def send_board_notice_mail(services, now: datetime, portal_url: str) -> tuple[in
                    accounts.c.status == "active")
             .order_by(b.c.created_at, b.c.id)).mappings()
             if "council_officer" in row["roles"].split()]
-        sent_before = {(r.notice_id, r.account_id) for r in c.execute(
-            sa.select(notice_mail).where(notice_mail.c.notice_id.in_(
-                [n["id"] for n in recent])))} if recent else set()
-    sent = failed = 0
-    for notice in recent:
-        key = (notice["id"], notice["account_id"])
-        if key in sent_before or not _claim(services.engine, *key, now):
-            continue
-        subject, body = board_message(notice, portal_url)
-        try:
-            services.mailer.send(notice["email"], subject, body, "vacancy_notice")
-        except Exception:
-            log.exception("notice e-mail failed", extra={"kind": "vacancy_matched"})
-            _release(services.engine, *key)
-            failed += 1
-            continue
-        sent += 1
-    return sent, failed
-
-
-def _claim(engine: sa.Engine, notice, account, now: datetime) -> bool:
-    try:
-        with engine.begin() as c:
-            c.execute(notice_mail.insert().values(notice_id=notice, account_id=account,
-                                                  sent_at=now))
-    except sa.exc.IntegrityError:
-        return False
-    return True
-
-
-def _release(engine: sa.Engine, notice, account) -> None:
-    with engine.begin() as c:
-        c.execute(notice_mail.delete().where(notice_mail.c.notice_id == notice,
-                                             notice_mail.c.account_id == account))
-
+        sent_before = already_sent(c, [n["id"] for n in recent])
+    letters = (Letter(n["id"], n["account_id"], n["email"], *board_message(n, portal_url),
+                      "vacancy_matched") for n in recent)
+    return deliver(services, letters, sent_before=sent_before, now=now,
+                   template="vacancy_notice")
 
 def run_notices(services, portal_url: str) -> Outcome:
     """The scheduled job: issue due reminders, close the home searches whose offers deadline

@@ -11,15 +11,15 @@ ledger as the tender notices (``notice_mail``).
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 import sqlalchemy as sa
 
 from domain.timezone import LONDON
+from portal.services.notice_mail import Letter, already_sent, deliver
 from projections.directory import accounts, organisations
 from projections.home_searches import home_searches
-from projections.notices import MAIL_WINDOW, notice_mail
+from projections.notices import MAIL_WINDOW
 from projections.search_notices import (
     AUTHORITY,
     KINDS,
@@ -30,10 +30,7 @@ from projections.search_notices import (
 )
 from projections.tender_queries import aware
 
-log = logging.getLogger(__name__)
-
 ROLE = {"provider": "provider_user", AUTHORITY: "council_officer"}
-
 
 def close_due_searches(services, now: datetime) -> int:
     """Close every search still open to offers whose deadline has passed (the placing
@@ -45,7 +42,6 @@ def close_due_searches(services, now: datetime) -> int:
     closed = services.portal.close_home_searches_past_deadline(due, now=now)
     return len(closed)
 
-
 def start_due_placements(services, now: datetime) -> tuple[int, int]:
     """Start the scheduled placement of every accepted offer whose start day has come.
     Returns (started, refused)."""
@@ -56,11 +52,9 @@ def start_due_placements(services, now: datetime) -> tuple[int, int]:
     started, refused = services.portal.start_accepted_placements(due, now=now)
     return len(started), len(refused)
 
-
 def _when(moment: datetime) -> str:
     local = moment.astimezone(LONDON)
     return f"{local:%H:%M} on {local.day} {local:%B %Y} (UK time)"
-
 
 def message(notice: dict, portal_url: str) -> tuple[str, str]:
     """The subject and plain-text body of a home search notice's e-mail: what the search
@@ -76,7 +70,6 @@ def message(notice: dict, portal_url: str) -> tuple[str, str]:
             "You are receiving this because your organisation takes part in this home "
             "search.\n")
     return subject, body
-
 
 def _lead(notice: dict) -> str:
     """The first paragraph of a notice's e-mail: what happened."""
@@ -102,7 +95,6 @@ def _lead(notice: dict) -> str:
         "search_withdrawn": "The council has withdrawn the home search: no place is needed.",
     }[kind]
 
-
 def _recent(c: sa.Connection, now: datetime) -> list[dict]:
     t, h = search_notices, home_searches
     rows = c.execute(
@@ -113,7 +105,6 @@ def _recent(c: sa.Connection, now: datetime) -> list[dict]:
         .where(t.c.created_at >= now - MAIL_WINDOW)
         .order_by(t.c.created_at, t.c.id)).mappings()
     return [{**row, "title": describe(row)} for row in rows]
-
 
 def _recipients(c: sa.Connection, recent: list[dict]) -> dict:
     """(organisation, audience) -> [(account id, e-mail)]: the organisation's active users of
@@ -131,7 +122,6 @@ def _recipients(c: sa.Connection, recent: list[dict]) -> dict:
                 found.setdefault((row.organisation_id, audience), []).append((row.id, row.email))
     return found
 
-
 def _addressed(notice: dict, users: dict) -> list:
     """Who is e-mailed a notice: a provider's users; for the placing authority, the officer
     who sent the search when they still can be, otherwise every officer of the authority."""
@@ -140,24 +130,6 @@ def _addressed(notice: dict, users: dict) -> list:
         sender = [u for u in everyone if u[0] == notice["addressee"]]
         return sender or everyone
     return everyone
-
-
-def _claim(engine: sa.Engine, notice, account, now: datetime) -> bool:
-    """Claim (notice, account) in the shared e-mail ledger: False when already claimed."""
-    try:
-        with engine.begin() as c:
-            c.execute(notice_mail.insert().values(notice_id=notice, account_id=account,
-                                                  sent_at=now))
-    except sa.exc.IntegrityError:
-        return False
-    return True
-
-
-def _release(engine: sa.Engine, notice, account) -> None:
-    with engine.begin() as c:
-        c.execute(notice_mail.delete().where(notice_mail.c.notice_id == notice,
-                                             notice_mail.c.account_id == account))
-
 
 def send_search_notice_mail(services, now: datetime, portal_url: str) -> tuple[int, int]:
     """E-mail each recent home search notice to its users once. Returns (sent, failed); a
@@ -168,22 +140,12 @@ def send_search_notice_mail(services, now: datetime, portal_url: str) -> tuple[i
         if not recent:
             return 0, 0
         users = _recipients(c, recent)
-        sent_before = {(r.notice_id, r.account_id) for r in c.execute(
-            sa.select(notice_mail).where(notice_mail.c.notice_id.in_(
-                [n["id"] for n in recent])))}
-    sent = failed = 0
+        sent_before = already_sent(c, [n["id"] for n in recent])
+    return deliver(services, _letters(recent, users, portal_url), sent_before=sent_before,
+                   now=now, template="search_notice")
+
+def _letters(recent: list, users: dict, portal_url: str):
     for notice in recent:
         subject, body = message(notice, portal_url)
         for account_id, email in _addressed(notice, users):
-            if (notice["id"], account_id) in sent_before \
-                    or not _claim(engine, notice["id"], account_id, now):
-                continue
-            try:
-                services.mailer.send(email, subject, body, "search_notice")
-            except Exception:
-                log.exception("notice e-mail failed", extra={"kind": notice["kind"]})
-                _release(engine, notice["id"], account_id)
-                failed += 1
-                continue
-            sent += 1
-    return sent, failed
+            yield Letter(notice["id"], account_id, email, subject, body, notice["kind"])
