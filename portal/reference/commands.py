@@ -133,17 +133,8 @@ def placements_standard(la_code: str, fmt: str, file) -> None:
     Data Standard (v2) field layout."""
     from projections.placements_standard import WRITERS, placements_standard_records
 
-    svc = open_services()
-    try:
-        svc.projections.catch_up()
-        with svc.engine.connect() as c:
-            viewer = authority_officer(c, la_code)
-            count = WRITERS[fmt](placements_standard_records(viewer, c), file)
-    finally:
-        svc.close()
-    # On standard error, so "-" (standard output) holds nothing but the export.
-    click.echo(f"{count:,} placements written in the Placements Data Standard ({fmt}).",
-               err=True)
+    _write_standard(la_code, file, WRITERS[fmt], placements_standard_records,
+                    f"placements written in the Placements Data Standard ({fmt})")
 
 
 @export.command("home-searches")
@@ -157,13 +148,19 @@ def home_searches_standard(la_code: str, fmt: str, file) -> None:
     standard output) in the Placements Data Standard (v2) field layout."""
     from projections.home_searches_standard import WRITERS, home_searches_standard_records
 
+    _write_standard(la_code, file, WRITERS[fmt], home_searches_standard_records,
+                    f"home searches written in the Placements Data Standard ({fmt})")
+
+
+def _write_standard(la_code: str, file, writer, records, written: str) -> None:
+    """Catch the read models up, then write the authority's records (as its officer sees
+    them) to ``file`` with ``writer``; the count goes to standard error, so "-" (standard
+    output) holds nothing but the export."""
     svc = open_services()
     try:
         svc.projections.catch_up()
         with svc.engine.connect() as c:
-            viewer = authority_officer(c, la_code)
-            count = WRITERS[fmt](home_searches_standard_records(viewer, c), file)
+            count = writer(records(authority_officer(c, la_code), c), file)
     finally:
         svc.close()
-    click.echo(f"{count:,} home searches written in the Placements Data Standard ({fmt}).",
-               err=True)
+    click.echo(f"{count:,} {written}.", err=True)
