@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.extensions["uploads"] = uploads
     uploads.sweep_if_due(app.extensions["portal"].engine)
 
-    from portal import errors, headers, presenters
+    from portal import errors, headers, presenters, static_assets
     from portal.extensions import csrf, htmx, limiter
 
     csrf.init_app(app)
@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     limiter.init_app(app)
     errors.init_app(app)
     headers.init_app(app)
+    static_assets.init_app(app)
     presenters.init_app(app)
 
     from portal import behind
