@@ -9,7 +9,7 @@ NODE_STAMP := node_modules/.installed
 ASSET_STAMP := portal/static/vendor/.copied
 GOVUK := node_modules/govuk-frontend/dist/govuk
 
-.PHONY: install run test lint bench bench-national clean
+.PHONY: install run serve-production test lint bench bench-national clean
 
 install: $(PY_STAMP) $(ASSET_STAMP)
 
@@ -40,6 +40,11 @@ run: install
 	$(BIN)/portal demo accounts
 	@echo "Serving Sufficiency Portal at http://127.0.0.1:$(PORT)"
 	PORT=$(PORT) $(BIN)/portal serve --port $(PORT)  # links in mail: http://127.0.0.1:$(PORT)
+
+# The production layout (PostgreSQL): DATABASE_URL, PORTAL_URL and SECRET_KEY from the environment.
+serve-production: install
+	$(BIN)/portal serve-production --host $${HOST:-127.0.0.1} --port $${PORT:-8000} \
+		--workers $${WORKERS:-2}
 
 test: install
 	$(BIN)/pytest

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 import threading
 from datetime import date
@@ -197,6 +198,9 @@ def projections_run() -> None:
                 logging.getLogger("portal.services.notices").exception("notices failed")
 
     threading.Thread(target=housekeeping, daemon=True, name="housekeeping").start()
+    # SIGTERM (a service manager, portal serve-production) stops as Ctrl+C does: the batch in
+    # hand is finished and recorded, then the process exits 0.
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     click.echo("Following the event log; press Ctrl+C to stop.")
     try:
         svc.projections.follow(stop)
@@ -507,6 +511,11 @@ def serve(host: str, port: int, workers: int) -> None:
                 "--access-logfile", "-", "wsgi:app"]
     WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
 
+
+# The production layout: web workers and the projection process (portal serve-production).
+from portal.production import serve_production  # noqa: E402
+
+main.add_command(serve_production)
 
 # Postcode districts (portal reference ...) and national-standard exports (portal export ...).
 from portal.reference.commands import export, reference  # noqa: E402
