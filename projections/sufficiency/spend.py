@@ -38,8 +38,7 @@ __all__ = ["financial_year", "spend_in_year"]
 
 def financial_year(on: date) -> tuple[date, date]:
     """The last financial year (1 April to 31 March) that ended on or before ``on``."""
-    end = date(on.year if (on.month, on.day) >= (3, 31) else on.year - 1, 3, 31)
-    return date(end.year - 1, 4, 1), end
+    return ssda903.last_financial_year(on)
 
 
 def year_label(start: date) -> str:

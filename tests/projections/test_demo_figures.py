@@ -4,7 +4,7 @@ figures the partner councils published (issues 3 and 12): Dorset's 71 children i
 Kent's 42 children in its own children's homes against 336 places and 33 more outside Kent at
 £4,557 a week on average, and
 Plymouth's £8.04m on independent fostering, £3.75m on its residential block and £12.52m on
-residential framework and spot placements.
+residential framework and spot placements, to the pound, spent in the last financial year.
 
 Each figure is computed twice: by plain SQL over the read model, with the definitions written
 here, and by the sufficiency measures the dashboards show.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
+from fractions import Fraction
 
 import pytest
 import sqlalchemy as sa
@@ -27,10 +28,10 @@ from projections.gazetteer import postcode_districts
 from projections.placements import authority_targets, contracts, placement_episodes
 from projections.sufficiency.capacity import local_use
 from projections.sufficiency.location import placed_out_of_area
-from projections.sufficiency.money import spend_by_type_and_route
 from projections.sufficiency.occupancy import block_contracts
 from projections.sufficiency.population import children_in_care, unaccompanied_children
 from projections.sufficiency.selection import ROUTE_LABELS
+from projections.sufficiency.spend import spend_in_year
 from projections.sufficiency.tables import Filters, Scope
 from tests.conftest import DEMO_TODAY, sqlite_url
 
@@ -148,31 +149,44 @@ def test_kent_has_33_more_outside_kent_at_4557_a_week_on_average(db):
 # --- Plymouth ---------------------------------------------------------------------------------
 
 
-def test_plymouth_spends_8_04m_on_independent_fostering(db):
-    agency = on_the_day(db, PLYMOUTH, ep.place.in_(["U4", "U5", "U6"]),
-                        ep.place_provider.in_(["PR4", "PR5"]))
-    assert {a["contract_route"] for a in agency} == {"framework", "spot"}
-    annual = 52 * sum(a["weekly_cost"] for a in agency)
-    assert annual == 8_039_980  # £8.04m to the nearest £10,000 (£20 under)
-    assert round(annual, -4) == 8_040_000
+def spent_in_the_year(db, *conditions) -> Fraction:
+    """Plymouth's spend in the last financial year before the day, by the definition: each
+    episode's weekly cost x its days in the year (from its start to the day before its end)
+    / 7, short breaks left out."""
+    first, last = ssda903.last_financial_year(DEMO_TODAY)
+    assert (first, last) == (date(2025, 4, 1), date(2026, 3, 31))
+    after = last + timedelta(days=1)
+    rows = db.execute(sa.select(ep.start, ep.end, ep.weekly_cost).where(
+        ep.authority_id == PLYMOUTH, sa.not_(ep.short_breaks), ep.weekly_cost.is_not(None),
+        ep.start <= last, sa.or_(ep.end.is_(None), ep.end > first), *conditions)).all()
+    assert rows
+    return Fraction(sum(cost * (min(end or after, after) - max(start, first)).days
+                        for start, end, cost in rows), 7)
 
 
-def test_plymouth_spends_3_75m_on_its_full_residential_block(db):
+def test_plymouth_spent_exactly_8_04m_on_independent_fostering(db):
+    agency = (ep.place.in_(["U4", "U5", "U6"]), ep.place_provider.in_(["PR4", "PR5"]))
+    assert spent_in_the_year(db, *agency) == 8_040_000
+    routes = {r for r, in db.execute(sa.select(ep.contract_route.distinct()).where(
+        ep.authority_id == PLYMOUTH, *agency))}
+    assert routes == {"framework", "spot"}
+
+
+def test_plymouth_spent_exactly_3_75m_on_its_residential_block(db):
     block = db.execute(sa.select(contracts).where(contracts.c.authority_id == PLYMOUTH,
                                                   contracts.c.route == "block")).one()
-    assert block.places * block.weekly_price * 52 == 3_750_032  # £3.75m (£32 over)
+    assert (block.places, block.weekly_price) == (11, 7_500)
+    assert spent_in_the_year(db, ep.contract_id == block.id) == 3_750_000  # 3,500 place-days
     placed = on_the_day(db, PLYMOUTH, ep.contract_id == block.id)
     assert len(placed) == block.places  # fully occupied on the day
-    assert 52 * sum(p["weekly_cost"] for p in placed) == 3_750_032
+    assert {p["weekly_cost"] for p in placed} == {7_500}
 
 
-def test_plymouth_spends_12_52m_on_residential_framework_and_spot(db):
-    homes = on_the_day(db, PLYMOUTH, ep.place_group == "childrens_home")
-    bought = [h for h in homes if h["contract_route"] in {"framework", "spot"}]
-    assert {h["contract_route"] for h in homes} == {"framework", "spot", "block"}
-    annual = 52 * sum(h["weekly_cost"] for h in bought)
-    assert annual == 12_519_988  # £12.52m to the nearest £10,000 (£12 under)
-    assert round(annual, -4) == 12_520_000
+def test_plymouth_spent_exactly_12_52m_on_residential_framework_and_spot(db):
+    homes = (ep.place.in_(["K1", "K2"]), ep.contract_route.in_(["framework", "spot"]))
+    assert spent_in_the_year(db, *homes) == 12_520_000
+    on_day = on_the_day(db, PLYMOUTH, ep.place_group == "childrens_home")
+    assert {h["contract_route"] for h in on_day} == {"framework", "spot", "block"}
 
 
 # --- the same figures through the sufficiency measures the dashboards show ------------------
@@ -205,14 +219,15 @@ def test_the_dashboard_measures_show_kents_figures(db):
     assert (use.outside, use.outside_average, use.unknown) == (33, 4_557, 0)
 
 
-def test_the_dashboard_measures_show_plymouths_spend(db):
-    rows = spend_by_type_and_route(db, scope("879", "Plymouth"), FILTERS).rows
-    annual = {row["type_route"]: row["annual"] for row in rows}
+def test_the_dashboard_measures_show_plymouths_spend_to_the_pound(db):
+    table = spend_in_year(db, scope("879", "Plymouth"), FILTERS)
+    assert table.title == "Spend in the financial year 2025/26"
+    spent = {row["type_route"]: row["spend"] for row in table.rows}
     agency, homes = ssda903.GROUPS["fostering_agency"], ssda903.GROUPS["childrens_home"]
-    assert sum(v for k, v in annual.items() if k.startswith(agency)) == 8_039_980
-    assert annual[f"{homes}: {ROUTE_LABELS['block']}"] == 3_750_032
-    assert annual[f"{homes}: {ROUTE_LABELS['framework']}"] + \
-        annual[f"{homes}: {ROUTE_LABELS['spot']}"] == 12_519_988
+    bought = (ROUTE_LABELS["framework"], ROUTE_LABELS["spot"])
+    assert sum(spent[f"{agency}: {route}"] for route in bought) == 8_040_000
+    assert spent[f"{homes}: {ROUTE_LABELS['block']}"] == 3_750_000
+    assert sum(spent[f"{homes}: {route}"] for route in bought) == 12_520_000
     blocks = block_contracts(db, scope("879", "Plymouth"), FILTERS).rows
     assert [(b["places"], b["occupied_on"], b["occupancy_on"]) for b in blocks] == \
         [(11, 11, 100.0)]
