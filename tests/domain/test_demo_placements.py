@@ -12,7 +12,8 @@ import pytest
 from domain import ssda903
 from domain.actor import Actor
 from domain.organisation import authority_id
-from portal.demo.placements import demo_placements, facts, spend
+from portal.demo.placements import demo_placements, facts, spend, trend
+from portal.demo.placements.histories import add_years
 from portal.demo.placements.loader import history
 
 DAYS = (date(2026, 11, 23), date(2027, 6, 15), date(2028, 4, 1))
@@ -59,6 +60,18 @@ def test_every_day_shows_the_published_figures(plan):
     assert spent["framework"] % 7 == spent["spot"] % 7 == 0  # each row in whole pounds
     for fact in facts.CARE:
         assert len(on_the_day(plan, fact.la_code)) == fact.in_care
+
+
+def test_dorsets_children_placed_out_of_area_fell_47_42_36_percent(plan):
+    """Excluding unaccompanied children, as Dorset reports it: the same day two years and a
+    year before the day, then the day itself (issue 12)."""
+    today, plan = plan
+    children = list(plan.children)
+    shares = []
+    for years in (2, 1, 0):
+        outside, counted = trend.share_outside(children, "838", add_years(today, -years))
+        shares.append(round(100 * outside / counted))
+    assert shares == [47, 42, 36]
 
 
 def test_every_history_follows_the_placement_rules(plan):

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 from fractions import Fraction
+from uuid import uuid4
 
 import pytest
 import sqlalchemy as sa
@@ -22,11 +23,14 @@ import sqlalchemy as sa
 from domain import ssda903
 from domain.organisation import authority_id
 from domain.placement import EPISODE_FIELDS, check_episodes
+from domain.principal import Principal
 from portal.demo.loader import load_demo
 from projections.directory import organisations, settings
 from projections.gazetteer import postcode_districts
 from projections.placements import authority_targets, contracts, placement_episodes
 from projections.sufficiency.capacity import local_use
+from projections.sufficiency.dashboard import build_dashboard
+from projections.sufficiency.headline import dashboard_years, headline
 from projections.sufficiency.location import placed_out_of_area
 from projections.sufficiency.occupancy import block_contracts
 from projections.sufficiency.population import children_in_care, unaccompanied_children
@@ -53,13 +57,13 @@ def open_on(day: date):
                    sa.not_(ep.short_breaks))
 
 
-def on_the_day(db, authority, *conditions) -> list:
+def on_the_day(db, authority, *conditions, on: date = DEMO_TODAY) -> list:
     return list(db.execute(sa.select(placement_episodes)
-                           .where(ep.authority_id == authority, open_on(DEMO_TODAY),
+                           .where(ep.authority_id == authority, open_on(on),
                                   *conditions)).mappings())
 
 
-def placed_in(db) -> dict:
+def placed_in(db, on: date = DEMO_TODAY) -> dict:
     """Where each open placement is, as an ONS code: the setting's host, else the placement
     authority recorded, else the authority of the placement's postcode district."""
     host = organisations.alias("host")
@@ -73,7 +77,7 @@ def placed_in(db) -> dict:
                           .outerjoin(recorded, recorded.c.id == ep.placement_authority_id)
                           .outerjoin(postcode_districts,
                                      postcode_districts.c.district == ep.placement_district))
-             .where(open_on(DEMO_TODAY)))
+             .where(open_on(on)))
     return dict(db.execute(query).all())
 
 
@@ -114,6 +118,20 @@ def test_dorset_has_60_per_10000_excluding_unaccompanied_children(db):
     assert round(len(not_uasc) * 10_000 / 66_100) == 60
     # Over the National Transfer Scheme threshold: 72 is at least 0.1% of 66,100 (66.1).
     assert len(children) - len(not_uasc) >= 66_100 * 0.001
+
+
+def test_dorsets_out_of_area_share_fell_47_42_36_percent_excluding_uasc(db):
+    """Dorset's reports track its children other than unaccompanied children placed out of
+    area falling 47% -> 42% -> 36% (issue 12): the same day two years and a year before the
+    day, counted as on the day."""
+    shares = []
+    for year in (2024, 2025, 2026):
+        day = DEMO_TODAY.replace(year=year)
+        where = placed_in(db, on=day)
+        children = on_the_day(db, DORSET, sa.not_(ep.uasc), on=day)
+        outside = [c for c in children if where[c["placement_id"]] not in (None, "E06000059")]
+        shares.append(round(100 * len(outside) / len(children)))
+    assert shares == [47, 42, 36]
 
 
 def test_dorset_targets_are_60_per_10000_and_30_percent(db):
@@ -167,8 +185,8 @@ def spent_in_the_year(db, *conditions) -> Fraction:
 def test_plymouth_spent_exactly_8_04m_on_independent_fostering(db):
     agency = (ep.place.in_(["U4", "U5", "U6"]), ep.place_provider.in_(["PR4", "PR5"]))
     assert spent_in_the_year(db, *agency) == 8_040_000
-    routes = {r for r, in db.execute(sa.select(ep.contract_route.distinct()).where(
-        ep.authority_id == PLYMOUTH, *agency))}
+    routes = set(db.execute(sa.select(ep.contract_route).distinct().where(
+        ep.authority_id == PLYMOUTH, *agency)).scalars())
     assert routes == {"framework", "spot"}
 
 
@@ -211,6 +229,28 @@ def test_the_dashboard_measures_show_dorsets_figures(db):
     assert (not_uasc["children"], round(not_uasc["pct_outside"])) == (397, 36)
     assert (uasc["children"], uasc["outside"]) == (72, 54)
     assert everyone["location_unknown"] == 0
+
+
+def test_dorsets_headline_shows_its_trend_and_both_rates(db):
+    """Dorset's own dashboard: 71 and 60 per 10,000, and its children other than
+    unaccompanied children placed out of area 47% -> 42% -> 36% on the same day of each of
+    the three years (all its children: 47% -> 43% -> 42%)."""
+    dorset = Principal(user_id=uuid4(), email="officer@dorset.example.org",
+                       display_name="Officer", organisation_id=DORSET,
+                       organisation_kind="authority", organisation_name="Dorset",
+                       roles=frozenset({"council_officer"}))
+    own = scope("838", "Dorset")
+    tables = build_dashboard(dorset, db, own, FILTERS)
+    figures = {f.measure.key: f for f in headline(
+        dashboard_years(dorset, db, own, FILTERS, tables)).figures}
+    def trend(key):
+        return [round(r.value) for r in figures[key].readings]
+
+    assert [r.on.year for r in figures["pct_outside"].readings] == [2024, 2025, 2026]
+    assert trend("pct_outside_not_uasc") == [47, 42, 36]
+    assert trend("pct_outside") == [47, 43, 42]
+    assert (round(figures["rate"].now.value), round(figures["rate_not_uasc"].now.value)) == \
+        (71, 60)
 
 
 def test_the_dashboard_measures_show_kents_figures(db):

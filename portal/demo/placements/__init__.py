@@ -21,6 +21,7 @@ from portal.demo.placements.children import Children, Final
 from portal.demo.placements.histories import ChildPlan, Step, add_years
 from portal.demo.placements.places import GROUP, K3_FROM, Places, Where
 from portal.demo.placements.spend import DAYS_A_WEEK, place_days, published_spend
+from portal.demo.placements.trend import out_of_area_trend
 
 __all__ = ["ChildPlan", "ContractPlan", "DemoPlacements", "Step", "Where", "demo_placements"]
 
@@ -49,6 +50,8 @@ def demo_placements(today: date) -> DemoPlacements:
         plans = _authority(fact, today, places, mine)
         if fact.la_code == facts.PLYMOUTH:
             plans = published_spend(plans, today, facts.PLYMOUTH_SPEND)
+        if fact.la_code == facts.DORSET:
+            plans = out_of_area_trend(plans, today, facts.DORSET, facts.DORSET_TREND)
         children.extend(plans)
     return DemoPlacements(tuple(children), contracts, facts.TARGETS)
 

@@ -51,6 +51,12 @@ CARE: tuple[CareFact, ...] = (
 # Dorset. Dorset is over the National Transfer Scheme threshold (0.1% of 66,100 is 66.1).
 DORSET_UASC_OUTSIDE = 54
 
+# Dorset's reports track the share of its children, other than unaccompanied children, placed
+# out of area falling 47% -> 42% -> 36% (issue 12; 36% is the 2023 figure above): the same day
+# one and two years before the day (the dashboard's headline years) show 42% and 47%.
+DORSET = "838"
+DORSET_TREND: dict[int, int] = {2: 47, 1: 42}  # years before the day: per cent placed outside
+
 # Kent County Council's sufficiency figures (quoted in issue 3): 42 of its children in
 # children's homes in Kent, whose 75 homes hold 336 registered places (a 12% share), and 33
 # more in children's homes outside Kent at £4,557 a week on average.
