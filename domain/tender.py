@@ -290,10 +290,12 @@ class Tender(PortalAggregate):
                 "Only a partner authority's key decision can be recorded", "authority_id")
         self._check_stage("draft", "market_engagement", "invitation_to_tender", "evaluation",
                           doing="record a key decision")
+        problems = Problems()  # the reference's and the date's problems at once
         reference = clean_text(reference, "Enter the key decision's reference, like 21/00094",
-                               "reference", limit=100)
-        require(isinstance(taken_on, date) and taken_on <= now.date(),
-                "The key decision's date cannot be in the future", "taken_on")
+                               "reference", limit=100, problems=problems)
+        problems.require(isinstance(taken_on, date) and taken_on <= now.date(),
+                         "The key decision's date cannot be in the future", "taken_on")
+        problems.raise_any()
         self._key_decision_recorded(authority_id=authority_id, reference=reference,
                                     taken_on=taken_on, actor=actor, reason=reason)
 
@@ -488,16 +490,19 @@ class Tender(PortalAggregate):
         if bid not in self.opened_bids:
             raise NotFound("There is no such opened bid")
         require(isinstance(scores, dict), "Score every quality question", "scores")
+        problems = Problems()  # every question's score at once
         checked = {}
         for question in self.quality_questions:
             value = scores.get(question["question_id"])
-            require(isinstance(value, int) and not isinstance(value, bool)
-                    and 0 <= value <= MAX_SCORE,
-                    f"Score {question['question_id']} from 0 to {MAX_SCORE}",
-                    question["question_id"])
+            problems.require(isinstance(value, int) and not isinstance(value, bool)
+                             and 0 <= value <= MAX_SCORE,
+                             f"Score {question['question_id']} from 0 to {MAX_SCORE}",
+                             question["question_id"])
             checked[question["question_id"]] = value
         unknown = sorted(set(scores) - set(checked))
-        require(not unknown, f"There is no quality question {', '.join(unknown)}", "scores")
+        problems.require(not unknown, f"There is no quality question {', '.join(unknown)}",
+                         "scores")
+        problems.raise_any()
         return checked
 
     def record_scores(self, *, bid: UUID, scores: dict, actor: Actor,

@@ -150,21 +150,21 @@ def _parse_tender(posted: MultiDict, candidates: list[dict]) -> tuple[FormResult
              "timetable": {k: v for k, v in entries.items() if v is not None}}
     form = FormResult(data=terms if not errors else posted, errors=errors)
     if errors:  # the rules across fields, on what could be read, beside the fields' errors
-        alongside(form, _draft_rules(readable(TenderDetailsSchema(), posted.to_dict(), errors),
-                                     terms, whole_lots=not any(
-                                         k.startswith("lot-") for k in errors)),
-                  TENDER_FIELDS, "title")
+        details_read = readable(TenderDetailsSchema(), posted.to_dict(), errors)
+        alongside(form, _draft_rules(details_read, terms, errors), TENDER_FIELDS, "title")
     return form, terms
 
 
-def _draft_rules(details: dict, terms: dict, *, whole_lots: bool) -> list:
-    """The domain's checks of a draft's terms (those it can make without the records)."""
+def _draft_rules(details: dict, terms: dict, errors: dict[str, str]) -> list:
+    """The domain's checks of a draft's terms (those it can make without the records) on what
+    the form could read: the partners and lots only when every row of them could be read, so
+    none is judged without its neighbours (and lots are numbered as the form numbers them)."""
     checks = [lambda: check_details(**{f: details.get(f) for f in DETAILS
                                        if f != "partnership"}),
               lambda: check_timetable(terms["timetable"])]
-    if terms["partners"]:
+    if terms["partners"] and not any(k.startswith("share-") for k in errors):
         checks.append(lambda: check_partners(terms["partners"], g.principal.organisation_id))
-    if whole_lots and terms["lots"]:  # numbered as the form numbers them
+    if terms["lots"] and not any(k.startswith("lot-") for k in errors):
         checks.append(lambda: check_lots(terms["lots"]))
     return checks
 
