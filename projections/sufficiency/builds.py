@@ -59,3 +59,9 @@ def kept_or_built(connection: sa.Connection, key: Hashable,
             while len(builds) > LIMIT:
                 builds.popitem(last=False)
     return copy.deepcopy(tables)
+
+
+def forget(engine: sa.Engine) -> None:
+    """Drop every build kept for ``engine`` (a benchmark timing the build itself)."""
+    with _lock:
+        _kept.pop(engine, None)
