@@ -18,21 +18,25 @@ from eventsourcing.domain import event
 from domain.actor import Actor
 from domain.base import PortalAggregate
 from domain.errors import IllegalTransition
-from domain.tender_terms import MAX_WEEKLY_PRICE, clean_text, require
+from domain.tender_terms import MAX_WEEKLY_PRICE, Problems, clean_text, require
 
 
 def check_bid(quality_questions: list[dict], weekly_price: Any,
               answers: Any) -> tuple[int, dict[str, str]]:
-    require(isinstance(weekly_price, int) and not isinstance(weekly_price, bool)
-            and 1 <= weekly_price <= MAX_WEEKLY_PRICE,
-            f"Enter the weekly price per place in whole pounds, from £1 to "
-            f"£{MAX_WEEKLY_PRICE:,}", "weekly_price")
+    """The weekly price and an answer to every quality question: every problem at once."""
     require(isinstance(answers, dict), "Answer the quality questions", "answers")
     known = {q["question_id"]: q for q in quality_questions}
     unknown = sorted(set(answers) - set(known))
     require(not unknown, f"There is no quality question {', '.join(unknown)}", "answers")
-    checked = {qid: clean_text(answers.get(qid), f"Answer: {q['text']}", qid)
+    problems = Problems()
+    problems.require(isinstance(weekly_price, int) and not isinstance(weekly_price, bool)
+                     and 1 <= weekly_price <= MAX_WEEKLY_PRICE,
+                     f"Enter the weekly price per place in whole pounds, from £1 to "
+                     f"£{MAX_WEEKLY_PRICE:,}", "weekly_price")
+    checked = {qid: clean_text(answers.get(qid), f"Answer: {q['text']}", qid,
+                               problems=problems)
                for qid, q in known.items()}
+    problems.raise_any()
     return weekly_price, checked
 
 

@@ -31,6 +31,13 @@ def collection_year(day: date) -> int:
     return day.year if day.month >= 4 else day.year - 1
 
 
+def last_financial_year(on: date) -> tuple[date, date]:
+    """The first and last day of the last financial year (1 April to 31 March, as councils'
+    budgets and the SSDA903 collection years run) that ended on or before ``on``."""
+    end = date(on.year if (on.month, on.day) >= (3, 31) else on.year - 1, 3, 31)
+    return date(end.year - 1, 4, 1), end
+
+
 def year_label(year: int) -> str:
     return f"{year}-{(year + 1) % 100:02d}"
 

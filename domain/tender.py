@@ -27,6 +27,7 @@ from domain.tender_terms import (
     STANDSTILL_WORKING_DAYS,
     TIMETABLE,
     TRANSITIONS,
+    Problems,
     add_working_days,
     check_quality_questions,
     check_questionnaire,
@@ -190,17 +191,17 @@ class Tender(PortalAggregate):
                 f"A tender at the stage \u201c{STAGES[self.stage]}\u201d cannot move to "
                 f"\u201c{STAGES[to]}\u201d")
 
-    def _check_ready(self) -> None:
+    def _check_ready(self, problems: Problems) -> None:
         total = sum(p["share"] for p in self.partners)
-        require(total == self.estimated_total_value,
-                f"The partners' shares add up to £{total:,}, not the estimated total value of "
-                f"£{self.estimated_total_value:,}", "partners")
+        problems.require(total == self.estimated_total_value,
+                         f"The partners' shares add up to £{total:,}, not the estimated total "
+                         f"value of £{self.estimated_total_value:,}", "partners")
 
-    def _check_future(self, name: str, now: datetime) -> None:
+    def _check_future(self, name: str, now: datetime, problems: Problems) -> None:
         deadline = self.timetable.get(name)
-        require(deadline is not None, f"Set the timetable's {TIMETABLE[name].lower()} first",
-                name)
-        require(deadline > now, f"{TIMETABLE[name]} must be in the future", name)
+        if problems.require(deadline is not None,
+                            f"Set the timetable's {TIMETABLE[name].lower()} first", name):
+            problems.require(deadline > now, f"{TIMETABLE[name]} must be in the future", name)
 
     # --- drafting -----------------------------------------------------------------------------
 
@@ -226,16 +227,20 @@ class Tender(PortalAggregate):
         self._check_stage("draft", "market_engagement", "invitation_to_tender",
                           doing="change the timetable")
         merged = {**self.timetable, **timetable}
-        merged = check_timetable(merged)
+        problems = Problems()  # every entry's problem at once
+        problems.check(lambda: check_timetable(merged))
         changed = {k: v for k, v in merged.items() if self.timetable.get(k) != v}
         removed = [k for k in self.timetable if k not in merged]
         for name in [*changed, *removed]:
             if name in ("engagement_closes", "clarification_deadline", "bid_deadline") \
-                    and self.stage != "draft":
-                require(not self.deadline_passed(name, now),
-                        f"{TIMETABLE[name]} has passed and cannot be moved", name)
-                require(merged.get(name) is not None and merged[name] > now,
-                        f"{TIMETABLE[name]} must be in the future", name)
+                    and self.stage != "draft" \
+                    and problems.require(not self.deadline_passed(name, now),
+                                         f"{TIMETABLE[name]} has passed and cannot be moved",
+                                         name):
+                problems.require(merged.get(name) is not None and merged[name] > now,
+                                 f"{TIMETABLE[name]} must be in the future", name)
+        problems.raise_any()
+        merged = check_timetable(merged)
         if not changed and not removed:
             return False
         self._timetable_set(timetable=merged, actor=actor, reason=reason)
@@ -285,10 +290,12 @@ class Tender(PortalAggregate):
                 "Only a partner authority's key decision can be recorded", "authority_id")
         self._check_stage("draft", "market_engagement", "invitation_to_tender", "evaluation",
                           doing="record a key decision")
+        problems = Problems()  # the reference's and the date's problems at once
         reference = clean_text(reference, "Enter the key decision's reference, like 21/00094",
-                               "reference", limit=100)
-        require(isinstance(taken_on, date) and taken_on <= now.date(),
-                "The key decision's date cannot be in the future", "taken_on")
+                               "reference", limit=100, problems=problems)
+        problems.require(isinstance(taken_on, date) and taken_on <= now.date(),
+                         "The key decision's date cannot be in the future", "taken_on")
+        problems.raise_any()
         self._key_decision_recorded(authority_id=authority_id, reference=reference,
                                     taken_on=taken_on, actor=actor, reason=reason)
 
@@ -302,10 +309,12 @@ class Tender(PortalAggregate):
     def open_market_engagement(self, *, now: datetime, actor: Actor,
                                reason: str | None) -> None:
         self._check_move("market_engagement")
-        require(bool(self.questionnaire), "Write the market engagement questionnaire first",
-                "questions")
-        self._check_future("engagement_closes", now)
-        self._check_ready()
+        problems = Problems()  # every reason it cannot open yet, at once
+        problems.require(bool(self.questionnaire),
+                         "Write the market engagement questionnaire first", "questions")
+        self._check_future("engagement_closes", now, problems)
+        self._check_ready(problems)
+        problems.raise_any()
         self._market_engagement_opened(actor=actor, reason=reason)
 
     @event("MarketEngagementOpened")
@@ -333,16 +342,18 @@ class Tender(PortalAggregate):
         self._check_move("invitation_to_tender")
         require(self.route != "market_engagement_only",
                 "A market engagement only tender has no invitation to tender", "route")
+        problems = Problems()  # every reason it cannot be published yet, at once
         if self.stage == "market_engagement":
-            require(self.deadline_passed("engagement_closes", now),
-                    "Market engagement is still open: publish the invitation once it closes",
-                    "engagement_closes")
-        require(bool(self.quality_questions) and self.quality_weight is not None,
-                "Set the quality questions and the quality and price weights first",
-                "quality_questions")
-        self._check_future("clarification_deadline", now)
-        self._check_future("bid_deadline", now)
-        self._check_ready()
+            problems.require(self.deadline_passed("engagement_closes", now),
+                             "Market engagement is still open: publish the invitation once it "
+                             "closes", "engagement_closes")
+        problems.require(bool(self.quality_questions) and self.quality_weight is not None,
+                         "Set the quality questions and the quality and price weights first",
+                         "quality_questions")
+        self._check_future("clarification_deadline", now, problems)
+        self._check_future("bid_deadline", now, problems)
+        self._check_ready(problems)
+        problems.raise_any()
         self._invitation_published(actor=actor, reason=reason)
 
     @event("InvitationPublished")
@@ -479,16 +490,19 @@ class Tender(PortalAggregate):
         if bid not in self.opened_bids:
             raise NotFound("There is no such opened bid")
         require(isinstance(scores, dict), "Score every quality question", "scores")
+        problems = Problems()  # every question's score at once
         checked = {}
         for question in self.quality_questions:
             value = scores.get(question["question_id"])
-            require(isinstance(value, int) and not isinstance(value, bool)
-                    and 0 <= value <= MAX_SCORE,
-                    f"Score {question['question_id']} from 0 to {MAX_SCORE}",
-                    question["question_id"])
+            problems.require(isinstance(value, int) and not isinstance(value, bool)
+                             and 0 <= value <= MAX_SCORE,
+                             f"Score {question['question_id']} from 0 to {MAX_SCORE}",
+                             question["question_id"])
             checked[question["question_id"]] = value
         unknown = sorted(set(scores) - set(checked))
-        require(not unknown, f"There is no quality question {', '.join(unknown)}", "scores")
+        problems.require(not unknown, f"There is no quality question {', '.join(unknown)}",
+                         "scores")
+        problems.raise_any()
         return checked
 
     def record_scores(self, *, bid: UUID, scores: dict, actor: Actor,
@@ -532,40 +546,46 @@ class Tender(PortalAggregate):
         not awarded. Needs every opened bid in an awarded lot moderated and every key decision
         the partners need."""
         self._check_move("awarded")
+        problems = Problems()  # every reason it cannot be awarded yet, at once
         missing = self.key_decisions_missing()
         if missing:
             one = len(missing) == 1
-            raise DomainError(
-                f"Record the key decision{'' if one else 's'} of "
+            problems.require(
+                False, f"Record the key decision{'' if one else 's'} of "
                 f"{' and '.join(p['name'] for p in missing)} before award: "
                 f"{'its share reaches its' if one else 'their shares reach their'} "
-                f"key-decision threshold{'' if one else 's'}", field="key_decisions")
-        require(isinstance(awards, dict) and any(awards.values()),
-                "Choose the bids to award in at least one lot", "awards")
+                f"key-decision threshold{'' if one else 's'}", "key_decisions")
         checked: dict[str, list[UUID]] = {}
-        for lot_id, bids in awards.items():
-            if not bids:
-                continue
-            self.lot(lot_id)
-            require(len(set(bids)) == len(bids), "Award each bid once", "awards")
-            if self.route == "block_contract":
-                require(len(bids) == 1, "A block contract lot is awarded to one bid", "awards")
-            for bid in bids:
-                opened = self.opened_bids.get(bid)
-                require(opened is not None and opened["lot_id"] == lot_id,
-                        f"Lot {lot_id}: award only bids opened for that lot", "awards")
-            unscored = [b for b, o in self.opened_bids.items()
-                        if o["lot_id"] == lot_id and b not in self.moderated]
-            require(not unscored,
-                    f"Lot {lot_id}: {_count(len(unscored), 'bid has', 'bids have')} no agreed "
-                    "scores yet", "awards")
-            checked[lot_id] = list(bids)
+        if problems.require(isinstance(awards, dict) and any(awards.values()),
+                            "Choose the bids to award in at least one lot", "awards"):
+            for lot_id, bids in awards.items():
+                if bids and problems.check(lambda lot_id=lot_id: self.lot(lot_id)) is not None:
+                    checked[lot_id] = self._awarded_in(lot_id, bids, problems)
         earliest = add_working_days(now.date(), STANDSTILL_WORKING_DAYS)
-        require(isinstance(standstill_ends, date) and standstill_ends >= earliest,
-                f"The standstill must last at least {STANDSTILL_WORKING_DAYS} working days: "
-                f"it can end on {uk_date(earliest)} at the earliest", "standstill_ends")
+        problems.require(isinstance(standstill_ends, date) and standstill_ends >= earliest,
+                         f"The standstill must last at least {STANDSTILL_WORKING_DAYS} working "
+                         f"days: it can end on {uk_date(earliest)} at the earliest",
+                         "standstill_ends")
+        problems.raise_any()
         self._awarded(awards=checked, standstill_ends=standstill_ends, actor=actor,
                       reason=reason)
+
+    def _awarded_in(self, lot_id: str, bids: list[UUID], problems: Problems) -> list[UUID]:
+        """The bids awarded in one lot; what is wrong with them goes to ``problems``."""
+        problems.require(len(set(bids)) == len(bids), "Award each bid once", "awards")
+        if self.route == "block_contract":
+            problems.require(len(bids) == 1, "A block contract lot is awarded to one bid",
+                             "awards")
+        for bid in bids:
+            opened = self.opened_bids.get(bid)
+            problems.require(opened is not None and opened["lot_id"] == lot_id,
+                             f"Lot {lot_id}: award only bids opened for that lot", "awards")
+        unscored = [b for b, o in self.opened_bids.items()
+                    if o["lot_id"] == lot_id and b not in self.moderated]
+        problems.require(not unscored,
+                         f"Lot {lot_id}: {_count(len(unscored), 'bid has', 'bids have')} no "
+                         "agreed scores yet", "awards")
+        return list(bids)
 
     @event("Awarded")
     def _awarded(self, *, awards: dict, standstill_ends: date, actor: Actor,
@@ -582,25 +602,32 @@ class Tender(PortalAggregate):
                        start: date, now: datetime) -> dict[str, Any]:
         """What a contract under this award is (route, setting type, price), or why not."""
         self._check_stage("awarded", "contracted", doing="enter contracts")
-        require(self.standstill_ends is not None and now.date() >= self.standstill_ends,
-                f"The standstill runs until {uk_date(self.standstill_ends)}: contracts can be "
-                "entered from then", "start")
-        require(bid in self.awarded_bids(), "Choose an awarded bid", "bid_id")
-        require(authority_id in self.partner_ids, "Choose one of the partner authorities",
-                "authority_id")
-        require(not any(c["bid_id"] == bid and c["authority_id"] == authority_id
-                        for c in self.contracts.values()),
-                "That authority already has a contract under this bid", "authority_id")
-        require(isinstance(start, date) and start >= self.standstill_ends,
-                "A contract cannot start before the standstill ends", "start")
+        problems = Problems()  # every problem with the contract at once
+        if problems.require(now.date() >= self.standstill_ends,
+                            f"The standstill runs until {uk_date(self.standstill_ends)}: "
+                            "contracts can be entered from then", "start"):
+            problems.require(isinstance(start, date) and start >= self.standstill_ends,
+                             "A contract cannot start before the standstill ends", "start")
+        awarded = problems.require(bid in self.awarded_bids(), "Choose an awarded bid",
+                                   "bid_id")
+        if problems.require(authority_id in self.partner_ids,
+                            "Choose one of the partner authorities", "authority_id"):
+            problems.require(not any(c["bid_id"] == bid and c["authority_id"] == authority_id
+                                     for c in self.contracts.values()),
+                             "That authority already has a contract under this bid",
+                             "authority_id")
+        if not awarded:
+            problems.raise_any()
         opened = self.opened_bids[bid]
         lot = self.lot(opened["lot_id"])
         if lot["places"] is not None and isinstance(places, int):
             taken = sum(c.get("places") or 0 for c in self.contracts.values()
                         if self.opened_bids[c["bid_id"]]["lot_id"] == lot["lot_id"])
-            require(taken + places <= lot["places"],
-                    f"Lot {lot['lot_id']} buys {counted(lot['places'], 'place')} and {taken} "
-                    f"are already contracted: at most {lot['places'] - taken} more", "places")
+            problems.require(taken + places <= lot["places"],
+                             f"Lot {lot['lot_id']} buys {counted(lot['places'], 'place')} and "
+                             f"{taken} are already contracted: at most {lot['places'] - taken} "
+                             "more", "places")
+        problems.raise_any()
         return {"route": CONTRACT_ROUTE[self.route], "setting_type": lot["setting_type"],
                 "weekly_price": opened["weekly_price"], "provider_id": opened["provider_id"],
                 "title": f"{self.title}: {lot['name']}"}

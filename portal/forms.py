@@ -72,6 +72,15 @@ def text(value: str, name: str, errors: dict[str, str], *,
     return value
 
 
+def readable(schema: Schema, raw: dict, errors: dict[str, str]) -> dict:
+    """What ``schema`` can read of ``raw`` besides the fields in ``errors``, so the rules
+    across them can be checked beside those fields' errors."""
+    try:
+        return schema.load({k: v for k, v in raw.items() if k not in errors}, partial=True)
+    except ValidationError:
+        return {}
+
+
 def load(schema: Schema, raw: dict, errors: dict[str, str] | None = None) -> FormResult:
     """Validate ``raw`` with ``schema``; field errors keep the schema's messages."""
     errors = dict(errors or {})

@@ -9,11 +9,14 @@ loaded with the schemas of :mod:`portal.tender_schemas`; what only the whole for
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import Any
 from uuid import UUID
 
 from werkzeug.datastructures import MultiDict
 
-from domain.tender_terms import MAX_VALUE
+from domain.bid import check_bid
+from domain.tender_terms import MAX_VALUE, TIMETABLE, Problems, check_answers
 from portal.forms import FormResult, load, text
 from portal.tender_schemas import (
     AwardSchema,
@@ -29,6 +32,50 @@ from portal.tender_schemas import (
     options_list,
     rows,
 )
+
+# A domain rule names a fact; the forms show some under another field.
+FIELD_OF = {"bid_id": "bid", "lot_id": "lot"}
+# Date inputs: an error links to the day box.
+DATES = ("taken_on", "standstill_ends", "start", "end", *TIMETABLE)
+
+
+# A problem with one row of a form's repeated rows (``lots.2``) goes beside that row's first
+# field (``lot-2-name``).
+ROWS = {"lots": ("lot", "name"), "questions": ("question", "text"),
+        "quality_questions": ("quality", "text")}
+# Problems with the partners as a whole link to the partners' shares.
+ANCHOR_OF = {"lead": "partners", "shares": "partners"}
+
+
+def form_field(field: str | None, fields: set[str], default: str) -> str:
+    """The form field a domain rule's field is shown beside."""
+    name = FIELD_OF.get(field or "", field or "")
+    if name in fields:
+        return name
+    prefix, _, number = name.partition(".")
+    if prefix in ROWS and number.isdigit():
+        row, first = ROWS[prefix]
+        return f"{row}-{number}-{first}"
+    if name in ANCHOR_OF and ANCHOR_OF[name] in fields:
+        return ANCHOR_OF[name]
+    return default
+
+
+def alongside(form: FormResult, checks: Iterable[Callable[[], Any]], fields: set[str],
+              default: str) -> None:
+    """The domain's own rules applied to what a form could read, their problems reported
+    beside the form's field errors, so none waits for the next round trip (the command is not
+    run while the form has errors). A field already in error keeps its own message."""
+    problems = Problems()
+    for check in checks:
+        problems.check(check)
+    for field, message in problems.found.items():
+        name = form_field(field, fields, default)
+        if name not in form.errors:
+            form.errors[name] = message
+            if name in DATES:
+                form.anchors.setdefault(name, f"{name}-day")
+
 
 QUESTION_FIELDS = ("text", "kind", "options", "required")
 CHOICE_KINDS = ("single", "multiple")
@@ -159,6 +206,10 @@ def parse_bid(form: MultiDict, questions: list[dict]) -> FormResult:
     result.anchors = {"bid": "weekly_price", "lot": "weekly_price"}
     if result.ok:
         result.data = {**result.data, "answers": answers}
+    else:  # every quality question left blank, beside the price's error
+        alongside(result, [lambda: check_bid(questions, result.data.get("weekly_price"),
+                                             answers)],
+                  {"weekly_price", *answers}, "weekly_price")
     return result
 
 
@@ -185,7 +236,11 @@ def parse_answers(form: MultiDict, questions: list[dict]) -> FormResult:
             answers[name] = int(number) if number.is_integer() else number
         else:
             answers[name] = value
-    return FormResult(data=answers, errors=errors, anchors={"answers": "answers"})
+    result = FormResult(data=answers, errors=errors, anchors={"answers": "answers"})
+    if errors:  # the questions' own rules (required, options) beside the numbers' errors
+        alongside(result, [lambda: check_answers(questions, answers)],
+                  {q["question_id"] for q in questions}, "answers")
+    return result
 
 
 def answer_values(response: dict | None) -> MultiDict:

@@ -27,6 +27,7 @@ from domain.organisation import Authority, Provider, provider_setting_types
 from domain.sealing import BidSeal
 from domain.tender import Tender, bid_id, response_id
 from domain.tender_terms import (
+    Problems,
     add_months,
     check_answers,
     check_details,
@@ -155,18 +156,23 @@ class TenderCommands:
 
         if actor.user_id is not None and actor.organisation_id != lead_authority_id:
             raise PermissionDenied("You can only lead a tender for your own authority")
-        partnership = self._partnership(partnership, lead_authority_id)
-        details = check_details(title=title, description=description, route=route,
-                                estimated_annual_value=estimated_annual_value,
-                                estimated_total_value=estimated_total_value,
-                                term_months=term_months)
+        # Every part checked, every problem reported at once.
+        problems = Problems()
+        partnership = problems.check(lambda: self._partnership(partnership, lead_authority_id))
+        details = problems.check(lambda: check_details(
+            title=title, description=description, route=route,
+            estimated_annual_value=estimated_annual_value,
+            estimated_total_value=estimated_total_value, term_months=term_months))
+        checked_lots = problems.check(lambda: check_lots(lots))
+        checked_partners = problems.check(lambda: self._partners(partners, lead_authority_id))
+        checked_timetable = problems.check(lambda: check_timetable(timetable or {}))
+        eligible = problems.check(lambda: self._eligible_providers(eligible_providers))
+        problems.raise_any()
         tender = Tender(
             id=tender_id or uuid4(), lead_authority_id=lead_authority_id,
-            partnership=partnership, **details,
-            lots=check_lots(lots), partners=self._partners(partners, lead_authority_id),
-            timetable=check_timetable(timetable or {}),
-            eligible_providers=self._eligible_providers(eligible_providers),
-            actor=actor, reason=reason)
+            partnership=partnership, **details, lots=checked_lots, partners=checked_partners,
+            timetable=checked_timetable, eligible_providers=eligible, actor=actor,
+            reason=reason)
         return tender.id, self._create(tender, "This tender has already been drafted")
 
     @retried_on_clash
@@ -181,20 +187,22 @@ class TenderCommands:
                                                         "eligible_providers"}
         require(not unknown, f"These cannot be changed: {', '.join(sorted(unknown))}")
         checked: dict[str, Any] = {}
+        problems = Problems()  # every part checked, every problem reported at once
         if set(changes) & set(detail_fields):
             merged = {f: changes.get(f, getattr(tender, f)) for f in detail_fields}
-            checked.update(check_details(**merged))
+            checked.update(problems.check(lambda: check_details(**merged)) or {})
         if "partnership" in changes:
-            checked["partnership"] = self._partnership(changes["partnership"],
-                                                       tender.lead_authority_id)
+            checked["partnership"] = problems.check(lambda: self._partnership(
+                changes["partnership"], tender.lead_authority_id))
         if "lots" in changes:
-            checked["lots"] = check_lots(changes["lots"])
+            checked["lots"] = problems.check(lambda: check_lots(changes["lots"]))
         if "partners" in changes:
-            checked["partners"] = self._partners(changes["partners"],
-                                                 tender.lead_authority_id)
+            checked["partners"] = problems.check(lambda: self._partners(
+                changes["partners"], tender.lead_authority_id))
         if "eligible_providers" in changes:
-            checked["eligible_providers"] = self._eligible_providers(
-                changes["eligible_providers"])
+            checked["eligible_providers"] = problems.check(lambda: self._eligible_providers(
+                changes["eligible_providers"]))
+        problems.raise_any()
         tender.revise(changes=checked, actor=actor, reason=reason)
         return self._save(tender)
 

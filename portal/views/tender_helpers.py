@@ -19,12 +19,8 @@ from domain.permissions import Forbidden
 from domain.tender_terms import DEADLINES, MAX_SCORE, QUESTION_KINDS, ROUTES, STAGES, TIMETABLE
 from portal.forms import FormResult
 from portal.security import services
+from portal.tender_forms import DATES, form_field
 from portal.tender_schemas import LONDON
-
-# A domain rule names a fact; the forms show some under another field.
-FIELD_OF = {"bid_id": "bid", "lot_id": "lot"}
-# Date inputs: an error links to the day box.
-DATES = ("taken_on", "standstill_ends", "start", "end", *TIMETABLE)
 
 
 def uk_time(value: datetime | None) -> str:
@@ -63,13 +59,18 @@ def values_of(data: Any, name: str) -> list[str]:
 
 
 def show_error(form: FormResult, error: DomainError, fields: set[str], default: str) -> None:
-    """A domain refusal beside the field it is about, else beside ``default``."""
-    name = FIELD_OF.get(error.field or "", error.field)
-    if name not in fields:
-        name = error.field if error.field in fields else default
-    form.errors[name] = error.message
-    if name in DATES:
-        form.anchors.setdefault(name, f"{name}-day")
+    """A domain refusal beside the field it is about, else beside ``default``; terms refused
+    for several reasons show every one (:class:`~domain.errors.Refused`). A second problem
+    for a field already showing one is listed in the summary, linking to that field."""
+    found = getattr(error, "errors", None) or {error.field or "": error.message}
+    for field, message in found.items():
+        name = form_field(field, fields, default)
+        if name in form.errors and form.errors[name] != message:
+            form.anchors.setdefault(field, form.anchors.get(name, name))
+            name = field
+        form.errors.setdefault(name, message)
+        if name in DATES:
+            form.anchors.setdefault(name, f"{name}-day")
 
 
 def run(form: FormResult, command: Callable[[], Any], *, fields: set[str], default: str,

@@ -16,10 +16,21 @@ from uuid import UUID
 from flask import Blueprint, abort, g, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from domain.tender_terms import TIMETABLE
-from portal.forms import FormResult, load, text
+from domain.tender_terms import (
+    TIMETABLE,
+    check_details,
+    check_lots,
+    check_partners,
+    check_timetable,
+)
+from portal.forms import FormResult, load, readable, text
 from portal.security import requires, services
-from portal.tender_forms import parse_key_decision, parse_questionnaire, questionnaire_values
+from portal.tender_forms import (
+    alongside,
+    parse_key_decision,
+    parse_questionnaire,
+    questionnaire_values,
+)
 from portal.tender_schemas import (
     AnswerClarificationSchema,
     CancelSchema,
@@ -137,7 +148,25 @@ def _parse_tender(posted: MultiDict, candidates: list[dict]) -> tuple[FormResult
         errors["lot-1-name"] = "Add at least one lot"
     terms = {**details.data, "partners": partners, "lots": lots, "eligible_providers": named,
              "timetable": {k: v for k, v in entries.items() if v is not None}}
-    return FormResult(data=terms if not errors else posted, errors=errors), terms
+    form = FormResult(data=terms if not errors else posted, errors=errors)
+    if errors:  # the rules across fields, on what could be read, beside the fields' errors
+        details_read = readable(TenderDetailsSchema(), posted.to_dict(), errors)
+        alongside(form, _draft_rules(details_read, terms, errors), TENDER_FIELDS, "title")
+    return form, terms
+
+
+def _draft_rules(details: dict, terms: dict, errors: dict[str, str]) -> list:
+    """The domain's checks of a draft's terms (those it can make without the records) on what
+    the form could read: the partners and lots only when every row of them could be read, so
+    none is judged without its neighbours (and lots are numbered as the form numbers them)."""
+    checks = [lambda: check_details(**{f: details.get(f) for f in DETAILS
+                                       if f != "partnership"}),
+              lambda: check_timetable(terms["timetable"])]
+    if terms["partners"] and not any(k.startswith("share-") for k in errors):
+        checks.append(lambda: check_partners(terms["partners"], g.principal.organisation_id))
+    if terms["lots"] and not any(k.startswith("lot-") for k in errors):
+        checks.append(lambda: check_lots(terms["lots"]))
+    return checks
 
 
 TENDER_FIELDS = {*DETAILS, "partners", "lots", "partnership", "eligible_providers", *TIMETABLE}

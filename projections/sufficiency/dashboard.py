@@ -20,6 +20,7 @@ from domain.errors import NotFound
 from domain.organisation import authority_id
 from domain.permissions import Forbidden, check
 from projections.sufficiency import money, planning, quality, unmet_need
+from projections.sufficiency.builds import kept_or_built
 from projections.sufficiency.common import shared_queries
 from projections.sufficiency.disclosure import View, suppress_views
 from projections.sufficiency.flows import stability, starts_ends_moves, year_after, year_before
@@ -68,6 +69,17 @@ def build_dashboard(viewer, connection: sa.Connection, scope: Scope,
         raise NotFound("That authority is not part of this view")
     if not scope.disclose:  # across authority lines: month ends and whole months only
         filters = reporting_filters(filters)
+    viewer_authority = _viewer_authority(viewer)
+    # Built once for this reader's authority, scope and filters, and reused (the headline's
+    # earlier years, the tables' CSV downloads) until the read models move on.
+    key = ("dashboard", viewer_authority, scope.authority_ids, scope.disclose, filters)
+    return kept_or_built(connection, key,
+                         lambda: _build(connection, scope, filters, viewer_authority))
+
+
+def _build(connection: sa.Connection, scope: Scope, filters: Filters,
+           viewer_authority) -> list[Table]:
+    """Every measure for ``scope``, worked out and (across authority lines) suppressed."""
     with shared_queries():
         if scope.disclose:
             return _tables(connection, scope, filters)
@@ -82,7 +94,6 @@ def build_dashboard(viewer, connection: sa.Connection, scope: Scope,
         if asked is None:
             asked = len(views)
             views.append(View(_counted(scope, filters), _tables(connection, scope, filters)))
-    viewer_authority = _viewer_authority(viewer)
     return publish(suppress_views(views, viewer_authority)[asked], viewer_authority)
 
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from domain.organisation import TARGETS
 from projections.sufficiency.dashboard import build_dashboard
 from projections.sufficiency.flows import year_before
+from projections.sufficiency.location import KINDS
 from projections.sufficiency.publication import reporting_filters
 from projections.sufficiency.tables import (
     COUNT,
@@ -32,6 +33,7 @@ from projections.sufficiency.tables import (
 )
 from projections.sufficiency.targets import AT_LEAST, NO_TARGET
 
+NOT_UASC = dict(KINDS)["not_uasc"]  # the out-of-area table's row for children other than UASC
 YEARS_BACK = 2  # the headline's trend: the date counted on and the same day of two years before
 
 
@@ -45,6 +47,7 @@ class Measure:
     column: str
     kind: str
     target: str | None = None  # the name of the authority's target (domain.organisation.TARGETS)
+    row: str | None = None  # a breakdown's row (its name's ending) rather than the whole scope's
 
 
 MEASURES: tuple[Measure, ...] = (
@@ -55,6 +58,11 @@ MEASURES: tuple[Measure, ...] = (
             "children", "children-in-care", "rate_not_uasc", RATE),
     Measure("pct_outside", "Placed outside the area", "placed-out-of-area", "pct_outside",
             PERCENT, "out_of_area_pct"),
+    # As Dorset reports its trend (47% -> 42% -> 36%): its children other than unaccompanied
+    # children, whom the National Transfer Scheme places across the country.
+    Measure("pct_outside_not_uasc", "Placed outside the area, excluding unaccompanied "
+            "asylum-seeking children", "placed-out-of-area", "pct_outside", PERCENT,
+            row=NOT_UASC),
     Measure("pct_over_20", "Placed outside the area and more than 20 miles from home",
             "placed-out-of-area", "pct_over_20", PERCENT, "over_20_miles_pct"),
     Measure("average_cost", "Average weekly cost of a placement", "cost-by-type", "average",
@@ -114,18 +122,24 @@ class Headline:
     dates: list[date]
 
 
-def headline_row(table: Table | None) -> dict | None:
+def headline_row(table: Table | None, ending: str | None = None) -> dict | None:
     """The row that stands for the whole scope: the total where the table has one, otherwise
-    the first row (one authority's figures for all its children)."""
+    the first row (one authority's figures for all its children). With ``ending``, the row of
+    that breakdown for the whole scope: the total's ("Total: ...") where there is a total."""
     if table is None:
         return None
+    if ending is not None:
+        return next((row for row in table.rows
+                     if str(row.get("name", "")).endswith(f": {ending}")
+                     and (table.total is None or str(row["name"]).startswith("Total:"))),
+                    None)
     if table.total is not None:
         return table.total
     return table.rows[0] if table.rows else None
 
 
 def _reading(tables: dict[str, Table], measure: Measure, on: date) -> Reading:
-    row = headline_row(tables.get(measure.table))
+    row = headline_row(tables.get(measure.table), measure.row)
     if row is None:
         return Reading(on, None, present=False)
     return Reading(on, row.get(measure.column))

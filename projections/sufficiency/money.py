@@ -32,10 +32,11 @@ from projections.sufficiency.selection import (
     group_label,
     whole_pounds,
 )
+from projections.sufficiency.spend import spend_in_year
 from projections.sufficiency.tables import COUNT, MONEY, TEXT, Chart, Column, Filters, Scope, Table
 
 __all__ = ["MEASURES", "block_contracts", "cost_by_type", "spend_by_route",
-           "spend_by_type_and_route"]
+           "spend_by_type_and_route", "spend_in_year"]
 
 WEEKS_A_YEAR = 52
 
@@ -52,7 +53,7 @@ def _definition(filters: Filters, grouped_by: str) -> str:
         "cost divided by the placements with a cost. Projected annual spend is the total "
         f"weekly cost multiplied by {WEEKS_A_YEAR}: what a year would cost if every "
         "placement open that day carried on all year at its present cost. It is a run rate, "
-        "not the year's actual spend.")
+        "not the year's actual spend: the spend in the financial year is its own table.")
 
 
 def _spend(connection: sa.Connection, scope: Scope,
@@ -173,4 +174,4 @@ def spend_by_type_and_route(connection: sa.Connection, scope: Scope,
 
 
 # The money measures in the order the dashboard shows them.
-MEASURES = (cost_by_type, spend_by_route, spend_by_type_and_route, block_contracts)
+MEASURES = (cost_by_type, spend_by_route, spend_by_type_and_route, spend_in_year, block_contracts)

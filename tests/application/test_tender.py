@@ -57,11 +57,12 @@ def test_a_draft_holds_the_lead_partners_lots_values_and_timetable(world):
     ({"estimated_total_value": 1_000}, "estimated_total_value"),
     ({"term_months": 0}, "term_months"),
     ({"lots": []}, "lots"),
-    ({"lots": [{"name": "A", "setting_type": "castle", "area": "Kent"}]}, "lots"),
+    # A lot's problem names its row: every lot's problem is reported at once.
+    ({"lots": [{"name": "A", "setting_type": "castle", "area": "Kent"}]}, "lots.1"),
     ({"lots": [{"name": "A", "setting_type": "childrens_home", "area": "Kent",
-                "age_from": 12, "age_to": 9}]}, "lots"),
+                "age_from": 12, "age_to": 9}]}, "lots.1"),
     ({"lots": [{"name": "A", "setting_type": "childrens_home", "area": "Kent",
-                "needs": ["flying"]}]}, "lots"),
+                "needs": ["flying"]}]}, "lots.1"),
     ({"partnership": "Dorset"}, "partnership"),
     ({"timetable": {"engagement_closes": datetime(2026, 2, 1)}}, "engagement_closes"),
     ({"timetable": {"engagement_closes": ENGAGEMENT_CLOSES,
@@ -76,7 +77,7 @@ def test_bad_drafts_are_refused_with_the_field(world, change, field):
 def test_partners_must_include_the_lead_and_exist(world):
     error = refused(world, lambda: draft(world, partners=[
         {"authority_id": world.portsmouth, "share": 35_640_000}]))
-    assert error.field == "partners"
+    assert error.field == "lead"
     refused(world, lambda: draft(world, partners=[
         {"authority_id": world.kent, "share": 1}, {"authority_id": uuid4(), "share": 1}]),
         NotFound)

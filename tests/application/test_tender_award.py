@@ -30,7 +30,7 @@ def test_weights_are_fixed_before_bids_open(world):
 @pytest.mark.parametrize(("questions", "quality", "price", "field"), [
     ([{"text": "Q", "weight": 100}], 60, 30, "quality_weight"),
     ([{"text": "Q", "weight": 90}], 60, 40, "quality_questions"),
-    ([{"text": "", "weight": 100}], 60, 40, "quality_questions"),
+    ([{"text": "", "weight": 100}], 60, 40, "quality_questions.1"),
     ([{"text": "Q", "weight": 100}], -10, 110, "quality_weight"),
 ])
 def test_bad_evaluation_settings_are_refused(world, questions, quality, price, field):

@@ -21,6 +21,7 @@ from domain import ssda903
 from projections.directory import organisations, partnership_members
 from projections.gazetteer import shipped_districts
 from projections.placements import placement_episodes
+from projections.sufficiency.builds import forget
 from projections.sufficiency.common import shared_queries
 from projections.sufficiency.dashboard import POPULATION_MEASURES, build_dashboard, measures
 from projections.sufficiency.disclosure import suppress_together
@@ -157,9 +158,13 @@ def test_sufficiency_dashboard_at_national_scale(national, results):
                 per[measure.__name__] = round(_median_ms(
                     lambda measure=measure, scope=scope: measure(c, scope, FILTERS)), 1)
             figures["measures_ms"][name] = per
-            samples = [timed(lambda scope=scope: build_dashboard(officer, c, scope, FILTERS))[0]
-                       for _ in range(REPEATS)]
+            # Each build from the read models (a kept build is reused: timed apart).
+            samples = [timed(lambda scope=scope: (forget(c.engine), build_dashboard(
+                officer, c, scope, FILTERS)))[0] for _ in range(REPEATS)]
             figures["dashboard_ms"][name] = summary_ms(samples)
+            figures.setdefault("dashboard_reused_ms", {})[name] = summary_ms(
+                [timed(lambda scope=scope: build_dashboard(officer, c, scope, FILTERS))[0]
+                 for _ in range(REPEATS)])
 
             def population(scope=scope):
                 with shared_queries():

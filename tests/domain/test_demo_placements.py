@@ -4,13 +4,16 @@ aggregate's own rules (dates in order, codes valid for each episode's collection
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
 
 import pytest
 
+from domain import ssda903
 from domain.actor import Actor
 from domain.organisation import authority_id
-from portal.demo.placements import demo_placements, facts
+from portal.demo.placements import demo_placements, facts, spend, trend
+from portal.demo.placements.histories import add_years
 from portal.demo.placements.loader import history
 
 DAYS = (date(2026, 11, 23), date(2027, 6, 15), date(2028, 4, 1))
@@ -33,7 +36,7 @@ def test_the_same_day_gives_the_same_demo():
 
 
 def test_every_day_shows_the_published_figures(plan):
-    _, plan = plan
+    today, plan = plan
     dorset = on_the_day(plan, "838")
     assert len(dorset) == 469
     assert sum(1 for w in dorset if w.la_code != "838") == 197
@@ -41,16 +44,34 @@ def test_every_day_shows_the_published_figures(plan):
     assert sum(1 for w in kent_homes if w.la_code == "886") == 42
     outside = [w.weekly_cost for w in kent_homes if w.la_code != "886"]
     assert (len(outside), sum(outside)) == (33, 33 * 4_557)
-    plymouth = on_the_day(plan, "879")
-    agency = [w.weekly_cost for w in plymouth if w.place in {"U4", "U5", "U6"}
-              and w.place_provider in {"PR4", "PR5"}]
-    homes = [w for w in plymouth if w.place in {"K1", "K2"}]
-    assert 52 * sum(agency) == 8_039_980
-    assert 52 * sum(w.weekly_cost for w in homes if w.route == "block") == 3_750_032
-    assert 52 * sum(w.weekly_cost for w in homes if w.route in {"framework", "spot"}) == \
-        12_519_988
+    stretches = spend.stretches(list(plan.children), *ssda903.last_financial_year(today))
+    spent = defaultdict(int)  # pound-days: weekly cost x days in the last financial year
+    for stretch in stretches:
+        where = plan.children[stretch.plan].steps[stretch.first].where
+        if plan.children[stretch.plan].la_code == "879" and where.place in {"K1", "K2"}:
+            spent["block" if where.route == "block" else where.route] += \
+                stretch.cost * stretch.days
+        elif plan.children[stretch.plan].la_code == "879" \
+                and where.place in {"U4", "U5", "U6"} and where.place_provider in {"PR4", "PR5"}:
+            spent["agency"] += stretch.cost * stretch.days
+    assert spent["agency"] == 7 * 8_040_000
+    assert spent["block"] == 7 * 3_750_000
+    assert spent["framework"] + spent["spot"] == 7 * 12_520_000
+    assert spent["framework"] % 7 == spent["spot"] % 7 == 0  # each row in whole pounds
     for fact in facts.CARE:
         assert len(on_the_day(plan, fact.la_code)) == fact.in_care
+
+
+def test_dorsets_children_placed_out_of_area_fell_47_42_36_percent(plan):
+    """Excluding unaccompanied children, as Dorset reports it: the same day two years and a
+    year before the day, then the day itself (issue 12)."""
+    today, plan = plan
+    children = list(plan.children)
+    shares = []
+    for years in (2, 1, 0):
+        outside, counted = trend.share_outside(children, "838", add_years(today, -years))
+        shares.append(round(100 * outside / counted))
+    assert shares == [47, 42, 36]
 
 
 def test_every_history_follows_the_placement_rules(plan):

@@ -4,7 +4,7 @@ figures the partner councils published (issues 3 and 12): Dorset's 71 children i
 Kent's 42 children in its own children's homes against 336 places and 33 more outside Kent at
 £4,557 a week on average, and
 Plymouth's £8.04m on independent fostering, £3.75m on its residential block and £12.52m on
-residential framework and spot placements.
+residential framework and spot placements, to the pound, spent in the last financial year.
 
 Each figure is computed twice: by plain SQL over the read model, with the definitions written
 here, and by the sufficiency measures the dashboards show.
@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
+from fractions import Fraction
+from uuid import uuid4
 
 import pytest
 import sqlalchemy as sa
@@ -21,16 +23,19 @@ import sqlalchemy as sa
 from domain import ssda903
 from domain.organisation import authority_id
 from domain.placement import EPISODE_FIELDS, check_episodes
+from domain.principal import Principal
 from portal.demo.loader import load_demo
 from projections.directory import organisations, settings
 from projections.gazetteer import postcode_districts
 from projections.placements import authority_targets, contracts, placement_episodes
 from projections.sufficiency.capacity import local_use
+from projections.sufficiency.dashboard import build_dashboard
+from projections.sufficiency.headline import dashboard_years, headline
 from projections.sufficiency.location import placed_out_of_area
-from projections.sufficiency.money import spend_by_type_and_route
 from projections.sufficiency.occupancy import block_contracts
 from projections.sufficiency.population import children_in_care, unaccompanied_children
 from projections.sufficiency.selection import ROUTE_LABELS
+from projections.sufficiency.spend import spend_in_year
 from projections.sufficiency.tables import Filters, Scope
 from tests.conftest import DEMO_TODAY, sqlite_url
 
@@ -52,13 +57,13 @@ def open_on(day: date):
                    sa.not_(ep.short_breaks))
 
 
-def on_the_day(db, authority, *conditions) -> list:
+def on_the_day(db, authority, *conditions, on: date = DEMO_TODAY) -> list:
     return list(db.execute(sa.select(placement_episodes)
-                           .where(ep.authority_id == authority, open_on(DEMO_TODAY),
+                           .where(ep.authority_id == authority, open_on(on),
                                   *conditions)).mappings())
 
 
-def placed_in(db) -> dict:
+def placed_in(db, on: date = DEMO_TODAY) -> dict:
     """Where each open placement is, as an ONS code: the setting's host, else the placement
     authority recorded, else the authority of the placement's postcode district."""
     host = organisations.alias("host")
@@ -72,7 +77,7 @@ def placed_in(db) -> dict:
                           .outerjoin(recorded, recorded.c.id == ep.placement_authority_id)
                           .outerjoin(postcode_districts,
                                      postcode_districts.c.district == ep.placement_district))
-             .where(open_on(DEMO_TODAY)))
+             .where(open_on(on)))
     return dict(db.execute(query).all())
 
 
@@ -115,6 +120,20 @@ def test_dorset_has_60_per_10000_excluding_unaccompanied_children(db):
     assert len(children) - len(not_uasc) >= 66_100 * 0.001
 
 
+def test_dorsets_out_of_area_share_fell_47_42_36_percent_excluding_uasc(db):
+    """Dorset's reports track its children other than unaccompanied children placed out of
+    area falling 47% -> 42% -> 36% (issue 12): the same day two years and a year before the
+    day, counted as on the day."""
+    shares = []
+    for year in (2024, 2025, 2026):
+        day = DEMO_TODAY.replace(year=year)
+        where = placed_in(db, on=day)
+        children = on_the_day(db, DORSET, sa.not_(ep.uasc), on=day)
+        outside = [c for c in children if where[c["placement_id"]] not in (None, "E06000059")]
+        shares.append(round(100 * len(outside) / len(children)))
+    assert shares == [47, 42, 36]
+
+
 def test_dorset_targets_are_60_per_10000_and_30_percent(db):
     rows = dict(db.execute(sa.select(authority_targets.c.name, authority_targets.c.value)
                            .where(authority_targets.c.authority_id == DORSET)).all())
@@ -148,31 +167,44 @@ def test_kent_has_33_more_outside_kent_at_4557_a_week_on_average(db):
 # --- Plymouth ---------------------------------------------------------------------------------
 
 
-def test_plymouth_spends_8_04m_on_independent_fostering(db):
-    agency = on_the_day(db, PLYMOUTH, ep.place.in_(["U4", "U5", "U6"]),
-                        ep.place_provider.in_(["PR4", "PR5"]))
-    assert {a["contract_route"] for a in agency} == {"framework", "spot"}
-    annual = 52 * sum(a["weekly_cost"] for a in agency)
-    assert annual == 8_039_980  # £8.04m to the nearest £10,000 (£20 under)
-    assert round(annual, -4) == 8_040_000
+def spent_in_the_year(db, *conditions) -> Fraction:
+    """Plymouth's spend in the last financial year before the day, by the definition: each
+    episode's weekly cost x its days in the year (from its start to the day before its end)
+    / 7, short breaks left out."""
+    first, last = ssda903.last_financial_year(DEMO_TODAY)
+    assert (first, last) == (date(2025, 4, 1), date(2026, 3, 31))
+    after = last + timedelta(days=1)
+    rows = db.execute(sa.select(ep.start, ep.end, ep.weekly_cost).where(
+        ep.authority_id == PLYMOUTH, sa.not_(ep.short_breaks), ep.weekly_cost.is_not(None),
+        ep.start <= last, sa.or_(ep.end.is_(None), ep.end > first), *conditions)).all()
+    assert rows
+    return Fraction(sum(cost * (min(end or after, after) - max(start, first)).days
+                        for start, end, cost in rows), 7)
 
 
-def test_plymouth_spends_3_75m_on_its_full_residential_block(db):
+def test_plymouth_spent_exactly_8_04m_on_independent_fostering(db):
+    agency = (ep.place.in_(["U4", "U5", "U6"]), ep.place_provider.in_(["PR4", "PR5"]))
+    assert spent_in_the_year(db, *agency) == 8_040_000
+    routes = set(db.execute(sa.select(ep.contract_route).distinct().where(
+        ep.authority_id == PLYMOUTH, *agency)).scalars())
+    assert routes == {"framework", "spot"}
+
+
+def test_plymouth_spent_exactly_3_75m_on_its_residential_block(db):
     block = db.execute(sa.select(contracts).where(contracts.c.authority_id == PLYMOUTH,
                                                   contracts.c.route == "block")).one()
-    assert block.places * block.weekly_price * 52 == 3_750_032  # £3.75m (£32 over)
+    assert (block.places, block.weekly_price) == (11, 7_500)
+    assert spent_in_the_year(db, ep.contract_id == block.id) == 3_750_000  # 3,500 place-days
     placed = on_the_day(db, PLYMOUTH, ep.contract_id == block.id)
     assert len(placed) == block.places  # fully occupied on the day
-    assert 52 * sum(p["weekly_cost"] for p in placed) == 3_750_032
+    assert {p["weekly_cost"] for p in placed} == {7_500}
 
 
-def test_plymouth_spends_12_52m_on_residential_framework_and_spot(db):
-    homes = on_the_day(db, PLYMOUTH, ep.place_group == "childrens_home")
-    bought = [h for h in homes if h["contract_route"] in {"framework", "spot"}]
-    assert {h["contract_route"] for h in homes} == {"framework", "spot", "block"}
-    annual = 52 * sum(h["weekly_cost"] for h in bought)
-    assert annual == 12_519_988  # £12.52m to the nearest £10,000 (£12 under)
-    assert round(annual, -4) == 12_520_000
+def test_plymouth_spent_exactly_12_52m_on_residential_framework_and_spot(db):
+    homes = (ep.place.in_(["K1", "K2"]), ep.contract_route.in_(["framework", "spot"]))
+    assert spent_in_the_year(db, *homes) == 12_520_000
+    on_day = on_the_day(db, PLYMOUTH, ep.place_group == "childrens_home")
+    assert {h["contract_route"] for h in on_day} == {"framework", "spot", "block"}
 
 
 # --- the same figures through the sufficiency measures the dashboards show ------------------
@@ -199,20 +231,43 @@ def test_the_dashboard_measures_show_dorsets_figures(db):
     assert everyone["location_unknown"] == 0
 
 
+def test_dorsets_headline_shows_its_trend_and_both_rates(db):
+    """Dorset's own dashboard: 71 and 60 per 10,000, and its children other than
+    unaccompanied children placed out of area 47% -> 42% -> 36% on the same day of each of
+    the three years (all its children: 47% -> 43% -> 42%)."""
+    dorset = Principal(user_id=uuid4(), email="officer@dorset.example.org",
+                       display_name="Officer", organisation_id=DORSET,
+                       organisation_kind="authority", organisation_name="Dorset",
+                       roles=frozenset({"council_officer"}))
+    own = scope("838", "Dorset")
+    tables = build_dashboard(dorset, db, own, FILTERS)
+    figures = {f.measure.key: f for f in headline(
+        dashboard_years(dorset, db, own, FILTERS, tables)).figures}
+    def trend(key):
+        return [round(r.value) for r in figures[key].readings]
+
+    assert [r.on.year for r in figures["pct_outside"].readings] == [2024, 2025, 2026]
+    assert trend("pct_outside_not_uasc") == [47, 42, 36]
+    assert trend("pct_outside") == [47, 43, 42]
+    assert (round(figures["rate"].now.value), round(figures["rate_not_uasc"].now.value)) == \
+        (71, 60)
+
+
 def test_the_dashboard_measures_show_kents_figures(db):
     use = local_use(db, [KENT], FILTERS, ["childrens_home"])[KENT, "childrens_home"]
     assert (use.here, use.places, use.share) == (42, 336, 12.5)
     assert (use.outside, use.outside_average, use.unknown) == (33, 4_557, 0)
 
 
-def test_the_dashboard_measures_show_plymouths_spend(db):
-    rows = spend_by_type_and_route(db, scope("879", "Plymouth"), FILTERS).rows
-    annual = {row["type_route"]: row["annual"] for row in rows}
+def test_the_dashboard_measures_show_plymouths_spend_to_the_pound(db):
+    table = spend_in_year(db, scope("879", "Plymouth"), FILTERS)
+    assert table.title == "Spend in the financial year 2025/26"
+    spent = {row["type_route"]: row["spend"] for row in table.rows}
     agency, homes = ssda903.GROUPS["fostering_agency"], ssda903.GROUPS["childrens_home"]
-    assert sum(v for k, v in annual.items() if k.startswith(agency)) == 8_039_980
-    assert annual[f"{homes}: {ROUTE_LABELS['block']}"] == 3_750_032
-    assert annual[f"{homes}: {ROUTE_LABELS['framework']}"] + \
-        annual[f"{homes}: {ROUTE_LABELS['spot']}"] == 12_519_988
+    bought = (ROUTE_LABELS["framework"], ROUTE_LABELS["spot"])
+    assert sum(spent[f"{agency}: {route}"] for route in bought) == 8_040_000
+    assert spent[f"{homes}: {ROUTE_LABELS['block']}"] == 3_750_000
+    assert sum(spent[f"{homes}: {route}"] for route in bought) == 12_520_000
     blocks = block_contracts(db, scope("879", "Plymouth"), FILTERS).rows
     assert [(b["places"], b["occupied_on"], b["occupancy_on"]) for b in blocks] == \
         [(11, 11, 100.0)]

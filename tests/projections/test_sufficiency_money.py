@@ -9,7 +9,7 @@ from uuid import uuid4
 import pytest
 
 from domain.errors import NotFound
-from projections.sufficiency import money
+from projections.sufficiency import money, spend
 from projections.sufficiency.common import shared_queries
 from projections.sufficiency.disclosure import suppress
 from projections.sufficiency.occupancy import _occupied_nights
@@ -236,3 +236,43 @@ def test_the_whole_region_and_a_shared_pass_give_the_same_figures(world):
         with shared_queries():
             together = [m(c, region, filters(ON, **PERIOD)) for m in money.MEASURES]
     assert [(t.rows, t.total) for t in together] == [(t.rows, t.total) for t in separately]
+
+
+def test_financial_years_end_on_31_march():
+    assert spend.financial_year(date(2026, 11, 23)) == (date(2025, 4, 1), date(2026, 3, 31))
+    assert spend.financial_year(date(2026, 3, 31)) == (date(2025, 4, 1), date(2026, 3, 31))
+    assert spend.financial_year(date(2026, 3, 30)) == (date(2024, 4, 1), date(2025, 3, 31))
+    assert spend.year_label(date(2024, 4, 1)) == "2024/25"
+    assert spend.year_label(date(1999, 4, 1)) == "1999/00"
+
+
+def test_spend_in_year_is_weekly_cost_times_days_in_the_year_over_7(world):
+    """Financial year 2024/25 (1 April 2024 to 31 March 2025); every child from 1 December:
+    121 days to the year's end, 81 to 20 February, 91 to 2 March, 104 to 15 March."""
+    with world.services.engine.connect() as c:
+        table = spend.spend_in_year(c, world.scope(world.dorset), filters(ON))
+    assert table.title == "Spend in the financial year 2024/25"
+    assert "1 April 2024 to 31 March 2025" in table.definition
+    assert "divided by 7" in table.definition
+    got = {row["type_route"]: (row["with_cost"], row["without_cost"], row["spend"])
+           for row in table.rows}
+    homes = "Children's homes (including secure)"
+    # (2 x 121 + 2 x 81) x 3,500 + 91 x 2,800 = 1,668,800; over 7: 238,400.
+    assert got[f"{homes}: Block contract"] == (5, 0, 238_400)
+    # 121 x 4,000 / 7 = 69,142.86.
+    assert got[f"{homes}: Framework or dynamic purchasing system"] == (1, 0, 69_143)
+    # 121 x 5,000 + 17 x 6,000 (from 15 March) = 707,000; one home without a cost.
+    assert got[f"{homes}: Spot purchase"] == (2, 1, 101_000)
+    # 121 x 900 + 104 x 800 (to 15 March) = 192,100; over 7: 27,442.86.
+    assert got["Foster care, independent fostering agency: Framework or dynamic purchasing "
+               "system"] == (2, 0, 27_443)
+    # The short breaks (V3) child is left out; the total adds up the exact amounts.
+    assert table.total["with_cost"] == sum(w for w, _, _ in got.values())
+    assert abs(table.total["spend"] - sum(s for _, _, s in got.values())) <= len(got)
+
+
+def test_spend_in_year_before_any_placement_is_empty(world):
+    with world.services.engine.connect() as c:
+        table = spend.spend_in_year(c, world.scope(world.dorset), filters(date(2024, 5, 1)))
+    assert table.title == "Spend in the financial year 2023/24"
+    assert (table.rows, table.total) == ([], None)

@@ -6,14 +6,20 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
 
 import pytest
 from marshmallow import fields
 
 import portal
+from domain import tender_terms
+from domain.bid import check_bid
+from domain.errors import Refused
 from portal.form_fields import Money
 from portal.forms import load
 from portal.schemas import FormSchema
+from portal.tender_forms import form_field
 
 CONTROL = "bad\x00text"  # refused by every form, on any field (see portal.text_input)
 
@@ -87,3 +93,66 @@ def test_a_control_character_in_every_field_is_refused_on_every_field(schema):
     instance = schema()
     typed = {field.data_key or name: CONTROL for name, field in instance.load_fields.items()}
     assert set(load(instance, typed).errors) >= set(typed)
+
+
+# --- the tender forms' own rules -------------------------------------------------------------
+# A tender form's fields are loaded by its schema (above); what the domain checks of the terms
+# (shares, lots, timetable, questions, answers, bids) is refused with every problem at once,
+# and the forms show the domain's rules beside their fields' errors (tests/web/
+# test_tender_pages.py posts them).
+
+LEAD, OTHER = uuid4(), uuid4()
+QUESTIONS = [{"question_id": "q1", "text": "Beds?", "kind": "number", "required": True},
+             {"question_id": "q2", "text": "Area?", "kind": "single", "options": ["Kent"],
+              "required": True},
+             {"question_id": "q3", "text": "Notes", "kind": "text", "required": True}]
+QUALITY = [{"question_id": "Q1", "text": "Staffing"}, {"question_id": "Q2", "text": "Homes"}]
+NAIVE = datetime(2026, 12, 1, 17, 0)
+CLOSES = datetime(2026, 12, 10, 12, 0, tzinfo=UTC)
+
+TENDER_RULES = {
+    "details": (lambda: tender_terms.check_details(
+        title="", description=" ", route="auction", estimated_annual_value=5,
+        estimated_total_value=1, term_months=0),
+        {"title", "description", "route", "estimated_total_value", "term_months"}),
+    "lots": (lambda: tender_terms.check_lots([
+        {"name": "Homes", "setting_type": "castle", "area": "Kent"},
+        {"name": "homes", "setting_type": "childrens_home", "area": "Kent"},
+        {"name": "Foster", "setting_type": "childrens_home", "area": "",
+         "age_from": 12, "age_to": 9}]), {"lots.1", "lots.2", "lots.3"}),
+    "partners": (lambda: tender_terms.check_partners(
+        [{"authority_id": OTHER, "share": -1}], LEAD), {"shares", "lead"}),
+    "timetable": (lambda: tender_terms.check_timetable({
+        "engagement_closes": NAIVE, "clarification_deadline": CLOSES,
+        "bid_deadline": CLOSES - timedelta(days=3), "award": NAIVE}),
+        {"engagement_closes", "bid_deadline", "award"}),
+    "questionnaire": (lambda: tender_terms.check_questionnaire([
+        {"text": "", "kind": "text"}, {"text": "Which?", "kind": "single", "options": ["A"]},
+        {"text": "How many?", "kind": "essay"}]),
+        {"questions.1", "questions.2", "questions.3"}),
+    "answers": (lambda: tender_terms.check_answers(QUESTIONS, {"q1": "many", "q2": "Devon"}),
+                {"q1", "q2", "q3"}),
+    "quality questions": (lambda: tender_terms.check_quality_questions([
+        {"text": "", "weight": 50}, {"text": "Homes", "weight": 500}]),
+        {"quality_questions.1", "quality_questions.2"}),
+    "bid": (lambda: check_bid(QUALITY, 0, {"Q1": " "}), {"weekly_price", "Q1", "Q2"}),
+}
+
+
+@pytest.mark.parametrize("rules", TENDER_RULES, ids=str)
+def test_every_tender_rule_broken_is_reported_at_once(rules):
+    attempt, fields = TENDER_RULES[rules]
+    with pytest.raises(Refused) as refused:
+        attempt()
+    assert set(refused.value.errors) == fields
+    assert all(isinstance(m, str) and m.strip() for m in refused.value.errors.values())
+
+
+def test_a_lot_or_question_row_problem_is_shown_beside_its_row():
+    fields = {"title", "partners", "lots"}
+    assert form_field("lots.2", fields, "title") == "lot-2-name"
+    assert form_field("questions.3", fields, "title") == "question-3-text"
+    assert form_field("quality_questions.1", fields, "title") == "quality-1-text"
+    assert form_field("lead", fields, "title") == form_field("shares", fields, "title") \
+        == "partners"
+    assert form_field("nonsense", fields, "title") == "title"

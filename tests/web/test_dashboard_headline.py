@@ -34,6 +34,7 @@ COLUMNS = {
     "rate": "Per 10,000 children",
     "rate_not_uasc": "Per 10,000 children, excluding unaccompanied asylum-seeking children",
     "pct_outside": "Percentage placed outside",
+    "pct_outside_not_uasc": "Percentage placed outside",
     "pct_over_20": "Percentage outside and more than 20 miles from home",
     "average_cost": "Average weekly cost",
     "voids_cost": "Cost of empty places",
@@ -70,9 +71,11 @@ def headline_figures(html: str) -> dict[str, dict[str, str]]:
     return found
 
 
-def section_figures(html: str, table_id: str) -> tuple[list[str], list[str]] | None:
+def section_figures(html: str, table_id: str, ending: str | None = None
+                    ) -> tuple[list[str], list[str]] | None:
     """A section's full table: its header and the row a headline figure stands for (the
-    total row where the table has one, otherwise the first row); None without rows."""
+    total row where the table has one, otherwise the first row; with ``ending``, the row of
+    that breakdown for the whole scope); None without rows."""
     document = html5lib.parse(html)
     table = next((t for t in document.iter(f"{NS}table") if t.get("id") == table_id), None)
     if table is None:
@@ -83,6 +86,10 @@ def section_figures(html: str, table_id: str) -> tuple[list[str], list[str]] | N
     if not body or body[0][1][0] == "No figures for these filters.":
         return None
     totals = [cells for row, cells in body if "app-total-row" in (row.get("class") or "")]
+    if ending is not None:
+        named = [cells for _, cells in body if cells[0].endswith(f": {ending}")
+                 and (not totals or cells[0].startswith("Total:"))]
+        return (header, named[0]) if named else None
     return header, totals[0] if totals else body[0][1]
 
 
@@ -90,7 +97,7 @@ def assert_headline_matches_sections(html: str) -> dict[str, dict[str, str]]:
     figures = headline_figures(html)
     assert len(figures) == len(MEASURES) + 1  # and the targets met
     for measure in MEASURES:
-        found = section_figures(html, f"{measure.table}-table")
+        found = section_figures(html, f"{measure.table}-table", measure.row)
         if found is None:
             assert figures[measure.key]["value"] == "None", measure.key
             continue

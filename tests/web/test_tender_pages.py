@@ -248,6 +248,28 @@ def test_bad_tenders_are_refused_beside_their_field_and_nothing_is_stored(
     assert "South East complex needs block" not in kent.get("/tenders/").get_data(as_text=True)
 
 
+def test_a_tender_form_reports_its_fields_and_its_rules_at_once(kent):
+    """A field left blank, a total under the annual value, the lead without a share, two lots
+    of one name and a bid deadline before the clarification deadline: one round trip."""
+    response = kent.post_form("/tenders/new", tender_form(**{
+        "title": "", "estimated_total_value": "1000000", f"share-{KENT}": "",
+        "lot-2-name": "complex needs homes, kent",
+        **moment_fields("bid_deadline", ENGAGEMENT_CLOSES - timedelta(days=2))}))
+    page = response.get_data(as_text=True)
+    assert field_error(page, "title") == "Enter the tender&#39;s title"
+    assert field_error(page, "estimated_total_value") == (
+        "The estimated total value cannot be less than the annual value")
+    assert field_error(page, "partners") == (
+        "The lead authority must be one of the partners, with its own share")
+    assert field_error(page, "lot-2-name") == (
+        "Lot 2: another lot is called complex needs homes, kent")
+    assert field_error(page, "bid_deadline") == (
+        "Bid deadline cannot be before clarification questions deadline")
+    summary = re.search(r'govuk-error-summary__list">(.*?)</ul>', page, re.S).group(1)
+    assert summary.count("<li>") == 5
+    assert "South East complex needs block" not in kent.get("/tenders/").get_data(as_text=True)
+
+
 def test_a_tender_needs_a_lot(kent):
     blank = {k: "" for k in tender_form() if k.startswith("lot-") and k != "lot-count"}
     page = kent.post_form("/tenders/new", tender_form(**blank)).get_data(as_text=True)
@@ -403,6 +425,10 @@ def test_providers_answer_once_amend_until_close_and_never_see_each_other(
     word = client.post_form(url, {"q1": "six", "q2": "Kent"})
     assert field_error(word.get_data(as_text=True), "q1") == (
         "Enter a number for: How many beds could you open within 24 months?")
+    both = client.post_form(url, {"q1": "six"}).get_data(as_text=True)  # all at once
+    assert field_error(both, "q1") == (
+        "Enter a number for: How many beds could you open within 24 months?")
+    assert field_error(both, "q2") == "Answer: Which areas could you open homes in?"
     wrong = client.post_form(url, {"q1": "6", "q2": "Cornwall"})
     assert field_error(wrong.get_data(as_text=True), "q2") == (
         "Choose from the options for: Which areas could you open homes in?")

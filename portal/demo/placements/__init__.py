@@ -20,6 +20,8 @@ from portal.demo.placements import facts
 from portal.demo.placements.children import Children, Final
 from portal.demo.placements.histories import ChildPlan, Step, add_years
 from portal.demo.placements.places import GROUP, K3_FROM, Places, Where
+from portal.demo.placements.spend import DAYS_A_WEEK, place_days, published_spend
+from portal.demo.placements.trend import out_of_area_trend
 
 __all__ = ["ChildPlan", "ContractPlan", "DemoPlacements", "Step", "Where", "demo_placements"]
 
@@ -45,7 +47,12 @@ def demo_placements(today: date) -> DemoPlacements:
     children: list[ChildPlan] = []
     for fact in facts.CARE:
         mine = [s for s in slots if s[0].fact.la_code == fact.la_code]
-        children.extend(_authority(fact, today, places, mine))
+        plans = _authority(fact, today, places, mine)
+        if fact.la_code == facts.PLYMOUTH:
+            plans = published_spend(plans, today, facts.PLYMOUTH_SPEND)
+        if fact.la_code == facts.DORSET:
+            plans = out_of_area_trend(plans, today, facts.DORSET, facts.DORSET_TREND)
+        children.extend(plans)
     return DemoPlacements(tuple(children), contracts, facts.TARGETS)
 
 
@@ -68,6 +75,7 @@ def _slots(plan: ContractPlan, places: Places, today: date):
     assert len(beds) == fact.places, fact.key
     kind = "home" if fact.setting_type == "childrens_home" else "supported"
     longest = 420 if kind == "supported" else 540  # an occupant of 16+ stays under 18
+    beds_stays = []
     for n, setting in enumerate(beds):
         places.take(provider.name, setting.name)
         occupied, stays = n < fact.occupied, []
@@ -88,6 +96,11 @@ def _slots(plan: ContractPlan, places: Places, today: date):
             if occupied and day >= today - timedelta(days=30):
                 stays[-1] = (stays[-1][0], None)  # the last occupant is still there
                 break
+        beds_stays.append((setting, stays))
+    if fact.spend_in_year is not None:
+        place_days(beds_stays, plan.start, today,
+                   fact.spend_in_year * DAYS_A_WEEK // fact.weekly_price)
+    for setting, stays in beds_stays:
         for since, until in stays:
             place = ("K3" if since >= K3_FROM else "H5") if kind == "supported" else "K2"
             where = Where(kind=kind, place=place,

@@ -51,6 +51,12 @@ CARE: tuple[CareFact, ...] = (
 # Dorset. Dorset is over the National Transfer Scheme threshold (0.1% of 66,100 is 66.1).
 DORSET_UASC_OUTSIDE = 54
 
+# Dorset's reports track the share of its children, other than unaccompanied children, placed
+# out of area falling 47% -> 42% -> 36% (issue 12; 36% is the 2023 figure above): the same day
+# one and two years before the day (the dashboard's headline years) show 42% and 47%.
+DORSET = "838"
+DORSET_TREND: dict[int, int] = {2: 47, 1: 42}  # years before the day: per cent placed outside
+
 # Kent County Council's sufficiency figures (quoted in issue 3): 42 of its children in
 # children's homes in Kent, whose 75 homes hold 336 registered places (a 12% share), and 33
 # more in children's homes outside Kent at £4,557 a week on average.
@@ -60,8 +66,18 @@ KENT_OUTSIDE_AVERAGE = 4_557
 
 # Plymouth City Council's 2021/22 spend (quoted in issue 3): £8.04m on independent fostering,
 # £3.75m on its residential block contract, £12.52m on residential framework and spot
-# placements. Annual spend here = weekly cost of the placements open on the day x 52.
-# 154,615 x 52 = £8,039,980; 11 x £6,556 x 52 = £3,750,032; 240,769 x 52 = £12,519,988.
+# placements. Spend in a financial year = weekly cost x days of the year in the placement / 7
+# (projections/sufficiency/spend.py). The demo's last financial year before the day costs
+# exactly these, to the pound (issue 12; spend.py tunes the costs and the block's stays).
+PLYMOUTH = "879"
+PLYMOUTH_SPEND: dict[tuple[str, tuple[str, ...]], int] = {
+    ("fostering_agency", ("framework", "spot")): 8_040_000,
+    ("childrens_home", ("framework", "spot")): 12_520_000,
+}
+PLYMOUTH_BLOCK_SPEND = 3_750_000  # 3,500 place-days at £7,500 a week, the block's price
+# The placements open on the day, as drawn before the year's costs are tuned: 170 in
+# independent fostering (£154,615 a week together) and 44 in framework or spot children's homes
+# (£240,769 a week), besides the 11 in the block.
 PLYMOUTH_IFA_CHILDREN = 170
 PLYMOUTH_IFA_WEEKLY = 154_615
 PLYMOUTH_RESIDENTIAL_CHILDREN = 44
@@ -84,12 +100,15 @@ class ContractFact:
     start_months_ago: int  # the term starts on the 1st of the month this long before today
     years: int
     uasc: bool = False  # places for unaccompanied asylum-seeking children
+    spend_in_year: int | None = None  # pounds spent in the last financial year, when published
 
 
 CONTRACTS: tuple[ContractFact, ...] = (
-    # Plymouth's block: 11 places x £6,556 a week x 52 = £3,750,032 a year, full on the day.
+    # Plymouth's block: 11 places at £7,500 a week, full on the day; filled for 3,500
+    # place-days of the last financial year: £3,750,000 (PLYMOUTH_BLOCK_SPEND).
     ContractFact("plymouth-residential-block", "879", "Wrenfold Care Ltd", "childrens_home",
-                 "Plymouth residential block contract", 11, 6_556, 11, 31, 5),
+                 "Plymouth residential block contract", 11, 7_500, 11, 31, 5,
+                 spend_in_year=PLYMOUTH_BLOCK_SPEND),
     # Invented blocks with empty places, for the occupancy and void cost view.
     ContractFact("somerset-residential-block", "933", "Bellfounder Care Group Ltd",
                  "childrens_home", "Somerset children's homes block", 6, 5_150, 4, 26, 4),

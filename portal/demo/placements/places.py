@@ -26,7 +26,7 @@ _SE = ("886", "851", "938")
 GROUP = {la: _SW if la in _SW else _SE for la in _SW + _SE}
 DISTRICTS = {a.la_code: a.postcode_districts for a in region.AUTHORITIES}
 _AREA = {d: a.la_code for a in region.AUTHORITIES for d in a.postcode_districts}
-_AGENCY_URN = {p.name: p.ofsted_urn for p in region.PROVIDERS}  # fostering agencies only
+AGENCY_URN = {p.name: p.ofsted_urn for p in region.PROVIDERS}  # fostering agencies only
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ class Places:
         # No place free in a listed setting: a provider's home not in the directory.
         name = rng.choice(self.providers(setting_type, group))
         district = rng.choice(facts.ELSEWHERE[la] if out else DISTRICTS[la])
-        return {"provider": name, "urn": _AGENCY_URN[name], "postcode": sector(rng, district),
+        return {"provider": name, "urn": AGENCY_URN[name], "postcode": sector(rng, district),
                 "la_code": _AREA.get(district)}
 
     def _in_a_home(self, rng, la, kind, out, home) -> dict:
