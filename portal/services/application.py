@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
+from auth.idempotency import IdempotencyKeys
 from domain.account import Account, account_id
 from domain.actor import Actor
 from domain.errors import AlreadyExists, DomainError, NotFound, PermissionDenied, check_version
@@ -77,6 +78,9 @@ class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, BoardComma
              IdentityProviderCommands, AccountCommands, TenderCommands, TenderDocumentCommands,
              TenderReminderCommands, ApiClientCommands, StorableEvents, Application):
     name = "Portal"
+    # Set by the composition root: the keys a retried API request or form is answered from
+    # (auth/idempotency.py), so a command sent twice runs once.
+    idempotency: IdempotencyKeys
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
