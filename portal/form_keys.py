@@ -1,6 +1,13 @@
 """The hidden fields every form that creates or changes a record carries: its CSRF token and an
 idempotency key, and, when it edits an existing record, the version it was opened at.
 
+A form that edits an existing record carries the version it showed (``{{ version_field(v) }}``)
+and its view passes :func:`opened_version` to the command as ``expected_version``: the same
+check an API client's If-Match gets (:func:`domain.errors.check_version`). A save over a change
+made since the form was opened is refused (:class:`~domain.errors.StaleVersion`), and
+:func:`changed_since_opened` shows the form again with what was typed, the record as it now
+is and its new version, so reviewing and sending it again saves it.
+
 An idempotency key is made when the form is rendered (``{{ form_keys() }}``). A signed-in
 person's POST that carries one is claimed in the application's store of keys
 (:mod:`auth.idempotency`, shared with the API) before its view runs, so a submission sent
@@ -25,15 +32,20 @@ from uuid import uuid4
 from flask import Flask, abort, flash, g, redirect, render_template, request, session
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
+from marshmallow import ValidationError, fields, validate
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from auth.idempotency import IdempotencyRefused, StoredResponse
+from domain.errors import StaleVersion
+from portal.forms import FormResult
+from portal.schemas import FormSchema
 from portal.security import services
 
 FIELD = "idempotency_key"
 VERSION_FIELD = "version"
 KEY = re.compile(r"[\x21-\x7e]{1,255}")
 NOT_FINGERPRINTED = ("csrf_token", FIELD)
+CHANGED = "{what} has been changed by someone else since you opened it; review and try again"
 TITLE = "This form was sent before"
 IN_PROGRESS = ("This form is still being sent. Wait a moment, then open the page again to "
                "see whether it was saved.")
@@ -66,6 +78,30 @@ def version_field(version: int | str | None) -> Markup:
     if version is None or version == "":
         return Markup("")
     return Markup('<input type="hidden" name="{}" value="{}">').format(VERSION_FIELD, version)
+
+
+class OpenedVersionSchema(FormSchema):
+    version = fields.Integer(strict=False, load_default=None, allow_none=True,
+                             validate=validate.Range(min=1, max=10**9,
+                                                     error="Version must be a whole number"),
+                             error_messages={"invalid": "Version must be a whole number"})
+
+
+def opened_version() -> int | None:
+    """The version of the record the posted form was opened at (None: it carries none)."""
+    try:
+        return OpenedVersionSchema().load(request.form.to_dict())["version"]
+    except ValidationError:
+        abort(400, "The form was not sent as this service gave it. Go back, reload the page "
+                   "and try again.")
+
+
+def changed_since_opened(form: FormResult, error: StaleVersion, what: str) -> None:
+    """Show ``form`` again, first saying that ``what`` (e.g. "This vacancy") changed since it
+    was opened, with what was typed and the record's present version."""
+    form.errors = {VERSION_FIELD: CHANGED.format(what=what), **form.errors}
+    form.anchors = {**form.anchors, VERSION_FIELD: "record-as-it-is-now"}
+    form.data = {**form.data, VERSION_FIELD: error.current_version}
 
 
 def _fingerprint() -> str:

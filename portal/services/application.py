@@ -371,21 +371,27 @@ class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, BoardComma
 
     @retried_on_clash
     def hold_vacancy(self, actor: Actor, vacancy_ref: UUID, *, home_search_ref: str,
-                     reason: str | None = None) -> int:
+                     reason: str | None = None,
+                     expected_version: int | None = None) -> int:
         vacancy = self._own_vacancy(actor, vacancy_ref)
+        check_version(vacancy, expected_version)
         vacancy.hold(home_search_ref=home_search_ref, actor=actor, reason=reason)
         return self._save(vacancy)
 
     @retried_on_clash
-    def release_vacancy(self, actor: Actor, vacancy_ref: UUID, reason: str | None = None) -> int:
+    def release_vacancy(self, actor: Actor, vacancy_ref: UUID, reason: str | None = None, *,
+                        expected_version: int | None = None) -> int:
         vacancy = self._own_vacancy(actor, vacancy_ref)
+        check_version(vacancy, expected_version)
         vacancy.release(actor=actor, reason=reason)
         return self._save(vacancy)
 
     @retried_on_clash
     def fill_vacancy(self, actor: Actor, vacancy_ref: UUID, *, placement_ref: str | None = None,
-                     reason: str | None = None) -> int:
+                     reason: str | None = None,
+                     expected_version: int | None = None) -> int:
         vacancy = self._own_vacancy(actor, vacancy_ref)
+        check_version(vacancy, expected_version)
         vacancy.fill(placement_ref=placement_ref, actor=actor, reason=reason)
         return self._save(vacancy)
 
