@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import logging
 
-import sqlalchemy as sa
 from flask import Blueprint, jsonify
 
 from portal.extensions import csrf
 from portal.security import public, services
+from projections import outage
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
@@ -18,16 +18,22 @@ log = logging.getLogger(__name__)
 def healthz():
     """Database status and how far each projection lags the event log (no personal data).
 
+    503 with ``database`` "unavailable", "read_only" or "full" when the database cannot be
+    reached, cannot be written, or its disk is full (projections/outage.py).
+
     "degraded" (still 200: the portal serves every page that does not need it) when a
     projection stopped at an event it could not apply, naming the projection and the event."""
     svc = services()
+    problem = outage.check(svc.engine)
+    if problem is not None:
+        log.error("health check: database %s", problem)
+        return jsonify(status="error", database=problem, detail=outage.SAYS[problem]), 503
     try:
-        with svc.engine.connect() as c:
-            c.execute(sa.text("SELECT 1"))
         lags = svc.projections.lags()
-    except Exception:
+    except Exception as error:
+        problem = outage.problem(error) or "unavailable"
         log.exception("health check failed")
-        return jsonify(status="error", database="unavailable"), 503
+        return jsonify(status="error", database=problem, detail=outage.SAYS[problem]), 503
     head = lags[0].head if lags else svc.projections.head()
     stopped = [_stopped(lag.failure) for lag in lags if lag.failure is not None]
     return jsonify(

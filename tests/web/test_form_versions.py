@@ -115,3 +115,57 @@ def test_two_processes_saving_one_vacancy_at_once_on_sqlite(app, provider_user):
     now = svc.portal.get_vacancy(vacancy)
     assert (now.version, now.weekly_fee) == (2, winner)
     assert now.available_from == date(2027, 1, 4)
+
+
+def test_ending_a_placement_changed_since_the_form_was_opened_is_refused(client, officer):
+    from tests.web.test_placement_pages import date_fields, error_text, record
+
+    client.sign_in(officer)
+    ref = record(client, "KT-VERSION-1", date(2017, 2, 6))
+    end_page = client.get(f"/placements/children/{ref}/end").text
+    version, key = VERSION.search(end_page).group(1), KEY.search(end_page).group(1)
+    # In another tab, the same record's placement changes (a new episode).
+    changed = client.post_form(f"/placements/children/{ref}/change", {
+        **date_fields("on", date(2018, 6, 1)), "rne": "P", "reason_place_change": "CARPL",
+        "legal_status": "C2", "place": "U4", "place_provider": "PR1", "provider": "in_house",
+        "setting_id": "", "placement_area": "", "home_postcode": "ME14 1",
+        "weekly_cost": "420", "contract_route": "", "contract_id": ""})
+    assert changed.status_code == 302, error_text(changed)
+    ended = client.post_form(f"/placements/children/{ref}/end", {
+        **date_fields("on", date(2019, 3, 31)), "rec": "E13", "version": version,
+        "idempotency_key": key})
+    page = unescaped(ended)
+    assert ended.status_code == 200
+    assert "This child's placement record has been changed by someone else since you " \
+           "opened it; review and try again" in page
+    assert 'value="31"' in page and 'value="E13" selected' in page  # what was typed
+    assert 'id="record-as-it-is-now"' in page and "U4" in page  # the episode as it now is
+    newer = VERSION.search(page).group(1)
+    assert int(newer) > int(version)
+    again = client.post_form(f"/placements/children/{ref}/end", {
+        **date_fields("on", date(2019, 3, 31)), "rec": "E13", "version": newer,
+        "idempotency_key": KEY.search(page).group(1)})
+    assert again.status_code == 302, error_text(again)
+
+
+def test_changing_a_home_search_changed_since_the_form_was_opened_is_refused(client, officer):
+    from tests.web.test_home_search_pages import draft, search_form
+
+    client.sign_in(officer)
+    search_id = draft(client, child_id="KT-VERSION-2")
+    edit_page = client.get(f"/home-searches/{search_id}/edit").text
+    version, key = VERSION.search(edit_page).group(1), KEY.search(edit_page).group(1)
+    theirs = client.post_form(f"/home-searches/{search_id}/edit", search_form(age="15"))
+    assert theirs.status_code == 302
+    ours = client.post_form(f"/home-searches/{search_id}/edit", {
+        **search_form(age="13"), "version": version, "idempotency_key": key})
+    page = unescaped(ours)
+    assert ours.status_code == 200 and "<title>Error: " in page
+    assert "This home search has been changed by someone else since you opened it; review " \
+           "and try again" in page
+    assert 'id="age"' in page and 'value="13"' in page  # what was typed
+    assert 'id="record-as-it-is-now"' in page
+    again = client.post_form(f"/home-searches/{search_id}/edit", {
+        **search_form(age="13"), "version": VERSION.search(page).group(1),
+        "idempotency_key": KEY.search(page).group(1)})
+    assert again.status_code == 302
