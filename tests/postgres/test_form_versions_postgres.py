@@ -11,13 +11,19 @@ import pytest
 
 from domain.actor import Actor
 from portal.demo.loader import demo_accounts
-from tests.postgres.test_web_postgres import demo_services, demo_template, demo_url  # noqa: F401
+from tests.postgres.test_web_postgres import (  # noqa: F401 (fixtures)
+    app,
+    demo_services,
+    demo_template,
+    demo_url,
+)
 from tests.web.form_races import save_in_two_processes
 
 pytestmark = pytest.mark.postgres
 
 
-def test_two_processes_saving_one_vacancy_at_once(demo_services, demo_url, tmp_path):  # noqa: F811
+def test_two_processes_saving_one_vacancy_at_once(app, demo_services, demo_url,  # noqa: F811
+                                                  tmp_path):
     provider = next(a for a in demo_accounts() if a.role == "provider_user")
     portal = demo_services.portal
     setting = next(s for s in portal.get_provider(provider.organisation_id).settings.values()
@@ -27,7 +33,7 @@ def test_two_processes_saving_one_vacancy_at_once(demo_services, demo_url, tmp_p
         age_from=9, age_to=15, needs_met=[], weekly_fee=4321, places=1,
         available_from=date(2027, 1, 4))
     demo_services.projections.wait_for(position)
-    outcomes = save_in_two_processes(demo_url, str(tmp_path), provider.email, str(vacancy),
+    outcomes = save_in_two_processes(app, provider, demo_url, str(tmp_path), str(vacancy),
                                      str(setting.id), version=1)
     assert sorted((status, told, kept) for _fee, status, told, kept in outcomes) == [
         (200, True, True), (302, False, False)], outcomes

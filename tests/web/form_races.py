@@ -1,5 +1,5 @@
 """Two web processes saving one vacancy's form at once: each process its own app on the same
-database (as two gunicorn workers), its own signed-in person, both forms opened at one
+database (as two gunicorn workers), one signed-in session (two tabs), both forms opened at one
 version and sent together. Used by the SQLite and PostgreSQL tests of optimistic concurrency
 through forms."""
 
@@ -22,23 +22,23 @@ def edit_form(setting_id: str, weekly_fee: int, version: int, key: str) -> dict[
             "idempotency_key": key}
 
 
-def _save(database_url: str, instance: str, email: str, vacancy: str, setting_id: str,
-          version: int, weekly_fee: int, barrier, results) -> None:
+def _save(database_url: str, instance: str, secret_key: str, cookies: list, vacancy: str,
+          setting_id: str, version: int, weekly_fee: int, barrier, results) -> None:
     from pathlib import Path
 
     from portal import create_app
     from portal.config import Settings
-    from portal.demo.loader import demo_accounts
     from tests.html_checks import CheckedClient
 
     settings = Settings.from_environment(
-        database_url=database_url, secret_key="race-secret", instance=Path(instance),
+        database_url=database_url, secret_key=secret_key, instance=Path(instance),
         projections_inline=True, secure_cookies=False, portal_url="http://localhost")
     app = create_app(settings)
     app.config.update(TESTING=True, RATELIMIT_ENABLED=False)
     app.test_client_class = CheckedClient
     client = app.test_client()
-    client.sign_in(next(a for a in demo_accounts() if a.email == email))
+    for key, value in cookies:  # the session is kept in the database: both processes see it
+        client.set_cookie(key, value)
     key = KEY.search(client.get(f"/our-vacancies/{vacancy}/edit").text).group(1)
     barrier.wait(timeout=120)
     response = client.post_form(f"/our-vacancies/{vacancy}/edit",
@@ -49,13 +49,22 @@ def _save(database_url: str, instance: str, email: str, vacancy: str, setting_id
     app.extensions["portal"].close()
 
 
-def save_in_two_processes(database_url: str, instance: str, email: str, vacancy: str,
+def save_in_two_processes(app, account, database_url: str, instance: str, vacancy: str,
                           setting_id: str, version: int) -> list[tuple]:
-    """Both processes' outcomes: (fee sent, status, told it changed, typed fee kept)."""
+    """Both processes' outcomes: (fee sent, status, told it changed, typed fee kept). The
+    person signs in once, here (an authenticator code is good for one sign-in), and both
+    processes carry that session, as two tabs served by two workers."""
+    from tests.html_checks import CheckedClient
+
+    app.test_client_class = CheckedClient
+    signed_in = app.test_client()
+    signed_in.sign_in(account)
+    cookies = [(c.key, c.value) for c in signed_in._cookies.values()]
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(2), context.Queue()
     processes = [context.Process(target=_save, args=(
-        database_url, instance, email, vacancy, setting_id, version, fee, barrier, results))
+        database_url, instance, app.config["SECRET_KEY"], cookies, vacancy, setting_id,
+        version, fee, barrier, results))
         for fee in (6100, 6200)]
     for process in processes:
         process.start()

@@ -107,8 +107,9 @@ def test_two_processes_saving_one_vacancy_at_once_on_sqlite(app, provider_user):
     vacancy = publish_one_place(svc, provider_user.organisation_id)
     setting = str(svc.portal.get_vacancy(vacancy).setting_id)
     database = svc.database.url.render_as_string(hide_password=False)
-    outcomes = save_in_two_processes(database, svc.database.url.database.rsplit("/", 1)[0],
-                                     provider_user.email, str(vacancy), setting, version=1)
+    outcomes = save_in_two_processes(app, provider_user, database,
+                                     svc.database.url.database.rsplit("/", 1)[0],
+                                     str(vacancy), setting, version=1)
     assert sorted((status, told, kept) for _fee, status, told, kept in outcomes) == [
         (200, True, True), (302, False, False)], outcomes
     winner = next(fee for fee, status, *_ in outcomes if status == 302)
