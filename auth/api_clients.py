@@ -1,5 +1,4 @@
-"""Organisation API clients: scoped, hashed, revocable keys, and the responses kept for their
-idempotency keys.
+"""Organisation API clients: scoped, hashed, revocable keys.
 
 A key is ``spk_`` + the client's id (hex) + ``_`` + 256 random bits. It is shown once, when the
 client is created; only its SHA-256 is stored (a copy of the database yields no working key),
@@ -7,16 +6,14 @@ so checking one is a look-up by the client's id and a constant-time comparison. 
 for one organisation with the roles it was given (each fitting the organisation's kind), until
 it expires or its organisation's administrator revokes it.
 
-A POST with an ``Idempotency-Key`` header is recorded here before it runs: a retry with the
-same key gets the first response again (nothing is created twice), a retry while the first is
-still running is refused, and the same key with a different request is refused.
+The responses kept for an API request's ``Idempotency-Key`` are in :mod:`auth.idempotency`
+(shared with the web forms' keys).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,8 +26,6 @@ from auth.tables import metadata
 
 PREFIX = "spk_"
 LIFETIME = timedelta(days=365)
-# A stored response answers retries for a day; older records are swept as new ones arrive.
-IDEMPOTENCY_LIFETIME = timedelta(hours=24)
 MAX_NAME = 100
 
 api_clients = sa.Table(
@@ -49,31 +44,9 @@ api_clients = sa.Table(
     sa.Column("last_used_at", sa.DateTime(timezone=True)),
 )
 
-api_idempotency = sa.Table(
-    "api_idempotency",
-    metadata,
-    sa.Column("client_id", sa.Uuid, primary_key=True),
-    sa.Column("idempotency_key", sa.String(255), primary_key=True),
-    sa.Column("fingerprint", sa.String(64), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
-    sa.Column("status", sa.Integer),  # None while the first request runs
-    sa.Column("body", sa.Text),
-    sa.Column("headers", sa.Text),  # JSON: the response headers a retry gets again
-)
-
-
 class KeyRefused(Exception):
     """The key cannot be used; ``reason`` is "missing", "malformed", "unknown", "revoked" or
     "expired"."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class IdempotencyRefused(Exception):
-    """``reason`` is "in_progress" (the first request with this key is still running) or
-    "reused" (the key was used for a different request)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -86,13 +59,6 @@ class Client:
     organisation_id: UUID
     name: str
     roles: frozenset[str]
-
-
-@dataclass(frozen=True)
-class StoredResponse:
-    status: int
-    body: str
-    headers: dict[str, str]
 
 
 def _hash(key: str) -> str:
@@ -124,7 +90,6 @@ class ApiClients:
 
     def setup(self) -> None:
         api_clients.create(self.engine, checkfirst=True)
-        api_idempotency.create(self.engine, checkfirst=True)
 
     # --- the keys ---------------------------------------------------------------------------
 
@@ -195,43 +160,3 @@ class ApiClients:
                 c.execute(t.update().where(t.c.id == client_id).values(last_used_at=now))
         return Client(id=row["id"], organisation_id=row["organisation_id"], name=row["name"],
                       roles=frozenset(row["roles"].split()))
-
-    # --- idempotency keys ---------------------------------------------------------------------
-
-    def begin(self, client_id: UUID, key: str, fingerprint: str) -> StoredResponse | None:
-        """Claim ``key`` for a request (None: run it), or the response its first run gave."""
-        t = api_idempotency
-        now = self.clock()
-        with self.engine.begin() as c:
-            c.execute(t.delete().where(t.c.created_at < now - IDEMPOTENCY_LIFETIME))
-            row = c.execute(sa.select(t).where(t.c.client_id == client_id,
-                                               t.c.idempotency_key == key)).mappings().first()
-            if row is None:
-                try:
-                    with c.begin_nested():
-                        c.execute(t.insert().values(client_id=client_id, idempotency_key=key,
-                                                    fingerprint=fingerprint, created_at=now))
-                except sa.exc.IntegrityError:
-                    raise IdempotencyRefused("in_progress") from None
-                return None
-        if row["fingerprint"] != fingerprint:
-            raise IdempotencyRefused("reused")
-        if row["status"] is None:
-            raise IdempotencyRefused("in_progress")
-        return StoredResponse(status=row["status"], body=row["body"],
-                              headers=json.loads(row["headers"]))
-
-    def finish(self, client_id: UUID, key: str, response: StoredResponse) -> None:
-        t = api_idempotency
-        with self.engine.begin() as c:
-            c.execute(t.update().where(t.c.client_id == client_id, t.c.idempotency_key == key)
-                      .values(status=response.status, body=response.body,
-                              headers=json.dumps(response.headers)))
-
-    def abandon(self, client_id: UUID, key: str) -> None:
-        """Forget a claimed key whose request stored nothing (refused, or failed): a retry may
-        run again."""
-        t = api_idempotency
-        with self.engine.begin() as c:
-            c.execute(t.delete().where(t.c.client_id == client_id, t.c.idempotency_key == key,
-                                       t.c.status.is_(None)))

@@ -83,12 +83,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     static_assets.init_app(app)
     presenters.init_app(app)
 
-    from portal import behind
+    from portal import behind, form_keys
     from portal.security import load_principal
 
     # First, so that the statements load_principal runs count as read by the page.
     behind.init_app(app)
     app.before_request(load_principal)
+    # After the principal is known (and after CSRF): a form's idempotency key is claimed.
+    form_keys.init_app(app)
     app.before_request(lambda: uploads.sweep_if_due(app.extensions["portal"].engine))
 
     from portal.views import (

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from auth.api_clients import ApiClients
 from auth.credentials import Credentials
+from auth.idempotency import IdempotencyKeys
 from auth.keys import fernet_key_file, secret_file
 from auth.second_factor import SecondFactors
 from auth.session_store import purge, web_sessions
@@ -184,6 +185,9 @@ def bootstrap(database_url: str, *, projections_inline: bool = True,
         tokens.setup()
         portal.api_clients = ApiClients(engine)
         portal.api_clients.setup()
+        # One store of idempotency keys for the API's requests and the web's forms.
+        portal.idempotency = IdempotencyKeys(engine)
+        portal.idempotency.setup()
         mailer = mailer or mailer_from_environment(engine)
     return Services(database=database, portal=portal, engine=engine, projections=runner,
                     credentials=credentials, checkpoints=checkpointer, child_refs=child_refs,

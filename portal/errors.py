@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from domain.errors import Conflict, NotFound, PermissionDenied
 from domain.permissions import Forbidden
 from portal.api.problems import answer, is_api_request
+from projections import outage
 
 log = logging.getLogger("portal.errors")
 
@@ -94,6 +95,15 @@ def init_app(app: Flask) -> None:
     def unexpected(error: Exception):
         if is_api_request():
             return answer(error)
+        problem = outage.problem(error)
+        if problem is not None:
+            # The database is down, read-only or full: the write did not happen.
+            log.error("database %s answered 503 on %s %s: %s", problem, request.method,
+                      request.path, type(error).__name__)
+            response, status = _render(503, f"{outage.SAYS[problem]} Nothing you sent was "
+                                            "saved. Try again in a few minutes.",
+                                       reload=_page_to_reload())
+            return response, status, {"Retry-After": "60"}
         reference = uuid.uuid4().hex[:12]
         g.error_reference = reference
         log.exception("unhandled error %s on %s %s", reference, request.method, request.path)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from eventsourcing.application import Application
 
-from projections import failures
+from projections import failures, outage
 from projections.base import Projection, tracking
 from projections.database import metadata, schema_lock
 from projections.failures import Failure, projection_failures
@@ -177,6 +177,7 @@ class ProjectionRunner:
         topics = [] if wants_all else sorted({t for p in group for t in p.topics})
         while True:
             notifications: Sequence = ()
+            old = None
             try:
                 with self.engine.begin() as c:
                     positions = self._claim(c, names)
@@ -196,7 +197,15 @@ class ProjectionRunner:
                 for projection in group:
                     projection.discard_batch()
                 if not notifications or _transient(error):
-                    raise  # not this batch's events: the database, the log itself
+                    # Not this batch's events: the database, the log itself. Say where the
+                    # projections wait; the batch is tried again from there, none skipped.
+                    log.warning(
+                        "projections %s wait after notification %s (the next batch runs to "
+                        "%s): database %s (%s); the batch will be tried again",
+                        ", ".join(names), "unknown" if old is None else old,
+                        notifications[-1].id if notifications else head,
+                        outage.problem(error) or "error", type(error).__name__)
+                    raise
                 # One of them cannot apply this batch: apply it to each alone, so the others
                 # carry on past the bad event (and regroup) and the one that fails stops there.
                 for projection in group:
@@ -404,7 +413,8 @@ class ProjectionRunner:
 
 def _transient(error: BaseException) -> bool:
     """Whether ``error`` says nothing about the events: the database went away, a lock
-    timed out, SQLite was busy. Those are raised (and the batch tried again later), never
-    recorded as a projection that cannot apply an event."""
+    timed out, SQLite was busy, the database is read-only or its disk full. Those are raised
+    (and the batch tried again later), never recorded as a projection that cannot apply an
+    event."""
     return isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError) or bool(
-        getattr(error, "connection_invalidated", False))
+        getattr(error, "connection_invalidated", False)) or outage.problem(error) is not None

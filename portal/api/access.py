@@ -19,7 +19,8 @@ from typing import Any
 from flask import current_app, g, make_response, request
 from marshmallow import Schema, ValidationError, fields
 
-from auth.api_clients import Client, IdempotencyRefused, KeyRefused, StoredResponse
+from auth.api_clients import Client, KeyRefused
+from auth.idempotency import IdempotencyRefused, StoredResponse
 from domain.permissions import Forbidden, can
 from domain.principal import Principal
 from portal.api.problems import ApiProblem, field_errors
@@ -220,13 +221,13 @@ def idempotent(view):
                              "ASCII characters.", errors=[{
                                  "field": "Idempotency-Key",
                                  "message": "Use 1 to 255 visible ASCII characters"}])
-        clients = services().portal.api_clients
+        store = services().portal.idempotency
         client_id = g.principal.client_id
         fingerprint = hashlib.sha256(b"\n".join([
             request.method.encode(), request.path.encode(), request.get_data(cache=True),
         ])).hexdigest()
         try:
-            stored = clients.begin(client_id, key, fingerprint)
+            stored = store.begin(client_id, key, fingerprint)
         except IdempotencyRefused as refused:
             kind = ("idempotency-key-in-use" if refused.reason == "in_progress"
                     else "idempotency-key-reused")
@@ -236,16 +237,16 @@ def idempotent(view):
         try:
             response = make_response(view(*args, **kwargs))
         except BaseException:
-            clients.abandon(client_id, key)
+            store.abandon(client_id, key)
             raise
         if 200 <= response.status_code < 300:
             kept = {k: v for k, v in response.headers.items()
                     if k in ("Location", "ETag", "Content-Type")}
-            clients.finish(client_id, key, StoredResponse(
+            store.finish(client_id, key, StoredResponse(
                 status=response.status_code, body=response.get_data(as_text=True),
                 headers=kept))
         else:
-            clients.abandon(client_id, key)
+            store.abandon(client_id, key)
         return response
 
     return wrapped

@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
+from auth.idempotency import IdempotencyKeys
 from domain.account import Account, account_id
 from domain.actor import Actor
 from domain.errors import AlreadyExists, DomainError, NotFound, PermissionDenied, check_version
@@ -77,6 +78,9 @@ class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, BoardComma
              IdentityProviderCommands, AccountCommands, TenderCommands, TenderDocumentCommands,
              TenderReminderCommands, ApiClientCommands, StorableEvents, Application):
     name = "Portal"
+    # Set by the composition root: the keys a retried API request or form is answered from
+    # (auth/idempotency.py), so a command sent twice runs once.
+    idempotency: IdempotencyKeys
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -367,21 +371,27 @@ class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, BoardComma
 
     @retried_on_clash
     def hold_vacancy(self, actor: Actor, vacancy_ref: UUID, *, home_search_ref: str,
-                     reason: str | None = None) -> int:
+                     reason: str | None = None,
+                     expected_version: int | None = None) -> int:
         vacancy = self._own_vacancy(actor, vacancy_ref)
+        check_version(vacancy, expected_version)
         vacancy.hold(home_search_ref=home_search_ref, actor=actor, reason=reason)
         return self._save(vacancy)
 
     @retried_on_clash
-    def release_vacancy(self, actor: Actor, vacancy_ref: UUID, reason: str | None = None) -> int:
+    def release_vacancy(self, actor: Actor, vacancy_ref: UUID, reason: str | None = None, *,
+                        expected_version: int | None = None) -> int:
         vacancy = self._own_vacancy(actor, vacancy_ref)
+        check_version(vacancy, expected_version)
         vacancy.release(actor=actor, reason=reason)
         return self._save(vacancy)
 
     @retried_on_clash
     def fill_vacancy(self, actor: Actor, vacancy_ref: UUID, *, placement_ref: str | None = None,
-                     reason: str | None = None) -> int:
+                     reason: str | None = None,
+                     expected_version: int | None = None) -> int:
         vacancy = self._own_vacancy(actor, vacancy_ref)
+        check_version(vacancy, expected_version)
         vacancy.fill(placement_ref=placement_ref, actor=actor, reason=reason)
         return self._save(vacancy)
 

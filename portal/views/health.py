@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import logging
 
-import sqlalchemy as sa
 from flask import Blueprint, jsonify
 
 from portal.extensions import csrf
 from portal.security import public, services
+from projections import outage
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
@@ -16,18 +16,19 @@ log = logging.getLogger(__name__)
 @public
 @csrf.exempt
 def healthz():
-    """Database status and how far each projection lags the event log (no personal data).
-
-    "degraded" (still 200: the portal serves every page that does not need it) when a
-    projection stopped at an event it could not apply, naming the projection and the event."""
+    """Database status and how far each projection lags the event log (no personal data):
+    503 naming what is wrong with the database ("unavailable", "read_only", "full"; see
+    projections/outage.py); "degraded" (still 200: the portal serves every page that does not
+    need it) when a projection stopped at an event it could not apply, naming both."""
     svc = services()
     try:
-        with svc.engine.connect() as c:
-            c.execute(sa.text("SELECT 1"))
-        lags = svc.projections.lags()
-    except Exception:
+        problem = outage.check(svc.engine)
+        lags = [] if problem else svc.projections.lags()
+    except Exception as error:
         log.exception("health check failed")
-        return jsonify(status="error", database="unavailable"), 503
+        problem = outage.problem(error) or outage.UNAVAILABLE
+    if problem is not None:
+        return _down(problem)
     head = lags[0].head if lags else svc.projections.head()
     stopped = [_stopped(lag.failure) for lag in lags if lag.failure is not None]
     return jsonify(
@@ -38,6 +39,11 @@ def healthz():
         projections={lag.name: _projection(lag) for lag in lags},
         stopped_projections=stopped,
     )
+
+
+def _down(problem: str):
+    log.error("health check: database %s", problem)
+    return jsonify(status="error", database=problem, detail=outage.SAYS[problem]), 503
 
 
 def _stopped(failure) -> dict:

@@ -14,7 +14,7 @@ from uuid import UUID
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from domain import ssda903
-from domain.errors import DomainError
+from domain.errors import DomainError, StaleVersion
 from domain.home_search import (
     DRAFT,
     TERMS,
@@ -25,6 +25,7 @@ from domain.home_search import (
     clean_terms,
 )
 from portal.extensions import htmx
+from portal.form_keys import changed_since_opened, opened_version
 from portal.forms import FormResult, load
 from portal.home_search_schemas import (
     CancelSchema,
@@ -76,8 +77,12 @@ def _done(position: int, message: str, search_id: UUID):
     return redirect(url_for("home_searches.show", search_id=search_id))
 
 
-def _refused(form: FormResult, error: DomainError, default: str) -> None:
-    """A refusal shown beside the fields it is about: every one, for refused terms."""
+def _refused(form: FormResult, error: DomainError | StaleVersion, default: str) -> None:
+    """A refusal shown beside the fields it is about: every one, for refused terms. A change
+    made since the form was opened is shown first."""
+    if isinstance(error, StaleVersion):
+        changed_since_opened(form, error, "This home search")
+        return
     found = error.errors if isinstance(error, SearchRefused) else {
         error.field or default: error.message}
     for field, message in found.items():
@@ -198,14 +203,15 @@ def edit(search_id: UUID):
         if not changes:
             flash("Nothing was changed")
             return redirect(url_for("home_searches.show", search_id=search_id))
+        form.data = _posted_values()
         try:
             position = services().portal.edit_home_search(
-                g.principal.actor, search_id, changes=changes, reason=reason)
-        except DomainError as error:
+                g.principal.actor, search_id, changes=changes, reason=reason,
+                expected_version=opened_version())
+        except (DomainError, StaleVersion) as error:
             _refused(form, error, "urgency")
         else:
             return _done(position, "Home search changed", search_id)
-        form.data = _posted_values()
     return _form_page(search, form)
 
 

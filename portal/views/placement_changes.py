@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from domain.errors import DomainError
+from domain.errors import DomainError, StaleVersion
 from portal import placement_forms as pf
+from portal.form_keys import changed_since_opened, opened_version
 from portal.forms import FormResult
 from portal.out_of_area_schemas import OUT_OF_AREA_FIELDS
 from portal.placement_schemas import (
@@ -32,6 +33,14 @@ def _timeline(child_ref: str) -> dict:
         return child_timeline(g.principal, c, child_ref)
 
 
+def _opened(child_ref: str) -> dict:
+    """The child's timeline and the version of its placement record as this page shows it
+    (the version a change or end form carries)."""
+    timeline = _timeline(child_ref)
+    version = services().portal.get_placement(*_portal_args(child_ref)).version
+    return {**timeline, "version": version}
+
+
 def _options(provider: str | None, current_contract=None) -> dict:
     with services().engine.connect() as c:
         return pf.choices(g.principal, c, provider, current_contract=current_contract)
@@ -45,6 +54,10 @@ def _run(form: FormResult, command, fields: set[str], default: str, child_ref: s
     except DomainError as error:
         pf.apply_error(form, error, fields, default, also)
         form.data = request.form.to_dict()
+        return None
+    except StaleVersion as error:
+        form.data = request.form.to_dict()
+        changed_since_opened(form, error, "This child's placement record")
         return None
     services().projections.wait_for(position)
     flash(message)
@@ -74,7 +87,7 @@ def _details_form(schema, stored: dict, dates: tuple[str, ...]) -> tuple[FormRes
 @bp.route("/children/<child_ref:child_ref>/change", methods=["GET", "POST"])
 @requires("placements.manage")
 def change(child_ref: str):
-    timeline = _timeline(child_ref)
+    timeline = _opened(child_ref)
     current = timeline["episodes"][-1]
     if not timeline["open"] and request.method == "GET":
         return redirect(url_for("placements.child", child_ref=child_ref))
@@ -88,7 +101,8 @@ def change(child_ref: str):
         if form.ok:
             done = _run(form, lambda: services().portal.change_placement(
                 *_portal_args(child_ref), on=data["on"], terms=terms, reason=data["reason"],
-                urgency=data["urgency"], approval=data["approval"]),
+                urgency=data["urgency"], approval=data["approval"],
+                expected_version=opened_version()),
                 DETAILS | OUT_OF_AREA_FIELDS | {"on", "rne", "reason_place_change"}, "on",
                 child_ref,
                 "Change of placement recorded", also={"start": "on", "end": "on"})
@@ -102,7 +116,7 @@ def change(child_ref: str):
 @bp.route("/children/<child_ref:child_ref>/end", methods=["GET", "POST"])
 @requires("placements.manage")
 def end(child_ref: str):
-    timeline = _timeline(child_ref)
+    timeline = _opened(child_ref)
     if not timeline["open"] and request.method == "GET":
         return redirect(url_for("placements.child", child_ref=child_ref))
     form = FormResult()
@@ -112,7 +126,8 @@ def end(child_ref: str):
             data = form.data
             done = _run(form, lambda: services().portal.end_placement(
                 *_portal_args(child_ref), on=data["on"], rec=data["rec"],
-                reason=data["reason"]), {"on", "rec", "reason"}, "on", child_ref,
+                reason=data["reason"], expected_version=opened_version()),
+                {"on", "rec", "reason"}, "on", child_ref,
                 "Placement ended", also={"start": "on", "end": "on"})
             if done:
                 return done

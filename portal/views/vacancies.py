@@ -17,10 +17,11 @@ from flask import (
     url_for,
 )
 
-from domain.errors import DomainError
+from domain.errors import DomainError, StaleVersion
 from domain.permissions import can
 from portal.board_export import board_csv
 from portal.extensions import htmx
+from portal.form_keys import changed_since_opened, opened_version
 from portal.forms import FormResult, combine_date, load, text
 from portal.schemas import ReasonSchema, VacancySchema, VacancySearchSchema, setting_of
 from portal.security import requires, services
@@ -149,8 +150,14 @@ def _done(position: int, message: str, vacancy_id: UUID):
     return redirect(url_for("manage.show", vacancy_id=vacancy_id))
 
 
-def _apply_domain_error(form: FormResult, error: DomainError, default_field: str) -> None:
-    """A refusal shown beside its field; terms refused for several reasons show them all."""
+def _apply_domain_error(form: FormResult, error: DomainError | StaleVersion,
+                        default_field: str) -> None:
+    """A refusal shown beside its field, with what was typed; terms refused for several
+    reasons show them all. A change made since the form was opened is shown first."""
+    form.data = {**request.form.to_dict(), "needs_met": request.form.getlist("needs_met")}
+    if isinstance(error, StaleVersion):
+        changed_since_opened(form, error, "This vacancy")
+        return
     found = getattr(error, "errors", None) or {error.field or default_field: error.message}
     form.errors.update(found)
 
@@ -172,8 +179,6 @@ def new():
                 _apply_domain_error(form, error, "setting_id")
             else:
                 return _done(position, "Vacancy published", vacancy_id)
-            form.data = {**request.form.to_dict(),
-                         "needs_met": request.form.getlist("needs_met")}
     return render_template("manage/form.html", form=form, settings=settings, vacancy=None)
 
 
@@ -205,13 +210,12 @@ def edit(vacancy_id: UUID):
             data.pop("setting_id")  # a vacancy stays at its setting
             try:
                 position = services().portal.update_vacancy(
-                    g.principal.actor, vacancy_id, reason=reason, **data)
-            except DomainError as error:
+                    g.principal.actor, vacancy_id, reason=reason,
+                    expected_version=opened_version(), **data)
+            except (DomainError, StaleVersion) as error:
                 _apply_domain_error(form, error, "weekly_fee")
             else:
                 return _done(position, "Vacancy updated", vacancy_id)
-            form.data = {**request.form.to_dict(),
-                         "needs_met": request.form.getlist("needs_met")}
     return render_template("manage/form.html", form=form, settings=settings, vacancy=vacancy)
 
 
@@ -220,7 +224,7 @@ def _form_values(vacancy) -> dict:
         "setting_id": str(vacancy["setting_id"]), "age_from": vacancy["age_from"],
         "age_to": vacancy["age_to"], "weekly_fee": vacancy["weekly_fee"],
         "places": vacancy["places"],
-        "description": vacancy["description"],
+        "description": vacancy["description"], "version": vacancy["version"],
         "needs_met": [n for n in vacancy["needs"].split("|") if n],
     }
     for name in ("available_from", "expires_on"):
@@ -257,8 +261,9 @@ def change_status(vacancy_id: UUID, action: str):
     if form.ok:
         try:
             position = getattr(services().portal, command)(
-                g.principal.actor, vacancy_id, reason=form.data.get("reason"), **extra)
-        except DomainError as error:
+                g.principal.actor, vacancy_id, reason=form.data.get("reason"),
+                expected_version=opened_version(), **extra)
+        except (DomainError, StaleVersion) as error:
             # A refused step (e.g. withdrawing a filled vacancy) is about the vacancy's status.
             _apply_domain_error(form, error, "status")
         else:

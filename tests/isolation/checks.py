@@ -16,6 +16,8 @@ PER_REQUEST = [
     # CSRF tokens (itsdangerous: payload, timestamp, signature) in forms and hx-headers.
     (re.compile(r"[\w-]{20,}\.[\w-]{6}\.[\w-]{27}"), "…"),
     (re.compile(r"Quote reference [0-9a-f]{12}"), "Quote reference …"),
+    # A form's idempotency key, new at each rendering (portal/form_keys.py).
+    (re.compile(r'name="idempotency_key" value="[^"]+"'), 'name="idempotency_key" value="…"'),
 ]
 
 

@@ -8,7 +8,8 @@ from uuid import uuid4
 
 import pytest
 
-from auth.api_clients import ApiClients, IdempotencyRefused, KeyRefused, StoredResponse
+from auth.api_clients import ApiClients, KeyRefused
+from auth.idempotency import IdempotencyKeys, IdempotencyRefused, StoredResponse
 from portal.bootstrap import bootstrap
 
 pytestmark = pytest.mark.postgres
@@ -38,6 +39,7 @@ def test_a_key_authenticates_until_revoked(clients):
 
 
 def test_racing_requests_with_one_idempotency_key_claim_it_once(clients):
+    clients = IdempotencyKeys(clients.engine)
     client_id, key = uuid4(), "order-42"
     barrier = threading.Barrier(RACERS)
     outcomes: list = [None] * RACERS
