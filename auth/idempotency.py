@@ -10,8 +10,10 @@ the same key with a different request is refused ("reused"). A request that stor
 (refused, or failed) gives its key back, so fixing the form and sending it again runs.
 
 The claim and the command's events are not one transaction: a process killed between the two
-leaves the key claimed without a response, and a retry is then refused as "in_progress" (never
-run twice) until the record is swept a day later.
+leaves the key claimed without a response. A retry within ``CLAIM_TIMEOUT`` is refused as
+"in_progress"; after it, the retry takes the claim over and runs, and a creating command, whose
+new record's id comes from the key (:func:`created_id`), finds what the first run stored rather
+than creating it twice.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from uuid import UUID
+from uuid import UUID, uuid5
 
 import sqlalchemy as sa
 
@@ -28,6 +30,18 @@ from auth.tables import metadata
 
 # A stored response answers retries for a day; older records are swept as new ones arrive.
 IDEMPOTENCY_LIFETIME = timedelta(hours=24)
+# A claim without a response this old was left by a process that died mid-request: longer than
+# any request may run (gunicorn's worker timeout, 30 s by default, ends one long before).
+CLAIM_TIMEOUT = timedelta(seconds=120)
+# The namespace of the ids a creating command takes from its caller's key (created_id).
+CREATED_IDS = UUID("6f1c8a52-3c1e-4f0b-9a55-2d6c2b7e9f10")
+
+
+def created_id(caller_id: UUID, key: str) -> UUID:
+    """The id of the record a request with this key creates: the same on every retry, so a
+    retry after a crash that came between the save and the reply finds the first run's record
+    (the store refuses a second creation with that id) instead of creating another."""
+    return uuid5(CREATED_IDS, f"{caller_id}/{key}")
 
 idempotency_keys = sa.Table(
     "idempotency_keys",
@@ -62,12 +76,19 @@ class IdempotencyKeys:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self.claim_timeout = CLAIM_TIMEOUT
 
     def setup(self) -> None:
         idempotency_keys.create(self.engine, checkfirst=True)
 
     def begin(self, caller_id: UUID, key: str, fingerprint: str) -> StoredResponse | None:
-        """Claim ``key`` for a request (None: run it), or the response its first run gave."""
+        """Claim ``key`` for a request (None: run it), or the response its first run gave.
+
+        A claim left without a response for longer than ``claim_timeout`` belongs to a request
+        whose process died (the web server ends any request long before): the retry takes it
+        over and runs. The first run may have stored its events before it died, so a command
+        that creates a record takes its id from the key (:func:`created_id`), and running it
+        again finds the record instead of creating a second."""
         t = idempotency_keys
         now = self.clock()
         with self.engine.begin() as c:
@@ -82,10 +103,18 @@ class IdempotencyKeys:
                 except sa.exc.IntegrityError:
                     raise IdempotencyRefused("in_progress") from None
                 return None
-        if row["fingerprint"] != fingerprint:
-            raise IdempotencyRefused("reused")
-        if row["status"] is None:
-            raise IdempotencyRefused("in_progress")
+            if row["fingerprint"] != fingerprint:
+                raise IdempotencyRefused("reused")
+            if row["status"] is None:
+                # Only one retry takes an abandoned claim over: the update sees the claim's
+                # time refreshed by any other that got there first.
+                taken = c.execute(t.update().where(
+                    t.c.caller_id == caller_id, t.c.idempotency_key == key,
+                    t.c.status.is_(None), t.c.created_at < now - self.claim_timeout,
+                ).values(created_at=now)).rowcount
+                if taken:
+                    return None
+                raise IdempotencyRefused("in_progress")
         return StoredResponse(status=row["status"], body=row["body"],
                               headers=json.loads(row["headers"]))
 

@@ -59,6 +59,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     app.extensions["portal"] = services or bootstrap(
         settings.database_url, projections_inline=settings.projections_inline)
+    app.extensions["portal"].portal.idempotency.claim_timeout = timedelta(
+        seconds=settings.idempotency_claim_seconds)
     # Revocable server-side sessions with idle and absolute timeouts (auth/sessions.py).
     app.session_interface = ServerSessionInterface(
         lambda application: application.extensions["portal"].engine, settings.secure_cookies)

@@ -45,6 +45,9 @@ class Settings:
     portal_url_configured: bool = False
     # Where uploaded returns wait to be imported (raw child ids: swept, owner-only).
     upload_dir: Path = INSTANCE / "uploads"
+    # How old a claimed idempotency key without a response must be before a retry takes it
+    # over (its request's process died): longer than the web server's worker timeout.
+    idempotency_claim_seconds: int = 120
 
     @classmethod
     def from_environment(cls, **overrides) -> Settings:
@@ -78,10 +81,21 @@ class Settings:
             portal_url_configured=bool(configured.strip()),
             upload_dir=Path(overrides.pop("upload_dir", os.environ.get(
                 "IMPORT_UPLOAD_DIR", instance / "uploads"))),
+            idempotency_claim_seconds=overrides.pop(
+                "idempotency_claim_seconds",
+                _seconds(os.environ.get("IDEMPOTENCY_CLAIM_SECONDS", "120"))),
         )
         if overrides:
             raise ConfigurationError(f"Unknown settings: {', '.join(sorted(overrides))}")
         return settings
+
+
+def _seconds(value: str) -> int:
+    if not value.strip().isdigit() or not 5 <= int(value) <= 86_400:
+        raise ConfigurationError(
+            f"IDEMPOTENCY_CLAIM_SECONDS must be a whole number of seconds from 5 to 86400, "
+            f"got {value!r}")
+    return int(value)
 
 
 def _count(value: str) -> int:

@@ -26,8 +26,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from urllib.parse import urlsplit
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from flask import Flask, abort, flash, g, redirect, render_template, request, session
 from flask_wtf.csrf import generate_csrf
@@ -35,8 +36,8 @@ from markupsafe import Markup
 from marshmallow import ValidationError, fields, validate
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from auth.idempotency import IdempotencyRefused, StoredResponse
-from domain.errors import StaleVersion
+from auth.idempotency import IdempotencyRefused, StoredResponse, created_id
+from domain.errors import AlreadyExists, StaleVersion
 from portal.forms import FormResult
 from portal.schemas import FormSchema
 from portal.security import services
@@ -140,7 +141,22 @@ def claim():
     if stored is not None:
         return _replay(stored)
     g.form_key = (principal.user_id, key, len(session.get("_flashes", [])))
+    g.created_id = created_id(principal.user_id, key)
     return None
+
+
+def created_once(create: Callable[[UUID | None], tuple[UUID, int]]) -> tuple[UUID, int]:
+    """Run a creating command with the id the request's idempotency key gives (a form's hidden
+    key or an API client's header; none without a key). When a record with that id exists, an
+    earlier run of this very request (same caller, key and answers) stored it and died before
+    replying: answer with that record, as the first reply would have, rather than refuse."""
+    wanted = g.get("created_id")
+    try:
+        return create(wanted)
+    except AlreadyExists:
+        if wanted is None:
+            raise
+        return wanted, services().portal.last_position()
 
 
 def settle(response):

@@ -20,7 +20,7 @@ from flask import current_app, g, make_response, request
 from marshmallow import Schema, ValidationError, fields
 
 from auth.api_clients import Client, KeyRefused
-from auth.idempotency import IdempotencyRefused, StoredResponse
+from auth.idempotency import IdempotencyRefused, StoredResponse, created_id
 from domain.permissions import Forbidden, can
 from domain.principal import Principal
 from portal.api.problems import ApiProblem, field_errors
@@ -234,6 +234,7 @@ def idempotent(view):
             raise ApiProblem(kind) from None
         if stored is not None:
             return _replay(stored)
+        g.created_id = created_id(client_id, key)
         try:
             response = make_response(view(*args, **kwargs))
         except BaseException:

@@ -31,6 +31,7 @@ from portal.api.schemas import (
     VacancyPage,
 )
 from portal.api.spec import operation
+from portal.form_keys import created_once
 from portal.security import services
 from projections.directory_queries import provider_settings
 from projections.vacancy_queries import (
@@ -90,8 +91,9 @@ def vacancies():
 def publish_vacancy():
     data = json_body(VacancyIn())
     data.pop("reason", None)
-    vacancy_id, position = services().portal.publish_vacancy(
-        g.principal.actor, provider_id=g.principal.organisation_id, **data)
+    vacancy_id, position = created_once(lambda vacancy_id: services().portal.publish_vacancy(
+        g.principal.actor, provider_id=g.principal.organisation_id, vacancy_id=vacancy_id,
+        **data))
     return _answer(vacancy_id, position, 201)
 
 

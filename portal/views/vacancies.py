@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import partial
 from uuid import UUID
 
 from flask import (
@@ -21,7 +22,7 @@ from domain.errors import DomainError, StaleVersion
 from domain.permissions import can
 from portal.board_export import board_csv
 from portal.extensions import htmx
-from portal.form_keys import changed_since_opened, opened_version
+from portal.form_keys import changed_since_opened, created_once, opened_version
 from portal.forms import FormResult, combine_date, load, text
 from portal.schemas import ReasonSchema, VacancySchema, VacancySearchSchema, setting_of
 from portal.security import requires, services
@@ -172,9 +173,10 @@ def new():
         if form.ok:
             data = dict(form.data)
             data.pop("reason", None)
+            publish = partial(services().portal.publish_vacancy, g.principal.actor,
+                              provider_id=g.principal.organisation_id, **data)
             try:
-                vacancy_id, position = services().portal.publish_vacancy(
-                    g.principal.actor, provider_id=g.principal.organisation_id, **data)
+                vacancy_id, position = created_once(lambda new_id: publish(vacancy_id=new_id))
             except DomainError as error:
                 _apply_domain_error(form, error, "setting_id")
             else:

@@ -48,7 +48,7 @@ class Outcome:
     requests: int = 0
     acknowledged: int = 0
     retried: int = 0
-    given_up: int = 0  # keys a client stopped retrying (never acknowledged)
+    given_up: int = 0  # keys a client stopped retrying after 90 s (never acknowledged)
     lost: list[str] = field(default_factory=list)  # acknowledged, not in the store
     duplicated: list[str] = field(default_factory=list)  # keys with more than one vacancy
     rebuild_matches: bool = False
@@ -75,10 +75,13 @@ def run(database_url: str, instance: Path, *, kills: int, seed: int = 7,
     base_url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DATABASE_URL": database_url, "PORTAL_URL": base_url,
            "SECRET_KEY": "crash-harness-secret", "PORTAL_INSTANCE_DIR": str(instance),
-           "PROJECTIONS_INLINE": "false"}
+           "PROJECTIONS_INLINE": "false",
+           # Workers end a request after 10 s, so a key claimed by a killed worker is taken
+           # over by a retry 15 s on (a retry sooner is told the first is still running).
+           "IDEMPOTENCY_CLAIM_SECONDS": "15"}
     web = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--timeout", "30", "wsgi:app"], cwd=ROOT, env=env,
+         "--timeout", "10", "wsgi:app"], cwd=ROOT, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     projection = _start_projection(env)
     acknowledged: dict[str, str] = {}  # idempotency key -> vacancy id
@@ -108,7 +111,7 @@ def run(database_url: str, instance: Path, *, kills: int, seed: int = 7,
         time.sleep(1)  # a last burst of writes after the last kill
         stop.set()
         for writer in writers:
-            writer.join(60)
+            writer.join(120)  # each finishes the key in hand, answered or given up
         outcome.requests, outcome.retried, outcome.given_up = (
             counts["requests"], counts["retried"], counts["given_up"])
         outcome.acknowledged = len(acknowledged)
@@ -149,14 +152,14 @@ def _start_projection(env: dict) -> subprocess.Popen:
 
 def _write(base_url, api_key, setting, stop, acknowledged, counts, lock) -> None:
     """Publish vacancies one after another; a lost reply (connection error, 5xx) or a key still
-    in progress is retried with the same key until it is answered, for up to 60 s."""
+    in progress is retried with the same key until it is answered, for up to 90 s."""
     while not stop.is_set():
         key = str(uuid4())
         body = json.dumps({
             "setting_id": str(setting), "age_from": 16, "age_to": 18, "needs_met": [],
             "weekly_fee": 2100, "places": 1, "available_from": "2027-01-04",
             "description": f"crash {key}"}).encode()
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 90
         first = True
         while True:
             with lock:

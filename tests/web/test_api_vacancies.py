@@ -4,7 +4,10 @@ client as its actor; another provider's vacancy answers exactly like a missing o
 
 from __future__ import annotations
 
+from datetime import timedelta
 from uuid import UUID, uuid4
+
+import pytest
 
 from domain.actor import Actor
 from tests.web.api_fixtures import setting_of, vacancy_body
@@ -203,3 +206,75 @@ def test_the_audit_history_names_the_api_client(provider_api, client):
     assert "by API client Test system" in " ".join(history.split())
     events = client.get("/audit/", query_string={"record": vacancy_id}).get_data(as_text=True)
     assert "API client Test system" in events
+
+
+class _Died(BaseException):
+    """The worker's process ending mid-request (nothing after it runs)."""
+
+
+def test_a_retry_after_the_process_died_between_saving_and_replying_creates_nothing_more(
+        provider_api, monkeypatch):
+    import portal.api.vacancies as api_vacancies
+    from auth.idempotency import created_id
+
+    store = provider_api.services.portal.idempotency
+    setting = setting_of(provider_api.services, provider_api.organisation_id)
+    body = vacancy_body(setting.id)
+    key = {"Idempotency-Key": "died-after-saving"}
+    before = provider_api.position()
+
+    def die(*args, **kwargs):
+        raise _Died
+
+    # The vacancy is stored, then the process dies before it replies or gives the key back.
+    with monkeypatch.context() as dying:
+        dying.setattr(api_vacancies, "_answer", die)
+        dying.setattr(store, "abandon", lambda *args: None)
+        with pytest.raises(_Died):
+            provider_api.post("/vacancies", body, headers=key)
+    stored = provider_api.position()
+    assert stored > before
+    # A retry while the claim is fresh is told the first is still running...
+    busy = provider_api.post("/vacancies", body, headers=key)
+    assert busy.status_code == 409
+    assert busy.get_json()["type"].endswith("#problem-idempotency-key-in-use")
+    # ...and once it is older than any request may run, the retry takes it over and is
+    # answered with the vacancy the first run stored, storing nothing more.
+    later = store.clock() + store.claim_timeout + timedelta(seconds=1)
+    monkeypatch.setattr(store, "clock", lambda: later)
+    retry = provider_api.post("/vacancies", body, headers=key)
+    assert retry.status_code == 201, retry.get_json()
+    vacancy_id = created_id(provider_api.client_id, "died-after-saving")
+    assert retry.get_json()["id"] == str(vacancy_id)
+    assert provider_api.position() == stored
+    assert provider_api.services.portal.get_vacancy(vacancy_id).weekly_fee == body["weekly_fee"]
+    replayed = provider_api.post("/vacancies", body, headers=key)
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert provider_api.position() == stored
+
+
+def test_a_retry_after_the_process_died_before_saving_creates_the_vacancy_once(
+        provider_api, monkeypatch):
+    store = provider_api.services.portal.idempotency
+    setting = setting_of(provider_api.services, provider_api.organisation_id)
+    body = vacancy_body(setting.id)
+    key = {"Idempotency-Key": "died-before-saving"}
+    before = provider_api.position()
+    portal = provider_api.services.portal
+
+    def die(*args, **kwargs):
+        raise _Died
+
+    with monkeypatch.context() as dying:
+        dying.setattr(portal, "publish_vacancy", die)
+        dying.setattr(store, "abandon", lambda *args: None)
+        with pytest.raises(_Died):
+            provider_api.post("/vacancies", body, headers=key)
+    assert provider_api.position() == before
+    later = store.clock() + store.claim_timeout + timedelta(seconds=1)
+    monkeypatch.setattr(store, "clock", lambda: later)
+    retry = provider_api.post("/vacancies", body, headers=key)
+    assert retry.status_code == 201, retry.get_json()
+    assert provider_api.position() > before
+    again = provider_api.post("/vacancies", body, headers=key)
+    assert again.get_json() == retry.get_json()

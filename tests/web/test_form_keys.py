@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from auth.idempotency import idempotency_keys
@@ -163,6 +163,28 @@ def test_a_retry_while_the_first_still_runs_is_told_to_wait(app, client, provide
     position = svc.portal.last_position()
     response = client.post_form("/our-vacancies/new", data)
     assert response.status_code == 409 and IN_PROGRESS in response.text
+    assert svc.portal.last_position() == position
+
+
+def test_once_the_claim_is_older_than_any_request_the_retry_finds_the_first_vacancy(
+        app, client, provider_user, monkeypatch):
+    """The first run stored the vacancy and its process died before answering: after the
+    claim timeout a retry runs again, and since the new vacancy's id comes from the key it
+    finds the vacancy the first run stored instead of publishing a second."""
+    client.sign_in(provider_user)
+    _, settings = own_setting_ids(app, provider_user.organisation)
+    data = {**vacancy_form(a_home(settings)), "idempotency_key": "died-before-answering"}
+    first = client.post_form("/our-vacancies/new", data)
+    assert first.status_code == 302
+    svc = app.extensions["portal"]
+    with svc.engine.begin() as c:  # no answer kept, as when the process died
+        c.execute(idempotency_keys.update().values(status=None, body=None, headers=None))
+    position = svc.portal.last_position()
+    store = svc.portal.idempotency
+    later = store.clock() + store.claim_timeout + timedelta(seconds=1)
+    monkeypatch.setattr(store, "clock", lambda: later)
+    retry = client.post_form("/our-vacancies/new", data)
+    assert (retry.status_code, retry.headers["Location"]) == (302, first.headers["Location"])
     assert svc.portal.last_position() == position
 
 
