@@ -42,6 +42,7 @@ from projections.home_search_queries import (
 )
 from projections.paging import Page
 from projections.placement_queries import own_authority
+from projections.vacancy_queries import vacancies_held_for
 
 bp = Blueprint("home_searches", __name__, url_prefix="/home-searches")
 MATCHES_PER_PAGE = 10
@@ -93,7 +94,9 @@ def index():
     with _connect() as c:
         searches = home_searches_for(g.principal, c)
         authority = own_authority(g.principal, c)
-    return render_template("home_searches/index.html", searches=searches, authority=authority)
+        held = vacancies_held_for(g.principal, c)
+    return render_template("home_searches/index.html", searches=searches, authority=authority,
+                           held=held)
 
 
 # --- drafting ---------------------------------------------------------------------------------
