@@ -25,6 +25,7 @@ SORTS = {
     "newest": "Newest first",
 }
 PAGE_SIZE = 20
+NO_SUCH_VACANCY = "There is no such vacancy, or it is no longer available"
 # The board's quality filter: the setting's latest Ofsted judgement.
 QUALITY = {"good_or_better": "Good or better (outstanding or good)"}
 
@@ -145,7 +146,7 @@ def vacancy_on_board(viewer, connection: sa.Connection, vacancy_id: UUID):
     row = None if holder is None else connection.execute(_with_names(provider_vacancies).where(
         provider_vacancies.c.id == vacancy_id)).mappings().first()
     if row is None:
-        raise NotFound("There is no such vacancy, or it is no longer available")
+        raise NotFound(NO_SUCH_VACANCY)
     return {**row, "holder": dict(holder)}
 
 

@@ -15,8 +15,7 @@ from portal.forms import FormResult
 from portal.security import requires, services
 from portal.views.vacancies import board
 from projections.board_queries import ASKABLE, vacancy_page
-
-NOT_ASKABLE = "This vacancy is no longer available, so its place cannot be asked for"
+from projections.vacancy_queries import NO_SUCH_VACANCY
 
 
 def _search_arg() -> tuple[UUID | None, str | None]:
@@ -54,7 +53,7 @@ def ask(vacancy_id: UUID):
     """Ask the vacancy's provider for its place for one of the officer's searches."""
     with services().engine.connect() as c:
         if vacancy_page(g.principal, c, vacancy_id)["vacancy"]["holder"]:  # 404 unless on
-            raise NotFound(NOT_ASKABLE)  # the board (a place held or filled for us is not)
+            raise NotFound(NO_SUCH_VACANCY)  # the board (a place held or filled for us is not)
     form = parse_ask(request.form)
     if form.ok:
         search_id = form.data["search_id"]
