@@ -98,6 +98,24 @@ def check_terms(setting: Setting, terms: dict, *, today: date | None = None) -> 
         raise VacancyRefused(found)
 
 
+class ForASearch(PortalAggregate.Event):
+    """A vacancy's event that may be for a council's home search sent through the portal: the
+    search and its authority (both None otherwise). Version 2 added them; a stored version-1
+    event was for no search."""
+
+    class_version = 2
+
+    home_search_id: UUID | None
+    authority_id: UUID | None
+    actor: Actor
+    reason: str | None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict) -> None:
+        state["home_search_id"] = None
+        state["authority_id"] = None
+
+
 class Vacancy(PortalAggregate):
     id: UUID  # given by the caller: random, or derived from a natural key (demo loader)
 
@@ -239,23 +257,12 @@ class Vacancy(PortalAggregate):
         self._held(home_search_ref=home_search_ref.strip(), home_search_id=home_search_id,
                    authority_id=authority_id, actor=actor, reason=reason)
 
-    class Held(PortalAggregate.Event):
+    class Held(ForASearch):
         """Version 2 added the home search and its authority, for a hold for a search sent
         through the portal (None for a search named by its reference only, as every stored
         version-1 hold was)."""
 
-        class_version = 2
-
         home_search_ref: str
-        home_search_id: UUID | None
-        authority_id: UUID | None
-        actor: Actor
-        reason: str | None
-
-        @staticmethod
-        def upcast_v1_v2(state: dict) -> None:
-            state["home_search_id"] = None
-            state["authority_id"] = None
 
     @event(Held)
     def _held(self, *, home_search_ref: str, home_search_id: UUID | None,
@@ -287,23 +294,12 @@ class Vacancy(PortalAggregate):
         self._filled(placement_ref=placement_ref, home_search_id=home_search_id,
                      authority_id=authority_id, actor=actor, reason=reason)
 
-    class Filled(PortalAggregate.Event):
+    class Filled(ForASearch):
         """Version 2 added the home search and its authority, for a vacancy filled by
         accepting an offer (None when the provider marked it filled, as in every stored
         version-1 event)."""
 
-        class_version = 2
-
         placement_ref: str | None
-        home_search_id: UUID | None
-        authority_id: UUID | None
-        actor: Actor
-        reason: str | None
-
-        @staticmethod
-        def upcast_v1_v2(state: dict) -> None:
-            state["home_search_id"] = None
-            state["authority_id"] = None
 
     @event(Filled)
     def _filled(self, *, placement_ref: str | None, home_search_id: UUID | None,

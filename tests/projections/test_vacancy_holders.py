@@ -14,7 +14,6 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from domain.errors import DomainError, NotFound
-from domain.principal import Principal
 from domain.vacancy import FILLED, HELD
 from projections.board_queries import searches_to_hold
 from projections.vacancy_queries import (
@@ -34,14 +33,10 @@ from tests.application.referral_world import (
     vacancy,
 )
 from tests.projections.scenario import dump
+from tests.projections.test_board_read_models import viewer
 
 CHILD = "CAAAAAAAAAAA1"
-
-
-def viewer(organisation, role="council_officer") -> Principal:
-    kind = "provider" if role == "provider_user" else "authority"
-    return Principal(user_id=uuid4(), email="", display_name="", organisation_id=organisation,
-                     organisation_kind=kind, organisation_name="", roles=frozenset({role}))
+OFFICER = "council_officer"
 
 
 @pytest.fixture
@@ -64,7 +59,7 @@ def test_a_place_held_for_a_search_is_read_by_its_council_only(world):
         assert holdable["id"] == ids["search"] and "child_ref" not in holdable
     portal.hold_vacancy(weald, ids["held"], home_search_id=ids["search"], reason="Kept")
     services.projections.catch_up()
-    kent, dorset = viewer(ids["Kent"]), viewer(ids["Dorset"])
+    kent, dorset = viewer(ids["Kent"], OFFICER), viewer(ids["Dorset"], OFFICER)
     with services.engine.connect() as c:
         row = vacancy_on_board(kent, c, ids["held"])
         assert row["status"] == HELD
@@ -118,16 +113,16 @@ def test_an_accepted_offer_fills_the_vacancy_for_the_council_and_rebuild_equals(
     filled = portal.get_vacancy(ids["filled"])
     assert (filled.status, filled.holder_authority_id) == (FILLED, ids["Kent"])
     services.projections.catch_up()
-    kent = viewer(ids["Kent"])
+    kent = viewer(ids["Kent"], OFFICER)
     with services.engine.connect() as c:
         holder = vacancy_on_board(kent, c, ids["filled"])["holder"]
         assert (holder["status"], holder["search_status"]) == (FILLED, "placed")
         assert holder["placement_ref"] is not None
         with pytest.raises(NotFound):
-            vacancy_on_board(viewer(ids["Dorset"]), c, ids["filled"])
+            vacancy_on_board(viewer(ids["Dorset"], OFFICER), c, ids["filled"])
         [back] = vacancies_filled_for_child(kent, c, CHILD)
         assert (back["id"], back["home_search_id"]) == (ids["filled"], ids["search"])
-        assert vacancies_filled_for_child(viewer(ids["Dorset"]), c, CHILD) == []
+        assert vacancies_filled_for_child(viewer(ids["Dorset"], OFFICER), c, CHILD) == []
         provider = viewer(ids["weald"], "provider_user")
         assert own_vacancy(provider, c, ids["filled"])["holder_authority_name"] == "Kent"
     incremental = dump(services.engine, names={"vacancy_holders"})
@@ -162,5 +157,5 @@ def test_holds_and_fills_stored_before_the_change_still_load_and_belong_to_no_co
     with services.engine.connect() as c:
         for key in ("held", "filled"):
             with pytest.raises(NotFound):
-                vacancy_on_board(viewer(ids["Kent"]), c, ids[key])
+                vacancy_on_board(viewer(ids["Kent"], OFFICER), c, ids[key])
     assert dump(services.engine, names={"vacancy_holders"}) == {"vacancy_holders": []}
