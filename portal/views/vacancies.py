@@ -285,6 +285,6 @@ def _hold_terms(form: FormResult) -> dict:
     ref = text(request.form.get("home_search_ref", ""), "home_search_ref", form.errors,
                label="Home search reference", limit=100).strip()
     if not ref:
-        form.errors.setdefault("home_search_ref", "Choose a home search sent to you, or "
-                               "enter the reference of another")
+        form.errors.setdefault("home_search_ref", "Enter the home search reference, or "
+                               "choose one of the home searches sent to you")
     return {"home_search_ref": ref}

@@ -38,7 +38,7 @@ def test_a_provider_holds_a_place_for_a_search_and_only_that_council_still_sees_
     # A choice that is not a search, or not one sent to this provider: refused, nothing held.
     for choice, message in (("junk", "Choose one of the home searches sent to you"),
                             (str(uuid4()), "Choose one of the home searches sent to you"),
-                            ("", "Choose a home search sent to you, or enter the reference")):
+                            ("", "Enter the home search reference, or choose one of the")):
         refused = provider.post_form(f"/our-vacancies/{vacancy}/hold",
                                      {"home_search_id": choice})
         assert refused.status_code == 422 and message in refused.text, choice
