@@ -191,7 +191,8 @@ def _with_holder(query: sa.Select, t: sa.Table) -> sa.Select:
     """A provider's vacancies with the name of the council that holds or filled each for a
     home search sent through the portal (None otherwise): the authority only, no child."""
     holder = organisations.alias("holder")
-    return (query.add_columns(holder.c.name.label("holder_authority_name"))
+    return (query.add_columns(holder.c.name.label("holder_authority_name"),
+                              vacancy_holders.c.home_search_id.label("holder_search_id"))
             .outerjoin_from(t, vacancy_holders, vacancy_holders.c.id == t.c.id)
             .outerjoin_from(vacancy_holders, holder,
                             holder.c.id == vacancy_holders.c.authority_id))

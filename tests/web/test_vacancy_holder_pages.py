@@ -51,6 +51,8 @@ def test_a_provider_holds_a_place_for_a_search_and_only_that_council_still_sees_
     own = provider.get(f"/our-vacancies/{vacancy}").text
     assert re.match(r"On hold for a home search from Kent", _status(own))
     assert child_ref not in own  # the authority's name only, never the child
+    assert f'held for <a class="govuk-link" href="/referrals/{search_id}">the home search ' \
+        "from Kent" in own
     listed = provider.get("/our-vacancies/").text
     assert "On hold</strong> for Kent" in listed and child_ref not in listed
 
