@@ -40,7 +40,7 @@ OFFICER = "council_officer"
 
 
 @pytest.fixture
-def world(services):
+def holders(services):
     portal = services.portal
     ids = region(portal)
     ids["held"] = vacancy(portal, ids, "weald")
@@ -49,8 +49,8 @@ def world(services):
     return services, ids
 
 
-def test_a_place_held_for_a_search_is_read_by_its_council_only(world):
-    services, ids = world
+def test_a_place_held_for_a_search_is_read_by_its_council_only(holders):
+    services, ids = holders
     portal, weald = services.portal, officer(ids["weald"])
     services.projections.catch_up()
     with services.engine.connect() as c:
@@ -83,8 +83,8 @@ def test_a_place_held_for_a_search_is_read_by_its_council_only(world):
         assert vacancies_held_for(kent, c) == []
 
 
-def test_a_hold_for_a_search_not_sent_or_no_longer_waiting_is_refused(world):
-    services, ids = world
+def test_a_hold_for_a_search_not_sent_or_no_longer_waiting_is_refused(holders):
+    services, ids = holders
     portal = services.portal
     downs_place = vacancy(portal, ids, "downs")
     # The search was sent to Weald only: Downs is told there is no such search to hold for.
@@ -100,11 +100,11 @@ def test_a_hold_for_a_search_not_sent_or_no_longer_waiting_is_refused(world):
     assert portal.get_vacancy(downs_place).status == "available"
 
 
-def test_an_accepted_offer_fills_the_vacancy_for_the_council_and_rebuild_equals(world,
+def test_an_accepted_offer_fills_the_vacancy_for_the_council_and_rebuild_equals(holders,
                                                                                monkeypatch):
     from projections import runner
 
-    services, ids = world
+    services, ids = holders
     portal, kent_actor = services.portal, officer(ids["Kent"])
     monkeypatch.setattr(runner, "BATCH_SIZE", 3)
     portal.hold_vacancy(officer(ids["weald"]), ids["held"], home_search_id=ids["search"])
@@ -141,8 +141,8 @@ def _version_1(topic: str, **fields) -> bytes:
         "reason": None, **fields}, separators=(",", ":")).encode()
 
 
-def test_holds_and_fills_stored_before_the_change_still_load_and_belong_to_no_council(world):
-    services, ids = world
+def test_holds_and_fills_stored_before_the_change_still_load_and_belong_to_no_council(holders):
+    services, ids = holders
     recorder = services.portal.recorder
     for vacancy_id, topic, fields in ((ids["held"], "Held", {"home_search_ref": "HS-1"}),
                                       (ids["filled"], "Filled", {"placement_ref": "P-1"})):
