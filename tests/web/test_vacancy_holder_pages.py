@@ -63,6 +63,8 @@ def test_a_provider_holds_a_place_for_a_search_and_only_that_council_still_sees_
     assert "Ask for this place" not in page.text  # not on the board while held
     assert kent.post_form(f"/vacancies/{vacancy}/ask", {"search_id": search_id}) \
         .status_code == 404
+    assert f'href="/vacancies/{vacancy}">a vacancy at' in kent.get(
+        f"/home-searches/{search_id}").text
     searches = kent.get("/home-searches/").text
     assert "Vacancies held for your searches" in searches
     assert f'href="/vacancies/{vacancy}"' in searches
