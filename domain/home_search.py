@@ -82,6 +82,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     CLOSED_UNFILLED: frozenset(),
 }
 OPEN_STATES = frozenset({DRAFT, SENT, OFFERS_OPEN, CLOSED_TO_OFFERS, ACCEPTED})
+# A provider may hold a place for a search sent to it until the council decides.
+HOLDABLE = frozenset({SENT, OFFERS_OPEN, CLOSED_TO_OFFERS})
+NO_SEARCH_TO_HOLD = "Choose one of the home searches sent to you"
 
 URGENCIES = {"planned": "Planned", "emergency": "Emergency"}
 # Why a search closed without a home: the unmet-need measure counts them by these reasons.

@@ -98,6 +98,24 @@ def check_terms(setting: Setting, terms: dict, *, today: date | None = None) -> 
         raise VacancyRefused(found)
 
 
+class ForASearch(PortalAggregate.Event):
+    """A vacancy's event that may be for a council's home search sent through the portal: the
+    search and its authority (both None otherwise). Version 2 added them; a stored version-1
+    event was for no search."""
+
+    class_version = 2
+
+    home_search_id: UUID | None
+    authority_id: UUID | None
+    actor: Actor
+    reason: str | None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict) -> None:
+        state["home_search_id"] = None
+        state["authority_id"] = None
+
+
 class Vacancy(PortalAggregate):
     id: UUID  # given by the caller: random, or derived from a natural key (demo loader)
 
@@ -162,6 +180,10 @@ class Vacancy(PortalAggregate):
         self.places = places
         self.status = AVAILABLE
         self.held_for: str | None = None
+        # The home search a hold is for, when sent through the portal, and the council that
+        # holds the place (or, once filled for one of its searches, that filled it).
+        self.held_for_search: UUID | None = None
+        self.holder_authority_id: UUID | None = None
 
     @classmethod
     def publish(cls, *, provider_id: UUID, setting: Setting, actor: Actor,
@@ -218,19 +240,37 @@ class Vacancy(PortalAggregate):
         for key, value in changes.items():
             setattr(self, key, value)
 
-    def hold(self, *, home_search_ref: str, actor: Actor, reason: str | None = None) -> None:
+    def hold(self, *, home_search_ref: str, actor: Actor, reason: str | None = None,
+             home_search_id: UUID | None = None, authority_id: UUID | None = None) -> None:
+        """Hold the place for a home search: one sent through the portal (``home_search_id``
+        and the council that owns it, ``authority_id``, which may then see the vacancy while
+        it is held) or one the provider names by its reference only."""
         if self.status == HELD:
             raise IllegalTransition("This vacancy is already on hold for another home search")
         self._check_open("held")
         if not home_search_ref.strip():
             raise DomainError("Say which home search the vacancy is held for",
                               field="home_search_ref")
-        self._held(home_search_ref=home_search_ref.strip(), actor=actor, reason=reason)
+        if (home_search_id is None) != (authority_id is None):
+            raise DomainError("A hold for a home search in the portal names the search and "
+                              "its authority", field="home_search_ref")
+        self._held(home_search_ref=home_search_ref.strip(), home_search_id=home_search_id,
+                   authority_id=authority_id, actor=actor, reason=reason)
 
-    @event("Held")
-    def _held(self, *, home_search_ref: str, actor: Actor, reason: str | None) -> None:
+    class Held(ForASearch):
+        """Version 2 added the home search and its authority, for a hold for a search sent
+        through the portal (None for a search named by its reference only, as every stored
+        version-1 hold was)."""
+
+        home_search_ref: str
+
+    @event(Held)
+    def _held(self, *, home_search_ref: str, home_search_id: UUID | None,
+              authority_id: UUID | None, actor: Actor, reason: str | None) -> None:
         self.status = HELD
         self.held_for = home_search_ref
+        self.held_for_search = home_search_id
+        self.holder_authority_id = authority_id
 
     def release(self, *, actor: Actor, reason: str | None = None) -> None:
         if self.status != HELD:
@@ -240,16 +280,38 @@ class Vacancy(PortalAggregate):
     @event("Released")
     def _released(self, *, actor: Actor, reason: str | None) -> None:
         self.status = AVAILABLE
-        self.held_for = None
+        self._clear_hold()
 
-    def fill(self, *, placement_ref: str | None, actor: Actor, reason: str | None = None) -> None:
+    def fill(self, *, placement_ref: str | None, actor: Actor, reason: str | None = None,
+             home_search_id: UUID | None = None, authority_id: UUID | None = None) -> None:
+        """Fill the place: by a council's placement for one of its home searches
+        (``home_search_id`` and ``authority_id``: that council may still see the vacancy), or
+        as the provider records it (a placement reference at most)."""
         self._check_open("filled")
-        self._filled(placement_ref=placement_ref, actor=actor, reason=reason)
+        if (home_search_id is None) != (authority_id is None):
+            raise DomainError("A vacancy filled for a home search names the search and its "
+                              "authority")
+        self._filled(placement_ref=placement_ref, home_search_id=home_search_id,
+                     authority_id=authority_id, actor=actor, reason=reason)
 
-    @event("Filled")
-    def _filled(self, *, placement_ref: str | None, actor: Actor, reason: str | None) -> None:
+    class Filled(ForASearch):
+        """Version 2 added the home search and its authority, for a vacancy filled by
+        accepting an offer (None when the provider marked it filled, as in every stored
+        version-1 event)."""
+
+        placement_ref: str | None
+
+    @event(Filled)
+    def _filled(self, *, placement_ref: str | None, home_search_id: UUID | None,
+                authority_id: UUID | None, actor: Actor, reason: str | None) -> None:
         self.status = FILLED
+        self._clear_hold()
+        self.holder_authority_id = authority_id
+
+    def _clear_hold(self) -> None:
         self.held_for = None
+        self.held_for_search = None
+        self.holder_authority_id = None
 
     def withdraw(self, *, actor: Actor, reason: str | None = None) -> None:
         self._check_open("withdrawn")
@@ -258,7 +320,7 @@ class Vacancy(PortalAggregate):
     @event("Withdrawn")
     def _withdrawn(self, *, actor: Actor, reason: str | None) -> None:
         self.status = WITHDRAWN
-        self.held_for = None
+        self._clear_hold()
 
     def expire(self, *, today: date, actor: Actor) -> bool:
         """Expire the vacancy when its expiry date has passed. A held vacancy is left alone."""

@@ -11,7 +11,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from domain.home_search import DRAFT, OFFERS_OPEN
+from domain.home_search import DRAFT, HOLDABLE, OFFERS_OPEN
 from domain.permissions import can, check
 from domain.vacancy import AVAILABLE
 from projections.directory import settings
@@ -86,6 +86,21 @@ def searches_to_offer(viewer, connection: sa.Connection, vacancy: dict[str, Any]
             continue
         found.append({**search, "asked": search["id"] in asked})
     return sorted(found, key=lambda s: (not s["asked"], s["offers_close_at"], str(s["id"])))
+
+
+def searches_to_hold(viewer, connection: sa.Connection,
+                     vacancy: dict[str, Any]) -> list[dict[str, Any]]:
+    """For a provider's own available vacancy: the searches sent to the provider that still
+    wait for the council's decision, that it has not declined and that this vacancy fits, to
+    hold the place for (the council then sees the vacancy while it is held). Only what a
+    referral shares."""
+    check(viewer, "referrals.answer")
+    if vacancy["status"] != AVAILABLE:
+        return []
+    return [s for s in referrals_for(viewer, connection)
+            if s["status"] in HOLDABLE and s["answer"] != "declined"
+            and vacancy["setting_type"] in s["placement_types"]
+            and vacancy["places"] >= s["places_needed"]]
 
 
 def asked_of_provider(viewer, connection: sa.Connection, search_id: UUID) -> set[UUID]:

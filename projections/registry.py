@@ -22,6 +22,7 @@ from projections.tender_documents import TenderDocuments
 from projections.tenders import Tenders
 from projections.unmet_need import UnmetNeed
 from projections.vacancies import ProviderVacancies, VacancyBoard
+from projections.vacancy_holders import VacancyHolders
 
 
 def all_projections() -> list[Projection]:
@@ -29,4 +30,4 @@ def all_projections() -> list[Projection]:
             AuditIndex(), Gazetteer(), Tenders(), IdentityProviders(),
             TenderDocuments(), Notices(), HomeSearches(), Referrals(), UnmetNeed(),
             SearchNotices(), Adjacency(), OutOfArea(), Quality(), ProviderContacts(),
-            BoardSearches()]
+            BoardSearches(), VacancyHolders()]

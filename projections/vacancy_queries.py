@@ -10,11 +10,13 @@ import sqlalchemy as sa
 
 from domain.errors import NotFound
 from domain.permissions import OWN, check
-from domain.vacancy import AVAILABLE, OPEN_STATES
+from domain.vacancy import AVAILABLE, FILLED, HELD, OPEN_STATES
 from projections.directory import organisations, partnership_members, settings
+from projections.home_searches import home_searches
 from projections.paging import Page
 from projections.quality_queries import good_or_better, setting_urn, with_quality
 from projections.vacancies import provider_vacancies, vacancy_board
+from projections.vacancy_holders import vacancy_holders
 
 SORTS = {
     "fee": "Weekly fee, lowest first",
@@ -23,6 +25,7 @@ SORTS = {
     "newest": "Newest first",
 }
 PAGE_SIZE = 20
+NO_SUCH_VACANCY = "There is no such vacancy, or it is no longer available"
 # The board's quality filter: the setting's latest Ofsted judgement.
 QUALITY = {"good_or_better": "Good or better (outstanding or good)"}
 
@@ -127,14 +130,72 @@ def board_rows(viewer, connection: sa.Connection, search: VacancySearch) -> list
 
 
 def vacancy_on_board(viewer, connection: sa.Connection, vacancy_id: UUID):
+    """A vacancy's page on the board: available, or held for or filled by one of the viewer's
+    own authority's home searches (``holder`` then says which, with the search's child
+    reference, the authority's own; None for a vacancy available to all). Any other vacancy
+    (another council's hold, withdrawn, unknown) answers exactly like a missing one."""
     check(viewer, "vacancies.search")
     row = connection.execute(
         _with_names(vacancy_board).where(vacancy_board.c.id == vacancy_id,
                                          vacancy_board.c.status == AVAILABLE)
     ).mappings().first()
+    if row is not None:
+        return {**row, "holder": None}
+    holder = connection.execute(_holders_of(viewer).where(
+        vacancy_holders.c.id == vacancy_id)).mappings().first()
+    row = None if holder is None else connection.execute(_with_names(provider_vacancies).where(
+        provider_vacancies.c.id == vacancy_id)).mappings().first()
     if row is None:
-        raise NotFound("There is no such vacancy, or it is no longer available")
-    return row
+        raise NotFound(NO_SUCH_VACANCY)
+    return {**row, "holder": dict(holder)}
+
+
+def _holders_of(viewer) -> sa.Select:
+    """The vacancies held for, or filled by, the viewer's authority's home searches, with each
+    search's child reference (the authority's own records only)."""
+    h = vacancy_holders
+    return (sa.select(h, home_searches.c.child_ref,
+                      home_searches.c.status.label("search_status"))
+            .join(home_searches, home_searches.c.id == h.c.home_search_id)
+            .where(h.c.authority_id == viewer.organisation_id,
+                   home_searches.c.authority_id == viewer.organisation_id))
+
+
+def vacancies_held_for(viewer, connection: sa.Connection) -> list:
+    """The vacancies providers hold now for the viewer's authority's home searches, the most
+    recently held first, with the search each is held for."""
+    check(viewer, "home_searches.view")
+    h = _holders_of(viewer).where(vacancy_holders.c.status == HELD).subquery()
+    t = provider_vacancies
+    return list(connection.execute(
+        _with_names(t).add_columns(h.c.home_search_id, h.c.child_ref,
+                                   h.c.changed_at.label("held_at"))
+        .join_from(t, h, h.c.id == t.c.id)
+        .order_by(h.c.changed_at.desc(), t.c.id)).mappings())
+
+
+def vacancies_filled_for_child(viewer, connection: sa.Connection, child_ref: str) -> list:
+    """The vacancies the viewer's authority filled by accepting an offer for this child's home
+    searches (the placement's way back to the vacancy it filled)."""
+    check(viewer, "placements.view")
+    h = _holders_of(viewer).where(vacancy_holders.c.status == FILLED,
+                                  home_searches.c.child_ref == child_ref).subquery()
+    t = provider_vacancies
+    return list(connection.execute(
+        _with_names(t).add_columns(h.c.home_search_id, h.c.changed_at.label("filled_at"))
+        .join_from(t, h, h.c.id == t.c.id)
+        .order_by(h.c.changed_at, t.c.id)).mappings())
+
+
+def _with_holder(query: sa.Select, t: sa.Table) -> sa.Select:
+    """A provider's vacancies with the name of the council that holds or filled each for a
+    home search sent through the portal (None otherwise): the authority only, no child."""
+    holder = organisations.alias("holder")
+    return (query.add_columns(holder.c.name.label("holder_authority_name"),
+                              vacancy_holders.c.home_search_id.label("holder_search_id"))
+            .outerjoin_from(t, vacancy_holders, vacancy_holders.c.id == t.c.id)
+            .outerjoin_from(vacancy_holders, holder,
+                            holder.c.id == vacancy_holders.c.authority_id))
 
 
 def vacancy_available(connection: sa.Connection, vacancy_id: UUID) -> bool:
@@ -154,13 +215,14 @@ def own_vacancies(viewer, connection: sa.Connection, *, page: int = 1,
     t = provider_vacancies
     own = t.c.provider_id == viewer.organisation_id
     is_open = t.c.status.in_(sorted(OPEN_STATES))
-    open_rows = connection.execute(_with_names(t).where(own, is_open)
+    open_rows = connection.execute(_with_holder(_with_names(t), t).where(own, is_open)
                                    .order_by(t.c.available_from, t.c.id)).mappings().all()
     total = connection.execute(sa.select(sa.func.count()).select_from(t)
                                .where(own, ~is_open)).scalar_one()
     number = max(1, min(page, max(1, -(-total // page_size))))
     closed_rows = connection.execute(
-        _with_names(t).where(own, ~is_open).order_by(t.c.changed_at.desc(), t.c.id)
+        _with_holder(_with_names(t), t).where(own, ~is_open)
+        .order_by(t.c.changed_at.desc(), t.c.id)
         .limit(page_size).offset((number - 1) * page_size)).mappings().all()
     return list(open_rows), Page(rows=list(closed_rows), total=total, number=number,
                                  size=page_size)
@@ -170,7 +232,7 @@ def own_vacancy(viewer, connection: sa.Connection, vacancy_id: UUID):
     """One of the viewer's own vacancies; another provider's answers exactly like a missing one."""
     scope = check(viewer, "vacancies.view_own")
     t = provider_vacancies
-    query = _with_names(t).where(t.c.id == vacancy_id)
+    query = _with_holder(_with_names(t), t).where(t.c.id == vacancy_id)
     if scope == OWN:
         query = query.where(t.c.provider_id == viewer.organisation_id)
     row = connection.execute(query).mappings().first()

@@ -19,6 +19,7 @@ from auth.idempotency import IdempotencyKeys
 from domain.account import Account, account_id
 from domain.actor import Actor
 from domain.errors import AlreadyExists, DomainError, NotFound, PermissionDenied, check_version
+from domain.home_search import HOLDABLE, NO_SEARCH_TO_HOLD
 from domain.organisation import (
     Authority,
     PlatformOrganisation,
@@ -370,12 +371,26 @@ class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, BoardComma
         return self._save(vacancy)
 
     @retried_on_clash
-    def hold_vacancy(self, actor: Actor, vacancy_ref: UUID, *, home_search_ref: str,
-                     reason: str | None = None,
+    def hold_vacancy(self, actor: Actor, vacancy_ref: UUID, *, home_search_ref: str = "",
+                     home_search_id: UUID | None = None, reason: str | None = None,
                      expected_version: int | None = None) -> int:
+        """Hold the place for a home search: one sent to the provider through the portal
+        (``home_search_id``: its council may then see the vacancy while it is held), or one
+        named by its reference only."""
         vacancy = self._own_vacancy(actor, vacancy_ref)
         check_version(vacancy, expected_version)
-        vacancy.hold(home_search_ref=home_search_ref, actor=actor, reason=reason)
+        holder = None
+        if home_search_id is not None:
+            try:
+                search = self.get_referral(actor, home_search_id)
+            except NotFound:
+                raise DomainError(NO_SEARCH_TO_HOLD, field="home_search_id") from None
+            if search.status not in HOLDABLE:
+                raise DomainError("That home search is no longer waiting for a decision, so "
+                                  "the place cannot be held for it", field="home_search_id")
+            home_search_ref, holder = str(search.id), search.authority_id
+        vacancy.hold(home_search_ref=home_search_ref, home_search_id=home_search_id,
+                     authority_id=holder, actor=actor, reason=reason)
         return self._save(vacancy)
 
     @retried_on_clash

@@ -190,7 +190,8 @@ class ReferralCommands:
         search.accept(offer_id=offer_id, placement_ref=str(ref), now=now, actor=actor,
                       reason=reason, placement=details)
         if vacancy is not None:
-            vacancy.fill(placement_ref=str(ref), actor=actor,
+            vacancy.fill(placement_ref=str(ref), home_search_id=search.id,
+                         authority_id=search.authority_id, actor=actor,
                          reason=f"Offer accepted for home search {search.id}")
             changed.append(vacancy)
         return ref, self._save(search, *changed)

@@ -43,6 +43,7 @@ from projections.home_search_queries import (
 )
 from projections.paging import Page
 from projections.placement_queries import own_authority
+from projections.vacancy_queries import vacancies_held_for
 
 bp = Blueprint("home_searches", __name__, url_prefix="/home-searches")
 MATCHES_PER_PAGE = 10
@@ -98,7 +99,9 @@ def index():
     with _connect() as c:
         searches = home_searches_for(g.principal, c)
         authority = own_authority(g.principal, c)
-    return render_template("home_searches/index.html", searches=searches, authority=authority)
+        held = vacancies_held_for(g.principal, c)
+    return render_template("home_searches/index.html", searches=searches, authority=authority,
+                           held=held)
 
 
 # --- drafting ---------------------------------------------------------------------------------
@@ -156,13 +159,14 @@ def show(search_id: UUID):
     number = int(page) if page.isdigit() else 1
     with _connect() as c:
         found = matching.match_vacancies(g.principal, c, search_id)
+        held = [v for v in vacancies_held_for(g.principal, c) if v["home_search_id"] == search_id]
     total = len(found.matches)
     number = max(1, min(number, max(1, -(-total // MATCHES_PER_PAGE))))
     start = (number - 1) * MATCHES_PER_PAGE
     matches = Page(rows=found.matches[start:start + MATCHES_PER_PAGE], total=total,
                    number=number, size=MATCHES_PER_PAGE)
     context = dict(search=found.search, found=found, matches=matches, first_rank=start + 1,
-                   can_close=_may_close(found.search))
+                   can_close=_may_close(found.search), held=held)
     if htmx and htmx.target == "matches":
         return render_template("home_searches/_matches.html", partial=True, **context)
     return render_template("home_searches/show.html", **context)

@@ -37,6 +37,7 @@ from projections.placement_queries import (
     children_in_care,
     own_authority,
 )
+from projections.vacancy_queries import vacancies_filled_for_child
 
 bp = Blueprint("placements", __name__, url_prefix="/placements")
 
@@ -131,9 +132,10 @@ def child(child_ref: str):
     with _connect() as c:
         timeline = child_timeline(g.principal, c, child_ref)
         records = approvals_of_child(g.principal, c, child_ref)
+        filled = vacancies_filled_for_child(g.principal, c, child_ref)
     for episode in timeline["episodes"]:
         episode["approval_label"] = approval_label(records, episode)
-    return render_template("placements/child.html", **timeline)
+    return render_template("placements/child.html", filled=filled, **timeline)
 
 
 @bp.get("/setting-options")

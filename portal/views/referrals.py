@@ -8,6 +8,7 @@ reference. Its own offers are shown to it, never another provider's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
@@ -59,6 +60,25 @@ def _done(position: int, message: str, endpoint: str, **values):
     services().projections.wait_for(position)
     flash(message)
     return redirect(url_for(endpoint, **values))
+
+
+def _act(load_search: Callable, search_id: UUID, form: FormResult, command: Callable[[], int],
+         /, *, refused_on: str, page: Callable, message: str, endpoint: str, **values):
+    """Act on a search the viewer may see (``load_search`` answers 404 for any other, before
+    anything runs): when the form is valid, run ``command`` and go to ``endpoint`` with
+    ``message`` once the projections have it; otherwise, or when it is refused (the refusal
+    beside its field, ``refused_on`` by default), ``page`` again with what was posted (400)."""
+    with _connect() as c:
+        load_search(g.principal, c, search_id)
+    if form.ok:
+        try:
+            position = command()
+        except DomainError as error:
+            _refused(form, error, refused_on)
+        else:
+            return _done(position, message, endpoint, **values)
+    form.data = request.form.to_dict()
+    return page(search_id, form, 400)
 
 
 # --- the officer: sending ---------------------------------------------------------------------
@@ -119,15 +139,11 @@ def show(search_id: UUID):
 @offers.post("/<uuid:search_id>/close-to-offers")
 @requires("home_searches.manage")
 def close_to_offers(search_id: UUID):
-    with _connect() as c:
-        home_search(g.principal, c, search_id)
-    try:
-        position = services().portal.close_home_search_to_offers(
-            g.principal.actor, search_id, reason="Closed early by the officer")
-    except DomainError as error:
-        return _offers_page(search_id, FormResult(errors={"close": error.message}), 400)
-    return _done(position, "Home search closed to offers", "search_offers.show",
-                 search_id=search_id)
+    return _act(home_search, search_id, FormResult(), lambda: (
+        services().portal.close_home_search_to_offers(
+            g.principal.actor, search_id, reason="Closed early by the officer")),
+        refused_on="close", page=_offers_page, message="Home search closed to offers",
+        endpoint="search_offers.show", search_id=search_id)
 
 
 @offers.post("/<uuid:search_id>/accept")
@@ -202,19 +218,10 @@ def show_referral(referral_id: UUID):
 @bp.post("/<uuid:referral_id>/offer")
 @requires("referrals.answer")
 def offer(referral_id: UUID):
-    with _connect() as c:
-        referral_for(g.principal, c, referral_id)
     form = parse_offer(request.form)
-    if form.ok:
-        try:
-            _, position = _make_offer(referral_id, form.data)
-        except DomainError as error:
-            _refused(form, error, "vacancy_id")
-        else:
-            return _done(position, "Offer sent", "referrals.show_referral",
-                         referral_id=referral_id)
-    form.data = request.form.to_dict()
-    return _referral_page(referral_id, form, 400)
+    return _act(referral_for, referral_id, form, lambda: _make_offer(referral_id, form.data)[1],
+                refused_on="vacancy_id", page=_referral_page, message="Offer sent",
+                endpoint="referrals.show_referral", referral_id=referral_id)
 
 
 def _make_offer(referral_id: UUID, data: dict) -> tuple[UUID, int]:
@@ -233,18 +240,10 @@ def _make_offer(referral_id: UUID, data: dict) -> tuple[UUID, int]:
 @bp.post("/<uuid:referral_id>/decline")
 @requires("referrals.answer")
 def decline(referral_id: UUID):
-    with _connect() as c:
-        referral_for(g.principal, c, referral_id)
     form = load(DeclineSchema(), request.form.to_dict())
-    if form.ok:
-        try:
-            position = services().portal.decline_home_search(
-                g.principal.actor, referral_id, decline_reason=form.data["decline_reason"],
-                reason=form.data["reason"])
-        except DomainError as error:
-            _refused(form, error, "decline_reason")
-        else:
-            return _done(position, "Search declined", "referrals.show_referral",
-                         referral_id=referral_id)
-    form.data = request.form.to_dict()
-    return _referral_page(referral_id, form, 400)
+    return _act(referral_for, referral_id, form, lambda: (
+        services().portal.decline_home_search(
+            g.principal.actor, referral_id, decline_reason=form.data["decline_reason"],
+            reason=form.data["reason"])),
+        refused_on="decline_reason", page=_referral_page, message="Search declined",
+        endpoint="referrals.show_referral", referral_id=referral_id)

@@ -19,6 +19,7 @@ from flask import (
 )
 
 from domain.errors import DomainError, StaleVersion
+from domain.home_search import NO_SEARCH_TO_HOLD
 from domain.permissions import can
 from portal.board_export import board_csv
 from portal.extensions import htmx
@@ -27,7 +28,7 @@ from portal.forms import FormResult, combine_date, load, text
 from portal.schemas import ReasonSchema, VacancySchema, VacancySearchSchema, setting_of
 from portal.security import requires, services
 from projections import directory_queries as directory
-from projections.board_queries import searches_to_offer
+from projections.board_queries import searches_to_hold, searches_to_offer
 from projections.vacancy_queries import (
     QUALITY,
     SORTS,
@@ -187,12 +188,22 @@ def new():
 @manage.get("/<uuid:vacancy_id>")
 @requires("vacancies.view_own")
 def show(vacancy_id: UUID):
+    return _detail_page(vacancy_id, FormResult())
+
+
+def _detail_page(vacancy_id: UUID, form: FormResult, failed_action: str | None = None,
+                 status: int = 200):
+    """A provider's own vacancy, with the searches sent to it that it could offer the vacancy
+    to or hold the place for."""
     with services().engine.connect() as c:
         vacancy = own_vacancy(g.principal, c, vacancy_id)
+        answering = can(g.principal, "referrals.answer")
         offerable = searches_to_offer(g.principal, c, vacancy, datetime.now(UTC)) \
-            if can(g.principal, "referrals.answer") else []
-    return render_template("manage/detail.html", vacancy=vacancy, form=FormResult(),
-                           offerable=offerable)
+            if answering else []
+        holdable = searches_to_hold(g.principal, c, vacancy) if answering else []
+    return render_template("manage/detail.html", vacancy=vacancy, form=form,
+                           offerable=offerable, holdable=holdable,
+                           failed_action=failed_action), status
 
 
 @manage.route("/<uuid:vacancy_id>/edit", methods=["GET", "POST"])
@@ -249,16 +260,10 @@ _ACTIONS = {
 @requires("vacancies.manage")
 def change_status(vacancy_id: UUID, action: str):
     with services().engine.connect() as c:
-        vacancy = own_vacancy(g.principal, c, vacancy_id)
+        own_vacancy(g.principal, c, vacancy_id)
     form = load(ReasonSchema(), request.form.to_dict())
     command, message = _ACTIONS[action]
-    extra = {}
-    if action == "hold":
-        ref = text(request.form.get("home_search_ref", ""), "home_search_ref", form.errors,
-                   label="Home search reference", limit=100).strip()
-        if not ref:
-            form.errors.setdefault("home_search_ref", "Enter the home search reference")
-        extra["home_search_ref"] = ref
+    extra = _hold_terms(form) if action == "hold" else {}
     form.anchors = {"reason": f"{action}-reason", "status": "vacancy-status"}
     if form.ok:
         try:
@@ -270,5 +275,23 @@ def change_status(vacancy_id: UUID, action: str):
             _apply_domain_error(form, error, "status")
         else:
             return _done(position, message, vacancy_id)
-    return render_template("manage/detail.html", vacancy=vacancy, form=form,
-                           failed_action=action), 422
+    form.data = request.form.to_dict()
+    return _detail_page(vacancy_id, form, action, 422)
+
+
+def _hold_terms(form: FormResult) -> dict:
+    """What a hold is for: a search sent to the provider through the portal (its id, chosen
+    from a list) or one named by its reference; errors join the form's."""
+    chosen = request.form.get("home_search_id", "").strip()
+    if chosen:
+        try:
+            return {"home_search_id": UUID(chosen)}
+        except ValueError:
+            form.errors["home_search_id"] = NO_SEARCH_TO_HOLD
+            return {}
+    ref = text(request.form.get("home_search_ref", ""), "home_search_ref", form.errors,
+               label="Home search reference", limit=100).strip()
+    if not ref:
+        form.errors.setdefault("home_search_ref", "Enter the home search reference, or "
+                               "choose one of the home searches sent to you")
+    return {"home_search_ref": ref}

@@ -9,12 +9,13 @@ from uuid import UUID
 
 from flask import flash, g, redirect, render_template, request, url_for
 
-from domain.errors import DomainError
+from domain.errors import DomainError, NotFound
 from portal.board_schemas import parse_ask
 from portal.forms import FormResult
 from portal.security import requires, services
 from portal.views.vacancies import board
 from projections.board_queries import ASKABLE, vacancy_page
+from projections.vacancy_queries import NO_SUCH_VACANCY
 
 
 def _search_arg() -> tuple[UUID | None, str | None]:
@@ -51,7 +52,8 @@ def detail(vacancy_id: UUID):
 def ask(vacancy_id: UUID):
     """Ask the vacancy's provider for its place for one of the officer's searches."""
     with services().engine.connect() as c:
-        vacancy_page(g.principal, c, vacancy_id)  # 404 unless on the board
+        if vacancy_page(g.principal, c, vacancy_id)["vacancy"]["holder"]:  # 404 unless on
+            raise NotFound(NO_SUCH_VACANCY)  # the board (a place held or filled for us is not)
     form = parse_ask(request.form)
     if form.ok:
         search_id = form.data["search_id"]

@@ -116,6 +116,7 @@ FIELD_LABELS: dict[str, str] = {
     "registered_places": "Registered places", "email": "Email address",
     "display_name": "Name", "organisation_id": "Organisation", "roles": "Roles", "role": "Role",
     "home_search_ref": "Home search", "placement_ref": "Placement",
+    "home_search_id": "Home search",
     "start": "Start date", "end": "End date", "rne": "Reason for new episode",
     "legal_status": "Legal status", "cin": "Category of need", "place": "Placement type",
     "place_provider": "Placement provider", "urn": "Ofsted URN",

@@ -93,6 +93,25 @@ def test_hold_release_fill_life():
     assert vacancy.status == FILLED
 
 
+def test_a_hold_or_fill_for_a_councils_search_names_the_search_and_its_authority():
+    search, council = uuid4(), uuid4()
+    vacancy = publish()
+    with pytest.raises(DomainError, match="names the search and its authority"):
+        vacancy.hold(home_search_ref=str(search), home_search_id=search, actor=ACTOR)
+    vacancy.hold(home_search_ref=str(search), home_search_id=search, authority_id=council,
+                 actor=ACTOR)
+    assert (vacancy.held_for_search, vacancy.holder_authority_id) == (search, council)
+    vacancy.release(actor=ACTOR)
+    assert (vacancy.held_for_search, vacancy.holder_authority_id) == (None, None)
+    with pytest.raises(DomainError, match="names the search and its authority"):
+        vacancy.fill(placement_ref="P-1", authority_id=council, actor=ACTOR)
+    assert vacancy.status == AVAILABLE
+    vacancy.fill(placement_ref="P-1", home_search_id=search, authority_id=council, actor=ACTOR)
+    assert (vacancy.status, vacancy.holder_authority_id) == (FILLED, council)
+    filled = vacancy.collect_events()[-1]
+    assert (filled.home_search_id, filled.authority_id) == (search, council)
+
+
 @pytest.mark.parametrize("close", ["fill", "withdraw"])
 def test_a_closed_vacancy_cannot_be_held_changed_or_closed_again(close):
     setting = a_setting()

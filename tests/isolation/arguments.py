@@ -47,9 +47,16 @@ def _not(org: str, keys) -> list[str]:
     return [key for key in keys if key != org]
 
 
+def _vacancy_tag(label: str, org: str) -> str:
+    if label == "available":
+        return "board_vacancy"
+    if label == f"held_for_{org}":
+        return "held_for_viewer"  # held for the viewer's own authority's search
+    return "private_vacancy"
+
+
 def _vacancies(world: World, org: str) -> list[Other]:
-    return [Other(f"provider {key}'s {label} vacancy", str(vacancy),
-                  "board_vacancy" if label == "available" else "private_vacancy")
+    return [Other(f"provider {key}'s {label} vacancy", str(vacancy), _vacancy_tag(label, org))
             for key in _not(org, world.vacancies) for label, vacancy in
             world.vacancies[key].items()]
 

@@ -44,9 +44,11 @@ from tests.isolation.checks import (
 # endpoint: (tags of other organisations' records it shows by design, the action whose
 # region-wide grant lets a role see them (None: the route's own permission), why)
 VISIBLE: dict[str, tuple[frozenset[str], str | None, str]] = {
-    "vacancies.detail": (frozenset({"board_vacancy"}), None, (
+    "vacancies.detail": (frozenset({"board_vacancy", "held_for_viewer"}), None, (
         "The regional vacancy board shows every available vacancy to the roles that may "
-        "search it (vacancies.search); held, withdrawn and filled ones answer 404.")),
+        "search it (vacancies.search); a vacancy held for, or filled by, one of an "
+        "authority's home searches stays readable by that authority only; other held, "
+        "withdrawn and filled ones answer 404.")),
     "vacancies.ask": (frozenset({"board_vacancy"}), "vacancies.search", (
         "An officer asks the provider of any vacancy on the board for its place "
         "(vacancies.search, region scope) for one of their own authority's home searches; "

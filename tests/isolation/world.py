@@ -50,6 +50,8 @@ class Marker:
       vacancies and the reasons given on them);
     - ``account``: an account's display name (platform administrators manage accounts);
     - ``board``: an available vacancy's description, on the regional vacancy board;
+    - ``held_for``: the description of a vacancy held for the ``reader`` authority's home
+      search (that authority still reads it, and no other);
     - ``identity_provider``: an organisation's single sign-on settings (platform
       administrators set them up);
     - ``tender``: a joint tender's published details (the lead's partnership, and providers
@@ -126,6 +128,8 @@ def may_see(principal: Principal, organisation: str, marker: Marker) -> bool:
         return True  # auditors read every event, child references pseudonymous
     if marker.kind == "board":
         return can(principal, "vacancies.search")
+    if marker.kind == "held_for" and marker.reader == organisation:
+        return can(principal, "vacancies.search")  # a place held for the reader's search
     if marker.kind == "account" and marker.reader == organisation \
             and can(principal, "out_of_area.host_view"):
         return True  # the placing officer named as contact in a host authority's notice
@@ -206,6 +210,7 @@ def _build(svc, today: date, folder: Path) -> World:
         _vacancies(world, portal, key, today)
     for key in ("A", "B"):
         _authority_records(world, svc, key, today, folder)
+    _held_for_a_search(world, portal, today)
     for key in ("A", "P"):
         world.identity_providers[key], _ = portal.register_identity_provider(
             admin_actor, organisation_id=world.organisations[key],
@@ -261,6 +266,22 @@ def _vacancies(world: World, portal, key: str, today: date) -> None:
     withdrawn = publish("withdrawn", "private")
     portal.withdraw_vacancy(actor, withdrawn,
                             reason=_marker(world, key, "private", "withdrawreason"))
+
+
+def _held_for_a_search(world: World, portal, today: date) -> None:
+    """Provider P holds a place for authority A's search sent to it: A (and only A, besides P)
+    still reads that vacancy while it is held."""
+    actor = _actor(world, "provider_user", "P")
+    vacancy = uuid4()
+    portal.publish_vacancy(
+        actor, provider_id=world.organisations["P"], setting_id=world.settings["P"],
+        age_from=8, age_to=17, needs_met=["emotional_behavioural"], weekly_fee=4_300,
+        vacancy_id=vacancy, available_from=today + timedelta(days=3), expires_on=None,
+        description=_marker(world, "P", "held_for", "vacancyheldforA", reader="A",
+                            record=vacancy))
+    portal.hold_vacancy(actor, vacancy, home_search_id=world.referrals["P"],
+                        reason=_marker(world, "P", "private", "searchholdreason"))
+    world.vacancies["P"]["held_for_A"] = vacancy
 
 
 def _authority_records(world: World, svc, key: str, today: date, folder: Path) -> None:

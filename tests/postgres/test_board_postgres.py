@@ -1,6 +1,7 @@
 """The vacancy board's read models on PostgreSQL: saved searches and the notices a new vacancy
 raises (mailed once), the provider's contact, the places asked for, the distance from an
-officer's own search, and the home searches export; each rebuild equals its incremental run."""
+officer's own search, the home searches export, and which council holds or filled a vacancy;
+each rebuild equals its incremental run."""
 
 from __future__ import annotations
 
@@ -26,6 +27,13 @@ from tests.projections.test_home_searches_standard import (  # noqa: F401
     history,
     test_another_authority_sees_only_its_own_and_others_are_refused,
     test_one_record_per_search_with_its_offers_and_outcome,
+)
+from tests.projections.test_vacancy_holders import (  # noqa: F401
+    holders,
+    test_a_hold_for_a_search_not_sent_or_no_longer_waiting_is_refused,
+    test_a_place_held_for_a_search_is_read_by_its_council_only,
+    test_an_accepted_offer_fills_the_vacancy_for_the_council_and_rebuild_equals,
+    test_holds_and_fills_stored_before_the_change_still_load_and_belong_to_no_council,
 )
 
 pytestmark = pytest.mark.postgres
