@@ -44,8 +44,8 @@ from projections.audit.queries import AuditSearch, audit_events_page, day_start,
 from tests.application.tender_world import tender_history
 from tests.projections.scenario import build_region, dump, random_history
 
-AGGREGATES = (FosteringService, OfstedRegistration, Authority, Provider, PlatformOrganisation, Account, Vacancy,
-              Placement, Contract,
+AGGREGATES = (FosteringService, OfstedRegistration, Authority, Provider, PlatformOrganisation,
+              Account, Vacancy, Placement, Contract,
               DataImport, DistrictUpload, TenderDocument, DocumentDownload, DeadlineReminder,
               Tender, Bid, EngagementResponse, IdentityProvider, HomeSearch,
               OutOfAreaPlacement, AdjacencyRegister, BoardSearch)
