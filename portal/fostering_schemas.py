@@ -48,8 +48,10 @@ def _month(form: MultiDict, errors: dict[str, str]) -> str | None:
     return date(int(year), int(month), 1).isoformat()
 
 
-def parse_fostering_return(form: MultiDict, *, today: date) -> FormResult:
-    """The return's month, figures and reason; every error at once, the domain's too."""
+def parse_fostering_return(form: MultiDict, *, today: date,
+                           correcting: bool = False) -> FormResult:
+    """The return's month, figures and reason (a correction's is required); every error at
+    once, the domain's too."""
     errors: dict[str, str] = {}
     raw = {k: v for k, v in form.to_dict().items() if not k.startswith("month-")}
     raw["month"] = _month(form, errors)
@@ -62,6 +64,8 @@ def parse_fostering_return(form: MultiDict, *, today: date) -> FormResult:
     except Refused as refused:
         for key, message in refused.errors.items():
             result.errors.setdefault(key, message)
+    if correcting and not data.get("reason") and "reason" not in result.errors:
+        result.errors["reason"] = "Enter the reason for the correction"
     result.anchors = {"month": "month-month"}
     if result.ok:
         result.data = {"month": data["month"], "figures": figures,

@@ -23,6 +23,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from domain.errors import DomainError, Refused
 from domain.fostering import FIELDS, FOSTERING_TYPES, PIPELINE, RESIGNATION_REASONS, month_label
+from domain.words import counted
 from portal.extensions import csrf
 from portal.forms import FormResult, load
 from portal.fostering_schemas import FosteringImportSchema, parse_fostering_return
@@ -79,7 +80,8 @@ def _posted(correcting: date | None):
     raw = request.form.copy()
     if correcting is not None:
         raw["month-month"], raw["month-year"] = str(correcting.month), str(correcting.year)
-    form = parse_fostering_return(raw, today=services().portal.today())
+    form = parse_fostering_return(raw, today=services().portal.today(),
+                                  correcting=correcting is not None)
     done = _stored(form, correcting) if form.ok else None
     form.data = raw.to_dict()
     return done or _form_page(form, correcting)
@@ -139,8 +141,8 @@ def _import(report: ReturnsFile, reason: str | None) -> FormResult:
         form.errors["reason" if error.field == "reason" else "file"] = error.message
         return form
     services().projections.wait_for(done.position)
-    flash(f"{report.name}: {done.recorded} months recorded, {done.corrected} corrected, "
-          f"{done.unchanged} unchanged")
+    flash(f"{report.name}: {counted(done.recorded, 'month')} recorded, {done.corrected:,} "
+          f"corrected, {done.unchanged:,} unchanged")
     return form
 
 
