@@ -164,7 +164,8 @@ def fostering_households(connection: sa.Connection, scope: Scope, filters: Filte
             "approved to foster a child they know), parent and child, and short break. "
             "Utilisation is the places in use as a percentage of the approved places. "
             + SOURCE),
-        columns=[Column("name", "Type of fostering"),
+        columns=[Column("name", "Authority and type of fostering" if len(found) > 1
+                        else "Type of fostering"),
                  Column("month", "Return for"),
                  Column("households", "Approved households", COUNT),
                  Column("places", "Approved places", COUNT),
