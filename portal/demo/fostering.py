@@ -85,16 +85,17 @@ def demo_returns(la_code: str, population: int, today: date) -> list[tuple[date,
     return returns
 
 
-def load_fostering(portal, today: date) -> list[int]:
-    """Each demo authority's returns not yet imported; the positions of the saves made."""
-    positions = []
+def load_fostering(portal, today: date) -> list[int | None]:
+    """Import each demo authority's returns not yet imported: for each authority, the
+    position of its save, or None when it had nothing new."""
+    positions: list[int | None] = []
     for fact in region.AUTHORITIES:
         returns = demo_returns(fact.la_code, fact.population_0_17, today)
         if not returns:
+            positions.append(None)
             continue
         done = portal.import_fostering_returns(
             Actor.system(), authority_id(fact.la_code), returns=returns,
             file_name=FILE_NAME, today=today)
-        if done.recorded or done.corrected:
-            positions.append(done.position)
+        positions.append(done.position if done.recorded or done.corrected else None)
     return positions

@@ -138,7 +138,7 @@ def load_demo(portal: Portal, set_password: Callable[[UUID, str], None],
     step(position is None, lambda: position)
     # Every authority's in-house fostering returns, two years of them (portal/demo/fostering.py).
     for saved in load_fostering(portal, today):
-        step(False, lambda saved=saved: saved)
+        step(saved is None, lambda saved=saved: saved)
 
     for account in demo_accounts():
         aid = account_id(account.email)
