@@ -73,6 +73,9 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     # A provider sees only the searches sent to it, and only what a referral shares.
     "referrals.answer": {"provider_user": OWN},
     "targets.manage": {"council_officer": OWN},
+    # An authority's in-house fostering returns (households, places, recruitment): its own
+    # officers record and read them; others see them only in the suppressed measures.
+    "fostering.manage": {"council_officer": OWN},
     # Sufficiency views: an officer's own authority in full; anything crossing authority
     # lines as aggregates with small counts suppressed.
     "sufficiency.view_own": {"council_officer": OWN},
@@ -133,6 +136,8 @@ ACTION_DESCRIPTIONS: dict[str, str] = {
     "out_of_area.host_view": ("See the notices other authorities send yours about children "
                               "they place in your area"),
     "targets.manage": "Set your authority's sufficiency targets",
+    "fostering.manage": ("Record, correct and import your authority's monthly in-house "
+                         "fostering returns"),
     "sufficiency.view_own": "See your authority's sufficiency dashboard in full",
     "sufficiency.view_regional": "See partnership and regional sufficiency aggregates",
     "reference.manage": "Extend the postcode districts and the adjoining authorities",

@@ -104,6 +104,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         checkpoints,
         contracts,
         directory,
+        fostering,
         health,
         help,
         home,
@@ -130,7 +131,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         admin.bp, reference.bp, audit.bp, as_at.bp, checkpoints.bp,
         placements.bp, home_searches.bp, referrals.offers, referrals.bp, contracts.bp,
         targets.bp, imports.bp, placements_export.bp, home_searches_export.bp, ofsted.bp,
-        provider_contact.bp, board_searches.bp,
+        provider_contact.bp, board_searches.bp, fostering.bp,
         sufficiency.bp, help.bp, users.bp,
     ):
         app.register_blueprint(blueprint)

@@ -55,6 +55,8 @@ TASKS: tuple[tuple[str, str, str, str], ...] = (
      "children in care, out of area, costs, capacity and forecast need"),
     ("targets.manage", "targets.edit", "Sufficiency targets",
      "the targets your authority's dashboard is measured against"),
+    ("fostering.manage", "fostering.index", "In-house fostering",
+     "your fostering households, places and recruitment, month by month"),
     ("contracts.manage", "contracts.index", "Contracts",
      "block, framework and spot contracts, and block places left empty"),
     ("tenders.lead", "tenders.index", "Tenders", "joint tenders your authority leads or joins"),

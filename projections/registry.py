@@ -8,6 +8,7 @@ from projections.audit.log import VerifiableLog
 from projections.base import Projection
 from projections.board_searches import BoardSearches
 from projections.directory import Directory
+from projections.fostering import Fostering
 from projections.gazetteer import Gazetteer
 from projections.home_searches import HomeSearches
 from projections.identity_providers import IdentityProviders
@@ -30,4 +31,4 @@ def all_projections() -> list[Projection]:
             AuditIndex(), Gazetteer(), Tenders(), IdentityProviders(),
             TenderDocuments(), Notices(), HomeSearches(), Referrals(), UnmetNeed(),
             SearchNotices(), Adjacency(), OutOfArea(), Quality(), ProviderContacts(),
-            BoardSearches(), VacancyHolders()]
+            BoardSearches(), VacancyHolders(), Fostering()]

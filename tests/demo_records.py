@@ -12,4 +12,7 @@ AUTHENTICATORS = len(demo_accounts())
 TENDERS = 87
 # The sample Ofsted register, imported in one step (portal/demo/ofsted.py).
 OFSTED = 1
-WITHOUT_PLACEMENTS = DIRECTORY + AUTHENTICATORS + TENDERS + OFSTED
+# Every authority's two years of fostering returns, imported in one step each
+# (portal/demo/fostering.py).
+FOSTERING = 8
+WITHOUT_PLACEMENTS = DIRECTORY + AUTHENTICATORS + TENDERS + OFSTED + FOSTERING

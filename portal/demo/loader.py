@@ -17,6 +17,7 @@ from domain.actor import Actor
 from domain.child_ref import ChildReferences
 from domain.organisation import NAMESPACE, authority_id, setting_id
 from portal.demo import region
+from portal.demo.fostering import load_fostering
 from portal.demo.home_searches import load_home_searches
 from portal.demo.ids import provider_id, vacancy_id
 from portal.demo.ofsted import load_ofsted_sample
@@ -135,6 +136,9 @@ def load_demo(portal: Portal, set_password: Callable[[UUID, str], None],
     # Every setting's registration and latest judgement, from the sample register.
     position = load_ofsted_sample(portal, today)
     step(position is None, lambda: position)
+    # Every authority's in-house fostering returns, two years of them (portal/demo/fostering.py).
+    for saved in load_fostering(portal, today):
+        step(saved is None, lambda saved=saved: saved)
 
     for account in demo_accounts():
         aid = account_id(account.email)

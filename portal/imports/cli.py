@@ -161,3 +161,53 @@ def ofsted(providers: Path) -> None:
     finally:
         svc.close()
     sys.exit(EXIT_OK)
+
+
+FOSTERING_HELP = """Import an authority's monthly in-house fostering returns (CSV in the
+portal's layout: MONTH, then one column for each figure; the fostering page offers a sample).
+
+A month not yet recorded is recorded; a month whose figures the file changes is corrected,
+which needs --reason; a month the same is left alone. A file with any row that cannot be read
+imports nothing: every such row is listed by line and column.
+
+Exit status: 0 imported (or nothing to change); 1 nothing was imported."""
+
+
+@import_group.command("fostering", help=FOSTERING_HELP)
+@click.option("--authority", "la_code", required=True, metavar="CODE",
+              help="The authority's DfE LA code, for example 838 for Dorset.")
+@click.option("--reason", default=None, help="Why the file corrects months already recorded.")
+@click.argument("returns", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def fostering(la_code: str, reason: str | None, returns: Path) -> None:
+    from domain.errors import DomainError
+    from portal.cli_services import open_services
+    from portal.imports.fostering import read_returns
+
+    svc = open_services()
+    try:
+        try:
+            authority = svc.portal.get_authority(la_code.strip())
+        except NotFound:
+            raise click.ClickException(
+                f"There is no authority with DfE LA code {la_code} in the portal") from None
+        read = read_returns(returns, returns.name, today=svc.portal.today())
+        for p in read.problems:
+            where = f"Line {p.line}" if p.line else "The file"
+            click.echo(f"{where}{f' ({p.column})' if p.column else ''}: {p.reason}")
+        if not read.ok:
+            click.echo("Nothing was imported.")
+            sys.exit(EXIT_REFUSED)
+        try:
+            done = svc.portal.import_fostering_returns(
+                Actor.system(), authority.id, returns=read.returns, file_name=returns.name,
+                reason=reason)
+        except DomainError as error:
+            click.echo(f"{getattr(error, 'errors', {}).get('reason', error.message)}. "
+                       "Nothing was imported.")
+            sys.exit(EXIT_REFUSED)
+        click.echo(f"{authority.name}: {done.recorded} recorded, {done.corrected} corrected, "
+                   f"{done.unchanged} unchanged.")
+        svc.projections.catch_up()
+    finally:
+        svc.close()
+    sys.exit(EXIT_OK)

@@ -36,6 +36,7 @@ from portal.services.accounts import AccountCommands
 from portal.services.api_clients import ApiClientCommands
 from portal.services.board import BoardCommands
 from portal.services.clashes import retried_on_clash
+from portal.services.fostering import FosteringCommands
 from portal.services.gazetteer import GazetteerCommands
 from portal.services.home_searches import HomeSearchCommands
 from portal.services.identity_providers import IdentityProviderCommands
@@ -75,7 +76,7 @@ class DateAsISO(Transcoding):
 
 
 class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, BoardCommands,
-             OutOfAreaCommands, GazetteerCommands, OfstedCommands,
+             OutOfAreaCommands, GazetteerCommands, OfstedCommands, FosteringCommands,
              IdentityProviderCommands, AccountCommands, TenderCommands, TenderDocumentCommands,
              TenderReminderCommands, ApiClientCommands, StorableEvents, Application):
     name = "Portal"

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from domain.errors import NotFound
 from portal.dashboards import present
 from projections.directory import Directory
+from projections.fostering import Fostering
 from projections.gazetteer import Gazetteer
 from projections.placements import Placements
 from projections.quality import Quality
@@ -27,8 +28,9 @@ FIELD = "dashboard"
 
 
 def projections() -> list:
-    """What a dashboard reads, to rebuild as it stood (unmet need: the home searches)."""
-    return [Directory(), Placements(), Gazetteer(), UnmetNeed(), Quality()]
+    """What a dashboard reads, to rebuild as it stood (unmet need: the home searches;
+    fostering: the authorities' fostering returns)."""
+    return [Directory(), Placements(), Gazetteer(), UnmetNeed(), Quality(), Fostering()]
 
 
 def choice_value(scope) -> str:

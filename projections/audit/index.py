@@ -20,6 +20,8 @@ import sqlalchemy as sa
 from eventsourcing.domain import AggregateCreated
 
 from domain import ssda903
+from domain.fostering import FIELDS as FOSTERING_FIELDS
+from domain.fostering import month_label, total
 from domain.home_search import DECLINE_REASONS, UNFILLED_REASONS, URGENCIES
 from domain.ofsted import JUDGEMENTS, REGISTRATION_STATUSES
 from domain.organisation import TARGETS
@@ -94,6 +96,8 @@ OWNERS: dict[str, Callable[[Any], UUID | None]] = {
     "IdentityProvider": attrgetter("organisation_id"),
     # An officer's saved search of the vacancy board belongs to the officer's authority.
     "BoardSearch": attrgetter("authority_id"),
+    # An authority's in-house fostering service and its monthly returns.
+    "FosteringService": attrgetter("authority_id"),
 }
 
 
@@ -186,6 +190,9 @@ FIELD_LABELS: dict[str, str] = {
     "inspection_date": "Inspection date", "judgement": "Overall judgement",
     "publication_date": "Report published", "registration_date": "Registration date",
     "status": "Registration status",
+    # In-house fostering returns.
+    "month": "Month", "figures": "Figures of the return",
+    **FOSTERING_FIELDS,
 }
 MONEY_FIELDS = frozenset({"weekly_fee", "key_decision_threshold", "weekly_cost",
                           "weekly_price", "estimated_annual_value", "estimated_total_value"})
@@ -373,8 +380,24 @@ OFSTED_SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
 }
 
 
+def _fostering_return(verb: str, e: Any) -> str:
+    households, approvals = total(e.figures, "households_"), e.figures["approvals"]
+    source = f" from {e.file_name}" if e.file_name else ""
+    return (f"{verb} the fostering return for {month_label(e.month)}{source}: "
+            f"{counted(households, 'approved household')}, "
+            f"{counted(approvals, 'approval')} in the month")
+
+
+FOSTERING_SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
+    ("FosteringService", "Started"): lambda e: "Started the in-house fostering record",
+    ("FosteringService", "ReturnRecorded"): lambda e: _fostering_return("Recorded", e),
+    ("FosteringService", "ReturnCorrected"): lambda e: _fostering_return("Corrected", e),
+}
+
+
 SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
     **TENDER_SUMMARIES,
+    **FOSTERING_SUMMARIES,
     **OFSTED_SUMMARIES,
     ("Vacancy", "Published"): _published,
     ("Vacancy", "Updated"): lambda e: _changes("a vacancy", e.changes),

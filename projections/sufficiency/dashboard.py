@@ -19,7 +19,14 @@ from domain import ssda903
 from domain.errors import NotFound
 from domain.organisation import authority_id
 from domain.permissions import Forbidden, check
-from projections.sufficiency import money, planning, quality, unmet_need
+from projections.sufficiency import (
+    fostering,
+    fostering_gap,
+    money,
+    planning,
+    quality,
+    unmet_need,
+)
 from projections.sufficiency.builds import kept_or_built
 from projections.sufficiency.common import shared_queries
 from projections.sufficiency.disclosure import View, suppress_views
@@ -42,7 +49,8 @@ POPULATION_MEASURES: tuple[Measure, ...] = (
     placements_by_code, starts_ends_moves, stability)
 def measures() -> list[Measure]:
     found: list[Measure] = list(POPULATION_MEASURES)
-    for listed in (money.MEASURES, planning.MEASURES, quality.MEASURES, unmet_need.MEASURES):
+    for listed in (money.MEASURES, planning.MEASURES, quality.MEASURES, fostering.MEASURES,
+                   fostering_gap.MEASURES, unmet_need.MEASURES):
         found.extend(m for m in listed if m not in found)
     return found
 

@@ -1,6 +1,7 @@
 """Quality in a real browser: a platform administrator imports the Ofsted sample register
 (the demo's own: nothing changes, two URNs are offered as new settings) and a file changing a
-judgement; a council officer filters the vacancy board to good-or-better homes with htmx.
+judgement; a council officer filters the vacancy board to good-or-better homes with htmx,
+then reads the quality and in-house fostering sections of their authority's dashboard.
 Every page on the way is checked with axe-core."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from tests.browser.conftest import Pages, assert_accessible, screenshot, sign_in
 pytestmark = pytest.mark.browser
 
 
-def test_an_administrator_imports_the_sample_and_an_officer_filters_good_or_better(
+def test_an_administrator_imports_the_sample_and_an_officer_reads_quality_and_fostering(
         pages: Pages, tmp_path):
     admin = next(a for a in demo_accounts() if a.role == "platform_admin")
     page = pages.new_page()
@@ -71,3 +72,29 @@ def test_an_administrator_imports_the_sample_and_an_officer_filters_good_or_bett
     expect(board.locator("#results")).to_contain_text("inspected")
     assert_accessible(board)
     screenshot(board, "vacancy-board-good-or-better")
+
+    # The officer's own dashboard: the quality of their children's homes, then in-house
+    # fostering (the demo's monthly returns) and its capacity gap.
+    board.get_by_role("link", name="Sufficiency", exact=True).click()
+    board.get_by_role("link", name=officer.organisation, exact=True).click()
+    expect(board.get_by_role("heading", level=1)).to_have_text(
+        f"{officer.organisation}: sufficiency dashboard")
+    quality = board.locator("#placed-by-quality")
+    expect(quality.get_by_role("heading", level=2)).to_have_text(
+        "Children by the Ofsted judgement of their home")
+    expect(quality).to_contain_text("Good or outstanding")
+    households = board.locator("#fostering-households")
+    expect(households.get_by_role("heading", level=2)).to_have_text(
+        "In-house foster carers: approved households, places and utilisation")
+    expect(households).to_contain_text("Mainstream")
+    expect(households).to_contain_text("Utilisation (%)")
+    recruitment = board.locator("#fostering-recruitment")
+    expect(recruitment).to_contain_text("Conversion, enquiry to approval (%)")
+    expect(recruitment).to_contain_text(officer.organisation)
+    expect(board.locator("#fostered-children")).to_contain_text(
+        "With an independent fostering agency")
+    gap = board.locator("#fostering-gap")
+    gap.get_by_text("How this is counted").click()
+    expect(gap).to_contain_text("independent fostering agencies' places its children live in")
+    assert_accessible(board)
+    screenshot(board, "dashboard-quality-and-fostering")

@@ -39,6 +39,7 @@ HOME = {"authority": "A", "provider": "P", "platform": "X"}
 AUTHORITIES = {"A": ("886", "E10000016", "Kent", "ME14"),
                "B": ("879", "E06000026", "Plymouth", "PL1")}
 PARTNERSHIPS = {"A": "Alpha partnership", "B": "Beta partnership"}
+FOSTERING_MONTH = date(2026, 1, 1)  # each authority's fostering return, in the world
 
 
 @dataclass(frozen=True)
@@ -337,6 +338,16 @@ def _authority_records(world: World, svc, key: str, today: date, folder: Path) -
         setting_type="childrens_home", needs=["emotional_behavioural"])
     portal.set_targets(actor, authority, targets={"children_per_10k": 61.5},
                        reason=_marker(world, key, "private", "targetsreason"))
+    # The authority's fostering return for January 2026 (the month the URL-map table
+    # names), imported from a file and corrected: its own officers' only.
+    from tests.fostering_returns import figures
+
+    portal.import_fostering_returns(
+        actor, authority, returns=[(FOSTERING_MONTH, figures())],
+        file_name=_marker(world, key, "private", "fosteringfile") + ".csv", today=today)
+    portal.correct_fostering_return(actor, authority, month=FOSTERING_MONTH,
+                                    figures=figures(approvals=2), today=today,
+                                    reason=_marker(world, key, "private", "fosteringreason"))
     name = _marker(world, key, "private", "importfile") + ".csv"
     world.jobs[key] = create_job(svc.engine, authority_id=authority,
                                  user_id=world.accounts["council_officer"][key],

@@ -17,6 +17,7 @@ from domain.board_search import BoardSearch
 from domain.contract import Contract
 from domain.data_import import DataImport
 from domain.engagement import EngagementResponse
+from domain.fostering import FosteringService
 from domain.gazetteer import DistrictUpload
 from domain.home_search import HomeSearch
 from domain.identity_provider import IdentityProvider
@@ -43,8 +44,8 @@ from projections.audit.queries import AuditSearch, audit_events_page, day_start,
 from tests.application.tender_world import tender_history
 from tests.projections.scenario import build_region, dump, random_history
 
-AGGREGATES = (OfstedRegistration, Authority, Provider, PlatformOrganisation, Account, Vacancy,
-              Placement, Contract,
+AGGREGATES = (FosteringService, OfstedRegistration, Authority, Provider, PlatformOrganisation,
+              Account, Vacancy, Placement, Contract,
               DataImport, DistrictUpload, TenderDocument, DocumentDownload, DeadlineReminder,
               Tender, Bid, EngagementResponse, IdentityProvider, HomeSearch,
               OutOfAreaPlacement, AdjacencyRegister, BoardSearch)
@@ -128,6 +129,18 @@ def ofsted_history(portal, admin: Actor) -> None:
                                       reason="Ofsted register import")
 
 
+def fostering_history(portal, officer: Actor) -> None:
+    """Every fostering event: the service started, a month recorded, then corrected."""
+    from tests.fostering_returns import figures
+
+    month, today = date(2026, 4, 1), date(2026, 5, 10)
+    portal.record_fostering_return(officer, officer.organisation_id, month=month,
+                                   figures=figures(), today=today)
+    portal.correct_fostering_return(officer, officer.organisation_id, month=month,
+                                    figures=figures(approvals=2), reason="Panel moved",
+                                    today=today)
+
+
 def full_history(portal) -> dict:
     """Every kind of event the domain has today, by the system and by named people."""
     authorities, settings = build_region(portal)
@@ -167,6 +180,8 @@ def full_history(portal) -> dict:
     kent_lead = Actor(account, authorities[1])
     board, _ = portal.save_board_search(kent_lead, name="Kent homes", age=12)
     portal.delete_board_search(kent_lead, board)
+    # Kent's fostering returns: a month recorded and corrected by its lead (three events).
+    fostering_history(portal, kent_lead)
     portal.add_districts(admin, rows=[{"district": "ME99", "easting": 577000,
                                        "northing": 155000, "la_ons_code": "E10000016"}],
                          file_name="new-districts.csv", file_sha256="1" * 64,
@@ -324,7 +339,8 @@ def expected_owner(portal, record_id):
     if isinstance(aggregate, Tender):
         return aggregate.lead_authority_id
     if isinstance(aggregate, Placement | Contract | DataImport | TenderDocument
-                  | DocumentDownload | DeadlineReminder | HomeSearch | BoardSearch):
+                  | DocumentDownload | DeadlineReminder | HomeSearch | BoardSearch
+                  | FosteringService):
         return aggregate.authority_id
     if isinstance(aggregate, OutOfAreaPlacement):
         return aggregate.placing_authority_id
@@ -463,8 +479,9 @@ def test_the_stream_filters_and_pages_newest_first(services):
         # event, an approval and a notice to the host); and the later-starting acceptance's
         # six (drafted, sent, an offer, accepted, scheduled and the vacancy filled); and the
         # administrator's nine Ofsted register events; the officer's place asked for from the
-        # board, and a saved board search, deleted.
-        assert system.total == total - 8 - 3 - 5 - 1 - 2 - 9 - 5 - 8 - 2 - 6 - 6 - 9 - 1 - 2
+        # board, and a saved board search, deleted; and Kent's lead's three fostering events.
+        assert system.total == total - 8 - 3 - 5 - 1 - 2 - 9 - 5 - 8 - 2 - 6 - 6 - 9 - 1 - 2 \
+            - 3
         updates = audit_events_page(viewer, c, AuditSearch(record_type="Vacancy",
                                                            event_type="Updated"))
         assert all(r.summary.startswith("Changed a vacancy") for r in updates.rows)
