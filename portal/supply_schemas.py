@@ -31,6 +31,15 @@ class StageSchema(FormSchema):
     on = _date("date of this step")
     reason = _reason(True, "Say why the setting moves to this stage")
 
+    def __init__(self, *, today: date | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.today = today or date.today()
+
+    @validates_schema(skip_on_field_errors=False)
+    def _rules(self, data: dict, **_kwargs) -> None:
+        if data.get("on") is not None and data["on"] > self.today:
+            raise ValidationError({"on": "The date of the step cannot be in the future"})
+
 
 class CouncilHomeSchema(StageSchema):
     name = _name("home or service")

@@ -56,7 +56,8 @@ def index():
 def new():
     form = FormResult()
     if request.method == "POST":
-        form = pf.parse(CouncilHomeSchema(), request.form, dates=("on",))
+        form = pf.parse(CouncilHomeSchema(today=services().portal.today()), request.form,
+                        dates=("on",))
         if form.ok:
             done = _done(form, lambda: services().portal.add_in_house_setting(
                 g.principal.actor, authority_id=g.principal.organisation_id, **form.data),
@@ -73,7 +74,7 @@ def show(setting_id: UUID):
         home = own_in_house_setting(g.principal, c, setting_id)
     form = FormResult()
     if request.method == "POST":
-        form = pf.parse(StageSchema(), request.form, dates=("on",))
+        form = pf.parse(StageSchema(today=services().portal.today()), request.form, dates=("on",))
         if form.ok:
             done = _done(form, lambda: services().portal.change_in_house_stage(
                 g.principal.actor, authority_id=g.principal.organisation_id,
