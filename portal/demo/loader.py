@@ -133,11 +133,11 @@ def load_demo(portal: Portal, set_password: Callable[[UUID, str], None],
             available_from=today + timedelta(days=fact.available_in_days),
             expires_on=None, description=fact.description, today=today)[1])
 
+    # Council-run homes and places in development (portal/demo/supply.py).
+    load_supply(portal, today, step)
     # Every setting's registration and latest judgement, from the sample register.
     position = load_ofsted_sample(portal, today)
     step(position is None, lambda: position)
-    # Council-run homes and places in development (portal/demo/supply.py).
-    load_supply(portal, today, step)
 
     for account in demo_accounts():
         aid = account_id(account.email)

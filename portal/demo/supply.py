@@ -31,6 +31,7 @@ class CouncilHome:
     district: str
     places: int
     steps: tuple[tuple[str, int], ...]  # (stage, days before the demo's day)
+    urn: str | None = None  # its Ofsted URN once registered (in the demo's Ofsted sample)
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,12 @@ class Scheme:
 
 
 COUNCIL_HOMES = (
-    CouncilHome("838", "Maumbury House", "DT1", 4, (("open", 3650),)),
-    CouncilHome("838", "Stour View", "DT11", 4, (("open", 2900),)),
-    CouncilHome("838", "Purbeck Lodge", "BH20", 4, (("open", 2100),)),
+    CouncilHome("838", "Maumbury House", "DT1", 4, (("open", 3650),), "SC899201"),
+    CouncilHome("838", "Stour View", "DT11", 4, (("open", 2900),), "SC899202"),
+    CouncilHome("838", "Purbeck Lodge", "BH20", 4, (("open", 2100),), "SC899203"),
     CouncilHome("838", "Chesil Cottage", "DT3", 4, (("planned", 1500), ("applying", 1200),
-                                                   ("registered", 1000), ("open", 960))),
+                                                   ("registered", 1000), ("open", 960)),
+                "SC899204"),
     CouncilHome("838", "Colmer House", "DT6", 4, (("planned", 420), ("applying", 60))),
 )
 
@@ -85,7 +87,8 @@ def load_supply(portal: Portal, today: date, step) -> None:
             portal.add_in_house_setting(
                 actor, authority_id=authority, name=home.name, setting_type="childrens_home",
                 postcode_district=home.district, registered_places=home.places, stage=first,
-                on=today - timedelta(days=days), reason=REASON, today=today)[1]))
+                on=today - timedelta(days=days), reason=REASON, ofsted_urn=home.urn,
+                today=today)[1]))
         for stage, days in rest:
             steps = portal.in_house_provider(authority).stages[
                 setting_id(in_house_provider_id(authority), home.name)]

@@ -42,6 +42,7 @@ class SupplyCommands:
     def add_in_house_setting(self, actor: Actor, *, authority_id: UUID, name: str,
                              setting_type: str, postcode_district: str,
                              registered_places: int, stage: str, on: date, reason: str | None,
+                             ofsted_urn: str | None = None,
                              today: date | None = None) -> tuple[UUID, int]:
         """A home or service the authority runs itself, with its first stage of the
         registration pipeline (planned, or where it already stands). Its in-house provider is
@@ -64,7 +65,7 @@ class SupplyCommands:
                 found[error.field] = error.message
         try:
             setting = provider.add_setting(
-                name=name, setting_type=setting_type, ofsted_urn=None,
+                name=name, setting_type=setting_type, ofsted_urn=ofsted_urn,
                 host_authority_id=authority_id, postcode_district=postcode_district,
                 registered_places=registered_places, actor=actor, reason=reason)
         except DomainError as error:

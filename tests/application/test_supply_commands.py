@@ -129,3 +129,18 @@ def test_a_scheme_links_only_the_authoritys_own_contract(portal, region):
         "tender_id": "Choose one of your authority's tenders",
         "contract_id": "Choose one of your authority's contracts"}
     assert portal.last_position() == before
+
+
+def test_a_child_in_the_authoritys_own_home_is_placed_in_house(portal, region):
+    home = add_home(portal, region)
+    provider = in_house_provider_id(region["Dorset"])
+    portal.start_placement(
+        region["officer"], authority_id=region["Dorset"], child_ref="CAAAAAAAAAAA3",
+        birth_month="2011-05", sex="1", uasc=False, on=date(2025, 9, 1), today=TODAY,
+        terms=dict(legal_status="C2", place="K2", place_provider="PR1", provider_id=provider,
+                   setting_id=home, weekly_cost=3800))
+    episode = portal.get_placement(region["officer"], region["Dorset"],
+                                   "CAAAAAAAAAAA3").episodes[-1]
+    assert episode["contract_route"] == "in_house"
+    assert (episode["placement_postcode"], episode["placement_authority_id"]) == (
+        "DT1", region["Dorset"])
