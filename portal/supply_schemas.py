@@ -14,6 +14,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from domain.development import CONFIDENCE, DEVELOPMENT_TYPES, MAX_NAME, MAX_PLACES
 from domain.development import problems as development_problems
 from domain.in_house import IN_HOUSE_SETTING_TYPES, STAGES
+from domain.organisation import OFSTED_URN
 from portal.placement_schemas import _code, _date, _optional_uuid, _reason, _required
 from portal.schemas import FormSchema, _int
 
@@ -48,6 +49,8 @@ class CouncilHomeSchema(StageSchema):
         "Enter the postcode district, like DT1"), validate=validate.Length(
         max=8, error="Enter a postcode district, like DT1 or BH20"))
     registered_places = _int("Places", 1, 200, required=True)
+    ofsted_urn = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+        OFSTED_URN, error="Enter an Ofsted URN, like SC123456"))
 
 
 class DevelopmentSchema(FormSchema):

@@ -19,8 +19,8 @@ from portal.supply_schemas import CouncilHomeSchema, StageSchema
 from projections.supply_queries import own_in_house_setting, own_in_house_settings
 
 bp = Blueprint("council_homes", __name__, url_prefix="/council-homes")
-HOME_FIELDS = {"name", "setting_type", "postcode_district", "registered_places", "stage", "on",
-               "reason"}
+HOME_FIELDS = {"name", "setting_type", "postcode_district", "registered_places", "ofsted_urn",
+               "stage", "on", "reason"}
 
 
 @bp.context_processor

@@ -47,7 +47,8 @@ def scheme_form(client, **overrides) -> dict[str, str]:
 def test_a_council_home_is_recorded_and_moved_through_its_pipeline(dorset):
     bad = dorset.post_form("/council-homes/new", home_form(
         dorset, name="", setting_type="independent_fostering_agency", registered_places="0",
-        stage="", reason="", **date_fields("on", today(dorset) + timedelta(days=3))))
+        stage="", reason="", ofsted_urn="URN1",
+        **date_fields("on", today(dorset) + timedelta(days=3))))
     page = bad.get_data(as_text=True)
     assert bad.status_code == 200 and "There is a problem" in page
     assert field_error(page, "name") == "Enter the home or service's name"
@@ -56,6 +57,7 @@ def test_a_council_home_is_recorded_and_moved_through_its_pipeline(dorset):
     assert field_error(page, "stage") == "Choose the stage"
     assert field_error(page, "reason") == "Say why the setting moves to this stage"
     assert field_error(page, "on") == "The date of the step cannot be in the future"
+    assert field_error(page, "ofsted_urn") == "Enter an Ofsted URN, like SC123456"
     assert "Lulworth" not in dorset.get("/council-homes/").get_data(as_text=True)
 
     done = dorset.post_form("/council-homes/new", home_form(dorset))
