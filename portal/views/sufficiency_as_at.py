@@ -21,14 +21,16 @@ from projections.placements import Placements
 from projections.quality import Quality
 from projections.sufficiency.dashboard import build_dashboard, filters_from
 from projections.sufficiency.scope import PARTNERSHIP, REGION, REGION_KEY, resolve_scope, scopes_for
+from projections.supply import Supply
 from projections.unmet_need import UnmetNeed
 
 FIELD = "dashboard"
 
 
 def projections() -> list:
-    """What a dashboard reads, to rebuild as it stood (unmet need: the home searches)."""
-    return [Directory(), Placements(), Gazetteer(), UnmetNeed(), Quality()]
+    """What a dashboard reads, to rebuild as it stood (unmet need: the home searches; supply:
+    the council's own homes and places in development)."""
+    return [Directory(), Placements(), Gazetteer(), UnmetNeed(), Quality(), Supply()]
 
 
 def choice_value(scope) -> str:

@@ -108,14 +108,14 @@ def local_capacity(connection: sa.Connection, scope: Scope, filters: Filters) ->
 
 @dataclass(frozen=True)
 class GapKind:
-    """One kind of home the capacity gap compares need with capacity for. ``group`` is the
-    placement type group (:data:`domain.ssda903.GROUPS`) whose share of the forecast is the
+    """One kind of home the capacity gap compares need with capacity for. ``groups`` are the
+    placement type groups (:data:`domain.ssda903.GROUPS`) whose share of the forecast is the
     need; ``capacity`` gives each authority's (places, own children in them now) on the date;
     ``pipeline`` its places in development opening within 1, 2 and 3 years. Another kind
     (fostering, say) joins the list with its own three."""
 
     key: str
-    group: str
+    groups: tuple[str, ...]
     label: str
     definition: str
     capacity: Callable[[sa.Connection, list[UUID], Filters, bool], dict[UUID, tuple[int, int]]]
@@ -137,14 +137,14 @@ def _developing(setting_type: str):
 
 GAP_KINDS: tuple[GapKind, ...] = (
     GapKind(
-        HOMES, "childrens_home", "Children's homes",
+        HOMES, ("childrens_home",), "Children's homes",
         "Children's homes: need is the forecast times the share of the authority's children "
         "in care living in children's homes (SSDA903 K1 and K2); capacity is the registered "
         "children's home places in its area (independent homes, and the council's own once "
         "registered), and its own children in them now.",
         _local(HOMES), _developing(HOMES)),
     GapKind(
-        SUPPORTED, "supported", "Supported accommodation",
+        SUPPORTED, ("supported",), "Supported accommodation",
         "Supported accommodation: need is the forecast times the share of the authority's "
         "children in care in supported and independent accommodation (SSDA903 K3 registered "
         "supported accommodation, and H5 and P2 in the years they were recorded); capacity is "
@@ -156,7 +156,7 @@ GAP_KINDS: tuple[GapKind, ...] = (
 
 def _gap_row(kind: GapKind, name: str, several: bool, series, mix: dict[str, int],
              capacity: tuple[int, int], pipeline: dict[int, int]) -> dict:
-    everyone, in_now = sum(mix.values()), mix.get(kind.group, 0)
+    everyone, in_now = sum(mix.values()), sum(mix.get(g, 0) for g in kind.groups)
     share = in_now / everyone if everyone else 0
     low, need, high = need_at(series.line, series.counts, 36)
     places, here = capacity
@@ -176,7 +176,8 @@ def _gap_row(kind: GapKind, name: str, several: bool, series, mix: dict[str, int
 
 def capacity_gap(connection: sa.Connection, scope: Scope, filters: Filters) -> Table:
     names = {a.id: a.name for a in authorities(connection, scope, filters)}
-    kinds = [k for k in GAP_KINDS if filters.place_group in (None, k.group)]
+    kinds = [k for k in GAP_KINDS if filters.place_group is None
+             or filters.place_group in k.groups]
     ids, everyone, everything = list(names), whole_region(scope, filters), all_types(filters)
     series_each = (monthly_series_each(connection, ids, everything, everyone=everyone)
                    if kinds else {})
