@@ -74,6 +74,10 @@ def test_a_council_home_is_recorded_and_moved_through_its_pipeline(dorset):
     assert step.status_code == 302, error_text(step)
     listing = dorset.get("/council-homes/").get_data(as_text=True)
     assert re.search(r"Lulworth House.*?Applying for registration since", listing, re.S)
+    # The authority's own provider is in the directory as such.
+    directory = html.unescape(dorset.get("/directory/").get_data(as_text=True))
+    assert re.search(r"Dorset Council \(in-house\).*?The council's own \(in-house\) "
+                     r"provision", directory, re.S)
 
 
 def test_another_authoritys_officer_cannot_see_a_council_home(dorset, client):
