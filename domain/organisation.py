@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import event
@@ -11,6 +12,7 @@ from eventsourcing.domain import event
 from domain.actor import Actor
 from domain.base import PortalAggregate
 from domain.errors import DomainError, NotFound
+from domain.in_house import IN_HOUSE, check_stage_change, in_house_provider_id
 from domain.postcode import DISTRICT
 from domain.vocabulary import PROVIDER_KINDS, SETTING_TYPES
 
@@ -196,6 +198,10 @@ class Provider(PortalAggregate):
         self.ofsted_urn = ofsted_urn
         self.settings: dict[UUID, Setting] = {}
         self.contact: dict[str, str] | None = None
+        # An authority's own (in-house) provider: the authority that runs it.
+        self.owner_authority_id: UUID | None = None
+        # Each in-house setting's registration pipeline: [(stage, date)], oldest first.
+        self.stages: dict[UUID, list[tuple[str, date]]] = {}
 
     @classmethod
     def register(cls, *, name: str, kind: str, ofsted_urn: str | None, actor: Actor,
@@ -208,6 +214,44 @@ class Provider(PortalAggregate):
         kwargs = dict(name=name.strip(), kind=kind, ofsted_urn=ofsted_urn, actor=actor,
                       reason=None)
         return cls(id=id or uuid4(), **kwargs)
+
+    @classmethod
+    def register_in_house(cls, authority: Authority, *, actor: Actor) -> Provider:
+        """The authority's own provider, which runs its council homes and services."""
+        provider = cls(id=in_house_provider_id(authority.id), name=f"{authority.name} Council "
+                       "(in-house)", kind=IN_HOUSE, ofsted_urn=None, actor=actor, reason=None)
+        provider._run_by(owner_authority_id=authority.id, actor=actor, reason=None)
+        return provider
+
+    @event("RunByAuthority")
+    def _run_by(self, *, owner_authority_id: UUID, actor: Actor, reason: str | None) -> None:
+        self.owner_authority_id = owner_authority_id
+
+    @property
+    def in_house(self) -> bool:
+        return self.owner_authority_id is not None
+
+    def stage(self, setting_id: UUID) -> str | None:
+        """The setting's stage in the registration pipeline (None: not an in-house setting)."""
+        steps = self.stages.get(setting_id)
+        return steps[-1][0] if steps else None
+
+    def change_stage(self, setting_id: UUID, *, stage: str, on: date, today: date,
+                     actor: Actor, reason: str | None) -> None:
+        """One step of an in-house setting's registration pipeline, with its date and why."""
+        if not self.in_house:
+            raise DomainError("Only the council's own settings have a registration pipeline")
+        self.setting(setting_id)
+        steps = self.stages.get(setting_id, [])
+        check_stage_change(steps[-1][0] if steps else None, stage, on,
+                           since=steps[-1][1] if steps else None, today=today, reason=reason)
+        self._stage_changed(setting_id=setting_id, stage=stage, on=on, actor=actor,
+                            reason=reason.strip())
+
+    @event("SettingStageChanged")
+    def _stage_changed(self, *, setting_id: UUID, stage: str, on: date, actor: Actor,
+                       reason: str | None) -> None:
+        self.stages.setdefault(setting_id, []).append((stage, on))
 
     def add_setting(
         self,

@@ -76,6 +76,10 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     # An authority's in-house fostering returns (households, places, recruitment): its own
     # officers record and read them; others see them only in the suppressed measures.
     "fostering.manage": {"council_officer": OWN},
+    # Supply: the authority's own (in-house) homes and services and its places in development.
+    # Other authorities see the pipeline only as aggregates (sufficiency.view_regional).
+    "in_house.manage": {"council_officer": OWN},
+    "developments.manage": {"council_officer": OWN},
     # Sufficiency views: an officer's own authority in full; anything crossing authority
     # lines as aggregates with small counts suppressed.
     "sufficiency.view_own": {"council_officer": OWN},
@@ -138,6 +142,9 @@ ACTION_DESCRIPTIONS: dict[str, str] = {
     "targets.manage": "Set your authority's sufficiency targets",
     "fostering.manage": ("Record, correct and import your authority's monthly in-house "
                          "fostering returns"),
+    "in_house.manage": ("Record your authority's own homes and services and their registration "
+                        "with Ofsted"),
+    "developments.manage": "Record and change your authority's places in development",
     "sufficiency.view_own": "See your authority's sufficiency dashboard in full",
     "sufficiency.view_regional": "See partnership and regional sufficiency aggregates",
     "reference.manage": "Extend the postcode districts and the adjoining authorities",

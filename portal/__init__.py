@@ -103,6 +103,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         board_searches,
         checkpoints,
         contracts,
+        council_homes,
+        developments,
         directory,
         fostering,
         health,
@@ -131,7 +133,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         admin.bp, reference.bp, audit.bp, as_at.bp, checkpoints.bp,
         placements.bp, home_searches.bp, referrals.offers, referrals.bp, contracts.bp,
         targets.bp, imports.bp, placements_export.bp, home_searches_export.bp, ofsted.bp,
-        provider_contact.bp, board_searches.bp, fostering.bp,
+        provider_contact.bp, board_searches.bp, fostering.bp, council_homes.bp,
+        developments.bp,
         sufficiency.bp, help.bp, users.bp,
     ):
         app.register_blueprint(blueprint)

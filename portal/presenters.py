@@ -7,6 +7,7 @@ from datetime import date, datetime
 from flask import Flask, g
 from flask_wtf.csrf import generate_csrf
 
+from domain.in_house import IN_HOUSE, IN_HOUSE_LABEL
 from domain.ofsted import JUDGEMENTS, REGISTRATION_STATUSES
 from domain.permissions import can
 from domain.vacancy import STATUS_LABELS
@@ -121,6 +122,8 @@ def init_app(app: Flask) -> None:
             "NEEDS": NEEDS,
             "ROLES": ROLES,
             "PROVIDER_KINDS": PROVIDER_KINDS,
+            # For showing a provider's kind: an authority's own (in-house) provider too.
+            "PROVIDER_KIND_LABELS": {**PROVIDER_KINDS, IN_HOUSE: IN_HOUSE_LABEL},
             "JUDGEMENTS": JUDGEMENTS,
             "REGISTRATION_STATUSES": REGISTRATION_STATUSES,
             "STATUS_LABELS": STATUS_LABELS,

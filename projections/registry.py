@@ -19,6 +19,7 @@ from projections.provider_contacts import ProviderContacts
 from projections.quality import Quality
 from projections.referrals import Referrals
 from projections.search_notices import SearchNotices
+from projections.supply import Supply
 from projections.tender_documents import TenderDocuments
 from projections.tenders import Tenders
 from projections.unmet_need import UnmetNeed
@@ -31,4 +32,4 @@ def all_projections() -> list[Projection]:
             AuditIndex(), Gazetteer(), Tenders(), IdentityProviders(),
             TenderDocuments(), Notices(), HomeSearches(), Referrals(), UnmetNeed(),
             SearchNotices(), Adjacency(), OutOfArea(), Quality(), ProviderContacts(),
-            BoardSearches(), VacancyHolders(), Fostering()]
+            BoardSearches(), VacancyHolders(), Fostering(), Supply()]

@@ -22,6 +22,7 @@ from portal.demo.home_searches import load_home_searches
 from portal.demo.ids import provider_id, vacancy_id
 from portal.demo.ofsted import load_ofsted_sample
 from portal.demo.placements.loader import load_placements
+from portal.demo.supply import load_supply
 from portal.demo.tenders import load_tenders
 from portal.services.application import Portal
 
@@ -133,6 +134,8 @@ def load_demo(portal: Portal, set_password: Callable[[UUID, str], None],
             available_from=today + timedelta(days=fact.available_in_days),
             expires_on=None, description=fact.description, today=today)[1])
 
+    # Council-run homes and places in development (portal/demo/supply.py).
+    load_supply(portal, today, step)
     # Every setting's registration and latest judgement, from the sample register.
     position = load_ofsted_sample(portal, today)
     step(position is None, lambda: position)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from domain.actor import Actor
 from portal.demo import region
+from portal.demo.supply import COUNCIL_HOMES
 from portal.imports.ofsted import COLUMNS, RowChecker, register_rows
 
 SAMPLE = Path(__file__).with_name("ofsted_register.csv")
@@ -99,6 +100,11 @@ def sample_rows() -> list[dict[str, str]]:
                 rows.append(_row(setting.ofsted_urn, provider.name, setting.name,
                                  setting.setting_type, setting.host_la_code,
                                  setting.registered_places))
+    for home in COUNCIL_HOMES:  # the councils' own registered homes
+        if home.urn is not None:
+            council = next(a.name for a in region.AUTHORITIES if a.la_code == home.la_code)
+            rows.append(_row(home.urn, f"{council} Council", home.name, "childrens_home",
+                             home.la_code, home.places))
     for urn, owner, name, setting_type, la_code, places in NOT_IN_DIRECTORY:
         rows.append(_row(urn, owner, name, setting_type, la_code, places))
     return sorted(rows, key=lambda r: r[COLUMNS["urn"]])
@@ -125,7 +131,8 @@ def load_ofsted_sample(portal, today: date) -> int | None:
     file = inspect(SAMPLE, FILE_NAME, "register file")
     checker = RowChecker(max(today, LATEST_INSPECTION + timedelta(days=60)))
     carried = {p.ofsted_urn for p in region.PROVIDERS if p.ofsted_urn} | {
-        s.ofsted_urn for p in region.PROVIDERS for s in p.settings if s.ofsted_urn}
+        s.ofsted_urn for p in region.PROVIDERS for s in p.settings if s.ofsted_urn} | {
+        h.urn for h in COUNCIL_HOMES if h.urn}
     entries = []
     for line, values in register_rows(file):
         entry, problems = checker.check(line, values)

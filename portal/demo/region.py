@@ -299,7 +299,18 @@ _KENT_PLACES = _spread(((6, 20), (5, 20), (4, 16), (3, 14), (2, 5)))
 _HOME_PLACES = (3, 2, 4, 3, 4, 2, 3, 1, 4, 5, 2, 3, 6, 4, 3, 2)
 
 
+# Dorset's supported accommodation: five local providers with 87 places between them (Dorset
+# Council, Sufficiency report 2024). Four settings come from the spread below with these places;
+# the fifth provider's scheme is added after the demo's vacancies are chosen (see PROVIDERS).
+_DORSET_SUPPORTED_PLACES = (16, 18, 12, 21)
+_DORSET_FIFTH_SUPPORTED = ("Ladderwell Young People's Housing Ltd", "Weymouth Foyer", "DT4",
+                           20, "SC899101")
+_DORSET_SUPPORTED = (5, 87)  # providers, places
+
+
 def _places(setting_type: str, la_code: str, k: int, a: int) -> int:
+    if setting_type == _S and la_code == "838":
+        return _DORSET_SUPPORTED_PLACES[k]
     if setting_type == _H:
         if la_code == "886":
             return _KENT_PLACES[k]
@@ -500,6 +511,20 @@ def _build_vacancies() -> tuple[VacancyFact, ...]:
 VACANCIES: tuple[VacancyFact, ...] = _build_vacancies()
 
 
+def _with_dorsets_fifth_supported(providers: tuple[ProviderFact, ...]
+                                  ) -> tuple[ProviderFact, ...]:
+    """The directory with Dorset's fifth local supported accommodation provider's scheme,
+    added after the vacancies were chosen so every other demo record stays as it was."""
+    name, setting, district, places, urn = _DORSET_FIFTH_SUPPORTED
+    fifth = SettingFact(name=setting, setting_type=_S, ofsted_urn=urn, host_la_code="838",
+                        postcode_district=district, registered_places=places)
+    return tuple(ProviderFact(p.name, p.kind, p.ofsted_urn, (*p.settings, fifth))
+                 if p.name == name else p for p in providers)
+
+
+PROVIDERS = _with_dorsets_fifth_supported(PROVIDERS)
+
+
 def _check() -> None:
     """Assert the invariants the rest of the portal (and its tests) rely on."""
     import re
@@ -567,6 +592,11 @@ def _check() -> None:
     ]
     assert len(kent_homes) == _KENT_HOMES, len(kent_homes)
     assert sum(s.registered_places for s in kent_homes) == _KENT_HOME_PLACES
+
+    dorset_supported = [(p.name, s.registered_places) for p in PROVIDERS for s in p.settings
+                        if s.host_la_code == "838" and s.setting_type == _S]
+    assert (len({n for n, _ in dorset_supported}),
+            sum(n for _, n in dorset_supported)) == _DORSET_SUPPORTED
 
     settings = {(p.name, s.name): s for p in PROVIDERS for s in p.settings}
     assert 60 <= len(VACANCIES) <= 90, len(VACANCIES)

@@ -20,6 +20,7 @@ from domain.account import Account, account_id
 from domain.actor import Actor
 from domain.errors import AlreadyExists, DomainError, NotFound, PermissionDenied, check_version
 from domain.home_search import HOLDABLE, NO_SEARCH_TO_HOLD
+from domain.in_house import STAGES, TAKING_CHILDREN, in_house_provider_id
 from domain.organisation import (
     Authority,
     PlatformOrganisation,
@@ -45,6 +46,7 @@ from portal.services.offers import ReferralCommands
 from portal.services.ofsted import OfstedCommands
 from portal.services.out_of_area import OutOfAreaCommands
 from portal.services.placements import PlacementCommands
+from portal.services.supply import SupplyCommands
 from portal.services.tender_documents import TenderDocumentCommands, TenderReminderCommands
 from portal.services.tenders import TenderCommands
 
@@ -77,6 +79,7 @@ class DateAsISO(Transcoding):
 
 class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, BoardCommands,
              OutOfAreaCommands, GazetteerCommands, OfstedCommands, FosteringCommands,
+             SupplyCommands,
              IdentityProviderCommands, AccountCommands, TenderCommands, TenderDocumentCommands,
              TenderReminderCommands, ApiClientCommands, StorableEvents, Application):
     name = "Portal"
@@ -87,6 +90,7 @@ class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, BoardComma
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._settings: dict[tuple[UUID, UUID], Setting] = {}
+        self._in_house: dict[UUID, bool] = {}  # provider -> run by an authority (never changes)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -289,9 +293,23 @@ class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, BoardComma
     # --- vacancies ----------------------------------------------------------------------------
 
     def _check_acting_for(self, actor: Actor, provider_id: UUID) -> None:
-        """Only the provider itself (or the system, e.g. the demo loader) acts for a provider."""
-        if actor.user_id is not None and actor.organisation_id != provider_id:
+        """Only the provider itself (or the system, e.g. the demo loader) acts for a provider;
+        an authority acts for its own in-house provider."""
+        if actor.user_id is not None and actor.organisation_id != provider_id and not (
+                actor.organisation_id is not None
+                and provider_id == in_house_provider_id(actor.organisation_id)):
             raise PermissionDenied("You can only manage your own organisation's vacancies")
+
+    def _check_taking_children(self, provider_id: UUID, setting_id: UUID) -> None:
+        """A council's own setting offers places only while it is open (registered and
+        running); an independent provider's settings have no pipeline here."""
+        if provider_id not in self._in_house:
+            self._in_house[provider_id] = self._get(provider_id, Provider, "provider").in_house
+        if self._in_house[provider_id]:
+            stage = self._get(provider_id, Provider, "provider").stage(setting_id)
+            if stage != TAKING_CHILDREN:
+                raise DomainError(f"This home is {STAGES.get(stage, 'not open').lower()}: it "
+                                  "can offer places once it is open", field="setting_id")
 
     def _own_setting(self, actor: Actor, provider_id: UUID, setting_id: UUID) -> Setting:
         """The one check that a setting is the acting provider's own: the web form, the CLI
@@ -323,6 +341,7 @@ class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, BoardComma
         the notification id of its first event. ``today`` (by default the portal's clock, in
         UK time) bounds how long ago the place may have become available."""
         setting = self._own_setting(actor, provider_id, setting_id)
+        self._check_taking_children(provider_id, setting_id)
         vacancy = Vacancy.publish(
             provider_id=provider_id, setting=setting, actor=actor, id=vacancy_id,
             age_from=age_from, age_to=age_to, needs_met=list(needs_met), weekly_fee=weekly_fee,

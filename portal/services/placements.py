@@ -64,6 +64,10 @@ class PlacementCommands:
         provider_id = terms.get("provider_id")
         if provider_id is not None:
             provider = self._get(provider_id, Provider, "provider")
+            if provider.in_house and not terms.get("contract_route"):
+                # A child in one of the authority's own homes is placed in-house (its spend
+                # counts under that route) unless the route is given.
+                terms["contract_route"] = "in_house"
             setting_id = terms.get("setting_id")
             if setting_id is not None:
                 setting = provider.setting(setting_id)  # NotFound for another's setting

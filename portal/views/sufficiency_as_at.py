@@ -22,6 +22,7 @@ from projections.placements import Placements
 from projections.quality import Quality
 from projections.sufficiency.dashboard import build_dashboard, filters_from
 from projections.sufficiency.scope import PARTNERSHIP, REGION, REGION_KEY, resolve_scope, scopes_for
+from projections.supply import Supply
 from projections.unmet_need import UnmetNeed
 
 FIELD = "dashboard"
@@ -29,8 +30,10 @@ FIELD = "dashboard"
 
 def projections() -> list:
     """What a dashboard reads, to rebuild as it stood (unmet need: the home searches;
-    fostering: the authorities' fostering returns)."""
-    return [Directory(), Placements(), Gazetteer(), UnmetNeed(), Quality(), Fostering()]
+    fostering: the authorities' fostering returns; supply: the council's own homes and places
+    in development)."""
+    return [Directory(), Placements(), Gazetteer(), UnmetNeed(), Quality(), Fostering(),
+            Supply()]
 
 
 def choice_value(scope) -> str:

@@ -20,9 +20,11 @@ import sqlalchemy as sa
 from eventsourcing.domain import AggregateCreated
 
 from domain import ssda903
+from domain.development import DEVELOPMENT_TYPES
 from domain.fostering import FIELDS as FOSTERING_FIELDS
 from domain.fostering import month_label, total
 from domain.home_search import DECLINE_REASONS, UNFILLED_REASONS, URGENCIES
+from domain.in_house import STAGES
 from domain.ofsted import JUDGEMENTS, REGISTRATION_STATUSES
 from domain.organisation import TARGETS
 from domain.out_of_area import APPROVER_ROLES
@@ -98,6 +100,8 @@ OWNERS: dict[str, Callable[[Any], UUID | None]] = {
     "BoardSearch": attrgetter("authority_id"),
     # An authority's in-house fostering service and its monthly returns.
     "FosteringService": attrgetter("authority_id"),
+    # A scheme of places in development belongs to the authority developing it.
+    "Development": attrgetter("authority_id"),
 }
 
 
@@ -168,6 +172,10 @@ FIELD_LABELS: dict[str, str] = {
     "contact_email": "Contact's email address", "account_id": "Saved by",
     "available_by": "Available by", "max_weekly_fee": "Highest weekly fee",
     "quality": "Ofsted judgement",
+    # The council's own homes and its places in development.
+    "owner_authority_id": "Run by the authority", "stage": "Stage",
+    "development_type": "Kind of scheme", "expected_opening": "Expected opening date",
+    "confidence": "Confidence in the date",
     # Tenders, bids and reminders.
     "tender_id": "Tender", "lead_authority_id": "Lead authority", "partnership": "Partnership",
     "partners": "Partner authorities", "eligible_providers": "Providers who may bid",
@@ -301,6 +309,12 @@ def _contract(e: Any) -> str:
             f"{e.end.day} {e.end:%B %Y}")
 
 
+def _development(e: Any) -> str:
+    return (f"Recorded the scheme {e.name} ({DEVELOPMENT_TYPES[e.development_type].lower()}): "
+            f"{counted(e.places, 'place')} expected to open on {uk_date(e.expected_opening)}, "
+            f"{e.confidence} confidence")
+
+
 def _drafted(e: Any) -> str:
     lots = len(e.lots)
     route = ROUTES.get(e.route, e.route).lower()
@@ -411,6 +425,16 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
         f"Registered the authority {e.name} (DfE LA code {e.la_code})"),
     ("Authority", "DetailsUpdated"): lambda e: _changes("an authority's details", e.changes),
     ("Provider", "Registered"): lambda e: f"Registered the provider {e.name}",
+    ("Provider", "RunByAuthority"): lambda e: (
+        "Recorded the provider as the authority's own (in-house) provision"),
+    ("Provider", "SettingStageChanged"): lambda e: (
+        f"Recorded a council setting as {STAGES[e.stage].lower()} from {uk_date(e.on)}"),
+    ("Development", "Recorded"): _development,
+    ("Development", "Changed"): lambda e: _changes("a scheme of places in development",
+                                                   e.changes),
+    ("Development", "Opened"): lambda e: (
+        f"Recorded a scheme of places in development as opened on {uk_date(e.on)}"),
+    ("Development", "Dropped"): lambda e: "Dropped a scheme of places in development",
     ("Provider", "ContactSet"): lambda e: (
         f"Named {e.contact_name} as the provider's contact for vacancies"),
     ("Provider", "SettingAdded"): lambda e: (

@@ -27,6 +27,7 @@ from projections.placements import placement_episodes
 from projections.sufficiency.common import counted, open_on, shared
 from projections.sufficiency.selection import episodes
 from projections.sufficiency.tables import Filters
+from projections.supply_queries import in_house_counted_on
 
 # The kind of setting a placement is in when it names none, from its SSDA903 placement type:
 # K2 children's home; K3 registered supported accommodation (16+); foster care with an
@@ -44,6 +45,7 @@ class Use:
     """One authority's use of one kind of setting on a date."""
 
     places: int = 0  # registered places in settings in the authority's area
+    in_house: int = 0  # of them, in the council's own settings (registered or open that day)
     here: int = 0  # own children living in them
     outside: int = 0  # own children in this kind of setting outside the area
     unknown: int = 0  # own children in this kind of setting whose location is not recorded
@@ -73,11 +75,20 @@ def _local_use(connection: sa.Connection, ids: list[UUID], on: date,
                everyone: bool) -> dict[tuple[UUID, str], Use]:
     uses: dict[tuple[UUID, str], Use] = defaultdict(Use)
     s = settings.c
-    for host, kind, places in connection.execute(
-            sa.select(s.host_authority_id, s.setting_type, sa.func.sum(s.registered_places))
-            .where(s.host_authority_id.in_(ids))
-            .group_by(s.host_authority_id, s.setting_type)):
-        uses[host, kind].places = places
+    # A council's own setting is capacity only once registered (its pipeline's latest step
+    # on the date is registered or open); it is counted apart as in-house too.
+    own = in_house_counted_on(on)
+    in_house = own.c.setting_id.is_not(None)
+    for host, kind, ours, places in connection.execute(
+            sa.select(s.host_authority_id, s.setting_type, in_house,
+                      sa.func.sum(s.registered_places))
+            .join(own, own.c.setting_id == s.id, isouter=True)
+            .where(s.host_authority_id.in_(ids),
+                   sa.or_(own.c.setting_id.is_(None), own.c.counted))
+            .group_by(s.host_authority_id, s.setting_type, in_house)):
+        uses[host, kind].places += places
+        if ours:
+            uses[host, kind].in_house += places
     loc = located(placement_episodes)
     kind = sa.func.coalesce(loc.setting_type, UNLINKED_KIND)
     # Where the child lives: the placement's resolved location, as every page and the

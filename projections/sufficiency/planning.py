@@ -8,6 +8,11 @@ control is applied afterwards by :mod:`projections.sufficiency.disclosure`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
 import sqlalchemy as sa
 
 from projections.sufficiency.capacity import local_use, setting_label
@@ -29,11 +34,13 @@ from projections.sufficiency.tables import (
     Table,
 )
 from projections.sufficiency.targets import targets_progress
+from projections.supply_queries import YEARS, pipeline_by_year
 
 __all__ = ["MEASURES", "capacity_gap", "forecast", "forecast_need", "local_capacity",
            "targets_progress"]
 
 HOMES = "childrens_home"
+SUPPORTED = "supported_accommodation"
 
 
 def local_capacity(connection: sa.Connection, scope: Scope, filters: Filters) -> Table:
@@ -54,6 +61,7 @@ def local_capacity(connection: sa.Connection, scope: Scope, filters: Filters) ->
                 ROW_AUTHORITY: authority,
                 "setting": f"{name}: {label}" if several else label,
                 "places": use.places,
+                "in_house": use.in_house,
                 "here": use.here,
                 "share": use.share,
                 "outside": use.outside,
@@ -78,10 +86,14 @@ def local_capacity(connection: sa.Connection, scope: Scope, filters: Filters) ->
             "setting outside its area are counted beside them, with their average weekly cost "
             "(whole pounds excluding VAT, placements without a recorded cost left out), and so "
             "are those whose placement location is not recorded. The other places are used by "
-            "other authorities' children or are vacant."),
+            "other authorities' children or are vacant. Places in the council's own (in-house) "
+            "homes and services count once registered with Ofsted (their pipeline's step on "
+            "the date is registered or open), and are shown apart as well; planned homes and "
+            "those applying for registration are places in development, not capacity."),
         columns=[
             Column("setting", "Area and kind of setting" if several else "Kind of setting"),
             Column("places", "Registered places in the area", NUMBER),
+            Column("in_house", "Of them, the council's own (in-house)", NUMBER),
             Column("here", "Our children living in them", COUNT),
             Column("share", "Share of the places (%)", PERCENT, derived_from=("here",)),
             Column("outside", "Our children in this kind of setting outside the area", COUNT),
@@ -94,66 +106,138 @@ def local_capacity(connection: sa.Connection, scope: Scope, filters: Filters) ->
     )
 
 
+@dataclass(frozen=True)
+class GapKind:
+    """One kind of home the capacity gap compares need with capacity for. ``groups`` are the
+    placement type groups (:data:`domain.ssda903.GROUPS`) whose share of the forecast is the
+    need; ``capacity`` gives each authority's (places, own children in them now) on the date;
+    ``pipeline`` its places in development opening within 1, 2 and 3 years. Another kind
+    (fostering, say) joins the list with its own three."""
+
+    key: str
+    groups: tuple[str, ...]
+    label: str
+    definition: str
+    capacity: Callable[[sa.Connection, list[UUID], Filters, bool], dict[UUID, tuple[int, int]]]
+    pipeline: Callable[[sa.Connection, list[UUID], date, bool], dict[UUID, dict[int, int]]]
+
+
+def _local(setting_type: str):
+    def capacity(connection, ids, filters, everyone):
+        uses = local_use(connection, ids, filters, [setting_type], everyone=everyone)
+        return {a: (use.places, use.here) for (a, _), use in uses.items()}
+    return capacity
+
+
+def _developing(setting_type: str):
+    def pipeline(connection, ids, on, everyone):
+        return pipeline_by_year(connection, ids, setting_type, on, everyone=everyone)
+    return pipeline
+
+
+GAP_KINDS: tuple[GapKind, ...] = (
+    GapKind(
+        HOMES, ("childrens_home",), "Children's homes",
+        "Children's homes: need is the forecast times the share of the authority's children "
+        "in care living in children's homes (SSDA903 K1 and K2); capacity is the registered "
+        "children's home places in its area (independent homes, and the council's own once "
+        "registered), and its own children in them now.",
+        _local(HOMES), _developing(HOMES)),
+    GapKind(
+        SUPPORTED, ("supported",), "Supported accommodation",
+        "Supported accommodation: need is the forecast times the share of the authority's "
+        "children in care in supported and independent accommodation (SSDA903 K3 registered "
+        "supported accommodation, and H5 and P2 in the years they were recorded); capacity is "
+        "the registered supported accommodation places (16+) in its area, and its own children "
+        "in them now.",
+        _local(SUPPORTED), _developing(SUPPORTED)),
+)
+
+
+def _gap_row(kind: GapKind, name: str, several: bool, series, mix: dict[str, int],
+             capacity: tuple[int, int], pipeline: dict[int, int]) -> dict:
+    everyone, in_now = sum(mix.values()), sum(mix.get(g, 0) for g in kind.groups)
+    share = in_now / everyone if everyone else 0
+    low, need, high = need_at(series.line, series.counts, 36)
+    places, here = capacity
+    need = None if need is None else round(need * share)
+    more = None if need is None else need - here
+    row = {"kind": f"{name}: {kind.label}" if several else kind.label,
+           "in_now": in_now, "need": need,
+           "low": None if low is None else round(max(0.0, low) * share),
+           "high": None if high is None else round(high * share),
+           "places": places, "here": here, "more": more,
+           "pipeline_3": pipeline[3], "capacity_3": places + pipeline[3]}
+    for y in YEARS:
+        row[f"closed_{y}"] = None if more is None else min(max(more, 0), pipeline[y])
+    row["left"] = None if more is None else more - row["closed_3"]
+    return row
+
+
 def capacity_gap(connection: sa.Connection, scope: Scope, filters: Filters) -> Table:
     names = {a.id: a.name for a in authorities(connection, scope, filters)}
-    relevant = filters.place_group in (None, HOMES)
+    kinds = [k for k in GAP_KINDS if filters.place_group is None
+             or filters.place_group in k.groups]
     ids, everyone, everything = list(names), whole_region(scope, filters), all_types(filters)
-    uses = local_use(connection, ids, filters, [HOMES], everyone=everyone) if relevant else {}
     series_each = (monthly_series_each(connection, ids, everything, everyone=everyone)
-                   if relevant else {})
+                   if kinds else {})
     mix_each = (today_by_group_each(connection, ids, everything, everyone=everyone)
-                if relevant else {})
+                if kinds else {})
+    found = {k.key: (k.capacity(connection, ids, filters, everyone),
+                     k.pipeline(connection, ids, filters.on, everyone)) for k in kinds}
     rows = []
-    for authority, name in names.items() if relevant else ():
-        series, mix = series_each[authority], mix_each.get(authority, {})
-        everyone, in_homes = sum(mix.values()), mix.get(HOMES, 0)
-        share = in_homes / everyone if everyone else 0
-        low, need, high = need_at(series.line, series.counts, 36)
-        use = uses.get((authority, HOMES))
-        here = use.here if use else 0
-        rows.append({
-            ROW_AUTHORITY: authority,
-            "authority": name,
-            "in_homes": in_homes,
-            "need": None if need is None else round(need * share),
-            "low": None if low is None else round(max(0.0, low) * share),
-            "high": None if high is None else round(high * share),
-            "places": use.places if use else 0,
-            "here": here,
-            "more": None if need is None else round(need * share) - here,
-        })
+    for authority, name in names.items():
+        for kind in kinds:
+            capacity, pipeline = found[kind.key]
+            rows.append({ROW_AUTHORITY: authority, **_gap_row(
+                kind, name, len(names) > 1, series_each[authority],
+                mix_each.get(authority, {}), capacity.get(authority, (0, 0)),
+                pipeline.get(authority, dict.fromkeys(YEARS, 0)))})
     return Table(
         key="capacity-gap",
-        title="Children's home need in three years against local places",
+        title="Need in three years against local places, and what the pipeline adds",
         definition=(
-            "For each authority: its forecast of children in care 36 months after "
-            f"{long_date(filters.on)} (a straight-line trend of the last three years' monthly "
-            "counts, with its 95% prediction interval; see the forecast), multiplied by the "
-            "share of "
-            "its children in care living in children's homes (SSDA903 K1 and K2) that day. "
-            "Against it: the registered children's home places in its area and how many of "
-            "its own children live in them now. More local places needed is the forecast need "
-            "less the children's home places in its area it uses now: the places it would need "
-            "to add, or to secure from providers already there, for every child needing a "
-            "children's home to live locally; a negative figure means fewer than it uses now. "
-            "Where an authority's records are too short for a forecast, its need is blank."),
+            "For each authority and kind of home: its forecast of children in care 36 months "
+            f"after {long_date(filters.on)} (a straight-line trend of the last three years' "
+            "monthly counts, with its 95% prediction interval; see the forecast), multiplied by "
+            "the share of its children in care living in that kind of home that day. "
+            + " ".join(k.definition for k in kinds) + " "
+            "More local places needed is the forecast need less the places of that kind in its "
+            "area it uses now: the places it would need to add, or to secure from providers "
+            "already there, for every child needing that kind of home to live locally; a "
+            "negative figure means fewer than it uses now. Places in development are the "
+            "authority's own schemes of new places of that kind (council homes, block "
+            "contracts' new builds, supported accommodation schemes) not yet opened or "
+            "dropped, whatever their confidence, counted from their expected opening date (a "
+            "scheme whose date has passed without opening counts from the first year); local "
+            "places in 3 years adds them to today's. The gap the pipeline closes within one, "
+            "two and three years is the smaller of the places needed and the places opened by "
+            "then; the gap left is what remains after three years. Where an authority's "
+            "records are too short for a forecast, its need is blank."),
         columns=[
-            Column("authority", "Authority", TEXT),
-            Column("in_homes", "Our children in children's homes now", COUNT),
-            Column("need", "Children's home need in 3 years", NUMBER,
-                   derived_from=("in_homes",)),
-            Column("low", "Need in 3 years: lower end", NUMBER, derived_from=("in_homes",)),
-            Column("high", "Need in 3 years: upper end", NUMBER, derived_from=("in_homes",)),
-            Column("places", "Registered children's home places in the area", NUMBER),
+            Column("kind", "Authority and kind of home" if len(names) > 1 else "Kind of home",
+                   TEXT),
+            Column("in_now", "Our children in this kind of home now", COUNT),
+            Column("need", "Need in 3 years", NUMBER, derived_from=("in_now",)),
+            Column("low", "Need in 3 years: lower end", NUMBER, derived_from=("in_now",)),
+            Column("high", "Need in 3 years: upper end", NUMBER, derived_from=("in_now",)),
+            Column("places", "Registered places in the area now", NUMBER),
             Column("here", "Our children in those places now", COUNT),
             Column("more", "More local places needed", NUMBER,
-                   derived_from=("in_homes", "here")),
+                   derived_from=("in_now", "here")),
+            Column("pipeline_3", "Places in development opening within 3 years", NUMBER),
+            Column("capacity_3", "Local places in 3 years with the pipeline", NUMBER),
+            *(Column(f"closed_{y}", f"Gap the pipeline closes within {y} "
+                     f"year{'s' if y > 1 else ''}", NUMBER, derived_from=("in_now", "here"))
+              for y in YEARS),
+            Column("left", "Gap left after 3 years", NUMBER, derived_from=("in_now", "here")),
         ],
         rows=rows,
         chart=Chart(value="more"),
-        notes=[] if relevant else [
-            "This measure is about children's homes: choose all placement types or children's "
-            "homes to see it."],
+        notes=[] if kinds else [
+            "This measure is about children's homes and supported accommodation: choose all "
+            "placement types, children's homes, or supported and independent accommodation to "
+            "see it."],
     )
 
 

@@ -205,6 +205,11 @@ ARGUMENTS: dict[str, Argument] = {
     "authority_id": Argument(
         own=lambda w, org: [str(w.organisations[org])] if org in AUTHORITIES else [],
         others=_authorities, missing=_uuid),
+    # The council's own homes (their pipeline) and its places in development.
+    "setting_id": Argument(own=_own("council_homes"),
+                           others=_records("council_homes", "council home"), missing=_uuid),
+    "development_id": Argument(own=_own("developments"),
+                               others=_records("developments", "scheme"), missing=_uuid),
     "client_id": Argument(own=_own("api_clients"), others=_records("api_clients", "API client"),
                           missing=_uuid),
     # Fixed arguments: they name no organisation's record.

@@ -95,6 +95,8 @@ class World:
     documents: dict[str, UUID] = field(default_factory=dict)  # by lead authority
     notices: dict[str, list[UUID]] = field(default_factory=dict)  # by lead authority
     board_searches: dict[str, UUID] = field(default_factory=dict)  # by the officer's authority
+    council_homes: dict[str, UUID] = field(default_factory=dict)  # an authority's own setting
+    developments: dict[str, UUID] = field(default_factory=dict)  # its places in development
     search_notices: dict[str, list[UUID]] = field(default_factory=dict)  # by recipient
     # Each authority's and provider's API client (its role: council officer or provider user)
     # and the client's key, for the integration API's isolation proof.
@@ -297,6 +299,18 @@ def _authority_records(world: World, svc, key: str, today: date, folder: Path) -
         start=today - timedelta(days=400), end=today + timedelta(days=700))
     portal.vary_contract(actor, world.contracts[key], weekly_price=4_000,
                          reason=_marker(world, key, "private", "varyreason"))
+    # Its own home (the name is public, in the directory; the pipeline's reasons are not) and
+    # a scheme of places in development (regionally only a total of places).
+    world.council_homes[key], _ = portal.add_in_house_setting(
+        actor, authority_id=authority, name=f"Council home {key}", setting_type="childrens_home",
+        postcode_district=AUTHORITIES[key][3], registered_places=3, stage="planned",
+        on=today - timedelta(days=30), reason=_marker(world, key, "private", "stagereason"),
+        today=today)
+    world.developments[key], _ = portal.record_development(
+        actor, authority_id=authority, name=_marker(world, key, "private", "scheme"),
+        development_type="council_home", setting_type="childrens_home", places=4,
+        expected_opening=today + timedelta(days=300), confidence="high",
+        reason=_marker(world, key, "private", "schemereason"), today=today)
     ref = svc.child_refs.reference(la_code, f"isolation-{key}-1")
     world.children[key] = ref
     world.markers.append(Marker(ref, key, "child"))

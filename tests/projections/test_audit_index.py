@@ -16,6 +16,7 @@ from domain.bid import Bid
 from domain.board_search import BoardSearch
 from domain.contract import Contract
 from domain.data_import import DataImport
+from domain.development import Development
 from domain.engagement import EngagementResponse
 from domain.fostering import FosteringService
 from domain.gazetteer import DistrictUpload
@@ -172,6 +173,7 @@ def full_history(portal) -> dict:
         expires_on=date(2027, 1, 31), description="")
     portal.expire_vacancies([expiring], today=date(2027, 2, 1))
     placement_history(portal, authorities[0], provider, setting)
+    supply_history(portal, authorities[0])
     home_search_history(portal, authorities[0], settings)
     out_of_area_history(portal, admin, authorities[0], settings)
     # The vacancy board: a provider's contact, an officer's saved search, deleted.
@@ -298,6 +300,30 @@ def placement_history(portal, authority, provider, setting) -> None:
     portal.set_targets(system, authority, targets={"children_per_10k": 60})
 
 
+def supply_history(portal, authority) -> None:
+    """Every supply event: the authority's own home through its registration pipeline, and a
+    scheme of places in development changed, one opened and one dropped."""
+    system, today = Actor.system(), date(2026, 1, 5)
+    home, _ = portal.add_in_house_setting(
+        system, authority_id=authority, name="Hillside", setting_type="childrens_home",
+        postcode_district="DT1", registered_places=4, stage="planned", on=date(2025, 6, 2),
+        reason="Capital programme approved", today=today)
+    portal.change_in_house_stage(system, authority_id=authority, setting_id=home,
+                                 stage="applying", on=date(2025, 11, 3),
+                                 reason="Application sent to Ofsted", today=today)
+    schemes = [portal.record_development(
+        system, authority_id=authority, name=name, development_type="council_home",
+        setting_type="childrens_home", places=4, expected_opening=date(2026, 9, 1),
+        confidence="medium", today=today)[0] for name in ("Seaview", "Ridgeway")]
+    portal.change_development(system, authority_id=authority, development_id=schemes[0],
+                              reason="Builder delayed", expected_opening=date(2026, 12, 1),
+                              today=today)
+    portal.open_development(system, authority_id=authority, development_id=schemes[0],
+                            on=today, reason="Registered and open", today=today)
+    portal.drop_development(system, authority_id=authority, development_id=schemes[1],
+                            reason="Site sold", today=today)
+
+
 def out_of_area_history(portal, admin, authority, settings) -> None:
     """Every out-of-area event: an emergency move into another area, approved, its host
     notified, ended; and an administrator's adjoining authorities."""
@@ -340,7 +366,7 @@ def expected_owner(portal, record_id):
         return aggregate.lead_authority_id
     if isinstance(aggregate, Placement | Contract | DataImport | TenderDocument
                   | DocumentDownload | DeadlineReminder | HomeSearch | BoardSearch
-                  | FosteringService):
+                  | FosteringService | Development):
         return aggregate.authority_id
     if isinstance(aggregate, OutOfAreaPlacement):
         return aggregate.placing_authority_id

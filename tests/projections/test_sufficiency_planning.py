@@ -63,8 +63,8 @@ def test_local_capacity_against_our_children(world):
     homes = {k: v for k, v in rows[HOMES].items() if not k.startswith("_")}
     # Two in Kent House A and one unlinked in ME14 (Kent); two in Dorset House and one in DT1;
     # one with no location; outside costs 5,000 and 4,000 (one unknown): average 4,500.
-    assert homes == {"setting": HOMES, "places": 10, "here": 3, "share": 30.0, "outside": 3,
-                     "outside_average": 4500, "unknown": 1}
+    assert homes == {"setting": HOMES, "places": 10, "in_house": 0, "here": 3, "share": 30.0,
+                     "outside": 3, "outside_average": 4500, "unknown": 1}
     assert rows["Supported accommodation (16+)"]["places"] == 5
     assert rows["Supported accommodation (16+)"]["here"] == 1
     assert rows["Supported accommodation (16+)"]["share"] == 20.0
@@ -195,7 +195,7 @@ def test_need_by_type_and_the_childrens_home_gap(growing):
     with growing.services.engine.connect() as c:
         need = planning.forecast_need(c, scope, filters(ON))
         gap = planning.capacity_gap(c, scope, filters(ON))
-        fostering = planning.capacity_gap(c, scope, filters(ON, place_group="supported"))
+        adoption = planning.capacity_gap(c, scope, filters(ON, place_group="adoption"))
     rows = rows_by(need, "group")
     homes = rows["Children's homes (including secure)"]
     # 60 in three years, 36 in one; 18 of 24 (75%) are in children's homes now.
@@ -203,13 +203,16 @@ def test_need_by_type_and_the_childrens_home_gap(growing):
         18, 75.0, 27.0, 45.0)
     assert rows["Foster care, council carers"]["year_3"] == 15.0
     assert need.total["year_3"] == 60.0
-    [row] = gap.rows
+    row, supported = gap.rows
     # Need 45 children's home places in three years; 6 of Dorset's own homes' places used now.
-    assert {k: row[k] for k in ("in_homes", "need", "low", "high", "places", "here",
-                                "more")} == {
-        "in_homes": 18, "need": 45, "low": 45, "high": 45, "places": 10, "here": 6,
-        "more": 39}
-    assert fostering.rows == [] and fostering.notes
+    assert {k: row[k] for k in ("kind", "in_now", "need", "low", "high", "places", "here",
+                                "more", "pipeline_3", "closed_3", "left")} == {
+        "kind": "Children's homes", "in_now": 18, "need": 45, "low": 45, "high": 45,
+        "places": 10, "here": 6, "more": 39, "pipeline_3": 0, "closed_3": 0, "left": 39}
+    # Nobody in supported accommodation now: no need, no places.
+    assert (supported["kind"], supported["in_now"], supported["need"], supported["more"]) == (
+        "Supported accommodation", 0, 0, 0)
+    assert adoption.rows == [] and adoption.notes
 
 
 def test_too_short_a_history_gives_no_forecast(services):

@@ -23,8 +23,8 @@ def runner(demo_database, tmp_path, monkeypatch):
 def test_the_sample_again_changes_nothing_and_lists_the_candidates(runner):
     result = runner.invoke(main, ["import", "ofsted", str(SAMPLE)])
     assert result.exit_code == 0, result.output
-    assert "334 rows read: 332 match a setting of the directory, 2 do not." in result.output
-    assert "0 registrations changed (0 new facts); 332 unchanged." in result.output
+    assert "339 rows read: 337 match a setting of the directory, 2 do not." in result.output
+    assert "0 registrations changed (0 new facts); 337 unchanged." in result.output
     assert "Not in the directory: URN SC899001, Sorrel Barn (Children's home, Dorset)" \
         in result.output
 
