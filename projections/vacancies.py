@@ -83,6 +83,8 @@ class _VacancyProjection(Projection):
         self.rows = BufferedRows(self.table)
 
     def prepare(self, connection: sa.Connection, notifications) -> None:
+        # A vacancy published in this batch has no row yet: nothing to read.
+        self.rows.absent(n.originator_id for n in notifications if n.originator_version == 1)
         self.rows.load(connection, [n.originator_id for n in notifications
                                     if n.topic in self._handlers])
 

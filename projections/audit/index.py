@@ -35,6 +35,7 @@ from domain.vocabulary import (
 )
 from domain.words import counted
 from projections.base import Projection
+from projections.bulk import TableWriter
 from projections.database import metadata
 
 audit_events = sa.Table(
@@ -555,6 +556,7 @@ class AuditIndex(Projection):
 
     def __init__(self) -> None:
         self._rows: list[dict] = []
+        self._writer = TableWriter(audit_events)
         # A record's organisation never changes, so remembering it is always safe.
         self._owners: dict[UUID, UUID | None] = {}
 
@@ -596,7 +598,7 @@ class AuditIndex(Projection):
             for row in self._rows:
                 if row["organisation_id"] is _UNKNOWN:
                     row["organisation_id"] = found.get(row["record_id"])
-        connection.execute(audit_events.insert(), self._rows)
+        self._writer.insert(connection, self._rows)
         self._rows = []
 
     def _look_up_owners(self, connection: sa.Connection, record_ids: list[UUID]) -> dict:
