@@ -35,6 +35,7 @@ class TableWriter:
             column.default is not None or column.onupdate is not None
             for column in table.columns)
         self._processors: dict[tuple[str, str], Processor] = {}
+        self._converters: dict[tuple[str, tuple[str, ...]], Callable[[dict], tuple]] = {}
 
     # --- rendering ------------------------------------------------------------------------
 
@@ -54,17 +55,29 @@ class TableWriter:
 
     def _converter(self, dialect: sa.Dialect, names: Sequence[str]
                    ) -> Callable[[dict], tuple]:
-        processors = [self._processor(dialect, name) for name in names]
-        if all(p is None for p in processors):
-            def convert(row: dict) -> tuple:
-                return tuple([row[name] for name in names])
-            return convert
-        pairs = list(zip(names, processors, strict=True))
-
-        def convert_processed(row: dict) -> tuple:
-            return tuple([row[name] if process is None or row[name] is None
-                          else process(row[name]) for name, process in pairs])
-        return convert_processed
+        """A function from a row dict to the driver's tuple for columns ``names``, compiled
+        once (one expression per column, no loop): conversion runs for every value written."""
+        key = (dialect.name, tuple(names))
+        if key in self._converters:
+            return self._converters[key]
+        namespace: dict[str, Any] = {}
+        parts = []
+        for n, name in enumerate(names):
+            process = self._processor(dialect, name)
+            column_type = self.columns[name].type
+            if process is None:
+                parts.append(f"row[{name!r}]")
+            elif (isinstance(column_type, sa.Uuid) and column_type.as_uuid
+                  and not (dialect.supports_native_uuid and column_type.native_uuid)):
+                # SQLAlchemy's own processor for a UUID kept as text: its hex.
+                parts.append(f"None if (v{n} := row[{name!r}]) is None else v{n}.hex")
+            else:
+                namespace[f"p{n}"] = process
+                parts.append(f"None if (v{n} := row[{name!r}]) is None else p{n}(v{n})")
+        source = f"def convert(row):\n    return ({', '.join(parts)},)\n"
+        exec(compile(source, f"<{self.table.name} row>", "exec"), namespace)  # noqa: S102
+        self._converters[key] = namespace["convert"]
+        return namespace["convert"]
 
     @staticmethod
     def _marker(connection: sa.Connection) -> str:
