@@ -29,6 +29,7 @@ from projections.database import metadata, schema_lock
 SCHEMA = "portal_rebuild"
 # The PostgreSQL advisory lock held while a rebuild uses the shadow schema ("SUFFRBLD").
 REBUILD_LOCK_KEY = 0x5355_4646_5242_4C44
+SHADOW_CACHE_KIB = 256 * 1024  # SQLite's page cache for a rebuild's connections (at most)
 
 
 class Shadow:
@@ -130,6 +131,11 @@ def _sqlite_shadow(engine: sa.Engine, tables: Sequence[sa.Table]) -> Iterator[Sh
         # Thrown away if the process dies, so never worth waiting for the disk.
         cursor.execute(f"PRAGMA {SCHEMA}.journal_mode=MEMORY")
         cursor.execute(f"PRAGMA {SCHEMA}.synchronous=OFF")
+        # Index pages of rows written in key order of another column (the audit index by
+        # record, organisation, actor) are written all over the file: keep them in memory
+        # rather than in SQLite's default 2 MB cache. Both databases build, so both get it.
+        cursor.execute(f"PRAGMA {SCHEMA}.cache_size=-{SHADOW_CACHE_KIB}")
+        cursor.execute(f"PRAGMA main.cache_size=-{SHADOW_CACHE_KIB}")
         cursor.close()
 
     try:
