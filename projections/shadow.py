@@ -116,6 +116,10 @@ def _sweep(database: Path) -> None:
 
 @contextmanager
 def _sqlite_shadow(engine: sa.Engine, tables: Sequence[sa.Table]) -> Iterator[Shadow]:
+    if engine.url.database in (None, "", ":memory:"):
+        # Another connection could not see an in-memory database ("as at" views build into
+        # one, but only ever by catching up, never by a rebuild).
+        raise ValueError("A rebuild needs the SQLite database in a file, not in memory")
     database = Path(engine.url.database).resolve()
     _sweep(database)
     path = database.parent / f"{database.name}.rebuild-{os.getpid()}-{secrets.token_hex(4)}"
