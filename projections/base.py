@@ -47,6 +47,9 @@ class Projection:
     # Whether periodic snapshots are taken for "as at" views (not worth it for append-only
     # logs such as the verifiable log, which are never shown "as at").
     snapshots: ClassVar[bool] = True
+    # Indexes of its tables that only readers use, never the projection itself: a rebuild
+    # builds them once, after the rows, instead of maintaining them row by row.
+    deferred_indexes: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

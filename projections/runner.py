@@ -352,8 +352,9 @@ class ProjectionRunner:
             raise KeyError(f"Unknown projection: {', '.join(unknown)}")
         group = [self.projections[name] for name in chosen]
         tables = [t for p in group for t in p.tables]
-        with self._lock, shadow_tables(self.engine, [tracking, projection_failures, *tables]
-                                       ) as shadow:
+        deferred = {index for p in group for index in p.deferred_indexes}
+        with self._lock, shadow_tables(self.engine, [tracking, projection_failures, *tables],
+                                       deferred) as shadow:
             rebuilder = ProjectionRunner(self.application, shadow.feed, group)
             rebuilder.batch_size = REBUILD_BATCH_SIZE
             # The live tables' signer signs the live log; the shadow's tree is re-grown from

@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
-
-from projections.database import metadata, schema_lock
 
 SCHEMA = "portal_rebuild"
 # The PostgreSQL advisory lock held while a rebuild uses the shadow schema ("SUFFRBLD").
@@ -39,10 +37,23 @@ class Shadow:
     the tracking and failure tables, is translated into the shadow schema); ``live`` is one
     whose statements go to the live tables while the shadow ones are reachable by schema."""
 
-    def __init__(self, feed: sa.Engine, live: sa.Engine, tables: Sequence[sa.Table]) -> None:
+    def __init__(self, feed: sa.Engine, live: sa.Engine, tables: Sequence[sa.Table],
+                 deferred: Collection[str]) -> None:
         self.feed = feed
         self.live = live
         self.tables = list(tables)
+        self.deferred = set(deferred)
+
+    def create(self) -> None:
+        """The empty shadow tables, with their keys and the indexes the projections read
+        while they build; the ``deferred`` indexes (only readers use them) are built once,
+        after the rows, when the tables are swapped in."""
+        with self.feed.begin() as c:
+            for table in self.tables:
+                c.execute(sa.schema.CreateTable(table))
+                for index in table.indexes:
+                    if index.name not in self.deferred:
+                        c.execute(sa.schema.CreateIndex(index))
 
     def swap(self, c: sa.Connection, tables: Sequence[sa.Table]) -> None:
         """In ``c``'s transaction (on :attr:`live`), replace each live table by its shadow."""
@@ -55,6 +66,9 @@ class Shadow:
                 name = preparer.quote(table.name)
                 c.execute(sa.text(f"DROP TABLE IF EXISTS {live_schema}.{name}"))
                 c.execute(sa.text(f"ALTER TABLE {schema}.{name} SET SCHEMA {live_schema}"))
+                for index in table.indexes:
+                    if index.name in self.deferred:
+                        c.execute(sa.schema.CreateIndex(index))
             return
         shadows = sa.MetaData(schema=SCHEMA)
         for table in tables:
@@ -68,19 +82,22 @@ class Shadow:
 
 
 @contextmanager
-def shadow_tables(engine: sa.Engine, tables: Sequence[sa.Table]) -> Iterator[Shadow]:
-    """Create empty shadow ``tables`` for a rebuild on ``engine``'s database; remove whatever
-    is left of them when the block ends."""
+def shadow_tables(engine: sa.Engine, tables: Sequence[sa.Table],
+                  deferred: Collection[str] = ()) -> Iterator[Shadow]:
+    """Create empty shadow ``tables`` for a rebuild on ``engine``'s database, without the
+    indexes named in ``deferred`` (built at the swap); remove whatever is left of them when
+    the block ends."""
     if engine.dialect.name == "postgresql":
-        with _postgres_shadow(engine, tables) as shadow:
+        with _postgres_shadow(engine, tables, deferred) as shadow:
             yield shadow
     else:
-        with _sqlite_shadow(engine, tables) as shadow:
+        with _sqlite_shadow(engine, tables, deferred) as shadow:
             yield shadow
 
 
 @contextmanager
-def _postgres_shadow(engine: sa.Engine, tables: Sequence[sa.Table]) -> Iterator[Shadow]:
+def _postgres_shadow(engine: sa.Engine, tables: Sequence[sa.Table],
+                     deferred: Collection[str]) -> Iterator[Shadow]:
     with engine.connect() as lock:
         # One rebuild at a time uses the schema; whatever another left (it died) goes first.
         lock.execute(sa.select(sa.func.pg_advisory_lock(REBUILD_LOCK_KEY)))
@@ -89,11 +106,11 @@ def _postgres_shadow(engine: sa.Engine, tables: Sequence[sa.Table]) -> Iterator[
             with engine.begin() as c:
                 c.execute(sa.text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
                 c.execute(sa.text(f'CREATE SCHEMA "{SCHEMA}"'))
-            feed = engine.execution_options(schema_translate_map={None: SCHEMA})
-            with schema_lock(engine):
-                metadata.create_all(feed, tables=tables)
+            shadow = Shadow(engine.execution_options(schema_translate_map={None: SCHEMA}),
+                            engine, tables, deferred)
+            shadow.create()
             try:
-                yield Shadow(feed, engine, tables)
+                yield shadow
             finally:
                 with engine.begin() as c:
                     c.execute(sa.text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
@@ -115,7 +132,8 @@ def _sweep(database: Path) -> None:
 
 
 @contextmanager
-def _sqlite_shadow(engine: sa.Engine, tables: Sequence[sa.Table]) -> Iterator[Shadow]:
+def _sqlite_shadow(engine: sa.Engine, tables: Sequence[sa.Table],
+                   deferred: Collection[str]) -> Iterator[Shadow]:
     if engine.url.database in (None, "", ":memory:"):
         # Another connection could not see an in-memory database ("as at" views build into
         # one, but only ever by catching up, never by a rebuild).
@@ -143,9 +161,10 @@ def _sqlite_shadow(engine: sa.Engine, tables: Sequence[sa.Table]) -> Iterator[Sh
         cursor.close()
 
     try:
-        feed = base.execution_options(schema_translate_map={None: SCHEMA})
-        metadata.create_all(feed, tables=tables)
-        yield Shadow(feed, base, tables)
+        shadow = Shadow(base.execution_options(schema_translate_map={None: SCHEMA}), base,
+                        tables, deferred)
+        shadow.create()
+        yield shadow
     finally:
         base.dispose()
         path.unlink(missing_ok=True)

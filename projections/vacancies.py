@@ -100,6 +100,7 @@ class VacancyBoard(_VacancyProjection):
     name = "vacancy_board"
     table = vacancy_board
     tables = (vacancy_board,)
+    deferred_indexes = tuple(index.name for index in vacancy_board.indexes)  # by id only
 
     @handles(Vacancy.Published)
     def published(self, c: sa.Connection, e: Vacancy.Published) -> None:
@@ -127,6 +128,7 @@ class ProviderVacancies(_VacancyProjection):
     name = "provider_vacancies"
     table = provider_vacancies
     tables = (provider_vacancies,)
+    deferred_indexes = tuple(index.name for index in provider_vacancies.indexes)
 
     @handles(Vacancy.Published)
     def published(self, c: sa.Connection, e: Vacancy.Published) -> None:

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.bootstrap import bootstrap
+from projections.audit.index import audit_events
 from projections.base import tracking
 from projections.bulk import TableWriter
 from projections.registry import all_projections
@@ -133,6 +134,11 @@ class ProjectionScenario:
         assert len(rebuilt["audit_events"]) > len(before["audit_events"])
         svc.projections.rebuild()
         assert dump(svc.engine) == rebuilt
+        # Indexes only readers use are built after the rows: every one is there.
+        inspector = sa.inspect(svc.engine)
+        for table in (audit_events, vacancy_board, provider_vacancies):
+            assert {i["name"] for i in inspector.get_indexes(table.name)} >= {
+                i.name for i in table.indexes}
 
     def test_the_driver_path_stores_exactly_what_sqlalchemy_stores(self, make_services):
         svc = make_services()
