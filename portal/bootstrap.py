@@ -56,7 +56,12 @@ class SigningRunner(ProjectionRunner):
 
     def rebuild(self, names=None, progress=None) -> int:
         try:
-            return super().rebuild(names, progress)
+            applied = super().rebuild(names, progress)
+            # The rebuilt log was grown in shadow tables without signing: events stored
+            # while it ran are signed now, not at the next event.
+            if self.checkpoints is not None:
+                self.checkpoints.create_if_grown()
+            return applied
         finally:
             self._witness()
 

@@ -155,7 +155,8 @@ def _progress_printer():
 @projections.command("rebuild")
 @click.argument("names", nargs=-1)
 def projections_rebuild(names: tuple[str, ...]) -> None:
-    """Clear the named projections (default: all) and rebuild them from the whole log."""
+    """Rebuild the named projections (default: all) from the whole log, in shadow tables
+    swapped in at once when they have caught up."""
     svc = open_services()
     try:
         unknown = [n for n in names if n not in svc.projections.projections]

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from eventsourcing.utils import get_topic
 
+from projections.bulk import TableWriter
 from projections.database import metadata
 
 tracking = sa.Table(
@@ -46,6 +47,9 @@ class Projection:
     # Whether periodic snapshots are taken for "as at" views (not worth it for append-only
     # logs such as the verifiable log, which are never shown "as at").
     snapshots: ClassVar[bool] = True
+    # Indexes of its tables that only readers use, never the projection itself: a rebuild
+    # builds them once, after the rows, instead of maintaining them row by row.
+    deferred_indexes: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -103,18 +107,22 @@ class Projection:
 class BufferedRows:
     """A batch's working copy of one table's rows, keyed by ``id``.
 
-    Handlers read and change plain dicts; :meth:`flush` writes every touched row back with two
-    executemany statements (delete, then insert). Building one SQL statement per event costs
-    far more than the event itself, so projections of busy aggregates use this.
+    Handlers read and change plain dicts; :meth:`flush` writes the touched rows back at the
+    batch's end through the driver (:class:`~projections.bulk.TableWriter`): rows new in the
+    batch with one insert, stored rows changed or removed with one delete (and one insert).
+    A row the batch wrote is never read back: it is already here. Building one SQL statement
+    per event costs far more than the event itself, so projections of busy aggregates use
+    this.
     """
 
     def __init__(self, table: sa.Table) -> None:
         self.table = table
+        self.writer = TableWriter(table)
         self._rows: dict[Any, dict | None] = {}
-        self._touched: set[Any] = set()
+        self._touched: dict[Any, None] = {}  # in the order first touched
+        self._absent: set[Any] = set()  # ids known not to be in the table
         self._select = sa.select(table).where(table.c.id.in_(sa.bindparam("ids",
                                                                           expanding=True)))
-        self._delete = table.delete().where(table.c.id == sa.bindparam("_id"))
 
     def load(self, connection: sa.Connection, ids: Iterable[Any]) -> None:
         wanted = [i for i in set(ids) if i not in self._rows]
@@ -124,35 +132,48 @@ class BufferedRows:
                 self._select, {"ids": chunk}).mappings()}
             for i in chunk:
                 self._rows[i] = found.get(i)
+                if i not in found:
+                    self._absent.add(i)
+
+    def absent(self, ids: Iterable[Any]) -> None:
+        """Note rows the caller knows are not stored (their aggregates are created in this
+        batch), so they are neither read nor deleted before they are inserted."""
+        for i in ids:
+            if i not in self._rows:
+                self._rows[i] = None
+                self._absent.add(i)
 
     def get(self, row_id: Any) -> dict | None:
         return self._rows.get(row_id)
 
     def put(self, row: dict) -> None:
         self._rows[row["id"]] = row
-        self._touched.add(row["id"])
+        self._touched[row["id"]] = None
 
     def update(self, row_id: Any, **values: Any) -> None:
         row = self._rows.get(row_id)
         if row is None:
             raise LookupError(f"{self.table.name} has no row {row_id}")
         row.update(values)
-        self._touched.add(row_id)
+        self._touched[row_id] = None
 
     def delete(self, row_id: Any) -> None:
         self._rows[row_id] = None
-        self._touched.add(row_id)
+        self._touched[row_id] = None
 
     def discard(self) -> None:
         """Forget every loaded and changed row (the batch's transaction was rolled back)."""
         self._rows.clear()
         self._touched.clear()
+        self._absent.clear()
 
     def flush(self, connection: sa.Connection) -> None:
         if self._touched:
-            connection.execute(self._delete, [{"_id": i} for i in self._touched])
-            rows = [self._rows[i] for i in self._touched if self._rows.get(i) is not None]
-            if rows:
-                connection.execute(self.table.insert(), rows)
+            # Every touched row may be stored, unless it is known not to be (not found when
+            # loaded, or its aggregate created in this batch): those are only inserted.
+            self.writer.delete(connection, [i for i in self._touched if i not in self._absent])
+            self.writer.insert(connection, [self._rows[i] for i in self._touched
+                                            if self._rows.get(i) is not None])
         self._rows.clear()
         self._touched.clear()
+        self._absent.clear()

@@ -18,6 +18,7 @@ from domain.data_import import DataImport
 from domain.organisation import Authority
 from domain.placement import EPISODE_FIELDS, Placement
 from projections.base import Projection, handles
+from projections.bulk import TableWriter
 from projections.database import metadata
 
 placement_children = sa.Table(
@@ -141,6 +142,10 @@ def episode_row(child: dict[str, Any], number: int, episode: dict[str, Any]) -> 
     }
 
 
+_CHILDREN = TableWriter(placement_children)
+_EPISODES = TableWriter(placement_episodes)
+
+
 class Placements(Projection):
     name = "placements"
     tables = (placement_children, placement_episodes, contracts, authority_targets,
@@ -215,20 +220,14 @@ class Placements(Projection):
             return
         old = [s for s in changed if not s["new"]]
         if old:
-            c.execute(placement_episodes.delete()
-                      .where(placement_episodes.c.placement_id == sa.bindparam("_id")),
-                      [{"_id": s["child"]["placement_id"]} for s in old])
-            c.execute(placement_children.update()
-                      .where(placement_children.c.id == sa.bindparam("_id"))
-                      .values({k: sa.bindparam(f"_{k}") for k in _SUMMARY}),
-                      [{"_id": s["child"]["placement_id"],
-                        **{f"_{k}": v for k, v in _summary(s).items()}} for s in old])
-        new = [s for s in changed if s["new"]]
-        if new:
-            c.execute(placement_children.insert(), [
-                {"id": s["child"]["placement_id"], **{k: s["child"][k] for k in _CHILD},
-                 **_summary(s)} for s in new])
-        c.execute(placement_episodes.insert(), [
+            _EPISODES.delete(c, [s["child"]["placement_id"] for s in old],
+                             column="placement_id")
+            _CHILDREN.update(c, [{**_summary(s), "id": s["child"]["placement_id"]}
+                                 for s in old])
+        _CHILDREN.insert(c, [
+            {"id": s["child"]["placement_id"], **{k: s["child"][k] for k in _CHILD},
+             **_summary(s)} for s in changed if s["new"]])
+        _EPISODES.insert(c, [
             episode_row(s["child"], n, ep) for s in changed
             for n, ep in enumerate(s["episodes"], start=1)])
 

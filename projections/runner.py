@@ -15,11 +15,13 @@ as stopped, until :meth:`ProjectionRunner.retry`; the other projections carry on
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -29,10 +31,15 @@ from projections import failures, outage
 from projections.base import Projection, tracking
 from projections.database import metadata, schema_lock
 from projections.failures import Failure, projection_failures
+from projections.shadow import SCHEMA as SHADOW_SCHEMA
+from projections.shadow import Shadow, shadow_tables
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
+# A rebuild replays the whole log into shadow tables nobody reads: bigger batches, fewer
+# commits and row look-ups.
+REBUILD_BATCH_SIZE = 5000
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,7 @@ class ProjectionRunner:
         # inline: the web process applies pending events itself before it reads (SQLite, tests,
         # a single process). Otherwise a separate projection process does, and readers wait.
         self.inline = inline
+        self.batch_size = BATCH_SIZE
         self._lock = threading.Lock()
 
     # --- set-up and positions -------------------------------------------------------------
@@ -185,11 +193,11 @@ class ProjectionRunner:
                     if old >= head or len(set(positions.values())) > 1:
                         return applied  # done, or another runner moved some on: regroup
                     notifications = recorder.select_notifications(
-                        start=old, limit=BATCH_SIZE, stop=head, topics=topics,
+                        start=old, limit=self.batch_size, stop=head, topics=topics,
                         inclusive_of_start=False,
                     )
                     # A short batch means nothing else for these projections up to head.
-                    new = notifications[-1].id if len(notifications) == BATCH_SIZE else head
+                    new = notifications[-1].id if len(notifications) == self.batch_size else head
                     count = self._apply(c, group, notifications)
                     c.execute(tracking.update().where(tracking.c.name.in_(names))
                               .values(position=new))
@@ -231,23 +239,33 @@ class ProjectionRunner:
 
     def _apply(self, c: sa.Connection, group: list[Projection], notifications: Sequence) -> int:
         """Apply a batch to every projection of ``group`` in the open transaction ``c``."""
+        with _cyclic_gc_paused():
+            return self._apply_batch(c, group, notifications)
+
+    def _apply_batch(self, c: sa.Connection, group: list[Projection],
+                     notifications: Sequence) -> int:
         applied = 0
-        mapper = self.application.mapper
+        to_domain_event = self.application.mapper.to_domain_event
+        # Who wants each topic of the batch, worked out once per topic rather than once per
+        # event and projection: (raw projections, decoded-event projections).
+        routes: dict[str, tuple[list[Projection], list[Projection]]] = {}
+        for topic in {n.topic for n in notifications}:
+            wanting = [p for p in group if p.wants(topic)]
+            routes[topic] = ([p for p in wanting if p.raw], [p for p in wanting if not p.raw])
         for projection in group:
-            projection.prepare(c, [n for n in notifications if projection.wants(n.topic)])
+            if type(projection).prepare is not Projection.prepare:
+                projection.prepare(c, [n for n in notifications if projection.wants(n.topic)])
             projection.begin_batch(c)
         for notification in notifications:
-            event = None
-            for projection in group:
-                if not projection.wants(notification.topic):
-                    continue
-                if projection.raw:
-                    projection.process(c, notification, notification.topic, notification.id)
-                else:
-                    if event is None:
-                        event = mapper.to_domain_event(notification)
-                    projection.process(c, event, notification.topic, notification.id)
-                applied += 1
+            raw, decoded = routes[notification.topic]
+            topic, position = notification.topic, notification.id
+            for projection in raw:
+                projection.process(c, notification, topic, position)
+            if decoded:
+                event = to_domain_event(notification)
+                for projection in decoded:
+                    projection.process(c, event, topic, position)
+            applied += len(raw) + len(decoded)
         for projection in group:
             projection.end_batch(c)
         return applied
@@ -330,21 +348,66 @@ class ProjectionRunner:
 
     def rebuild(self, names: Iterable[str] | None = None,
                 progress: Callable[[str, int, int], None] | None = None) -> int:
-        """Clear the named projections (default: all) and apply the whole log again."""
+        """Rebuild the named projections (default: all) from the whole log.
+
+        The log is replayed into shadow tables (:mod:`projections.shadow`) while the live
+        ones keep serving readers and following the log; then one transaction, holding the
+        live tracking rows so no other runner moves them, brings the shadow up to the head
+        and puts it in place with its position (and any event it stopped at). Readers see the
+        old tables until that commits, then the new ones: never a half-built table."""
         chosen = list(names) if names is not None else list(self.projections)
         unknown = [n for n in chosen if n not in self.projections]
         if unknown:
             raise KeyError(f"Unknown projection: {', '.join(unknown)}")
-        with self._lock:
-            head = self.head()
-            with self.engine.begin() as c:
-                for name in chosen:
-                    self.projections[name].clear(c)
-                    self.projections[name].seed(c)
-                    c.execute(tracking.update().where(tracking.c.name == name)
-                              .values(position=0))
-                    failures.clear(c, name)  # it starts again from the first event
-            return self._feed([self.projections[name] for name in chosen], head, progress, [])
+        group = [self.projections[name] for name in chosen]
+        tables = [t for p in group for t in p.tables]
+        deferred = {index for p in group for index in p.deferred_indexes}
+        with self._lock, shadow_tables(self.engine, [tracking, projection_failures, *tables],
+                                       deferred) as shadow:
+            rebuilder = ProjectionRunner(self.application, shadow.feed, group)
+            rebuilder.batch_size = REBUILD_BATCH_SIZE
+            # The live tables' signer signs the live log; the shadow's tree is re-grown from
+            # events already signed, and whatever is new is signed once it is live.
+            signers = {p.name: p.signer for p in group if getattr(p, "signer", None)}
+            for projection in signers:
+                self.projections[projection].signer = None
+            try:
+                with shadow.feed.begin() as c:
+                    c.execute(tracking.insert(), [{"name": n, "position": 0} for n in chosen])
+                    for projection in group:
+                        projection.clear(c)  # empty already: resets what it holds in memory
+                        projection.seed(c)
+                applied = rebuilder._feed(group, self.head(), progress, [])
+                with shadow.live.begin() as c:
+                    self._claim(c, chosen)  # no other runner moves them until this commits
+                    applied += rebuilder._feed(group, self.head(), progress, [])
+                    self._install(c, shadow, group)
+            finally:
+                for name, signer in signers.items():
+                    self.projections[name].signer = signer
+                for projection in group:
+                    projection.discard_batch()
+            return applied
+
+    @staticmethod
+    def _install(c: sa.Connection, shadow: Shadow, group: list[Projection]) -> None:
+        """Put the shadow tables of ``group`` in place of the live ones, with the shadow's
+        positions and failures, in ``c``'s transaction."""
+        names = [p.name for p in group]
+        translated = {"schema_translate_map": {None: SHADOW_SCHEMA}}
+        positions = dict(c.execute(
+            sa.select(tracking.c.name, tracking.c.position).where(tracking.c.name.in_(names)),
+            execution_options=translated).all())
+        stopped = [dict(row) for row in c.execute(
+            sa.select(projection_failures).where(projection_failures.c.name.in_(names)),
+            execution_options=translated).mappings()]
+        shadow.swap(c, [t for p in group for t in p.tables])
+        for name in names:
+            c.execute(tracking.update().where(tracking.c.name == name)
+                      .values(position=positions[name]))
+            failures.clear(c, name)
+        if stopped:
+            c.execute(projection_failures.insert(), stopped)
 
     def follow(self, stop: threading.Event, poll_interval: float = 0.5) -> None:
         """Keep the projections up to date until ``stop`` is set (the projection process)."""
@@ -409,6 +472,34 @@ class ProjectionRunner:
                         current.clear()
         finally:
             finished.set()
+
+
+_gc_guard = threading.Lock()
+_gc_pausers = 0
+_gc_was_enabled = False
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a batch is applied.
+
+    A batch holds thousands of decoded events and row dicts at once; the collector, triggered
+    by the allocations, walks them all again and again (a fifth of a rebuild's time), and
+    finds nothing: they are freed by reference counting when the batch ends. Threads that
+    pause together resume it when the last one is done."""
+    global _gc_pausers, _gc_was_enabled
+    with _gc_guard:
+        if _gc_pausers == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pausers += 1
+    try:
+        yield
+    finally:
+        with _gc_guard:
+            _gc_pausers -= 1
+            if _gc_pausers == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 def _transient(error: BaseException) -> bool:

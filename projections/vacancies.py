@@ -83,6 +83,8 @@ class _VacancyProjection(Projection):
         self.rows = BufferedRows(self.table)
 
     def prepare(self, connection: sa.Connection, notifications) -> None:
+        # A vacancy published in this batch has no row yet: nothing to read.
+        self.rows.absent(n.originator_id for n in notifications if n.originator_version == 1)
         self.rows.load(connection, [n.originator_id for n in notifications
                                     if n.topic in self._handlers])
 
@@ -98,6 +100,7 @@ class VacancyBoard(_VacancyProjection):
     name = "vacancy_board"
     table = vacancy_board
     tables = (vacancy_board,)
+    deferred_indexes = tuple(index.name for index in vacancy_board.indexes)  # by id only
 
     @handles(Vacancy.Published)
     def published(self, c: sa.Connection, e: Vacancy.Published) -> None:
@@ -125,6 +128,7 @@ class ProviderVacancies(_VacancyProjection):
     name = "provider_vacancies"
     table = provider_vacancies
     tables = (provider_vacancies,)
+    deferred_indexes = tuple(index.name for index in provider_vacancies.indexes)
 
     @handles(Vacancy.Published)
     def published(self, c: sa.Connection, e: Vacancy.Published) -> None:

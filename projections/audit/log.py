@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from projections.audit.merkle import Frontier, leaf_hash
 from projections.base import Projection
+from projections.bulk import TableWriter
 from projections.database import metadata
 
 audit_leaves = sa.Table(
@@ -84,6 +85,7 @@ class VerifiableLog(Projection):
         self._frontier: Frontier | None = None
         self._rows: list[dict] = []
         self._position = 0
+        self._writer = TableWriter(audit_leaves)
 
     def begin_batch(self, c: sa.Connection) -> None:
         row = c.execute(sa.select(audit_tree).where(audit_tree.c.id == 1)).mappings().first()
@@ -104,7 +106,7 @@ class VerifiableLog(Projection):
     def end_batch(self, c: sa.Connection) -> None:
         if not self._rows:
             return
-        c.execute(audit_leaves.insert(), self._rows)
+        self._writer.insert(c, self._rows)
         values = {"size": self._frontier.size, "position": self._position,
                   "frontier": frontier_to_bytes(self._frontier)}
         updated = c.execute(audit_tree.update().where(audit_tree.c.id == 1).values(**values))

@@ -1,10 +1,14 @@
-"""Projections: rebuilding every read model from the log, against reading the log natively.
+"""Projections: rebuilding every read model from the log, against reading and decoding it.
 
-Target (foundation issue): the projections process at least 0.5x the native log-read rate,
-where the native rate is eventsourcing's ``recorder.select_notifications`` paging through the
-whole log 1,000 notifications at a time, and the projections' rate is notifications in the log
-divided by the time ``services.projections.rebuild()`` takes to replay it through every
-projection. Incremental catch-up of 1,000 new events is reported too.
+Target (issue 14): a full rebuild, and incremental catch-up, each process at least 0.5x the
+rate at which the same log is read and decoded in the same run: eventsourcing's
+``recorder.select_notifications`` paging through the whole log 1,000 notifications at a time,
+each turned into its domain event by ``mapper.to_domain_event`` (best of three passes). A
+rebuild must do both for every event anyway, so the ratio says how much the projections'
+own work (handlers, rows, SQL, commits, the shadow tables' swap) adds. The rebuild's rate is
+notifications in the log divided by the time ``services.projections.rebuild()`` takes to
+replay it through every projection; catch-up's is 1,000 new events divided by the time
+``catch_up()`` takes to apply them. The read alone, undecoded, is reported as a diagnostic.
 """
 
 from __future__ import annotations
@@ -58,6 +62,10 @@ REBUILD_PARTS = {
     "mapper.to_domain_event (decode)": in_file("eventsourcing/persistence.py",
                                                "to_domain_event"),
     "  JSON parsing with transcoding hooks": in_file("json/decoder.py", "decode"),
+    "  (the driver writes: projections/bulk.py insert/delete/update)": in_file(
+        str(PROJECTIONS_DIR / "bulk.py"), "insert", "delete", "update"),
+    "  (swapping the shadow tables in: projections/shadow.py swap)": in_file(
+        str(PROJECTIONS_DIR / "shadow.py"), "swap"),
     "all projection code (process, begin_batch, end_batch)": in_file(
         str(PROJECTIONS_DIR), "process", "begin_batch", "end_batch"),
     "  vacancy_board + provider_vacancies handlers": in_file(
@@ -115,18 +123,19 @@ def test_projection_rebuild(board, results, tmp_path):
         seconds, log_size = timed(lambda: read_log(app))
         passes.append(seconds)
     native_rate = log_size / min(passes)
-    decode_s, _ = timed(lambda: read_log(app, decode=True))
-    decode_rate = log_size / decode_s
+    decode_passes = [timed(lambda: read_log(app, decode=True))[0] for _ in range(READ_PASSES)]
+    decode_rate = log_size / min(decode_passes)
 
     rebuild_s, applied = timed(runner.rebuild)
     rebuild_rate = log_size / rebuild_s
-    ratio = rebuild_rate / native_rate
+    ratio = rebuild_rate / decode_rate
 
     # 1,000 new events at four providers' settings, then catch up as the web process would.
     settings = all_settings(app, [provider_id(p.name) for p in region.PROVIDERS[:4]])
     vacancy_history(app, settings, NEW_VACANCIES, seed=99, events_per_vacancy=4)
     new_events = app.last_position() - head
     catch_up_s, caught_up = timed(runner.catch_up)
+    catch_up_ratio = new_events / catch_up_s / decode_rate
 
     with services.engine.connect() as c:
         board_rows = c.execute(
@@ -135,15 +144,16 @@ def test_projection_rebuild(board, results, tmp_path):
     print(f"\n[projections] log of {log_size:,} notifications ({board.vacancy_events:,}"
           f" vacancy events + the demo region), {len(runner.projections)} projections")
     print(f"  native select_notifications  : {native_rate:>9,.0f} notifications/s"
-          f" (best of {READ_PASSES} passes, {PAGE:,} a page)")
+          f" (diagnostic: the read alone; best of {READ_PASSES} passes, {PAGE:,} a page)")
     print(f"  native read + to_domain_event: {decode_rate:>9,.0f} notifications/s"
-          " (diagnostic: decoding alone, no projection)")
+          f" (the baseline: best of {READ_PASSES} passes)")
     print(f"  rebuild()                    : {rebuild_rate:>9,.0f} notifications/s"
           f" ({rebuild_s:.1f}s, {applied:,} handler applications)"
-          f" = {ratio:.4f}x native (target >= {TARGET}x)")
+          f" = {ratio:.3f}x read+decode (target >= {TARGET}x)")
     print(f"  incremental catch_up()       : {new_events:,} new events in"
           f" {catch_up_s * 1000:.0f} ms = {new_events / catch_up_s:,.0f} events/s"
-          f" ({caught_up:,} handler applications)")
+          f" ({caught_up:,} handler applications) = {catch_up_ratio:.3f}x read+decode"
+          f" (target >= {TARGET}x)")
     print(f"  vacancy board rows after     : {board_rows:,}")
 
     figures: dict[str, object] = {
@@ -151,6 +161,7 @@ def test_projection_rebuild(board, results, tmp_path):
         "native_read_notifications_per_s": round(native_rate),
         "native_read_passes_s": [round(p, 3) for p in passes],
         "read_and_decode_notifications_per_s": round(decode_rate),
+        "read_and_decode_passes_s": [round(p, 3) for p in decode_passes],
         "rebuild_seconds": round(rebuild_s, 2),
         "rebuild_notifications_per_s": round(rebuild_rate),
         "rebuild_handler_applications": applied,
@@ -158,13 +169,18 @@ def test_projection_rebuild(board, results, tmp_path):
         "incremental_events": new_events,
         "incremental_seconds": round(catch_up_s, 3),
         "incremental_events_per_s": round(new_events / catch_up_s),
+        "incremental_ratio": round(catch_up_ratio, 4),
         "vacancy_board_rows": board_rows,
-        "targets": {"rebuild_vs_native_read": {"measured": ratio, "target": TARGET,
-                                               "met": ratio >= TARGET}},
+        "targets": {
+            "rebuild_vs_read_and_decode": {"measured": ratio, "target": TARGET,
+                                           "met": ratio >= TARGET},
+            "catch_up_vs_read_and_decode": {"measured": catch_up_ratio, "target": TARGET,
+                                            "met": catch_up_ratio >= TARGET}},
     }
     results["projections"] = figures
-    if ratio < TARGET:
+    if ratio < TARGET or catch_up_ratio < TARGET:
         figures["profile"] = profile_rebuild(tmp_path)
-        pytest.fail(f"rebuild() processed {rebuild_rate:,.0f} notifications/s, {ratio:.4f}x the"
-                    f" native read rate of {native_rate:,.0f}/s; the target is {TARGET}x",
-                    pytrace=False)
+        pytest.fail(f"rebuild() processed {rebuild_rate:,.0f} notifications/s ({ratio:.3f}x)"
+                    f" and catch_up() {new_events / catch_up_s:,.0f} events/s"
+                    f" ({catch_up_ratio:.3f}x) against reading and decoding the log at"
+                    f" {decode_rate:,.0f}/s; the target is {TARGET}x for each", pytrace=False)

@@ -17,6 +17,7 @@ from projections.registry import all_projections
 from projections.vacancies import vacancy_board
 from tests.conftest import DEMO_TODAY
 from tests.html_checks import CheckedClient
+from tests.projections.scenario import dump
 
 pytestmark = pytest.mark.postgres
 
@@ -65,6 +66,16 @@ def app(demo_services, demo_url, tmp_path):
     application.config.update(TESTING=True, RATELIMIT_ENABLED=False)
     application.test_client_class = CheckedClient
     return application
+
+
+def test_the_demo_history_rebuilds_to_the_rows_its_commands_built(demo_services):
+    """As on SQLite (tests/projections/test_projections.py): the demo region projected as
+    its commands ran equals a rebuild into shadow tables (COPY), row for row."""
+    incremental = dump(demo_services.engine)
+    assert incremental["vacancy_board"] and incremental["tenders"]
+    assert demo_services.projections.rebuild() > 0
+    assert dump(demo_services.engine) == incremental
+    assert demo_services.projections.catch_up() == 0
 
 
 def board_total(client) -> int:
