@@ -24,6 +24,7 @@ from portal.bootstrap import Services, bootstrap
 from portal.demo import region
 from portal.demo.loader import load_demo, provider_id
 from tests.benchmarks.helpers import TODAY, all_settings, timed, vacancy_history
+from tests.benchmarks.table import Row, Run, load_average, render, write
 
 RESULTS_FILE = Path(__file__).resolve().parents[2] / ".benchmarks" / "latest.json"
 
@@ -34,7 +35,7 @@ BOARD_VACANCIES = 20_000
 
 # Run order: the projection benchmark must rebuild the shared log before the page benchmark
 # reads it (otherwise the pages' fixture would project the whole log once, untimed, first).
-MODULE_ORDER = ("test_write_path", "test_projections", "test_pages")
+MODULE_ORDER = ("test_write_path", "test_projections", "test_pages", "test_national")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -55,6 +56,38 @@ def _environment() -> dict[str, object]:
         "sqlalchemy": version("sqlalchemy"),
         "flask": version("flask"),
     }
+
+
+class Table:
+    """The rows of `make bench`'s table, in the order the benchmarks add them."""
+
+    def __init__(self, run: Run) -> None:
+        self.run, self.rows = run, []
+
+    def add(self, row: Row) -> None:
+        self.rows.append(row)
+
+    def note(self, text: str) -> None:
+        self.run.notes.append(text)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def table():
+    """Every benchmark's rows; printed at the end, and written to the file BENCH_RESULTS names
+    (`make bench` names tests/benchmarks/RESULTS.md) only when set, so a partial run of one
+    module does not replace the checked-in table."""
+    run = Run(started_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+              machine=platform.platform(), cpus=os.cpu_count() or 1,
+              load_start=load_average())
+    started = time.perf_counter()
+    collected = Table(run)
+    yield collected
+    if not collected.rows:
+        return
+    run.load_end, run.seconds = load_average(), time.perf_counter() - started
+    target = os.environ.get("BENCH_RESULTS")
+    text = write(Path(target), run, collected.rows) if target else render(run, collected.rows)
+    print("\n" + text)
 
 
 @pytest.fixture(scope="session")
