@@ -59,35 +59,41 @@ def _environment() -> dict[str, object]:
 
 
 class Table:
-    """The rows of `make bench`'s table, in the order the benchmarks add them."""
+    """The rows of `make bench`'s table, in the order the benchmarks add them. When
+    BENCH_RESULTS names a file (`make bench` names tests/benchmarks/RESULTS.md) it is rewritten
+    at each row, marked unfinished until the run ends, so a run stopped part way still leaves
+    what it measured; a partial run of one module without it replaces nothing."""
 
-    def __init__(self, run: Run) -> None:
-        self.run, self.rows = run, []
+    def __init__(self, run: Run, target: str | None) -> None:
+        self.run, self.rows, self.target = run, [], target
+        self.started = time.perf_counter()
 
     def add(self, row: Row) -> None:
         self.rows.append(row)
+        self.flush(finished=False)
 
     def note(self, text: str) -> None:
         self.run.notes.append(text)
 
+    def flush(self, *, finished: bool) -> str:
+        self.run.finished = finished
+        self.run.seconds = time.perf_counter() - self.started
+        self.run.load_end = load_average() if finished else None
+        if self.target:
+            return write(Path(self.target), self.run, self.rows)
+        return render(self.run, self.rows)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def table():
-    """Every benchmark's rows; printed at the end, and written to the file BENCH_RESULTS names
-    (`make bench` names tests/benchmarks/RESULTS.md) only when set, so a partial run of one
-    module does not replace the checked-in table."""
+    """Every benchmark's rows; the table is printed at the end."""
     run = Run(started_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
               machine=platform.platform(), cpus=os.cpu_count() or 1,
               load_start=load_average())
-    started = time.perf_counter()
-    collected = Table(run)
+    collected = Table(run, os.environ.get("BENCH_RESULTS"))
     yield collected
-    if not collected.rows:
-        return
-    run.load_end, run.seconds = load_average(), time.perf_counter() - started
-    target = os.environ.get("BENCH_RESULTS")
-    text = write(Path(target), run, collected.rows) if target else render(run, collected.rows)
-    print("\n" + text)
+    if collected.rows:
+        print("\n" + collected.flush(finished=True))
 
 
 @pytest.fixture(scope="session")

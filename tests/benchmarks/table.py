@@ -41,6 +41,7 @@ class Run:
     load_end: tuple[float, float, float] | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    finished: bool = True  # False while the run goes on (the file is rewritten at each row)
 
 
 def _cell(text: object) -> str:
@@ -64,6 +65,8 @@ def render(run: Run, rows: list[Row]) -> str:
         "benchmarks shared the CPUs with other work: every figure in such a run is measured "
         "under load (the last column gives the 1-minute load as each figure was taken).",
         f"- Targets: {met} met, {missed} not met.",
+        *([] if run.finished else ["- **This run had not finished when this was written**: "
+                                   "the rows below are those measured so far."]),
         "",
         "| section | figure | measured | baseline (same run) | ratio | target | verdict "
         "| load |",
