@@ -147,7 +147,7 @@ def test_projection_rebuild(board, results, tmp_path, table):
     print(f"  native select_notifications  : {native_rate:>9,.0f} notifications/s"
           f" (best of {READ_PASSES} passes, {PAGE:,} a page)")
     print(f"  native read + to_domain_event: {decode_rate:>9,.0f} notifications/s"
-          " (diagnostic: decoding alone, no projection)")
+          f" (the baseline: median of {READ_PASSES} passes, no projection)")
     print(f"  rebuild()                    : {rebuild_rate:>9,.0f} notifications/s"
           f" ({rebuild_s:.1f}s, {applied:,} handler applications)"
           f" = {ratio:.4f}x read + decode (target >= {TARGET}x)")
