@@ -86,6 +86,21 @@ class Table:
         return render(self.run, self.rows)
 
 
+FAILED_TESTS: list[str] = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A benchmark that stopped with an error is named in the table's notes, so a figure it
+    never measured cannot go missing silently."""
+    report = yield
+    if report.failed and call.excinfo is not None and \
+            not call.excinfo.errisinstance(pytest.fail.Exception):
+        FAILED_TESTS.append(f"{item.nodeid} ({report.when}) stopped with "
+                            f"{call.excinfo.typename}: its later figures were not measured.")
+    return report
+
+
 @pytest.fixture(scope="session", autouse=True)
 def table():
     """Every benchmark's rows; the table is printed at the end."""
@@ -94,6 +109,8 @@ def table():
               load_start=load_average())
     collected = Table(run, os.environ.get("BENCH_RESULTS"))
     yield collected
+    for failure in FAILED_TESTS:
+        collected.note(failure)
     if collected.rows:
         print("\n" + collected.flush(finished=True))
 

@@ -240,11 +240,19 @@ def sign_in(port: int, account) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in web.cookies)
 
 
-def warm(server: Gunicorn, path: str, headers: dict[str, str]) -> None:
-    """Each worker answers the page once (and it answers 200) before it is measured."""
-    statuses = fetch_together("127.0.0.1", server.port, path, clients=WORKERS, timeout=300,
-                              headers=headers)
+WARM_UP_TIMEOUT = 300
+
+
+def warm(server: Gunicorn, path: str, headers: dict[str, str]) -> bool:
+    """Each worker answers the page once (and it answers 200) before it is measured; False
+    when the page did not answer WORKERS requests at once within WARM_UP_TIMEOUT."""
+    try:
+        statuses = fetch_together("127.0.0.1", server.port, path, clients=WORKERS,
+                                  timeout=WARM_UP_TIMEOUT, headers=headers)
+    except TimeoutError:
+        return False
     assert set(statuses) == {200}, f"{path} answered {dict(statuses)}"
+    return True
 
 
 def test_pages_over_http(server, national, table, results):
@@ -259,7 +267,13 @@ def test_pages_over_http(server, national, table, results):
     for clients in CLIENTS:
         loads: dict[str, Load] = {}
         for label, path in pages.items():
-            warm(server, path, headers)
+            if not warm(server, path, headers):
+                loads[label] = Load(clients, WARM_UP_TIMEOUT, failures=WORKERS)
+                print(f"\n[http] {label}: no answer to {WORKERS} requests within"
+                      f" {WARM_UP_TIMEOUT} s; not measured under load")
+                server.stop()
+                server.start()
+                continue
             loads[label] = generate_load("127.0.0.1", server.port, path, clients=clients,
                                          seconds=HTTP_SECONDS, headers=headers)
             figures[f"{label} @ {clients}"] = {"path": path, **loads[label].summary()}
@@ -283,9 +297,14 @@ def _http_rows(table, clients: int, loads: dict[str, Load]) -> None:
             continue
         ratio = load.per_second / hello.per_second if hello.per_second else 0.0
         bad = {s: n for s, n in load.statuses.items() if s != 200}
-        answered = "" if not bad and not load.failures else \
-            f"; NOT ALL ANSWERED 200: {bad or ''} {load.failures} unanswered within the run" \
-            " and its grace"
+        if not load.requests and load.seconds == WARM_UP_TIMEOUT:
+            answered = (f"; NO ANSWER to {WORKERS} requests at once within {WARM_UP_TIMEOUT}"
+                        " s, so not measured under load")
+        elif bad or load.failures:
+            answered = (f"; NOT ALL ANSWERED 200: {bad or ''} {load.failures} unanswered within"
+                        " the run and its grace")
+        else:
+            answered = ""
         measured = (f"{load.per_second:,.1f} req/s; p50 {load.ms(0.5):,.0f} ms, p95 "
                     f"{load.ms(0.95):,.0f} ms, p99 {load.ms(0.99):,.0f} ms{answered}")
         baseline = f"hello world {hello.per_second:,.1f} req/s; p95 {hello.ms(0.95):,.0f} ms"
