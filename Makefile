@@ -9,7 +9,7 @@ NODE_STAMP := node_modules/.installed
 ASSET_STAMP := portal/static/vendor/.copied
 GOVUK := node_modules/govuk-frontend/dist/govuk
 
-.PHONY: install run serve-production test lint bench bench-national clean
+.PHONY: install run serve-production test lint bench bench-details bench-national clean
 
 install: $(PY_STAMP) $(ASSET_STAMP)
 
@@ -52,16 +52,28 @@ test: install
 lint: $(PY_STAMP)
 	$(BIN)/ruff check .
 
+# One honest table (tests/benchmarks/RESULTS.md, checked in): write path, projections, the
+# national history's rebuild, "as at", pages over HTTP and memory, each beside its baseline.
+# Sizes and durations: BENCH_CHILDREN, BENCH_AUTHORITIES, BENCH_YEARS, BENCH_HTTP_SECONDS.
+BENCH_TABLE := tests/benchmarks/test_write_path.py tests/benchmarks/test_projections.py \
+	tests/benchmarks/test_national.py
 bench: install
-	$(BIN)/pytest tests/benchmarks -o addopts="" -p no:cacheprovider -s
+	BENCH_RESULTS=tests/benchmarks/RESULTS.md $(BIN)/pytest $(BENCH_TABLE) -o addopts="" \
+		-p no:cacheprovider -s
+
+# The component benchmarks behind the table (matching, imports, dashboards' measures in
+# process, checkpoints, pages through the test client), with their profiles.
+bench-details: install
+	$(BIN)/pytest tests/benchmarks -o addopts="" -p no:cacheprovider -s \
+		$(foreach t,$(BENCH_TABLE),--deselect $(t))
 
 # "As at" at national scale: generate a history through the real commands once (on a RAM disk,
 # so the disk's fsync is not what is measured), then time views rebuilt as at past positions.
 NATIONAL_DB ?= /dev/shm/sufficiency-national.db
-NATIONAL_EVENTS ?= 2000000
+NATIONAL_CHILDREN ?= 85000
 bench-national: install
-	test -f $(NATIONAL_DB) || $(BIN)/python -m tests.benchmarks.national generate \
-		$(NATIONAL_DB) $(NATIONAL_EVENTS)
+	test -f $(NATIONAL_DB) || $(BIN)/portal demo generate --database sqlite:///$(NATIONAL_DB) \
+		--authorities 150 --children $(NATIONAL_CHILDREN) --years 10 --seed 2026
 	$(BIN)/python -m tests.benchmarks.national measure $(NATIONAL_DB)
 
 clean:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from domain.errors import Conflict, DomainError
 from domain.words import counted
-from portal.cli_services import open_services, open_settings
+from portal.cli_services import open_services, open_services_at, open_settings
 from projections.database import ConfigurationError
 
 
@@ -66,6 +66,53 @@ def demo_load(if_empty: bool, without_placements: bool) -> None:
         if checkpoint:
             click.echo(f"Audit checkpoint signed: {checkpoint.tree_size:,} events, root "
                        f"{checkpoint.root.hex()[:16]}…")
+    finally:
+        svc.close()
+
+
+@demo.command("generate")
+@click.option("--authorities", default=150, show_default=True, type=int)
+@click.option("--children", default=85_000, show_default=True, type=int,
+              help="Children whose placements the history records (as many vacancies too).")
+@click.option("--years", default=10, show_default=True, type=int)
+@click.option("--seed", default=2026, show_default=True, type=int,
+              help="The same seed, sizes and day always give the same events.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The history's last day (default: today).")
+@click.option("--database", default=None, metavar="URL",
+              help="Write into this database instead of DATABASE_URL's.")
+def demo_generate(authorities: int, children: int, years: int, seed: int, today, database):
+    """Generate a deterministic national history (synthetic authorities, providers, children's
+    placements and vacancies) through the portal's application, then project it."""
+    from portal.demo.national import Size, already_generated, generate
+    from projections.timetravel import SNAPSHOT_EVERY, snapshot_if_due
+
+    size = Size(authorities, children, years, seed,
+                today.date() if today else date.today())
+    if problems := size.problems():
+        raise click.UsageError("; ".join(problems))
+    svc = open_services_at(database, projections_inline=False)
+    try:
+        if already_generated(svc.portal):
+            raise click.ClickException("This database already holds a generated national "
+                                       "history; use an empty one.")
+        with click.progressbar(length=size.steps, label="Generating",
+                               show_pos=True, show_eta=True) as bar:
+            report = generate(svc.portal, svc.child_refs, size, bar.update)
+        click.echo(f"Generated {report.authorities} authorities, {report.providers:,} providers "
+                   f"with {report.settings:,} settings, {report.children:,} children and "
+                   f"{report.vacancies:,} vacancies; event log at position "
+                   f"{report.last_position:,}.")
+        # Projected as the projection process would: snapshots every SNAPSHOT_EVERY events,
+        # so "as at" anywhere in the history starts from a nearby one.
+        runner, head = svc.projections, svc.projections.head()
+        with click.progressbar(length=max(1, head), label="Projecting", show_eta=True) as bar:
+            position = min(runner.positions().values())
+            while position < head:
+                position = min(position + SNAPSHOT_EVERY, head)
+                runner.catch_up(until=position)
+                snapshot_if_due(svc.engine, runner.projections.values())
+                bar.update(max(0, position - bar.pos))
     finally:
         svc.close()
 

@@ -21,8 +21,13 @@ def open_settings() -> Settings:
 def open_services(projections_inline: bool = True) -> Services:
     """The portal's services for a command, or a clear ClickException when the settings are
     wrong or the database cannot be opened."""
-    settings = open_settings()
+    return open_services_at(None, projections_inline=projections_inline)
+
+
+def open_services_at(database_url: str | None, projections_inline: bool = True) -> Services:
+    """As :func:`open_services`, on ``database_url`` when given (a command's ``--database``)."""
+    url = database_url or open_settings().database_url
     try:
-        return bootstrap(settings.database_url, projections_inline=projections_inline)
+        return bootstrap(url, projections_inline=projections_inline)
     except Exception as error:  # the database is unreachable or unusable
         raise click.ClickException(f"Cannot open the database: {error}") from None

@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import sqlite3
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +26,7 @@ from portal.bootstrap import Services, bootstrap
 from portal.demo import region
 from portal.demo.loader import load_demo, provider_id
 from tests.benchmarks.helpers import TODAY, all_settings, timed, vacancy_history
+from tests.benchmarks.table import Row, Run, load_average, render, write
 
 RESULTS_FILE = Path(__file__).resolve().parents[2] / ".benchmarks" / "latest.json"
 
@@ -34,7 +37,7 @@ BOARD_VACANCIES = 20_000
 
 # Run order: the projection benchmark must rebuild the shared log before the page benchmark
 # reads it (otherwise the pages' fixture would project the whole log once, untimed, first).
-MODULE_ORDER = ("test_write_path", "test_projections", "test_pages")
+MODULE_ORDER = ("test_write_path", "test_projections", "test_pages", "test_national")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -55,6 +58,61 @@ def _environment() -> dict[str, object]:
         "sqlalchemy": version("sqlalchemy"),
         "flask": version("flask"),
     }
+
+
+class Table:
+    """The rows of `make bench`'s table, in the order the benchmarks add them. When
+    BENCH_RESULTS names a file (`make bench` names tests/benchmarks/RESULTS.md) it is rewritten
+    at each row, marked unfinished until the run ends, so a run stopped part way still leaves
+    what it measured; a partial run of one module without it replaces nothing."""
+
+    def __init__(self, run: Run, target: str | None) -> None:
+        self.run, self.rows, self.target = run, [], target
+        self.started = time.perf_counter()
+
+    def add(self, row: Row) -> None:
+        self.rows.append(row)
+        self.flush(finished=False)
+
+    def note(self, text: str) -> None:
+        self.run.notes.append(text)
+
+    def flush(self, *, finished: bool) -> str:
+        self.run.finished = finished
+        self.run.seconds = time.perf_counter() - self.started
+        self.run.load_end = load_average() if finished else None
+        if self.target:
+            return write(Path(self.target), self.run, self.rows)
+        return render(self.run, self.rows)
+
+
+FAILED_TESTS: list[str] = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A benchmark that stopped with an error is named in the table's notes, so a figure it
+    never measured cannot go missing silently."""
+    report = yield
+    if report.failed and call.excinfo is not None and \
+            not call.excinfo.errisinstance(pytest.fail.Exception):
+        FAILED_TESTS.append(f"{item.nodeid} ({report.when}) stopped with "
+                            f"{call.excinfo.typename}: its later figures were not measured.")
+    return report
+
+
+@pytest.fixture(scope="session", autouse=True)
+def table():
+    """Every benchmark's rows; the table is printed at the end."""
+    run = Run(started_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+              machine=platform.platform(), cpus=os.cpu_count() or 1,
+              load_start=load_average())
+    collected = Table(run, os.environ.get("BENCH_RESULTS"))
+    yield collected
+    for failure in FAILED_TESTS:
+        collected.note(failure)
+    if collected.rows:
+        print("\n" + collected.flush(finished=True))
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +144,17 @@ def results():
                   f" target >= {verdict['target']}x: {state}")
 
 
+@pytest.fixture(scope="session")
+def ram_dir():
+    """A private folder on the RAM disk (/dev/shm) where there is one: the benchmarks measure
+    the portal's work, not the disk's fsync (which on a shared machine's disk is most of every
+    commit, and hides the rest)."""
+    shm = Path("/dev/shm")  # noqa: S108 (mkdtemp makes a private folder there)
+    folder = Path(tempfile.mkdtemp(prefix="bench-", dir=shm if shm.is_dir() else None))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @dataclass
 class Board:
     """A portal whose log holds the demo region and a large vacancy history."""
@@ -98,10 +167,11 @@ class Board:
 
 
 @pytest.fixture(scope="session")
-def board(tmp_path_factory) -> Board:
+def board(ram_dir) -> Board:
     """The demo region plus BOARD_VACANCIES vacancies, stored but NOT yet projected: the
     projection benchmark's rebuild is the first time the read models see them."""
-    path = tmp_path_factory.mktemp("board") / "portal.db"
+    path = ram_dir / "board" / "portal.db"
+    path.parent.mkdir()
     services = bootstrap(f"sqlite:///{path}")
 
     def build() -> int:
