@@ -37,7 +37,8 @@ BOARD_VACANCIES = 20_000
 
 # Run order: the projection benchmark must rebuild the shared log before the page benchmark
 # reads it (otherwise the pages' fixture would project the whole log once, untimed, first).
-MODULE_ORDER = ("test_write_path", "test_projections", "test_pages", "test_national")
+MODULE_ORDER = ("test_write_path", "test_projections", "test_pages", "test_national",
+                "test_crash")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
