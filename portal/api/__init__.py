@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from portal.api import placements, reference, vacancies  # noqa: F401 (their routes)
+from portal.api import (  # noqa: F401 (their routes)
+    home_searches,
+    placements,
+    reference,
+    referrals,
+    vacancies,
+)
 from portal.api.access import authenticate, rate_key, rate_limit
 from portal.api.blueprint import PUBLIC, bp
 from portal.api.problems import answer

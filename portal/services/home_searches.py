@@ -13,7 +13,7 @@ from datetime import date
 from uuid import UUID
 
 from domain.actor import Actor
-from domain.errors import NotFound, PermissionDenied
+from domain.errors import NotFound, PermissionDenied, check_version
 from domain.home_search import HomeSearch
 from domain.organisation import Authority
 from portal.services.clashes import retried_on_clash
@@ -68,23 +68,30 @@ class HomeSearchCommands:
 
     @retried_on_clash
     def edit_home_search(self, actor: Actor, search_ref: UUID, *, changes: dict,
-                         today: date | None = None, reason: str | None = None) -> int:
+                         today: date | None = None, reason: str | None = None,
+                         expected_version: int | None = None) -> int:
         """Change a draft's terms (those named in ``changes``; the rest stay as they are).
-        Nothing is stored when nothing changed."""
+        Nothing is stored when nothing changed. ``expected_version``: the version the change
+        was made to (StaleVersion when the search has changed since; None: any)."""
         search = self.get_home_search(actor, search_ref)
+        check_version(search, expected_version)
         search.edit(changes=dict(changes), today=today or date.today(), actor=actor,
                     largest_group=self.largest_placeable_group(), reason=reason)
         return self._save(search)
 
     @retried_on_clash
-    def cancel_home_search(self, actor: Actor, search_ref: UUID, *, reason: str) -> int:
+    def cancel_home_search(self, actor: Actor, search_ref: UUID, *, reason: str,
+                           expected_version: int | None = None) -> int:
         search = self.get_home_search(actor, search_ref)
+        check_version(search, expected_version)
         search.cancel(actor=actor, reason=reason)
         return self._save(search)
 
     @retried_on_clash
     def close_home_search_unfilled(self, actor: Actor, search_ref: UUID, *,
-                                   unfilled_reason: str, reason: str | None = None) -> int:
+                                   unfilled_reason: str, reason: str | None = None,
+                                   expected_version: int | None = None) -> int:
         search = self.get_home_search(actor, search_ref)
+        check_version(search, expected_version)
         search.close_unfilled(unfilled_reason=unfilled_reason, actor=actor, reason=reason)
         return self._save(search)
