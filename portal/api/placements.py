@@ -1,5 +1,7 @@
 """Placements through the API: a council's system starts, changes and ends its own children's
-placements and lists them, through the same commands and choices as the placement pages.
+placements and lists them, through the same commands and choices as the placement pages: a
+placement outside the authority's area carries whether it is planned or an emergency and the
+approval the regulations require (regulation 11), as the pages' out-of-area fields do.
 
 A child is named by the portal's pseudonymous reference; the council's own id for the child is
 accepted only in the body that starts a placement, hashed at once, and never stored or echoed.
@@ -109,7 +111,8 @@ def start_placement():
     _, position = services().portal.start_placement(
         g.principal.actor, authority_id=g.principal.organisation_id, child_ref=child_ref,
         birth_month=data["birth_month"], sex=data["sex"], uasc=data["uasc"],
-        on=data["start"], terms=_terms(data), reason=data["reason"])
+        on=data["start"], terms=_terms(data), reason=data["reason"], urgency=data["urgency"],
+        approval=data["approval"])
     return _answer(child_ref, position, 201)
 
 
@@ -133,7 +136,8 @@ def change_placement(child_ref: str):
     data = json_body(PlacementChangeIn())
     position = services().portal.change_placement(
         g.principal.actor, g.principal.organisation_id, child_ref, on=data["on"],
-        terms=_terms(data, change=True), reason=data["reason"], expected_version=version)
+        terms=_terms(data, change=True), reason=data["reason"], urgency=data["urgency"],
+        approval=data["approval"], expected_version=version)
     return _answer(child_ref, position)
 
 
