@@ -11,6 +11,8 @@ from portal.api import (  # noqa: F401 (their routes)
     placements,
     reference,
     referrals,
+    sufficiency,
+    tenders,
     vacancies,
 )
 from portal.api.access import authenticate, rate_key, rate_limit

@@ -58,11 +58,19 @@ def _path(rule: str) -> str:
     return re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.removeprefix("/api/v1"))
 
 
+PATH_PARAMETERS = {
+    "child_ref": {"type": "string", "pattern": CHILD_REF},
+    "la_code": {"type": "string", "pattern": r"^[0-9]{3}$"},
+    "name": {"type": "string", "pattern": r"^[a-z0-9]+(-[a-z0-9]+)*$"},
+    "lot": {"type": "integer", "minimum": 1, "maximum": 99},
+}
+
+
 def _path_parameters(rule) -> list[dict]:
     found = []
     for name in rule._converters:
         schema = {"type": "string", "format": "uuid"} if name.endswith("_id") else \
-            {"type": "string", "pattern": CHILD_REF}
+            PATH_PARAMETERS[name]
         found.append({"in": "path", "name": name, "required": True, "schema": schema})
     return found
 

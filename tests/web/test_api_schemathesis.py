@@ -57,12 +57,15 @@ OPERATIONS = ("settings", "vacancies", "publish_vacancy", "vacancy", "update_vac
               "change_placement", "end_placement", "home_searches", "draft_home_search",
               "home_search", "edit_home_search", "send_home_search", "cancel_home_search",
               "close_home_search", "close_to_offers", "home_search_offers", "accept_offer",
-              "referrals", "referral", "make_offer", "decline_referral")
+              "referrals", "referral", "make_offer", "decline_referral", "sufficiency_views",
+              "sufficiency_authority", "sufficiency_partnership", "sufficiency_region")
 
 
 # Reads that must answer 200 at least once (with the organisation's real records in them).
 READS = {"settings", "vacancies", "vacancy", "vacancy_board", "placements", "placement",
-         "home_searches", "home_search", "home_search_offers", "referrals", "referral"}
+         "home_searches", "home_search", "home_search_offers", "referrals", "referral",
+         "sufficiency_views", "sufficiency_authority", "sufficiency_partnership",
+         "sufficiency_region"}
 PROVIDER_PATHS = ("/vacancies", "/settings", "/referrals")
 
 
@@ -80,7 +83,17 @@ def own_records(demo_services, client) -> dict[str, str]:
         child = c.execute(sa.select(placement_children.c.child_ref).where(
             placement_children.c.authority_id == officer.organisation_id)).scalars().first()
     return {"vacancy_id": str(vacancy), "setting_id": str(setting.id), "child_ref": child,
-            "search_id": str(_sent_search(demo_services, officer, provider))}
+            "search_id": str(_sent_search(demo_services, officer, provider)),
+            "name": _partnership_of(demo_services, officer.organisation_id)}
+
+
+def _partnership_of(services, authority_id) -> str:
+    from portal.dashboards import slug
+    from projections.directory import partnership_members
+
+    with services.engine.connect() as c:
+        return slug(c.execute(sa.select(partnership_members.c.partnership).where(
+            partnership_members.c.authority_id == authority_id)).scalars().first())
 
 
 def _sent_search(services, officer, provider):
@@ -109,6 +122,10 @@ def _name_own_records(case, own: dict[str, str], services) -> None:
             parameters[name] = own[name]
     if "referral_id" in parameters:
         parameters["referral_id"] = own["search_id"]
+    if "la_code" in parameters:
+        parameters["la_code"] = "886"
+    if "name" in parameters:
+        parameters["name"] = own["name"]
     if isinstance(case.body, dict) and "setting_id" in case.body:
         case.body["setting_id"] = own["setting_id"]
     if case.headers and "If-Match" in case.headers:
