@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Flask, request
 
 from portal.api import (  # noqa: F401 (their routes)
+    audit,
     home_searches,
     placements,
     reference,

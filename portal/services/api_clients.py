@@ -2,9 +2,10 @@
 use to call the integration API.
 
 A mixin of :class:`~portal.services.application.Portal`. A client acts for the administrator's
-own organisation only, with roles of that organisation's kind (never an administrator's, an
-auditor's or a platform role); its key is returned once and stored only as a hash
-(:mod:`auth.api_clients`).
+own organisation only, with roles of that organisation's kind (never an administrator's); its
+key is returned once and stored only as a hash (:mod:`auth.api_clients`). The auditor's role,
+which reads every event, is given to a client only by a platform administrator, as it is to a
+person (an auditor's system reading the event feed).
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from auth.api_clients import MAX_NAME, ApiClients
 from domain.account import check_role
 from domain.actor import Actor
 from domain.errors import DomainError, NotFound, PermissionDenied
-from domain.permissions import PLATFORM_ROLES, scope_for
+from domain.permissions import PLATFORM_ROLES, REGION, scope_for
 
 # Roles a client may be given: what people of the organisation do, never who manages access.
-CLIENT_ROLES = ("council_officer", "provider_user")
-NOT_FOR_CLIENTS = PLATFORM_ROLES | {"organisation_admin"}
+CLIENT_ROLES = ("council_officer", "provider_user", "auditor")
+NOT_FOR_CLIENTS = frozenset({"platform_admin", "organisation_admin"})
 
 
 class ApiClientCommands:
@@ -30,18 +31,22 @@ class ApiClientCommands:
 
     def _administrator(self, actor: Actor) -> UUID:
         """The organisation ``actor`` manages API clients for (PermissionDenied otherwise)."""
+        return self._acting_administrator(actor).organisation_id
+
+    def _acting_administrator(self, actor: Actor):
         if actor.user_id is None or actor.organisation_id is None or actor.client_id:
             raise PermissionDenied("Only a person may manage API clients")
         acting = self.get_account(actor.user_id)
         if acting.suspended or scope_for(acting, "api_clients.manage") is None \
                 or acting.organisation_id != actor.organisation_id:
             raise PermissionDenied("You do not have permission to manage API clients")
-        return actor.organisation_id
+        return acting
 
     def create_api_client(self, actor: Actor, *, name: str, roles: list[str]
                           ) -> tuple[UUID, str]:
         """A new client of the administrator's organisation and its key, shown only now."""
-        organisation_id = self._administrator(actor)
+        acting = self._acting_administrator(actor)
+        organisation_id = acting.organisation_id
         name = " ".join(name.split())
         if not name:
             raise DomainError("Enter a name for the client", field="name")
@@ -53,6 +58,9 @@ class ApiClientCommands:
         for role in roles:
             if role in NOT_FOR_CLIENTS or role not in CLIENT_ROLES:
                 raise DomainError("Choose what the client may do from the list", field="roles")
+            if role in PLATFORM_ROLES and scope_for(acting, "accounts.manage") != REGION:
+                raise DomainError("Only a platform administrator can give a client the "
+                                  "auditor's role", field="roles")
             try:
                 check_role(role, kind)
             except DomainError as error:

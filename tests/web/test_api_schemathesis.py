@@ -40,8 +40,10 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 def api_keys(demo_services) -> dict[str, str]:
     provider = account_for("provider_user")
     officer = account_for("council_officer", "Kent")
+    auditor = account_for("platform_admin")
     return {"provider": key_for(demo_services, provider.organisation_id, ["provider_user"])[1],
-            "council": key_for(demo_services, officer.organisation_id, ["council_officer"])[1]}
+            "council": key_for(demo_services, officer.organisation_id, ["council_officer"])[1],
+            "auditor": key_for(demo_services, auditor.organisation_id, ["auditor"])[1]}
 
 
 def test_the_description_is_served_and_names_every_operation(client):
@@ -58,15 +60,17 @@ OPERATIONS = ("settings", "vacancies", "publish_vacancy", "vacancy", "update_vac
               "home_search", "edit_home_search", "send_home_search", "cancel_home_search",
               "close_home_search", "close_to_offers", "home_search_offers", "accept_offer",
               "referrals", "referral", "make_offer", "decline_referral", "sufficiency_views",
-              "sufficiency_authority", "sufficiency_partnership", "sufficiency_region")
+              "sufficiency_authority", "sufficiency_partnership", "sufficiency_region",
+              "tenders", "tender", "own_answers", "engagement_response", "submit_bid",
+              "withdraw_bid", "audit_feed")
 
 
 # Reads that must answer 200 at least once (with the organisation's real records in them).
 READS = {"settings", "vacancies", "vacancy", "vacancy_board", "placements", "placement",
          "home_searches", "home_search", "home_search_offers", "referrals", "referral",
          "sufficiency_views", "sufficiency_authority", "sufficiency_partnership",
-         "sufficiency_region"}
-PROVIDER_PATHS = ("/vacancies", "/settings", "/referrals")
+         "sufficiency_region", "tenders", "tender", "own_answers", "audit_feed"}
+PROVIDER_PATHS = ("/vacancies", "/settings", "/referrals", "/tenders")
 
 
 @pytest.fixture
@@ -84,7 +88,19 @@ def own_records(demo_services, client) -> dict[str, str]:
             placement_children.c.authority_id == officer.organisation_id)).scalars().first()
     return {"vacancy_id": str(vacancy), "setting_id": str(setting.id), "child_ref": child,
             "search_id": str(_sent_search(demo_services, officer, provider)),
-            "name": _partnership_of(demo_services, officer.organisation_id)}
+            "name": _partnership_of(demo_services, officer.organisation_id),
+            "tender_id": _tender_open_to(demo_services, provider.organisation_id)}
+
+
+def _tender_open_to(services, provider_id) -> str:
+    from domain.principal import Principal
+    from projections.tender_queries import tender_list
+
+    viewer = Principal(user_id=provider_id, email="", display_name="",
+                       organisation_id=provider_id, organisation_kind="provider",
+                       organisation_name="", roles=frozenset({"provider_user"}))
+    with services.engine.connect() as c:
+        return str(tender_list(viewer, c)[0]["id"])
 
 
 def _partnership_of(services, authority_id) -> str:
@@ -117,7 +133,7 @@ def _sent_search(services, officer, provider):
 def _name_own_records(case, own: dict[str, str], services) -> None:
     """Name the organisation's real records, and send the ETag they have now."""
     parameters = case.path_parameters or {}
-    for name in ("vacancy_id", "child_ref", "search_id"):
+    for name in ("vacancy_id", "child_ref", "search_id", "tender_id"):
         if name in parameters:
             parameters[name] = own[name]
     if "referral_id" in parameters:
@@ -126,6 +142,8 @@ def _name_own_records(case, own: dict[str, str], services) -> None:
         parameters["la_code"] = "886"
     if "name" in parameters:
         parameters["name"] = own["name"]
+    if "lot" in parameters:
+        parameters["lot"] = 1
     if isinstance(case.body, dict) and "setting_id" in case.body:
         case.body["setting_id"] = own["setting_id"]
     if case.headers and "If-Match" in case.headers:
@@ -147,7 +165,8 @@ def test_generated_requests_get_documented_answers_and_never_a_5xx(app, demo_ser
     app.config["API_RATE_LIMIT"] = "100000 per minute"
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)  # the live one
     operation = schema.find_operation_by_id(operation_id)
-    who = "provider" if operation.path.startswith(PROVIDER_PATHS) else "council"
+    who = "provider" if operation.path.startswith(PROVIDER_PATHS) else \
+        "auditor" if operation.path.startswith("/audit") else "council"
     headers = {"Authorization": f"Bearer {api_keys[who]}"}
     statuses: list[int] = []
 
