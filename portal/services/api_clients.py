@@ -10,22 +10,24 @@ person (an auditor's system reading the event feed).
 
 from __future__ import annotations
 
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from auth.api_clients import MAX_NAME, ApiClients
 from domain.account import check_role
 from domain.actor import Actor
+from domain.api_client import ApiClient
 from domain.errors import DomainError, NotFound, PermissionDenied
 from domain.permissions import PLATFORM_ROLES, REGION, scope_for
 
 # Roles a client may be given: what people of the organisation do, never who manages access.
 CLIENT_ROLES = ("council_officer", "provider_user", "auditor")
 NOT_FOR_CLIENTS = frozenset({"platform_admin", "organisation_admin"})
+GONE = "There is no such API client, or it is already revoked"
 
 
 class ApiClientCommands:
-    """Needs ``api_clients`` (set by the composition root), ``get_account`` and
-    ``organisation_kind`` (Portal)."""
+    """Needs ``api_clients`` (set by the composition root), ``get_account``,
+    ``organisation_kind``, ``_get``, ``_create``, ``_save`` and ``last_position`` (Portal)."""
 
     api_clients: ApiClients
 
@@ -65,15 +67,38 @@ class ApiClientCommands:
                 check_role(role, kind)
             except DomainError as error:
                 raise DomainError(error.message, field="roles") from None
-        return self.api_clients.create(organisation_id=organisation_id, name=name,
-                                       roles=sorted(set(roles)), created_by=actor.user_id)
+        roles = sorted(set(roles))
+        expires_at = self.api_clients.expiry_of_new_key()
+        # The audit log records the client first (never its key); then its key is stored.
+        client = ApiClient(id=uuid4(), organisation_id=organisation_id, name=name, roles=roles,
+                           key_expires_at=expires_at, actor=actor, reason=None)
+        self._create(client, "This API client already exists")
+        return self.api_clients.create(organisation_id=organisation_id, name=name, roles=roles,
+                                       created_by=actor.user_id, client_id=client.id,
+                                       expires_at=expires_at)
 
-    def revoke_api_client(self, actor: Actor, client_id: UUID) -> None:
-        """Revoke one of the organisation's clients at once; another's is "no such client"."""
+    def revoke_api_client(self, actor: Actor, client_id: UUID,
+                          reason: str | None = None) -> int:
+        """Revoke one of the organisation's clients at once; another's is "no such client".
+        The audit log records it first, then the key stops working; a retry after a failure
+        between the two finishes the revocation."""
         organisation_id = self._administrator(actor)
-        if not self.api_clients.revoke(client_id, organisation_id=organisation_id,
-                                       revoked_by=actor.user_id):
-            raise NotFound("There is no such API client, or it is already revoked")
+        position = self.last_position()
+        try:
+            client = self._get(client_id, ApiClient, "API client")
+        except NotFound:
+            client = None  # a client created before clients were recorded as events
+        if client is not None and client.organisation_id != organisation_id:
+            raise NotFound(GONE)
+        if client is not None and not client.revoked:
+            client.revoke(actor=actor, reason=reason)
+            position = self._save(client)
+            self.api_clients.revoke(client_id, organisation_id=organisation_id,
+                                    revoked_by=actor.user_id)
+        elif not self.api_clients.revoke(client_id, organisation_id=organisation_id,
+                                         revoked_by=actor.user_id):
+            raise NotFound(GONE)
+        return position
 
     def api_clients_of(self, actor: Actor) -> list[dict]:
         """The administrator's organisation's clients, newest first."""

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from domain.account import account_id
 from domain.actor import Actor
-from domain.errors import DomainError
+from domain.errors import DomainError, NotFound
 from projections.audit.index import audit_events
 from projections.audit.log import audit_leaves
 from tests.conftest import account_for
@@ -80,3 +80,26 @@ def test_only_a_platform_administrator_gives_a_client_the_auditors_role(demo_ser
     with pytest.raises(DomainError, match="Only a platform administrator"):
         demo_services.portal.create_api_client(
             Actor(admin, officer.organisation_id), name="Sneaky", roles=["auditor"])
+
+
+def test_creating_and_revoking_a_client_are_events_of_its_organisation(auditor_api,
+                                                                       demo_services):
+    officer = account_for("council_officer", "Kent")
+    admin = Actor(admin_of(demo_services, officer), officer.organisation_id)
+    before = auditor_api.position()
+    client_id, key = demo_services.portal.create_api_client(admin, name="Mosaic",
+                                                            roles=["council_officer"])
+    demo_services.portal.revoke_api_client(admin, client_id, reason="Replaced")
+    events = auditor_api.get("/audit/events", query_string={"after": before}).get_json()
+    assert [(e["record_type"], e["event_type"], e["record_id"], e["organisation_id"],
+             e["actor_user_id"], e["reason"]) for e in events["items"]] == [
+        ("ApiClient", "Created", str(client_id), str(officer.organisation_id),
+         str(admin.user_id), None),
+        ("ApiClient", "Revoked", str(client_id), str(officer.organisation_id),
+         str(admin.user_id), "Replaced")]
+    assert events["items"][0]["summary"].startswith(
+        "Created the API client Mosaic (Council officer), its key valid until ")
+    assert key not in str(events)  # never the key
+    with pytest.raises(NotFound, match="already revoked"):
+        demo_services.portal.revoke_api_client(admin, client_id)
+    assert auditor_api.position() == before + 2
