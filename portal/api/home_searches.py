@@ -42,7 +42,7 @@ from portal.api.search_schemas import (
     SearchesQuery,
     SendIn,
 )
-from portal.api.spec import operation
+from portal.api.spec import links_to, operation
 from portal.security import services
 from projections import home_search_queries as hsq
 from projections.placement_queries import own_authority
@@ -51,6 +51,10 @@ from projections.referral_queries import offer_contract, offers_on
 ONE = {200: ("The home search", HomeSearchOut)}
 TAGGED = {"ETag": "The search's version, for If-Match"}
 TAG = "home searches"
+# After a search is read or changed: read it and its offers, and every step on it (ETag).
+LINKS = links_to("search_id", "$response.body#/id", "home_search", "home_search_offers",
+                 versioned=("edit_home_search", "send_home_search", "cancel_home_search",
+                            "close_home_search", "close_to_offers", "accept_offer"))
 
 
 def refused(error: DomainError) -> ApiProblem:
@@ -110,7 +114,7 @@ def home_searches():
 @operation(summary="Draft a home search for one of your authority's children",
            body=HomeSearchIn, idempotent=True, tag=TAG, headers={
                **TAGGED, "Location": "The search's address"},
-           responses={201: ("The home search, drafted", HomeSearchOut)})
+           responses={201: ("The home search, drafted", HomeSearchOut)}, links=LINKS)
 @idempotent
 def draft_home_search():
     data = json_body(_terms_schema(HomeSearchIn, today=services().portal.today()))
@@ -130,7 +134,7 @@ def draft_home_search():
 @bp.get("/home-searches/<uuid:search_id>")
 @api_requires("home_searches.view")
 @operation(summary="One of your authority's home searches", responses=ONE, headers=TAGGED,
-           tag=TAG)
+           tag=TAG, links=LINKS)
 def home_search(search_id: UUID):
     return _answer(search_id)
 
@@ -139,7 +143,7 @@ def home_search(search_id: UUID):
 @api_requires("home_searches.manage")
 @operation(summary="Change a draft's terms (those sent; the rest are kept)",
            body=HomeSearchChanges, if_match="required", responses=ONE, headers=TAGGED,
-           tag=TAG)
+           tag=TAG, links=LINKS)
 def edit_home_search(search_id: UUID):
     search = _search(search_id)
     version = if_match(required=True)
@@ -171,7 +175,8 @@ def _act(search_id: UUID, schema, command: str, **fixed):
 @bp.post("/home-searches/<uuid:search_id>/send")
 @api_requires("home_searches.manage")
 @operation(summary="Send a draft to providers, open to offers until a deadline", body=SendIn,
-           if_match="optional", idempotent=True, responses=ONE, headers=TAGGED, tag=TAG)
+           if_match="optional", idempotent=True, responses=ONE, headers=TAGGED, tag=TAG,
+           links=LINKS)
 @idempotent
 def send_home_search(search_id: UUID):
     return _act(search_id, SendIn(), "send_home_search")
@@ -198,7 +203,8 @@ def close_home_search(search_id: UUID):
 @bp.post("/home-searches/<uuid:search_id>/close-to-offers")
 @api_requires("home_searches.manage")
 @operation(summary="Close a sent search to offers before its deadline", body=CloseToOffersIn,
-           if_match="optional", idempotent=True, responses=ONE, headers=TAGGED, tag=TAG)
+           if_match="optional", idempotent=True, responses=ONE, headers=TAGGED, tag=TAG,
+           links=LINKS)
 @idempotent
 def close_to_offers(search_id: UUID):
     return _act(search_id, CloseToOffersIn(), "close_home_search_to_offers")

@@ -33,13 +33,16 @@ from portal.api.schemas import (
     PlacementPage,
     PlacementsQuery,
 )
-from portal.api.spec import operation
+from portal.api.spec import links_to, operation
 from portal.forms import FormResult
 from portal.security import services
 from projections.placement_queries import child_timeline, children_after, own_authority
 
 ONE = {200: ("The child's placement record", PlacementOut)}
 TAGGED = {"ETag": "The record's version, for If-Match"}
+# After a child's record is read or changed: read it, change or end the placement (ETag).
+LINKS = links_to("child_ref", "$response.body#/child_ref", "placement",
+                 versioned=("change_placement", "end_placement"))
 
 
 def _timeline(child_ref: str) -> dict:
@@ -103,7 +106,7 @@ def placements():
 @operation(summary="Start a placement: a child's first, or a new period of care",
            body=PlacementIn, idempotent=True, tag="placements", headers={
                **TAGGED, "Location": "The child's record's address"},
-           responses={201: ("The child's placement record", PlacementOut)})
+           responses={201: ("The child's placement record", PlacementOut)}, links=LINKS)
 @idempotent
 def start_placement():
     data = json_body(PlacementIn())
@@ -119,7 +122,7 @@ def start_placement():
 @bp.get("/placements/<child_ref:child_ref>")
 @api_requires("placements.view")
 @operation(summary="A child's placement record: every episode", responses=ONE,
-           headers=TAGGED, tag="placements")
+           headers=TAGGED, tag="placements", links=LINKS)
 def placement(child_ref: str):
     return _answer(child_ref)
 
@@ -128,7 +131,7 @@ def placement(child_ref: str):
 @api_requires("placements.manage")
 @operation(summary="Change a child's placement from a date (a new episode)",
            body=PlacementChangeIn, if_match="required", idempotent=True, responses=ONE,
-           headers=TAGGED, tag="placements")
+           headers=TAGGED, tag="placements", links=LINKS)
 @idempotent
 def change_placement(child_ref: str):
     _timeline(child_ref)
