@@ -94,17 +94,23 @@ class ApiClients:
     # --- the keys ---------------------------------------------------------------------------
 
     def create(self, *, organisation_id: UUID, name: str, roles: list[str],
-               created_by: UUID) -> tuple[UUID, str]:
-        """A new client and its key (the only time the key exists outside its holder)."""
-        client_id = uuid4()
+               created_by: UUID, client_id: UUID | None = None,
+               expires_at: datetime | None = None) -> tuple[UUID, str]:
+        """A new client and its key (the only time the key exists outside its holder);
+        ``client_id`` and ``expires_at`` as the audit log recorded them, when it did."""
+        client_id = client_id or uuid4()
         key = f"{PREFIX}{client_id.hex}_{secrets.token_urlsafe(32)}"
         now = self.clock()
         with self.engine.begin() as c:
             c.execute(api_clients.insert().values(
                 id=client_id, organisation_id=organisation_id, name=name,
                 roles=" ".join(sorted(roles)), key_hash=_hash(key), created_by=created_by,
-                created_at=now, expires_at=now + LIFETIME))
+                created_at=now, expires_at=expires_at or now + LIFETIME))
         return client_id, key
+
+    def expiry_of_new_key(self) -> datetime:
+        """When a key created now expires."""
+        return self.clock() + LIFETIME
 
     def revoke(self, client_id: UUID, *, organisation_id: UUID, revoked_by: UUID) -> bool:
         """Revoke one of the organisation's clients; False when it has no such live client."""

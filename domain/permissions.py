@@ -53,8 +53,9 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     },
     "organisations.manage": {"platform_admin": REGION},
     "accounts.manage": {"platform_admin": REGION, "organisation_admin": OWN},
-    # API clients act for their own organisation only, with roles of its own kind.
-    "api_clients.manage": {"organisation_admin": OWN},
+    # API clients act for their own organisation only, with roles of its own kind (an auditor's
+    # system: the platform's own client, set up by a platform administrator).
+    "api_clients.manage": {"organisation_admin": OWN, "platform_admin": OWN},
     "identity_providers.manage": {"platform_admin": REGION},
     "system.health": {"platform_admin": REGION, "auditor": REGION},
     "system.retry_projections": {"platform_admin": REGION},

@@ -55,3 +55,18 @@ def largest_registered_places(connection: sa.Connection) -> int | None:
     no setting could take together."""
     return connection.execute(sa.select(sa.func.max(settings.c.registered_places))).scalar()
 
+
+
+def home_searches_after(viewer, connection: sa.Connection, *, after: UUID | None, limit: int,
+                        status: str | None = None) -> list[dict[str, Any]]:
+    """Up to ``limit + 1`` of the viewer's authority's searches in id order, after ``after``
+    (the API's cursor pages)."""
+    t = home_searches
+    query = sa.select(t).where(in_scope_condition(viewer, "home_searches.view",
+                                                  t.c.authority_id))
+    if status is not None:
+        query = query.where(t.c.status == status)
+    if after is not None:
+        query = query.where(t.c.id > after)
+    rows = connection.execute(query.order_by(t.c.id).limit(limit + 1)).mappings()
+    return [_search(row) for row in rows]

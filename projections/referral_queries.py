@@ -83,6 +83,17 @@ def referrals_for(viewer, connection: sa.Connection) -> list[dict[str, Any]]:
     return [_shared(row) for row in rows]
 
 
+def referrals_after(viewer, connection: sa.Connection, *, after: UUID | None,
+                    limit: int) -> list[dict[str, Any]]:
+    """Up to ``limit + 1`` of the searches sent to the viewer's organisation in id order,
+    after ``after`` (the API's cursor pages)."""
+    query = _sent_to_viewer(viewer)
+    if after is not None:
+        query = query.where(referrals.c.search_id > after)
+    rows = connection.execute(query.order_by(referrals.c.search_id).limit(limit + 1))
+    return [_shared(row) for row in rows.mappings()]
+
+
 def referral_for(viewer, connection: sa.Connection, search_id: UUID) -> dict[str, Any]:
     """One search sent to the viewer's organisation, with its own offers only."""
     row = connection.execute(_sent_to_viewer(viewer).where(

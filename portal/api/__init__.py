@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from portal.api import placements, reference, vacancies  # noqa: F401 (their routes)
+from portal.api import (  # noqa: F401 (their routes)
+    audit,
+    home_searches,
+    placements,
+    reference,
+    referrals,
+    sufficiency,
+    tenders,
+    vacancies,
+)
 from portal.api.access import authenticate, rate_key, rate_limit
 from portal.api.blueprint import PUBLIC, bp
 from portal.api.problems import answer

@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 from typing import Any
+from uuid import UUID
 
 from flask import current_app, g, make_response, request
 from marshmallow import Schema, ValidationError, fields
@@ -113,6 +114,11 @@ def api_requires(action: str):
 def json_body(schema: Schema, *, partial: bool = False) -> dict[str, Any]:
     """The body, parsed as JSON and loaded with ``schema``: 415, 400 or 422 problems otherwise,
     each naming what is wrong (every field at once)."""
+    return load(schema, json_object(), "invalid-body", partial=partial)
+
+
+def json_object() -> dict[str, Any]:
+    """The body parsed as a JSON object, not yet loaded (415 or 400 problems otherwise)."""
     if request.mimetype != "application/json":
         raise ApiProblem("unsupported-media-type",
                          "Send the body with 'Content-Type: application/json'.")
@@ -126,7 +132,7 @@ def json_body(schema: Schema, *, partial: bool = False) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ApiProblem("invalid-body", "The body must be a JSON object.",
                          errors=[{"field": "body", "message": "Send a JSON object"}])
-    return load(schema, data, "invalid-body", partial=partial)
+    return data
 
 
 def _no_constant(name: str):
@@ -195,6 +201,16 @@ def decode_cursor(cursor: str | None) -> str | None:
                          errors=[{"field": "cursor", "message": "Not a cursor this API gave"}]
                          ) from None
     return after
+
+
+def decode_uuid_cursor(cursor: str | None) -> UUID | None:
+    """Where a page of records keyed by id starts (400 for a cursor this API did not give)."""
+    after = decode_cursor(cursor)
+    try:
+        return None if after is None else UUID(after)
+    except ValueError:
+        raise ApiProblem("bad-cursor", errors=[
+            {"field": "cursor", "message": "Not a cursor this API gave"}]) from None
 
 
 def page_of(rows: list, limit: int, key) -> dict[str, Any]:

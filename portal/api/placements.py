@@ -1,5 +1,7 @@
 """Placements through the API: a council's system starts, changes and ends its own children's
-placements and lists them, through the same commands and choices as the placement pages.
+placements and lists them, through the same commands and choices as the placement pages: a
+placement outside the authority's area carries whether it is planned or an emergency and the
+approval the regulations require (regulation 11), as the pages' out-of-area fields do.
 
 A child is named by the portal's pseudonymous reference; the council's own id for the child is
 accepted only in the body that starts a placement, hashed at once, and never stored or echoed.
@@ -31,13 +33,16 @@ from portal.api.schemas import (
     PlacementPage,
     PlacementsQuery,
 )
-from portal.api.spec import operation
+from portal.api.spec import links_to, operation
 from portal.forms import FormResult
 from portal.security import services
 from projections.placement_queries import child_timeline, children_after, own_authority
 
 ONE = {200: ("The child's placement record", PlacementOut)}
 TAGGED = {"ETag": "The record's version, for If-Match"}
+# After a child's record is read or changed: read it, change or end the placement (ETag).
+LINKS = links_to("child_ref", "$response.body#/child_ref", "placement",
+                 versioned=("change_placement", "end_placement"))
 
 
 def _timeline(child_ref: str) -> dict:
@@ -101,7 +106,7 @@ def placements():
 @operation(summary="Start a placement: a child's first, or a new period of care",
            body=PlacementIn, idempotent=True, tag="placements", headers={
                **TAGGED, "Location": "The child's record's address"},
-           responses={201: ("The child's placement record", PlacementOut)})
+           responses={201: ("The child's placement record", PlacementOut)}, links=LINKS)
 @idempotent
 def start_placement():
     data = json_body(PlacementIn())
@@ -109,14 +114,15 @@ def start_placement():
     _, position = services().portal.start_placement(
         g.principal.actor, authority_id=g.principal.organisation_id, child_ref=child_ref,
         birth_month=data["birth_month"], sex=data["sex"], uasc=data["uasc"],
-        on=data["start"], terms=_terms(data), reason=data["reason"])
+        on=data["start"], terms=_terms(data), reason=data["reason"], urgency=data["urgency"],
+        approval=data["approval"])
     return _answer(child_ref, position, 201)
 
 
 @bp.get("/placements/<child_ref:child_ref>")
 @api_requires("placements.view")
 @operation(summary="A child's placement record: every episode", responses=ONE,
-           headers=TAGGED, tag="placements")
+           headers=TAGGED, tag="placements", links=LINKS)
 def placement(child_ref: str):
     return _answer(child_ref)
 
@@ -125,7 +131,7 @@ def placement(child_ref: str):
 @api_requires("placements.manage")
 @operation(summary="Change a child's placement from a date (a new episode)",
            body=PlacementChangeIn, if_match="required", idempotent=True, responses=ONE,
-           headers=TAGGED, tag="placements")
+           headers=TAGGED, tag="placements", links=LINKS)
 @idempotent
 def change_placement(child_ref: str):
     _timeline(child_ref)
@@ -133,7 +139,8 @@ def change_placement(child_ref: str):
     data = json_body(PlacementChangeIn())
     position = services().portal.change_placement(
         g.principal.actor, g.principal.organisation_id, child_ref, on=data["on"],
-        terms=_terms(data, change=True), reason=data["reason"], expected_version=version)
+        terms=_terms(data, change=True), reason=data["reason"], urgency=data["urgency"],
+        approval=data["approval"], expected_version=version)
     return _answer(child_ref, position)
 
 

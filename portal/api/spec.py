@@ -42,6 +42,9 @@ class Operation:
     idempotent: bool = False
     headers: dict[str, str] = field(default_factory=dict)  # response headers on success
     tag: str = "vacancies"
+    # OpenAPI links from a success: name -> (operation id, {parameter: runtime expression}),
+    # e.g. the record's id from the body and its ETag into If-Match (``header.If-Match``).
+    links: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
 
 
 def operation(**details: Any):
@@ -54,15 +57,34 @@ def operation(**details: Any):
     return decorate
 
 
+def links_to(id_parameter: str, id_expression: str, *targets: str,
+             versioned: tuple[str, ...] = ()) -> dict[str, tuple[str, dict[str, str]]]:
+    """Links from an answer naming a record to the operations on it: each ``targets``
+    operation takes the record's id; each ``versioned`` one also its ETag in If-Match."""
+    found = {f"to_{target}": (target, {id_parameter: id_expression}) for target in targets}
+    for target in versioned:
+        found[f"to_{target}"] = (target, {id_parameter: id_expression,
+                                          "header.If-Match": "$response.header.ETag"})
+    return found
+
+
 def _path(rule: str) -> str:
     return re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.removeprefix("/api/v1"))
+
+
+PATH_PARAMETERS = {
+    "child_ref": {"type": "string", "pattern": CHILD_REF},
+    "la_code": {"type": "string", "pattern": r"^[0-9]{3}$"},
+    "name": {"type": "string", "pattern": r"^[a-z0-9]+(-[a-z0-9]+)*$"},
+    "lot": {"type": "integer", "minimum": 1, "maximum": 99},
+}
 
 
 def _path_parameters(rule) -> list[dict]:
     found = []
     for name in rule._converters:
         schema = {"type": "string", "format": "uuid"} if name.endswith("_id") else \
-            {"type": "string", "pattern": CHILD_REF}
+            PATH_PARAMETERS[name]
         found.append({"in": "path", "name": name, "required": True, "schema": schema})
     return found
 
@@ -94,6 +116,9 @@ def _responses(op: Operation, has_body: bool) -> dict:
         if status < 300 and op.headers:
             entry["headers"] = {name: {"description": text, "schema": {"type": "string"}}
                                 for name, text in op.headers.items()}
+        if status < 300 and op.links:
+            entry["links"] = {name: {"operationId": target, "parameters": parameters}
+                              for name, (target, parameters) in op.links.items()}
         responses[str(status)] = entry
     errors = {400: "Malformed JSON, bad parameters or a bad cursor", 401: KINDS[
         "unauthenticated"][1], 403: KINDS["forbidden"][1], 404: KINDS["not-found"][1],

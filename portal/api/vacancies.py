@@ -30,7 +30,7 @@ from portal.api.schemas import (
     VacancyIn,
     VacancyPage,
 )
-from portal.api.spec import operation
+from portal.api.spec import links_to, operation
 from portal.form_keys import created_once
 from portal.security import services
 from projections.directory_queries import provider_settings
@@ -43,6 +43,9 @@ from projections.vacancy_queries import (
 
 ONE = {200: ("The vacancy", OwnVacancyOut)}
 TAGGED = {"ETag": "The vacancy's version, for If-Match"}
+# After a vacancy is read or changed: read it again, change it or withdraw it (with its ETag).
+LINKS = links_to("vacancy_id", "$response.body#/id", "vacancy",
+                 versioned=("update_vacancy", "withdraw_vacancy"))
 
 
 def _after(cursor: str | None) -> UUID | None:
@@ -86,7 +89,7 @@ def vacancies():
 @api_requires("vacancies.manage")
 @operation(summary="Publish a vacancy at one of your settings", body=VacancyIn,
            idempotent=True, responses={201: ("The vacancy, published", OwnVacancyOut)},
-           headers={**TAGGED, "Location": "The vacancy's address"})
+           headers={**TAGGED, "Location": "The vacancy's address"}, links=LINKS)
 @idempotent
 def publish_vacancy():
     data = json_body(VacancyIn())
@@ -99,7 +102,7 @@ def publish_vacancy():
 
 @bp.get("/vacancies/<uuid:vacancy_id>")
 @api_requires("vacancies.view_own")
-@operation(summary="One of your vacancies", responses=ONE, headers=TAGGED)
+@operation(summary="One of your vacancies", responses=ONE, headers=TAGGED, links=LINKS)
 def vacancy(vacancy_id: UUID):
     return _answer(vacancy_id)
 
@@ -107,7 +110,7 @@ def vacancy(vacancy_id: UUID):
 @bp.patch("/vacancies/<uuid:vacancy_id>")
 @api_requires("vacancies.manage")
 @operation(summary="Change a vacancy's terms (those sent; the rest are kept)",
-           body=VacancyChanges, if_match="required", responses=ONE, headers=TAGGED)
+           body=VacancyChanges, if_match="required", responses=ONE, headers=TAGGED, links=LINKS)
 def update_vacancy(vacancy_id: UUID):
     _own(vacancy_id)
     version = if_match(required=True)

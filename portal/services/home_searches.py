@@ -80,14 +80,18 @@ class HomeSearchCommands:
         return self._save(search)
 
     @retried_on_clash
-    def cancel_home_search(self, actor: Actor, search_ref: UUID, *, reason: str) -> int:
+    def cancel_home_search(self, actor: Actor, search_ref: UUID, *, reason: str,
+                           expected_version: int | None = None) -> int:
         search = self.get_home_search(actor, search_ref)
+        check_version(search, expected_version)
         search.cancel(actor=actor, reason=reason)
         return self._save(search)
 
     @retried_on_clash
     def close_home_search_unfilled(self, actor: Actor, search_ref: UUID, *,
-                                   unfilled_reason: str, reason: str | None = None) -> int:
+                                   unfilled_reason: str, reason: str | None = None,
+                                   expected_version: int | None = None) -> int:
         search = self.get_home_search(actor, search_ref)
+        check_version(search, expected_version)
         search.close_unfilled(unfilled_reason=unfilled_reason, actor=actor, reason=reason)
         return self._save(search)

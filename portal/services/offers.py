@@ -27,7 +27,7 @@ from uuid import UUID, uuid4
 
 from domain import ssda903
 from domain.actor import Actor
-from domain.errors import Conflict, DomainError, NotFound
+from domain.errors import Conflict, DomainError, NotFound, check_version
 from domain.home_search import ACCEPTED, HomeSearch
 from domain.organisation import Provider
 from domain.out_of_area import Approval
@@ -73,9 +73,11 @@ class ReferralCommands:
     @retried_on_clash
     def send_home_search(self, actor: Actor, search_ref: UUID, *,
                          provider_ids: Iterable[UUID], offers_close_at: datetime,
-                         now: datetime | None = None, reason: str | None = None) -> int:
+                         now: datetime | None = None, reason: str | None = None,
+                         expected_version: int | None = None) -> int:
         """Send a draft to providers, open to offers until the deadline."""
         search = self.get_home_search(actor, search_ref)
+        check_version(search, expected_version)
         providers = list(provider_ids)
         for provider_id in providers:
             self._get(provider_id, Provider, "provider")
@@ -126,9 +128,11 @@ class ReferralCommands:
     @retried_on_clash
     def close_home_search_to_offers(self, actor: Actor, search_ref: UUID, *,
                                     now: datetime | None = None,
-                                    reason: str | None = None) -> int:
+                                    reason: str | None = None,
+                                    expected_version: int | None = None) -> int:
         """The officer closes the offers window early (the system, once it has passed)."""
         search = self.get_home_search(actor, search_ref)
+        check_version(search, expected_version)
         search.close_to_offers(now=now or _now(), actor=actor, reason=reason)
         return self._save(search)
 
@@ -158,7 +162,8 @@ class ReferralCommands:
                      birth_month: str | None = None, uasc: bool = False,
                      contract_route: str = "spot", contract_id: UUID | None = None,
                      now: datetime | None = None, reason: str | None = None,
-                     approval: Approval | None = None) -> tuple[UUID, int]:
+                     approval: Approval | None = None,
+                     expected_version: int | None = None) -> tuple[UUID, int]:
         """Accept an offer: the vacancy (if it was a vacancy offer) is filled and linked to the
         child's placement, the other offers released, and the placement starts in the offered
         setting, or is scheduled for the offer's start day when that is later, all in one save.
@@ -170,6 +175,7 @@ class ReferralCommands:
         ref = placement_id(search.authority_id, search.child_ref)
         if search.accepted_offer == offer_id:
             return ref, self.last_position()  # accepted already: a retried acceptance
+        check_version(search, expected_version)
         offer = search.offers.get(offer_id)
         if offer is None:
             raise NotFound("There is no such offer")

@@ -15,6 +15,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from marshmallow import fields, validate
 
 from domain.errors import DomainError
+from domain.permissions import PLATFORM_ROLES, REGION, scope_for
 from domain.vocabulary import ROLE_ORGANISATION_KINDS, ROLES
 from portal.forms import FormResult, load
 from portal.schemas import FormSchema
@@ -42,9 +43,13 @@ def _vocabulary() -> dict:
 
 
 def _role_choices() -> list[tuple[str, str]]:
+    """The roles of the organisation's kind; the auditor's only for a platform administrator
+    (who alone gives it, to people and clients alike)."""
     kind = g.principal.organisation_kind
+    region_wide = scope_for(g.principal, "accounts.manage") == REGION
     return [(role, ROLES[role]) for role in CLIENT_ROLES
-            if kind in ROLE_ORGANISATION_KINDS[role]]
+            if kind in ROLE_ORGANISATION_KINDS[role]
+            and (region_wide or role not in PLATFORM_ROLES)]
 
 
 def _page(form: FormResult, status: int = 200, **extra):

@@ -103,6 +103,8 @@ OWNERS: dict[str, Callable[[Any], UUID | None]] = {
     "FosteringService": attrgetter("authority_id"),
     # A scheme of places in development belongs to the authority developing it.
     "Development": attrgetter("authority_id"),
+    # An organisation's API client (its key's record, never the key) belongs to it.
+    "ApiClient": attrgetter("organisation_id"),
 }
 
 
@@ -111,7 +113,8 @@ def humanise(name: str) -> str:
     return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).capitalize()
 
 
-RECORD_TYPES: dict[str, str] = {name: humanise(name) for name in OWNERS}
+RECORD_TYPES: dict[str, str] = {name: humanise(name) for name in OWNERS} | {
+    "ApiClient": "API client"}
 
 FIELD_LABELS: dict[str, str] = {
     "provider_id": "Provider", "setting_id": "Setting", "setting_type": "Setting type",
@@ -158,7 +161,7 @@ FIELD_LABELS: dict[str, str] = {
     "client_secret_ref": "Where the client secret is kept", "discovery_url": "Discovery URL",
     "issuer": "Identity provider", "subject": "Identity at the provider",
     "method": "Second factor", "remaining": "Recovery codes left",
-    "expires_at": "Invitation expires",
+    "expires_at": "Invitation expires", "key_expires_at": "Key expires",
     # Placements and contracts.
     "authority_id": "Authority", "child_ref": "Child reference", "episode": "Placement",
     "episode_number": "Episode", "episodes": "Episodes", "on": "Date",
@@ -518,6 +521,10 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
         f"Placed the child of a home search (placement {e.placement_ref})"),
     ("BoardSearch", "Saved"): lambda e: f"Saved the vacancy board search {e.name}",
     ("BoardSearch", "Deleted"): lambda e: "Deleted a saved vacancy board search",
+    ("ApiClient", "Created"): lambda e: (
+        f"Created the API client {e.name} ({', '.join(ROLES.get(r, r) for r in e.roles)}), "
+        f"its key valid until {uk_date(e.key_expires_at.date())}"),
+    ("ApiClient", "Revoked"): lambda e: "Revoked an API client: its key no longer works",
     ("Contract", "Recorded"): _contract,
     ("Contract", "Varied"): lambda e: _changes("a contract", e.changes),
     ("Contract", "Terminated"): lambda e: f"Terminated a contract from {uk_date(e.on)}",

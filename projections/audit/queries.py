@@ -26,6 +26,7 @@ from projections.audit.index import (
     split_topic,
     summarise,
 )
+from projections.audit.log import audit_leaves
 from projections.directory import accounts, organisations, settings
 from projections.paging import Page
 
@@ -264,3 +265,33 @@ def _record_name(record_type: str, record_id: UUID, state: dict, names: dict) ->
     if state.get("name"):
         return str(state["name"])
     return f"{humanise(record_type).lower()} {record_id}"
+
+
+def audit_events_after(viewer, connection: sa.Connection, *, after: int, limit: int,
+                       record_type: str | None = None,
+                       event_type: str | None = None) -> list[dict[str, Any]]:
+    """Up to ``limit + 1`` events after notification position ``after``, oldest first (the
+    API's feed): what the event history page shows of each (who did it, whose record, the
+    sentence), with the event's leaf in the verifiable log (its hash, the chain value an
+    auditor checks against a signed checkpoint) once the log has taken it in."""
+    check(viewer, "audit.read")
+    t = audit_events
+    actor_organisation = organisations.alias("actor_organisation")
+    owner = organisations.alias("owner")
+    conditions = [t.c.position > after]
+    if record_type:
+        conditions.append(t.c.record_type == record_type)
+    if event_type:
+        conditions.append(t.c.event_type == event_type)
+    rows = connection.execute(
+        sa.select(t, accounts.c.display_name.label("actor_name"),
+                  actor_organisation.c.name.label("actor_organisation_name"),
+                  owner.c.name.label("organisation_name"), audit_leaves.c.leaf_index,
+                  audit_leaves.c.leaf_hash)
+        .outerjoin(accounts, accounts.c.id == t.c.actor_user_id)
+        .outerjoin(actor_organisation, actor_organisation.c.id == t.c.actor_organisation_id)
+        .outerjoin(owner, owner.c.id == t.c.organisation_id)
+        .outerjoin(audit_leaves, audit_leaves.c.position == t.c.position)
+        .where(*conditions).order_by(t.c.position).limit(limit + 1)).mappings()
+    return [{**row, "leaf_hash": None if row["leaf_hash"] is None else row["leaf_hash"].hex()}
+            for row in rows]

@@ -61,7 +61,8 @@ def test_an_administrator_creates_a_client_of_their_own_organisation(portal, wor
 @pytest.mark.parametrize(("roles", "message"), [
     ([], "Choose what the client may do"),
     (["organisation_admin"], "Choose what the client may do from the list"),
-    (["auditor"], "Choose what the client may do from the list"),
+    (["auditor"], "Only a platform administrator can give a client the auditor's role"),
+    (["platform_admin"], "Choose what the client may do from the list"),
     (["provider_user"], "A provider user cannot belong to this kind of organisation"),
 ])
 def test_a_client_gets_only_roles_of_its_organisations_kind(portal, world, roles, message):

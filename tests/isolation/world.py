@@ -230,14 +230,15 @@ def _build(svc, today: date, folder: Path) -> World:
 
 
 def api_client_role(organisation: str) -> str:
-    return "council_officer" if ORGANISATION_KINDS[organisation] == "authority" \
-        else "provider_user"
+    return {"authority": "council_officer", "provider": "provider_user",
+            "platform": "auditor"}[ORGANISATION_KINDS[organisation]]
 
 
 def _api_clients(world: World, svc) -> None:
-    """An API client for each authority and provider, created by its own administrator."""
-    for key in ("A", "B", "P", "Q"):
-        admin = _actor(world, "organisation_admin", key)
+    """An API client for each authority and provider, created by its own administrator, and
+    the platform's auditor's client, created by a platform administrator."""
+    for key in ("A", "B", "P", "Q", "X"):
+        admin = _actor(world, "organisation_admin" if key != "X" else "platform_admin", key)
         world.api_clients[key], world.api_keys[key] = svc.portal.create_api_client(
             admin, name=_marker(world, key, "private", "apiclient"),
             roles=[api_client_role(key)])

@@ -12,6 +12,7 @@ from eventsourcing.domain import AggregateCreated, DomainEvent
 from domain.account import Account, account_id
 from domain.actor import Actor
 from domain.adjacency import AdjacencyRegister
+from domain.api_client import ApiClient
 from domain.bid import Bid
 from domain.board_search import BoardSearch
 from domain.contract import Contract
@@ -49,7 +50,7 @@ AGGREGATES = (FosteringService, OfstedRegistration, Authority, Provider, Platfor
               Account, Vacancy, Placement, Contract,
               DataImport, DistrictUpload, TenderDocument, DocumentDownload, DeadlineReminder,
               Tender, Bid, EngagementResponse, IdentityProvider, HomeSearch,
-              OutOfAreaPlacement, AdjacencyRegister, BoardSearch)
+              OutOfAreaPlacement, AdjacencyRegister, BoardSearch, ApiClient)
 
 
 def home_search_history(portal, authority, settings=None) -> None:
@@ -150,6 +151,9 @@ def full_history(portal) -> dict:
                                         display_name="Alex Admin", organisation_id=platform,
                                         roles=["platform_admin"])
     admin = Actor(admin_id, platform)
+    # The platform's API client for an auditor's system, created and revoked.
+    client_id, _key = portal.create_api_client(admin, name="Audit system", roles=["auditor"])
+    portal.revoke_api_client(admin, client_id, reason="Replaced by a new system")
     account, _ = portal.create_account(admin, email="lead@kent.example.org",
                                        display_name="Kent lead", organisation_id=authorities[1],
                                        roles=["council_officer"])
@@ -354,7 +358,7 @@ def out_of_area_history(portal, admin, authority, settings) -> None:
 
 def expected_owner(portal, record_id):
     aggregate = portal.repository.get(record_id)
-    if isinstance(aggregate, IdentityProvider):
+    if isinstance(aggregate, IdentityProvider | ApiClient):
         return aggregate.organisation_id
     if isinstance(aggregate, Vacancy):
         return aggregate.provider_id
@@ -485,8 +489,9 @@ def test_the_stream_filters_and_pages_newest_first(services):
                                                              .user_id))
         ofsted = audit_events_page(viewer, c, AuditSearch(record_type="OfstedRegistration"))
         assert ofsted.total == 9  # two imports of one URN: every kind of Ofsted event
-        # and the adjoining authorities' two, and the Ofsted register's nine
-        assert by_admin.total == 7 + 3 + 4 + 2 + 9
+        # and the adjoining authorities' two, the Ofsted register's nine and the API client's
+        # two (created, revoked)
+        assert by_admin.total == 7 + 3 + 4 + 2 + 9 + 2
         assert {r.actor_name for r in by_admin.rows} == {"Alex Admin"}
         kent = audit_events_page(viewer, c, AuditSearch(organisation_id=history["authorities"][1]))
         assert {(r.record_type, r.event_type) for r in kent.rows} >= {
@@ -505,9 +510,10 @@ def test_the_stream_filters_and_pages_newest_first(services):
         # event, an approval and a notice to the host); and the later-starting acceptance's
         # six (drafted, sent, an offer, accepted, scheduled and the vacancy filled); and the
         # administrator's nine Ofsted register events; the officer's place asked for from the
-        # board, and a saved board search, deleted; and Kent's lead's three fostering events.
+        # board, and a saved board search, deleted; Kent's lead's three fostering events; and
+        # the administrator's API client, created and revoked.
         assert system.total == total - 8 - 3 - 5 - 1 - 2 - 9 - 5 - 8 - 2 - 6 - 6 - 9 - 1 - 2 \
-            - 3
+            - 3 - 2
         updates = audit_events_page(viewer, c, AuditSearch(record_type="Vacancy",
                                                            event_type="Updated"))
         assert all(r.summary.startswith("Changed a vacancy") for r in updates.rows)

@@ -43,6 +43,10 @@ class Api:
         return self.http.patch(f"/api/v1{path}", json=body,
                                headers=self.headers(kw.pop("headers", None)), **kw)
 
+    def put(self, path, body=None, **kw):
+        return self.http.put(f"/api/v1{path}", json=body,
+                             headers=self.headers(kw.pop("headers", None)), **kw)
+
     def position(self) -> int:
         return self.services.portal.last_position()
 

@@ -112,3 +112,23 @@ def test_the_navigation_offers_api_clients_to_administrators_only(client, demo_s
     officer = demo_services.portal.find_account(account_for("council_officer", "Kent").email)
     sign_in(client, officer.id)
     assert 'href="/api-clients/"' not in client.get("/").get_data(as_text=True)
+
+
+def test_a_platform_administrator_creates_the_auditors_client_and_only_they_may(client,
+                                                                               demo_services):
+    from tests.web.test_user_pages import demo_id
+
+    sign_in(client, kent_admin(demo_services))
+    page = client.get("/api-clients/").get_data(as_text=True)
+    assert 'value="auditor"' not in page  # an authority's administrator never gives it
+    refused = create(client, roles=("auditor",))
+    assert refused.status_code == 422
+    sign_in(client, demo_id(demo_services, "platform_admin"))
+    page = client.get("/api-clients/").get_data(as_text=True)
+    assert 'value="auditor"' in page and 'value="council_officer"' not in page
+    created = create(client, name="Audit system", roles=("auditor",))
+    assert created.status_code == 201, created.get_data(as_text=True)
+    key = KEY.search(created.get_data(as_text=True)).group(0)
+    api = client.application.test_client()
+    feed = api.get("/api/v1/audit/events", headers={"Authorization": f"Bearer {key}"})
+    assert feed.status_code == 200 and feed.get_json()["items"]

@@ -104,3 +104,58 @@ def test_a_provider_client_may_not_touch_placements(provider_api):
     assert provider_api.get("/placements").status_code == 403
     assert provider_api.post("/placements", start_body("KT-X")).status_code == 403
     assert provider_api.position() == before
+
+
+def _setting_outside(api):
+    """A children's home in the directory outside the council's area."""
+    import sqlalchemy as sa
+
+    from projections.directory import settings
+
+    with api.services.engine.connect() as c:
+        return c.execute(sa.select(settings).where(
+            settings.c.host_authority_id != api.organisation_id,
+            settings.c.setting_type == "childrens_home")
+            .order_by(settings.c.id)).mappings().first()
+
+
+def test_a_change_out_of_area_carries_its_urgency_and_approval_as_the_page_does(council_api):
+    import sqlalchemy as sa
+
+    from projections.out_of_area import out_of_area_placements
+
+    started = start(council_api, "KT-API-OOA", start="2024-09-02")
+    ref, etag = started.get_json()["child_ref"], started.headers["ETag"]
+    setting = _setting_outside(council_api)
+    change = {"on": "2025-06-02", "rne": "P", "reason_place_change": "CARPL",
+              "legal_status": "C2", "place": "K2", "place_provider": "PR4",
+              "provider": str(setting["provider_id"]), "setting_id": str(setting["id"]),
+              "weekly_cost": 5200}
+    before = council_api.position()
+    unsaid = council_api.post(f"/placements/{ref}/changes", change, headers={"If-Match": etag})
+    assert unsaid.status_code == 422, unsaid.get_json()
+    assert unsaid.get_json()["errors"] == [
+        {"field": "urgency", "message": "Say whether the placement is planned or an emergency"}]
+    unapproved = council_api.post(f"/placements/{ref}/changes", {**change, "urgency": "planned"},
+                                  headers={"If-Match": etag})
+    assert unapproved.status_code == 422
+    assert {e["field"] for e in unapproved.get_json()["errors"]} == {"approver_name"}
+    half = council_api.post(f"/placements/{ref}/changes", {
+        **change, "urgency": "planned", "approver_name": "A Director"},
+        headers={"If-Match": etag})
+    assert {e["field"] for e in half.get_json()["errors"]} == {
+        "approver_role", "approved_on", "approval_reason"}  # all four, or none
+    assert council_api.position() == before
+    approved = council_api.post(f"/placements/{ref}/changes", {
+        **change, "urgency": "planned", "approver_name": "A Director",
+        "approver_role": "director", "approved_on": "2025-05-28",
+        "approval_reason": "The only home able to meet the child's needs"},
+        headers={"If-Match": etag})
+    assert approved.status_code == 200, approved.get_json()
+    assert approved.get_json()["episodes"][-1]["placement_authority_id"] \
+        == str(setting["host_authority_id"])
+    with council_api.services.engine.connect() as c:
+        record = c.execute(sa.select(out_of_area_placements).where(
+            out_of_area_placements.c.child_ref == ref)).mappings().one()
+    assert (record["urgency"], record["host_authority_id"]) == (
+        "planned", setting["host_authority_id"])

@@ -24,6 +24,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from domain.account import account_id
 from domain.actor import Actor
 from projections.placements import placement_children
 from projections.vacancies import provider_vacancies
@@ -39,8 +40,10 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 def api_keys(demo_services) -> dict[str, str]:
     provider = account_for("provider_user")
     officer = account_for("council_officer", "Kent")
+    auditor = account_for("platform_admin")
     return {"provider": key_for(demo_services, provider.organisation_id, ["provider_user"])[1],
-            "council": key_for(demo_services, officer.organisation_id, ["council_officer"])[1]}
+            "council": key_for(demo_services, officer.organisation_id, ["council_officer"])[1],
+            "auditor": key_for(demo_services, auditor.organisation_id, ["auditor"])[1]}
 
 
 def test_the_description_is_served_and_names_every_operation(client):
@@ -53,11 +56,21 @@ def test_the_description_is_served_and_names_every_operation(client):
 
 OPERATIONS = ("settings", "vacancies", "publish_vacancy", "vacancy", "update_vacancy",
               "withdraw_vacancy", "vacancy_board", "placements", "start_placement", "placement",
-              "change_placement", "end_placement")
+              "change_placement", "end_placement", "home_searches", "draft_home_search",
+              "home_search", "edit_home_search", "send_home_search", "cancel_home_search",
+              "close_home_search", "close_to_offers", "home_search_offers", "accept_offer",
+              "referrals", "referral", "make_offer", "decline_referral", "sufficiency_views",
+              "sufficiency_authority", "sufficiency_partnership", "sufficiency_region",
+              "tenders", "tender", "own_answers", "engagement_response", "submit_bid",
+              "withdraw_bid", "audit_feed")
 
 
 # Reads that must answer 200 at least once (with the organisation's real records in them).
-READS = {"settings", "vacancies", "vacancy", "vacancy_board", "placements", "placement"}
+READS = {"settings", "vacancies", "vacancy", "vacancy_board", "placements", "placement",
+         "home_searches", "home_search", "home_search_offers", "referrals", "referral",
+         "sufficiency_views", "sufficiency_authority", "sufficiency_partnership",
+         "sufficiency_region", "tenders", "tender", "own_answers", "audit_feed"}
+PROVIDER_PATHS = ("/vacancies", "/settings", "/referrals", "/tenders")
 
 
 @pytest.fixture
@@ -73,20 +86,72 @@ def own_records(demo_services, client) -> dict[str, str]:
             provider_vacancies.c.provider_id == provider.organisation_id)).scalars().first()
         child = c.execute(sa.select(placement_children.c.child_ref).where(
             placement_children.c.authority_id == officer.organisation_id)).scalars().first()
-    return {"vacancy_id": str(vacancy), "setting_id": str(setting.id), "child_ref": child}
+    return {"vacancy_id": str(vacancy), "setting_id": str(setting.id), "child_ref": child,
+            "search_id": str(_sent_search(demo_services, officer, provider)),
+            "name": _partnership_of(demo_services, officer.organisation_id),
+            "tender_id": _tender_open_to(demo_services, provider.organisation_id)}
+
+
+def _tender_open_to(services, provider_id) -> str:
+    from domain.principal import Principal
+    from projections.tender_queries import tender_list
+
+    viewer = Principal(user_id=provider_id, email="", display_name="",
+                       organisation_id=provider_id, organisation_kind="provider",
+                       organisation_name="", roles=frozenset({"provider_user"}))
+    with services.engine.connect() as c:
+        return str(tender_list(viewer, c)[0]["id"])
+
+
+def _partnership_of(services, authority_id) -> str:
+    from portal.dashboards import slug
+    from projections.directory import partnership_members
+
+    with services.engine.connect() as c:
+        return slug(c.execute(sa.select(partnership_members.c.partnership).where(
+            partnership_members.c.authority_id == authority_id)).scalars().first())
+
+
+def _sent_search(services, officer, provider):
+    """A search of the council's sent to the provider: the council's search, the provider's
+    referral."""
+    from datetime import UTC, date, datetime, timedelta
+
+    actor = Actor(account_id(officer.email), officer.organisation_id)
+    search_id, _ = services.portal.draft_home_search(
+        actor, authority_id=officer.organisation_id,
+        child_ref=services.child_refs.reference("886", "schemathesis-1"), urgency="planned",
+        needed_by=date.today() + timedelta(days=7), latest_start=date.today()
+        + timedelta(days=30), placement_types=["childrens_home"], age=12, sex="1",
+        siblings=0, legal_status="C2")
+    services.portal.send_home_search(actor, search_id, provider_ids=[provider.organisation_id],
+                                     offers_close_at=datetime.now(UTC) + timedelta(days=2))
+    services.projections.catch_up()
+    return search_id
 
 
 def _name_own_records(case, own: dict[str, str], services) -> None:
     """Name the organisation's real records, and send the ETag they have now."""
     parameters = case.path_parameters or {}
-    for name in ("vacancy_id", "child_ref"):
+    for name in ("vacancy_id", "child_ref", "search_id", "tender_id"):
         if name in parameters:
             parameters[name] = own[name]
+    if "referral_id" in parameters:
+        parameters["referral_id"] = own["search_id"]
+    if "la_code" in parameters:
+        parameters["la_code"] = "886"
+    if "name" in parameters:
+        parameters["name"] = own["name"]
+    if "lot" in parameters:
+        parameters["lot"] = 1
     if isinstance(case.body, dict) and "setting_id" in case.body:
         case.body["setting_id"] = own["setting_id"]
     if case.headers and "If-Match" in case.headers:
         if "vacancy_id" in parameters:
             version = services.portal.get_vacancy(UUID(own["vacancy_id"])).version
+        elif "search_id" in parameters:
+            version = services.portal.get_home_search(Actor.system(),
+                                                      UUID(own["search_id"])).version
         else:
             officer = account_for("council_officer", "Kent")
             version = services.portal.get_placement(
@@ -100,7 +165,8 @@ def test_generated_requests_get_documented_answers_and_never_a_5xx(app, demo_ser
     app.config["API_RATE_LIMIT"] = "100000 per minute"
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)  # the live one
     operation = schema.find_operation_by_id(operation_id)
-    who = "provider" if operation.path.startswith(("/vacancies", "/settings")) else "council"
+    who = "provider" if operation.path.startswith(PROVIDER_PATHS) else \
+        "auditor" if operation.path.startswith("/audit") else "council"
     headers = {"Authorization": f"Bearer {api_keys[who]}"}
     statuses: list[int] = []
 

@@ -1,0 +1,112 @@
+"""Referrals through the API: a provider's system reads the home searches sent to its
+organisation (only what the referral page shares: never the child's reference, age, legal
+status or areas to avoid) and answers each with an offer or a decline, through the same
+commands as the referral page.
+
+A search not sent to the provider answers exactly like a missing one (404).
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from flask import g
+
+from domain.errors import NotFound
+from domain.home_search import SearchRefused
+from portal.api.access import (
+    api_requires,
+    decode_uuid_cursor,
+    idempotent,
+    json_body,
+    page_of,
+    query,
+)
+from portal.api.blueprint import bp, respond
+from portal.api.home_searches import refused
+from portal.api.problems import ApiProblem
+from portal.api.schemas import PageQuery
+from portal.api.search_schemas import DeclineIn, OfferIn, ReferralDetailOut, ReferralPage
+from portal.api.spec import operation
+from portal.security import services
+from projections.referral_queries import referral_for, referrals_after
+
+ONE = {200: ("The search as sent to you, with your offers", ReferralDetailOut)}
+TAG = "referrals"
+
+
+def _referral(referral_id: UUID) -> dict:
+    with services().engine.connect() as c:
+        return referral_for(g.principal, c, referral_id)
+
+
+def _answer(referral_id: UUID, position: int | None = None, status: int = 200):
+    if position is not None:
+        services().projections.wait_for(position)
+    return respond(ReferralDetailOut(), _referral(referral_id), status)
+
+
+@bp.get("/referrals")
+@api_requires("referrals.answer")
+@operation(summary="The home searches sent to your organisation, in pages", query=PageQuery,
+           responses={200: ("A page of referrals", ReferralPage)}, tag=TAG)
+def referrals():
+    args = query(PageQuery())
+    with services().engine.connect() as c:
+        rows = referrals_after(g.principal, c, after=decode_uuid_cursor(args["cursor"]),
+                               limit=args["limit"])
+    return respond(ReferralPage(), page_of(rows, args["limit"], lambda r: str(r["id"])))
+
+
+@bp.get("/referrals/<uuid:referral_id>")
+@api_requires("referrals.answer")
+@operation(summary="A home search sent to your organisation, with your offers on it",
+           responses=ONE, tag=TAG)
+def referral(referral_id: UUID):
+    return _answer(referral_id)
+
+
+@bp.post("/referrals/<uuid:referral_id>/offers")
+@api_requires("referrals.answer")
+@operation(summary="Offer one of your open vacancies, or a place at one of your settings",
+           body=OfferIn, idempotent=True, tag=TAG,
+           responses={201: ONE[200]})
+@idempotent
+def make_offer(referral_id: UUID):
+    _referral(referral_id)
+    data = json_body(OfferIn())
+    terms = dict(weekly_price=data["weekly_price"], start_on=data["start_on"],
+                 notes=data["notes"] or "")
+    portal, actor = services().portal, g.principal.actor
+    try:
+        if data["setting_id"] is not None:
+            _, position = portal.offer_setting(actor, referral_id,
+                                               provider_id=g.principal.organisation_id,
+                                               setting_id=data["setting_id"], **terms)
+        else:
+            _, position = portal.offer_place(actor, referral_id,
+                                             vacancy_id=data["vacancy_id"], **terms)
+    except SearchRefused as error:
+        raise refused(error) from None
+    except NotFound as error:  # another provider's vacancy or setting: as a missing one
+        field = "setting_id" if data["setting_id"] is not None else "vacancy_id"
+        raise ApiProblem("invalid-body", error.message, errors=[
+            {"field": field, "message": error.message}]) from None
+    return _answer(referral_id, position, 201)
+
+
+@bp.post("/referrals/<uuid:referral_id>/decline")
+@api_requires("referrals.answer")
+@operation(summary="Decline a search: say why you cannot offer a place", body=DeclineIn,
+           idempotent=True, responses=ONE, tag=TAG)
+@idempotent
+def decline_referral(referral_id: UUID):
+    _referral(referral_id)
+    data = json_body(DeclineIn())
+    try:
+        position = services().portal.decline_home_search(
+            g.principal.actor, referral_id, decline_reason=data["decline_reason"],
+            reason=data["reason"])
+    except SearchRefused as error:
+        raise refused(error) from None
+    return _answer(referral_id, position)
