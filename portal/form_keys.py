@@ -30,7 +30,17 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 from uuid import UUID, uuid4
 
-from flask import Flask, abort, flash, g, redirect, render_template, request, session
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from marshmallow import ValidationError, fields, validate
@@ -61,6 +71,13 @@ class AlreadySent(Exception):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+
+
+def own_size_limit(view):
+    """Mark a view that sets its own request size limit (a large upload): its form is not
+    parsed before it runs, so its key is not claimed (the upload's own job guards it)."""
+    view.own_size_limit = True
+    return view
 
 
 def csrf_field() -> Markup:
@@ -124,6 +141,8 @@ def claim():
     principal = g.get("principal")
     if request.method != "POST" or principal is None or principal.client_id is not None:
         return None
+    if getattr(current_app.view_functions.get(request.endpoint), "own_size_limit", False):
+        return None  # parsing the body here would apply the app's limit, not the view's own
     try:
         key = request.form.get(FIELD)
     except RequestEntityTooLarge:

@@ -24,6 +24,7 @@ from flask import (
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.extensions import csrf, htmx
+from portal.form_keys import own_size_limit
 from portal.forms import FormResult
 from portal.imports.files import MAX_FILE_BYTES, MAX_FILE_TEXT
 from portal.imports.job_records import FINISHED, job, job_status, past_imports, recent_jobs
@@ -90,6 +91,7 @@ def _saved(storage, folder: Path, name: str, label: str, form: FormResult) -> Up
 @bp.post("/")
 @csrf.exempt  # checked below, once this route's own size limit is in force
 @requires("placements.import")
+@own_size_limit
 def upload():
     request.max_content_length = UPLOAD_LIMIT
     form = FormResult()

@@ -11,10 +11,13 @@ from datetime import timedelta
 import pytest
 
 from domain.account import Account, account_id
+from domain.api_client import ApiClient
 from domain.bid import Bid
 from domain.board_search import BoardSearch
 from domain.contract import Contract
+from domain.development import Development
 from domain.engagement import EngagementResponse
+from domain.fostering import FosteringService
 from domain.home_search import HomeSearch
 from domain.identity_provider import IdentityProvider
 from domain.organisation import authority_id
@@ -58,10 +61,11 @@ def owner(aggregate):
     """The organisation a record belongs to, from the aggregate's own fields."""
     if isinstance(aggregate, Vacancy | Bid | EngagementResponse):
         return aggregate.provider_id
-    if isinstance(aggregate, Account | IdentityProvider):
+    if isinstance(aggregate, Account | IdentityProvider | ApiClient):
         return aggregate.organisation_id
     if isinstance(aggregate, Placement | Contract | TenderDocument | DocumentDownload
-                  | DeadlineReminder | HomeSearch | BoardSearch):
+                  | DeadlineReminder | HomeSearch | BoardSearch | FosteringService
+                  | Development):
         return aggregate.authority_id
     if isinstance(aggregate, Tender):
         return aggregate.lead_authority_id
