@@ -16,6 +16,7 @@ from uuid import UUID
 from flask import Blueprint, abort, g, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from domain.in_house import IN_HOUSE
 from domain.tender_terms import (
     TIMETABLE,
     check_details,
@@ -103,9 +104,10 @@ def _candidates() -> list[dict]:
 
 
 def _providers() -> list[dict]:
+    """The providers a lead may name: the market, not a council's own (in-house) provision."""
     with _connect() as c:
         return [{"id": p["id"], "name": p["name"]}
-                for p in directory.providers(g.principal, c)]
+                for p in directory.providers(g.principal, c) if p["provider_kind"] != IN_HOUSE]
 
 
 def _named(posted: MultiDict, errors: dict[str, str]) -> list[UUID] | None:
