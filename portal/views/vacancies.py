@@ -282,6 +282,9 @@ def change_status(vacancy_id: UUID, action: str):
 def _hold_terms(form: FormResult) -> dict:
     """What a hold is for: a search sent to the provider through the portal (its id, chosen
     from a list) or one named by its reference; errors join the form's."""
+    # Whatever is typed is checked, even beside a chosen search: nothing unstorable is let by.
+    ref = text(request.form.get("home_search_ref", ""), "home_search_ref", form.errors,
+               label="Home search reference", limit=100).strip()
     chosen = request.form.get("home_search_id", "").strip()
     if chosen:
         try:
@@ -289,8 +292,6 @@ def _hold_terms(form: FormResult) -> dict:
         except ValueError:
             form.errors["home_search_id"] = NO_SEARCH_TO_HOLD
             return {}
-    ref = text(request.form.get("home_search_ref", ""), "home_search_ref", form.errors,
-               label="Home search reference", limit=100).strip()
     if not ref:
         form.errors.setdefault("home_search_ref", "Enter the home search reference, or "
                                "choose one of the home searches sent to you")
