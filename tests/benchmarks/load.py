@@ -13,6 +13,7 @@ and the same for every page and for the hello-world baseline it is compared with
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -96,8 +97,27 @@ def generate_load(host: str, port: int, path: str, *, clients: int, seconds: flo
                   grace: float | None = None, headers: dict[str, str] | None = None) -> Load:
     """Keep ``clients`` requests for ``path`` in flight for ``seconds`` (then wait up to
     ``grace``, by default as long again, for the last ones)."""
-    return asyncio.run(_run(host, port, path, clients, seconds,
-                            seconds if grace is None else grace, headers or {}))
+    return _in_own_loop(_run(host, port, path, clients, seconds,
+                             seconds if grace is None else grace, headers or {}))
+
+
+def _in_own_loop(coroutine):
+    """``asyncio.run`` in a thread of its own: the caller's thread may already run an event
+    loop (Playwright's sync API keeps one in a test session's main thread)."""
+    result: dict = {}
+
+    def run() -> None:
+        try:
+            result["value"] = asyncio.run(coroutine)
+        except BaseException as error:  # raised again in the caller's thread
+            result["error"] = error
+
+    thread = threading.Thread(target=run, name="load-generator")
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
 
 
 def fetch_together(host: str, port: int, path: str, *, clients: int, timeout: float,
@@ -110,4 +130,4 @@ def fetch_together(host: str, port: int, path: str, *, clients: int, timeout: fl
                                           for _ in range(clients)))
         return Counter(statuses)
 
-    return asyncio.run(each())
+    return _in_own_loop(each())
