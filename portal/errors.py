@@ -51,7 +51,7 @@ def _page_to_reload() -> str | None:
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        log.info("csrf refused", extra={"path": request.path})
+        log.info("csrf refused", extra={"endpoint": _where()})
         return _render(400, "The form had expired or was not sent from this service. "
                             "Go back, reload the page and try again.")
 
@@ -63,14 +63,14 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(RecordConflictError)
     def conflict(error: Exception):
         # A version clash (domain/clashes.py): nothing of this change was stored.
-        log.info("version clash answered 409", extra={"path": request.path})
+        log.info("version clash answered 409", extra={"endpoint": _where()})
         return _render(409, Conflict.MESSAGE, reload=_page_to_reload())
 
     @app.errorhandler(ConnectionUnavailableError)
     def busy(error: Exception):
         # Every database connection of this process stayed busy past the event store's wait
         # (many writes at once in one process): nothing of this request was stored.
-        log.warning("event store busy answered 503", extra={"path": request.path})
+        log.warning("event store busy answered 503", extra={"endpoint": _where()})
         response, status = _render(503, "Nothing you sent was saved. Wait a moment, then "
                                         "try again.", reload=_page_to_reload())
         return response, status, {"Retry-After": "5"}
@@ -85,7 +85,7 @@ def init_app(app: Flask) -> None:
         if is_api_request():  # an address under /api/v1/ no API route matched
             return answer(error)
         if error.code == 404:
-            log.info("not found", extra={"path": request.path})
+            log.info("not found", extra={"endpoint": _where()})
         ours = error.code == 400 or (error.code == 429 and not isinstance(error, RateLimitExceeded))
         body, status = _render(error.code or 500, error.description if ours else None)
         # A 429 says when to come back (Retry-After), for people and for clients.
@@ -99,12 +99,18 @@ def init_app(app: Flask) -> None:
         if problem is not None:
             # The database is down, read-only or full: the write did not happen.
             log.error("database %s answered 503 on %s %s: %s", problem, request.method,
-                      request.path, type(error).__name__)
+                      _where(), type(error).__name__)
             response, status = _render(503, f"{outage.SAYS[problem]} Nothing you sent was "
                                             "saved. Try again in a few minutes.",
                                        reload=_page_to_reload())
             return response, status, {"Retry-After": "60"}
         reference = uuid.uuid4().hex[:12]
         g.error_reference = reference
-        log.exception("unhandled error %s on %s %s", reference, request.method, request.path)
+        log.exception("unhandled error %s on %s %s", reference, request.method, _where())
         return _render(500, f"Quote reference {reference} if you contact the service team.")
+
+
+def _where() -> str:
+    """Where a request went, for a log line: its endpoint, never its path, which on a child's
+    pages holds the child's (pseudonymous) reference."""
+    return request.endpoint or "no route"
