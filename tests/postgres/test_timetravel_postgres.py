@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from portal.bootstrap import bootstrap
 from projections.directory import Directory
-from projections.timetravel import rebuild_as_at, take_snapshot
+from projections.timetravel import add_signature_column, rebuild_as_at, take_snapshot
 from projections.vacancies import ProviderVacancies, VacancyBoard
 from tests.projections.scenario import build_region, dump, random_history
 
@@ -28,6 +28,10 @@ def test_snapshots_from_postgresql_restore_to_the_rows_of_a_full_replay(postgres
                                                                        postgres_server):
     svc = bootstrap(postgres_url)
     try:
+        # As a database from before snapshots were signed: the column is added in place.
+        with svc.engine.begin() as c:
+            c.execute(sa.text("ALTER TABLE projection_snapshots DROP COLUMN signature"))
+        add_signature_column(svc.engine)
         _, settings = build_region(svc.portal)
         random_history(svc.portal, settings, steps=120, seed=5)
         head = svc.portal.last_position()
