@@ -109,7 +109,8 @@ def test_snapshots_are_taken_when_enough_time_has_passed(history):
     svc = history
     svc.projections.catch_up()
     projections = [svc.projections.projections["vacancy_board"]]
-    hourly = SnapshotCadence(events=1_000_000, interval=timedelta(hours=1))
+    hourly = SnapshotCadence(events=30, interval=timedelta(hours=1))  # by time: 3 events
+    assert svc.portal.last_position() >= 30
     first = snapshot_if_due(svc.engine, projections, svc.snapshot_key, hourly)
     assert first == [svc.portal.last_position()]  # none yet: the first is due at once
     with svc.engine.connect() as c:
@@ -120,7 +121,13 @@ def test_snapshots_are_taken_when_enough_time_has_passed(history):
                            now=taken_at + timedelta(hours=2)) == []
     svc.portal.register_platform_organisation(Actor.system(), name="Office")
     svc.projections.catch_up()
-    # An event: not due within the hour, due once the hour has passed.
+    # One event, under a tenth of the cadence's: not worth a snapshot, even hours later.
+    assert snapshot_if_due(svc.engine, projections, svc.snapshot_key, hourly,
+                           now=taken_at + timedelta(hours=5)) == []
+    for name in ("Office 2", "Office 3"):
+        svc.portal.register_platform_organisation(Actor.system(), name=name)
+    svc.projections.catch_up()
+    # Three events: not due within the hour, due once the hour has passed.
     assert snapshot_if_due(svc.engine, projections, svc.snapshot_key, hourly,
                            now=taken_at + timedelta(minutes=59)) == []
     assert snapshot_if_due(svc.engine, projections, svc.snapshot_key, hourly,
