@@ -34,6 +34,7 @@ from domain.timezone import LONDON
 from domain.vacancy import Vacancy
 from domain.vocabulary import ROLES
 from portal.services.accounts import AccountCommands
+from portal.services.aggregate_cache import CachedAggregates
 from portal.services.api_clients import ApiClientCommands
 from portal.services.board import BoardCommands
 from portal.services.clashes import retried_on_clash
@@ -81,7 +82,8 @@ class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, BoardComma
              OutOfAreaCommands, GazetteerCommands, OfstedCommands, FosteringCommands,
              SupplyCommands,
              IdentityProviderCommands, AccountCommands, TenderCommands, TenderDocumentCommands,
-             TenderReminderCommands, ApiClientCommands, StorableEvents, Application):
+             TenderReminderCommands, ApiClientCommands, CachedAggregates, StorableEvents,
+             Application):
     name = "Portal"
     # Set by the composition root: the keys a retried API request or form is answered from
     # (auth/idempotency.py), so a command sent twice runs once.
