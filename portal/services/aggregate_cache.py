@@ -1,7 +1,7 @@
 """The aggregate cache: a command on an existing record does not replay it from its first event.
 
 Each process keeps, for the records it loaded or saved most recently, the record as its stored
-events made it, pickled (``AGGREGATE_CACHE_MAXSIZE`` records, least recently used dropped
+events made it (``AGGREGATE_CACHE_MAXSIZE`` records, least recently used dropped
 first; ``0`` turns the cache off). Loading a cached record still asks the event store for its
 events after the cached version, so a change another process (a second gunicorn worker, the
 command line) saved is always applied before the command sees the record; only the events this
@@ -19,8 +19,12 @@ command (a vacancy's first update replays it from scratch, exactly as without a 
 deep-copies the cached record after releasing its fast-forward lock, so one thread can copy it
 while another applies newer events to it (a copy whose version is ahead of its state, whose
 next save would be accepted). Without fast-forwarding it caches the very object the command
-saved, still in the command's hands, and never sees another process's events. Keeping pickled
-bytes avoids both: a cached entry is never changed in place, only replaced by a newer version.
+saved, still in the command's hands, and never sees another process's events. Keeping a copy
+no command ever holds avoids both: a cached entry is never changed in place, only replaced by a
+newer version. The copy shares a record's facts that cannot change (ids, text, numbers, dates)
+and pickles the rest (lists, dicts, the actor...); every load unpickles that part afresh. A
+vacancy is mostly such facts, so this is several times cheaper than pickling, or deep-copying
+(which costs nearly as much as replaying a one-event record), the whole of it.
 
 After restoring the database from a backup (which takes events away), restart the portal's
 processes: a cache never expects the store to go back in time.
@@ -33,6 +37,8 @@ import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -43,21 +49,44 @@ from projections.database import ConfigurationError
 log = logging.getLogger(__name__)
 
 DEFAULT_MAXSIZE = 5_000
+# Values no command can change in place: a cached record shares them with every copy loaded.
+IMMUTABLE = frozenset({type(None), bool, int, float, str, bytes, UUID, date, datetime, time,
+                       timedelta, Decimal})
+
+# A cached record: its version, class, unchangeable facts and the rest of its state pickled.
+Entry = tuple[int, type, dict[str, Any], bytes]
+
+
+def frozen(aggregate: Any) -> Entry:
+    state = vars(aggregate)
+    shared = {name: value for name, value in state.items() if type(value) in IMMUTABLE}
+    rest = {name: value for name, value in state.items() if name not in shared}
+    return (aggregate.version, type(aggregate), shared,
+            pickle.dumps(rest, pickle.HIGHEST_PROTOCOL))
+
+
+def thawed(entry: Entry) -> Any:
+    """A new copy of the cached record (built as eventsourcing builds one, without __init__)."""
+    _version, cls, shared, rest = entry
+    aggregate = cls.__new__(cls)
+    vars(aggregate).update(shared)
+    vars(aggregate).update(pickle.loads(rest))  # noqa: S301 - bytes this process pickled
+    return aggregate
 
 
 class CommittedAggregates:
-    """A bounded, least-recently-used map from a record's id to its version and pickled state;
-    safe to share between threads."""
+    """A bounded, least-recently-used map from a record's id to its cached entry; safe to
+    share between threads."""
 
     def __init__(self, maxsize: int) -> None:
         self.maxsize = maxsize
-        self._entries: OrderedDict[UUID, tuple[int, bytes]] = OrderedDict()
+        self._entries: OrderedDict[UUID, Entry] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, aggregate_id: UUID) -> tuple[int, bytes] | None:
+    def get(self, aggregate_id: UUID) -> Entry | None:
         with self._lock:
             entry = self._entries.get(aggregate_id)
             if entry is not None:
@@ -67,19 +96,18 @@ class CommittedAggregates:
     def offer(self, aggregate: Any) -> None:
         """Keep ``aggregate`` (whose every event is stored) unless a newer version is kept."""
         try:
-            state = pickle.dumps(aggregate, pickle.HIGHEST_PROTOCOL)
+            entry = frozen(aggregate)
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as error:
             # The record is simply replayed next time; its class name says nothing personal.
             log.warning("cannot cache a record", extra={"record_type": type(aggregate).__name__,
                                                         "error": type(error).__name__})
             self.forget(aggregate.id)
             return
-        version = aggregate.version
         with self._lock:
             kept = self._entries.get(aggregate.id)
-            if kept is not None and kept[0] >= version:
+            if kept is not None and kept[0] >= entry[0]:
                 return
-            self._entries[aggregate.id] = (version, state)
+            self._entries[aggregate.id] = entry
             self._entries.move_to_end(aggregate.id)
             while len(self._entries) > self.maxsize:
                 self._entries.popitem(last=False)
@@ -107,9 +135,8 @@ class CachingRepository(Repository):
             aggregate = self._reconstruct_aggregate(aggregate_id, None, projector_func)
             self.committed.offer(aggregate)
             return aggregate
-        cached_version, state = entry
-        newer = list(self.event_store.get(originator_id=aggregate_id, gt=cached_version))
-        aggregate = pickle.loads(state)  # noqa: S301 - bytes this process pickled itself
+        newer = list(self.event_store.get(originator_id=aggregate_id, gt=entry[0]))
+        aggregate = thawed(entry)
         if newer:
             aggregate = projector_func(aggregate, newer)
             self.committed.offer(aggregate)
