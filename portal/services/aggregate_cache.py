@@ -42,7 +42,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Repository, project_aggregate
+from eventsourcing.application import AggregateNotFoundError, Repository, project_aggregate
 
 from projections.database import ConfigurationError
 
@@ -139,6 +139,9 @@ class CachingRepository(Repository):
         aggregate = thawed(entry)
         if newer:
             aggregate = projector_func(aggregate, newer)
+            if aggregate is None:  # as eventsourcing's own fast-forward: a discarded record
+                self.committed.forget(aggregate_id)
+                raise AggregateNotFoundError(aggregate_id)
             self.committed.offer(aggregate)
         return aggregate
 
