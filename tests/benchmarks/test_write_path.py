@@ -93,6 +93,8 @@ WRITE_PARTS = {
         "eventsourcing/persistence.py", "to_stored_event"),
     "  recorder.insert_events (INSERT + COMMIT)": in_file("eventsourcing/sqlite.py",
                                                           "insert_events"),
+    "  aggregate cache: keep the saved vacancy for its next command": in_file(
+        "portal/services/aggregate_cache.py", "remember_saved"),
     "Portal._get (load the provider to read its setting)": in_file("portal/services/application.py",
                                                                    "_get"),
     "  recorder.select_events (SELECT the provider's events)": in_file(
