@@ -1,0 +1,94 @@
+"""Optimistic concurrency through every other form that edits an existing record: the form
+carries the version it was opened at, and saving over a change made since is refused with
+"changed by someone else since you opened it; review and try again", the form shown again with
+what was typed, a link to the record as it now is and its new version, and nothing saved.
+(Vacancies, placements and home searches: tests/web/test_form_versions.py.)"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from uuid import UUID
+
+from domain.actor import Actor
+from portal.form_keys import CHANGED
+from tests.web.form_races import KEY
+from tests.web.test_contract_pages import kent, record_contract  # noqa: F401 (fixture)
+from tests.web.test_placement_pages import date_fields, error_text
+
+VERSION = re.compile(r'name="version" value="(\d+)"')
+
+
+def opened(client, url: str) -> dict[str, str]:
+    """The hidden fields of the form at ``url`` as it is opened now."""
+    page = client.get(url).text
+    return {"version": VERSION.search(page).group(1), "idempotency_key": KEY.search(page).group(1)}
+
+
+def refused(client, url: str, fields: dict, keys: dict, what: str, typed: list[str]) -> dict:
+    """Send a form opened before someone else's change: it is refused, saying so, with what
+    was typed kept; the hidden fields to send it again with (the record's new version)."""
+    response = client.post_form(url, {**fields, **keys})
+    page = response.get_data(as_text=True).replace("&#39;", "'")
+    assert response.status_code in (200, 422), error_text(response)
+    assert "<title>Error: " in page
+    assert CHANGED.format(what=what) in page
+    assert 'href="#record-as-it-is-now"' in page and 'id="record-as-it-is-now"' in page
+    for text in typed:
+        assert text in page, text
+    newer = VERSION.search(page).group(1)
+    assert int(newer) > int(keys["version"])
+    return {"version": newer, "idempotency_key": KEY.search(page).group(1)}
+
+
+def portal_of(client):
+    return client.application.extensions["portal"]
+
+
+# --- contracts ---------------------------------------------------------------------------------
+
+def test_varying_a_contract_changed_since_the_form_was_opened_is_refused(kent):  # noqa: F811
+    contract = UUID(record_contract(kent))
+    svc = portal_of(kent)
+    keys = opened(kent, f"/contracts/{contract}/vary")
+    svc.projections.wait_for(svc.portal.vary_contract(
+        Actor.system(), contract, reason="Price review", weekly_price=4300))
+    ours = {"places": "8", "weekly_price": "4350", **date_fields("end", date(2029, 3, 31)),
+            "reason": "Two more places agreed"}
+    again = refused(kent, f"/contracts/{contract}/vary", ours, keys, "This contract",
+                    ['value="8"', 'value="4350"', "Two more places agreed"])
+    now = svc.portal.repository.get(contract)
+    assert (now.places, now.weekly_price, now.end) == (6, 4300, date(2028, 3, 31))
+    saved = kent.post_form(f"/contracts/{contract}/vary", {**ours, **again})
+    assert saved.status_code == 302, error_text(saved)
+    assert svc.portal.repository.get(contract).weekly_price == 4350
+
+
+def test_terminating_a_contract_changed_since_the_form_was_opened_is_refused(kent):  # noqa: F811
+    contract = UUID(record_contract(kent))
+    svc = portal_of(kent)
+    keys = opened(kent, f"/contracts/{contract}/terminate")
+    svc.projections.wait_for(svc.portal.vary_contract(
+        Actor.system(), contract, reason="Ends sooner", end=date(2027, 3, 31)))
+    refused(kent, f"/contracts/{contract}/terminate",
+            {**date_fields("on", date(2026, 1, 1)), "reason": "Provider closed the home"},
+            keys, "This contract", ['value="2026"', "Provider closed the home"])
+    assert svc.portal.repository.get(contract).terminated_on is None
+
+
+# --- targets -----------------------------------------------------------------------------------
+
+def test_targets_changed_since_the_form_was_opened_are_not_saved_over(kent, officer):  # noqa: F811
+    svc = portal_of(kent)
+    keys = opened(kent, "/targets/")
+    svc.projections.wait_for(svc.portal.set_targets(
+        Actor.system(), officer.organisation_id, targets={"children_per_10k": 62.0},
+        reason="Cabinet's figure"))
+    ours = {"children_per_10k": "58", "out_of_area_pct": "25", "reason": "Our own figure"}
+    again = refused(kent, "/targets/", ours, keys, "Your authority's record",
+                    ['value="58"', 'value="25"', "Our own figure"])
+    authority = svc.portal.repository.get(officer.organisation_id)
+    assert authority.targets == {"children_per_10k": 62.0}
+    assert kent.post_form("/targets/", {**ours, **again}).status_code == 302
+    assert svc.portal.repository.get(officer.organisation_id).targets == {
+        "children_per_10k": 58.0, "out_of_area_pct": 25.0}
