@@ -92,3 +92,33 @@ def test_targets_changed_since_the_form_was_opened_are_not_saved_over(kent, offi
     assert kent.post_form("/targets/", {**ours, **again}).status_code == 302
     assert svc.portal.repository.get(officer.organisation_id).targets == {
         "children_per_10k": 58.0, "out_of_area_pct": 25.0}
+
+
+# --- identity providers ------------------------------------------------------------------------
+
+def test_an_identity_provider_changed_since_the_form_was_opened_is_not_saved_over(client):
+    from domain.account import account_id
+    from domain.identity_provider import identity_provider_id
+    from tests.conftest import account_for
+    from tests.web.test_oidc_admin import form_for
+
+    admin = account_for("platform_admin")
+    client.sign_in(admin)
+    svc = portal_of(client)
+    council = account_for("council_officer", "Kent")
+    idp = identity_provider_id(council.organisation_id)
+    assert client.post_form("/admin/identity-providers/new",
+                            form_for(council)).status_code == 302
+    keys = opened(client, f"/admin/identity-providers/{idp}/change")
+    svc.projections.wait_for(svc.portal.change_identity_provider(
+        Actor(user_id=account_id(admin.email), organisation_id=admin.organisation_id), idp,
+        reason="Renamed", display_name="Kent CC"))
+    ours = {**form_for(council), "client_id": "our-new-client", "reason": "New registration"}
+    again = refused(client, f"/admin/identity-providers/{idp}/change", ours, keys,
+                    "This identity provider", ['value="our-new-client"', "New registration"])
+    provider = svc.portal.get_identity_provider(idp)
+    assert (provider.display_name, provider.client_id) == (
+        "Kent CC", "6731de76-14a6-49ae-97bc-6eba6914391e")
+    assert client.post_form(f"/admin/identity-providers/{idp}/change",
+                            {**ours, **again}).status_code == 302
+    assert svc.portal.get_identity_provider(idp).client_id == "our-new-client"
