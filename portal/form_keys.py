@@ -44,6 +44,7 @@ from flask import (
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from marshmallow import ValidationError, fields, validate
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from auth.idempotency import IdempotencyRefused, StoredResponse, created_id
@@ -119,7 +120,9 @@ def changed_since_opened(form: FormResult, error: StaleVersion, what: str) -> No
     was opened, with what was typed and the record's present version."""
     form.errors = {VERSION_FIELD: CHANGED.format(what=what), **form.errors}
     form.anchors = {**form.anchors, VERSION_FIELD: "record-as-it-is-now"}
-    form.data = {**form.data, VERSION_FIELD: error.current_version}
+    data = form.data.copy() if isinstance(form.data, MultiDict) else dict(form.data)
+    data[VERSION_FIELD] = error.current_version  # a MultiDict keeps every checkbox's value
+    form.data = data
 
 
 def _fingerprint() -> str:

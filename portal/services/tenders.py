@@ -22,7 +22,7 @@ from domain.actor import Actor
 from domain.bid import Bid, check_bid
 from domain.contract import Contract
 from domain.engagement import EngagementResponse
-from domain.errors import AlreadyExists, DomainError, NotFound
+from domain.errors import AlreadyExists, DomainError, NotFound, check_version
 from domain.organisation import Authority, Provider, provider_setting_types
 from domain.sealing import BidSeal
 from domain.tender import Tender, bid_id, response_id
@@ -177,10 +177,12 @@ class TenderCommands:
 
     @retried_on_clash
     def revise_tender(self, actor: Actor, tender_ref: UUID, *, reason: str | None = None,
-                      **changes: Any) -> int:
+                      expected_version: int | None = None, **changes: Any) -> int:
         """Change a draft's details (title, description, route, values, term), lots,
-        partners or eligible providers; give only what changes."""
+        partners or eligible providers; give only what changes. ``expected_version``: only
+        if the tender is still at that version."""
         tender = self._lead_tender(actor, tender_ref)
+        check_version(tender, expected_version)
         detail_fields = ("title", "description", "route", "estimated_annual_value",
                          "estimated_total_value", "term_months")
         unknown = set(changes) - set(detail_fields) - {"partnership", "lots", "partners",
@@ -208,15 +210,19 @@ class TenderCommands:
 
     @retried_on_clash
     def set_tender_timetable(self, actor: Actor, tender_ref: UUID, *, timetable: dict,
-                             reason: str | None = None) -> int:
+                             reason: str | None = None,
+                             expected_version: int | None = None) -> int:
         tender = self._lead_tender(actor, tender_ref)
+        check_version(tender, expected_version)
         tender.set_timetable(timetable=timetable, now=self._now(), actor=actor, reason=reason)
         return self._save(tender)
 
     @retried_on_clash
     def set_questionnaire(self, actor: Actor, tender_ref: UUID, *, questions: list[dict],
-                          reason: str | None = None) -> int:
+                          reason: str | None = None,
+                          expected_version: int | None = None) -> int:
         tender = self._lead_tender(actor, tender_ref)
+        check_version(tender, expected_version)
         tender.set_questionnaire(questions=questions, actor=actor, reason=reason)
         return self._save(tender)
 

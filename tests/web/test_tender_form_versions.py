@@ -1,0 +1,72 @@
+"""Optimistic concurrency through the lead's tender forms (the draft's terms, the timetable
+and the questionnaire): a form opened before someone else changed the tender is refused with
+"changed by someone else since you opened it", keeping what was typed, and nothing is saved.
+See tests/web/test_edit_form_versions.py."""
+
+from __future__ import annotations
+
+from tests.web.test_edit_form_versions import opened, refused
+from tests.web.test_tender_pages import (  # noqa: F401 (fixtures)
+    QUESTIONS,
+    WEST_SUSSEX,
+    actor_for,
+    clock,
+    draft,
+    kent,
+    login,
+    officer,
+    svc,
+    tender_form,
+)
+
+
+def someone_else_changes(svc, tender_id, title: str) -> None:  # noqa: F811
+    svc.projections.wait_for(svc.portal.revise_tender(
+        actor_for(officer("Kent")), tender_id, title=title, reason="A colleague's change"))
+
+
+def test_a_draft_changed_since_its_form_was_opened_is_not_saved_over(kent, svc):  # noqa: F811
+    tender_id = draft(svc)
+    keys = opened(kent, f"/tenders/{tender_id}/edit")
+    someone_else_changes(svc, tender_id, "Renamed by a colleague")
+    ours = tender_form(title="Our own title", **{f"share-{WEST_SUSSEX}": "",
+                                                 "estimated_total_value": "28000000"})
+    again = refused(kent, f"/tenders/{tender_id}/edit", ours, keys, "This tender",
+                    ['value="Our own title"', 'value="28000000"', 'value="solo_placement" checked'])
+    tender = svc.portal.get_tender(tender_id)
+    assert (tender.title, tender.estimated_total_value) == ("Renamed by a colleague", 35_640_000)
+    saved = kent.post_form(f"/tenders/{tender_id}/edit", {**ours, **again})
+    assert saved.status_code == 302
+    assert svc.portal.get_tender(tender_id).title == "Our own title"
+
+
+def test_a_questionnaire_opened_before_a_change_is_not_saved_over(kent, svc):  # noqa: F811
+    tender_id = draft(svc)
+    keys = opened(kent, f"/tenders/{tender_id}/questionnaire")
+    someone_else_changes(svc, tender_id, "Renamed by a colleague")
+    refused(kent, f"/tenders/{tender_id}/questionnaire", {
+        "question-count": "1", "question-1-text": "How many beds could you open?",
+        "question-1-kind": "number", "question-1-required": "yes"}, keys, "This tender",
+        ["How many beds could you open?"])
+    assert not svc.portal.get_tender(tender_id).questionnaire
+
+
+def test_a_timetable_opened_before_a_change_is_not_saved_over(kent, svc):  # noqa: F811
+    from tests.web.test_tender_pages import (
+        BID_DEADLINE,
+        CLARIFICATIONS_CLOSE,
+        ENGAGEMENT_CLOSES,
+        moment_fields,
+    )
+
+    tender_id = draft(svc)
+    keys = opened(kent, f"/tenders/{tender_id}/timetable")
+    svc.projections.wait_for(svc.portal.set_questionnaire(
+        actor_for(officer("Kent")), tender_id, questions=QUESTIONS))
+    ours = {**moment_fields("engagement_closes", ENGAGEMENT_CLOSES),
+            **moment_fields("clarification_deadline", CLARIFICATIONS_CLOSE),
+            **moment_fields("bid_deadline", BID_DEADLINE), "bid_deadline-time": "15:30",
+            "reason": "Later in the day"}
+    refused(kent, f"/tenders/{tender_id}/timetable", ours, keys, "This tender",
+            ['value="15:30"', "Later in the day"])
+    assert svc.portal.get_tender(tender_id).timetable["bid_deadline"] == BID_DEADLINE
