@@ -122,3 +122,24 @@ def test_an_identity_provider_changed_since_the_form_was_opened_is_not_saved_ove
     assert client.post_form(f"/admin/identity-providers/{idp}/change",
                             {**ours, **again}).status_code == 302
     assert svc.portal.get_identity_provider(idp).client_id == "our-new-client"
+
+
+# --- a provider's contact ----------------------------------------------------------------------
+
+def test_a_provider_contact_changed_since_the_form_was_opened_is_not_saved_over(
+        client, provider_user):
+    client.sign_in(provider_user)
+    svc = portal_of(client)
+    keys = opened(client, "/our-contact/")
+    svc.projections.wait_for(svc.portal.set_provider_contact(
+        Actor.system(), provider_user.organisation_id, name="Sam Okafor",
+        phone="01632 960 001", email="sam.okafor@provider.example.org"))
+    ours = {"contact_name": "Ade Bello", "contact_phone": "01632 960 002",
+            "contact_email": "ade.bello@provider.example.org", "reason": "Sam has left"}
+    again = refused(client, "/our-contact/", ours, keys, "Your organisation's record",
+                    ['value="Ade Bello"', 'value="01632 960 002"'])
+    assert svc.portal.repository.get(provider_user.organisation_id).contact["name"] == \
+        "Sam Okafor"
+    assert client.post_form("/our-contact/", {**ours, **again}).status_code == 302
+    assert svc.portal.repository.get(provider_user.organisation_id).contact["name"] == \
+        "Ade Bello"
