@@ -143,3 +143,35 @@ def test_a_provider_contact_changed_since_the_form_was_opened_is_not_saved_over(
     assert client.post_form("/our-contact/", {**ours, **again}).status_code == 302
     assert svc.portal.repository.get(provider_user.organisation_id).contact["name"] == \
         "Ade Bello"
+
+
+# --- an out-of-area placement's approval -------------------------------------------------------
+
+def test_an_approval_for_a_record_changed_since_the_form_was_opened_is_refused(
+        kent, officer):  # noqa: F811
+    from datetime import timedelta
+
+    from domain.account import account_id
+    from tests.web.test_out_of_area_pages import RECORD_LINK, director, in_west_sussex
+    from tests.web.test_placement_pages import CHILD_PAGE
+
+    svc = portal_of(kent)
+    done = kent.post_form("/placements/new", in_west_sussex(
+        "OA-VERSION", date.today() - timedelta(days=1), urgency="emergency"))
+    assert done.status_code == 302, error_text(done)
+    child = CHILD_PAGE.match(done.headers["Location"]).group(1)
+    listing = kent.get("/out-of-area/").text
+    record = UUID(RECORD_LINK.search(listing[listing.index(child):]).group(1))
+    keys = opened(kent, f"/out-of-area/{record}/approval")
+    # A colleague sends the host authority its consultation meanwhile.
+    svc.projections.wait_for(svc.portal.notify_host_authority(
+        Actor(user_id=account_id(officer.email), organisation_id=officer.organisation_id),
+        record))
+    ours = director(date.today())
+    again = refused(kent, f"/out-of-area/{record}/approval", ours, keys,
+                    "This out-of-area placement",
+                    ['value="Jo Director"', "The only home able to meet his needs"])
+    assert svc.portal.repository.get(record).approval is None
+    assert kent.post_form(f"/out-of-area/{record}/approval",
+                          {**ours, **again}).status_code == 302
+    assert svc.portal.repository.get(record).approval is not None
