@@ -175,3 +175,35 @@ def test_an_approval_for_a_record_changed_since_the_form_was_opened_is_refused(
     assert kent.post_form(f"/out-of-area/{record}/approval",
                           {**ours, **again}).status_code == 302
     assert svc.portal.repository.get(record).approval is not None
+
+
+# --- at once -----------------------------------------------------------------------------------
+
+def vary_form(price: int, version: str) -> dict[str, str]:
+    return {"places": "6", "weekly_price": str(price), **date_fields("end", date(2028, 3, 31)),
+            "reason": f"Agreed at {price}", "version": version}
+
+
+def test_five_officers_varying_one_contract_at_once_one_wins_in_threads(app, client, officer):
+    from collections import Counter
+
+    from tests.web.test_version_clashes import all_at_once, signed_in_clients
+
+    client.sign_in(officer)
+    contract = record_contract(client)
+    version = opened(client, f"/contracts/{contract}/vary")["version"]
+    clients, csrf = signed_in_clients(app, client, officer, 5)
+    responses = all_at_once(5, lambda i: clients[i].post(
+        f"/contracts/{contract}/vary", data={**vary_form(5000 + i, version),
+                                            "idempotency_key": f"thread-{i}",
+                                            "csrf_token": csrf}))
+    assert not [r for r in responses if isinstance(r, Exception)], responses
+    assert Counter(r.status_code for r in responses) == {302: 1, 200: 4}
+    for i, response in enumerate(responses):
+        if response.status_code == 200:
+            page = response.get_data(as_text=True).replace("&#39;", "'")
+            assert CHANGED.format(what="This contract") in page
+            assert f'value="{5000 + i}"' in page
+    winner = next(i for i, r in enumerate(responses) if r.status_code == 302)
+    now = portal_of(client).portal.repository.get(UUID(contract))
+    assert (now.version, now.weekly_price) == (2, 5000 + winner)
