@@ -207,3 +207,30 @@ def test_five_officers_varying_one_contract_at_once_one_wins_in_threads(app, cli
     winner = next(i for i, r in enumerate(responses) if r.status_code == 302)
     now = portal_of(client).portal.repository.get(UUID(contract))
     assert (now.version, now.weekly_price) == (2, 5000 + winner)
+
+
+# --- places in development ---------------------------------------------------------------------
+
+def test_a_scheme_changed_since_the_form_was_opened_is_not_saved_over(client):
+    from domain.account import account_id
+    from tests.conftest import account_for
+    from tests.web.test_supply_pages import scheme_form
+
+    dorset = account_for("council_officer", "Dorset")
+    client.sign_in(dorset)
+    svc = portal_of(client)
+    done = client.post_form("/developments/new", scheme_form(client))
+    assert done.status_code == 302, error_text(done)
+    url = done.headers["Location"]
+    scheme = UUID(url.rsplit("/", 1)[1])
+    keys = opened(client, url + "/change")
+    svc.projections.wait_for(svc.portal.change_development(
+        Actor(user_id=account_id(dorset.email), organisation_id=dorset.organisation_id),
+        authority_id=dorset.organisation_id, development_id=scheme, reason="Smaller site",
+        places=3))
+    ours = scheme_form(client, places="6", reason="A sixth bedroom")
+    again = refused(client, url + "/change", ours, keys, "This scheme",
+                    ['value="6"', "A sixth bedroom"])
+    assert svc.portal.repository.get(scheme).places == 3
+    assert client.post_form(url + "/change", {**ours, **again}).status_code == 302
+    assert svc.portal.repository.get(scheme).places == 6
