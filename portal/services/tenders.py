@@ -264,15 +264,19 @@ class TenderCommands:
 
     @retried_on_clash
     def open_market_engagement(self, actor: Actor, tender_ref: UUID,
-                               reason: str | None = None) -> int:
+                               reason: str | None = None,
+                               expected_version: int | None = None) -> int:
         tender = self._lead_tender(actor, tender_ref)
+        check_version(tender, expected_version)
         tender.open_market_engagement(now=self._now(), actor=actor, reason=reason)
         return self._save(tender)
 
     @retried_on_clash
     def conclude_market_engagement(self, actor: Actor, tender_ref: UUID,
-                                   reason: str | None = None) -> int:
+                                   reason: str | None = None,
+                                   expected_version: int | None = None) -> int:
         tender = self._lead_tender(actor, tender_ref)
+        check_version(tender, expected_version)
         tender.conclude_market_engagement(now=self._now(), actor=actor, reason=reason)
         return self._save(tender)
 
@@ -354,8 +358,10 @@ class TenderCommands:
 
     @retried_on_clash
     def publish_invitation(self, actor: Actor, tender_ref: UUID,
-                           reason: str | None = None) -> int:
+                           reason: str | None = None,
+                           expected_version: int | None = None) -> int:
         tender = self._lead_tender(actor, tender_ref)
+        check_version(tender, expected_version)
         tender.publish_invitation(now=self._now(), actor=actor, reason=reason)
         return self._save(tender)
 

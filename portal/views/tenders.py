@@ -249,8 +249,9 @@ def edit(tender_id: UUID):
 # --- the tender -------------------------------------------------------------------------------
 
 def _page(tender_id: UUID, form: FormResult | None = None, status: int = 200):
+    version = services().portal.version_of(tender_id)  # its stage buttons carry it
     with _connect() as c:
-        tender = tq.tender_detail(g.principal, c, tender_id)
+        tender = {**tq.tender_detail(g.principal, c, tender_id), "version": version}
         clarifications = tq.clarifications(g.principal, c, tender_id)
         council = tender["viewer_is_partner"]
         responses = tq.engagement_responses_for(g.principal, c, tender_id) if council else []
@@ -282,9 +283,12 @@ def stage_action(tender_id: UUID, action: str):
     _lead(tender_id)
     command, message = STAGE_ACTIONS[action]
     form = FormResult(anchors={"actions": "actions"})
-    done = run(form, lambda: getattr(services().portal, command)(g.principal.actor, tender_id),
-               fields={"actions"}, default="actions", message=message,
-               then=lambda _: _show(tender_id))
+    done = run(form, lambda: getattr(services().portal, command)(
+        g.principal.actor, tender_id, expected_version=opened_version()),
+        fields={"actions"}, default="actions", message=message,
+        then=lambda _: _show(tender_id))
+    if "version" in form.errors:  # this page shows the tender as it is now: said at its buttons
+        form.errors = {"actions": form.errors["version"]}
     return done or _page(tender_id, form, 422)
 
 

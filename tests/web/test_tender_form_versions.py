@@ -70,3 +70,28 @@ def test_a_timetable_opened_before_a_change_is_not_saved_over(kent, svc):  # noq
     refused(kent, f"/tenders/{tender_id}/timetable", ours, keys, "This tender",
             ['value="15:30"', "Later in the day"])
     assert svc.portal.get_tender(tender_id).timetable["bid_deadline"] == BID_DEADLINE
+
+
+def test_opening_engagement_from_a_page_shown_before_a_change_is_refused(kent, svc):  # noqa: F811
+    import re
+
+    from portal.form_keys import CHANGED
+
+    tender_id = draft(svc)
+    svc.projections.wait_for(svc.portal.set_questionnaire(
+        actor_for(officer("Kent")), tender_id, questions=QUESTIONS))
+    page = kent.get(f"/tenders/{tender_id}").text
+    stage_form = re.search(r'action="/tenders/[^"]+/open-engagement".*?</form>', page, re.S)
+    version = re.search(r'name="version" value="(\d+)"', stage_form.group(0)).group(1)
+    someone_else_changes(svc, tender_id, "Renamed by a colleague")
+    response = kent.post_form(f"/tenders/{tender_id}/open-engagement", {"version": version})
+    shown = response.get_data(as_text=True).replace("&#39;", "'")
+    assert response.status_code == 422 and 'href="#actions"' in shown
+    assert CHANGED.format(what="This tender") in shown
+    assert "Renamed by a colleague" in shown  # the page shows the tender as it is now
+    assert svc.portal.get_tender(tender_id).stage == "draft"
+    newer = re.search(r'name="version" value="(\d+)"', shown).group(1)
+    assert int(newer) > int(version)
+    opened = kent.post_form(f"/tenders/{tender_id}/open-engagement", {"version": newer})
+    assert opened.status_code == 302
+    assert svc.portal.get_tender(tender_id).stage == "market_engagement"
