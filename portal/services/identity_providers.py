@@ -52,17 +52,21 @@ class IdentityProviderCommands:
 
     @retried_on_clash
     def disable_identity_provider(self, actor: Actor, provider_ref: UUID,
-                                  reason: str | None = None) -> int:
+                                  reason: str | None = None,
+                                  expected_version: int | None = None) -> int:
         self._check_platform_admin(actor)
         provider = self.get_identity_provider(provider_ref)
+        check_version(provider, expected_version)
         provider.disable(actor=actor, reason=reason)
         return self._save(provider)
 
     @retried_on_clash
     def enable_identity_provider(self, actor: Actor, provider_ref: UUID,
-                                 reason: str | None = None) -> int:
+                                 reason: str | None = None,
+                                 expected_version: int | None = None) -> int:
         self._check_platform_admin(actor)
         provider = self.get_identity_provider(provider_ref)
+        check_version(provider, expected_version)
         provider.enable(actor=actor, reason=reason)
         return self._save(provider)
 

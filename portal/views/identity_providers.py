@@ -153,12 +153,15 @@ def _switch(identity_provider_id: UUID, command: str, done: str):
     form = load(ReasonSchema(), request.form.to_dict())
     if form.ok:
         position = _run(form, lambda: getattr(services().portal, command)(
-            g.principal.actor, identity_provider_id, reason=form.data["reason"]), "reason")
+            g.principal.actor, identity_provider_id, reason=form.data["reason"],
+            expected_version=opened_version()), "reason")
         if position is not None:
             services().projections.wait_for(position)
             flash(f"Single sign-on through {provider['display_name']} {done}")
             return redirect(url_for("identity_providers.show",
                                     identity_provider_id=identity_provider_id))
+    if "version" in form.errors:  # this page shows the provider as it is now: said at the form
+        form.errors = {"reason": form.errors["version"]}
     form.data = request.form.to_dict()
     return render_template("identity_providers/show.html", provider=provider,
                            links=_links(identity_provider_id), form=form), 400

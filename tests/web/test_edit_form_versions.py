@@ -234,3 +234,36 @@ def test_a_scheme_changed_since_the_form_was_opened_is_not_saved_over(client):
     assert svc.portal.repository.get(scheme).places == 3
     assert client.post_form(url + "/change", {**ours, **again}).status_code == 302
     assert svc.portal.repository.get(scheme).places == 6
+
+
+def test_turning_off_an_identity_provider_changed_since_the_page_was_opened_is_refused(
+        client):
+    from domain.account import account_id
+    from domain.identity_provider import identity_provider_id
+    from tests.conftest import account_for
+    from tests.web.test_oidc_admin import form_for
+
+    admin = account_for("platform_admin")
+    client.sign_in(admin)
+    svc = portal_of(client)
+    council = account_for("council_officer", "Kent")
+    idp = identity_provider_id(council.organisation_id)
+    assert client.post_form("/admin/identity-providers/new",
+                            form_for(council)).status_code == 302
+    keys = opened(client, f"/admin/identity-providers/{idp}")
+    svc.projections.wait_for(svc.portal.change_identity_provider(
+        Actor(user_id=account_id(admin.email), organisation_id=admin.organisation_id), idp,
+        reason="New domain", allowed_domains=["kent.example.org", "kent.example.com"]))
+    response = client.post_form(f"/admin/identity-providers/{idp}/disable",
+                                {"reason": "Moving to a new tenant", **keys})
+    page = response.get_data(as_text=True).replace("&#39;", "'")
+    assert response.status_code == 400
+    assert CHANGED.format(what="This identity provider") in page
+    assert "kent.example.com" in page and "Moving to a new tenant" in page
+    assert not svc.portal.get_identity_provider(idp).disabled
+    newer = VERSION.search(page).group(1)
+    assert int(newer) > int(keys["version"])
+    assert client.post_form(f"/admin/identity-providers/{idp}/disable", {
+        "reason": "Moving to a new tenant", "version": newer,
+        "idempotency_key": KEY.search(page).group(1)}).status_code == 302
+    assert svc.portal.get_identity_provider(idp).disabled
