@@ -229,8 +229,9 @@ class TenderCommands:
     @retried_on_clash
     def set_evaluation(self, actor: Actor, tender_ref: UUID, *, quality_questions: list[dict],
                        quality_weight: int, price_weight: int,
-                       reason: str | None = None) -> int:
+                       reason: str | None = None, expected_version: int | None = None) -> int:
         tender = self._lead_tender(actor, tender_ref)
+        check_version(tender, expected_version)
         tender.set_evaluation(quality_questions=quality_questions,
                               quality_weight=quality_weight, price_weight=price_weight,
                               actor=actor, reason=reason)
@@ -438,8 +439,10 @@ class TenderCommands:
     @retried_on_clash
     def appoint_evaluation_panel(self, actor: Actor, tender_ref: UUID, *,
                                  evaluators: list[UUID], moderator: UUID,
-                                 reason: str | None = None) -> int:
+                                 reason: str | None = None,
+                                 expected_version: int | None = None) -> int:
         tender = self._lead_tender(actor, tender_ref)
+        check_version(tender, expected_version)
         for user in [*evaluators, moderator]:
             account = self._get(user, Account, "account")
             require(account.organisation_id in tender.partner_ids,

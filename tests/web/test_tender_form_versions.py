@@ -95,3 +95,40 @@ def test_opening_engagement_from_a_page_shown_before_a_change_is_refused(kent, s
     opened = kent.post_form(f"/tenders/{tender_id}/open-engagement", {"version": newer})
     assert opened.status_code == 302
     assert svc.portal.get_tender(tender_id).stage == "market_engagement"
+
+
+def test_quality_questions_opened_before_a_change_are_not_saved_over(kent, svc):  # noqa: F811
+    tender_id = draft(svc)
+    keys = opened(kent, f"/tenders/{tender_id}/evaluation")
+    someone_else_changes(svc, tender_id, "Renamed by a colleague")
+    ours = {"quality-count": "2", "quality-1-text": "How will you meet complex needs?",
+            "quality-1-weight": "70", "quality-2-text": "How will you recruit staff?",
+            "quality-2-weight": "30", "quality_weight": "60", "price_weight": "40"}
+    again = refused(kent, f"/tenders/{tender_id}/evaluation", ours, keys, "This tender",
+                    ["How will you recruit staff?", 'value="70"'])
+    assert not svc.portal.get_tender(tender_id).quality_questions
+    assert kent.post_form(f"/tenders/{tender_id}/evaluation",
+                          {**ours, **again}).status_code == 302
+    assert len(svc.portal.get_tender(tender_id).quality_questions) == 2
+
+
+def test_a_panel_opened_before_a_change_is_not_saved_over(kent, svc, clock):  # noqa: F811
+    from domain.account import account_id
+    from tests.web.test_tender_pages import advance
+
+    tender_id = draft(svc)
+    advance(svc, clock, tender_id, "invitation_to_tender")
+    advance(svc, clock, tender_id, "evaluation", start="evaluation")
+    person = {name: account_id(officer(name).email) for name in
+              ("Kent", "Portsmouth", "West Sussex")}
+    keys = opened(kent, f"/tenders/{tender_id}/panel")
+    svc.projections.wait_for(svc.portal.appoint_evaluation_panel(
+        actor_for(officer("Kent")), tender_id, evaluators=[person["Kent"]],
+        moderator=person["Portsmouth"]))
+    ours = {"evaluators": [str(person["West Sussex"])], "moderator": str(person["Kent"])}
+    again = refused(kent, f"/tenders/{tender_id}/panel", ours, keys, "This tender",
+                    [f'value="{person["West Sussex"]}" checked'])
+    tender = svc.portal.get_tender(tender_id)
+    assert (tender.evaluators, tender.moderator) == ([person["Kent"]], person["Portsmouth"])
+    assert kent.post_form(f"/tenders/{tender_id}/panel", {**ours, **again}).status_code == 302
+    assert svc.portal.get_tender(tender_id).moderator == person["Kent"]
