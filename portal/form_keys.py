@@ -1,8 +1,11 @@
 """The hidden fields every form that creates or changes a record carries: its CSRF token and an
 idempotency key, and, when it edits an existing record, the version it was opened at.
 
-A form that edits an existing record carries the version it showed (``{{ version_field(v) }}``)
-and its view passes :func:`opened_version` to the command as ``expected_version``: the same
+A form that edits an existing record carries the version it showed (``{{ version_field(v) }}``,
+or ``opened_version(form, v, href, what)`` from ``_opened_version.html``, which also links to
+the record as it now is after a refusal; ``v`` from the projection or
+``Portal.version_of``, read before the page's other data) and its view passes
+:func:`opened_version` to the command as ``expected_version``: the same
 check an API client's If-Match gets (:func:`domain.errors.check_version`). A save over a change
 made since the form was opened is refused (:class:`~domain.errors.StaleVersion`), and
 :func:`changed_since_opened` shows the form again with what was typed, the record as it now
