@@ -1,8 +1,11 @@
 """The hidden fields every form that creates or changes a record carries: its CSRF token and an
 idempotency key, and, when it edits an existing record, the version it was opened at.
 
-A form that edits an existing record carries the version it showed (``{{ version_field(v) }}``)
-and its view passes :func:`opened_version` to the command as ``expected_version``: the same
+A form that edits an existing record carries the version it showed (``{{ version_field(v) }}``,
+or ``opened_version(form, v, href, what)`` from ``_opened_version.html``, which also links to
+the record as it now is after a refusal; ``v`` from the projection or
+``Portal.version_of``, read before the page's other data) and its view passes
+:func:`opened_version` to the command as ``expected_version``: the same
 check an API client's If-Match gets (:func:`domain.errors.check_version`). A save over a change
 made since the form was opened is refused (:class:`~domain.errors.StaleVersion`), and
 :func:`changed_since_opened` shows the form again with what was typed, the record as it now
@@ -44,6 +47,7 @@ from flask import (
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from marshmallow import ValidationError, fields, validate
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from auth.idempotency import IdempotencyRefused, StoredResponse, created_id
@@ -119,7 +123,9 @@ def changed_since_opened(form: FormResult, error: StaleVersion, what: str) -> No
     was opened, with what was typed and the record's present version."""
     form.errors = {VERSION_FIELD: CHANGED.format(what=what), **form.errors}
     form.anchors = {**form.anchors, VERSION_FIELD: "record-as-it-is-now"}
-    form.data = {**form.data, VERSION_FIELD: error.current_version}
+    data = form.data.copy() if isinstance(form.data, MultiDict) else dict(form.data)
+    data[VERSION_FIELD] = error.current_version  # a MultiDict keeps every checkbox's value
+    form.data = data
 
 
 def _fingerprint() -> str:

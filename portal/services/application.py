@@ -128,6 +128,12 @@ class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, BoardComma
     def exists(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, limit=1))
 
+    def version_of(self, aggregate_id: UUID) -> int:
+        """The record's present version (0: no such record), read from its newest event: what
+        a form editing it carries, for its command's ``expected_version``."""
+        newest = self.recorder.select_events(aggregate_id, desc=True, limit=1)
+        return newest[0].originator_version if newest else 0
+
     # --- organisations ------------------------------------------------------------------------
 
     def register_authority(self, actor: Actor, *, la_code: str, ons_code: str, name: str,

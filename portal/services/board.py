@@ -13,7 +13,7 @@ from uuid import UUID
 
 from domain.actor import Actor
 from domain.board_search import BoardSearch
-from domain.errors import NotFound, PermissionDenied
+from domain.errors import NotFound, PermissionDenied, check_version
 from domain.organisation import Authority, Provider
 from domain.vacancy import Vacancy
 from portal.services.clashes import retried_on_clash
@@ -24,12 +24,15 @@ class BoardCommands:
 
     @retried_on_clash
     def set_provider_contact(self, actor: Actor, provider_ref: UUID, *, name: str,
-                             phone: str, email: str, reason: str | None = None) -> int:
+                             phone: str, email: str, reason: str | None = None,
+                             expected_version: int | None = None) -> int:
         """Name the person councils contact about the provider's vacancies (the provider's own
-        users only). Nothing is stored when the contact is as it was."""
+        users only). Nothing is stored when the contact is as it was. ``expected_version``:
+        only if the provider's record is still at that version."""
         if actor.user_id is not None and actor.organisation_id != provider_ref:
             raise PermissionDenied("You can only name your own organisation's contact")
         provider = self._get(provider_ref, Provider, "provider")
+        check_version(provider, expected_version)
         provider.set_contact(name=name, phone=phone, email=email, actor=actor, reason=reason)
         return self._save(provider)
 

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from domain.account import Account, account_id
 from domain.actor import Actor
-from domain.errors import DomainError, IllegalTransition, NotFound
+from domain.errors import DomainError, IllegalTransition, NotFound, check_version
 from domain.identity_provider import IdentityProvider, IdentityProviderOff, identity_provider_id
 from portal.services.clashes import retried_on_clash
 
@@ -42,25 +42,31 @@ class IdentityProviderCommands:
 
     @retried_on_clash
     def change_identity_provider(self, actor: Actor, provider_ref: UUID,
-                                 reason: str | None = None, **settings) -> int:
+                                 reason: str | None = None,
+                                 expected_version: int | None = None, **settings) -> int:
         self._check_platform_admin(actor)
         provider = self.get_identity_provider(provider_ref)
+        check_version(provider, expected_version)
         provider.change(actor=actor, reason=reason, **settings)
         return self._save(provider)
 
     @retried_on_clash
     def disable_identity_provider(self, actor: Actor, provider_ref: UUID,
-                                  reason: str | None = None) -> int:
+                                  reason: str | None = None,
+                                  expected_version: int | None = None) -> int:
         self._check_platform_admin(actor)
         provider = self.get_identity_provider(provider_ref)
+        check_version(provider, expected_version)
         provider.disable(actor=actor, reason=reason)
         return self._save(provider)
 
     @retried_on_clash
     def enable_identity_provider(self, actor: Actor, provider_ref: UUID,
-                                 reason: str | None = None) -> int:
+                                 reason: str | None = None,
+                                 expected_version: int | None = None) -> int:
         self._check_platform_admin(actor)
         provider = self.get_identity_provider(provider_ref)
+        check_version(provider, expected_version)
         provider.enable(actor=actor, reason=reason)
         return self._save(provider)
 

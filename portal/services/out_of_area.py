@@ -19,7 +19,7 @@ from uuid import UUID
 
 from domain.actor import Actor
 from domain.adjacency import REGISTER_ID, AdjacencyRegister, Pair, at_distance
-from domain.errors import DomainError, NotFound, PermissionDenied
+from domain.errors import DomainError, NotFound, PermissionDenied, check_version
 from domain.organisation import Authority
 from domain.out_of_area import Approval, OutOfAreaPlacement, record_id
 from domain.placement import Placement
@@ -136,9 +136,12 @@ class OutOfAreaCommands:
 
     @retried_on_clash
     def approve_out_of_area_placement(self, actor: Actor, record_ref: UUID, *,
-                                      approval: Approval, today: date | None = None) -> int:
-        """Record the approval of an emergency placement, as soon as it is given."""
+                                      approval: Approval, today: date | None = None,
+                                      expected_version: int | None = None) -> int:
+        """Record the approval of an emergency placement, as soon as it is given.
+        ``expected_version``: only if the record is still at that version."""
         record = self.get_out_of_area_placement(actor, record_ref)
+        check_version(record, expected_version)
         record.approve(approval=approval, today=today or self._today(), actor=actor)
         return self._save(record)
 

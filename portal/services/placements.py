@@ -263,19 +263,23 @@ class PlacementCommands:
     @retried_on_clash
     def vary_contract(self, actor: Actor, contract_ref: UUID, *, reason: str,
                       title: str | Keep = KEEP, places: int | Keep | None = KEEP,
-                      weekly_price: int | Keep = KEEP, end: date | Keep = KEEP) -> int:
-        """A variation: more or fewer places, a new price or a new end date."""
+                      weekly_price: int | Keep = KEEP, end: date | Keep = KEEP,
+                      expected_version: int | None = None) -> int:
+        """A variation: more or fewer places, a new price or a new end date.
+        ``expected_version``: only if the contract is still at that version."""
         contract = self._get(contract_ref, Contract, "contract")
         self._check_acting_for_authority(actor, contract.authority_id)
+        check_version(contract, expected_version)
         contract.vary(actor=actor, reason=reason, **kept(
             title=title, places=places, weekly_price=weekly_price, end=end))
         return self._save(contract)
 
     @retried_on_clash
     def terminate_contract(self, actor: Actor, contract_ref: UUID, *, on: date,
-                           reason: str) -> int:
+                           reason: str, expected_version: int | None = None) -> int:
         contract = self._get(contract_ref, Contract, "contract")
         self._check_acting_for_authority(actor, contract.authority_id)
+        check_version(contract, expected_version)
         contract.terminate(on=on, actor=actor, reason=reason)
         return self._save(contract)
 
@@ -283,8 +287,9 @@ class PlacementCommands:
 
     @retried_on_clash
     def set_targets(self, actor: Actor, authority_id: UUID, *, targets: dict[str, Any],
-                    reason: str | None = None) -> int:
+                    reason: str | None = None, expected_version: int | None = None) -> int:
         self._check_acting_for_authority(actor, authority_id)
         authority = self._get(authority_id, Authority, "authority")
+        check_version(authority, expected_version)
         authority.set_targets(targets=targets, actor=actor, reason=reason)
         return self._save(authority)

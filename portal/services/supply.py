@@ -13,7 +13,7 @@ from uuid import UUID
 from domain.actor import Actor
 from domain.contract import Contract
 from domain.development import Development
-from domain.errors import DomainError, NotFound, PermissionDenied, Refused
+from domain.errors import DomainError, NotFound, PermissionDenied, Refused, check_version
 from domain.in_house import check_in_house_setting_type, check_stage_change, in_house_provider_id
 from domain.organisation import Authority, Provider
 from domain.tender import Tender
@@ -155,8 +155,9 @@ class SupplyCommands:
     @retried_on_clash
     def change_development(self, actor: Actor, *, authority_id: UUID, development_id: UUID,
                            reason: str | None, today: date | None = None,
-                           **changes: Any) -> int:
+                           expected_version: int | None = None, **changes: Any) -> int:
         development = self.get_development(actor, authority_id, development_id)
+        check_version(development, expected_version)
         found = self._check_links(authority_id, changes)
         try:
             development.change(today=today or self.today(), actor=actor, reason=reason,

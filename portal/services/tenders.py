@@ -22,7 +22,7 @@ from domain.actor import Actor
 from domain.bid import Bid, check_bid
 from domain.contract import Contract
 from domain.engagement import EngagementResponse
-from domain.errors import AlreadyExists, DomainError, NotFound
+from domain.errors import AlreadyExists, DomainError, NotFound, check_version
 from domain.organisation import Authority, Provider, provider_setting_types
 from domain.sealing import BidSeal
 from domain.tender import Tender, bid_id, response_id
@@ -177,10 +177,12 @@ class TenderCommands:
 
     @retried_on_clash
     def revise_tender(self, actor: Actor, tender_ref: UUID, *, reason: str | None = None,
-                      **changes: Any) -> int:
+                      expected_version: int | None = None, **changes: Any) -> int:
         """Change a draft's details (title, description, route, values, term), lots,
-        partners or eligible providers; give only what changes."""
+        partners or eligible providers; give only what changes. ``expected_version``: only
+        if the tender is still at that version."""
         tender = self._lead_tender(actor, tender_ref)
+        check_version(tender, expected_version)
         detail_fields = ("title", "description", "route", "estimated_annual_value",
                          "estimated_total_value", "term_months")
         unknown = set(changes) - set(detail_fields) - {"partnership", "lots", "partners",
@@ -208,23 +210,28 @@ class TenderCommands:
 
     @retried_on_clash
     def set_tender_timetable(self, actor: Actor, tender_ref: UUID, *, timetable: dict,
-                             reason: str | None = None) -> int:
+                             reason: str | None = None,
+                             expected_version: int | None = None) -> int:
         tender = self._lead_tender(actor, tender_ref)
+        check_version(tender, expected_version)
         tender.set_timetable(timetable=timetable, now=self._now(), actor=actor, reason=reason)
         return self._save(tender)
 
     @retried_on_clash
     def set_questionnaire(self, actor: Actor, tender_ref: UUID, *, questions: list[dict],
-                          reason: str | None = None) -> int:
+                          reason: str | None = None,
+                          expected_version: int | None = None) -> int:
         tender = self._lead_tender(actor, tender_ref)
+        check_version(tender, expected_version)
         tender.set_questionnaire(questions=questions, actor=actor, reason=reason)
         return self._save(tender)
 
     @retried_on_clash
     def set_evaluation(self, actor: Actor, tender_ref: UUID, *, quality_questions: list[dict],
                        quality_weight: int, price_weight: int,
-                       reason: str | None = None) -> int:
+                       reason: str | None = None, expected_version: int | None = None) -> int:
         tender = self._lead_tender(actor, tender_ref)
+        check_version(tender, expected_version)
         tender.set_evaluation(quality_questions=quality_questions,
                               quality_weight=quality_weight, price_weight=price_weight,
                               actor=actor, reason=reason)
@@ -258,15 +265,19 @@ class TenderCommands:
 
     @retried_on_clash
     def open_market_engagement(self, actor: Actor, tender_ref: UUID,
-                               reason: str | None = None) -> int:
+                               reason: str | None = None,
+                               expected_version: int | None = None) -> int:
         tender = self._lead_tender(actor, tender_ref)
+        check_version(tender, expected_version)
         tender.open_market_engagement(now=self._now(), actor=actor, reason=reason)
         return self._save(tender)
 
     @retried_on_clash
     def conclude_market_engagement(self, actor: Actor, tender_ref: UUID,
-                                   reason: str | None = None) -> int:
+                                   reason: str | None = None,
+                                   expected_version: int | None = None) -> int:
         tender = self._lead_tender(actor, tender_ref)
+        check_version(tender, expected_version)
         tender.conclude_market_engagement(now=self._now(), actor=actor, reason=reason)
         return self._save(tender)
 
@@ -348,8 +359,10 @@ class TenderCommands:
 
     @retried_on_clash
     def publish_invitation(self, actor: Actor, tender_ref: UUID,
-                           reason: str | None = None) -> int:
+                           reason: str | None = None,
+                           expected_version: int | None = None) -> int:
         tender = self._lead_tender(actor, tender_ref)
+        check_version(tender, expected_version)
         tender.publish_invitation(now=self._now(), actor=actor, reason=reason)
         return self._save(tender)
 
@@ -426,8 +439,10 @@ class TenderCommands:
     @retried_on_clash
     def appoint_evaluation_panel(self, actor: Actor, tender_ref: UUID, *,
                                  evaluators: list[UUID], moderator: UUID,
-                                 reason: str | None = None) -> int:
+                                 reason: str | None = None,
+                                 expected_version: int | None = None) -> int:
         tender = self._lead_tender(actor, tender_ref)
+        check_version(tender, expected_version)
         for user in [*evaluators, moderator]:
             account = self._get(user, Account, "account")
             require(account.organisation_id in tender.partner_ids,

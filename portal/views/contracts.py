@@ -10,9 +10,10 @@ from uuid import UUID
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from domain.errors import DomainError
+from domain.errors import DomainError, StaleVersion
 from domain.vocabulary import CONTRACT_ROUTES
 from portal import placement_forms as pf
+from portal.form_keys import changed_since_opened, opened_version
 from portal.forms import FormResult
 from portal.placement_schemas import ContractSchema, TerminateContractSchema, VaryContractSchema
 from portal.security import requires, services
@@ -31,8 +32,11 @@ def _vocabulary() -> dict:
 
 
 def _contract(contract_id: UUID) -> dict:
+    """The contract as its pages show it, and the version its change forms carry (read
+    first: a change made between the two reads is then refused, never saved over)."""
+    version = services().portal.version_of(contract_id)
     with services().engine.connect() as c:
-        return contract_for(g.principal, c, contract_id)
+        return {**contract_for(g.principal, c, contract_id), "version": version}
 
 
 def _done(form: FormResult, command, fields: set[str], default: str, message: str):
@@ -42,6 +46,10 @@ def _done(form: FormResult, command, fields: set[str], default: str, message: st
     except DomainError as error:
         pf.apply_error(form, error, fields, default, {"provider_id": "provider_id"})
         form.data = request.form.to_dict()
+        return None
+    except StaleVersion as error:
+        form.data = request.form.to_dict()
+        changed_since_opened(form, error, "This contract")
         return None
     services().projections.wait_for(position)
     flash(message)
@@ -100,7 +108,8 @@ def vary(contract_id: UUID):
                 form.data = request.form.to_dict()
             else:
                 done = _done(form, lambda: (contract_id, services().portal.vary_contract(
-                    g.principal.actor, contract_id, reason=data["reason"], **changes)),
+                    g.principal.actor, contract_id, reason=data["reason"],
+                    expected_version=opened_version(), **changes)),
                     {"places", "weekly_price", "end", "reason"}, "reason", "Contract varied")
                 if done:
                     return done
@@ -117,7 +126,8 @@ def terminate(contract_id: UUID):
         if form.ok:
             data = form.data
             done = _done(form, lambda: (contract_id, services().portal.terminate_contract(
-                g.principal.actor, contract_id, on=data["on"], reason=data["reason"])),
+                g.principal.actor, contract_id, on=data["on"], reason=data["reason"],
+                expected_version=opened_version())),
                 {"on", "reason"}, "on", "Contract terminated")
             if done:
                 return done

@@ -10,9 +10,10 @@ from uuid import UUID
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from domain.development import CONFIDENCE, DEVELOPMENT_TYPES, SCHEME_SETTING_TYPES
-from domain.errors import DomainError
+from domain.errors import DomainError, StaleVersion
 from domain.vocabulary import SETTING_TYPES
 from portal import placement_forms as pf
+from portal.form_keys import changed_since_opened, opened_version
 from portal.forms import FormResult
 from portal.security import requires, services
 from portal.supply_schemas import (
@@ -72,6 +73,10 @@ def _done(form: FormResult, command, message: str, development_id=None):
         pf.apply_error(form, error, FIELDS | {"outcome", "on"}, "reason")
         form.data = request.form.to_dict()
         return None
+    except StaleVersion as error:
+        form.data = request.form.to_dict()
+        changed_since_opened(form, error, "This scheme")
+        return None
     development_id, position = result if development_id is None else (development_id, result)
     services().projections.wait_for(position)
     flash(message)
@@ -113,8 +118,9 @@ def show(development_id: UUID):
 @bp.route("/<uuid:development_id>/change", methods=["GET", "POST"])
 @requires("developments.manage")
 def change(development_id: UUID):
+    version = services().portal.version_of(development_id)  # read first: _opened_version.html
     with services().engine.connect() as c:
-        scheme = own_development(g.principal, c, development_id)
+        scheme = {**own_development(g.principal, c, development_id), "version": version}
     form, links = FormResult(data=_values(scheme)), _links()
     if request.method == "POST":
         form = pf.parse(_schema(ChangeDevelopmentSchema, links), request.form,
@@ -122,7 +128,8 @@ def change(development_id: UUID):
         if form.ok:
             done = _done(form, lambda: services().portal.change_development(
                 g.principal.actor, authority_id=g.principal.organisation_id,
-                development_id=development_id, **form.data), "Scheme changed", development_id)
+                development_id=development_id, expected_version=opened_version(), **form.data),
+                "Scheme changed", development_id)
             if done:
                 return done
     return render_template("developments/form.html", form=form, scheme=scheme, **links)

@@ -6,7 +6,8 @@ from uuid import UUID
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError, NotFound, StaleVersion
+from portal.form_keys import changed_since_opened, opened_version
 from portal.forms import FormResult, load
 from portal.identity_provider_schemas import (
     IdentityProviderSchema,
@@ -46,7 +47,8 @@ def _domains_free(form: FormResult, organisation_id: UUID) -> bool:
 def _redisplay(form: FormResult) -> FormResult:
     """The submitted values, for the form shown again with its errors; except a refused secret
     reference, which may be the secret itself pasted by mistake: it is not sent back."""
-    form.data = request.form.to_dict()
+    stale = "version" in form.errors  # the record's new version, to send it again with
+    form.data = {**request.form.to_dict(), **({"version": form.data["version"]} if stale else {})}
     if "client_secret_ref" in form.errors:
         form.data["client_secret_ref"] = ""
     return form
@@ -57,6 +59,9 @@ def _run(form: FormResult, command, default_field: str):
         return command()
     except DomainError as error:
         form.errors[error.field or default_field] = error.message
+        return None
+    except StaleVersion as error:
+        changed_since_opened(form, error, "This identity provider")
         return None
 
 
@@ -119,7 +124,8 @@ def change(identity_provider_id: UUID):
         if form.ok and _domains_free(form, provider["organisation_id"]):
             data = dict(form.data)
             position = _run(form, lambda: services().portal.change_identity_provider(
-                g.principal.actor, identity_provider_id, **data), "display_name")
+                g.principal.actor, identity_provider_id, expected_version=opened_version(),
+                **data), "display_name")
             if position is not None:
                 services().projections.wait_for(position)
                 flash(f"{data['display_name']} changed")
@@ -147,12 +153,15 @@ def _switch(identity_provider_id: UUID, command: str, done: str):
     form = load(ReasonSchema(), request.form.to_dict())
     if form.ok:
         position = _run(form, lambda: getattr(services().portal, command)(
-            g.principal.actor, identity_provider_id, reason=form.data["reason"]), "reason")
+            g.principal.actor, identity_provider_id, reason=form.data["reason"],
+            expected_version=opened_version()), "reason")
         if position is not None:
             services().projections.wait_for(position)
             flash(f"Single sign-on through {provider['display_name']} {done}")
             return redirect(url_for("identity_providers.show",
                                     identity_provider_id=identity_provider_id))
+    if "version" in form.errors:  # this page shows the provider as it is now: said at the form
+        form.errors = {"reason": form.errors["version"]}
     form.data = request.form.to_dict()
     return render_template("identity_providers/show.html", provider=provider,
                            links=_links(identity_provider_id), form=form), 400

@@ -15,10 +15,11 @@ from uuid import UUID
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError, NotFound, StaleVersion
 from domain.out_of_area import APPROVER_ROLES, URGENCIES
 from domain.timezone import LONDON
 from portal import placement_forms as pf
+from portal.form_keys import changed_since_opened, opened_version
 from portal.forms import FormResult, load
 from portal.out_of_area_schemas import APPROVAL_FIELDS, AdjoiningSchema, ApprovalSchema
 from portal.security import requires, services
@@ -59,13 +60,15 @@ def index():
 
 
 def _own_record(out_of_area_id: UUID) -> dict:
-    """The authority's own record (another authority's, or none, answers 404)."""
+    """The authority's own record (another authority's, or none, answers 404), and the
+    version its approval form carries (read first: see _opened_version.html)."""
+    version = services().portal.version_of(out_of_area_id)
     with _connect() as c:
         found = [r for r in placing_records(g.principal, c, today=_today())
                  if r["id"] == out_of_area_id]
     if not found:
         raise NotFound("There is no such out-of-area placement")
-    return found[0]
+    return {**found[0], "version": version}
 
 
 @bp.route("/<uuid:out_of_area_id>/approval", methods=["GET", "POST"])
@@ -79,10 +82,13 @@ def approval(out_of_area_id: UUID):
             try:
                 position = services().portal.approve_out_of_area_placement(
                     g.principal.actor, out_of_area_id, approval=form.data["approval"],
-                    today=_today())
+                    today=_today(), expected_version=opened_version())
             except DomainError as error:
                 pf.apply_error(form, error, set(APPROVAL_FIELDS), "approver_name")
                 form.data = request.form.to_dict()
+            except StaleVersion as error:
+                form.data = request.form.to_dict()
+                changed_since_opened(form, error, "This out-of-area placement")
             else:
                 return _done(position, "Approval recorded")
     return render_template("out_of_area/approval.html", record=record, form=form)

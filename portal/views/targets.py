@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from domain.errors import DomainError
+from domain.errors import DomainError, StaleVersion
 from domain.organisation import TARGETS
+from portal.form_keys import changed_since_opened, opened_version
 from portal.forms import FormResult, load
 from portal.placement_schemas import TargetsSchema
 from portal.security import requires, services
@@ -25,9 +26,13 @@ def _save(form: FormResult, targets: dict[str, float | None], reason: str | None
     page. A refusal is shown beside the target it is about (else beside the reason)."""
     try:
         position = services().portal.set_targets(
-            g.principal.actor, g.principal.organisation_id, targets=targets, reason=reason)
+            g.principal.actor, g.principal.organisation_id, targets=targets, reason=reason,
+            expected_version=opened_version())
     except DomainError as error:
         form.errors[error.field if error.field in TARGETS else "reason"] = error.message
+        return None
+    except StaleVersion as error:
+        changed_since_opened(form, error, "Your authority's record")
         return None
     services().projections.wait_for(position)
     flash("Targets saved")
@@ -37,18 +42,20 @@ def _save(form: FormResult, targets: dict[str, float | None], reason: str | None
 @bp.route("/", methods=["GET", "POST"])
 @requires("targets.manage")
 def edit():
+    version = services().portal.version_of(g.principal.organisation_id)
     with services().engine.connect() as c:
         current = targets_for(g.principal, c)
     form = FormResult(data={name: _shown(current.get(name)) for name in TARGETS})
     if request.method == "POST":
         form = load(TargetsSchema(), request.form.to_dict())
+        parsed, form.data = form.data, request.form.to_dict()  # shown again as typed
         if form.ok:
-            targets = {name: form.data.get(name) for name in TARGETS}
+            targets = {name: parsed.get(name) for name in TARGETS}
             if {k: v for k, v in targets.items() if v is not None} == current:
                 flash("Targets unchanged")
                 return redirect(url_for("targets.edit"))
-            done = _save(form, targets, form.data.get("reason"))
+            done = _save(form, targets, parsed.get("reason"))
             if done:
                 return done
-        form.data = request.form.to_dict()
-    return render_template("targets/edit.html", form=form, targets=TARGETS, current=current)
+    return render_template("targets/edit.html", form=form, targets=TARGETS, current=current,
+                           version=version)

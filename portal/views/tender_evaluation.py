@@ -13,6 +13,7 @@ from uuid import UUID
 from flask import Blueprint, abort, g, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from portal.form_keys import opened_version
 from portal.forms import FormResult
 from portal.security import requires, services
 from portal.tender_forms import (
@@ -25,7 +26,7 @@ from portal.tender_forms import (
 )
 from portal.tender_presenters import BidScoring
 from portal.tender_schemas import parse_scores, row_count
-from portal.views.tender_helpers import register_vocabulary, run
+from portal.views.tender_helpers import kept, register_vocabulary, run
 from projections import tender_queries as tq
 from projections.tender_panel_queries import panel_candidates
 
@@ -48,11 +49,12 @@ def _bids_page(tender_id: UUID) -> str:
 def _lead(tender_id: UUID, refused: int = 403) -> dict:
     """The tender, for a page only its lead authority uses: a partner is refused (403) and
     anyone else who may see the tender gets ``refused``."""
+    version = services().portal.version_of(tender_id)  # read first: _opened_version.html
     with _connect() as c:
         tender = tq.tender_detail(g.principal, c, tender_id)
     if not tender["viewer_is_lead"]:
         abort(403 if tender["viewer_is_partner"] else refused)
-    return tender
+    return {**tender, "version": version}
 
 
 # --- quality questions and weights ------------------------------------------------------------
@@ -78,7 +80,7 @@ def evaluation(tender_id: UUID):
         form, terms = parse_evaluation(posted)
         if form.ok:
             done = run(form, lambda: services().portal.set_evaluation(
-                g.principal.actor, tender_id, **terms),
+                g.principal.actor, tender_id, expected_version=opened_version(), **terms),
                 fields={"quality_questions", "quality_weight", "price_weight"},
                 default="quality_questions", message="Quality questions and weights saved",
                 then=lambda _: _show(tender_id))
@@ -117,12 +119,13 @@ def panel(tender_id: UUID):
             data = form.data
             done = run(form, lambda: services().portal.appoint_evaluation_panel(
                 g.principal.actor, tender_id, evaluators=data["evaluators"],
-                moderator=data["moderator"]), fields={"evaluators", "moderator"},
+                moderator=data["moderator"], expected_version=opened_version()),
+                fields={"evaluators", "moderator"},
                 default="evaluators", message="Evaluation panel appointed",
                 then=lambda _: _show(tender_id))
             if done:
                 return done
-        form.data = request.form
+        kept(form, request.form)
     return render_template("tenders/panel.html", tender=tender, people=people, form=form)
 
 

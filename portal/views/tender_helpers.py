@@ -14,9 +14,10 @@ from typing import Any
 from flask import Blueprint, flash, redirect
 from werkzeug.datastructures import MultiDict
 
-from domain.errors import DomainError, NotFound, PermissionDenied
+from domain.errors import DomainError, NotFound, PermissionDenied, StaleVersion
 from domain.permissions import Forbidden
 from domain.tender_terms import DEADLINES, MAX_SCORE, QUESTION_KINDS, ROUTES, STAGES, TIMETABLE
+from portal.form_keys import changed_since_opened
 from portal.forms import FormResult
 from portal.security import services
 from portal.tender_forms import DATES, form_field
@@ -85,6 +86,9 @@ def run(form: FormResult, command: Callable[[], Any], *, fields: set[str], defau
     except DomainError as error:
         show_error(form, error, fields, default)
         return None
+    except StaleVersion as error:  # a form opened before someone else's change
+        changed_since_opened(form, error, "This tender")
+        return None
     position = result[1] if isinstance(result, tuple) else result
     services().projections.wait_for(position)
     flash(message)
@@ -92,6 +96,10 @@ def run(form: FormResult, command: Callable[[], Any], *, fields: set[str], defau
 
 
 def kept(form: FormResult, posted: MultiDict) -> FormResult:
-    """After a refusal the form shows exactly what was typed."""
+    """After a refusal the form shows exactly what was typed (with the tender's new version
+    when it changed since the form was opened)."""
+    if "version" in form.errors:
+        posted = posted.copy()
+        posted["version"] = form.data["version"]
     form.data = posted
     return form

@@ -24,6 +24,7 @@ from domain.tender_terms import (
     check_partners,
     check_timetable,
 )
+from portal.form_keys import opened_version
 from portal.forms import FormResult, load, readable, text
 from portal.security import requires, services
 from portal.tender_forms import (
@@ -70,10 +71,11 @@ def _tender(tender_id: UUID) -> dict:
 def _lead(tender_id: UUID) -> dict:
     """The tender, for a page only its lead authority uses: anyone else who may see the tender
     is refused (403); anyone who may not see it gets the same 404 as a missing tender."""
+    version = services().portal.version_of(tender_id)  # read first: see _opened_version.html
     tender = _tender(tender_id)
     if not tender["viewer_is_lead"]:
         abort(403)
-    return tender
+    return {**tender, "version": version}
 
 
 def _show(tender_id: UUID) -> str:
@@ -233,7 +235,8 @@ def edit(tender_id: UUID):
         terms.pop("timetable")
 
         def revise() -> int:
-            return services().portal.revise_tender(g.principal.actor, tender_id, **terms)
+            return services().portal.revise_tender(g.principal.actor, tender_id,
+                                                   expected_version=opened_version(), **terms)
 
         done = run(form, revise, fields=TENDER_FIELDS, default="title",
                    message="Tender changed", then=lambda _: _show(tender_id))
@@ -246,8 +249,9 @@ def edit(tender_id: UUID):
 # --- the tender -------------------------------------------------------------------------------
 
 def _page(tender_id: UUID, form: FormResult | None = None, status: int = 200):
+    version = services().portal.version_of(tender_id)  # its stage buttons carry it
     with _connect() as c:
-        tender = tq.tender_detail(g.principal, c, tender_id)
+        tender = {**tq.tender_detail(g.principal, c, tender_id), "version": version}
         clarifications = tq.clarifications(g.principal, c, tender_id)
         council = tender["viewer_is_partner"]
         responses = tq.engagement_responses_for(g.principal, c, tender_id) if council else []
@@ -279,9 +283,12 @@ def stage_action(tender_id: UUID, action: str):
     _lead(tender_id)
     command, message = STAGE_ACTIONS[action]
     form = FormResult(anchors={"actions": "actions"})
-    done = run(form, lambda: getattr(services().portal, command)(g.principal.actor, tender_id),
-               fields={"actions"}, default="actions", message=message,
-               then=lambda _: _show(tender_id))
+    done = run(form, lambda: getattr(services().portal, command)(
+        g.principal.actor, tender_id, expected_version=opened_version()),
+        fields={"actions"}, default="actions", message=message,
+        then=lambda _: _show(tender_id))
+    if "version" in form.errors:  # this page shows the tender as it is now: said at its buttons
+        form.errors = {"actions": form.errors["version"]}
     return done or _page(tender_id, form, 422)
 
 
@@ -300,7 +307,7 @@ def set_timetable(tender_id: UUID):
         if form.ok:
             done = run(form, lambda: services().portal.set_tender_timetable(
                 g.principal.actor, tender_id, timetable=entries,
-                reason=reason),
+                reason=reason, expected_version=opened_version()),
                 fields=set(TIMETABLE), default="engagement_opens", message="Timetable saved",
                 then=lambda _: _show(tender_id))
             if done:
@@ -321,7 +328,8 @@ def questionnaire(tender_id: UUID):
         form, questions = parse_questionnaire(posted)
         if form.ok:
             done = run(form, lambda: services().portal.set_questionnaire(
-                g.principal.actor, tender_id, questions=questions),
+                g.principal.actor, tender_id, questions=questions,
+                expected_version=opened_version()),
                 fields={"questions"}, default="questions",
                 message="Market engagement questionnaire saved",
                 then=lambda _: _show(tender_id))
