@@ -59,8 +59,8 @@ def _viewer_authority(viewer):
     return viewer.organisation_id if viewer.organisation_kind == "authority" else None
 
 
-def build_dashboard(viewer, connection: sa.Connection, scope: Scope,
-                    filters: Filters) -> list[Table]:
+def build_dashboard(viewer, connection: sa.Connection, scope: Scope, filters: Filters, *,
+                    store: sa.Engine | None = None) -> list[Table]:
     """Every measure for ``scope``, suppressed unless the viewer is an officer of the one
     authority in view (a scope from :func:`~projections.sufficiency.scope.resolve_scope`).
 
@@ -79,10 +79,12 @@ def build_dashboard(viewer, connection: sa.Connection, scope: Scope,
         filters = reporting_filters(filters)
     viewer_authority = _viewer_authority(viewer)
     # Built once for this reader's authority, scope and filters, and reused (the headline's
-    # earlier years, the tables' CSV downloads) until the read models move on.
+    # earlier years, the tables' CSV downloads, every web process) until the read models move
+    # on: after disclosure control, as this reader may see it, never raw figures.
     key = ("dashboard", viewer_authority, scope.authority_ids, scope.disclose, filters)
     return kept_or_built(connection, key,
-                         lambda: _build(connection, scope, filters, viewer_authority))
+                         lambda: _build(connection, scope, filters, viewer_authority),
+                         store=store)
 
 
 def _build(connection: sa.Connection, scope: Scope, filters: Filters,
