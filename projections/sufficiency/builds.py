@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Hashable
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,11 @@ dashboard_builds = sa.Table(
 )
 
 
+# Where the build under way keeps what it builds: the parts it keeps on its own (the forecast)
+# go where the whole dashboard goes.
+_store: ContextVar[sa.Engine | None] = ContextVar("dashboard_builds_store", default=None)
+
+
 def positions(connection: sa.Connection) -> tuple:
     """The positions of the projections a dashboard reads: what it shows is fixed by these."""
     return tuple(sorted(connection.execute(
@@ -90,14 +96,20 @@ def kept_or_built(connection: sa.Connection, key: Hashable, build: Callable[[], 
                   store: sa.Engine | None = None) -> Any:
     """What ``build()`` gives for ``key`` at the read models' present positions (read through
     ``connection``), built at most once and kept in ``store``'s database (``connection``'s own
-    unless given: an "as at" database is thrown away, the live one is not)."""
+    unless given: an "as at" database is thrown away, the live one is not). Within a build,
+    what it keeps of its own goes to the same database as the build."""
+    store = store if store is not None else _store.get()
     engine = store if store is not None else connection.engine
     stored_key = digest(key, positions(connection))
     reader = connection if store is None else None
     payload = _read(reader, engine, stored_key)
     if payload is not None:
         return stored.loads(payload)
-    built = build()
+    token = _store.set(engine)
+    try:
+        built = build()
+    finally:
+        _store.reset(token)
     _keep(engine, stored_key, stored.dumps(built))
     return built
 

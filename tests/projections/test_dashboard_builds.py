@@ -20,10 +20,11 @@ from projections import sufficiency
 from projections.base import tracking
 from projections.registry import all_projections
 from projections.sufficiency import builds as kept
-from projections.sufficiency import dashboard, stored
+from projections.sufficiency import dashboard, forecast, stored
 from projections.sufficiency.builds import dashboard_builds
 from projections.sufficiency.dashboard import build_dashboard
 from projections.sufficiency.headline import dashboard_years, headline
+from projections.sufficiency.history import monthly_series
 from projections.sufficiency.scope import resolve_scope
 from projections.sufficiency.tables import ROW_AUTHORITY, ROW_MEMBERS, Column, Table
 from projections.timetravel import rebuild_as_at
@@ -143,8 +144,8 @@ def test_readers_of_different_authorities_never_share_a_build(region, builds):
     again = [region_view(region, reader) for reader in reversed(readers)][::-1]
     assert len(builds) == 3 and again == first
     assert first[0] != first[1] and first[1] != first[2]
-    with region.services.engine.connect() as c:
-        assert c.execute(sa.select(sa.func.count()).select_from(dashboard_builds)).scalar() == 3
+    with region.services.engine.connect() as c:  # and the two forecasts the three share
+        assert c.execute(sa.select(sa.func.count()).select_from(dashboard_builds)).scalar() == 5
     kept.forget(region.services.engine)  # built afresh the other way round: the same
     assert [region_view(region, reader) for reader in reversed(readers)][::-1] == first
 
@@ -194,7 +195,7 @@ def test_an_as_at_dashboard_is_kept_in_the_live_database_by_its_position_and_dat
 
 
 def test_the_kept_builds_are_bounded_the_oldest_dropped_first(region, builds, monkeypatch):
-    monkeypatch.setattr(kept, "LIMIT", 2)
+    monkeypatch.setattr(kept, "LIMIT", 6)  # two of the region's builds, with their forecasts
     kent = principal("council_officer", region.ids["Kent"])
     for on in (date(2024, 3, 31), date(2025, 3, 31), date(2026, 3, 31)):
         region_view(region, kent, on=on)
@@ -204,7 +205,7 @@ def test_the_kept_builds_are_bounded_the_oldest_dropped_first(region, builds, mo
     region_view(region, kent, on=date(2024, 3, 31))  # the oldest was dropped
     assert len(builds) == 4
     with region.services.engine.connect() as c:
-        assert c.execute(sa.select(sa.func.count()).select_from(dashboard_builds)).scalar() == 2
+        assert c.execute(sa.select(sa.func.count()).select_from(dashboard_builds)).scalar() == 6
 
 
 def _tables_read(module) -> set:
@@ -238,3 +239,50 @@ def test_a_table_stores_only_what_it_is_made_of():
     assert stored.loads(stored.dumps(value)) == value
     with pytest.raises(TypeError, match="cannot be stored with a object"):
         stored.dumps([object()])
+
+
+@pytest.fixture
+def forecasts(monkeypatch) -> list:
+    """Every forecast worked out from the read models, as (authority ids, date counted on)."""
+    found = []
+    real = forecast._forecast
+
+    def counted(connection, ids, everyone, filters):
+        found.append((tuple(ids), filters.on))
+        return real(connection, ids, everyone, filters)
+
+    monkeypatch.setattr(forecast, "_forecast", counted)
+    return found
+
+
+def test_the_forecast_is_worked_out_once_a_day_for_each_scope(region, forecasts):
+    """The region's dashboard works out the region's and the South East partnership's
+    forecasts (disclosure control weighs them together); every other reader's dashboard of
+    the region, and the partnership's own, reads them as they were kept."""
+    kent = principal("council_officer", region.ids["Kent"])
+    dorset = principal("council_officer", region.ids["Dorset"])
+    region_view(region, kent)
+    assert len(forecasts) == 2
+    region_view(region, dorset)
+    with region.services.engine.connect() as c:
+        build_dashboard(dorset, c, resolve_scope(dorset, c, "partnership", "South East"),
+                        filters())
+    assert len(forecasts) == 2
+    region_view(region, kent, on=date(2025, 3, 31))  # another day: worked out again
+    assert len(forecasts) == 4
+    region.child("Kent", date(2026, 1, 5))
+    region.catch_up()
+    region_view(region, kent)
+    assert len(forecasts) == 6
+
+
+def test_the_need_forecast_reads_the_line_the_forecast_was_fitted_to(region):
+    region.children("Kent", 20, on=date(2023, 6, 1))
+    region.catch_up()
+    officer = principal("council_officer", region.ids["Kent"])
+    with region.services.engine.connect() as c:
+        scope = resolve_scope(officer, c, "region", None)
+        table = forecast.forecast(c, scope, filters())
+        series = monthly_series(c, list(scope.authority_ids), filters())
+    counts, line = forecast._counted(table)
+    assert counts == series.counts and line == series.line and line is not None
