@@ -104,7 +104,7 @@ def _build(connection: sa.Connection, scope: Scope, filters: Filters,
         if asked is None:
             asked = len(views)
             views.append(View(_counted(scope, filters), _tables(connection, scope, filters)))
-    return publish(suppress_views(views, viewer_authority)[asked], viewer_authority)
+    return publish(suppress_views(views, viewer_authority, wanted=[asked])[0], viewer_authority)
 
 
 def _tables(connection: sa.Connection, scope: Scope, filters: Filters) -> list[Table]:
