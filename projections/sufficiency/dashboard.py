@@ -67,6 +67,21 @@ def build_dashboard(viewer, connection: sa.Connection, scope: Scope, filters: Fi
     A suppressed view is worked out together with the widest views of the same date and
     filters (the region and every partnership), so the figures hidden are the same on every
     dashboard a reader can open and none of them can be set against another."""
+    key = dashboard_key(viewer, scope, filters)
+    _, viewer_authority, _, _, filters = key
+    # Built once for this reader's authority, scope and filters, and reused (the headline's
+    # earlier years, the tables' CSV downloads, every web process) until the read models move
+    # on: after disclosure control, as this reader may see it, never raw figures.
+    return kept_or_built(connection, key,
+                         lambda: _build(connection, scope, filters, viewer_authority),
+                         store=store)
+
+
+def dashboard_key(viewer, scope: Scope, filters: Filters) -> tuple:
+    """What a dashboard shown to ``viewer`` depends on besides the read models: the viewer's
+    authority (disclosure control never hides a reader's own figures), the scope and the
+    filters (at month ends across authority lines). Raises Forbidden or NotFound when the
+    viewer may not see it: checked before anything kept is read."""
     if scope.disclose:
         check(viewer, "sufficiency.view_own")
         if scope.authority_ids != (viewer.organisation_id,):
@@ -77,14 +92,8 @@ def build_dashboard(viewer, connection: sa.Connection, scope: Scope, filters: Fi
         raise NotFound("That authority is not part of this view")
     if not scope.disclose:  # across authority lines: month ends and whole months only
         filters = reporting_filters(filters)
-    viewer_authority = _viewer_authority(viewer)
-    # Built once for this reader's authority, scope and filters, and reused (the headline's
-    # earlier years, the tables' CSV downloads, every web process) until the read models move
-    # on: after disclosure control, as this reader may see it, never raw figures.
-    key = ("dashboard", viewer_authority, scope.authority_ids, scope.disclose, filters)
-    return kept_or_built(connection, key,
-                         lambda: _build(connection, scope, filters, viewer_authority),
-                         store=store)
+    return ("dashboard", _viewer_authority(viewer), scope.authority_ids, scope.disclose,
+            filters)
 
 
 def _build(connection: sa.Connection, scope: Scope, filters: Filters,

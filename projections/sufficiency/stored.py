@@ -77,11 +77,22 @@ def _typed(value: Any) -> Any:
     raise ValueError(f"A stored sufficiency table holds an unknown kind of value: {kind}")
 
 
+TEXT, JSON = b"T", b"J"  # the first byte of what is compressed: a page's text, or tables
+
+
 def dumps(value: Any) -> bytes:
-    """``value`` (tables, or anything made of what they hold) as compressed JSON."""
-    return zlib.compress(json.dumps(_plain(value), separators=(",", ":")).encode(), 1)
+    """``value`` (tables, or anything made of what they hold) as compressed JSON; a text (a
+    rendered page's sections) as itself, compressed."""
+    if isinstance(value, str):
+        return zlib.compress(TEXT + value.encode(), 1)
+    return zlib.compress(JSON + json.dumps(_plain(value), separators=(",", ":")).encode(), 1)
 
 
 def loads(payload: bytes) -> Any:
     """The value :func:`dumps` wrote."""
-    return _typed(json.loads(zlib.decompress(payload)))
+    data = zlib.decompress(payload)
+    if data[:1] == TEXT:
+        return data[1:].decode()
+    if data[:1] == JSON:
+        return _typed(json.loads(data[1:]))
+    raise ValueError("A stored sufficiency build is neither tables nor a page")

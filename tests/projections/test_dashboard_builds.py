@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+import zlib
 from datetime import date, datetime
 from decimal import Decimal
 from uuid import uuid4
@@ -286,3 +287,10 @@ def test_the_need_forecast_reads_the_line_the_forecast_was_fitted_to(region):
         series = monthly_series(c, list(scope.authority_ids), filters())
     counts, line = forecast._counted(table)
     assert counts == series.counts and line == series.line and line is not None
+
+
+def test_a_rendered_page_is_kept_as_its_text():
+    page = '<p class="govuk-body">Kent: “c”</p>\n' * 3
+    assert stored.loads(stored.dumps(page)) == page
+    with pytest.raises(ValueError, match="neither tables nor a page"):
+        stored.loads(zlib.compress(b"?"))
