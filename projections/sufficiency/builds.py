@@ -21,6 +21,7 @@ the next reader.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Hashable
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -42,6 +43,8 @@ from projections.sufficiency import stored
 from projections.supply import Supply
 from projections.unmet_need import UnmetNeed
 from projections.vacancies import ProviderVacancies, VacancyBoard
+
+log = logging.getLogger(__name__)
 
 LIMIT = 500  # builds kept: a region's is a few hundred kB compressed, an authority's far less
 
@@ -110,7 +113,11 @@ def kept_or_built(connection: sa.Connection, key: Hashable, build: Callable[[], 
         built = build()
     finally:
         _store.reset(token)
-    _keep(engine, stored_key, stored.dumps(built))
+    try:
+        _keep(engine, stored_key, stored.dumps(built))
+    except sa.exc.OperationalError as error:  # busy (SQLite's lock): shown now, kept next time
+        log.warning("a dashboard build was not kept: the database was busy (%s)",
+                    type(error.orig).__name__)
     return built
 
 

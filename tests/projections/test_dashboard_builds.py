@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sqlite3
 import sys
 import zlib
 from datetime import date, datetime
@@ -294,3 +295,15 @@ def test_a_rendered_page_is_kept_as_its_text():
     assert stored.loads(stored.dumps(page)) == page
     with pytest.raises(ValueError, match="neither tables nor a page"):
         stored.loads(zlib.compress(b"?"))
+
+
+def test_a_build_the_database_is_too_busy_to_keep_is_shown_all_the_same(region, builds,
+                                                                         monkeypatch, caplog):
+    def busy(engine, key, payload):
+        raise sa.exc.OperationalError("INSERT", {}, sqlite3.OperationalError("locked"))
+
+    monkeypatch.setattr(kept, "_keep", busy)
+    kent = principal("council_officer", region.ids["Kent"])
+    first = region_view(region, kent)
+    assert region_view(region, kent) == first and len(builds) == 2  # built again next time
+    assert "was not kept: the database was busy (OperationalError)" in caplog.text
