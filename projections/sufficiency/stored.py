@@ -33,6 +33,8 @@ def _plain(value: Any) -> Any:
     if isinstance(value, frozenset):
         return {"frozenset": [_plain(v) for v in value]}
     if isinstance(value, dict):
+        if all(type(k) is str for k in value):  # a row: read back without a pair a value
+            return {"row": {k: _plain(v) for k, v in value.items()}}
         return {"dict": [[_plain(k), _plain(v)] for k, v in value.items()]}
     if isinstance(value, UUID):
         return {"uuid": value.hex}
@@ -64,6 +66,8 @@ def _typed(value: Any) -> Any:
         return tuple(_typed(v) for v in inner)
     if kind == "frozenset":
         return frozenset(_typed(v) for v in inner)
+    if kind == "row":
+        return {k: _typed(v) if isinstance(v, list | dict) else v for k, v in inner.items()}
     if kind == "dict":
         return {_typed(k): _typed(v) for k, v in inner}
     if kind == "uuid":
