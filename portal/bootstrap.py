@@ -29,6 +29,7 @@ from projections.database import Database, schema_lock
 from projections.home_search_queries import largest_registered_places
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner
+from projections.sufficiency.builds import dashboard_builds
 from projections.timetravel import SnapshotCadence, add_signature_column, snapshot_if_due
 
 DEFAULT_DEPLOYMENT = "sufficiency-portal"
@@ -182,6 +183,7 @@ def bootstrap(database_url: str, *, projections_inline: bool = True,
         runner.setup()
         add_signature_column(engine)
         create_import_tables(engine)
+        dashboard_builds.create(engine, checkfirst=True)  # built dashboards, kept
         credentials = Credentials(engine)
         credentials.setup()
         web_sessions.create(engine, checkfirst=True)

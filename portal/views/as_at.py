@@ -86,7 +86,8 @@ def _rebuild(form: FormResult, view: str, moment: datetime, from_start: bool):
         with as_at.engine.connect() as c:
             if view == "sufficiency":
                 shown = sufficiency_as_at.read(g.principal, c, moment,
-                                               request.args.get(sufficiency_as_at.FIELD))
+                                               request.args.get(sufficiency_as_at.FIELD),
+                                               store=svc.engine)
             else:
                 shown = {"page": search_vacancies(g.principal, c, VacancySearch(page=1),
                                                   page_size=10_000),

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from markupsafe import Markup
 
 from domain import ssda903
 from domain.timezone import LONDON
@@ -19,8 +20,9 @@ from portal.extensions import htmx
 from portal.forms import FormResult
 from portal.headline import present_headline
 from portal.security import requires, services
+from projections.sufficiency.builds import kept_or_built
 from projections.sufficiency.common import authorities
-from projections.sufficiency.dashboard import build_dashboard, filters_from
+from projections.sufficiency.dashboard import build_dashboard, dashboard_key, filters_from
 from projections.sufficiency.headline import dashboard_years, headline
 from projections.sufficiency.scope import AUTHORITY, PARTNERSHIP, REGION, resolve_scope, scopes_for
 
@@ -121,36 +123,48 @@ def _form(choice) -> FormResult:
     return FormResult(data=data, errors=dict(choice.errors))
 
 
-def _dashboard(kind: str, key: str | None, *, years: bool = False):
-    """The scope, its filters (with any errors), its tables as the viewer may see them and,
-    with ``years``, the same dashboard on the same day of the years before (oldest first)."""
+def _dashboard(kind: str, key: str | None):
+    """The scope, its filters (with any errors) and its tables as the viewer may see them."""
     with services().engine.connect() as c:
         scope = resolve_scope(g.principal, c, kind, key)
         choice = filters_from(request.args, _today(), scope)
-        tables = build_dashboard(g.principal, c, scope, choice.filters)
-        areas = authorities(c, scope, replace(choice.filters, area=None)) \
-            if len(scope.authority_ids) > 1 else []
-        dated = dashboard_years(g.principal, c, scope, choice.filters, tables) if years else []
-    return scope, choice.filters, _form(choice), tables, areas, dated
+        return scope, choice.filters, build_dashboard(g.principal, c, scope, choice.filters)
+
+
+def _sections(c, scope, filters, context: dict) -> str:
+    """The headline and every table's section, rendered (kept until the read models move on:
+    the page's costly part)."""
+    tables = build_dashboard(g.principal, c, scope, filters)
+    dated = dashboard_years(g.principal, c, scope, filters, tables)
+    return render_template("sufficiency/_sections.html", tables=[present(t) for t in tables],
+                           headline=present_headline(headline(dated)), **context)
 
 
 def _page(kind: str, key: str | None):
-    scope, filters, form, tables, areas, dated = _dashboard(kind, key, years=True)
-    context = dict(
-        scope=scope, filters=filters, form=form, areas=areas, groups=ssda903.GROUPS,
-        tables=[present(t) for t in tables], action=dashboard_url(scope),
-        headline=present_headline(headline(dated)),
-        area_name=next((a.name for a in areas if a.id == filters.area), None),
-        group_name=ssda903.GROUPS.get(filters.place_group) if filters.place_group else None,
-        csv_url=lambda key: dashboard_url(scope, "csv", key=key, **{
-            k: v for k, v in request.args.items() if k in FILTER_ARGS}))
+    with services().engine.connect() as c:
+        scope = resolve_scope(g.principal, c, kind, key)
+        choice = filters_from(request.args, _today(), scope)
+        filters, shown = choice.filters, dashboard_key(g.principal, scope, choice.filters)
+        areas = authorities(c, scope, replace(filters, area=None)) \
+            if len(scope.authority_ids) > 1 else []
+        args = {k: v for k, v in request.args.items() if k in FILTER_ARGS}
+        context = dict(
+            scope=scope, filters=filters, form=_form(choice), areas=areas, groups=ssda903.GROUPS,
+            action=dashboard_url(scope),
+            area_name=next((a.name for a in areas if a.id == filters.area), None),
+            group_name=ssda903.GROUPS.get(filters.place_group) if filters.place_group else None,
+            csv_url=lambda key: dashboard_url(scope, "csv", key=key, **args))
+        sections = kept_or_built(c, ("page", scope, shown, tuple(sorted(args.items()))),
+                                 lambda: _sections(c, scope, filters, context))
+    # Our own template's output, escaped as it was rendered (only this view stores it).
+    context["sections"] = Markup(sections)  # noqa: S704
     if htmx and htmx.target == "dashboard-tables":
         return render_template("sufficiency/_tables.html", partial=True, **context)
     return render_template("sufficiency/dashboard.html", **context)
 
 
 def _csv(kind: str, key: str | None, table_key: str):
-    scope, filters, _form, tables, _areas, _dated = _dashboard(kind, key)
+    scope, filters, tables = _dashboard(kind, key)
     table = next((t for t in tables if t.key == table_key), None)
     if table is None:
         abort(404)

@@ -58,9 +58,11 @@ def parse(value: str | None) -> tuple[str, str | None] | None:
     return None
 
 
-def read(viewer, connection: sa.Connection, moment: datetime, value: str | None) -> dict:
+def read(viewer, connection: sa.Connection, moment: datetime, value: str | None,
+         store: sa.Engine | None = None) -> dict:
     """The dashboard named by ``value`` as it stood at ``moment`` (``connection`` reads the
-    rebuilt tables). Raises NotFound when that dashboard did not exist then."""
+    rebuilt tables; its build is kept in ``store``, the live database, by the position it was
+    rebuilt to and the date). Raises NotFound when that dashboard did not exist then."""
     wanted = parse(value)
     if wanted is None:
         raise NotFound("Choose a dashboard from the list")
@@ -69,7 +71,7 @@ def read(viewer, connection: sa.Connection, moment: datetime, value: str | None)
     except NotFound as error:
         raise NotFound(f"That dashboard did not exist then: {error}") from error
     choice = filters_from({}, moment.date(), scope)
-    tables = build_dashboard(viewer, connection, scope, choice.filters)
+    tables = build_dashboard(viewer, connection, scope, choice.filters, store=store)
     label = f"{scope.name} partnership" if scope.kind == PARTNERSHIP else scope.name
     return {"label": f"Sufficiency dashboard: {label}", "scope": scope,
             "filters": choice.filters, "tables": [present(t) for t in tables]}

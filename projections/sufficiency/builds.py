@@ -1,67 +1,153 @@
-"""Each dashboard built once and reused until the read models move on.
+"""Each dashboard built once, kept in the database and reused until the read models move on.
 
 A dashboard page shows its own date and, in the headline, the same dashboard a year and two
 years before; its tables' CSV downloads, the htmx refreshes of its filters and the next reader
-of the same view ask for the same builds again. A build depends only on the read models, the
-scope, the filters and the authority of the reader (disclosure control never hides a reader's
-own authority's figures), never on the clock, so its tables are kept for those and the read
-models' positions (the ``projection_tracking`` rows): every event any projection applies
-moves a position on, and with it every kept build is dropped.
+of the same view ask for the same builds again, in whichever web process answers them. A build
+depends only on the read models, the scope, the filters and the authority of the reader
+(disclosure control never hides a reader's own authority's figures), never on the clock. So
+the built tables, after disclosure control, are kept in ``dashboard_builds`` under a digest of
+those and of the positions of the projections a dashboard reads (``READS``): every event moves
+those positions on, and with them the key, so a kept build is never read after an event; the
+old one is left to be evicted. An auditor's "as at" dashboard is read from a database rebuilt
+up to a past position: its key holds that position (and the date counted on is in its
+filters), so it is kept beside the live ones without ever being mistaken for one.
 
-The builds are kept per database engine (an auditor's "as at" database is its own) and only
-for the newest positions seen, at most ``LIMIT`` of them. Each caller gets its own copy, so
-nothing a page does to its tables reaches the next reader.
+The table is shared by every web process (SQLite or PostgreSQL) and bounded: at most
+``LIMIT`` builds, the oldest stored dropped first. A reader gets a fresh copy each time (the
+tables are read back from their stored form), so nothing a page does to its tables reaches
+the next reader.
 """
 
 from __future__ import annotations
 
-import copy
-import threading
-from collections import OrderedDict
+import hashlib
+import logging
 from collections.abc import Callable, Hashable
-from weakref import WeakKeyDictionary
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
 from projections.base import tracking
-from projections.sufficiency.tables import Table
+from projections.database import metadata
+from projections.directory import Directory
+from projections.fostering import Fostering
+from projections.gazetteer import Gazetteer
+from projections.home_searches import HomeSearches
+from projections.placements import Placements
+from projections.quality import Quality
+from projections.referrals import Referrals
+from projections.sufficiency import stored
+from projections.supply import Supply
+from projections.unmet_need import UnmetNeed
+from projections.vacancies import ProviderVacancies, VacancyBoard
 
-LIMIT = 64  # dashboards kept per engine: each is a few hundred rows
+log = logging.getLogger(__name__)
 
-_lock = threading.Lock()
-_kept: WeakKeyDictionary[sa.Engine, tuple[tuple, OrderedDict]] = WeakKeyDictionary()
+LIMIT = 500  # builds kept: a region's is a few hundred kB compressed, an authority's far less
+
+# The projections whose tables a dashboard may read: those of every table named by the modules
+# of the measures or of the functions they import (tests/projections/test_dashboard_builds.py
+# checks it), however few of those a measure reads today.
+READS: tuple[str, ...] = tuple(sorted(p.name for p in (
+    Directory, Placements, Gazetteer, UnmetNeed, Quality, Fostering, Supply, HomeSearches,
+    Referrals, VacancyBoard, ProviderVacancies)))
+
+
+def _code() -> str:
+    """A digest of the read models' and the measures' code (every module of ``projections``):
+    a new release, or a rebuild by changed code, may give other figures at the same positions,
+    so it never reads a build kept by the code before it."""
+    root = Path(__file__).resolve().parents[1]
+    found = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        found.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return found.hexdigest()
+
+
+CODE = _code()
+
+dashboard_builds = sa.Table(
+    "dashboard_builds",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),  # SHA-256 of the key and positions
+    sa.Column("stored_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("payload", sa.LargeBinary, nullable=False),  # projections.sufficiency.stored
+)
+
+
+# Where the build under way keeps what it builds: the parts it keeps on its own (the forecast)
+# go where the whole dashboard goes.
+_store: ContextVar[sa.Engine | None] = ContextVar("dashboard_builds_store", default=None)
 
 
 def positions(connection: sa.Connection) -> tuple:
-    """Every projection's position: what the read models hold is fixed by these."""
-    return tuple(sorted((name, position) for name, position in connection.execute(
-        sa.select(tracking.c.name, tracking.c.position))))
+    """The positions of the projections a dashboard reads: what it shows is fixed by these."""
+    return tuple(sorted(connection.execute(
+        sa.select(tracking.c.name, tracking.c.position).where(tracking.c.name.in_(READS)))))
 
 
-def kept_or_built(connection: sa.Connection, key: Hashable,
-                  build: Callable[[], list[Table]]) -> list[Table]:
-    """The tables ``build()`` gives for ``key``, built at most once for the read models'
-    present positions."""
-    engine, now = connection.engine, positions(connection)
-    with _lock:
-        at, builds = _kept.get(engine, ((), OrderedDict()))
-        tables = builds.get(key) if at == now else None
-        if tables is not None:
-            builds.move_to_end(key)
-    if tables is None:
-        tables = build()
-        with _lock:
-            at, builds = _kept.get(engine, ((), OrderedDict()))
-            if at != now:
-                at, builds = now, OrderedDict()
-                _kept[engine] = (at, builds)
-            builds[key] = tables
-            while len(builds) > LIMIT:
-                builds.popitem(last=False)
-    return copy.deepcopy(tables)
+def digest(key: Hashable, at: tuple) -> str:
+    """The stored key of ``key`` at positions ``at`` (its parts are dates, UUIDs, strings,
+    numbers and tuples of them, whose ``repr`` is fixed)."""
+    return hashlib.sha256(repr((CODE, key, at)).encode()).hexdigest()
+
+
+def kept_or_built(connection: sa.Connection, key: Hashable, build: Callable[[], Any], *,
+                  store: sa.Engine | None = None) -> Any:
+    """What ``build()`` gives for ``key`` at the read models' present positions (read through
+    ``connection``), built at most once and kept in ``store``'s database (``connection``'s own
+    unless given: an "as at" database is thrown away, the live one is not). Within a build,
+    what it keeps of its own goes to the same database as the build."""
+    store = store if store is not None else _store.get()
+    engine = store if store is not None else connection.engine
+    stored_key = digest(key, positions(connection))
+    reader = connection if store is None else None
+    payload = _read(reader, engine, stored_key)
+    if payload is not None:
+        return stored.loads(payload)
+    token = _store.set(engine)
+    try:
+        built = build()
+    finally:
+        _store.reset(token)
+    try:
+        _keep(engine, stored_key, stored.dumps(built))
+    except sa.exc.OperationalError as error:  # busy (SQLite's lock): shown now, kept next time
+        log.warning("a dashboard build was not kept: the database was busy (%s)",
+                    type(error.orig).__name__)
+    return built
+
+
+def _read(connection: sa.Connection | None, engine: sa.Engine, key: str) -> bytes | None:
+    query = sa.select(dashboard_builds.c.payload).where(dashboard_builds.c.key == key)
+    if connection is not None:
+        return connection.execute(query).scalar()
+    with engine.connect() as c:
+        return c.execute(query).scalar()
+
+
+def _keep(engine: sa.Engine, key: str, payload: bytes) -> None:
+    """Store a build, then drop the oldest beyond ``LIMIT``. Another process may have stored
+    the same build meanwhile: theirs is the same, so it stays."""
+    with engine.begin() as c:
+        if c.execute(sa.select(dashboard_builds.c.key)
+                     .where(dashboard_builds.c.key == key)).first() is None:
+            try:
+                with c.begin_nested():
+                    c.execute(dashboard_builds.insert().values(
+                        key=key, stored_at=datetime.now(UTC), payload=payload))
+            except sa.exc.IntegrityError:
+                return
+        oldest_kept = (sa.select(dashboard_builds.c.stored_at)
+                       .order_by(dashboard_builds.c.stored_at.desc())
+                       .offset(LIMIT - 1).limit(1).scalar_subquery())
+        c.execute(dashboard_builds.delete().where(dashboard_builds.c.stored_at < oldest_kept))
 
 
 def forget(engine: sa.Engine) -> None:
-    """Drop every build kept for ``engine`` (a benchmark timing the build itself)."""
-    with _lock:
-        _kept.pop(engine, None)
+    """Drop every kept build (a benchmark timing the build itself)."""
+    with engine.begin() as c:
+        c.execute(dashboard_builds.delete())

@@ -68,6 +68,21 @@ def shared(key: Hashable, compute: Callable[[], Any]) -> Any:
     return memo[key]
 
 
+def of_whole_region(key: Hashable, ids: Sequence[UUID], everyone: bool,
+                    compute: Callable[[], Any], subset: Callable[[Any, set], Any]) -> Any:
+    """``compute()`` shared as :func:`shared` does, under ``key`` followed by the authorities
+    (``everyone``: every partner authority, ``ids`` left out). A result for some authorities
+    is cut (``subset(whole, ids)``) from the whole region's when the block already holds that
+    (a region's dashboard works out each partnership's views after its own): every such
+    result is counted authority by authority, so the cut is the same as a query of its own."""
+    memo = _shared.get()
+    if everyone:
+        return shared((*key, "everyone"), compute)
+    if memo is not None and (whole := memo.get((*key, "everyone"))) is not None:
+        return shared((*key, tuple(sorted(map(str, ids)))), lambda: subset(whole, set(ids)))
+    return shared((*key, tuple(sorted(map(str, ids)))), compute)
+
+
 def long_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 

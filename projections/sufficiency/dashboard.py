@@ -59,14 +59,29 @@ def _viewer_authority(viewer):
     return viewer.organisation_id if viewer.organisation_kind == "authority" else None
 
 
-def build_dashboard(viewer, connection: sa.Connection, scope: Scope,
-                    filters: Filters) -> list[Table]:
+def build_dashboard(viewer, connection: sa.Connection, scope: Scope, filters: Filters, *,
+                    store: sa.Engine | None = None) -> list[Table]:
     """Every measure for ``scope``, suppressed unless the viewer is an officer of the one
     authority in view (a scope from :func:`~projections.sufficiency.scope.resolve_scope`).
 
     A suppressed view is worked out together with the widest views of the same date and
     filters (the region and every partnership), so the figures hidden are the same on every
     dashboard a reader can open and none of them can be set against another."""
+    key = dashboard_key(viewer, scope, filters)
+    _, viewer_authority, _, _, filters = key
+    # Built once for this reader's authority, scope and filters, and reused (the headline's
+    # earlier years, the tables' CSV downloads, every web process) until the read models move
+    # on: after disclosure control, as this reader may see it, never raw figures.
+    return kept_or_built(connection, key,
+                         lambda: _build(connection, scope, filters, viewer_authority),
+                         store=store)
+
+
+def dashboard_key(viewer, scope: Scope, filters: Filters) -> tuple:
+    """What a dashboard shown to ``viewer`` depends on besides the read models: the viewer's
+    authority (disclosure control never hides a reader's own figures), the scope and the
+    filters (at month ends across authority lines). Raises Forbidden or NotFound when the
+    viewer may not see it: checked before anything kept is read."""
     if scope.disclose:
         check(viewer, "sufficiency.view_own")
         if scope.authority_ids != (viewer.organisation_id,):
@@ -77,12 +92,8 @@ def build_dashboard(viewer, connection: sa.Connection, scope: Scope,
         raise NotFound("That authority is not part of this view")
     if not scope.disclose:  # across authority lines: month ends and whole months only
         filters = reporting_filters(filters)
-    viewer_authority = _viewer_authority(viewer)
-    # Built once for this reader's authority, scope and filters, and reused (the headline's
-    # earlier years, the tables' CSV downloads) until the read models move on.
-    key = ("dashboard", viewer_authority, scope.authority_ids, scope.disclose, filters)
-    return kept_or_built(connection, key,
-                         lambda: _build(connection, scope, filters, viewer_authority))
+    return ("dashboard", _viewer_authority(viewer), scope.authority_ids, scope.disclose,
+            filters)
 
 
 def _build(connection: sa.Connection, scope: Scope, filters: Filters,
@@ -102,7 +113,7 @@ def _build(connection: sa.Connection, scope: Scope, filters: Filters,
         if asked is None:
             asked = len(views)
             views.append(View(_counted(scope, filters), _tables(connection, scope, filters)))
-    return publish(suppress_views(views, viewer_authority)[asked], viewer_authority)
+    return publish(suppress_views(views, viewer_authority, wanted=[asked])[0], viewer_authority)
 
 
 def _tables(connection: sa.Connection, scope: Scope, filters: Filters) -> list[Table]:

@@ -59,7 +59,7 @@ it as they are: give each COUNT cell its lines (``Table.row_sums``, ``Column.par
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
@@ -448,8 +448,9 @@ def _protect(found: Figures, hidden: set[Node], order: str = "protects") -> set[
                 continue
             choice = _cheapest(found, members, hidden, pinned, order)
             if choice is not None:
-                hidden = _with_together(found, hidden | {choice})
-                base = set(range(len(found.value))) - hidden | found.known
+                grown = _with_together(found, hidden | {choice})
+                base -= (grown - hidden) - found.known  # what the reader no longer sees
+                hidden = grown
                 grew = True
         if not grew:  # given away only through other hidden figures: hide one of those
             leaked = min(recoverable(found, hidden))
@@ -551,11 +552,12 @@ def derived(table: Table, hidden: set[Cell]) -> set[Cell]:
             if any((row, source) in hidden for source in c.derived_from)}
 
 
-def suppress_views(views: Sequence[View], viewer_authority: UUID | None = None
-                   ) -> list[list[Table]]:
-    """Copies of every view's tables with small counts, and whatever would reveal them, shown
-    as ``HIDDEN`` ("c"): a figure shown in several tables or views is hidden in all or none,
-    and every sum within and across tables and views is respected.
+def suppress_views(views: Sequence[View], viewer_authority: UUID | None = None,
+                   wanted: Sequence[int] | None = None) -> list[list[Table]]:
+    """Copies of every view's tables (of the views ``wanted``, by index, when given) with
+    small counts, and whatever would reveal them, shown as ``HIDDEN`` ("c"): a figure shown
+    in several tables or views is hidden in all or none, and every sum within and across
+    tables and views is respected.
 
     ``viewer_authority`` is the reader's own authority, if they are a council officer: its
     figures are known to them, so they cannot protect anyone else's.
@@ -567,12 +569,12 @@ def suppress_views(views: Sequence[View], viewer_authority: UUID | None = None
         for v, t, cell in found.places[node]:
             by_table.setdefault((v, t), set()).add(cell)
     results = []
-    for v, view in enumerate(views):
+    for v in range(len(views)) if wanted is None else wanted:
         shown = []
-        for t, table in enumerate(view.tables):
+        for t, table in enumerate(views[v].tables):
             cells = by_table.get((v, t), set())
             cells |= derived(table, cells)
-            result = copy.deepcopy(table)
+            result = copy_table(table)
             for row, key in cells:
                 target = result.total if row == TOTAL_ROW else result.rows[row]
                 target[key] = HIDDEN
@@ -582,6 +584,14 @@ def suppress_views(views: Sequence[View], viewer_authority: UUID | None = None
             shown.append(result)
         results.append(shown)
     return results
+
+
+def copy_table(table: Table) -> Table:
+    """A copy of ``table`` whose rows, total and notes can be changed without changing it
+    (its columns and chart are frozen; its facts and lines are only read)."""
+    return dataclasses.replace(table, rows=[dict(row) for row in table.rows],
+                               total=None if table.total is None else dict(table.total),
+                               notes=list(table.notes))
 
 
 def suppress_together(tables: list[Table], viewer_authority: UUID | None = None,

@@ -15,6 +15,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from domain import ssda903
+from projections.sufficiency.builds import kept_or_built
 from projections.sufficiency.common import authorities, long_date, whole_region
 from projections.sufficiency.history import Series, monthly_series, today_by_group
 from projections.sufficiency.selection import all_types, group_label
@@ -29,7 +30,7 @@ from projections.sufficiency.tables import (
     Scope,
     Table,
 )
-from projections.sufficiency.trend import Line, add_months
+from projections.sufficiency.trend import MIN_POINTS, Line, add_months, fit
 from projections.sufficiency.unmet_need import unmet_demand, unmet_demand_lines
 
 HORIZON_MONTHS = 36
@@ -44,8 +45,20 @@ def _whole(value: float) -> int:
 
 
 def forecast(connection: sa.Connection, scope: Scope, filters: Filters) -> Table:
-    ids = [a.id for a in authorities(connection, scope, filters)]
-    series = monthly_series(connection, ids, filters, everyone=whole_region(scope, filters))
+    """The forecast for the authorities counted (the scope's, or the one area), worked out once
+    a day for each of them and placement type, and kept until the read models move on
+    (:mod:`~projections.sufficiency.builds`): every dashboard of theirs (every reader's, each
+    partnership's within the region's, the headline's) reads the same one. What is kept is the
+    forecast before disclosure control; only a dashboard's own build ever reads it."""
+    ids = tuple(a.id for a in authorities(connection, scope, filters))
+    everyone = whole_region(scope, filters)
+    key = ("forecast", ids, everyone, filters.on, filters.place_group)
+    return kept_or_built(connection, key, lambda: _forecast(connection, list(ids), everyone,
+                                                             filters))
+
+
+def _forecast(connection: sa.Connection, ids: list, everyone: bool, filters: Filters) -> Table:
+    series = monthly_series(connection, ids, filters, everyone=everyone)
     rows = [{"month": _month(d), "basis": "Counted", "children": n, "low": None, "high": None}
             for d, n in zip(series.days, series.counts, strict=True)]
     line = series.line
@@ -136,14 +149,21 @@ def need_at(line: Line | None, counts: list[int], months_ahead: int):
     return line.interval(len(counts) - 1 + months_ahead)
 
 
+def _counted(table: Table) -> tuple[list[int], Line | None]:
+    """The monthly counts a forecast table was fitted to, and its line (None when too few)."""
+    counts = [row["children"] for row in table.rows if row["basis"] == "Counted"]
+    return counts, fit(counts) if len(counts) >= MIN_POINTS else None
+
+
 def forecast_need(connection: sa.Connection, scope: Scope, filters: Filters) -> Table:
     ids = [a.id for a in authorities(connection, scope, filters)]
     everyone = whole_region(scope, filters)
-    series = monthly_series(connection, ids, all_types(filters), everyone=everyone)
-    line = series.line
+    # The forecast of every placement type, as the forecast table (kept) has it.
+    whole = forecast(connection, scope, all_types(filters))
+    counts, line = _counted(whole)
     mix = today_by_group(connection, ids, filters, everyone=everyone)
     everyone = sum(mix.values())
-    years = {year: need_at(line, series.counts, 12 * year) for year in (1, 2, 3)}
+    years = {year: need_at(line, counts, 12 * year) for year in (1, 2, 3)}
     demand = unmet_demand(connection, scope, filters)
 
     def figures(children: int, unmet: int) -> dict:
@@ -199,7 +219,7 @@ def forecast_need(connection: sa.Connection, scope: Scope, filters: Filters) -> 
                 **figures(everyone, sum(r["unmet"] for r in rows))}
                if everyone and filters.place_group is None else None),
         chart=Chart(value="year_3"),
-        notes=[] if line is not None else [_cannot(series)],
+        notes=[] if line is not None else whole.notes[:1],
         facts={(i, "unmet"): ("unmet_demand", g) for i, g in enumerate(groups)},
         fact_lines=[unmet_demand_lines(filters, g) for g in groups],
     )

@@ -19,7 +19,7 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from domain import ssda903
-from projections.sufficiency.common import counted, shared
+from projections.sufficiency.common import counted, of_whole_region
 from projections.sufficiency.selection import all_types, episodes
 from projections.sufficiency.snapshot import in_care_on
 from projections.sufficiency.tables import Filters
@@ -109,8 +109,13 @@ def _bucket(day: sa.ColumnElement, days: list[date]) -> sa.ColumnElement:
                    else_=search(0, len(days) - 1))
 
 
-def _key(name: str, ids: list[UUID], filters: Filters, everyone: bool) -> tuple:
-    return (name, tuple(sorted(map(str, ids))), everyone, filters.on, filters.place_group)
+def _key(name: str, filters: Filters) -> tuple:
+    return (name, filters.on, filters.place_group)
+
+
+def _cut(whole: dict, wanted: set) -> dict:
+    """The authorities ``wanted`` of a result by authority."""
+    return {a: found for a, found in whole.items() if a in wanted}
 
 
 def _flows(connection: sa.Connection, ids: list[UUID], filters: Filters,
@@ -135,7 +140,7 @@ def _flows(connection: sa.Connection, ids: list[UUID], filters: Filters,
             found[authority].add(*figures)
         return found
 
-    return shared(_key("flows", ids, filters, everyone), compute)
+    return of_whole_region(_key("flows", filters), ids, everyone, compute, _cut)
 
 
 def _complete(connection: sa.Connection, ids: list[UUID], filters: Filters,
@@ -154,7 +159,7 @@ def _complete(connection: sa.Connection, ids: list[UUID], filters: Filters,
         return {a: day for a, first, end in rows
                 if (day := _complete_from(first, end)) is not None}
 
-    return shared(_key("complete", ids, all_types(filters), everyone), compute)
+    return of_whole_region(_key("complete", all_types(filters)), ids, everyone, compute, _cut)
 
 
 def monthly_series(connection: sa.Connection, ids: list[UUID], filters: Filters, *,

@@ -30,12 +30,11 @@ An officer's own authority's dashboard is exact, on any date and for any period.
 from __future__ import annotations
 
 import calendar
-import copy
 import dataclasses
 from datetime import date, timedelta
 from uuid import UUID
 
-from projections.sufficiency.disclosure import known_cells
+from projections.sufficiency.disclosure import copy_table, known_cells
 from projections.sufficiency.tables import (
     COUNT,
     PERCENT,
@@ -122,7 +121,7 @@ def publish(tables: list[Table], viewer_authority: UUID | None = None) -> list[T
     from them worked out again; the viewer's own authority's figures left exact."""
     results = []
     for table in tables:
-        result = copy.deepcopy(table)
+        result = copy_table(table)
         known = known_cells(table, viewer_authority)
         counts = [c.key for c in table.columns if c.kind == COUNT]
         derived = [c for c in table.columns if c.derived_from]

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from projections.gazetteer import IRISH_GRID, postcode_districts
 from projections.placement_location import OUTSIDE, UNKNOWN, located
-from projections.sufficiency.common import counted, ep, open_on, shared
+from projections.sufficiency.common import counted, ep, of_whole_region, open_on
 from projections.sufficiency.tables import Filters
 
 METRES_A_MILE = 1609.3
@@ -68,15 +68,14 @@ def _query(ids: Sequence[UUID], filters: Filters, everyone: bool) -> sa.Select:
 def in_care_on(connection: sa.Connection, ids: Sequence[UUID], filters: Filters, *,
                everyone: bool = False) -> list[Group]:
     """The groups of children in care on ``filters.on`` (of the chosen placement type)."""
-    key = ("in_care_on", tuple(sorted(map(str, ids))), everyone, filters.on,
-           filters.place_group)
-
     def compute() -> list[Group]:
         return [Group(r.authority_id, bool(r.uasc), r.place, r.place_group, r.where_placed,
                       r.distance if r.where_placed == OUTSIDE else UNKNOWN, r.children)
                 for r in connection.execute(_query(ids, filters, everyone))]
 
-    return shared(key, compute)
+    return of_whole_region(("in_care_on", filters.on, filters.place_group), ids, everyone,
+                           compute, lambda whole, wanted: [g for g in whole
+                                                           if g.authority_id in wanted])
 
 
 def totals(groups: list[Group], by: Callable[[Group], Hashable]) -> dict:

@@ -4,15 +4,33 @@ read models on. Builds are counted, never timed."""
 
 from __future__ import annotations
 
-from datetime import date
+import importlib
+import pkgutil
+import sqlite3
+import sys
+import zlib
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import uuid4
 
 import pytest
+import sqlalchemy as sa
 
-from projections.sufficiency import dashboard
+from domain.timezone import LONDON
+from portal.views import sufficiency_as_at
+from projections import sufficiency
+from projections.base import tracking
+from projections.registry import all_projections
+from projections.sufficiency import builds as kept
+from projections.sufficiency import dashboard, forecast, stored
+from projections.sufficiency.builds import dashboard_builds
 from projections.sufficiency.dashboard import build_dashboard
 from projections.sufficiency.headline import dashboard_years, headline
+from projections.sufficiency.history import monthly_series
 from projections.sufficiency.scope import resolve_scope
-from tests.projections.sufficiency_region import Region, filters, principal
+from projections.sufficiency.tables import ROW_AUTHORITY, ROW_MEMBERS, Column, Table
+from projections.timetravel import rebuild_as_at
+from tests.projections.sufficiency_region import ON, Region, filters, principal
 
 
 @pytest.fixture
@@ -85,3 +103,207 @@ def test_each_reader_gets_their_own_copy(region, builds):
         second = build_dashboard(dorset, c, scope, filters())
     assert len(builds) == 1
     assert second[0].rows
+
+
+# --- kept in the database (issue 14) -------------------------------------------------------
+
+def region_view(region, viewer, on: date = ON):
+    with region.services.engine.connect() as c:
+        return build_dashboard(viewer, c, resolve_scope(viewer, c, "region", None),
+                               filters(on=on))
+
+
+def test_a_kept_build_reads_back_exactly_as_it_was_built(region, builds):
+    kent = principal("council_officer", region.ids["Kent"])
+    built = region_view(region, kent)
+    kept = region_view(region, kent)
+    assert len(builds) == 1
+    assert kept == built  # every row, fact, column and note, after disclosure control
+    assert any(t.suppressed for t in kept)
+
+
+def test_another_web_process_reads_the_same_kept_build(region, builds):
+    kent = principal("council_officer", region.ids["Kent"])
+    built = region_view(region, kent)
+    other = sa.create_engine(region.services.engine.url)  # as a second gunicorn worker has
+    try:
+        with other.connect() as c:
+            kept = build_dashboard(kent, c, resolve_scope(kent, c, "region", None), filters())
+    finally:
+        other.dispose()
+    assert len(builds) == 1
+    assert kept == built
+
+
+def test_readers_of_different_authorities_never_share_a_build(region, builds):
+    """Disclosure control lets each council officer use their own authority's figures, so the
+    region's dashboard hides other cells for Kent's officers than for Dorset's or a
+    provider's: each reader's build is kept under their own authority, whoever asked first."""
+    readers = [principal("council_officer", region.ids["Dorset"]),
+               principal("council_officer", region.ids["Kent"]),
+               principal("provider_user", region.provider, kind="provider")]
+    first = [region_view(region, reader) for reader in readers]
+    again = [region_view(region, reader) for reader in reversed(readers)][::-1]
+    assert len(builds) == 3 and again == first
+    assert first[0] != first[1] and first[1] != first[2]
+    with region.services.engine.connect() as c:  # and the two forecasts the three share
+        assert c.execute(sa.select(sa.func.count()).select_from(dashboard_builds)).scalar() == 5
+    kept.forget(region.services.engine)  # built afresh the other way round: the same
+    assert [region_view(region, reader) for reader in reversed(readers)][::-1] == first
+
+
+def test_an_event_moves_the_key_of_every_kept_build(region, builds):
+    kent = principal("council_officer", region.ids["Kent"])
+    region_view(region, kent)
+    region.child("Portsmouth", date(2026, 1, 5))
+    region.catch_up()
+    region_view(region, kent)
+    region_view(region, kent)
+    assert len(builds) == 2
+
+
+def test_each_date_is_kept_apart(region, builds):
+    kent = principal("council_officer", region.ids["Kent"])
+    earlier = region_view(region, kent, on=date(2025, 3, 31))
+    later = region_view(region, kent)
+    assert region_view(region, kent, on=date(2025, 3, 31)) == earlier
+    assert region_view(region, kent) == later
+    assert [on for _, on in builds] == [date(2025, 3, 31), date(2026, 3, 31)]
+
+
+def test_an_as_at_dashboard_is_kept_in_the_live_database_by_its_position_and_date(
+        region, builds):
+    auditor = principal("auditor", None)
+    moment = datetime(2026, 3, 31, 23, 0, tzinfo=LONDON)
+    svc = region.services
+    position = svc.projections.head()
+
+    def as_at() -> dict:
+        rebuilt = rebuild_as_at(svc.portal, svc.engine, sufficiency_as_at.projections(),
+                                position)
+        try:
+            with rebuilt.engine.connect() as c:
+                return sufficiency_as_at.read(auditor, c, moment, "region", store=svc.engine)
+        finally:
+            rebuilt.close()
+
+    first = as_at()
+    region.child("Kent", date(2026, 1, 5))  # after the position: not in the view as at then
+    region.catch_up()
+    again = as_at()
+    assert len(builds) == 1
+    assert [t.table for t in again["tables"]] == [t.table for t in first["tables"]]
+    assert first["filters"].on == moment.date()
+
+
+def test_the_kept_builds_are_bounded_the_oldest_dropped_first(region, builds, monkeypatch):
+    monkeypatch.setattr(kept, "LIMIT", 6)  # two of the region's builds, with their forecasts
+    kent = principal("council_officer", region.ids["Kent"])
+    for on in (date(2024, 3, 31), date(2025, 3, 31), date(2026, 3, 31)):
+        region_view(region, kent, on=on)
+    region_view(region, kent)  # the newest two are kept
+    region_view(region, kent, on=date(2025, 3, 31))
+    assert len(builds) == 3
+    region_view(region, kent, on=date(2024, 3, 31))  # the oldest was dropped
+    assert len(builds) == 4
+    with region.services.engine.connect() as c:
+        assert c.execute(sa.select(sa.func.count()).select_from(dashboard_builds)).scalar() == 6
+
+
+def _tables_read(module) -> set:
+    """The read-model tables a module names, itself or through the functions it imports."""
+    found = set()
+    for value in vars(module).values():
+        if isinstance(value, sa.Table):
+            found.add(value)
+        elif callable(value) and getattr(value, "__module__", "").startswith("projections."):
+            found.update(v for v in vars(sys.modules[value.__module__]).values()
+                         if isinstance(v, sa.Table))
+    return found
+
+
+def test_the_positions_kept_are_those_of_every_projection_a_dashboard_reads():
+    owners = {table: p.name for p in all_projections() for table in p.tables}
+    read = set()
+    for info in pkgutil.iter_modules(sufficiency.__path__):
+        read |= _tables_read(importlib.import_module(f"projections.sufficiency.{info.name}"))
+    read -= {tracking, dashboard_builds}
+    assert read and all(table in owners for table in read)
+    assert {owners[table] for table in read} <= set(kept.READS)
+
+
+def test_a_table_stores_only_what_it_is_made_of():
+    value = [Table(key="k", title="T", definition="d", columns=[Column("name", "Name")],
+                   rows=[{"name": "Kent", ROW_AUTHORITY: uuid4(), ROW_MEMBERS: (uuid4(),)}],
+                   facts={(0, "n"): ("in_care", frozenset({uuid4()}), None)},
+                   fact_lines=[((("a", 1),), (("b", 2),))]),
+             {"on": date(2026, 3, 31), "cost": Decimal("1.50")}]
+    assert stored.loads(stored.dumps(value)) == value
+    with pytest.raises(TypeError, match="cannot be stored with a object"):
+        stored.dumps([object()])
+
+
+@pytest.fixture
+def forecasts(monkeypatch) -> list:
+    """Every forecast worked out from the read models, as (authority ids, date counted on)."""
+    found = []
+    real = forecast._forecast
+
+    def counted(connection, ids, everyone, filters):
+        found.append((tuple(ids), filters.on))
+        return real(connection, ids, everyone, filters)
+
+    monkeypatch.setattr(forecast, "_forecast", counted)
+    return found
+
+
+def test_the_forecast_is_worked_out_once_a_day_for_each_scope(region, forecasts):
+    """The region's dashboard works out the region's and the South East partnership's
+    forecasts (disclosure control weighs them together); every other reader's dashboard of
+    the region, and the partnership's own, reads them as they were kept."""
+    kent = principal("council_officer", region.ids["Kent"])
+    dorset = principal("council_officer", region.ids["Dorset"])
+    region_view(region, kent)
+    assert len(forecasts) == 2
+    region_view(region, dorset)
+    with region.services.engine.connect() as c:
+        build_dashboard(dorset, c, resolve_scope(dorset, c, "partnership", "South East"),
+                        filters())
+    assert len(forecasts) == 2
+    region_view(region, kent, on=date(2025, 3, 31))  # another day: worked out again
+    assert len(forecasts) == 4
+    region.child("Kent", date(2026, 1, 5))
+    region.catch_up()
+    region_view(region, kent)
+    assert len(forecasts) == 6
+
+
+def test_the_need_forecast_reads_the_line_the_forecast_was_fitted_to(region):
+    region.children("Kent", 20, on=date(2023, 6, 1))
+    region.catch_up()
+    officer = principal("council_officer", region.ids["Kent"])
+    with region.services.engine.connect() as c:
+        scope = resolve_scope(officer, c, "region", None)
+        table = forecast.forecast(c, scope, filters())
+        series = monthly_series(c, list(scope.authority_ids), filters())
+    counts, line = forecast._counted(table)
+    assert counts == series.counts and line == series.line and line is not None
+
+
+def test_a_rendered_page_is_kept_as_its_text():
+    page = '<p class="govuk-body">Kent: “c”</p>\n' * 3
+    assert stored.loads(stored.dumps(page)) == page
+    with pytest.raises(ValueError, match="neither tables nor a page"):
+        stored.loads(zlib.compress(b"?"))
+
+
+def test_a_build_the_database_is_too_busy_to_keep_is_shown_all_the_same(region, builds,
+                                                                         monkeypatch, caplog):
+    def busy(engine, key, payload):
+        raise sa.exc.OperationalError("INSERT", {}, sqlite3.OperationalError("locked"))
+
+    monkeypatch.setattr(kept, "_keep", busy)
+    kent = principal("council_officer", region.ids["Kent"])
+    first = region_view(region, kent)
+    assert region_view(region, kent) == first and len(builds) == 2  # built again next time
+    assert "was not kept: the database was busy (OperationalError)" in caplog.text
