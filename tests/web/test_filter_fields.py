@@ -61,13 +61,19 @@ def both(lean: str, govuk: str, **values) -> tuple[list[str], list[str]]:
 
 @pytest.mark.parametrize("selected", [None, "", "childrens_home", "a&b", "not offered"])
 @pytest.mark.parametrize("error", [None, ERROR])
-def test_select_field(selected, error):
+@pytest.mark.parametrize("hint", [None, "Known when <recorded>"])
+@pytest.mark.parametrize("label_classes", [None, "govuk-label--s"])
+def test_select_field(selected, error, hint, label_classes):
     lean, govuk = both(
-        'fields.select_field("type", "Setting \'type\'", options, selected, error)',
-        'govukSelect({"id": "type", "name": "type", "label": {"text": "Setting \'type\'"},'
-        ' "items": items, "errorMessage": error})',
-        options=OPTIONS, selected=selected, error=error,
-        items=[{"value": v, "text": t, "selected": v == selected} for v, t in OPTIONS])
+        'fields.select_field("type", "Setting \'type\'", options, selected, error, hint=hint,'
+        ' label_classes=label_classes)',
+        'govukSelect({"id": "type", "name": "type", "label": {"text": "Setting \'type\'",'
+        ' "classes": label_classes}, "hint": {"text": hint} if hint else none, "items": items,'
+        ' "errorMessage": error})',
+        options=OPTIONS, selected=selected, error=error, hint=hint, label_classes=label_classes,
+        # As the pages built them: the blank option is never the one marked.
+        items=[{"value": v, "text": t, "selected": bool(v) and v == selected}
+               for v, t in OPTIONS])
     assert lean == govuk
     assert any("<select" in line for line in lean)
 
