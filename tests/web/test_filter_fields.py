@@ -1,10 +1,12 @@
-"""The filter panels' lean field macros (portal/templates/_filter_fields.html) write the markup
-GOV.UK Frontend's own macros write for the same values: compared as parsed HTML (the same
+"""The filter panels' lean field macros (portal/templates/_filter_fields.html) and the list
+pages' pager (portal/templates/_pagination.html) write the markup GOV.UK Frontend's own macros
+write for the same values: compared as parsed HTML (the same
 elements, attributes and text; whitespace between them aside), with and without errors, hints,
 chosen options and values that need escaping."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import html5lib
@@ -12,6 +14,7 @@ import pytest
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 
 import portal
+from portal.presenters import page_numbers
 
 ENV = Environment(
     loader=ChoiceLoader([
@@ -25,6 +28,8 @@ IMPORTS = """{% import "_filter_fields.html" as fields %}
 {% from "govuk_frontend_jinja/components/input/macro.html" import govukInput %}
 {% from "govuk_frontend_jinja/components/checkboxes/macro.html" import govukCheckboxes %}
 {% from "govuk_frontend_jinja/components/date-input/macro.html" import govukDateInput %}
+{% from "govuk_frontend_jinja/components/pagination/macro.html" import govukPagination %}
+{% from "_pagination.html" import pager with context %}
 """
 
 ERROR = {"text": "Choose one <of these> & \"that\""}
@@ -55,6 +60,11 @@ def tree(html: str) -> list[str]:
 def both(lean: str, govuk: str, **values) -> tuple[list[str], list[str]]:
     def render(call: str) -> list[str]:
         return tree(ENV.from_string(IMPORTS + "{{ " + call + " }}").render(**values))
+
+    if "wrap" in values:  # the govuk call inside the markup the lean one writes itself
+        govuk_html = ENV.from_string(IMPORTS + "{% set govuk %}{{ " + govuk + " }}{% endset %}"
+                                     + values["wrap"]).render(**values)
+        return render(lean), tree(govuk_html)
 
     return render(lean), render(govuk)
 
@@ -122,3 +132,35 @@ def test_date_field(values, error):
                 "value": values.get(f"by-{part}", "")}
                for part, width in (("day", 2), ("month", 2), ("year", 4))])
     assert lean == govuk
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    count: int
+
+
+def address(**changes) -> str:
+    return f"/list?sort=fee&amp=1&page={changes['page']}"
+
+
+@pytest.mark.parametrize(("number", "count"), [(1, 2), (2, 2), (1, 9), (5, 9), (9, 9),
+                                               (3, 1004), (1002, 1004)])
+@pytest.mark.parametrize("target", [None, "#results"])
+def test_pager(number, count, target):
+    """The pages' pager writes what govukPagination writes for the same links."""
+    page = Page(number, count)
+    items = [{"ellipsis": True} if n is None else
+             {"number": n, "href": address(page=n), "current": n == number}
+             for n in page_numbers(page)]
+    wrapped = ('{% if target %}<div hx-boost="true" hx-target="{{ target }}" hx-push-url="true">'
+               "{% endif %}{{ govuk }}{% if target %}</div>{% endif %}")
+    lean, govuk = both(
+        "pager(page, target)",
+        'govukPagination({"previous": {"href": url_with(page=page.number - 1)}'
+        ' if page.number > 1 else none, "next": {"href": url_with(page=page.number + 1)}'
+        ' if page.number < page.count else none, "items": items})',
+        page=page, target=target, items=items, url_with=address, page_numbers=page_numbers,
+        wrap=wrapped)
+    assert lean == govuk
+    assert sum("aria-current" in line for line in lean) == 1
