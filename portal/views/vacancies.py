@@ -84,12 +84,14 @@ def _search_from(args) -> tuple[VacancySearch, FormResult]:
 @requires("vacancies.search")
 def search():
     query, form = _search_from(request.args)
+    fragment = bool(htmx) and htmx.target == "results"
     with services().engine.connect() as c:
         page = search_vacancies(g.principal, c, query)
-        context = dict(page=page, form=form, query=query, sorts=SORTS, qualities=QUALITY,
-                       authorities=directory.authorities(g.principal, c),
-                       partnerships=directory.partnerships(g.principal, c))
-    if htmx and htmx.target == "results":
+        # An htmx request swaps the results alone: the filter panel's areas are not read.
+        areas = {} if fragment else dict(authorities=directory.authorities(g.principal, c),
+                                         partnerships=directory.partnerships(g.principal, c))
+    context = dict(page=page, form=form, query=query, sorts=SORTS, qualities=QUALITY, **areas)
+    if fragment:
         return render_template("vacancies/_results.html", partial=True, **context)
     return render_template("vacancies/search.html", **context)
 
