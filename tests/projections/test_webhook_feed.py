@@ -34,7 +34,7 @@ def subscribe(services, organisation_id, event_types):
         organisation_id=organisation_id, name="System", roles=["provider_user"],
         created_by=organisation_id)
     actor = Actor.api_client(client_id, organisation_id)
-    subscription_id, secret, position = services.portal.create_webhook(
+    subscription_id, secret, _position = services.portal.create_webhook(
         actor, client_id=client_id, url="https://hooks.example.org/in",
         event_types=event_types)
     assert secret.startswith("whsec_")
@@ -67,14 +67,14 @@ def test_each_organisation_is_given_only_what_it_may_see(services):
 
 
 def test_the_outbox_queues_for_live_subscriptions_after_creation_and_replays(services):
-    world, ids = history(services)
+    world, _ids = history(services)
     brook = world.providers["Brook Care"]
     actor, subscription = subscribe(services, brook, ["offer.declined", "home_search.sent"])
     services.projections.catch_up()
     now = datetime.now(UTC)
     with services.engine.begin() as c:
         assert outbox.queue_new(c, now) == 0  # everything so far came before it
-    position, queued = services.portal.replay_webhook(actor, subscription, from_position=1,
+    _position, queued = services.portal.replay_webhook(actor, subscription, from_position=1,
                                                       reason="Our system lost its copy")
     assert queued == 2  # the search sent to Brook and its offer not taken
     with services.engine.begin() as c:
