@@ -15,7 +15,7 @@ from pathlib import Path
 from uuid import UUID
 
 import sqlalchemy as sa
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, InvalidToken
 
 from auth.keys import fernet_key_file
 from auth.tables import metadata
@@ -28,6 +28,11 @@ webhook_secrets = sa.Table(
     sa.Column("subscription_id", sa.Uuid, primary_key=True),
     sa.Column("secret_encrypted", sa.String(300), nullable=False),
 )
+
+
+class SecretUnreadable(Exception):
+    """The stored secret does not open with this deployment's key (the key file was lost or
+    replaced): the subscription must be created again."""
 
 
 class WebhookSecrets:
@@ -58,7 +63,12 @@ class WebhookSecrets:
         with self.engine.connect() as c:
             encrypted = c.execute(sa.select(webhook_secrets.c.secret_encrypted).where(
                 webhook_secrets.c.subscription_id == subscription_id)).scalar()
-        return None if encrypted is None else self._fernet.decrypt(encrypted.encode()).decode()
+        if encrypted is None:
+            return None
+        try:
+            return self._fernet.decrypt(encrypted.encode()).decode()
+        except InvalidToken:
+            raise SecretUnreadable(str(subscription_id)) from None
 
     def delete(self, subscription_id: UUID) -> None:
         """A removed subscription's secret is destroyed: nothing is signed with it again."""

@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 import requests
 import sqlalchemy as sa
 
-from auth.webhook_secrets import WebhookSecrets
+from auth.webhook_secrets import SecretUnreadable, WebhookSecrets
 from domain.errors import DomainError
 from domain.webhook import check_url
 from projections import webhook_outbox as outbox
@@ -102,7 +102,7 @@ class WebhookDeliverer:
         at = self.clock()
         if status is not None and 200 <= status < 300:
             state, next_at, error = outbox.DELIVERED, None, None
-        elif error == NOT_ALLOWED or attempts >= MAX_ATTEMPTS:
+        elif error in (NOT_ALLOWED, UNSIGNABLE) or attempts >= MAX_ATTEMPTS:
             state, next_at = outbox.FAILED, None
         else:
             state, next_at = outbox.PENDING, at + delay_after(attempts)
@@ -122,9 +122,12 @@ class WebhookDeliverer:
             url = check_url(delivery["url"], local_http=self.local_http)
         except DomainError:
             return None, NOT_ALLOWED
-        secret = self.secrets.secret_of(delivery["subscription_id"])
+        try:
+            secret = self.secrets.secret_of(delivery["subscription_id"])
+        except SecretUnreadable:
+            secret = None
         if secret is None:
-            return None, "The subscription's secret is gone"
+            return None, UNSIGNABLE
         body = body_of(delivery)
         timestamp = str(int(self.clock().timestamp()))
         headers = {
@@ -146,6 +149,8 @@ class WebhookDeliverer:
 
 
 NOT_ALLOWED = "This address is not allowed (https only)"
+UNSIGNABLE = ("The secret cannot be read with this deployment's key: create the subscription "
+              "again")
 
 
 def body_of(delivery: dict) -> bytes:

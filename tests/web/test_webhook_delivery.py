@@ -10,9 +10,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
+import textwrap
 import threading
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -247,3 +250,24 @@ def test_a_removed_subscription_is_sent_nothing_more(services, receiver):
     assert receiver.received == []
     with services.engine.connect() as c:
         assert c.execute(sa.text("select count(*) from webhook_secrets")).scalar() == 0
+
+
+def test_the_readme_check_accepts_a_delivery_and_refuses_a_changed_one(services, receiver):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    code = textwrap.dedent(re.search(r"Check a delivery\s+before trusting it:\s+```python\n"
+                                     r"(.*?)```", readme, re.DOTALL).group(1))
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 (the README's own code)
+    verified = namespace["verified"]
+    world, _ids = history(services)
+    actor, subscription, secret = subscribed(services, world.providers["Other Homes"],
+                                             receiver.url, ["home_search.sent"])
+    clock = Clock()
+    replayed(services, actor, subscription, clock)
+    deliverer_for(services, clock=clock).run_once()
+    request = receiver.received[0]
+    assert verified(secret, request["headers"], request["body"])
+    assert not verified(secret, request["headers"], request["body"] + b" ")
+    assert not verified("whsec_other", request["headers"], request["body"])
+    stale = {**request["headers"], "Webhook-Timestamp": str(int(clock.now.timestamp()) - 600)}
+    assert not verified(secret, stale, request["body"])
