@@ -137,11 +137,16 @@ class WebhookCommands:
             return webhook_outbox.subscriptions_of(c, actor.organisation_id, actor.client_id)
 
     def webhook_of(self, actor: Actor, subscription_id: UUID) -> dict:
-        self._own_webhook(actor, subscription_id)
+        subscription = self._own_webhook(actor, subscription_id)
         for row in self.webhooks_of(actor):
             if row["id"] == subscription_id:
                 return row
-        raise NotFound(GONE)  # not yet projected: the caller waits for its position first
+        # Not projected yet (the projection process is behind): as recorded, nothing queued.
+        return {"id": subscription.id, "organisation_id": subscription.organisation_id,
+                "client_id": subscription.client_id, "url": subscription.url,
+                "event_types": list(subscription.event_types),
+                "created_at": subscription.created_on,
+                "deliveries": dict.fromkeys(webhook_outbox.STATES, 0)}
 
     def webhook_deliveries(self, actor: Actor, subscription_id: UUID, *,
                            after: int | None = None, limit: int = 50,

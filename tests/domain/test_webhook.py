@@ -19,7 +19,7 @@ def test_https_addresses_are_taken(url):
     assert check_url(f"  {url} ", local_http=False) == url
 
 
-@pytest.mark.parametrize("url, local, message", [
+@pytest.mark.parametrize(("url", "local", "message"), [
     ("", False, "Enter the address to deliver events to"),
     ("http://hooks.example.org/", True, "The address must start with https://"),
     ("http://127.0.0.1:8000/", False, "The address must start with https://"),

@@ -103,3 +103,15 @@ def test_another_clients_subscription_is_like_a_missing_one(council_api,  # noqa
         assert [a.status_code for a in answers] == [404, 404]
     assert [s["id"] for s in other_council_api.get("/webhooks").get_json()["items"]] == [theirs]
     assert council_api.get("/webhooks").get_json()["items"] == []
+
+
+def test_a_subscription_reads_as_recorded_while_the_projections_are_behind(council_api):  # noqa: F811
+    services = council_api.services
+    from domain.actor import Actor
+
+    actor = Actor.api_client(council_api.client_id, council_api.organisation_id)
+    subscription_id, _secret, _ = services.portal.create_webhook(
+        actor, client_id=council_api.client_id, url=URL, event_types=["offer.made"])
+    row = services.portal.webhook_of(actor, subscription_id)  # before any catching up
+    assert (row["url"], row["event_types"], row["deliveries"]) == (
+        URL, ["offer.made"], {"pending": 0, "delivered": 0, "failed": 0})
