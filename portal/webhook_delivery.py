@@ -77,8 +77,12 @@ class WebhookDeliverer:
         """Queue what is new, then send every delivery that is due (``limit`` at most)."""
         done = Round()
         now = self.clock()
-        with self.engine.begin() as c:
-            done.queued = outbox.queue_new(c, now)
+        try:
+            with self.engine.begin() as c:
+                done.queued = outbox.queue_new(c, now)
+        except sa.exc.IntegrityError:
+            pass  # another worker queued the same rows at the same moment: they are queued
+        with self.engine.connect() as c:
             due = outbox.due(c, now, limit)
         for delivery in due:
             if not self._claim(delivery, now):

@@ -50,10 +50,15 @@ def _wanted(s=webhook_subscriptions, e=webhook_events):
 
 
 def queue_new(c: sa.Connection, now: datetime) -> int:
-    """Queue every event a live subscription has not had queued since it was created."""
+    """Queue every event a live subscription has not had queued since it was created: those
+    after both its creation and the last one queued for it (the feed grows in position order,
+    one committed batch at a time), so a round reads only what is new."""
     s, e, d = webhook_subscriptions, webhook_events, webhook_deliveries
+    last_queued = sa.select(sa.func.max(d.c.position)).where(
+        d.c.subscription_id == s.c.id).scalar_subquery()
     found = sa.select(s.c.id, e.c.position, e.c.organisation_id).where(
         s.c.removed_at.is_(None), _wanted(), e.c.position > s.c.created_position,
+        e.c.position > sa.func.coalesce(last_queued, 0),
         ~sa.exists().where(d.c.subscription_id == s.c.id, d.c.position == e.c.position))
     return _insert(c, found, now)
 
@@ -72,6 +77,9 @@ def replay(c: sa.Connection, subscription_id: UUID, from_position: int, now: dat
     failed ones back to pending with fresh attempts; ones never queued, such as events
     before the subscription was created, anew). How many are queued."""
     s, e, d = webhook_subscriptions, webhook_events, webhook_deliveries
+    # What is new is queued first, so the rows queued below never hide an earlier event
+    # from the next round (which reads only after the last one queued).
+    queue_new(c, now)
     again = c.execute(d.update().where(d.c.subscription_id == subscription_id,
                                        d.c.position >= from_position).values(
         state=PENDING, attempts=0, next_attempt_at=now, last_error=None)).rowcount

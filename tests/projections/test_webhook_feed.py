@@ -15,7 +15,9 @@ import sqlalchemy as sa
 from domain.actor import Actor
 from projections import webhook_outbox as outbox
 from projections.webhooks import webhook_events
+from tests.projections.home_search_world import worked_example_search
 from tests.projections.scenario import dump
+from tests.projections.test_home_search_offers import DEADLINE, NOW
 from tests.projections.test_search_notices import history
 
 
@@ -103,3 +105,24 @@ def test_a_rebuild_writes_the_same_feed_and_keeps_the_outbox(services):
     services.projections.rebuild(["webhook_feed"])
     assert dump(services.engine, names) == before
     assert len(before["webhook_deliveries"]) == 2
+
+
+def test_a_replay_from_a_late_position_leaves_no_earlier_new_event_behind(services):
+    world, _ids = history(services)
+    weald = world.providers["Weald Homes"]
+    actor, subscription = subscribe(services, weald, ["home_search.sent"])
+    services.projections.catch_up()
+    kent = Actor(None, world.kent)
+    sent = []
+    for n in (4, 5):
+        search = worked_example_search(services.portal, world, child_ref=f"CAAAAAAAAAAA{n}")
+        sent.append(services.portal.send_home_search(kent, search, provider_ids=[weald],
+                                                     offers_close_at=DEADLINE, now=NOW))
+    services.projections.catch_up()
+    # Nothing has queued the first new search yet; a replay from the second's position must
+    # not leave it out.
+    services.portal.replay_webhook(actor, subscription, from_position=sent[1], reason=None)
+    with services.engine.begin() as c:
+        outbox.queue_new(c, datetime.now(UTC))
+        rows = outbox.deliveries_of(c, subscription)
+    assert sorted(r["position"] for r in rows) == sent
