@@ -23,7 +23,8 @@ import sqlalchemy as sa
 from domain.home_search import HomeSearch
 from domain.vacancy import Vacancy
 from domain.webhook import WebhookSubscription
-from projections.base import Projection, handles
+from projections.base import BufferedRows, Projection, handles
+from projections.bulk import TableWriter
 from projections.database import metadata
 
 webhook_subscriptions = sa.Table(
@@ -56,7 +57,7 @@ webhook_events = sa.Table(
 # provider, each vacancy's provider.
 webhook_searches = sa.Table(
     "webhook_searches", metadata,
-    sa.Column("search_id", sa.Uuid, primary_key=True),
+    sa.Column("id", sa.Uuid, primary_key=True),  # the search's
     sa.Column("authority_id", sa.Uuid, nullable=False))
 webhook_offers = sa.Table(
     "webhook_offers", metadata,
@@ -64,7 +65,7 @@ webhook_offers = sa.Table(
     sa.Column("provider_id", sa.Uuid, nullable=False))
 webhook_vacancies = sa.Table(
     "webhook_vacancies", metadata,
-    sa.Column("vacancy_id", sa.Uuid, primary_key=True),
+    sa.Column("id", sa.Uuid, primary_key=True),  # the vacancy's
     sa.Column("provider_id", sa.Uuid, nullable=False))
 
 
@@ -79,6 +80,33 @@ class WebhookFeed(Projection):
               webhook_vacancies)
     snapshots = False
 
+    def __init__(self) -> None:
+        # Vacancies and searches are many: their rows are read and written once a batch.
+        self.searches = BufferedRows(webhook_searches)
+        self.vacancies = BufferedRows(webhook_vacancies)
+        self._events: list[dict] = []
+        self._event_writer = TableWriter(webhook_events)
+
+    def prepare(self, connection: sa.Connection, notifications) -> None:
+        mine = [n for n in notifications if n.topic in self._handlers]
+        self.searches.load(connection, [n.originator_id for n in mine
+                                        if ":HomeSearch." in n.topic])
+        self.vacancies.load(connection, [n.originator_id for n in mine
+                                         if ":Vacancy." in n.topic])
+
+    def begin_batch(self, connection: sa.Connection) -> None:
+        self._events = []
+
+    def end_batch(self, connection: sa.Connection) -> None:
+        self.searches.flush(connection)
+        self.vacancies.flush(connection)
+        self._event_writer.insert(connection, self._events)
+        self._events = []
+
+    def discard_batch(self) -> None:
+        super().discard_batch()
+        self._events = []
+
     def process(self, connection: sa.Connection, event: Any, topic: str, position: int) -> None:
         self._position = position
         super().process(connection, event, topic, position)
@@ -86,13 +114,12 @@ class WebhookFeed(Projection):
     def _emit(self, c: sa.Connection, e, event_type: str,
               audience: dict[UUID, dict[str, Any]]) -> None:
         """One row per organisation in ``audience``, with the payload it may see."""
-        rows = [{"position": self._position, "organisation_id": organisation,
-                 "event_id": event_id(e.originator_id, e.originator_version),
-                 "event_type": event_type, "occurred_at": e.timestamp,
-                 "payload": json.dumps(payload, sort_keys=True, default=str)}
-                for organisation, payload in audience.items() if organisation is not None]
-        if rows:
-            c.execute(webhook_events.insert(), rows)
+        self._events += [{"position": self._position, "organisation_id": organisation,
+                          "event_id": event_id(e.originator_id, e.originator_version),
+                          "event_type": event_type, "occurred_at": e.timestamp,
+                          "payload": json.dumps(payload, sort_keys=True, default=str)}
+                         for organisation, payload in audience.items()
+                         if organisation is not None]
 
     @staticmethod
     def _one(c: sa.Connection, table: sa.Table, key: str, value, column: str):
@@ -116,8 +143,7 @@ class WebhookFeed(Projection):
 
     @handles(HomeSearch.Drafted)
     def drafted(self, c: sa.Connection, e) -> None:
-        c.execute(webhook_searches.insert().values(search_id=e.originator_id,
-                                                   authority_id=e.authority_id))
+        self.searches.put({"id": e.originator_id, "authority_id": e.authority_id})
 
     @handles(HomeSearch.Sent)
     def sent(self, c: sa.Connection, e) -> None:
@@ -131,7 +157,8 @@ class WebhookFeed(Projection):
             "home_search_id": str(e.originator_id), "vacancy_id": str(e.vacancy_id)}})
 
     def _authority(self, c: sa.Connection, search_id: UUID) -> UUID | None:
-        return self._one(c, webhook_searches, "search_id", search_id, "authority_id")
+        row = self.searches.get(search_id)
+        return None if row is None else row["authority_id"]
 
     @handles(HomeSearch.Declined)
     def declined(self, c: sa.Connection, e) -> None:
@@ -168,11 +195,11 @@ class WebhookFeed(Projection):
 
     @handles(Vacancy.Published)
     def published(self, c: sa.Connection, e) -> None:
-        c.execute(webhook_vacancies.insert().values(vacancy_id=e.originator_id,
-                                                    provider_id=e.provider_id))
+        self.vacancies.put({"id": e.originator_id, "provider_id": e.provider_id})
 
     def _vacancy_event(self, c: sa.Connection, e, event_type: str) -> None:
-        provider = self._one(c, webhook_vacancies, "vacancy_id", e.originator_id, "provider_id")
+        row = self.vacancies.get(e.originator_id)
+        provider = None if row is None else row["provider_id"]
         own = {"vacancy_id": str(e.originator_id)}
         audience: dict[UUID, dict[str, Any]] = {provider: own}
         if e.authority_id is not None and e.authority_id != provider:
