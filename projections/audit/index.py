@@ -165,6 +165,8 @@ FIELD_LABELS: dict[str, str] = {
     "issuer": "Identity provider", "subject": "Identity at the provider",
     "method": "Second factor", "remaining": "Recovery codes left",
     "expires_at": "Invitation expires", "key_expires_at": "Key expires",
+    "url": "Delivery address", "event_types": "Events delivered",
+    "from_position": "Delivered again from position",
     # Placements and contracts.
     "authority_id": "Authority", "child_ref": "Child reference", "episode": "Placement",
     "episode_number": "Episode", "episodes": "Episodes", "on": "Date",
