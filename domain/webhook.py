@@ -7,6 +7,7 @@ created -> (replay requested)* -> removed
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -60,11 +61,30 @@ def check_url(url: str, *, local_http: bool) -> str:
         raise DomainError("The address must not carry a user name or password", field="url")
     if parts.fragment or not parts.hostname or any(ch.isspace() for ch in url):
         raise DomainError("Enter an address like https://example.org/hooks", field="url")
-    if parts.scheme == "https":
-        return url
     if parts.scheme == "http" and local_http and parts.hostname in LOCAL_HOSTS:
         return url
-    raise DomainError("The address must start with https://", field="url")
+    if parts.scheme != "https":
+        raise DomainError("The address must start with https://", field="url")
+    if not reachable_host(parts.hostname, local_http=local_http):
+        raise DomainError(PRIVATE, field="url")
+    return url
+
+
+PRIVATE = "The address must be on the internet, not on a private network"
+
+
+def reachable_host(host: str, *, local_http: bool) -> bool:
+    """Whether deliveries may go to ``host`` (a name, or an address as written or as a name
+    resolved to): never to this machine or a private, link-local or reserved network, which
+    a subscription could otherwise use to reach the portal's own neighbours; localhost and
+    127.0.0.1 only in development (``local_http``)."""
+    if host.lower() in LOCAL_HOSTS or host.lower().endswith(".localhost"):
+        return local_http
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return True  # a name: its addresses are checked when it is resolved, before sending
+    return address.is_global or (local_http and address.is_loopback)
 
 
 def check_event_types(event_types: list[str], kind: str) -> list[str]:

@@ -19,16 +19,18 @@ import hashlib
 import hmac
 import json
 import logging
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import requests
 import sqlalchemy as sa
 
 from auth.webhook_secrets import SecretUnreadable, WebhookSecrets
 from domain.errors import DomainError
-from domain.webhook import check_url
+from domain.webhook import check_url, reachable_host
 from projections import webhook_outbox as outbox
 
 log = logging.getLogger(__name__)
@@ -120,11 +122,25 @@ class WebhookDeliverer:
             "outcome": state})
         return "retrying" if state == outbox.PENDING else state
 
+    def _resolves_to_internet(self, url: str) -> bool:
+        """Every address the host's name resolves to is one deliveries may go to (a name that
+        does not resolve is left to the connection, which fails and is tried again)."""
+        parts = urlsplit(url)
+        try:
+            found = socket.getaddrinfo(parts.hostname, parts.port or 443,
+                                       proto=socket.IPPROTO_TCP)
+        except OSError:
+            return True
+        return all(reachable_host(info[4][0].split("%")[0], local_http=self.local_http)
+                   for info in found)
+
     def _post(self, delivery: dict) -> tuple[int | None, str | None]:
         """The receiver's status, or None and why there was none."""
         try:
             url = check_url(delivery["url"], local_http=self.local_http)
         except DomainError:
+            return None, NOT_ALLOWED
+        if not self._resolves_to_internet(url):
             return None, NOT_ALLOWED
         try:
             secret = self.secrets.secret_of(delivery["subscription_id"])
@@ -152,7 +168,7 @@ class WebhookDeliverer:
         return status, None if 200 <= status < 300 else f"The receiver answered {status}"
 
 
-NOT_ALLOWED = "This address is not allowed (https only)"
+NOT_ALLOWED = "This address is not allowed (https only, on the internet)"
 UNSIGNABLE = ("The secret cannot be read with this deployment's key: create the subscription "
               "again")
 

@@ -14,7 +14,8 @@ from domain.webhook import WebhookSubscription, check_event_types, check_url, ev
 
 
 @pytest.mark.parametrize("url", ["https://hooks.example.org/in",
-                                 "https://hooks.example.org:8443/in?team=3"])
+                                 "https://hooks.example.org:8443/in?team=3",
+                                 "https://8.8.8.8/in"])
 def test_https_addresses_are_taken(url):
     assert check_url(f"  {url} ", local_http=False) == url
 
@@ -29,13 +30,21 @@ def test_https_addresses_are_taken(url):
     ("https://hooks.example.org:99999/", False, "Enter an address like"),
     ("https://hooks.example.org/a b", False, "Enter an address like"),
     ("https://hooks.example.org/" + "a" * 500, False, "Address must be 500 characters"),
+    ("https://10.0.0.5/in", False, "not on a private network"),
+    ("https://10.0.0.5/in", True, "not on a private network"),
+    ("https://127.0.0.1/in", False, "not on a private network"),
+    ("https://localhost/in", False, "not on a private network"),
+    ("https://[::1]/in", False, "not on a private network"),
+    ("https://169.254.169.254/latest", False, "not on a private network"),
+    ("https://192.168.1.1/in", False, "not on a private network"),
 ])
 def test_other_addresses_are_refused(url, local, message):
     with pytest.raises(DomainError, match=message):
         check_url(url, local_http=local)
 
 
-@pytest.mark.parametrize("url", ["http://localhost:5000/in", "http://127.0.0.1/in"])
+@pytest.mark.parametrize("url", ["http://localhost:5000/in", "http://127.0.0.1/in",
+                                 "https://127.0.0.1:8443/in", "https://localhost/in"])
 def test_plain_http_to_this_machine_only_in_development(url):
     assert check_url(url, local_http=True) == url
 

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import re
+import socket
 import textwrap
 import threading
 from datetime import UTC, datetime, timedelta
@@ -271,3 +272,28 @@ def test_the_readme_check_accepts_a_delivery_and_refuses_a_changed_one(services,
     assert not verified("whsec_other", request["headers"], request["body"])
     stale = {**request["headers"], "Webhook-Timestamp": str(int(clock.now.timestamp()) - 600)}
     assert not verified(secret, stale, request["body"])
+
+
+def test_a_name_resolving_to_a_private_network_is_not_sent_to(services, monkeypatch):
+    world, _ids = history(services)
+    services.portal.webhook_local_http = False
+    brook = world.providers["Brook Care"]
+    client_id, _ = services.portal.api_clients.create(
+        organisation_id=brook, name="System", roles=["provider_user"], created_by=brook)
+    actor = Actor.api_client(client_id, brook)
+    subscription, _secret, _ = services.portal.create_webhook(
+        actor, client_id=client_id, url="https://hooks.example.org/in",
+        event_types=["home_search.sent"])
+    services.projections.catch_up()
+    clock = Clock()
+    replayed(services, actor, subscription, clock)
+    resolved = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", 443))]
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: resolved)
+    sent = []
+    deliverer = WebhookDeliverer(engine=services.engine,
+                                 secrets=services.portal.webhook_secrets, clock=clock)
+    monkeypatch.setattr(deliverer.session, "post", lambda *a, **k: sent.append(a))
+    assert deliverer.run_once().failed == 1
+    row = deliveries(services, subscription)[0]
+    assert row["state"] == "failed" and "on the internet" in row["last_error"]
+    assert sent == []
