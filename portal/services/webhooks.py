@@ -62,20 +62,18 @@ class WebhookCommands:
         kind = self.organisation_kind(organisation_id)
         if kind not in ("authority", "provider"):
             raise PermissionDenied("Only councils' and providers' clients receive webhooks")
-        problems = {}
-        for check, field in ((lambda: check_url(url, local_http=self.webhook_local_http),
-                              "url"),
-                             (lambda: check_event_types(event_types, kind), "event_types")):
+        checked, problems = {}, {}  # every field's problem at once
+        for field, check in (("url", lambda: check_url(url, local_http=self.webhook_local_http)),
+                             ("event_types", lambda: check_event_types(event_types, kind))):
             try:
-                check()
+                checked[field] = check()
             except DomainError as error:
                 problems[field] = error.message
         if problems:
             raise WebhookRefused(problems)
         subscription = WebhookSubscription(
             id=subscription_id or uuid4(), organisation_id=organisation_id,
-            client_id=client_id, url=check_url(url, local_http=self.webhook_local_http),
-            event_types=check_event_types(event_types, kind), actor=actor, reason=None)
+            client_id=client_id, actor=actor, reason=None, **checked)
         position = self._create(subscription, "This webhook subscription already exists")
         return subscription.id, self.webhook_secrets.create(subscription.id), position
 
