@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 from domain.errors import DomainError
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 MAX_DEPTH = 8  # events hold flat facts, lists of rows and small dicts of answers
+# Most of an event's facts (its id, version, timestamp, the ids and dates it names, numbers)
+# hold no text at all: their exact types are passed over without a look.
+_NO_TEXT = frozenset({type(None), bool, int, float, UUID, datetime, date})
 
 
 class Unstorable(DomainError):
@@ -47,7 +52,7 @@ def check_storable(events: Iterable[Any]) -> None:
     """Raise :class:`Unstorable` when any fact of any of ``events`` cannot be stored."""
     for event in events:
         for name, value in vars(event).items():
-            if holds_unstorable(value):
+            if type(value) not in _NO_TEXT and holds_unstorable(value):
                 raise Unstorable("This cannot be saved: it holds a NUL byte or a character "
                                  "that is not valid text. Type it again as plain text",
                                  field=name)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -30,7 +30,7 @@ from projections.database import Database, schema_lock
 from projections.home_search_queries import largest_registered_places
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner
-from projections.timetravel import snapshot_if_due
+from projections.timetravel import SnapshotCadence, add_signature_column, snapshot_if_due
 
 DEFAULT_DEPLOYMENT = "sufficiency-portal"
 
@@ -91,13 +91,21 @@ class Services:
     # Authenticator secrets (encrypted) and recovery codes; invitation and reset links.
     second_factors: SecondFactors
     tokens: SingleUseTokens
+    # When projections are snapshotted for "as at" (SNAPSHOT_EVERY_EVENTS/_MINUTES).
+    snapshot_cadence: SnapshotCadence = field(default_factory=SnapshotCadence)
     _next_snapshot_look: float = 0.0
+
+    @property
+    def snapshot_key(self) -> bytes:
+        """The key that signs and checks projection snapshots (from the checkpoint key)."""
+        return self.checkpoints.key.snapshot_key
 
     def housekeeping(self) -> None:
         """Periodic work: sign a checkpoint when one is due (every 15 minutes) and snapshot
         projections that moved far enough (for fast "as at"). Cheap when nothing is due."""
         if self.checkpoints.create_if_due() is not None or self._snapshot_due():
-            snapshot_if_due(self.engine, self.projections.projections.values())
+            snapshot_if_due(self.engine, self.projections.projections.values(),
+                            self.snapshot_key, self.snapshot_cadence)
             purge(self.engine)  # sessions that can no longer be used
 
     def _snapshot_due(self) -> bool:
@@ -190,6 +198,7 @@ def bootstrap(database_url: str, *, projections_inline: bool = True,
         portal.largest_placeable_group = lambda: _largest_registered_places(engine)
         runner = SigningRunner(portal, engine, all_projections(), inline=projections_inline)
         runner.setup()
+        add_signature_column(engine)
         create_import_tables(engine)
         credentials = Credentials(engine)
         credentials.setup()
@@ -220,4 +229,5 @@ def bootstrap(database_url: str, *, projections_inline: bool = True,
     return Services(database=database, portal=portal, engine=engine, projections=runner,
                     credentials=credentials, checkpoints=checkpointer, child_refs=child_refs,
                     mailer=mailer,
-                    second_factors=second_factors, tokens=tokens)
+                    second_factors=second_factors, tokens=tokens,
+                    snapshot_cadence=SnapshotCadence.from_environment())

@@ -85,7 +85,7 @@ def demo_generate(authorities: int, children: int, years: int, seed: int, today,
     """Generate a deterministic national history (synthetic authorities, providers, children's
     placements and vacancies) through the portal's application, then project it."""
     from portal.demo.national import Size, already_generated, generate
-    from projections.timetravel import SNAPSHOT_EVERY, snapshot_if_due
+    from projections.timetravel import snapshot_if_due
 
     size = Size(authorities, children, years, seed,
                 today.date() if today else date.today())
@@ -103,15 +103,17 @@ def demo_generate(authorities: int, children: int, years: int, seed: int, today,
                    f"with {report.settings:,} settings, {report.children:,} children and "
                    f"{report.vacancies:,} vacancies; event log at position "
                    f"{report.last_position:,}.")
-        # Projected as the projection process would: snapshots every SNAPSHOT_EVERY events,
-        # so "as at" anywhere in the history starts from a nearby one.
+        # Projected as the projection process would: snapshots at its cadence, so "as at"
+        # anywhere in the history starts from a nearby one.
         runner, head = svc.projections, svc.projections.head()
+        every = svc.snapshot_cadence.events
         with click.progressbar(length=max(1, head), label="Projecting", show_eta=True) as bar:
             position = min(runner.positions().values())
             while position < head:
-                position = min(position + SNAPSHOT_EVERY, head)
+                position = min(position + every, head)
                 runner.catch_up(until=position)
-                snapshot_if_due(svc.engine, runner.projections.values())
+                snapshot_if_due(svc.engine, runner.projections.values(), svc.snapshot_key,
+                                svc.snapshot_cadence)
                 bar.update(max(0, position - bar.pos))
     finally:
         svc.close()
@@ -546,7 +548,8 @@ def replay(until: str, into: str, from_start: bool) -> None:
         try:
             position = parse_moment(until, svc.portal)
             result = rebuild_as_at(svc.portal, svc.engine, all_projections(), position,
-                                   use_snapshots=not from_start, target=engine,
+                                   key=svc.snapshot_key, use_snapshots=not from_start,
+                                   target=engine,
                                    progress=_progress_printer())
         except HistoryError as error:
             raise click.ClickException(str(error)) from None
@@ -569,7 +572,7 @@ def projections_snapshot() -> None:
         for name, projection in svc.projections.projections.items():
             if not projection.snapshots:
                 continue
-            position = take_snapshot(svc.engine, projection)
+            position = take_snapshot(svc.engine, projection, svc.snapshot_key)
             click.echo(f"{name}: snapshot at position {position or 0:,}")
     finally:
         svc.close()

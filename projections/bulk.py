@@ -111,6 +111,18 @@ class TableWriter:
                 _run(connection, f"INSERT INTO {self._name(connection)} ({quoted}) "  # noqa: S608
                      f"VALUES ({markers})", [convert(row) for row in group])
 
+    def insert_stored(self, connection: sa.Connection, rows: Sequence[Sequence]) -> None:
+        """Insert rows given exactly as the driver stores them, one value for every column
+        in the table's order (e.g. as read back from the same kind of database): nothing is
+        converted on the way."""
+        if not rows:
+            return
+        preparer = connection.dialect.identifier_preparer
+        quoted = ", ".join(preparer.quote(n) for n in self.columns)
+        markers = ", ".join([self._marker(connection)] * len(self.columns))
+        _run(connection, f"INSERT INTO {self._name(connection)} ({quoted}) "  # noqa: S608
+             f"VALUES ({markers})", rows)
+
     def delete(self, connection: sa.Connection, keys: Iterable[Any],
                column: str = "id") -> None:
         """Delete the rows whose ``column`` is one of ``keys``."""

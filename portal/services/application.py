@@ -34,6 +34,7 @@ from domain.timezone import LONDON
 from domain.vacancy import Vacancy
 from domain.vocabulary import ROLES
 from portal.services.accounts import AccountCommands
+from portal.services.aggregate_cache import CachedAggregates
 from portal.services.api_clients import ApiClientCommands
 from portal.services.board import BoardCommands
 from portal.services.clashes import retried_on_clash
@@ -82,7 +83,8 @@ class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, BoardComma
              OutOfAreaCommands, GazetteerCommands, OfstedCommands, FosteringCommands,
              SupplyCommands,
              IdentityProviderCommands, AccountCommands, TenderCommands, TenderDocumentCommands,
-             TenderReminderCommands, ApiClientCommands, WebhookCommands, StorableEvents,
+             TenderReminderCommands, ApiClientCommands, WebhookCommands, CachedAggregates,
+             StorableEvents,
              Application):
     name = "Portal"
     # Set by the composition root: the keys a retried API request or form is answered from
@@ -305,10 +307,12 @@ class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, BoardComma
     def _check_taking_children(self, provider_id: UUID, setting_id: UUID) -> None:
         """A council's own setting offers places only while it is open (registered and
         running); an independent provider's settings have no pipeline here."""
-        if provider_id not in self._in_house:
-            self._in_house[provider_id] = self._get(provider_id, Provider, "provider").in_house
-        if self._in_house[provider_id]:
-            stage = self._get(provider_id, Provider, "provider").stage(setting_id)
+        if self._in_house.get(provider_id) is False:
+            return
+        provider = self._get(provider_id, Provider, "provider")
+        self._in_house[provider_id] = provider.in_house
+        if provider.in_house:
+            stage = provider.stage(setting_id)
             if stage != TAKING_CHILDREN:
                 raise DomainError(f"This home is {STAGES.get(stage, 'not open').lower()}: it "
                                   "can offer places once it is open", field="setting_id")

@@ -78,7 +78,7 @@ def _rebuild(form: FormResult, view: str, moment: datetime, from_start: bool):
     try:
         position = position_at(svc.portal, moment)
         as_at = rebuild_as_at(svc.portal, svc.engine, VIEWS[view]["projections"](), position,
-                              use_snapshots=not from_start)
+                              key=svc.snapshot_key, use_snapshots=not from_start)
     except HistoryError as error:
         form.errors["date"] = str(error)
         return None

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
 class AuditKeyError(ValueError):
@@ -72,6 +73,17 @@ class SigningKey:
     @functools.cached_property
     def key_id(self) -> str:
         return key_id(self.public_key)
+
+    @functools.cached_property
+    def snapshot_key(self) -> bytes:
+        """The HMAC key that signs projection snapshots (projections/timetravel.py): derived
+        from this private key with HKDF-SHA256 for that one purpose, so it is as safe as the
+        key itself and a snapshot tag says nothing about the checkpoint signatures."""
+        raw = self.private_key.private_bytes(serialization.Encoding.Raw,
+                                             serialization.PrivateFormat.Raw,
+                                             serialization.NoEncryption())
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                    info=b"sufficiency-portal projection snapshots/1").derive(raw)
 
     def sign(self, message: bytes) -> bytes:
         return self.private_key.sign(message)

@@ -123,10 +123,17 @@ class PortalWriter:
         self.setting_objects = self.portal.get_provider(self.provider).settings
         self.published: list[UUID] = []
 
+    def terms(self, count: int) -> list[tuple[UUID, dict]]:
+        """The next ``count`` vacancies' settings and terms: the benchmark's input, made
+        before a timed publish, as the baseline's events are."""
+        return [(setting_id, plausible_terms(self.rng, self.setting_objects[setting_id]))
+                for setting_id in (self.settings[i % len(self.settings)] for i in range(count))]
+
     def publish(self, count: int) -> None:
-        for i in range(count):
-            setting_id = self.settings[i % len(self.settings)]
-            terms = plausible_terms(self.rng, self.setting_objects[setting_id])
+        self.publish_terms(self.terms(count))
+
+    def publish_terms(self, vacancies: list[tuple[UUID, dict]]) -> None:
+        for setting_id, terms in vacancies:
             vacancy_id, _ = self.portal.publish_vacancy(
                 self.actor, provider_id=self.provider, setting_id=setting_id, today=TODAY,
                 **terms)

@@ -18,7 +18,7 @@ from pathlib import Path
 from portal.bootstrap import bootstrap
 from projections.directory import Directory
 from projections.quality import Quality
-from projections.timetravel import SNAPSHOT_EVERY, rebuild_as_at, take_snapshot
+from projections.timetravel import rebuild_as_at, take_snapshot
 from projections.vacancies import VacancyBoard
 from projections.vacancy_queries import VacancySearch, search_vacancies
 
@@ -33,13 +33,13 @@ def measure(path: str) -> dict:
     started = time.perf_counter()
     snapshotted = [svc.projections.projections[name]
                    for name in ("vacancy_board", "directory", "quality")]
-    # Catch up in steps, snapshotting as the projection process does every SNAPSHOT_EVERY.
+    # Catch up in steps, snapshotting as the projection process does (its cadence's events).
     position = min(svc.projections.positions().values())
     while position < head:
-        position = min(position + SNAPSHOT_EVERY, head)
+        position = min(position + svc.snapshot_cadence.events, head)
         svc.projections.catch_up(until=position)
         for projection in snapshotted:
-            take_snapshot(svc.engine, projection)
+            take_snapshot(svc.engine, projection, svc.snapshot_key)
     catch_up_seconds = time.perf_counter() - started
     results = {"events": head, "catch_up_with_snapshots_s": round(catch_up_seconds, 1),
                "as_at": []}
@@ -47,7 +47,7 @@ def measure(path: str) -> dict:
         wanted = max(1, int(head * fraction))
         started = time.perf_counter()
         as_at = rebuild_as_at(svc.portal, svc.engine, [Directory(), VacancyBoard(), Quality()],
-                              wanted)  # what the board's "as at" page rebuilds
+                              wanted, key=svc.snapshot_key)  # the board's "as at" page
         with as_at.engine.connect() as c:
             page = search_vacancies(Viewer(), c, VacancySearch())
         seconds = time.perf_counter() - started

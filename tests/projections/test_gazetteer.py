@@ -162,7 +162,8 @@ def test_rebuilds_and_as_at_replays_keep_shipped_and_added_rows(services):
     build_region(services.portal)
     first = add(services.portal, ME21)
     services.projections.catch_up()
-    take_snapshot(services.engine, services.projections.projections["gazetteer"])
+    take_snapshot(services.engine, services.projections.projections["gazetteer"],
+                  services.snapshot_key)
     services.portal.register_platform_organisation(Actor.system(), name="Office")
     add(services.portal, {**ME21, "easting": 578_000})
     services.projections.catch_up()
@@ -178,7 +179,7 @@ def test_rebuilds_and_as_at_replays_keep_shipped_and_added_rows(services):
     for position, easting in ((first, 577_000), (head, 578_000)):
         for use_snapshots in (False, True):
             as_at = rebuild_as_at(services.portal, services.engine, [Gazetteer()], position,
-                                  use_snapshots=use_snapshots)
+                                  key=services.snapshot_key, use_snapshots=use_snapshots)
             assert as_at.started_from["gazetteer"] == (first if use_snapshots else 0)
             rows = table(as_at.engine)
             assert rows["ME21"] == (easting, 155_000, "E10000016", "added")

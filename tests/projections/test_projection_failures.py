@@ -179,7 +179,7 @@ def test_a_failing_handler_is_found_in_a_long_batch_and_its_message_never_kept(m
     board = svc.projections.projections["vacancy_board"]
     del board.published  # the instance's patch: back to the class's handler
     as_at = rebuild_as_at(svc.portal, svc.engine, [board], bad_position - 1,
-                          use_snapshots=False)
+                          key=svc.snapshot_key, use_snapshots=False)
     try:
         assert board_rows(as_at.engine) == stopped_board
     finally:
@@ -237,9 +237,10 @@ def test_a_view_as_at_a_moment_past_an_event_it_cannot_apply_is_refused_clearly(
     raise_on(board, bad)
     with pytest.raises(HistoryError, match=f"vacancy_board view cannot be rebuilt past event "
                                            f"{bad_position:,} \\(Vacancy.Published\\)"):
-        rebuild_as_at(svc.portal, svc.engine, [board], bad_position, use_snapshots=False)
+        rebuild_as_at(svc.portal, svc.engine, [board], bad_position, key=svc.snapshot_key,
+                      use_snapshots=False)
     as_at = rebuild_as_at(svc.portal, svc.engine, [board], bad_position - 1,
-                          use_snapshots=False)  # before it: fine
+                          key=svc.snapshot_key, use_snapshots=False)  # before it: fine
     as_at.close()
 
 

@@ -352,7 +352,7 @@ def test_an_auditor_sees_a_bids_price_only_once_opened(services, world):
 def test_as_at_from_a_snapshot_equals_the_tables_as_they_were(services, world):
     run_to(world, "evaluation")
     services.projections.catch_up()
-    snapshot_at = take_snapshot(services.engine, Tenders())
+    snapshot_at = take_snapshot(services.engine, Tenders(), services.snapshot_key)
     run_to(world, "awarded")
     services.projections.catch_up()
     middle = services.portal.last_position()
@@ -361,7 +361,7 @@ def test_as_at_from_a_snapshot_equals_the_tables_as_they_were(services, world):
     run_to(world, "contracted")
     services.projections.catch_up()
     as_at = rebuild_as_at(services.portal, services.engine, [Tenders()], middle,
-                          use_snapshots=True)
+                          key=services.snapshot_key, use_snapshots=True)
     try:
         assert as_at.started_from == {"tenders": snapshot_at}
         assert dump(as_at.engine, names) == expected

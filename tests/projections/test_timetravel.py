@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import zlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
+from domain.actor import Actor
+from projections.database import ConfigurationError
 from projections.directory import Directory
 from projections.timetravel import (
     HistoryError,
+    SnapshotCadence,
+    add_signature_column,
     position_at,
+    projection_snapshots,
     rebuild_as_at,
     snapshot_if_due,
     take_snapshot,
@@ -54,10 +63,11 @@ def test_as_at_equals_the_live_read_models_at_that_position(history, use_snapsho
     middle = head // 2
     svc.projections.catch_up(until=middle - 20)
     for projection in svc.projections.projections.values():
-        take_snapshot(svc.engine, projection)  # snapshots behind the wanted position
+        # snapshots behind the wanted position
+        take_snapshot(svc.engine, projection, svc.snapshot_key)
     svc.projections.catch_up()
     expected = state_at(svc, middle)
-    as_at = rebuild_as_at(svc.portal, svc.engine, fresh(), middle,
+    as_at = rebuild_as_at(svc.portal, svc.engine, fresh(), middle, key=svc.snapshot_key,
                           use_snapshots=use_snapshots)
     assert dump(as_at.engine, NAMES) == expected
     if use_snapshots:
@@ -70,21 +80,177 @@ def test_as_at_equals_the_live_read_models_at_that_position(history, use_snapsho
 def test_a_snapshot_after_the_wanted_position_is_not_used(history):
     svc = history
     svc.projections.catch_up()
-    take_snapshot(svc.engine, VacancyBoard())
-    as_at = rebuild_as_at(svc.portal, svc.engine, [VacancyBoard()], 10)
+    take_snapshot(svc.engine, VacancyBoard(), svc.snapshot_key)
+    as_at = rebuild_as_at(svc.portal, svc.engine, [VacancyBoard()], 10, key=svc.snapshot_key)
     assert as_at.started_from == {"vacancy_board": 0}
     as_at.close()
 
 
 def test_snapshots_are_taken_when_enough_events_have_passed(history):
     svc = history
+    head = svc.portal.last_position()
     svc.projections.catch_up()
     projections = list(svc.projections.projections.values())
-    assert snapshot_if_due(svc.engine, projections, every=10_000) == []
-    taken = snapshot_if_due(svc.engine, projections, every=50)
+    by_events = SnapshotCadence(events=50, interval=timedelta(days=7))
+    taken = snapshot_if_due(svc.engine, projections, svc.snapshot_key, by_events)
     # every projection but the verifiable log, which is never snapshotted
     assert len(taken) == len([p for p in projections if p.snapshots])
-    assert snapshot_if_due(svc.engine, projections, every=50) == []
+    assert snapshot_if_due(svc.engine, projections, svc.snapshot_key, by_events) == []
+    svc.portal.register_platform_organisation(Actor.system(), name="Office")  # one event
+    svc.projections.catch_up()
+    moved = svc.portal.last_position() - head
+    assert 0 < moved < 50
+    assert snapshot_if_due(svc.engine, projections, svc.snapshot_key, by_events) == []
+    assert snapshot_if_due(svc.engine, projections, svc.snapshot_key,
+                           SnapshotCadence(events=moved, interval=timedelta(days=7))) != []
+
+
+def test_snapshots_are_taken_when_enough_time_has_passed(history):
+    svc = history
+    svc.projections.catch_up()
+    projections = [svc.projections.projections["vacancy_board"]]
+    hourly = SnapshotCadence(events=30, interval=timedelta(hours=1))  # by time: 3 events
+    assert svc.portal.last_position() >= 30
+    first = snapshot_if_due(svc.engine, projections, svc.snapshot_key, hourly)
+    assert first == [svc.portal.last_position()]  # none yet: the first is due at once
+    with svc.engine.connect() as c:
+        taken_at = c.execute(sa.select(projection_snapshots.c.taken_at)).scalar_one()
+    taken_at = taken_at.replace(tzinfo=UTC) if taken_at.tzinfo is None else taken_at
+    # An hour later with no event since: nothing has moved, nothing to snapshot.
+    assert snapshot_if_due(svc.engine, projections, svc.snapshot_key, hourly,
+                           now=taken_at + timedelta(hours=2)) == []
+    svc.portal.register_platform_organisation(Actor.system(), name="Office")
+    svc.projections.catch_up()
+    # One event, under a tenth of the cadence's: not worth a snapshot, even hours later.
+    assert snapshot_if_due(svc.engine, projections, svc.snapshot_key, hourly,
+                           now=taken_at + timedelta(hours=5)) == []
+    for name in ("Office 2", "Office 3"):
+        svc.portal.register_platform_organisation(Actor.system(), name=name)
+    svc.projections.catch_up()
+    # Three events: not due within the hour, due once the hour has passed.
+    assert snapshot_if_due(svc.engine, projections, svc.snapshot_key, hourly,
+                           now=taken_at + timedelta(minutes=59)) == []
+    assert snapshot_if_due(svc.engine, projections, svc.snapshot_key, hourly,
+                           now=taken_at + timedelta(hours=1)) == [svc.portal.last_position()]
+
+
+def test_the_cadence_comes_from_the_environment_and_bad_values_are_refused():
+    assert SnapshotCadence.from_environment({}) == SnapshotCadence()
+    assert SnapshotCadence.from_environment(
+        {"SNAPSHOT_EVERY_EVENTS": "2500", "SNAPSHOT_EVERY_MINUTES": "30"}) == SnapshotCadence(
+        events=2500, interval=timedelta(minutes=30))
+    with pytest.raises(ConfigurationError, match="SNAPSHOT_EVERY_EVENTS must be"):
+        SnapshotCadence.from_environment({"SNAPSHOT_EVERY_EVENTS": "lots"})
+    with pytest.raises(ConfigurationError, match="SNAPSHOT_EVERY_EVENTS must be"):
+        SnapshotCadence.from_environment({"SNAPSHOT_EVERY_EVENTS": "10"})
+    with pytest.raises(ConfigurationError, match="SNAPSHOT_EVERY_MINUTES must be"):
+        SnapshotCadence.from_environment({"SNAPSHOT_EVERY_MINUTES": "0"})
+
+
+def _snapshots(svc, name):
+    with svc.engine.connect() as c:
+        return c.execute(sa.select(projection_snapshots).where(
+            projection_snapshots.c.name == name)
+            .order_by(projection_snapshots.c.position)).mappings().all()
+
+
+def _alter(svc, name, position, **values):
+    with svc.engine.begin() as c:
+        c.execute(projection_snapshots.update().where(
+            projection_snapshots.c.name == name,
+            projection_snapshots.c.position == position).values(**values))
+
+
+@pytest.fixture
+def two_snapshots(history):
+    """Snapshots of the board and directory at a third and at two thirds of the history."""
+    svc = history
+    head = svc.portal.last_position()
+    first, second = head // 3, 2 * head // 3
+    for until in (first, second):
+        svc.projections.catch_up(until=until)
+        for projection in fresh():
+            take_snapshot(svc.engine, projection, svc.snapshot_key)
+    svc.projections.catch_up()
+    return svc, first, second
+
+
+def _tampered(payload: bytes) -> bytes:
+    """The snapshot's content with one vacancy's weekly fee changed, compressed again."""
+    tables = json.loads(zlib.decompress(payload))
+    fee = [c.name for c in VacancyBoard.tables[0].columns].index("weekly_fee")
+    tables["vacancy_board"][0][fee] += 1
+    return zlib.compress(json.dumps(tables).encode())
+
+
+@pytest.mark.parametrize("tamper", ["content", "signature", "unsigned", "moved"])
+def test_an_altered_snapshot_is_ignored_and_the_answer_is_still_right(two_snapshots, caplog,
+                                                                       tamper):
+    svc, first, second = two_snapshots
+    wanted = svc.portal.last_position() - 5
+    expected = rebuild_as_at(svc.portal, svc.engine, fresh(), wanted, key=svc.snapshot_key,
+                             use_snapshots=False)
+    truth = dump(expected.engine, NAMES)
+    expected.close()
+    latest = _snapshots(svc, "vacancy_board")[-1]
+    assert latest["position"] == second and latest["signature"] is not None
+    if tamper == "content":
+        _alter(svc, "vacancy_board", second, payload=_tampered(latest["payload"]))
+    elif tamper == "signature":
+        _alter(svc, "vacancy_board", second, signature=bytes(32))
+    elif tamper == "unsigned":
+        _alter(svc, "vacancy_board", second, signature=None)
+    else:  # the first snapshot's content and signature put at a later position
+        earlier = _snapshots(svc, "vacancy_board")[0]
+        _alter(svc, "vacancy_board", second, payload=earlier["payload"],
+               signature=earlier["signature"])
+    with caplog.at_level(logging.WARNING, logger="projections.timetravel"):
+        as_at = rebuild_as_at(svc.portal, svc.engine, fresh(), wanted, key=svc.snapshot_key)
+    try:
+        # The board falls back to the snapshot before; the untouched directory does not.
+        assert as_at.started_from == {"directory": second, "vacancy_board": first,
+                                      "provider_vacancies": second}
+        assert dump(as_at.engine, NAMES) == truth
+    finally:
+        as_at.close()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    why = "unsigned" if tamper == "unsigned" else "not as signed (altered or moved)"
+    assert warnings == [f"snapshot of vacancy_board at position {second} is {why}: ignored"]
+
+
+def test_every_snapshot_altered_means_a_replay_from_the_first_event(two_snapshots):
+    svc, _, _ = two_snapshots
+    wanted = svc.portal.last_position()
+    truth = state_at(svc, wanted)
+    with svc.engine.begin() as c:
+        c.execute(projection_snapshots.update().values(signature=bytes(32)))
+    as_at = rebuild_as_at(svc.portal, svc.engine, fresh(), wanted, key=svc.snapshot_key)
+    assert set(as_at.started_from.values()) == {0}
+    assert dump(as_at.engine, NAMES) == truth
+    as_at.close()
+
+
+def test_a_snapshot_signed_with_another_key_is_ignored(two_snapshots):
+    svc, _, _ = two_snapshots
+    as_at = rebuild_as_at(svc.portal, svc.engine, fresh(), svc.portal.last_position(),
+                          key=b"another deployment's key".ljust(32, b"."))
+    assert set(as_at.started_from.values()) == {0}
+    as_at.close()
+
+
+def test_a_snapshot_table_from_before_signing_gains_its_signature_column(tmp_path):
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as c:
+        c.execute(sa.text("CREATE TABLE projection_snapshots (name VARCHAR(64), "
+                          "position BIGINT, taken_at DATETIME, payload BLOB, "
+                          "PRIMARY KEY (name, position))"))
+        c.execute(sa.text("INSERT INTO projection_snapshots VALUES "
+                          "('vacancy_board', 5, '2026-01-01 00:00:00', x'00')"))
+    add_signature_column(engine)
+    add_signature_column(engine)  # once only
+    with engine.connect() as c:
+        assert c.execute(sa.select(projection_snapshots.c.signature)).scalar_one() is None
+    engine.dispose()
 
 
 def test_position_at_finds_the_last_event_at_or_before_a_moment(history):
@@ -108,4 +274,5 @@ def test_moments_outside_the_history_are_refused_clearly(history):
     with pytest.raises(HistoryError, match="time zone"):
         position_at(svc.portal, datetime(2026, 1, 1))
     with pytest.raises(HistoryError, match="outside the history"):
-        rebuild_as_at(svc.portal, svc.engine, fresh(), svc.portal.last_position() + 1)
+        rebuild_as_at(svc.portal, svc.engine, fresh(), svc.portal.last_position() + 1,
+                      key=svc.snapshot_key)

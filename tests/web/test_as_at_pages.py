@@ -58,7 +58,7 @@ def test_the_board_as_at_a_past_moment_matches_what_it_showed_then(client, app, 
 
         services = app.extensions["portal"]
         for projection in services.projections.projections.values():
-            take_snapshot(services.engine, projection)
+            take_snapshot(services.engine, projection, services.snapshot_key)
 
     client.sign_in(account_for("auditor"))
     extra = {"from_start": "yes"} if from_start else {}
