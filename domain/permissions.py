@@ -56,6 +56,9 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     # API clients act for their own organisation only, with roles of its own kind (an auditor's
     # system: the platform's own client, set up by a platform administrator).
     "api_clients.manage": {"organisation_admin": OWN, "platform_admin": OWN},
+    # A client's own webhook subscriptions (through the API): the events its organisation
+    # may see, posted to its systems.
+    "webhooks.manage": {"council_officer": OWN, "provider_user": OWN},
     "identity_providers.manage": {"platform_admin": REGION},
     "system.health": {"platform_admin": REGION, "auditor": REGION},
     "system.retry_projections": {"platform_admin": REGION},
@@ -127,6 +130,8 @@ ACTION_DESCRIPTIONS: dict[str, str] = {
     "accounts.manage": "Create accounts and grant roles",
     "api_clients.manage": ("Create and revoke your organisation's API clients (keys for its "
                            "own systems)"),
+    "webhooks.manage": ("Subscribe your organisation's systems to the events it may see "
+                        "(webhooks)"),
     "identity_providers.manage": "Register organisations' identity providers for single sign-on",
     "system.health": "See the projections' detailed status",
     "system.retry_projections": "Retry a view that stopped at a change it could not apply",

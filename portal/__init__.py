@@ -174,9 +174,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # An organisation's API clients (its administrator's page) and the integration API itself,
     # registered after the placements blueprint whose child reference converter it uses.
     from portal import api
-    from portal.views import api_clients
+    from portal.views import api_clients, webhooks
 
     app.register_blueprint(api_clients.bp)
+    app.register_blueprint(webhooks.bp)
     api.init_app(app)
 
     logging.getLogger("portal").setLevel(logging.INFO)

@@ -18,6 +18,7 @@ from auth.keys import fernet_key_file, secret_file
 from auth.second_factor import SecondFactors
 from auth.session_store import purge, web_sessions
 from auth.tokens import SingleUseTokens
+from auth.webhook_secrets import WebhookSecrets
 from domain.child_ref import KEY_BYTES, ChildReferences
 from domain.sealing import BidSeal
 from portal.imports.job_records import create_tables as create_import_tables
@@ -159,6 +160,23 @@ def bid_seal_key_file(database: Database, instance: Path | None) -> Path:
                                _instance(database, instance) / "bid_seal.key"))
 
 
+def webhook_key_file(database: Database, instance: Path | None) -> Path:
+    """The key that encrypts webhook subscriptions' signing secrets (WEBHOOK_KEY_FILE
+    overrides). Keep it with the other keys, out of the database."""
+    return Path(os.environ.get("WEBHOOK_KEY_FILE",
+                               _instance(database, instance) / "webhook.key"))
+
+
+def webhooks_allow_local_http(database: Database) -> bool:
+    """Whether a webhook may be delivered by plain http to localhost or 127.0.0.1:
+    WEBHOOKS_ALLOW_LOCAL_HTTP=true or false; by default yes on SQLite (development and
+    tests), never on PostgreSQL (production) unless set."""
+    setting = os.environ.get("WEBHOOKS_ALLOW_LOCAL_HTTP", "").strip().lower()
+    if setting in ("true", "false"):
+        return setting == "true"
+    return database.is_sqlite
+
+
 def _largest_registered_places(engine: sa.Engine) -> int | None:
     """What the home search commands check a sibling group against: the directory's largest
     setting (read model)."""
@@ -204,6 +222,11 @@ def bootstrap(database_url: str, *, projections_inline: bool = True,
         # One store of idempotency keys for the API's requests and the web's forms.
         portal.idempotency = IdempotencyKeys(engine)
         portal.idempotency.setup()
+        portal.webhook_secrets = WebhookSecrets.load_or_create_key(
+            engine, webhook_key_file(database, instance))
+        portal.webhook_secrets.setup()
+        portal.webhook_engine = engine
+        portal.webhook_local_http = webhooks_allow_local_http(database)
         mailer = mailer or mailer_from_environment(engine)
     return Services(database=database, portal=portal, engine=engine, projections=runner,
                     credentials=credentials, checkpoints=checkpointer, child_refs=child_refs,

@@ -248,6 +248,9 @@ def projections_run() -> None:
                 logging.getLogger("portal.services.notices").exception("notices failed")
 
     threading.Thread(target=housekeeping, daemon=True, name="housekeeping").start()
+    # Webhook deliveries, in a thread of their own: a slow receiver holds up nothing else.
+    threading.Thread(target=_deliver_webhooks, args=(svc, stop), daemon=True,
+                     name="webhooks").start()
     # SIGTERM (a service manager, portal serve-production) stops as Ctrl+C does: the batch in
     # hand is finished and recorded, then the process exits 0.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -256,6 +259,56 @@ def projections_run() -> None:
         svc.projections.follow(stop)
     except KeyboardInterrupt:
         stop.set()
+    finally:
+        svc.close()
+
+
+def _deliver_webhooks(svc, stop: threading.Event, interval: float = 5.0,
+                      catch_up: bool = False) -> None:
+    """Send due webhook deliveries every ``interval`` seconds until ``stop`` is set (bringing
+    the projections up to date first when no projection process does)."""
+    from portal.webhook_delivery import deliverer_for
+
+    deliverer = deliverer_for(svc)
+    while not stop.is_set():
+        try:
+            if catch_up:
+                svc.projections.catch_up()
+            deliverer.run_once()
+        except Exception:  # logged, retried on the next round
+            logging.getLogger("portal.webhook_delivery").exception("webhook delivery failed")
+        stop.wait(interval)
+
+
+# --- webhooks --------------------------------------------------------------------------------
+
+@main.group()
+def webhooks() -> None:
+    """Webhook deliveries to organisations' systems."""
+
+
+@webhooks.command("deliver")
+@click.option("--once", is_flag=True, help="Send what is due now, then stop.")
+def webhooks_deliver(once: bool) -> None:
+    """Send the webhook deliveries that are due (and keep sending until stopped, unless
+    --once); `portal projections run` does the same in its own thread."""
+    from portal.webhook_delivery import deliverer_for
+
+    svc = open_services()
+    try:
+        if once:
+            svc.projections.catch_up()
+            done = deliverer_for(svc).run_once(limit=10_000)
+            click.echo(f"Queued {done.queued}, delivered {done.delivered}, to retry "
+                       f"{done.retrying}, failed {done.failed}")
+            return
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        click.echo("Delivering webhooks; press Ctrl+C to stop.")
+        try:
+            _deliver_webhooks(svc, stop, catch_up=open_settings().projections_inline)
+        except KeyboardInterrupt:
+            stop.set()
     finally:
         svc.close()
 

@@ -25,6 +25,7 @@ from projections.tenders import Tenders
 from projections.unmet_need import UnmetNeed
 from projections.vacancies import ProviderVacancies, VacancyBoard
 from projections.vacancy_holders import VacancyHolders
+from projections.webhooks import WebhookFeed
 
 
 def all_projections() -> list[Projection]:
@@ -32,4 +33,5 @@ def all_projections() -> list[Projection]:
             AuditIndex(), Gazetteer(), Tenders(), IdentityProviders(),
             TenderDocuments(), Notices(), HomeSearches(), Referrals(), UnmetNeed(),
             SearchNotices(), Adjacency(), OutOfArea(), Quality(), ProviderContacts(),
-            BoardSearches(), VacancyHolders(), Fostering(), Supply()]
+            BoardSearches(), VacancyHolders(), Fostering(), Supply(),
+            WebhookFeed()]

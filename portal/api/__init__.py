@@ -15,6 +15,7 @@ from portal.api import (  # noqa: F401 (their routes)
     sufficiency,
     tenders,
     vacancies,
+    webhooks,
 )
 from portal.api.access import authenticate, rate_key, rate_limit
 from portal.api.blueprint import PUBLIC, bp

@@ -50,6 +50,7 @@ from portal.services.placements import PlacementCommands
 from portal.services.supply import SupplyCommands
 from portal.services.tender_documents import TenderDocumentCommands, TenderReminderCommands
 from portal.services.tenders import TenderCommands
+from portal.services.webhooks import WebhookCommands
 
 A = TypeVar("A")
 
@@ -82,7 +83,8 @@ class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, BoardComma
              OutOfAreaCommands, GazetteerCommands, OfstedCommands, FosteringCommands,
              SupplyCommands,
              IdentityProviderCommands, AccountCommands, TenderCommands, TenderDocumentCommands,
-             TenderReminderCommands, ApiClientCommands, CachedAggregates, StorableEvents,
+             TenderReminderCommands, ApiClientCommands, WebhookCommands, CachedAggregates,
+             StorableEvents,
              Application):
     name = "Portal"
     # Set by the composition root: the keys a retried API request or form is answered from

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import date
 from operator import attrgetter
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -105,6 +106,8 @@ OWNERS: dict[str, Callable[[Any], UUID | None]] = {
     "Development": attrgetter("authority_id"),
     # An organisation's API client (its key's record, never the key) belongs to it.
     "ApiClient": attrgetter("organisation_id"),
+    # An API client's webhook subscription belongs to the client's organisation.
+    "WebhookSubscription": attrgetter("organisation_id"),
 }
 
 
@@ -114,7 +117,7 @@ def humanise(name: str) -> str:
 
 
 RECORD_TYPES: dict[str, str] = {name: humanise(name) for name in OWNERS} | {
-    "ApiClient": "API client"}
+    "ApiClient": "API client", "WebhookSubscription": "Webhook subscription"}
 
 FIELD_LABELS: dict[str, str] = {
     "provider_id": "Provider", "setting_id": "Setting", "setting_type": "Setting type",
@@ -162,6 +165,8 @@ FIELD_LABELS: dict[str, str] = {
     "issuer": "Identity provider", "subject": "Identity at the provider",
     "method": "Second factor", "remaining": "Recovery codes left",
     "expires_at": "Invitation expires", "key_expires_at": "Key expires",
+    "url": "Delivery address", "event_types": "Events delivered",
+    "from_position": "Delivered again from position",
     # Placements and contracts.
     "authority_id": "Authority", "child_ref": "Child reference", "episode": "Placement",
     "episode_number": "Episode", "episodes": "Episodes", "on": "Date",
@@ -525,6 +530,13 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
         f"Created the API client {e.name} ({', '.join(ROLES.get(r, r) for r in e.roles)}), "
         f"its key valid until {uk_date(e.key_expires_at.date())}"),
     ("ApiClient", "Revoked"): lambda e: "Revoked an API client: its key no longer works",
+    ("WebhookSubscription", "Created"): lambda e: (
+        f"Subscribed an API client to {counted(len(e.event_types), 'kind')} of event at "
+        f"{urlsplit(e.url).hostname}"),
+    ("WebhookSubscription", "ReplayRequested"): lambda e: (
+        f"Asked for a webhook subscription's events again from position {e.from_position:,}"),
+    ("WebhookSubscription", "Removed"): lambda e: (
+        "Removed a webhook subscription: nothing more is delivered to it"),
     ("Contract", "Recorded"): _contract,
     ("Contract", "Varied"): lambda e: _changes("a contract", e.changes),
     ("Contract", "Terminated"): lambda e: f"Terminated a contract from {uk_date(e.on)}",

@@ -212,6 +212,9 @@ ARGUMENTS: dict[str, Argument] = {
                                others=_records("developments", "scheme"), missing=_uuid),
     "client_id": Argument(own=_own("api_clients"), others=_records("api_clients", "API client"),
                           missing=_uuid),
+    "subscription_id": Argument(own=_own("webhooks"),
+                                others=_records("webhooks", "webhook subscription"),
+                                missing=_uuid),
     # Fixed arguments: they name no organisation's record.
     # A month of the viewer's own authority's fostering returns: the address names no
     # authority, so another's month is never reached (the world records January 2026 for both).

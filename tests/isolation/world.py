@@ -25,6 +25,7 @@ from domain.permissions import REGION, can, scope_for
 from domain.placement import placement_id
 from domain.principal import Principal
 from domain.vocabulary import ROLE_ORGANISATION_KINDS, ROLES
+from domain.webhook import event_types_for
 from portal.bootstrap import bootstrap
 from portal.imports.jobs import create_job
 from portal.imports.run import Upload
@@ -102,6 +103,9 @@ class World:
     # and the client's key, for the integration API's isolation proof.
     api_clients: dict[str, UUID] = field(default_factory=dict)
     api_keys: dict[str, str] = field(default_factory=dict)
+    # Each authority's and provider's client's webhook subscription (every event type its
+    # kind may see), for the isolation proofs of the webhook pages and operations.
+    webhooks: dict[str, UUID] = field(default_factory=dict)
 
     def owner_of(self, organisation_id: UUID | None) -> str | None:
         for key, value in self.organisations.items():
@@ -242,6 +246,13 @@ def _api_clients(world: World, svc) -> None:
         world.api_clients[key], world.api_keys[key] = svc.portal.create_api_client(
             admin, name=_marker(world, key, "private", "apiclient"),
             roles=[api_client_role(key)])
+        if key != "X":
+            world.webhooks[key], _secret, _ = svc.portal.create_webhook(
+                Actor.api_client(world.api_clients[key], world.organisations[key]),
+                client_id=world.api_clients[key],
+                url=f"https://hooks.{key.lower()}.example.org/"
+                    + _marker(world, key, "private", "webhookurl"),
+                event_types=event_types_for(ORGANISATION_KINDS[key]))
 
 
 def _actor(world: World, role: str, key: str) -> Actor:

@@ -33,6 +33,7 @@ from domain.tender import Tender
 from domain.tender_document import DocumentDownload, TenderDocument
 from domain.tender_reminder import DeadlineReminder
 from domain.vacancy import Vacancy
+from domain.webhook import WebhookSubscription
 from portal.bootstrap import bootstrap
 from projections import runner
 from projections.audit.index import (
@@ -50,7 +51,8 @@ AGGREGATES = (FosteringService, OfstedRegistration, Authority, Provider, Platfor
               Account, Vacancy, Placement, Contract,
               DataImport, DistrictUpload, TenderDocument, DocumentDownload, DeadlineReminder,
               Tender, Bid, EngagementResponse, IdentityProvider, HomeSearch,
-              OutOfAreaPlacement, AdjacencyRegister, BoardSearch, ApiClient)
+              OutOfAreaPlacement, AdjacencyRegister, BoardSearch, ApiClient,
+              WebhookSubscription)
 
 
 def home_search_history(portal, authority, settings=None) -> None:
@@ -154,6 +156,16 @@ def full_history(portal) -> dict:
     # The platform's API client for an auditor's system, created and revoked.
     client_id, _key = portal.create_api_client(admin, name="Audit system", roles=["auditor"])
     portal.revoke_api_client(admin, client_id, reason="Replaced by a new system")
+    # A council's client subscribed to webhooks, replayed and removed.
+    kent_client, _key = portal.api_clients.create(
+        organisation_id=authorities[1], name="Mosaic", roles=["council_officer"],
+        created_by=admin_id)
+    kent_system = Actor.api_client(kent_client, authorities[1])
+    webhook, _secret, _ = portal.create_webhook(
+        kent_system, client_id=kent_client, url="https://hooks.kent.example.org/in",
+        event_types=["offer.made"])
+    portal.replay_webhook(kent_system, webhook, from_position=1, reason="Lost a day")
+    portal.remove_webhook(kent_system, webhook, reason="Replaced")
     account, _ = portal.create_account(admin, email="lead@kent.example.org",
                                        display_name="Kent lead", organisation_id=authorities[1],
                                        roles=["council_officer"])
@@ -358,7 +370,7 @@ def out_of_area_history(portal, admin, authority, settings) -> None:
 
 def expected_owner(portal, record_id):
     aggregate = portal.repository.get(record_id)
-    if isinstance(aggregate, IdentityProvider | ApiClient):
+    if isinstance(aggregate, IdentityProvider | ApiClient | WebhookSubscription):
         return aggregate.organisation_id
     if isinstance(aggregate, Vacancy):
         return aggregate.provider_id
@@ -511,9 +523,10 @@ def test_the_stream_filters_and_pages_newest_first(services):
         # six (drafted, sent, an offer, accepted, scheduled and the vacancy filled); and the
         # administrator's nine Ofsted register events; the officer's place asked for from the
         # board, and a saved board search, deleted; Kent's lead's three fostering events; and
-        # the administrator's API client, created and revoked.
+        # the administrator's API client, created and revoked; a council's client's webhook
+        # subscription's three (created, replayed, removed).
         assert system.total == total - 8 - 3 - 5 - 1 - 2 - 9 - 5 - 8 - 2 - 6 - 6 - 9 - 1 - 2 \
-            - 3 - 2
+            - 3 - 2 - 3
         updates = audit_events_page(viewer, c, AuditSearch(record_type="Vacancy",
                                                            event_type="Updated"))
         assert all(r.summary.startswith("Changed a vacancy") for r in updates.rows)

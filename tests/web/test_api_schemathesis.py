@@ -68,19 +68,21 @@ OPERATIONS = ("settings", "vacancies", "publish_vacancy", "vacancy", "update_vac
               "referrals", "referral", "make_offer", "decline_referral", "sufficiency_views",
               "sufficiency_authority", "sufficiency_partnership", "sufficiency_region",
               "tenders", "tender", "own_answers", "engagement_response", "submit_bid",
-              "withdraw_bid", "audit_feed")
+              "withdraw_bid", "audit_feed", "webhooks", "create_webhook", "webhook",
+              "delete_webhook", "webhook_deliveries", "replay_webhook")
 
 
 # Reads that must answer 200 at least once (with the organisation's real records in them).
 READS = {"settings", "vacancies", "vacancy", "vacancy_board", "placements", "placement",
          "home_searches", "home_search", "home_search_offers", "referrals", "referral",
          "sufficiency_views", "sufficiency_authority", "sufficiency_partnership",
-         "sufficiency_region", "tenders", "tender", "own_answers", "audit_feed"}
+         "sufficiency_region", "tenders", "tender", "own_answers", "audit_feed", "webhooks",
+         "webhook", "webhook_deliveries"}
 PROVIDER_PATHS = ("/vacancies", "/settings", "/referrals", "/tenders")
 
 
 @pytest.fixture
-def own_records(demo_services, client) -> dict[str, str]:
+def own_records(demo_services, client, api_keys) -> dict[str, str]:
     """A real vacancy of the provider, its setting and a real child of the council, for half
     the generated requests to name instead of a random identifier."""
     provider = account_for("provider_user")
@@ -95,7 +97,21 @@ def own_records(demo_services, client) -> dict[str, str]:
     return {"vacancy_id": str(vacancy), "setting_id": str(setting.id), "child_ref": child,
             "search_id": str(_sent_search(demo_services, officer, provider)),
             "name": _partnership_of(demo_services, officer.organisation_id),
-            "tender_id": _tender_open_to(demo_services, provider.organisation_id)}
+            "tender_id": _tender_open_to(demo_services, provider.organisation_id),
+            "subscription_id": _subscription_of(demo_services, api_keys["council"])}
+
+
+def _subscription_of(services, key: str) -> str:
+    """A webhook subscription of the council's client (the one whose key is sent)."""
+    from auth.api_clients import client_id_of
+
+    client_id = client_id_of(key)
+    organisation_id = services.portal.api_clients.authenticate(key).organisation_id
+    subscription_id, _secret, _position = services.portal.create_webhook(
+        Actor.api_client(client_id, organisation_id), client_id=client_id,
+        url="https://hooks.example.org/in", event_types=["offer.made"])
+    services.projections.catch_up()
+    return str(subscription_id)
 
 
 def _tender_open_to(services, provider_id) -> str:
@@ -139,7 +155,7 @@ def _sent_search(services, officer, provider):
 def _name_own_records(case, own: dict[str, str], services) -> None:
     """Name the organisation's real records, and send the ETag they have now."""
     parameters = case.path_parameters or {}
-    for name in ("vacancy_id", "child_ref", "search_id", "tender_id"):
+    for name in ("vacancy_id", "child_ref", "search_id", "tender_id", "subscription_id"):
         if name in parameters:
             parameters[name] = own[name]
     if "referral_id" in parameters:

@@ -26,6 +26,7 @@ from domain.tender import Tender
 from domain.tender_document import DocumentDownload, TenderDocument
 from domain.tender_reminder import DeadlineReminder
 from domain.vacancy import Vacancy
+from domain.webhook import WebhookSubscription
 from portal.demo.loader import provider_id
 from projections.audit.queries import in_london
 from tests.conftest import account_for
@@ -61,7 +62,7 @@ def owner(aggregate):
     """The organisation a record belongs to, from the aggregate's own fields."""
     if isinstance(aggregate, Vacancy | Bid | EngagementResponse):
         return aggregate.provider_id
-    if isinstance(aggregate, Account | IdentityProvider | ApiClient):
+    if isinstance(aggregate, Account | IdentityProvider | ApiClient | WebhookSubscription):
         return aggregate.organisation_id
     if isinstance(aggregate, Placement | Contract | TenderDocument | DocumentDownload
                   | DeadlineReminder | HomeSearch | BoardSearch | FosteringService
