@@ -9,7 +9,7 @@ NODE_STAMP := node_modules/.installed
 ASSET_STAMP := portal/static/vendor/.copied
 GOVUK := node_modules/govuk-frontend/dist/govuk
 
-.PHONY: install run serve-production test lint bench bench-details bench-national clean
+.PHONY: install run serve-production test test-postgres lint bench bench-details bench-national clean
 
 install: $(PY_STAMP) $(ASSET_STAMP)
 
@@ -48,6 +48,10 @@ serve-production: install
 
 test: install
 	$(BIN)/pytest
+
+# The same suite with every portal on PostgreSQL (TEST_POSTGRES_URL, default the local server).
+test-postgres: install
+	TEST_DATABASE=postgresql $(BIN)/pytest
 
 lint: $(PY_STAMP)
 	$(BIN)/ruff check .

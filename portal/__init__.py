@@ -58,7 +58,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.jinja_env.finalize = text_input.shown  # no control character reaches a page
 
     app.extensions["portal"] = services or bootstrap(
-        settings.database_url, projections_inline=settings.projections_inline)
+        settings.database_url, projections_inline=settings.projections_inline,
+        instance=settings.instance)
     app.extensions["portal"].portal.idempotency.claim_timeout = timedelta(
         seconds=settings.idempotency_claim_seconds)
     # Revocable server-side sessions with idle and absolute timeouts (auth/sessions.py).

@@ -48,10 +48,14 @@ class Settings:
     # How old a claimed idempotency key without a response must be before a retry takes it
     # over (its request's process died): longer than the web server's worker timeout.
     idempotency_claim_seconds: int = 120
+    # The instance folder when one is given explicitly (the keys, the audit witness): None
+    # leaves it to the store (beside a SQLite file; PORTAL_INSTANCE_DIR on PostgreSQL).
+    instance: Path | None = None
 
     @classmethod
     def from_environment(cls, **overrides) -> Settings:
-        instance = Path(overrides.pop("instance", INSTANCE))
+        given = overrides.pop("instance", None)
+        instance = Path(given) if given is not None else INSTANCE
         database_url = overrides.pop(
             "database_url",
             os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'portal.db'}"),
@@ -84,6 +88,7 @@ class Settings:
             idempotency_claim_seconds=overrides.pop(
                 "idempotency_claim_seconds",
                 _seconds(os.environ.get("IDEMPOTENCY_CLAIM_SECONDS", "120"))),
+            instance=Path(given) if given is not None else None,
         )
         if overrides:
             raise ConfigurationError(f"Unknown settings: {', '.join(sorted(overrides))}")

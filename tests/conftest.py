@@ -3,8 +3,8 @@ and a Flask test client that checks every page it fetches."""
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
+import os
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +14,14 @@ from portal import create_app
 from portal.bootstrap import bootstrap
 from portal.config import Settings
 from portal.demo.loader import demo_accounts, load_demo
+from tests.databases import (
+    INSTANCE_KEYS,  # noqa: F401 (imported from here by the isolation world)
+    Built,
+    Databases,
+    PostgresServer,
+    ServerUnavailable,
+    on_postgresql,
+)
 from tests.html_checks import CheckedClient
 
 DEMO_TODAY = date(2026, 11, 23)
@@ -26,47 +34,82 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+@pytest.fixture(scope="session")
+def database_server() -> Iterator[PostgresServer | None]:
+    """The PostgreSQL server when the run is on PostgreSQL (``TEST_DATABASE=postgresql``),
+    else None. A run on PostgreSQL with no server answering stops at once."""
+    if not on_postgresql():
+        yield None
+        return
+    try:
+        server = PostgresServer.connect()
+    except ServerUnavailable as error:
+        pytest.exit(f"TEST_DATABASE=postgresql, but {error}", returncode=3)
+    # A PostgreSQL DATABASE_URL is production to the command line, which then requires the
+    # portal's address (for the links in its mail): the tests' commands use the test host's.
+    os.environ.setdefault("PORTAL_URL", PORTAL_URL)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def session_databases(database_server) -> Iterator[Databases]:
+    """Databases built once for the run, dropped when it ends."""
+    made = Databases(database_server)
+    yield made
+    if database_server is not None:
+        made.drop_all()
+
+
 @pytest.fixture
-def services(tmp_path):
-    """An empty portal: event store and read models in a fresh SQLite file."""
-    svc = bootstrap(sqlite_url(tmp_path / "portal.db"))
+def databases(database_server) -> Iterator[Databases]:
+    """This test's databases (``databases.new(folder)``, ``built.copy_into(databases, folder)``),
+    dropped when it ends."""
+    made = Databases(database_server)
+    yield made
+    if database_server is not None:
+        made.drop_all()
+
+
+@pytest.fixture
+def services(databases, tmp_path):
+    """An empty portal: event store and read models in a fresh database."""
+    svc = bootstrap(databases.new(tmp_path), instance=tmp_path)
     yield svc
     svc.close()
 
 
 @pytest.fixture(scope="session")
-def demo_database(tmp_path_factory) -> Path:
-    """The demo region loaded once per test run; tests get their own copy of the file."""
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    svc = bootstrap(sqlite_url(path))
+def demo_database(session_databases, tmp_path_factory) -> Built:
+    """The demo region loaded once per test run; tests get their own copy of it."""
+    folder = tmp_path_factory.mktemp("demo")
+    url = session_databases.new(folder, "demo")
+    svc = bootstrap(url, instance=folder)
     load_demo(svc.portal, svc.credentials.set_password, svc.credentials.has_password,
               today=DEMO_TODAY, child_refs=svc.child_refs, second_factors=svc.second_factors)
     svc.projections.catch_up()
     svc.close()
-    # Fold the write-ahead log into the main file so one file copy is the whole database.
-    with sqlite3.connect(path) as connection:
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return path
+    session_databases.settle(url)
+    return Built(url, folder)
 
 
-# The demo database's instance keys: the secret that keys child references (so a council's
-# demo child ids still match), the key of the demo accounts' authenticator secrets, and the
-# key that seals the demo tenders' unopened bids. A copy of the database needs all three.
-INSTANCE_KEYS = ("child_ref.key", "second_factor.key", "bid_seal.key")
+def copy_demo_database(demo_database: Built, instance: Path, databases: Databases) -> str:
+    """A copy of the demo database, with its instance keys, in ``instance``; returns its URL."""
+    return demo_database.copy_into(databases, instance)
 
 
-def copy_demo_database(demo_database: Path, instance: Path) -> Path:
-    """A copy of the demo database, with its keys, in ``instance``; returns its path."""
-    path = instance / "portal.db"
-    shutil.copyfile(demo_database, path)
-    for key in INSTANCE_KEYS:
-        shutil.copyfile(demo_database.parent / key, instance / key)
-    return path
+@pytest.fixture(scope="session")
+def demo_reader(demo_database, session_databases, tmp_path_factory) -> str:
+    """The URL of the demo region for tests that only read it. On PostgreSQL that is a copy:
+    a connection held open to the demo database would stop it being copied for other tests."""
+    if session_databases.server is None:
+        return demo_database.url
+    return demo_database.copy_into(session_databases, tmp_path_factory.mktemp("demo-reader"))
 
 
 @pytest.fixture
-def demo_services(demo_database, tmp_path):
-    svc = bootstrap(sqlite_url(copy_demo_database(demo_database, tmp_path)))
+def demo_services(demo_database, databases, tmp_path):
+    svc = bootstrap(copy_demo_database(demo_database, tmp_path, databases), instance=tmp_path)
     yield svc
     svc.close()
 

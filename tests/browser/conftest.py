@@ -25,7 +25,7 @@ from werkzeug.serving import make_server
 from domain.account import account_id
 from portal import create_app
 from portal.config import Settings
-from tests.conftest import copy_demo_database, sqlite_url
+from tests.conftest import copy_demo_database
 from tests.html_checks import totp_code
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,14 +70,14 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="session")
-def live_server(browser, demo_database, tmp_path_factory) -> Iterator[str]:
+def live_server(browser, demo_database, session_databases, tmp_path_factory) -> Iterator[str]:
     """The portal on its own copy of the demo region, served over HTTP; yields the base URL.
 
     Sign-in is rate limited (10 a minute per address); the browser tests sign in well under
     that, so the limiter stays as it is in production.
     """
     instance = tmp_path_factory.mktemp("browser")
-    database = copy_demo_database(demo_database, instance)
+    database_url = copy_demo_database(demo_database, instance, session_databases)
     # The port is known once the server is bound, and the app needs it for the links it mails
     # (PORTAL_URL): bind first, then hand the server the app.
     serving: dict[str, object] = {}
@@ -85,7 +85,7 @@ def live_server(browser, demo_database, tmp_path_factory) -> Iterator[str]:
                          threaded=True)
     base_url = f"http://127.0.0.1:{server.server_port}"
     app = create_app(Settings.from_environment(
-        database_url=sqlite_url(database), secret_key="browser-test-secret-key",
+        database_url=database_url, secret_key="browser-test-secret-key",
         instance=instance, projections_inline=True, secure_cookies=False, portal_url=base_url))
     serving["app"] = app
     LIVE_APPS[base_url] = app

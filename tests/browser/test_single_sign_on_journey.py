@@ -19,7 +19,7 @@ from domain.identity_provider import identity_provider_id
 from portal import create_app
 from portal.config import Settings
 from tests.browser.conftest import Pages, assert_accessible
-from tests.conftest import account_for, copy_demo_database, sqlite_url
+from tests.conftest import account_for, copy_demo_database
 from tests.oidc_provider import running_provider
 
 pytestmark = pytest.mark.browser
@@ -28,13 +28,13 @@ SECRET_ENV = "BROWSER_KENT_OIDC_CLIENT_SECRET"
 
 
 @pytest.fixture(scope="module")
-def sso_server(browser, demo_database, tmp_path_factory) -> Iterator[dict]:
+def sso_server(browser, demo_database, session_databases, tmp_path_factory) -> Iterator[dict]:
     """The portal on its own copy of the demo region, with Kent's identity provider registered
     against a provider running on localhost; yields the portal's base URL and the provider."""
     instance = tmp_path_factory.mktemp("sso-browser")
-    database = copy_demo_database(demo_database, instance)
+    database_url = copy_demo_database(demo_database, instance, session_databases)
     app = create_app(Settings.from_environment(
-        database_url=sqlite_url(database), secret_key="browser-sso-secret-key",
+        database_url=database_url, secret_key="browser-sso-secret-key",
         instance=instance, projections_inline=True, secure_cookies=False))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="portal-sso-server",

@@ -27,7 +27,7 @@ from portal import create_app
 from portal.config import Settings
 from portal.demo.loader import demo_accounts
 from tests.browser.conftest import LIVE_APPS, Pages, assert_accessible, screenshot, sign_in
-from tests.conftest import copy_demo_database, sqlite_url
+from tests.conftest import copy_demo_database
 
 pytestmark = pytest.mark.browser
 
@@ -70,13 +70,13 @@ def actor(who) -> Actor:
 
 
 @pytest.fixture(scope="module")
-def journey(browser, demo_database, tmp_path_factory) -> Iterator[Journey]:
+def journey(browser, demo_database, session_databases, tmp_path_factory) -> Iterator[Journey]:
     """The portal on its own copy of the demo region, with Devon's tender open for market
     engagement (drafted and opened through the lead's commands)."""
     instance = tmp_path_factory.mktemp("tender-journey")
-    database = copy_demo_database(demo_database, instance)
+    database_url = copy_demo_database(demo_database, instance, session_databases)
     app = create_app(Settings.from_environment(
-        database_url=sqlite_url(database), secret_key="tender-journey-secret-key",
+        database_url=database_url, secret_key="tender-journey-secret-key",
         instance=instance, projections_inline=True, secure_cookies=False))
     clock = Clock(NOW)
     svc = app.extensions["portal"]

@@ -13,27 +13,27 @@ from flask.testing import FlaskClient
 from portal import create_app
 from portal.bootstrap import bootstrap
 from portal.config import Settings
-from tests.isolation.world import World, build, copy_database
+from tests.databases import Built
+from tests.isolation.world import World, build
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture(scope="session")
-def isolation_world(tmp_path_factory) -> tuple[World, Path]:
-    path = tmp_path_factory.mktemp("isolation") / "world.db"
-    return build(path, date.today()), path
+def isolation_world(session_databases, tmp_path_factory) -> tuple[World, Built]:
+    return build(session_databases, tmp_path_factory.mktemp("isolation"), date.today())
 
 
 class Portal:
     """A portal on a private copy of the world, with a signed-in client per account."""
 
-    def __init__(self, world: World, source: Path, folder: Path) -> None:
+    def __init__(self, world: World, url: str, folder: Path) -> None:
+        """``url``: this portal's private copy of the world, with its instance files in
+        ``folder`` (see :meth:`Built.copy_into`)."""
         self.world = world
-        path = folder / "portal.db"
-        copy_database(source, path)
-        self.services = bootstrap(f"sqlite:///{path}")
+        self.services = bootstrap(url, instance=folder)
         settings = Settings.from_environment(
-            database_url=f"sqlite:///{path}", secret_key="isolation-secret", instance=folder,
+            database_url=url, secret_key="isolation-secret", instance=folder,
             projections_inline=True, secure_cookies=False)
         self.app = create_app(settings, services=self.services)
         self.app.config.update(TESTING=True)
@@ -73,8 +73,8 @@ def csrf_token(client: FlaskClient) -> str:
 
 
 @pytest.fixture
-def portal(isolation_world, tmp_path):
-    world, source = isolation_world
-    running = Portal(world, source, tmp_path)
+def portal(isolation_world, databases, tmp_path):
+    world, built = isolation_world
+    running = Portal(world, built.copy_into(databases, tmp_path), tmp_path)
     yield running
     running.close()

@@ -157,12 +157,15 @@ def valid_forms(world: World) -> dict[str, list[dict[str, str]]]:
 WORKERS = 2  # one process per core: the requests are CPU-bound
 
 
-def test_generated_traffic_never_crosses_organisations(isolation_world, tmp_path):
-    world, source = isolation_world
+def test_generated_traffic_never_crosses_organisations(isolation_world, databases, tmp_path):
+    world, built = isolation_world
     started = time.perf_counter()
     folders = [tmp_path / f"worker-{n}" for n in range(WORKERS)]
+    # Each worker's private copy is made here, before the fork: a forked child must not use
+    # the parent's connection to the database server.
+    urls = [built.copy_into(databases, folder) for folder in folders]
     with ProcessPoolExecutor(WORKERS, mp_context=get_context("fork")) as pool:
-        results = list(pool.map(drive, [world] * WORKERS, [source] * WORKERS, folders,
+        results = list(pool.map(drive, [world] * WORKERS, urls, folders,
                                 [-(-REQUESTS // WORKERS)] * WORKERS))
     seconds = time.perf_counter() - started
     requests = sum(r["requests"] for r in results)
@@ -179,11 +182,11 @@ def test_generated_traffic_never_crosses_organisations(isolation_world, tmp_path
     assert requests >= REQUESTS
 
 
-def drive(world: World, source: Path, folder: Path, quota: int) -> dict:
-    """Send at least ``quota`` generated requests to a portal on a private copy of the world;
-    return how many, and every cross-organisation read and write seen."""
-    folder.mkdir()
-    portal = Portal(world, source, folder)
+def drive(world: World, url: str, folder: Path, quota: int) -> dict:
+    """Send at least ``quota`` generated requests to a portal on a private copy of the world
+    (at ``url``, its instance files in ``folder``); return how many, and every
+    cross-organisation read and write seen."""
+    portal = Portal(world, url, folder)
     rules = list(routes(portal.app))
     viewers = [(role, org) for role in ROLES for org in sorted(world.accounts.get(role, {}))]
     names, pool, forms = field_names(), values(world), valid_forms(world)

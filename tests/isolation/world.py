@@ -10,8 +10,6 @@ table rather than repeating it.
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -29,7 +27,7 @@ from domain.webhook import event_types_for
 from portal.bootstrap import bootstrap
 from portal.imports.jobs import create_job
 from portal.imports.run import Upload
-from tests.conftest import INSTANCE_KEYS
+from tests.databases import Built, Databases
 
 SYSTEM = Actor.system()
 ORGANISATION_KINDS = {"A": "authority", "B": "authority", "P": "provider", "Q": "provider",
@@ -154,29 +152,19 @@ def _marker(world: World, owner: str, kind: str, what: str, reader: str | None =
     return text
 
 
-def build(path: Path, today: date) -> World:
-    """Build the world into a fresh SQLite file at ``path`` and return what it holds."""
-    svc = bootstrap(f"sqlite:///{path}")
+def build(databases: Databases, folder: Path, today: date) -> tuple[World, Built]:
+    """Build the world into a fresh database whose instance files live in ``folder``; return
+    what it holds and where, for the tests to copy."""
+    url = databases.new(folder, "world")
+    svc = bootstrap(url, instance=folder)
     try:
-        world = _build(svc, today, path.parent)
+        world = _build(svc, today, folder)
         svc.projections.catch_up()
         _notices(world, svc)
     finally:
         svc.close()
-    with sqlite3.connect(path) as connection:
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return world
-
-
-def copy_database(source: Path, target: Path) -> None:
-    """A private copy of the built world, with its instance keys (child references, second
-    factors, the bid seal)."""
-    shutil.copyfile(source, target)
-    for key in INSTANCE_KEYS:
-        if (source.parent / key).exists():
-            shutil.copyfile(source.parent / key, target.parent / key)
-    if (source.parent / "documents").exists():
-        shutil.copytree(source.parent / "documents", target.parent / "documents")
+    databases.settle(url)
+    return world, Built(url, folder)
 
 
 def _build(svc, today: date, folder: Path) -> World:

@@ -457,11 +457,11 @@ def test_an_unknown_kind_of_event_still_gets_a_sentence():
     assert summarise("Tender", "StageChanged", object()) == "Tender: stage changed"
 
 
-def test_small_batches_and_restarts_equal_a_rebuild(tmp_path, monkeypatch):
+def test_small_batches_and_restarts_equal_a_rebuild(databases, tmp_path, monkeypatch):
     """Later events of a record name its organisation only by its first event, which may lie
     in an earlier batch, or before a restart: the index must find it either way."""
-    url = f"sqlite:///{tmp_path / 'portal.db'}"
-    svc = bootstrap(url)
+    url = databases.new(tmp_path)
+    svc = bootstrap(url, instance=tmp_path)
     try:
         settings = full_history(svc.portal)["settings"]
         head = svc.portal.last_position()
@@ -469,7 +469,7 @@ def test_small_batches_and_restarts_equal_a_rebuild(tmp_path, monkeypatch):
         svc.projections.catch_up(until=head // 3)
     finally:
         svc.close()
-    restarted = bootstrap(url)  # a new AuditIndex, remembering nothing
+    restarted = bootstrap(url, instance=tmp_path)  # a new AuditIndex, remembering nothing
     try:
         restarted.projections.catch_up(until=2 * head // 3)
         more = random_history(restarted.portal, settings, steps=40, seed=3)

@@ -17,7 +17,6 @@ from projections.sufficiency.disclosure import View, figures, primary, recoverab
 from projections.sufficiency.publication import reporting_filters, rounded
 from projections.sufficiency.scope import widest_scopes
 from projections.sufficiency.tables import HIDDEN, TOTAL_ROW, Filters
-from tests.conftest import sqlite_url
 from tests.projections.disclosure_share import auditor, officer, share_of
 
 ON = date(2026, 10, 31)  # the demo's last month end: what other councils see
@@ -25,8 +24,8 @@ FILTERS = Filters(on=ON, period_start=date(2025, 11, 1), period_end=ON)
 
 
 @pytest.fixture(scope="module")
-def db(demo_database):
-    engine = sa.create_engine(sqlite_url(demo_database))
+def db(demo_reader):
+    engine = sa.create_engine(demo_reader)
     with engine.connect() as connection:
         yield connection
     engine.dispose()

@@ -37,15 +37,15 @@ from projections.sufficiency.population import children_in_care, unaccompanied_c
 from projections.sufficiency.selection import ROUTE_LABELS
 from projections.sufficiency.spend import spend_in_year
 from projections.sufficiency.tables import Filters, Scope
-from tests.conftest import DEMO_TODAY, sqlite_url
+from tests.conftest import DEMO_TODAY
 
 ep = placement_episodes.c
 DORSET, KENT, PLYMOUTH = authority_id("838"), authority_id("886"), authority_id("879")
 
 
 @pytest.fixture(scope="module")
-def db(demo_database):
-    engine = sa.create_engine(sqlite_url(demo_database))
+def db(demo_reader):
+    engine = sa.create_engine(demo_reader)
     with engine.connect() as connection:
         yield connection
     engine.dispose()

@@ -13,14 +13,14 @@ from projections.directory import settings
 from projections.sufficiency import planning
 from projections.sufficiency.tables import Filters, Scope
 from projections.supply import developments, in_house_settings
-from tests.conftest import DEMO_TODAY, sqlite_url
+from tests.conftest import DEMO_TODAY
 
 DORSET = authority_id("838")
 
 
 @pytest.fixture(scope="module")
-def db(demo_database):
-    engine = sa.create_engine(sqlite_url(demo_database))
+def db(demo_reader):
+    engine = sa.create_engine(demo_reader)
     with engine.connect() as connection:
         yield connection
     engine.dispose()

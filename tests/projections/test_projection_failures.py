@@ -64,16 +64,16 @@ def position(engine, name: str) -> int:
 
 
 @pytest.fixture
-def database_url(tmp_path):
-    return f"sqlite:///{tmp_path / 'portal.db'}"
+def database_url(databases, tmp_path):
+    return databases.new(tmp_path)
 
 
 @pytest.fixture
-def make_services(database_url):
+def make_services(database_url, tmp_path):
     opened = []
 
     def make():
-        svc = bootstrap(database_url)
+        svc = bootstrap(database_url, instance=tmp_path)
         opened.append(svc)
         return svc
 

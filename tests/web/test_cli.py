@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pyotp
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from portal.cli import main
+from projections.database import Database
 from projections.runner import BATCH_SIZE
 from tests.demo_records import WITHOUT_PLACEMENTS as DEMO_RECORDS
 
 
 @pytest.fixture
-def runner(tmp_path, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+def runner(databases, tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", databases.new(tmp_path, "cli"))
     monkeypatch.setenv("PORTAL_INSTANCE_DIR", str(tmp_path))
     monkeypatch.setenv("SECRET_KEY", "cli-test")
     return CliRunner()
@@ -96,9 +99,15 @@ def test_a_clash_with_another_change_is_one_clear_line(runner, monkeypatch):
     assert not isinstance(result.exception, Conflict)
 
 
-def test_audit_verify_export_and_verify_export(runner, tmp_path):
-    import sqlite3
+def tamper(statement: str) -> None:
+    """Change the command line's database behind the portal's back, as an intruder would."""
+    engine = sa.create_engine(os.environ["DATABASE_URL"])
+    with engine.begin() as connection:
+        connection.execute(sa.text(statement))
+    engine.dispose()
 
+
+def test_audit_verify_export_and_verify_export(runner, tmp_path):
     loaded = runner.invoke(main, ["demo", "load", "--without-placements"])
     # Some records take more than one event (a tender's award, say): every event is verified.
     events = int(re.search(r"event log at position (\d+)", loaded.output).group(1))
@@ -127,16 +136,14 @@ def test_audit_verify_export_and_verify_export(runner, tmp_path):
     assert "is not a checkpoint: it is corrupt" in corrupt.output
     witness.write_text(good)
 
-    with sqlite3.connect(tmp_path / "cli.db") as db:
-        db.execute("DELETE FROM stored_events WHERE rowid = 100")
+    events = Database.from_url(os.environ["DATABASE_URL"]).events_table
+    tamper(f"DELETE FROM {events} WHERE notification_id = 100")
     failed = runner.invoke(main, ["audit", "verify"])
     assert failed.exit_code == 1
     assert "FAILED (removed at position 100)" in failed.output
 
 
 def test_audit_verify_reports_a_missing_short_or_deleted_witness(runner, tmp_path):
-    import sqlite3
-
     loaded = runner.invoke(main, ["demo", "load", "--without-placements"])
     assert loaded.exit_code == 0
     events = int(re.search(r"event log at position (\d+)", loaded.output).group(1))
@@ -158,8 +165,7 @@ def test_audit_verify_reports_a_missing_short_or_deleted_witness(runner, tmp_pat
     assert "is shorter than the database's checkpoints" in short.output
 
     witness.write_text(good)
-    with sqlite3.connect(tmp_path / "cli.db") as db:
-        db.execute("DELETE FROM audit_checkpoints")
+    tamper("DELETE FROM audit_checkpoints")
     deleted = runner.invoke(main, ["audit", "verify"])
     assert deleted.exit_code == 1
     assert "checkpoints were deleted from the database" in deleted.output
@@ -191,5 +197,5 @@ def test_replay_into_another_database(runner, tmp_path):
         assert result.exit_code != 0, until
         assert message in result.output, (until, result.output)
     same = runner.invoke(main, ["replay", "--until", "10", "--into",
-                                f"sqlite:///{tmp_path / 'cli.db'}"])
+                                os.environ["DATABASE_URL"]])
     assert same.exit_code == 2 and "another database" in same.output

@@ -18,8 +18,8 @@ HOME_SEARCH_STEPS = demo_steps()
 
 
 @pytest.fixture
-def runner(tmp_path, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+def runner(databases, tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", databases.new(tmp_path, "cli"))
     monkeypatch.setenv("PORTAL_INSTANCE_DIR", str(tmp_path))
     monkeypatch.setenv("SECRET_KEY", "cli-test")
     # The first children of the region only, to keep the test quick.

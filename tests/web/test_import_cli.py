@@ -13,9 +13,9 @@ from tests.ssda903_files import episode, header, write
 
 
 @pytest.fixture
-def runner(demo_database, tmp_path, monkeypatch):
+def runner(demo_database, databases, tmp_path, monkeypatch):
     """The command line on a copy of the demo region."""
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{copy_demo_database(demo_database, tmp_path)}")
+    monkeypatch.setenv("DATABASE_URL", copy_demo_database(demo_database, tmp_path, databases))
     monkeypatch.setenv("PORTAL_INSTANCE_DIR", str(tmp_path))
     monkeypatch.setenv("SECRET_KEY", "cli-test")
     return CliRunner()

@@ -113,13 +113,13 @@ def test_an_administrator_sees_the_stopped_board_and_retries_it(app, client, sto
     assert BEHIND not in client.get("/vacancies/").get_data(as_text=True)
 
 
-def test_projections_status_and_retry_on_the_command_line(tmp_path, monkeypatch):
+def test_projections_status_and_retry_on_the_command_line(databases, tmp_path, monkeypatch):
     from tests.projections.scenario import build_region
 
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    url = databases.new(tmp_path, "cli")
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("PORTAL_INSTANCE_DIR", str(tmp_path))
-    svc = bootstrap(url)
+    svc = bootstrap(url, instance=tmp_path)
     try:
         _, settings = build_region(svc.portal)
         provider, setting, _ = settings[0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
@@ -14,14 +16,14 @@ HEADER = "district,easting,northing,la_ons_code\n"
 
 
 @pytest.fixture
-def runner(tmp_path, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+def runner(databases, tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", databases.new(tmp_path, "cli"))
     monkeypatch.setenv("PORTAL_INSTANCE_DIR", str(tmp_path))
     return CliRunner()
 
 
 def added(tmp_path) -> dict:
-    svc = bootstrap(f"sqlite:///{tmp_path / 'cli.db'}")
+    svc = bootstrap(os.environ["DATABASE_URL"], instance=tmp_path)
     try:
         svc.projections.catch_up()
         with svc.engine.connect() as c:
@@ -94,7 +96,7 @@ def test_the_build_reproduces_the_shipped_file(runner, tmp_path):
 def adjoining_added(tmp_path) -> list:
     from projections.adjacency import authority_adjacency
 
-    svc = bootstrap(f"sqlite:///{tmp_path / 'cli.db'}")
+    svc = bootstrap(os.environ["DATABASE_URL"], instance=tmp_path)
     try:
         svc.projections.catch_up()
         with svc.engine.connect() as c:

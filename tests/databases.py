@@ -1,0 +1,181 @@
+"""The database every portal in the suite runs on: a SQLite file (the default, the embedded store
+of ``make run``) or a PostgreSQL database (the production store), chosen for the whole run by
+``TEST_DATABASE`` (``sqlite`` or ``postgresql``; ``make test-postgres`` sets it).
+
+A test asks for a database by the folder it keeps its instance files in (keys, documents): on
+SQLite that folder also holds the database file; on PostgreSQL a throwaway database is created on
+the server (``TEST_POSTGRES_URL``) and dropped when the test that asked for it ends (databases a
+session fixture made, such as the demo region, when the run ends). A copy of a built database
+(the demo region, the isolation world) is a file copy on SQLite and ``CREATE DATABASE ...
+TEMPLATE`` on PostgreSQL, with the instance files copied either way.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from sqlalchemy.engine import URL, make_url
+
+SQLITE = "sqlite"
+POSTGRESQL = "postgresql"
+DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+CONNECT_TIMEOUT_SECONDS = 2
+# What an instance folder holds besides a SQLite database file: the keys that a copy of the
+# database needs (child references, authenticator secrets, the bid seal) and stored documents.
+INSTANCE_KEYS = ("child_ref.key", "second_factor.key", "bid_seal.key")
+DOCUMENTS = "documents"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def kind() -> str:
+    """The run's database kind, from ``TEST_DATABASE``."""
+    value = os.environ.get("TEST_DATABASE", SQLITE).strip().lower() or SQLITE
+    if value in ("postgres", "postgresql", "pg"):
+        return POSTGRESQL
+    if value != SQLITE:
+        raise ValueError(f"TEST_DATABASE must be sqlite or postgresql, not {value!r}")
+    return SQLITE
+
+
+def on_postgresql() -> bool:
+    return kind() == POSTGRESQL
+
+
+class ServerUnavailable(Exception):
+    """No PostgreSQL server answered."""
+
+
+@dataclass
+class PostgresServer:
+    """An autocommit connection to the maintenance database, for CREATE/DROP DATABASE."""
+
+    url: URL
+    connection: psycopg.Connection
+
+    @classmethod
+    def connect(cls) -> PostgresServer:
+        url = make_url(os.environ.get("TEST_POSTGRES_URL", DEFAULT_SERVER_URL))
+        where = f"{url.host or '127.0.0.1'}:{url.port or 5432} as {url.username or 'postgres'}"
+        try:
+            connection = psycopg.connect(
+                host=url.host or "127.0.0.1", port=url.port or 5432,
+                user=url.username or "postgres", password=url.password or "",
+                dbname=url.database or "postgres", autocommit=True,
+                connect_timeout=CONNECT_TIMEOUT_SECONDS)
+        except psycopg.Error as error:
+            raise ServerUnavailable(
+                f"PostgreSQL server at {where} did not answer within "
+                f"{CONNECT_TIMEOUT_SECONDS}s: {str(error).strip()}") from error
+        return cls(url=url, connection=connection)
+
+    @property
+    def version(self) -> int:
+        return self.connection.info.server_version  # e.g. 150020
+
+    def database_url(self, name: str) -> str:
+        """The portal's DATABASE_URL for one of the throwaway databases."""
+        url = self.url.set(drivername="postgresql+psycopg", database=name)
+        return url.render_as_string(hide_password=False)
+
+    def create_database(self, template: str | None = None) -> str:
+        """A new database, empty or a copy of ``template`` (which must have no sessions)."""
+        name = f"portal_test_{uuid.uuid4().hex[:16]}"
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template:
+            statement = sql.SQL("{} TEMPLATE {}").format(statement, sql.Identifier(template))
+        self.connection.execute(statement)
+        return name
+
+    def drop_database(self, name: str) -> None:
+        statement = sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name))
+        if self.version >= 130000:
+            statement = sql.SQL("{} WITH (FORCE)").format(statement)
+        else:  # pragma: no cover - PostgreSQL 12 and older
+            self.connection.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+        self.connection.execute(statement)
+
+    def listening(self, name: str) -> int:
+        """How many sessions in database ``name`` are waiting on LISTEN."""
+        row = self.connection.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND query ILIKE 'LISTEN %%'",
+            (name,)).fetchone()
+        return row[0]
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class Databases:
+    """The databases one scope of tests made (a test's, or the session's), dropped together."""
+
+    def __init__(self, server: PostgresServer | None) -> None:
+        self.server = server
+        self.made: list[str] = []
+
+    def new(self, folder: Path, name: str = "portal") -> str:
+        """The URL of a new, empty database whose instance files live in ``folder``."""
+        folder.mkdir(parents=True, exist_ok=True)
+        if self.server is None:
+            return f"sqlite:///{folder / f'{name}.db'}"
+        return self._create()
+
+    def copy(self, source: str, source_folder: Path, folder: Path) -> str:
+        """A private copy of the database at ``source`` (closed by everyone: no sessions),
+        with its instance files, in ``folder``; returns the copy's URL."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for key in INSTANCE_KEYS:
+            if (source_folder / key).exists():
+                shutil.copyfile(source_folder / key, folder / key)
+        if (source_folder / DOCUMENTS).exists():
+            shutil.copytree(source_folder / DOCUMENTS, folder / DOCUMENTS, dirs_exist_ok=True)
+        if self.server is None:
+            target = folder / "portal.db"
+            shutil.copyfile(sqlite_path(source), target)
+            return f"sqlite:///{target}"
+        return self._create(template=make_url(source).database)
+
+    def settle(self, url: str) -> None:
+        """Make a built database ready to be copied: on SQLite, fold the write-ahead log into
+        the main file, so one file copy is the whole database."""
+        if self.server is None:
+            with sqlite3.connect(sqlite_path(url)) as connection:
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def drop_all(self) -> None:
+        while self.made:
+            self.server.drop_database(self.made.pop())
+
+    def _create(self, template: str | None = None) -> str:
+        name = self.server.create_database(template)
+        self.made.append(name)
+        return self.server.database_url(name)
+
+
+def sqlite_path(url: str) -> Path:
+    if not url.startswith("sqlite:///"):
+        raise ValueError(f"not a SQLite database URL: {url}")
+    return Path(url.removeprefix("sqlite:///"))
+
+
+@dataclass(frozen=True)
+class Built:
+    """A database built once for the run (the demo region, the isolation world), to be copied
+    by the tests that need it: its URL and the folder of its instance files."""
+
+    url: str
+    folder: Path
+
+    def copy_into(self, databases: Databases, folder: Path) -> str:
+        return databases.copy(self.url, self.folder, folder)
