@@ -14,14 +14,14 @@ from tests.projections.test_search_notices import history
 from tests.web.test_webhook_delivery import Receiver, subscribed
 
 
-def test_deliver_once_sends_what_is_due(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+def test_deliver_once_sends_what_is_due(databases, tmp_path, monkeypatch):
+    url = databases.new(tmp_path, "cli")
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("PORTAL_INSTANCE_DIR", str(tmp_path))
     monkeypatch.setenv("SECRET_KEY", "cli-test")
     receiver = Receiver()
     try:
-        svc = bootstrap(url)
+        svc = bootstrap(url, instance=tmp_path)
         try:
             world, _ids = history(svc)
             subscribed(svc, world.providers["Weald Homes"], receiver.url,
