@@ -43,6 +43,7 @@ from portal.api.search_schemas import (
     SendIn,
 )
 from portal.api.spec import links_to, operation
+from portal.form_keys import created_once
 from portal.security import services
 from projections import home_search_queries as hsq
 from projections.placement_queries import own_authority
@@ -125,9 +126,10 @@ def draft_home_search():
     except DomainError as error:
         raise ApiProblem("invalid-body", error.message, errors=[
             {"field": "child_id", "message": error.message}]) from None
-    search_id, position = _run(lambda: services().portal.draft_home_search(
-        g.principal.actor, authority_id=g.principal.organisation_id, child_ref=child_ref,
-        **data))
+    search_id, position = _run(lambda: created_once(
+        lambda new_id: services().portal.draft_home_search(
+            g.principal.actor, authority_id=g.principal.organisation_id, child_ref=child_ref,
+            search_id=new_id, **data)))
     return _answer(search_id, position, 201)
 
 

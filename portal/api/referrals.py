@@ -28,6 +28,7 @@ from portal.api.problems import ApiProblem
 from portal.api.schemas import PageQuery
 from portal.api.search_schemas import DeclineIn, OfferIn, ReferralDetailOut, ReferralPage
 from portal.api.spec import operation
+from portal.form_keys import created_once
 from portal.security import services
 from projections.referral_queries import referral_for, referrals_after
 
@@ -80,12 +81,13 @@ def make_offer(referral_id: UUID):
     portal, actor = services().portal, g.principal.actor
     try:
         if data["setting_id"] is not None:
-            _, position = portal.offer_setting(actor, referral_id,
-                                               provider_id=g.principal.organisation_id,
-                                               setting_id=data["setting_id"], **terms)
+            _, position = created_once(lambda offer_id: portal.offer_setting(
+                actor, referral_id, provider_id=g.principal.organisation_id,
+                setting_id=data["setting_id"], offer_id=offer_id, **terms))
         else:
-            _, position = portal.offer_place(actor, referral_id,
-                                             vacancy_id=data["vacancy_id"], **terms)
+            _, position = created_once(lambda offer_id: portal.offer_place(
+                actor, referral_id, vacancy_id=data["vacancy_id"], offer_id=offer_id,
+                **terms))
     except SearchRefused as error:
         raise refused(error) from None
     except NotFound as error:  # another provider's vacancy or setting: as a missing one
