@@ -163,6 +163,16 @@ def query(schema: Schema) -> dict[str, Any]:
     return load(schema, raw, "invalid-parameters")
 
 
+def expected_version() -> int | None:
+    """The version the request's If-Match names, for the command's ``expected_version``: as
+    the operation's description says (``@operation(if_match=...)``), required (428 without
+    it) or optional. None: any version (``*``, or none sent where it is optional)."""
+    declared = current_app.view_functions[request.endpoint].__operation__.if_match
+    if declared not in ("required", "optional"):
+        raise RuntimeError(f"{request.endpoint} reads If-Match but its description has none")
+    return if_match(required=declared == "required")
+
+
 def if_match(*, required: bool) -> int | None:
     """The version named by If-Match (None: any, for ``*`` or, when not required, none sent)."""
     header = request.headers.get("If-Match")

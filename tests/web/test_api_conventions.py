@@ -1,8 +1,10 @@
-"""Idempotency keys on every API operation that creates a record: publishing a vacancy,
-drafting a home search, making an offer, starting a placement and lodging a bid. A retry with
-the same key answers with the same record and stores nothing more; the same key with another
-body is a 422 problem and stores nothing; and a retry after the first run's process died between
-saving and replying finds the record that run stored rather than creating a second."""
+"""The API's conventions on every operation they apply to. Idempotency keys on each that
+creates a record (publishing a vacancy, drafting a home search, making an offer, starting a
+placement, lodging a bid): a retry with the same key answers with the same record and stores
+nothing more; the same key with another body is a 422 problem and stores nothing; a retry after
+the first run's process died between saving and replying finds the record that run stored
+rather than creating a second. And If-Match: each operation whose description requires it
+answers 428 without it."""
 
 from __future__ import annotations
 
@@ -159,3 +161,31 @@ def test_a_retry_after_the_process_died_after_saving_answers_with_the_record_it_
     assert api.position() == stored
     if operation == "make_offer":
         assert len(retry.get_json()["own_offers"]) == 1
+
+
+def test_every_operation_described_as_requiring_if_match_answers_428_without_it(
+        client, council_api, provider_api):
+    """The description and the views agree: the views read If-Match as their operation's
+    description declares it (portal.api.access.expected_version)."""
+    vacancy = _vacancy_created(provider_api)
+    search = council_api.post("/home-searches", search_body("KT-IDEM-4")).get_json()["id"]
+    child = council_api.post("/placements", start_body("KT-IDEM-5")).get_json()["child_ref"]
+    records = {"vacancy_id": vacancy, "search_id": search, "child_ref": child}
+    description = client.get("/api/v1/openapi.json").get_json()
+    required = [(path, method) for path, operations in description["paths"].items()
+                for method, op in operations.items()
+                if any(p["name"] == "If-Match" and p["required"] for p in op["parameters"])]
+    assert len(required) == 4  # change a vacancy or a search; change or end a placement
+    for path, method in required:
+        api = provider_api if path.startswith("/vacancies") else council_api
+        before = api.position()
+        answer = getattr(api.http, method)(
+            "/api/v1" + path.format(**records), json={}, headers=api.headers())
+        assert answer.status_code == 428, (path, answer.get_json())
+        assert answer.get_json()["type"].endswith("#problem-precondition-required")
+        assert api.position() == before
+
+
+def _vacancy_created(api) -> str:
+    setting = setting_of(api.services, api.organisation_id)
+    return api.post("/vacancies", vacancy_body(setting.id)).get_json()["id"]
