@@ -40,7 +40,13 @@ from eventsourcing.domain import event
 from domain import ssda903
 from domain.actor import Actor
 from domain.base import PortalAggregate
-from domain.errors import DomainError, IllegalTransition, NotFound, PermissionDenied
+from domain.errors import (
+    AlreadyExists,
+    DomainError,
+    IllegalTransition,
+    NotFound,
+    PermissionDenied,
+)
 from domain.organisation import Setting
 from domain.placement import CHILD_REF
 from domain.postcode import DISTRICT
@@ -487,6 +493,7 @@ class HomeSearch(PortalAggregate):
     def make_offer(self, *, offer_id: UUID, vacancy: Vacancy, weekly_price: int,
                    start_on: date, notes: str, now: datetime, actor: Actor) -> None:
         """A provider offers one of its own open vacancies."""
+        self._check_new_offer(offer_id)
         provider_id = vacancy.provider_id
         if actor.user_id is not None and actor.organisation_id != provider_id:
             raise PermissionDenied("You can only offer your own organisation's vacancies")
@@ -511,6 +518,7 @@ class HomeSearch(PortalAggregate):
         """A provider offers a place at one of its settings where no vacancy is published
         (``setting`` must be the provider's own: the caller reads it from the provider). No
         vacancy is filled when it is accepted."""
+        self._check_new_offer(offer_id)
         if actor.user_id is not None and actor.organisation_id != provider_id:
             raise PermissionDenied("You can only offer your own organisation's settings")
         self._check_answering(provider_id, now)
@@ -525,6 +533,12 @@ class HomeSearch(PortalAggregate):
             id=offer_id, provider_id=provider_id, vacancy_id=None, setting_id=setting.id,
             setting_type=setting.setting_type, weekly_price=weekly_price, start_on=start_on,
             notes=notes, made_at=now), actor=actor, reason=None)
+
+    def _check_new_offer(self, offer_id: UUID) -> None:
+        """An offer's id is new on the search: a request that sends the id of one already made
+        (a retried request, whose id comes from its idempotency key) makes no second offer."""
+        if offer_id in self.offers:
+            raise AlreadyExists("This offer has already been made")
 
     def _check_place(self, setting_type: str, places: int, what: str, field: str) -> None:
         if setting_type not in self.placement_types:

@@ -37,6 +37,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         SERVICE_NAME=SERVICE_NAME,
         # Every absolute link is built from this, never from the request (portal/links.py).
         PORTAL_URL=settings.portal_url,
+        # Rate limits are counted where every worker sees them (RATELIMIT_STORAGE_URI); when
+        # that store is unreachable, each worker counts in its own memory until it answers.
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
     )
     if settings.portal_url_configured:
         # Only the portal's own host is served: a request naming another is refused (400).

@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from limits.storage import SCHEMES
+
 from portal.links import checked_portal_url, local_portal_url
 from projections.database import ConfigurationError, Database
 
@@ -51,6 +53,10 @@ class Settings:
     # The instance folder when one is given explicitly (the keys, the audit witness): None
     # leaves it to the store (beside a SQLite file; PORTAL_INSTANCE_DIR on PostgreSQL).
     instance: Path | None = None
+    # Where the rate limits (the API's per client, the sign-in pages' per address) are
+    # counted: memory:// counts in each worker process on its own; a store every worker
+    # shares (redis://host:6379, or any storage the limits library knows) counts once.
+    ratelimit_storage_uri: str = "memory://"
 
     @classmethod
     def from_environment(cls, **overrides) -> Settings:
@@ -89,6 +95,9 @@ class Settings:
                 "idempotency_claim_seconds",
                 _seconds(os.environ.get("IDEMPOTENCY_CLAIM_SECONDS", "120"))),
             instance=Path(given) if given is not None else None,
+            ratelimit_storage_uri=_storage_uri(overrides.pop(
+                "ratelimit_storage_uri",
+                os.environ.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://")),
         )
         if overrides:
             raise ConfigurationError(f"Unknown settings: {', '.join(sorted(overrides))}")
@@ -101,6 +110,18 @@ def _seconds(value: str) -> int:
             f"IDEMPOTENCY_CLAIM_SECONDS must be a whole number of seconds from 5 to 86400, "
             f"got {value!r}")
     return int(value)
+
+
+def _storage_uri(value: str) -> str:
+    """A storage the limits library knows and a (synchronous) Flask app can use."""
+    scheme = value.partition("://")[0]
+    usable = sorted(name for name in SCHEMES if not name.startswith("async+"))
+    if "://" not in value or scheme not in usable:
+        known = ", ".join(f"{name}://" for name in usable)
+        raise ConfigurationError(
+            f"RATELIMIT_STORAGE_URI must name a storage the limits library knows ({known}), "
+            f"like redis://localhost:6379, got one with scheme {scheme!r}")
+    return value
 
 
 def _count(value: str) -> int:

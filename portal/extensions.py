@@ -9,4 +9,6 @@ from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
 htmx = HTMX()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
+# The storage is the app's RATELIMIT_STORAGE_URI (portal/config.py); when a shared store stops
+# answering, limits are counted in the process's memory until it answers again.
+limiter = Limiter(key_func=get_remote_address, default_limits=[], in_memory_fallback_enabled=True)

@@ -20,7 +20,7 @@ from uuid import UUID
 from flask import current_app, g, make_response, request
 from marshmallow import Schema, ValidationError, fields
 
-from auth.api_clients import Client, KeyRefused
+from auth.api_clients import Client, KeyRefused, client_id_of
 from auth.idempotency import IdempotencyRefused, StoredResponse, created_id
 from domain.permissions import Forbidden, can
 from domain.principal import Principal
@@ -77,11 +77,18 @@ def client_principal(client: Client) -> Principal | None:
 
 
 def rate_key() -> str:
-    """The rate limit's bucket: the key presented (so each client has its own), else the
-    caller's address."""
+    """The rate limit's bucket: the API client the key names (so each client has its own,
+    counted in the store every worker shares), else the caller's address (no key, or not a
+    key's shape). It is read before the key is checked, so a flood is refused before any
+    lookup."""
     key = bearer_key()
-    if key:
-        return "api:" + hashlib.sha256(key.encode()).hexdigest()
+    try:
+        return f"api-client:{client_id_of(key)}" if key else _anonymous()
+    except KeyRefused:
+        return _anonymous()
+
+
+def _anonymous() -> str:
     return "api-anonymous:" + (request.remote_addr or "")
 
 
@@ -154,6 +161,16 @@ def query(schema: Schema) -> dict[str, Any]:
     raw = {name: (values if len(values) > 1 or name in lists else values[0])
            for name, values in request.args.lists()}
     return load(schema, raw, "invalid-parameters")
+
+
+def expected_version() -> int | None:
+    """The version the request's If-Match names, for the command's ``expected_version``: as
+    the operation's description says (``@operation(if_match=...)``), required (428 without
+    it) or optional. None: any version (``*``, or none sent where it is optional)."""
+    declared = current_app.view_functions[request.endpoint].__operation__.if_match
+    if declared not in ("required", "optional"):
+        raise RuntimeError(f"{request.endpoint} reads If-Match but its description has none")
+    return if_match(required=declared == "required")
 
 
 def if_match(*, required: bool) -> int | None:

@@ -19,8 +19,8 @@ from portal.api.access import (
     api_requires,
     decode_uuid_cursor,
     etag,
+    expected_version,
     idempotent,
-    if_match,
     json_body,
     json_object,
     load,
@@ -43,6 +43,7 @@ from portal.api.search_schemas import (
     SendIn,
 )
 from portal.api.spec import links_to, operation
+from portal.form_keys import created_once
 from portal.security import services
 from projections import home_search_queries as hsq
 from projections.placement_queries import own_authority
@@ -125,9 +126,10 @@ def draft_home_search():
     except DomainError as error:
         raise ApiProblem("invalid-body", error.message, errors=[
             {"field": "child_id", "message": error.message}]) from None
-    search_id, position = _run(lambda: services().portal.draft_home_search(
-        g.principal.actor, authority_id=g.principal.organisation_id, child_ref=child_ref,
-        **data))
+    search_id, position = _run(lambda: created_once(
+        lambda new_id: services().portal.draft_home_search(
+            g.principal.actor, authority_id=g.principal.organisation_id, child_ref=child_ref,
+            search_id=new_id, **data)))
     return _answer(search_id, position, 201)
 
 
@@ -146,7 +148,7 @@ def home_search(search_id: UUID):
            tag=TAG, links=LINKS)
 def edit_home_search(search_id: UUID):
     search = _search(search_id)
-    version = if_match(required=True)
+    version = expected_version()
     sent = json_object()
     stored = {k: v for k, v in HomeSearchOut().dump(search).items() if k in TERMS}
     data = load(_terms_schema(HomeSearchChanges, today=None), {**stored, **sent},
@@ -165,7 +167,7 @@ def _act(search_id: UUID, schema, command: str, **fixed):
     """Check the search is the client's, read If-Match and the body, run ``command`` with the
     body's fields, answer with the search."""
     _search(search_id)
-    version = if_match(required=False)
+    version = expected_version()
     data = json_body(schema)
     position = _run(lambda: getattr(services().portal, command)(
         g.principal.actor, search_id, expected_version=version, **data, **fixed))
@@ -233,7 +235,7 @@ def home_search_offers(search_id: UUID):
 @idempotent
 def accept_offer(search_id: UUID):
     _search(search_id)
-    version = if_match(required=False)
+    version = expected_version()
     data = json_body(AcceptIn())
     with services().engine.connect() as c:
         bought = offer_contract(g.principal, c, search_id, data["offer_id"])

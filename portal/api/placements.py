@@ -17,8 +17,8 @@ from portal.api.access import (
     api_requires,
     decode_cursor,
     etag,
+    expected_version,
     idempotent,
-    if_match,
     json_body,
     page_of,
     query,
@@ -135,7 +135,7 @@ def placement(child_ref: str):
 @idempotent
 def change_placement(child_ref: str):
     _timeline(child_ref)
-    version = if_match(required=True)
+    version = expected_version()
     data = json_body(PlacementChangeIn())
     position = services().portal.change_placement(
         g.principal.actor, g.principal.organisation_id, child_ref, on=data["on"],
@@ -152,7 +152,7 @@ def change_placement(child_ref: str):
 @idempotent
 def end_placement(child_ref: str):
     _timeline(child_ref)
-    version = if_match(required=True)
+    version = expected_version()
     data = json_body(PlacementEndIn())
     position = services().portal.end_placement(
         g.principal.actor, g.principal.organisation_id, child_ref, on=data["on"],

@@ -27,12 +27,16 @@ from portal.api.home_searches import refused
 from portal.api.problems import ApiProblem
 from portal.api.schemas import PageQuery
 from portal.api.search_schemas import DeclineIn, OfferIn, ReferralDetailOut, ReferralPage
-from portal.api.spec import operation
+from portal.api.spec import links_to, operation
+from portal.form_keys import created_once
 from portal.security import services
 from projections.referral_queries import referral_for, referrals_after
 
 ONE = {200: ("The search as sent to you, with your offers", ReferralDetailOut)}
 TAG = "referrals"
+# After a referral is read or answered: read it again, offer a place or decline.
+LINKS = links_to("referral_id", "$response.body#/id", "referral", "make_offer",
+                 "decline_referral")
 
 
 def _referral(referral_id: UUID) -> dict:
@@ -61,7 +65,7 @@ def referrals():
 @bp.get("/referrals/<uuid:referral_id>")
 @api_requires("referrals.answer")
 @operation(summary="A home search sent to your organisation, with your offers on it",
-           responses=ONE, tag=TAG)
+           responses=ONE, tag=TAG, links=LINKS)
 def referral(referral_id: UUID):
     return _answer(referral_id)
 
@@ -70,7 +74,7 @@ def referral(referral_id: UUID):
 @api_requires("referrals.answer")
 @operation(summary="Offer one of your open vacancies, or a place at one of your settings",
            body=OfferIn, idempotent=True, tag=TAG,
-           responses={201: ONE[200]})
+           responses={201: ONE[200]}, links=LINKS)
 @idempotent
 def make_offer(referral_id: UUID):
     _referral(referral_id)
@@ -80,12 +84,13 @@ def make_offer(referral_id: UUID):
     portal, actor = services().portal, g.principal.actor
     try:
         if data["setting_id"] is not None:
-            _, position = portal.offer_setting(actor, referral_id,
-                                               provider_id=g.principal.organisation_id,
-                                               setting_id=data["setting_id"], **terms)
+            _, position = created_once(lambda offer_id: portal.offer_setting(
+                actor, referral_id, provider_id=g.principal.organisation_id,
+                setting_id=data["setting_id"], offer_id=offer_id, **terms))
         else:
-            _, position = portal.offer_place(actor, referral_id,
-                                             vacancy_id=data["vacancy_id"], **terms)
+            _, position = created_once(lambda offer_id: portal.offer_place(
+                actor, referral_id, vacancy_id=data["vacancy_id"], offer_id=offer_id,
+                **terms))
     except SearchRefused as error:
         raise refused(error) from None
     except NotFound as error:  # another provider's vacancy or setting: as a missing one
@@ -98,7 +103,7 @@ def make_offer(referral_id: UUID):
 @bp.post("/referrals/<uuid:referral_id>/decline")
 @api_requires("referrals.answer")
 @operation(summary="Decline a search: say why you cannot offer a place", body=DeclineIn,
-           idempotent=True, responses=ONE, tag=TAG)
+           idempotent=True, responses=ONE, tag=TAG, links=LINKS)
 @idempotent
 def decline_referral(referral_id: UUID):
     _referral(referral_id)

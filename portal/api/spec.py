@@ -68,6 +68,14 @@ def links_to(id_parameter: str, id_expression: str, *targets: str,
     return found
 
 
+def links_along(parameters: tuple[str, ...], *targets: str
+                ) -> dict[str, tuple[str, dict[str, str]]]:
+    """Links from an operation to others on the same record, which take the same path
+    ``parameters`` as the request did (a bid's tender and lot)."""
+    return {f"to_{target}": (target, {name: f"$request.path.{name}" for name in parameters})
+            for target in targets}
+
+
 def _path(rule: str) -> str:
     return re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.removeprefix("/api/v1"))
 

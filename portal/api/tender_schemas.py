@@ -88,24 +88,32 @@ class QualityQuestionOut(Schema):
     weight = fields.Integer(required=True)
 
 
-class TenderOut(Schema):
+class TenderSummaryOut(Schema):
+    """A tender in a list: the fields every view of a tender starts with."""
+
     id = fields.UUID(required=True)
     title = fields.String(required=True)
-    description = fields.String(required=True)
     lead_authority_id = fields.UUID(required=True)
-    lead_authority_name = fields.String(required=True)
     partnership = fields.String(required=True)
+    route = fields.String(required=True)
+    stage = fields.String(required=True)
+    estimated_total_value = fields.Integer(required=True)
+    engagement_closes = UtcDateTime(required=True, allow_none=True)
+    bid_deadline = UtcDateTime(required=True, allow_none=True)
+
+
+class TenderOut(TenderSummaryOut):
+    """A tender read on its own: the summary's fields, then its full terms, lots and
+    questionnaires."""
+
+    description = fields.String(required=True)
+    lead_authority_name = fields.String(required=True)
     partner_authorities = fields.Function(lambda t: [p["name"] for p in t["partners"]],
                                           required=True, metadata={
                                               "type": "array", "items": {"type": "string"}})
-    route = fields.String(required=True)
-    stage = fields.String(required=True)
     estimated_annual_value = fields.Integer(required=True)
-    estimated_total_value = fields.Integer(required=True)
     term_months = fields.Integer(required=True)
-    engagement_closes = UtcDateTime(required=True, allow_none=True)
     clarification_deadline = UtcDateTime(required=True, allow_none=True)
-    bid_deadline = UtcDateTime(required=True, allow_none=True)
     quality_weight = fields.Integer(required=True, allow_none=True)
     price_weight = fields.Integer(required=True, allow_none=True)
     viewer_role = fields.String(required=True, metadata={
@@ -116,26 +124,13 @@ class TenderOut(Schema):
     quality_questions = fields.List(fields.Nested(QualityQuestionOut), required=True)
 
 
-class TenderSummaryOut(Schema):
-    id = fields.UUID(required=True)
-    title = fields.String(required=True)
-    lead_authority_id = fields.UUID(required=True)
-    partnership = fields.String(required=True)
-    route = fields.String(required=True)
-    stage = fields.String(required=True)
-    estimated_total_value = fields.Integer(required=True)
-    engagement_closes = UtcDateTime(required=True, allow_none=True)
-    bid_deadline = UtcDateTime(required=True, allow_none=True)
-
-
 class TenderPage(Schema):
     items = fields.List(fields.Nested(TenderSummaryOut), required=True)
     next_cursor = fields.String(required=True, allow_none=True)
 
 
 class ResponseOut(Schema):
-    answers = fields.Dict(keys=fields.String(), values=fields.Raw(metadata=ANSWER),
-                          required=True)
+    answers = _answers(required=True)
     submitted_at = UtcDateTime(required=True)
     amended_at = UtcDateTime(required=True, allow_none=True)
 

@@ -24,7 +24,7 @@ from portal.api.access import (
 )
 from portal.api.blueprint import bp, respond
 from portal.api.problems import ApiProblem
-from portal.api.spec import operation
+from portal.api.spec import links_along, links_to, operation
 from portal.api.tender_schemas import (
     AnswersIn,
     BidIn,
@@ -39,6 +39,11 @@ from projections import tender_queries as tq
 
 TAG = "tenders"
 OWN = {200: ("Your organisation's answers and bids on the tender", OwnAnswersOut)}
+# A tender read links to the provider's answers on it; a bid to its withdrawal (same lot).
+TENDER_LINKS = links_to("tender_id", "$response.body#/id", "own_answers",
+                        "engagement_response")
+ANSWER_LINKS = links_along(("tender_id",), "own_answers")
+BID_LINKS = {**ANSWER_LINKS, **links_along(("tender_id", "lot"), "withdraw_bid", "submit_bid")}
 
 
 def _connect():
@@ -96,7 +101,7 @@ def tenders():
 @bp.get("/tenders/<uuid:tender_id>")
 @api_requires("tenders.view")
 @operation(summary="A tender: its lots, timetable and questionnaire",
-           responses={200: ("The tender", TenderOut)}, tag=TAG)
+           responses={200: ("The tender", TenderOut)}, tag=TAG, links=TENDER_LINKS)
 def tender(tender_id: UUID):
     return respond(TenderOut(), _tender(tender_id))
 
@@ -113,7 +118,8 @@ def own_answers(tender_id: UUID):
 @bp.put("/tenders/<uuid:tender_id>/engagement-response")
 @api_requires("tenders.respond")
 @operation(summary="Answer the market engagement questionnaire (or change your answers) "
-                   "while it is open", body=AnswersIn, responses=OWN, tag=TAG)
+                   "while it is open", body=AnswersIn, responses=OWN, tag=TAG,
+           links=ANSWER_LINKS)
 def engagement_response(tender_id: UUID):
     _tender(tender_id)
     answers = json_body(AnswersIn())["answers"]
@@ -129,7 +135,7 @@ def engagement_response(tender_id: UUID):
 @bp.post("/tenders/<uuid:tender_id>/lots/<int:lot>/bid")
 @api_requires("tenders.respond")
 @operation(summary="Submit a sealed bid for a lot (or replace yours) before the deadline",
-           body=BidIn, idempotent=True, responses=OWN, tag=TAG)
+           body=BidIn, idempotent=True, responses=OWN, tag=TAG, links=BID_LINKS)
 @idempotent
 def submit_bid(tender_id: UUID, lot: int):
     lot_id = _lot(_tender(tender_id), lot)
@@ -143,7 +149,7 @@ def submit_bid(tender_id: UUID, lot: int):
 @bp.post("/tenders/<uuid:tender_id>/lots/<int:lot>/withdraw")
 @api_requires("tenders.respond")
 @operation(summary="Withdraw your bid for a lot before the deadline", body=WithdrawBidIn,
-           idempotent=True, responses=OWN, tag=TAG)
+           idempotent=True, responses=OWN, tag=TAG, links=BID_LINKS)
 @idempotent
 def withdraw_bid(tender_id: UUID, lot: int):
     lot_id = _lot(_tender(tender_id), lot)

@@ -11,8 +11,8 @@ from portal.api.access import (
     api_requires,
     decode_cursor,
     etag,
+    expected_version,
     idempotent,
-    if_match,
     json_body,
     page_of,
     query,
@@ -113,7 +113,7 @@ def vacancy(vacancy_id: UUID):
            body=VacancyChanges, if_match="required", responses=ONE, headers=TAGGED, links=LINKS)
 def update_vacancy(vacancy_id: UUID):
     _own(vacancy_id)
-    version = if_match(required=True)
+    version = expected_version()
     data = json_body(VacancyChanges(), partial=True)
     reason = data.pop("reason", None)
     position = services().portal.update_vacancy(g.principal.actor, vacancy_id, reason=reason,
@@ -128,7 +128,7 @@ def update_vacancy(vacancy_id: UUID):
 @idempotent
 def withdraw_vacancy(vacancy_id: UUID):
     _own(vacancy_id)
-    version = if_match(required=False)
+    version = expected_version()
     data = json_body(Reason())
     position = services().portal.withdraw_vacancy(g.principal.actor, vacancy_id,
                                                   reason=data["reason"],
