@@ -180,7 +180,7 @@ def test_an_as_at_dashboard_is_kept_in_the_live_database_by_its_position_and_dat
 
     def as_at() -> dict:
         rebuilt = rebuild_as_at(svc.portal, svc.engine, sufficiency_as_at.projections(),
-                                position)
+                                position, key=svc.snapshot_key)
         try:
             with rebuilt.engine.connect() as c:
                 return sufficiency_as_at.read(auditor, c, moment, "region", store=svc.engine)
