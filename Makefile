@@ -60,7 +60,8 @@ lint: $(PY_STAMP)
 # national history's rebuild, "as at", pages over HTTP and memory, each beside its baseline.
 # Sizes and durations: BENCH_CHILDREN, BENCH_AUTHORITIES, BENCH_YEARS, BENCH_HTTP_SECONDS.
 BENCH_TABLE := tests/benchmarks/test_write_path.py tests/benchmarks/test_projections.py \
-	tests/benchmarks/test_national.py tests/benchmarks/test_crash.py
+	tests/benchmarks/test_national.py tests/benchmarks/test_crash.py \
+	tests/benchmarks/test_ofsted_import.py
 bench: install
 	BENCH_RESULTS=tests/benchmarks/RESULTS.md $(BIN)/pytest $(BENCH_TABLE) -o addopts="" \
 		-p no:cacheprovider -s
