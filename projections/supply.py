@@ -84,6 +84,11 @@ class Supply(Projection):
             name=e.name, setting_type=e.setting_type, postcode_district=e.postcode_district,
             places=e.registered_places))
 
+    @handles(Provider.SettingPlacesChanged)
+    def places_changed(self, c: sa.Connection, e) -> None:
+        c.execute(in_house_settings.update().where(
+            in_house_settings.c.setting_id == e.setting_id).values(places=e.registered_places))
+
     @handles(Provider.SettingStageChanged)
     def stage_changed(self, c: sa.Connection, e) -> None:
         steps = c.execute(sa.select(sa.func.count()).where(

@@ -73,8 +73,11 @@ def own_in_house_setting(viewer, c: sa.Connection, setting_id: UUID) -> dict[str
             .order_by(s.step)).mappings()]
     setting["next_stages"] = {k: v for k, v in STAGES.items()
                               if k in NEXT.get(setting["stage"], ())}
-    setting["open_vacancies"] = list(c.execute(sa.select(vacancy_board.c.id).where(
-        vacancy_board.c.setting_id == setting_id)).scalars())
+    v = vacancy_board.c
+    setting["vacancy_rows"] = [dict(row) for row in c.execute(
+        sa.select(v.id, v.places, v.weekly_fee, v.available_from)
+        .where(v.setting_id == setting_id).order_by(v.available_from, v.id)).mappings()]
+    setting["open_vacancies"] = [row["id"] for row in setting["vacancy_rows"]]
     return setting
 
 

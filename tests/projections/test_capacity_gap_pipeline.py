@@ -132,6 +132,19 @@ def test_a_council_home_counts_from_its_registration_and_apart(dorset):
     assert (after[home]["places"], after[home]["in_house"]) == (19, 9)
 
 
+def test_a_council_homes_changed_places_count_in_local_capacity(dorset):
+    hillside = next(s for s, v in dorset.portal.in_house_provider(dorset.dorset).settings.items()
+                    if v.name == "Hillside")
+    dorset.portal.change_in_house_places(SYSTEM, authority_id=dorset.dorset,
+                                         setting_id=hillside, registered_places=6,
+                                         reason="Two bedrooms added")
+    dorset.catch_up()
+    with dorset.services.engine.connect() as c:
+        homes = rows_by(planning.local_capacity(c, dorset.scope(dorset.dorset), filters(ON)),
+                        "setting")["Children's home"]
+    assert (homes["places"], homes["in_house"]) == (16, 6)
+
+
 def test_a_filter_to_one_kind_shows_only_its_gap(dorset):
     with dorset.services.engine.connect() as c:
         supported = planning.capacity_gap(c, dorset.scope(dorset.dorset),
