@@ -4,16 +4,23 @@ registration pipeline, and its places in development.
 ``in_house_settings`` holds the settings of each authority's in-house provider (the directory's
 ``settings`` holds them too, as every provider's); ``in_house_stages`` every step, dated, so a
 dashboard on any date counts a council home as capacity only once it was registered by then.
-``developments`` holds each scheme of new places as it stands now.
+``developments`` holds each scheme of new places as it stands now, and
+``development_states`` every state it has been in with the day it began (the day recorded or
+changed, opened or dropped), so a view of a past date counts the schemes as they stood then.
 """
 
 from __future__ import annotations
 
+from datetime import date
+from uuid import UUID, uuid5
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
+from eventsourcing.utils import get_topic
 
 from domain.development import Development
 from domain.organisation import Provider
-from projections.base import Projection, handles
+from projections.base import BufferedRows, Projection, handles
 from projections.database import metadata
 
 in_house_providers = sa.Table(
@@ -63,10 +70,58 @@ developments = sa.Table(
     sa.Column("changes", sa.Integer, nullable=False),  # how many times it has been changed
 )
 
+# What the capacity gap reads of a scheme on a date: its state from ``on`` (the day its event
+# took effect) until the next state's.
+STATE_COLUMNS = ("authority_id", "setting_type", "places", "expected_opening", "status")
+development_states = sa.Table(
+    "development_states",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),  # the scheme and its version
+    sa.Column("development_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("on", sa.Date, nullable=False),
+    sa.Column("authority_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("setting_type", sa.String(40), nullable=False),
+    sa.Column("places", sa.Integer, nullable=False),
+    sa.Column("expected_opening", sa.Date, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+)
+LONDON = ZoneInfo("Europe/London")
+RECORDED = get_topic(Development.Recorded)
+SCHEME_TOPICS = frozenset(get_topic(event) for event in (
+    Development.Recorded, Development.Changed, Development.Opened, Development.Dropped))
+
+
+def _day(e, recorded: date | None) -> date:
+    """The day an event took effect: the one it records, else (events stored before they
+    recorded it) the day it was stored, in UK time."""
+    return recorded or e.timestamp.astimezone(LONDON).date()
+
 
 class Supply(Projection):
     name = "supply"
-    tables = (in_house_providers, in_house_settings, in_house_stages, developments)
+    tables = (in_house_providers, in_house_settings, in_house_stages, developments,
+              development_states)
+
+    def __init__(self) -> None:
+        self.schemes = BufferedRows(developments)
+        self.states = BufferedRows(development_states)
+
+    def prepare(self, connection: sa.Connection, notifications) -> None:
+        ours = [n for n in notifications if n.topic in SCHEME_TOPICS]
+        self.schemes.absent(n.originator_id for n in ours if n.topic == RECORDED)
+        self.schemes.load(connection, [n.originator_id for n in ours])
+        self.states.absent(_state_id(n.originator_id, n.originator_version) for n in ours)
+
+    def end_batch(self, connection: sa.Connection) -> None:
+        self.schemes.flush(connection)
+        self.states.flush(connection)
+
+    def _state(self, e, on: date) -> None:
+        row = self.schemes.get(e.originator_id)
+        self.states.put({"id": _state_id(e.originator_id, e.originator_version),
+                         "development_id": e.originator_id, "version": e.originator_version,
+                         "on": on, **{k: row[k] for k in STATE_COLUMNS}})
 
     @handles(Provider.RunByAuthority)
     def run_by(self, c: sa.Connection, e) -> None:
@@ -98,20 +153,26 @@ class Supply(Projection):
 
     @handles(Development.Recorded)
     def development_recorded(self, c: sa.Connection, e) -> None:
-        c.execute(developments.insert().values(
+        self.schemes.put(dict(
             id=e.originator_id, authority_id=e.authority_id, name=e.name,
             development_type=e.development_type, setting_type=e.setting_type, places=e.places,
             expected_opening=e.expected_opening, confidence=e.confidence,
             tender_id=e.tender_id, contract_id=e.contract_id, status="in_development",
             status_on=None, changes=0))
+        self._state(e, _day(e, getattr(e, "recorded_on", None)))
 
     @handles(Development.Changed)
     def development_changed(self, c: sa.Connection, e) -> None:
-        c.execute(developments.update().where(developments.c.id == e.originator_id)
-                  .values(**e.changes, changes=developments.c.changes + 1))
+        row = self.schemes.get(e.originator_id)
+        self.schemes.update(e.originator_id, **e.changes, changes=row["changes"] + 1)
+        self._state(e, _day(e, getattr(e, "on", None)))
 
     @handles(Development.Opened, Development.Dropped)
     def development_ended(self, c: sa.Connection, e) -> None:
         status = "opened" if isinstance(e, Development.Opened) else "dropped"
-        c.execute(developments.update().where(developments.c.id == e.originator_id)
-                  .values(status=status, status_on=e.on))
+        self.schemes.update(e.originator_id, status=status, status_on=e.on)
+        self._state(e, e.on)
+
+
+def _state_id(development_id: UUID, version: int) -> UUID:
+    return uuid5(development_id, f"state {version}")
