@@ -88,6 +88,8 @@ development_states = sa.Table(
 )
 LONDON = ZoneInfo("Europe/London")
 RECORDED = get_topic(Development.Recorded)
+PROVIDER_TOPICS = frozenset(get_topic(event) for event in (
+    Provider.RunByAuthority, Provider.SettingAdded))
 SCHEME_TOPICS = frozenset(get_topic(event) for event in (
     Development.Recorded, Development.Changed, Development.Opened, Development.Dropped))
 
@@ -104,18 +106,36 @@ class Supply(Projection):
               development_states)
 
     def __init__(self) -> None:
+        self.providers = BufferedRows(in_house_providers, key="provider_id")
+        self.homes = BufferedRows(in_house_settings, key="setting_id")
         self.schemes = BufferedRows(developments)
         self.states = BufferedRows(development_states)
+        self.steps: dict[UUID, int] = {}  # each setting's steps so far, stored and new
+        self.new_steps: list[dict] = []
 
     def prepare(self, connection: sa.Connection, notifications) -> None:
         ours = [n for n in notifications if n.topic in SCHEME_TOPICS]
         self.schemes.absent(n.originator_id for n in ours if n.topic == RECORDED)
         self.schemes.load(connection, [n.originator_id for n in ours])
         self.states.absent(_state_id(n.originator_id, n.originator_version) for n in ours)
+        # Every provider's settings pass through here: whether it is an authority's own is
+        # read once a batch, not once an event.
+        self.providers.load(connection, [n.originator_id for n in notifications
+                                         if n.topic in PROVIDER_TOPICS])
+
+    def begin_batch(self, connection: sa.Connection) -> None:
+        self.steps, self.new_steps = {}, []
+
+    def discard_batch(self) -> None:
+        super().discard_batch()
+        self.steps, self.new_steps = {}, []
 
     def end_batch(self, connection: sa.Connection) -> None:
-        self.schemes.flush(connection)
-        self.states.flush(connection)
+        for rows in (self.providers, self.homes, self.schemes, self.states):
+            rows.flush(connection)
+        if self.new_steps:
+            connection.execute(in_house_stages.insert(), self.new_steps)
+        self.steps, self.new_steps = {}, []
 
     def _state(self, e, on: date) -> None:
         row = self.schemes.get(e.originator_id)
@@ -125,31 +145,35 @@ class Supply(Projection):
 
     @handles(Provider.RunByAuthority)
     def run_by(self, c: sa.Connection, e) -> None:
-        c.execute(in_house_providers.insert().values(provider_id=e.originator_id,
-                                                     authority_id=e.owner_authority_id))
+        self.providers.absent([e.originator_id])
+        self.providers.put({"provider_id": e.originator_id,
+                            "authority_id": e.owner_authority_id})
 
     @handles(Provider.SettingAdded)
     def setting_added(self, c: sa.Connection, e) -> None:
-        owner = c.execute(sa.select(in_house_providers.c.authority_id).where(
-            in_house_providers.c.provider_id == e.originator_id)).scalar()
+        owner = self.providers.get(e.originator_id)
         if owner is None:
             return
-        c.execute(in_house_settings.insert().values(
-            setting_id=e.setting_id, provider_id=e.originator_id, authority_id=owner,
-            name=e.name, setting_type=e.setting_type, postcode_district=e.postcode_district,
-            places=e.registered_places))
+        self.homes.absent([e.setting_id])
+        self.homes.put(dict(
+            setting_id=e.setting_id, provider_id=e.originator_id,
+            authority_id=owner["authority_id"], name=e.name, setting_type=e.setting_type,
+            postcode_district=e.postcode_district, places=e.registered_places))
+        self.steps[e.setting_id] = 0
 
     @handles(Provider.SettingPlacesChanged)
     def places_changed(self, c: sa.Connection, e) -> None:
-        c.execute(in_house_settings.update().where(
-            in_house_settings.c.setting_id == e.setting_id).values(places=e.registered_places))
+        self.homes.load(c, [e.setting_id])
+        self.homes.update(e.setting_id, places=e.registered_places)
 
     @handles(Provider.SettingStageChanged)
     def stage_changed(self, c: sa.Connection, e) -> None:
-        steps = c.execute(sa.select(sa.func.count()).where(
-            in_house_stages.c.setting_id == e.setting_id)).scalar_one()
-        c.execute(in_house_stages.insert().values(setting_id=e.setting_id, step=steps + 1,
-                                                  stage=e.stage, on=e.on, reason=e.reason))
+        if e.setting_id not in self.steps:
+            self.steps[e.setting_id] = c.execute(sa.select(sa.func.count()).where(
+                in_house_stages.c.setting_id == e.setting_id)).scalar_one()
+        self.steps[e.setting_id] += 1
+        self.new_steps.append(dict(setting_id=e.setting_id, step=self.steps[e.setting_id],
+                                   stage=e.stage, on=e.on, reason=e.reason))
 
     @handles(Development.Recorded)
     def development_recorded(self, c: sa.Connection, e) -> None:

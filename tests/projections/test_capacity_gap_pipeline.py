@@ -221,7 +221,8 @@ def test_the_supply_read_model_rebuilt_equals_it_built_as_it_went(dorset, monkey
                               development_id=schemes["Young people's scheme"],
                               on=ON, reason="Opened early", today=TODAY)
     w.catch_up()
-    names = {"developments", "development_states", "in_house_settings", "in_house_stages"}
+    names = {"developments", "development_states", "in_house_providers", "in_house_settings",
+             "in_house_stages"}
     incremental = dump(w.services.engine, names=names)
     # Five schemes recorded, one dropped, one changed, one opened: a state for each event.
     assert (len(incremental["developments"]), len(incremental["development_states"])) == (5, 8)
