@@ -107,7 +107,9 @@ class Development(PortalAggregate):
     def __init__(self, *, authority_id: UUID, name: str, development_type: str,
                  setting_type: str, places: int, expected_opening: date, confidence: str,
                  tender_id: UUID | None, contract_id: UUID | None, actor: Actor,
-                 reason: str | None) -> None:
+                 reason: str | None, recorded_on: date | None = None) -> None:
+        # ``recorded_on``: the day it joined the pipeline, so a view of a past date counts
+        # the schemes as they stood then (None in events stored before it was kept).
         self.authority_id = authority_id
         self.name = name
         self.development_type = development_type
@@ -129,7 +131,7 @@ class Development(PortalAggregate):
         if found:
             raise Refused(found)
         return cls(id=id or uuid4(), authority_id=authority_id, actor=actor, reason=reason,
-                   **terms)
+                   recorded_on=today, **terms)
 
     def _check_in_development(self) -> None:
         if self.status != "in_development":
@@ -154,11 +156,12 @@ class Development(PortalAggregate):
             return False
         if found:
             raise Refused(found)
-        self._changed(changes=changed, actor=actor, reason=reason.strip())
+        self._changed(changes=changed, actor=actor, reason=reason.strip(), on=today)
         return True
 
     @event("Changed")
-    def _changed(self, *, changes: dict, actor: Actor, reason: str | None) -> None:
+    def _changed(self, *, changes: dict, actor: Actor, reason: str | None,
+                 on: date | None = None) -> None:
         for key, value in changes.items():
             setattr(self, key, value)
 

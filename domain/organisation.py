@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
@@ -11,7 +11,7 @@ from eventsourcing.domain import event
 
 from domain.actor import Actor
 from domain.base import PortalAggregate
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError, NotFound, Refused
 from domain.in_house import IN_HOUSE, check_stage_change, in_house_provider_id
 from domain.postcode import DISTRICT
 from domain.vocabulary import PROVIDER_KINDS, SETTING_TYPES
@@ -247,6 +247,33 @@ class Provider(PortalAggregate):
                            since=steps[-1][1] if steps else None, today=today, reason=reason)
         self._stage_changed(setting_id=setting_id, stage=stage, on=on, actor=actor,
                             reason=reason.strip())
+
+    def change_places(self, setting_id: UUID, *, registered_places: int, actor: Actor,
+                      reason: str | None) -> bool:
+        """A council setting's places changed (a home extended, a bedroom taken out of use),
+        with why. Returns False when the places are already that. An independent setting's
+        places come from Ofsted's register instead."""
+        if not self.in_house:
+            raise DomainError("Only the council's own settings have their places changed here")
+        setting = self.setting(setting_id)
+        found = {}
+        if not isinstance(registered_places, int) or not 0 < registered_places <= 200:
+            found["registered_places"] = "Places must be a whole number between 1 and 200"
+        if not (reason or "").strip():
+            found["reason"] = "Say why the places change"
+        if found:
+            raise Refused(found)
+        if registered_places == setting.registered_places:
+            return False
+        self._places_changed(setting_id=setting_id, registered_places=registered_places,
+                             actor=actor, reason=reason.strip())
+        return True
+
+    @event("SettingPlacesChanged")
+    def _places_changed(self, *, setting_id: UUID, registered_places: int, actor: Actor,
+                        reason: str | None) -> None:
+        self.settings[setting_id] = replace(self.settings[setting_id],
+                                            registered_places=registered_places)
 
     @event("SettingStageChanged")
     def _stage_changed(self, *, setting_id: UUID, stage: str, on: date, actor: Actor,

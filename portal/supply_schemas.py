@@ -53,6 +53,11 @@ class CouncilHomeSchema(StageSchema):
         OFSTED_URN, error="Enter an Ofsted URN, like SC123456"))
 
 
+class PlacesSchema(FormSchema):
+    registered_places = _int("Places", 1, 200, required=True)
+    reason = _reason(True, "Say why the places change")
+
+
 class DevelopmentSchema(FormSchema):
     name = _name("scheme")
     development_type = _code(DEVELOPMENT_TYPES, "kind of scheme", required=True)

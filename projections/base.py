@@ -105,7 +105,7 @@ class Projection:
 
 
 class BufferedRows:
-    """A batch's working copy of one table's rows, keyed by ``id``.
+    """A batch's working copy of one table's rows, keyed by ``id`` (or the column named).
 
     Handlers read and change plain dicts; :meth:`flush` writes the touched rows back at the
     batch's end through the driver (:class:`~projections.bulk.TableWriter`): rows new in the
@@ -115,20 +115,21 @@ class BufferedRows:
     this.
     """
 
-    def __init__(self, table: sa.Table) -> None:
+    def __init__(self, table: sa.Table, key: str = "id") -> None:
         self.table = table
+        self.key = key  # the column rows are keyed by: ``id`` unless the table names it
         self.writer = TableWriter(table)
         self._rows: dict[Any, dict | None] = {}
         self._touched: dict[Any, None] = {}  # in the order first touched
         self._absent: set[Any] = set()  # ids known not to be in the table
-        self._select = sa.select(table).where(table.c.id.in_(sa.bindparam("ids",
-                                                                          expanding=True)))
+        self._select = sa.select(table).where(table.c[key].in_(sa.bindparam("ids",
+                                                                            expanding=True)))
 
     def load(self, connection: sa.Connection, ids: Iterable[Any]) -> None:
         wanted = [i for i in set(ids) if i not in self._rows]
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
-            found = {row["id"]: dict(row) for row in connection.execute(
+            found = {row[self.key]: dict(row) for row in connection.execute(
                 self._select, {"ids": chunk}).mappings()}
             for i in chunk:
                 self._rows[i] = found.get(i)
@@ -147,8 +148,8 @@ class BufferedRows:
         return self._rows.get(row_id)
 
     def put(self, row: dict) -> None:
-        self._rows[row["id"]] = row
-        self._touched[row["id"]] = None
+        self._rows[row[self.key]] = row
+        self._touched[row[self.key]] = None
 
     def update(self, row_id: Any, **values: Any) -> None:
         row = self._rows.get(row_id)
@@ -171,7 +172,8 @@ class BufferedRows:
         if self._touched:
             # Every touched row may be stored, unless it is known not to be (not found when
             # loaded, or its aggregate created in this batch): those are only inserted.
-            self.writer.delete(connection, [i for i in self._touched if i not in self._absent])
+            self.writer.delete(connection, [i for i in self._touched if i not in self._absent],
+                               column=self.key)
             self.writer.insert(connection, [self._rows[i] for i in self._touched
                                             if self._rows.get(i) is not None])
         self._rows.clear()

@@ -111,6 +111,11 @@ class Directory(Projection):
             "registered_places": e.registered_places,
         })
 
+    @handles(Provider.SettingPlacesChanged)
+    def setting_places_changed(self, c: sa.Connection, e: Provider.SettingPlacesChanged) -> None:
+        c.execute(settings.update().where(settings.c.id == e.setting_id)
+                  .values(registered_places=e.registered_places))
+
     @handles(PlatformOrganisation.Registered)
     def platform_registered(self, c: sa.Connection, e: PlatformOrganisation.Registered) -> None:
         c.execute(organisations.insert().values(

@@ -36,6 +36,27 @@ def with_quality(query: sa.Select, setting_table, provider_table) -> sa.Select:
                                                                    provider_table))
 
 
+def providers_quality(viewer, connection: sa.Connection,
+                      provider_ids: Iterable[UUID]) -> dict[UUID, list[dict]]:
+    """Each provider's settings with their registration and latest overall judgement and
+    inspection date, by provider (a provider with no settings: an empty list), for a council
+    weighing its tender responses and bids."""
+    check(viewer, "directory.view")
+    ids = sorted(set(provider_ids))
+    found: dict[UUID, list[dict]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    p = organisations.alias("provider")
+    rows = connection.execute(
+        with_quality(sa.select(settings.c.provider_id, settings.c.name, settings.c.setting_type)
+                     .join(p, p.c.id == settings.c.provider_id), settings, p)
+        .where(settings.c.provider_id.in_(ids))
+        .order_by(settings.c.provider_id, settings.c.name)).mappings()
+    for row in rows:
+        found[row["provider_id"]].append(dict(row))
+    return found
+
+
 def good_or_better(column: sa.ColumnElement | None = None) -> sa.ColumnElement[bool]:
     return (column if column is not None else ofsted_registrations.c.judgement).in_(
         sorted(GOOD_OR_BETTER))

@@ -16,7 +16,12 @@ from domain.in_house import NEXT, STAGES
 from domain.permissions import check
 from domain.vocabulary import SETTING_TYPES
 from projections.directory import organisations
-from projections.supply import developments, in_house_settings, in_house_stages
+from projections.supply import (
+    development_states,
+    developments,
+    in_house_settings,
+    in_house_stages,
+)
 from projections.vacancies import vacancy_board
 
 # Years ahead the regional pipeline and the capacity gap show places opening within.
@@ -73,8 +78,11 @@ def own_in_house_setting(viewer, c: sa.Connection, setting_id: UUID) -> dict[str
             .order_by(s.step)).mappings()]
     setting["next_stages"] = {k: v for k, v in STAGES.items()
                               if k in NEXT.get(setting["stage"], ())}
-    setting["open_vacancies"] = list(c.execute(sa.select(vacancy_board.c.id).where(
-        vacancy_board.c.setting_id == setting_id)).scalars())
+    v = vacancy_board.c
+    setting["vacancy_rows"] = [dict(row) for row in c.execute(
+        sa.select(v.id, v.places, v.weekly_fee, v.available_from)
+        .where(v.setting_id == setting_id).order_by(v.available_from, v.id)).mappings()]
+    setting["open_vacancies"] = [row["id"] for row in setting["vacancy_rows"]]
     return setting
 
 
@@ -128,13 +136,19 @@ def regional_pipeline(viewer, c: sa.Connection, today: date) -> list[dict[str, A
 def pipeline_by_year(c: sa.Connection, ids: list[UUID], setting_type: str, on: date,
                      *, everyone: bool = False) -> dict[UUID, dict[int, int]]:
     """For the capacity gap: each authority's places in development of one kind of setting
-    opening within 1, 2 and 3 years of ``on`` (cumulative). A scheme whose expected date has
-    passed without it being recorded as opened counts from year 1 (it is late, not gone)."""
-    d = developments.c
-    query = (sa.select(d.authority_id, d.expected_opening, d.places)
-             .where(d.status == "in_development", d.setting_type == setting_type))
+    opening within 1, 2 and 3 years of ``on`` (cumulative), the schemes as they stood on
+    ``on`` (recorded by then, with the places and date they had then, not yet opened or
+    dropped then). A scheme whose expected date has passed without it being recorded as
+    opened counts from year 1 (it is late, not gone)."""
+    s = development_states.c
+    latest = (sa.select(s.development_id, sa.func.max(s.version).label("version"))
+              .where(s.on <= on).group_by(s.development_id).subquery())
+    query = (sa.select(s.authority_id, s.expected_opening, s.places)
+             .join(latest, sa.and_(latest.c.development_id == s.development_id,
+                                   latest.c.version == s.version))
+             .where(s.status == "in_development", s.setting_type == setting_type))
     if not everyone:
-        query = query.where(d.authority_id.in_(ids))
+        query = query.where(s.authority_id.in_(ids))
     found: dict[UUID, dict[int, int]] = {}
     for authority, opening, places in c.execute(query):
         years = found.setdefault(authority, dict.fromkeys(YEARS, 0))

@@ -334,14 +334,17 @@ class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, BoardComma
                            field="setting_id") from None
 
     def _setting(self, provider_id: UUID, setting_id: UUID) -> Setting:
-        """A provider's setting. Settings never change once added (no event alters or removes
-        one), so they are cached rather than replaying the provider for every vacancy; if
-        settings become editable, key this cache by the provider's version."""
+        """A provider's setting. An independent provider's settings never change once added
+        (no event alters or removes one), so they are cached rather than replaying the
+        provider for every vacancy; a council's own settings' places change (another process
+        may change them), so they are read afresh each time."""
         key = (provider_id, setting_id)
         cached = self._settings.get(key)
         if cached is None:
-            cached = self._get(provider_id, Provider, "provider").setting(setting_id)
-            self._settings[key] = cached
+            provider = self._get(provider_id, Provider, "provider")
+            cached = provider.setting(setting_id)
+            if not provider.in_house:
+                self._settings[key] = cached
         return cached
 
     def publish_vacancy(self, actor: Actor, *, provider_id: UUID, setting_id: UUID,

@@ -99,6 +99,21 @@ class SupplyCommands:
                     closed.append(vacancy)
         return self._save(provider, *closed)
 
+    @retried_on_clash
+    def change_in_house_places(self, actor: Actor, *, authority_id: UUID, setting_id: UUID,
+                               registered_places: int, reason: str | None) -> int:
+        """A council setting's places change, with why. The places it already has are
+        refused (nothing to store)."""
+        self._check_own_authority(actor, authority_id)
+        provider = self.in_house_provider(authority_id)
+        if provider is None or setting_id not in provider.settings:
+            raise NotFound("There is no such setting")
+        if not provider.change_places(setting_id, registered_places=registered_places,
+                                      actor=actor, reason=reason):
+            raise DomainError(f"{provider.settings[setting_id].name} already has "
+                              f"{registered_places} places", field="registered_places")
+        return self._save(provider)
+
     # --- places in development ----------------------------------------------------------------
 
     def _check_links(self, authority_id: UUID, terms: dict[str, Any]) -> dict[str, str]:

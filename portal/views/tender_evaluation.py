@@ -28,6 +28,7 @@ from portal.tender_presenters import BidScoring
 from portal.tender_schemas import parse_scores, row_count
 from portal.views.tender_helpers import kept, register_vocabulary, run
 from projections import tender_queries as tq
+from projections.quality_queries import providers_quality
 from projections.tender_panel_queries import panel_candidates
 
 bp = Blueprint("tender_evaluation", __name__, url_prefix="/tenders")
@@ -102,8 +103,9 @@ def bids(tender_id: UUID):
         opened = tq.opened_bids_for(g.principal, c, tender_id)
         rankings = tq.lot_rankings(g.principal, c, tender_id)
         scores = tq.tender_scores_for(g.principal, c, tender_id)
+        quality = providers_quality(g.principal, c, (b["provider_id"] for b in opened))
     return render_template("tenders/bids.html", tender=tender, opened=opened,
-                           rankings=rankings, scores=scores)
+                           rankings=rankings, scores=scores, quality=quality)
 
 
 @bp.route("/<uuid:tender_id>/panel", methods=["GET", "POST"])
@@ -138,8 +140,10 @@ def _opened_bid(tender_id: UUID, bid_id: UUID) -> tuple[dict, dict, list[dict]]:
                     if b["id"] == bid_id), None)
         scores = [s for s in tq.tender_scores_for(g.principal, c, tender_id)
                   if s["bid_id"] == bid_id]
-    if bid is None:
-        abort(404)
+        if bid is None:
+            abort(404)
+        bid["quality"] = providers_quality(g.principal, c, [bid["provider_id"]])[
+            bid["provider_id"]]
     return tender, bid, scores
 
 

@@ -49,6 +49,7 @@ from portal.tender_schemas import (
 from portal.views.tender_helpers import kept, register_vocabulary, run
 from projections import directory_queries as directory
 from projections import tender_queries as tq
+from projections.quality_queries import providers_quality
 from projections.tender_panel_queries import named_providers
 
 bp = Blueprint("tenders", __name__, url_prefix="/tenders")
@@ -385,8 +386,9 @@ def responses(tender_id: UUID):
         tender = tq.tender_detail(g.principal, c, tender_id)
         listed = tq.engagement_responses_for(g.principal, c, tender_id)
         summary = tq.engagement_summary(g.principal, c, tender_id)
+        quality = providers_quality(g.principal, c, (r["provider_id"] for r in listed))
     return render_template("tenders/responses.html", tender=tender, responses=listed,
-                           summary=summary)
+                           summary=summary, quality=quality)
 
 
 # --- clarifications ---------------------------------------------------------------------------

@@ -130,11 +130,15 @@ def _settings_for_provider() -> list:
         return directory.provider_settings(g.principal, c, g.principal.organisation_id)
 
 
-def _vacancy_form(settings: list, since: date | None = None) -> FormResult:
+def vacancy_form(settings: list, since: date | None = None,
+                 setting_id: UUID | None = None) -> FormResult:
     """The posted vacancy, checked with the chosen setting's rules and today's date, so every
-    mistake is named at once."""
+    mistake is named at once. ``setting_id``: the setting the page is for (a council home's),
+    whatever the form says."""
     date_errors: dict[str, str] = {}
     raw = request.form.to_dict()
+    if setting_id is not None:
+        raw["setting_id"] = str(setting_id)
     raw["needs_met"] = request.form.getlist("needs_met")
     raw["available_from"] = combine_date(request.form, "available_from", "Available from",
                                          date_errors)
@@ -154,7 +158,7 @@ def _done(position: int, message: str, vacancy_id: UUID):
     return redirect(url_for("manage.show", vacancy_id=vacancy_id))
 
 
-def _apply_domain_error(form: FormResult, error: DomainError | StaleVersion,
+def apply_vacancy_error(form: FormResult, error: DomainError | StaleVersion,
                         default_field: str) -> None:
     """A refusal shown beside its field, with what was typed; terms refused for several
     reasons show them all. A change made since the form was opened is shown first."""
@@ -172,7 +176,7 @@ def new():
     settings = _settings_for_provider()
     form = FormResult()
     if request.method == "POST":
-        form = _vacancy_form(settings)
+        form = vacancy_form(settings)
         if form.ok:
             data = dict(form.data)
             data.pop("reason", None)
@@ -181,7 +185,7 @@ def new():
             try:
                 vacancy_id, position = created_once(lambda new_id: publish(vacancy_id=new_id))
             except DomainError as error:
-                _apply_domain_error(form, error, "setting_id")
+                apply_vacancy_error(form, error, "setting_id")
             else:
                 return _done(position, "Vacancy published", vacancy_id)
     return render_template("manage/form.html", form=form, settings=settings, vacancy=None)
@@ -218,7 +222,7 @@ def edit(vacancy_id: UUID):
     settings = [s for s in _settings_for_provider() if s["id"] == vacancy["setting_id"]]
     form = FormResult(data=_form_values(vacancy))
     if request.method == "POST":
-        form = _vacancy_form(settings, since=vacancy["available_from"])
+        form = vacancy_form(settings, since=vacancy["available_from"])
         if form.ok:
             data = dict(form.data)
             reason = data.pop("reason", None)
@@ -228,7 +232,7 @@ def edit(vacancy_id: UUID):
                     g.principal.actor, vacancy_id, reason=reason,
                     expected_version=opened_version(), **data)
             except (DomainError, StaleVersion) as error:
-                _apply_domain_error(form, error, "weekly_fee")
+                apply_vacancy_error(form, error, "weekly_fee")
             else:
                 return _done(position, "Vacancy updated", vacancy_id)
     return render_template("manage/form.html", form=form, settings=settings, vacancy=vacancy)
@@ -274,7 +278,7 @@ def change_status(vacancy_id: UUID, action: str):
                 expected_version=opened_version(), **extra)
         except (DomainError, StaleVersion) as error:
             # A refused step (e.g. withdrawing a filled vacancy) is about the vacancy's status.
-            _apply_domain_error(form, error, "status")
+            apply_vacancy_error(form, error, "status")
         else:
             return _done(position, message, vacancy_id)
     form.data = request.form.to_dict()

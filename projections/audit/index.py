@@ -438,6 +438,8 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
         "Recorded the provider as the authority's own (in-house) provision"),
     ("Provider", "SettingStageChanged"): lambda e: (
         f"Recorded a council setting as {STAGES[e.stage].lower()} from {uk_date(e.on)}"),
+    ("Provider", "SettingPlacesChanged"): lambda e: (
+        f"Changed a council setting's places to {e.registered_places}"),
     ("Development", "Recorded"): _development,
     ("Development", "Changed"): lambda e: _changes("a scheme of places in development",
                                                    e.changes),

@@ -163,24 +163,54 @@ def authority_rows(found: list, values: dict[UUID, Row], keys: Sequence[str],
     return rows, {**total, **derive(total)}
 
 
-def partnership_rows(connection: sa.Connection, rows: list[Row], keys: Sequence[str],
-                     derive: Callable[[Row], Row]) -> list[tuple[int, tuple[int, ...]]]:
-    """Add a subtotal row for each partnership among ``rows`` (whose members are all there)
-    and return every row sum: the total over the authorities, each partnership over its own."""
-    index = {row[ROW_AUTHORITY]: i for i, row in enumerate(rows)}
-    members: dict[str, list[int]] = {}
+def partnerships_among(connection: sa.Connection, rows: list[Row]
+                       ) -> list[tuple[str, tuple[UUID, ...], tuple[int, ...]]]:
+    """Each partnership whose member authorities all have a row among ``rows``: its name, its
+    members and the indexes of their rows."""
+    index = {row[ROW_AUTHORITY]: i for i, row in enumerate(rows)
+             if row.get(ROW_AUTHORITY) is not None}
+    members: dict[str, list[UUID]] = {}
     for name, authority_id in connection.execute(
             sa.select(partnership_members.c.partnership, partnership_members.c.authority_id)
             .order_by(partnership_members.c.partnership)):
         members.setdefault(name, []).append(authority_id)
+    return [(name, tuple(ids), tuple(sorted(index[i] for i in ids)))
+            for name, ids in members.items() if all(i in index for i in ids)]
+
+
+def per_authority(found: list, figures_of: Callable[[list[UUID]], Row | None],
+                  connection: sa.Connection | None = None
+                  ) -> tuple[list[Row], Row | None, list[tuple[int, tuple[int, ...]]]]:
+    """A row for each authority of ``found`` with ``figures_of([its id])`` (None leaves it
+    out); given ``connection``, a subtotal for each partnership whose members all have a row
+    (``figures_of(its members)``); and with more than one authority's row, the total
+    (``figures_of`` every authority shown). Returns the rows, the total and the row sums.
+    For figures that do not add up (medians, averages), ``figures_of`` works them out again
+    for each group."""
+    rows: list[Row] = []
+    for authority in found:
+        figures = figures_of([authority.id])
+        if figures is not None:
+            rows.append({"name": authority.name, ROW_AUTHORITY: authority.id, **figures})
+    if len(rows) < 2:
+        return rows, None, []
+    shown = [row[ROW_AUTHORITY] for row in rows]
     sums = [(TOTAL_ROW, tuple(range(len(rows))))]
-    for name, ids in members.items():
-        if not all(i in index for i in ids):
-            continue
-        parts = tuple(sorted(index[i] for i in ids))
+    for name, ids, parts in partnerships_among(connection, rows) if connection else ():
+        sums.append((len(rows), parts))
+        rows.append({"name": f"{name} partnership", **figures_of(list(ids))})
+    return rows, {"name": "Total", **figures_of(shown)}, sums
+
+
+def partnership_rows(connection: sa.Connection, rows: list[Row], keys: Sequence[str],
+                     derive: Callable[[Row], Row]) -> list[tuple[int, tuple[int, ...]]]:
+    """Add a subtotal row for each partnership among ``rows`` (whose members are all there)
+    and return every row sum: the total over the authorities, each partnership over its own."""
+    sums = [(TOTAL_ROW, tuple(range(len(rows))))]
+    for name, ids, parts in partnerships_among(connection, rows):
         subtotal = {"name": f"{name} partnership",
                     **sum_rows([rows[p] for p in parts], [*keys, "population"]),
-                    ROW_MEMBERS: tuple(ids)}
+                    ROW_MEMBERS: ids}
         sums.append((len(rows), parts))
         rows.append({**subtotal, **derive(subtotal)})
     return sums

@@ -21,7 +21,6 @@ from domain.organisation import authority_id
 from domain.permissions import Forbidden, check
 from projections.sufficiency import (
     fostering,
-    fostering_gap,
     money,
     planning,
     quality,
@@ -50,7 +49,7 @@ POPULATION_MEASURES: tuple[Measure, ...] = (
 def measures() -> list[Measure]:
     found: list[Measure] = list(POPULATION_MEASURES)
     for listed in (money.MEASURES, planning.MEASURES, quality.MEASURES, fostering.MEASURES,
-                   fostering_gap.MEASURES, unmet_need.MEASURES):
+                   unmet_need.MEASURES):
         found.extend(m for m in listed if m not in found)
     return found
 

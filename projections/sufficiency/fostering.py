@@ -25,6 +25,7 @@ from projections.sufficiency.common import (
     authorities,
     filter_notes,
     long_date,
+    per_authority,
     percent,
     sum_rows,
     whole_region,
@@ -219,20 +220,20 @@ def fostering_recruitment(connection: sa.Connection, scope: Scope, filters: Filt
     found = authorities(connection, scope, filters)
     ids = [a.id for a in found]
     months = months_of(filters)
-    rows: list[Row] = []
     before = (months[0] - timedelta(days=1)).replace(day=1) if months else None
     returns = returns_by(connection, ids, before, months[-1]) if months else {}
-    for authority in found:
-        own = returns.get(authority.id, {})
-        if any(m in own for m in months):
-            rows.append({"name": authority.name, ROW_AUTHORITY: authority.id,
-                         **_recruitment_row(own, months, before)})
-    total = None
-    if len(rows) > 1:
-        total = {"name": "Total", **sum_rows(rows, RECRUITMENT)}
-        if any(r["households_start"] is None for r in rows):
-            total["households_start"] = None
-        total.update(_derive_recruitment(total))
+    each = {a: _recruitment_row(own, months, before) for a, own in returns.items()
+            if any(m in own for m in months)}
+
+    def recruitment_of(group: list[UUID]) -> Row | None:
+        if len(group) == 1:
+            return each.get(group[0])
+        summed = sum_rows([each[a] for a in group], RECRUITMENT)
+        if any(each[a]["households_start"] is None for a in group):
+            summed["households_start"] = None
+        return {**summed, **_derive_recruitment(summed)}
+
+    rows, total, _sums = per_authority(found, recruitment_of)
     period = (f"{month_label(months[0])} to {month_label(months[-1])}" if months
               else "no whole month")
     reasons = [Column(f"resigned_{r}", f"Resigned: {label.lower()}", COUNT)

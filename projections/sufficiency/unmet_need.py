@@ -26,10 +26,16 @@ from domain import ssda903
 from domain.home_search import UNFILLED_REASONS
 from domain.timezone import LONDON
 from domain.vocabulary import SETTING_TYPES
-from projections.directory import partnership_members, settings
+from projections.directory import settings
 from projections.gazetteer import IRISH_GRID, postcode_districts
 from projections.referral_queries import AGE_BANDS, age_band
-from projections.sufficiency.common import authorities, long_date, shared, whole_region
+from projections.sufficiency.common import (
+    authorities,
+    long_date,
+    per_authority,
+    shared,
+    whole_region,
+)
 from projections.sufficiency.selection import setting_types_for
 from projections.sufficiency.snapshot import LIMIT_SQUARED, METRES_A_MILE
 from projections.sufficiency.tables import (
@@ -253,26 +259,11 @@ def _facts(rows: list[dict], total: dict | None, keys: Sequence[str]) -> dict:
 def _by_authority(connection: sa.Connection, found: list, opened: list[Search]):
     """Rows for each authority, a subtotal for each partnership wholly in view, and the total
     (with more than one authority), with their row sums."""
-    by_id = {a.id: [] for a in found}
+    by_id: dict[UUID, list[Search]] = {a.id: [] for a in found}
     for f in opened:
         by_id.setdefault(f.authority_id, []).append(f)
-    rows = [{"name": a.name, ROW_AUTHORITY: a.id, **figures(by_id[a.id])} for a in found]
-    if len(rows) < 2:
-        return rows, None, []
-    index = {row[ROW_AUTHORITY]: i for i, row in enumerate(rows)}
-    members: dict[str, list] = {}
-    for name, authority in connection.execute(
-            sa.select(partnership_members.c.partnership, partnership_members.c.authority_id)
-            .order_by(partnership_members.c.partnership)):
-        members.setdefault(name, []).append(authority)
-    sums = [(TOTAL_ROW, tuple(range(len(rows))))]
-    for name, ids in members.items():
-        if all(i in index for i in ids):
-            parts = tuple(sorted(index[i] for i in ids))
-            rows.append({"name": f"{name} partnership",
-                         **figures([f for i in ids for f in by_id[i]])})
-            sums.append((len(rows) - 1, parts))
-    return rows, {"name": "Total", **figures(opened)}, sums
+    return per_authority(found, lambda ids: figures([f for i in ids for f in by_id[i]]),
+                         connection)
 
 
 def _scope_who(found: list) -> UUID | str:

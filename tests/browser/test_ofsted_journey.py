@@ -93,7 +93,7 @@ def test_an_administrator_imports_the_sample_and_an_officer_reads_quality_and_fo
     expect(recruitment).to_contain_text(officer.organisation)
     expect(board.locator("#fostered-children")).to_contain_text(
         "With an independent fostering agency")
-    gap = board.locator("#fostering-gap")
+    gap = board.locator("#capacity-gap")
     gap.get_by_text("How this is counted").click()
     expect(gap).to_contain_text("independent fostering agencies' places its children live in")
     assert_accessible(board)

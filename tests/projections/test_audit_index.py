@@ -327,6 +327,8 @@ def supply_history(portal, authority) -> None:
     portal.change_in_house_stage(system, authority_id=authority, setting_id=home,
                                  stage="applying", on=date(2025, 11, 3),
                                  reason="Application sent to Ofsted", today=today)
+    portal.change_in_house_places(system, authority_id=authority, setting_id=home,
+                                  registered_places=5, reason="A fifth bedroom added")
     schemes = [portal.record_development(
         system, authority_id=authority, name=name, development_type="council_home",
         setting_type="childrens_home", places=4, expected_opening=date(2026, 9, 1),

@@ -125,3 +125,83 @@ def test_a_provider_has_no_council_pages(client, provider_user):
     assert client.get("/council-homes/").status_code == 403
     assert client.get("/developments/").status_code == 403
     assert client.get("/developments/region").status_code == 200
+
+
+def open_home(client, **overrides) -> str:
+    done = client.post_form("/council-homes/new", home_form(
+        client, stage="open", reason="Registered and taking children", **overrides))
+    assert done.status_code == 302, error_text(done)
+    return done.headers["Location"]
+
+
+def home_vacancy(client, **overrides) -> dict:
+    return {"age_from": "9", "age_to": "15", "needs_met": ["education_on_site"],
+            "weekly_fee": "4100", "places": "1",
+            **date_fields("available_from", today(client) + timedelta(days=7)),
+            "description": "A council home near the sea", **overrides}
+
+
+def test_an_open_council_home_publishes_a_vacancy_on_the_board(dorset, client):
+    url = open_home(dorset)
+    page = dorset.get(url).get_data(as_text=True)
+    assert "Publish a vacancy at this home" in page
+    bad = dorset.post_form(url + "/vacancies/new", home_vacancy(
+        dorset, places="5", weekly_fee="", age_from="20"))
+    errors = bad.get_data(as_text=True)
+    assert bad.status_code == 200 and "There is a problem" in errors
+    assert "is registered for 4 places" in field_error(errors, "places")
+    assert field_error(errors, "weekly_fee") and field_error(errors, "age_from")
+    assert "Its vacancies on the board" not in dorset.get(url).get_data(as_text=True)
+
+    done = dorset.post_form(url + "/vacancies/new", home_vacancy(dorset))
+    assert done.status_code == 302 and done.headers["Location"] == url, error_text(done)
+    shown = html.unescape(dorset.get(url).get_data(as_text=True))
+    assert "Its vacancies on the board" in shown and "£4,100 a week" in shown
+    vacancy = re.search(r'href="(/vacancies/[0-9a-f-]{36})"', shown).group(1)
+    # On the board like any provider's, the in-house provider as provider.
+    client.sign_in(account_for("council_officer", "Kent"))
+    board = html.unescape(client.get(vacancy).get_data(as_text=True))
+    assert "Lulworth House" in board and "Dorset Council (in-house)" in board
+
+
+def test_a_council_home_not_open_offers_no_vacancy(dorset):
+    url = dorset.post_form("/council-homes/new", home_form(dorset)).headers["Location"]
+    assert "Publish a vacancy" not in dorset.get(url).get_data(as_text=True)
+    assert dorset.get(url + "/vacancies/new").status_code == 404
+    assert dorset.post_form(url + "/vacancies/new", home_vacancy(dorset)).status_code == 404
+
+
+def test_a_council_homes_places_change_with_a_reason(dorset):
+    url = open_home(dorset)
+    form = dorset.get(url + "/places").get_data(as_text=True)
+    assert 'name="registered_places"' in form and 'value="4"' in form
+    bad = dorset.post_form(url + "/places", {"registered_places": "0", "reason": ""})
+    page = bad.get_data(as_text=True)
+    assert field_error(page, "registered_places") == "Places must be between 1 and 200"
+    assert field_error(page, "reason") == "Say why the places change"
+    same = dorset.post_form(url + "/places", {"registered_places": "4", "reason": "No change"})
+    assert field_error(same.get_data(as_text=True), "registered_places") == \
+        "Lulworth House already has 4 places"
+    done = dorset.post_form(url + "/places", {"registered_places": "6",
+                                              "reason": "Two bedrooms added"})
+    assert done.status_code == 302, error_text(done)
+    shown = dorset.get(url).get_data(as_text=True)
+    assert re.search(r"Places\s*</dt>\s*<dd[^>]*>\s*6\s*</dd>", shown)
+    # The vacancy command checks a vacancy against the places as they are now.
+    five = dorset.post_form(url + "/vacancies/new", home_vacancy(dorset, places="5"))
+    assert five.status_code == 302, error_text(five)
+
+
+def test_only_the_councils_own_officers_change_its_home(dorset, client, provider_user):
+    url = open_home(dorset)
+    client.sign_in(account_for("council_officer", "Kent"))
+    assert client.get(url + "/places").status_code == 404
+    assert client.post_form(url + "/places", {"registered_places": "9",
+                                              "reason": "Not ours"}).status_code == 404
+    assert client.get(url + "/vacancies/new").status_code == 404
+    assert client.post_form(url + "/vacancies/new", home_vacancy(client)).status_code == 404
+    client.sign_in(provider_user)
+    assert client.get(url + "/places").status_code == 403
+    assert client.get(url + "/vacancies/new").status_code == 403
+    client.sign_in(account_for("council_officer", "Dorset"))
+    assert re.search(r"Places\s*</dt>\s*<dd[^>]*>\s*4\s*</dd>", client.get(url).text)

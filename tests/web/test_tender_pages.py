@@ -716,6 +716,40 @@ def test_the_panel_scores_the_moderator_agrees_and_the_lead_awards_and_contracts
     assert "£4,300" in contracts
 
 
+def test_bids_are_weighed_with_the_providers_ofsted_judgements(svc, clock, login, kent):
+    import html
+
+    import sqlalchemy as sa
+
+    from domain.ofsted import JUDGEMENTS
+    from projections.directory import settings
+
+    tender_id = draft(svc)
+    advance(svc, clock, tender_id, "invitation_to_tender")
+    provider = providers()[0]
+    bid, position = svc.portal.submit_bid(
+        actor_for(provider), tender_id, provider_id=provider.organisation_id, lot_id="1",
+        weekly_price=4200, answers={"Q1": "Our plan", "Q2": "Recruitment"})
+    svc.projections.wait_for(position)
+    advance(svc, clock, tender_id, "evaluation", start="evaluation")
+    with svc.engine.connect() as c:
+        names = set(c.execute(sa.select(settings.c.name).where(
+            settings.c.provider_id == provider.organisation_id)).scalars())
+    ranking = kent.get(f"/tenders/{tender_id}/bids").get_data(as_text=True)
+    page = kent.get(f"/tenders/{tender_id}/bids/{bid}").get_data(as_text=True)
+    assert "Ofsted: latest overall judgement of its settings" in ranking
+    assert "Ofsted: the latest overall judgement of its settings" in page
+    line = re.compile(r'<li data-judgement="([a-z_]+)">([^<]+)</li>')
+    judged = [(j, html.unescape(text)) for j, text in line.findall(page)]
+    assert [(j, html.unescape(text)) for j, text in line.findall(ranking)] == judged
+    # Every one of the provider's settings, each judged (the demo's sample import judges
+    # every demo setting) with the date of its inspection.
+    assert names and {text.split(": ")[0] for _j, text in judged} == names
+    for judgement, text in judged:
+        assert re.search(rf": {re.escape(JUDGEMENTS[judgement])}, inspected \d+ \w+ \d{{4}}$",
+                         text), text
+
+
 def test_a_bid_for_a_lot_the_provider_cannot_serve_gets_a_clear_message(svc, clock, login):
     mixed = [LOTS[0], {**LOTS[1], "name": "Fostering, Kent and Medway",
                        "setting_type": "independent_fostering_agency"}]
