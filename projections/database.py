@@ -59,7 +59,7 @@ class Database:
     @property
     def events_table(self) -> str:
         """Where eventsourcing keeps the stored events (its naming, per persistence module)."""
-        return "stored_events" if self.is_sqlite else "portal_events"
+        return events_table_of(self.url.get_backend_name())
 
     def event_store_env(self) -> dict[str, str]:
         """The eventsourcing environment that selects and configures the persistence module."""
@@ -157,3 +157,17 @@ def schema_lock(engine: Engine) -> Iterator[None]:
             held.discard(database)
             connection.execute(sa.select(sa.func.pg_advisory_unlock(SCHEMA_LOCK_KEY)))
             connection.commit()
+
+
+def events_table(connection: sa.Connection) -> tuple[sa.TableClause, sa.ColumnClause]:
+    """The stored events' table in ``connection``'s database, as far as a read model needs it
+    (each event's topic), and its column of positions (on SQLite, the row id)."""
+    backend = connection.dialect.name
+    position = "rowid" if backend == "sqlite" else "notification_id"
+    table = sa.table(events_table_of(backend), sa.column(position), sa.column("topic"))
+    return table, table.c[position]
+
+
+def events_table_of(backend: str) -> str:
+    """eventsourcing's name for its events table on a backend (``sqlite``, ``postgresql``)."""
+    return "stored_events" if backend == "sqlite" else "portal_events"

@@ -6,11 +6,14 @@ of the same view ask for the same builds again, in whichever web process answers
 depends only on the read models, the scope, the filters and the authority of the reader
 (disclosure control never hides a reader's own authority's figures), never on the clock. So
 the built tables, after disclosure control, are kept in ``dashboard_builds`` under a digest of
-those and of the positions of the projections a dashboard reads (``READS``): every event moves
-those positions on, and with them the key, so a kept build is never read after an event; the
-old one is left to be evicted. An auditor's "as at" dashboard is read from a database rebuilt
-up to a past position: its key holds that position (and the date counted on is in its
-filters), so it is kept beside the live ones without ever being mistaken for one.
+those and of where the projections a dashboard reads (``READS``) stand: the position of the
+last event any of them takes for a table a dashboard reads (``positions``). Such an event moves
+the key, so a kept build is never read after it (the old one is left to be evicted); the events
+none of them takes for those tables (a sign-in, a tender's timetable, a webhook subscription)
+leave every kept build as it was, since they cannot have changed what it was built from. An
+auditor's "as at" dashboard is read from a database rebuilt up to a past position: its key
+holds that position (and the date counted on is in its filters), so it is kept beside the live
+ones without ever being mistaken for one.
 
 The table is shared by every web process (SQLite or PostgreSQL) and bounded: at most
 ``LIMIT`` builds, the oldest stored dropped first. A reader gets a fresh copy each time (the
@@ -20,6 +23,7 @@ the next reader.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Callable, Hashable
@@ -31,7 +35,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from projections.base import tracking
-from projections.database import metadata
+from projections.database import events_table, metadata
 from projections.directory import Directory
 from projections.fostering import Fostering
 from projections.gazetteer import Gazetteer
@@ -84,9 +88,41 @@ _store: ContextVar[sa.Engine | None] = ContextVar("dashboard_builds_store", defa
 
 
 def positions(connection: sa.Connection) -> tuple:
-    """The positions of the projections a dashboard reads: what it shows is fixed by these."""
-    return tuple(sorted(connection.execute(
+    """Where the projections a dashboard reads stand: what it shows is fixed by this. When they
+    stand together (as they do unless one stopped or a rebuild is under way), the position of
+    the last event any of them takes for a table a dashboard reads; otherwise each one's
+    position."""
+    at = tuple(sorted(connection.execute(
         sa.select(tracking.c.name, tracking.c.position).where(tracking.c.name.in_(READS)))))
+    standing = {position for _, position in at}
+    if len(at) != len(READS) or len(standing) != 1 or not _taken_topics():
+        return at
+    events, position = events_table(connection)
+    last = connection.execute(
+        sa.select(position)
+        .where(position <= standing.pop(), events.c.topic.in_(_taken_topics()))
+        .order_by(position.desc()).limit(1)).scalar()
+    return (("changed", last or 0),)
+
+
+# Events a projection in READS takes only for a table no dashboard reads: an account's (the
+# directory keeps the accounts table for the users' pages; every sign-in is one).
+# tests/projections/test_dashboard_builds.py checks that they change nothing a dashboard reads.
+UNREAD_TOPICS_PREFIX = "domain.account:Account."
+
+
+@functools.cache
+def _taken_topics() -> tuple[str, ...]:
+    """The topics of the events the projections in ``READS`` take for the tables dashboards
+    read (empty when one of them takes every event: then only their positions can say what
+    changed)."""
+    from projections.registry import all_projections  # the registry imports the measures
+
+    readers = [p for p in all_projections() if p.name in READS]
+    if any(not p.topics for p in readers):
+        return ()
+    return tuple(sorted({topic for p in readers for topic in p.topics
+                         if not topic.startswith(UNREAD_TOPICS_PREFIX)}))
 
 
 def digest(key: Hashable, at: tuple) -> str:

@@ -9,7 +9,7 @@ import pkgutil
 import sqlite3
 import sys
 import zlib
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import uuid4
 
@@ -20,6 +20,7 @@ from domain.timezone import LONDON
 from portal.views import sufficiency_as_at
 from projections import sufficiency
 from projections.base import tracking
+from projections.directory import accounts
 from projections.registry import all_projections
 from projections.sufficiency import builds as kept
 from projections.sufficiency import dashboard, forecast, stored
@@ -30,7 +31,7 @@ from projections.sufficiency.history import monthly_series
 from projections.sufficiency.scope import resolve_scope
 from projections.sufficiency.tables import ROW_AUTHORITY, ROW_MEMBERS, Column, Table
 from projections.timetravel import rebuild_as_at
-from tests.projections.sufficiency_region import ON, Region, filters, principal
+from tests.projections.sufficiency_region import ON, SYSTEM, Region, filters, principal
 
 
 @pytest.fixture
@@ -160,6 +161,76 @@ def test_an_event_moves_the_key_of_every_kept_build(region, builds):
     region_view(region, kent)
     region_view(region, kent)
     assert len(builds) == 2
+
+
+def test_events_no_dashboard_reads_leave_every_kept_build_as_it_was(region, builds):
+    """An invitation and a sign-in move the read models' positions on but change nothing a
+    dashboard is built from: the kept builds are read, not built again."""
+    kent = principal("council_officer", region.ids["Kent"])
+    region_view(region, kent)
+    invited, _ = region.portal.invite_account(
+        SYSTEM, email="officer@kent.example.gov.uk", display_name="Kent officer",
+        organisation_id=region.ids["Kent"], roles=["council_officer"],
+        expires_at=datetime(2030, 1, 1, tzinfo=UTC))
+    region.portal.activate_account(invited)
+    region.portal.record_sign_in(invited, method="password")
+    before, moved = key_positions(region), region.services.projections.positions()
+    region.catch_up()
+    assert region.services.projections.positions()["directory"] > moved["directory"]
+    region_view(region, kent)
+    assert len(builds) == 1
+    assert key_positions(region) == before
+    # A child's placement is read: built afresh.
+    region.child("Kent", date(2026, 1, 5))
+    region.catch_up()
+    region_view(region, kent)
+    assert len(builds) == 2
+
+
+def test_the_account_events_change_no_table_a_dashboard_reads(region):
+    """What the kept builds' key leaves out (``UNREAD_TOPICS_PREFIX``) is safe to leave out:
+    an account's whole life changes none of the tables of the projections dashboards read
+    but the accounts table, which no measure reads."""
+    read = {table for p in all_projections() if p.name in kept.READS for table in p.tables}
+    assert accounts in read and accounts not in _measures_read()
+
+    def tables_read() -> dict:
+        with region.services.engine.connect() as c:
+            return {t.name: sorted(map(tuple, c.execute(sa.select(t)).all()))
+                    for t in read if t is not accounts}
+
+    before = tables_read()
+    invited, _ = region.portal.invite_account(
+        SYSTEM, email="analyst@kent.example.gov.uk", display_name="Kent analyst",
+        organisation_id=region.ids["Kent"], roles=["council_officer"],
+        expires_at=datetime(2030, 1, 1, tzinfo=UTC))
+    region.portal.activate_account(invited)
+    region.portal.enrol_second_factor(invited)
+    region.portal.record_sign_in(invited, method="password")
+    region.portal.grant_role(SYSTEM, invited, role="auditor", reason="Audits placements")
+    region.portal.suspend_account(SYSTEM, invited, reason="Left the council")
+    region.catch_up()
+    with region.services.engine.connect() as c:
+        assert c.execute(sa.select(sa.func.count()).select_from(accounts)).scalar() == 1
+    assert tables_read() == before
+    left_out = {t for p in all_projections() if p.name in kept.READS for t in p.topics} \
+        - set(kept._taken_topics())
+    assert left_out and all(t.startswith("domain.account:Account.") for t in left_out)
+
+
+def key_positions(region) -> tuple:
+    with region.services.engine.connect() as c:
+        return kept.positions(c)
+
+
+def _measures_read() -> set:
+    """The tables the measures read (every sufficiency module but this keeper of builds,
+    which names the projections themselves)."""
+    read = set()
+    for info in pkgutil.iter_modules(sufficiency.__path__):
+        if info.name != "builds":
+            read |= _tables_read(importlib.import_module(f"projections.sufficiency.{info.name}"))
+    return read
 
 
 def test_each_date_is_kept_apart(region, builds):
