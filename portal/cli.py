@@ -233,6 +233,8 @@ def projections_run() -> None:
 
     portal_url = open_settings().portal_url  # the links in notice e-mails
     svc = open_services()
+    # The checkpoints a killed predecessor signed but never copied to the witness file.
+    svc.checkpoints.catch_up_witness()
     stop = threading.Event()
 
     def housekeeping() -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from projections.audit.log import tree_state
-from projections.audit.signing import SigningKey
+from projections.audit.signing import SigningKey, verify_signature
 from projections.database import metadata
 
 FORMAT = "sufficiency-portal-checkpoint/1"
@@ -133,9 +133,47 @@ class Checkpointer:
     def _witness(self, checkpoints: list[Checkpoint]) -> None:
         if not checkpoints:
             return
+        # First whatever a signer killed between its commit and this append left out.
+        behind = [cp for cp in self._missing_from_witness() if cp not in checkpoints]
         self.witness_file.parent.mkdir(parents=True, exist_ok=True)
         with self.witness_file.open("a", encoding="utf-8") as witness:
-            witness.write("".join(json.dumps(cp.as_json()) + "\n" for cp in checkpoints))
+            witness.write("".join(json.dumps(cp.as_json()) + "\n"
+                                  for cp in behind + checkpoints))
+
+    def catch_up_witness(self) -> int:
+        """Append to the witness file the checkpoints the database holds after the witness's
+        last one: those a signer stored and was stopped (killed, its machine lost) before it
+        could copy them. Only checkpoints this deployment's key signed, following the
+        witness's own last line, are copied: a witness whose last checkpoint the database no
+        longer holds is left as it is, for ``portal audit verify`` to report. Returns how many
+        were appended."""
+        behind = self._missing_from_witness()
+        if behind:
+            with self.witness_file.open("a", encoding="utf-8") as witness:
+                witness.write("".join(json.dumps(cp.as_json()) + "\n" for cp in behind))
+        return len(behind)
+
+    def _missing_from_witness(self) -> list[Checkpoint]:
+        last = _last_line(self.witness_file)
+        if last is None:
+            return []  # no witness yet (or an empty one): nothing it could have dropped
+        try:
+            witnessed = Checkpoint.from_json(json.loads(last))
+        except (ValueError, KeyError, TypeError):
+            return []  # a damaged witness is for ``portal audit verify`` to report
+        with self.engine.connect() as c:
+            found = c.execute(sa.select(audit_checkpoints.c.id).where(
+                audit_checkpoints.c.tree_size == witnessed.tree_size,
+                audit_checkpoints.c.signature == witnessed.signature)).scalar()
+            if found is None:
+                return []
+            rows = c.execute(sa.select(audit_checkpoints).where(audit_checkpoints.c.id > found)
+                             .order_by(audit_checkpoints.c.id)).mappings().all()
+        following = [Checkpoint.from_row(row) for row in rows]
+        return [cp for cp in following if cp.deployment == self.deployment
+                and cp.key_id == self.key.key_id and verify_signature(
+                    self.key.public_key, cp.signature, checkpoint_message(
+                        cp.deployment, cp.tree_size, cp.root, cp.position, cp.signed_at))]
 
     def create(self, only_if_grown: bool = False) -> Checkpoint | None:
         """Sign the tree as the verifiable-log projection has built it so far (with
@@ -216,3 +254,16 @@ class Checkpointer:
             return None
         self._next_look = now + 60
         return self.create() if self.due() else None
+
+
+def _last_line(path: Path, tail: int = 8192) -> str | None:
+    """The last non-empty line of a text file (read from its end), or None."""
+    try:
+        with path.open("rb") as file:
+            file.seek(0, 2)
+            size = file.tell()
+            file.seek(max(0, size - tail))
+            lines = [line for line in file.read().splitlines() if line.strip()]
+    except FileNotFoundError:
+        return None
+    return lines[-1].decode("utf-8", "replace") if lines else None

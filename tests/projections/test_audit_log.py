@@ -196,6 +196,38 @@ class AuditScenario:
         witness.write_text("")
         assert "is shorter" in self.full_verify(services).first.message
 
+    def test_a_signer_stopped_before_its_witness_copy_is_caught_up_after_it(self, services):
+        """A projection process killed between committing a checkpoint and copying it to the
+        witness file leaves the witness short: a process starting to follow the log, or the
+        next checkpoint signed, copies what it lacks (signed with the key), nothing twice."""
+        witness = services.checkpoints.witness_file
+
+        def lose_the_last_copy() -> None:
+            witness.write_text("".join(witness.read_text().splitlines(keepends=True)[:-1]))
+
+        self.command(services)
+        lose_the_last_copy()
+        assert "is shorter" in self.full_verify(services).first.message
+        assert services.checkpoints.catch_up_witness() == 1
+        assert self.full_verify(services).ok
+        assert services.checkpoints.catch_up_witness() == 0
+        self.command(services, fee=3_333)
+        lose_the_last_copy()
+        self.command(services, fee=4_444)  # its own copy brings the lost one first
+        assert self.full_verify(services).ok
+        with services.engine.connect() as c:
+            assert len(witness.read_text().splitlines()) == len(stored_checkpoints(c))
+
+    def test_a_witness_ahead_of_the_database_is_never_caught_up(self, services):
+        """The database no longer holds the witness's last checkpoint (deleted): nothing is
+        copied, and the deletion is still reported."""
+        self.command(services)
+        with services.engine.begin() as c:
+            last = c.execute(sa.select(sa.func.max(audit_checkpoints.c.id))).scalar()
+            c.execute(audit_checkpoints.delete().where(audit_checkpoints.c.id == last))
+        assert services.checkpoints.catch_up_witness() == 0
+        assert "the database no longer has" in self.full_verify(services).first.message
+
     def test_checkpoints_deleted_from_the_database_are_reported(self, services):
         self.command(services)
         with services.engine.begin() as c:
