@@ -170,6 +170,7 @@ FIELD_LABELS: dict[str, str] = {
     # Placements and contracts.
     "authority_id": "Authority", "child_ref": "Child reference", "episode": "Placement",
     "episode_number": "Episode", "episodes": "Episodes", "on": "Date",
+    "recorded_on": "Recorded on",
     "route": "Route", "targets": "Targets", "changes": "Changes",
     # Home searches and offers.
     "decline_reason": "Why no place was offered", "unfilled_reason": "Why no home was found",

@@ -145,5 +145,9 @@ def test_the_dashboard_has_the_fostering_sections(officer):
     for title in ("In-house foster carers: approved households, places and utilisation",
                   "Foster carer recruitment and retention",
                   "Fostered children: with the authority&#39;s own carers or an agency&#39;s",
-                  "Fostering need in three years against foster places"):
+                  "Need in three years against local places, and what the pipeline adds"):
         assert title in page
+    # Fostering is one of the capacity gap's kinds of home, beside homes and supported
+    # accommodation.
+    gap = page[page.index('id="capacity-gap"'):]
+    assert ">Fostering<" in gap[:gap.index("</table>")]
