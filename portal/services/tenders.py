@@ -369,7 +369,8 @@ class TenderCommands:
     def submit_bid(self, actor: Actor, tender_ref: UUID, *, provider_id: UUID, lot_id: str,
                    weekly_price: int, answers: dict,
                    reason: str | None = None) -> tuple[UUID, int]:
-        """Lodge a sealed bid for a lot, or replace the one already lodged."""
+        """Lodge a sealed bid for a lot, or replace the one already lodged; the same bid again
+        stores nothing."""
         provider = self._check_acting_for_provider(actor, provider_id)
 
         def attempt() -> tuple[UUID, int]:
@@ -380,14 +381,18 @@ class TenderCommands:
             tender.check_accepting_bids(now)
             self.check_eligible(tender, provider, lot_id)
             price, checked = check_bid(tender.quality_questions, weekly_price, answers)
-            sealed = self.bid_seal.seal({"weekly_price": price, "answers": checked})
+            content = {"weekly_price": price, "answers": checked}
             ref = bid_id(tender.id, lot_id, provider_id)
             if self.exists(ref):
                 bid = self._get(ref, Bid, "bid")
-                bid.replace(sealed=sealed, actor=actor, reason=reason)
+                if not bid.withdrawn and self.bid_seal.unseal(bid.sealed) == content:
+                    # The bid standing already says this (a retried submission whose reply was
+                    # lost): nothing is stored again.
+                    return ref, self._save(bid)
+                bid.replace(sealed=self.bid_seal.seal(content), actor=actor, reason=reason)
                 return ref, self._save(bid)
             bid = Bid(id=ref, tender_id=tender.id, lot_id=lot_id, provider_id=provider_id,
-                      sealed=sealed, actor=actor, reason=reason)
+                      sealed=self.bid_seal.seal(content), actor=actor, reason=reason)
             tender.register_bid(bid=ref, lot_id=lot_id, provider_id=provider_id, now=now,
                                 actor=actor)
             return ref, self._save(bid, tender)

@@ -112,6 +112,23 @@ def test_a_bid_can_be_made_again_after_withdrawing(world, itt):
     assert (renewed.withdrawn, renewed.weekly_price) == (False, 5_900)
 
 
+def test_the_same_bid_again_stores_nothing_but_a_change_or_a_bid_after_withdrawing_does(
+        world, itt):
+    """A retried submission (its reply lost, or its process ended after saving) names the
+    bid already standing: nothing is stored twice."""
+    ref, _ = bid(world, itt, world.weald, price=6_400)
+    stored = events(world.portal)
+    again, _ = bid(world, itt, world.weald, price=6_400)
+    assert again == ref and events(world.portal) == stored
+    bid(world, itt, world.weald, price=6_400, answers={**ANSWERS, "Q2": "Level 4 for leads"})
+    assert events(world.portal) == stored + 1
+    world.portal.withdraw_bid(world.provider(world.weald), itt, provider_id=world.weald,
+                              lot_id="1")
+    bid(world, itt, world.weald, price=6_400, answers={**ANSWERS, "Q2": "Level 4 for leads"})
+    assert events(world.portal) == stored + 3
+    assert world.portal.read_bid(world.provider(world.weald), ref).withdrawn is False
+
+
 @pytest.mark.parametrize(("price", "answers", "field"), [
     (0, ANSWERS, "weekly_price"),
     (50_001, ANSWERS, "weekly_price"),
