@@ -133,20 +133,18 @@ class Checkpointer:
     def _witness(self, checkpoints: list[Checkpoint]) -> None:
         if not checkpoints:
             return
-        # First whatever a signer killed between its commit and this append left out.
-        behind = [cp for cp in self._missing_from_witness() if cp not in checkpoints]
         self.witness_file.parent.mkdir(parents=True, exist_ok=True)
         with self.witness_file.open("a", encoding="utf-8") as witness:
-            witness.write("".join(json.dumps(cp.as_json()) + "\n"
-                                  for cp in behind + checkpoints))
+            witness.write("".join(json.dumps(cp.as_json()) + "\n" for cp in checkpoints))
 
     def catch_up_witness(self) -> int:
         """Append to the witness file the checkpoints the database holds after the witness's
         last one: those a signer stored and was stopped (killed, its machine lost) before it
-        could copy them. Only checkpoints this deployment's key signed, following the
-        witness's own last line, are copied: a witness whose last checkpoint the database no
-        longer holds is left as it is, for ``portal audit verify`` to report. Returns how many
-        were appended."""
+        could copy them. Called as the projection process starts, before anything else signs
+        (threads signing while it ran could copy a checkpoint twice). Only checkpoints this
+        deployment's key signed, following the witness's own last line, are copied: a witness
+        whose last checkpoint the database no longer holds is left as it is, for ``portal
+        audit verify`` to report. Returns how many were appended."""
         behind = self._missing_from_witness()
         if behind:
             with self.witness_file.open("a", encoding="utf-8") as witness:

@@ -198,8 +198,8 @@ class AuditScenario:
 
     def test_a_signer_stopped_before_its_witness_copy_is_caught_up_after_it(self, services):
         """A projection process killed between committing a checkpoint and copying it to the
-        witness file leaves the witness short: a process starting to follow the log, or the
-        next checkpoint signed, copies what it lacks (signed with the key), nothing twice."""
+        witness file leaves the witness short: the next projection process, as it starts to
+        follow the log, copies what it lacks (signed with the key), nothing twice."""
         witness = services.checkpoints.witness_file
 
         def lose_the_last_copy() -> None:
@@ -213,7 +213,8 @@ class AuditScenario:
         assert services.checkpoints.catch_up_witness() == 0
         self.command(services, fee=3_333)
         lose_the_last_copy()
-        self.command(services, fee=4_444)  # its own copy brings the lost one first
+        assert services.checkpoints.catch_up_witness() == 1  # the next process starting
+        self.command(services, fee=4_444)
         assert self.full_verify(services).ok
         with services.engine.connect() as c:
             assert len(witness.read_text().splitlines()) == len(stored_checkpoints(c))
