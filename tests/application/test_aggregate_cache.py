@@ -11,46 +11,14 @@ from domain.actor import Actor
 from portal.services.aggregate_cache import DEFAULT_MAXSIZE, CachingRepository
 from portal.services.application import Portal
 from projections.database import ConfigurationError
-from tests.application import cache_scenarios
+from tests.application.cache_scenarios import CacheScenarios
 from tests.web.test_version_clashes import publish_vacancy, region
 
 SYSTEM = Actor.system()
 
 
-@pytest.fixture
-def ours(services):
-    return services.portal
-
-
-@pytest.fixture
-def theirs(services):
-    application = Portal(env=services.database.event_store_env())
-    yield application
-    application.close()
-
-
-@pytest.fixture
-def plain(services):
-    application = Portal(env={**services.database.event_store_env(),
-                              "AGGREGATE_CACHE_MAXSIZE": "0"})
-    yield application
-    application.close()
-
-
-def test_a_failed_save_leaves_the_cache_as_stored(ours, theirs, plain, monkeypatch):
-    cache_scenarios.a_failed_save_leaves_the_cache_as_stored(ours, theirs, plain, monkeypatch)
-
-
-def test_another_process_writes_are_seen(ours, theirs, plain):
-    cache_scenarios.another_process_writes_are_seen(ours, theirs, plain)
-
-
-def test_several_records_in_one_transaction(ours, theirs, plain):
-    cache_scenarios.several_records_in_one_transaction(ours, theirs, plain)
-
-
-def test_threads_never_see_a_half_applied_record(ours, theirs, plain):
-    cache_scenarios.threads_never_see_a_half_applied_record(ours, theirs, plain)
+class TestOnSQLite(CacheScenarios):
+    """The scenarios on this suite's SQLite file."""
 
 
 def test_the_cache_keeps_the_most_recently_used_records_only():
