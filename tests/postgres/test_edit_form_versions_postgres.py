@@ -6,7 +6,6 @@ typed. See tests/web/test_edit_form_versions.py."""
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date
 
 import pytest
@@ -22,8 +21,7 @@ from tests.postgres.test_web_postgres import (  # noqa: F401 (fixtures)
     demo_url,
 )
 from tests.web.form_races import send_in_two_processes
-from tests.web.test_edit_form_versions import vary_form
-from tests.web.test_version_clashes import all_at_once, signed_in_clients
+from tests.web.test_edit_form_versions import five_vary_at_once, vary_form
 
 pytestmark = pytest.mark.postgres
 
@@ -51,19 +49,7 @@ def test_officers_varying_one_contract_at_once_in_threads(app, demo_services):  
     officer = kent_officer()
     contract = a_contract(demo_services.portal, demo_services.projections, officer)
     version = str(demo_services.portal.version_of(contract))
-    client = app.test_client()
-    clients, csrf = signed_in_clients(app, client, officer, 5)
-    responses = all_at_once(5, lambda i: clients[i].post(
-        f"/contracts/{contract}/vary", data={**vary_form(5000 + i, version),
-                                            "idempotency_key": f"thread-{i}",
-                                            "csrf_token": csrf}))
-    assert not [r for r in responses if isinstance(r, Exception)], responses
-    assert Counter(r.status_code for r in responses) == {302: 1, 200: 4}
-    for i, response in enumerate(responses):
-        if response.status_code == 200:
-            page = response.get_data(as_text=True).replace("&#39;", "'")
-            assert CHANGED_CONTRACT in page and f'value="{5000 + i}"' in page
-    winner = next(i for i, r in enumerate(responses) if r.status_code == 302)
+    winner = five_vary_at_once(app, app.test_client(), officer, contract, version)
     now = demo_services.portal.repository.get(contract)
     assert (now.version, now.weekly_price) == (int(version) + 1, 5000 + winner)
 

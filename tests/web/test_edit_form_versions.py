@@ -7,8 +7,13 @@ what was typed, a link to the record as it now is and its new version, and nothi
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
+
+import pytest
+from flask.testing import FlaskClient
 
 from domain.actor import Actor
 from portal.form_keys import CHANGED
@@ -45,58 +50,86 @@ def portal_of(client):
     return client.application.extensions["portal"]
 
 
-# --- contracts ---------------------------------------------------------------------------------
+# --- each form: opened, changed by someone else, refused, sent again ------------------------------
 
-def test_varying_a_contract_changed_since_the_form_was_opened_is_refused(kent):  # noqa: F811
-    contract = UUID(record_contract(kent))
-    svc = portal_of(kent)
-    keys = opened(kent, f"/contracts/{contract}/vary")
-    svc.projections.wait_for(svc.portal.vary_contract(
-        Actor.system(), contract, reason="Price review", weekly_price=4300))
-    ours = {"places": "8", "weekly_price": "4350", **date_fields("end", date(2029, 3, 31)),
-            "reason": "Two more places agreed"}
-    again = refused(kent, f"/contracts/{contract}/vary", ours, keys, "This contract",
-                    ['value="8"', 'value="4350"', "Two more places agreed"])
-    now = svc.portal.repository.get(contract)
-    assert (now.places, now.weekly_price, now.end) == (6, 4300, date(2028, 3, 31))
-    saved = kent.post_form(f"/contracts/{contract}/vary", {**ours, **again})
-    assert saved.status_code == 302, error_text(saved)
-    assert svc.portal.repository.get(contract).weekly_price == 4350
+@dataclass(frozen=True)
+class Race:
+    """One form that edits an existing record, with its record made and its user signed in:
+    someone else's change to the record, what our user types, how the refusal names the
+    record and what of ours it shows again; and the record as it must stand after the refusal
+    (theirs only) and after sending the form again (ours, or None where that is not tried)."""
 
-
-def test_terminating_a_contract_changed_since_the_form_was_opened_is_refused(kent):  # noqa: F811
-    contract = UUID(record_contract(kent))
-    svc = portal_of(kent)
-    keys = opened(kent, f"/contracts/{contract}/terminate")
-    svc.projections.wait_for(svc.portal.vary_contract(
-        Actor.system(), contract, reason="Ends sooner", end=date(2027, 3, 31)))
-    refused(kent, f"/contracts/{contract}/terminate",
-            {**date_fields("on", date(2026, 1, 1)), "reason": "Provider closed the home"},
-            keys, "This contract", ['value="2026"', "Provider closed the home"])
-    assert svc.portal.repository.get(contract).terminated_on is None
+    client: FlaskClient
+    url: str
+    what: str
+    ours: dict
+    typed: list[str]
+    theirs: Callable[[], int]
+    as_theirs: Callable[[], None]
+    as_ours: Callable[[], None] | None = None
 
 
-# --- targets -----------------------------------------------------------------------------------
+def contract_variation(request) -> Race:
+    client = request.getfixturevalue("kent")
+    svc = portal_of(client)
+    contract = UUID(record_contract(client))
 
-def test_targets_changed_since_the_form_was_opened_are_not_saved_over(kent, officer):  # noqa: F811
-    svc = portal_of(kent)
-    keys = opened(kent, "/targets/")
-    svc.projections.wait_for(svc.portal.set_targets(
-        Actor.system(), officer.organisation_id, targets={"children_per_10k": 62.0},
-        reason="Cabinet's figure"))
-    ours = {"children_per_10k": "58", "out_of_area_pct": "25", "reason": "Our own figure"}
-    again = refused(kent, "/targets/", ours, keys, "Your authority's record",
-                    ['value="58"', 'value="25"', "Our own figure"])
-    authority = svc.portal.repository.get(officer.organisation_id)
-    assert authority.targets == {"children_per_10k": 62.0}
-    assert kent.post_form("/targets/", {**ours, **again}).status_code == 302
-    assert svc.portal.repository.get(officer.organisation_id).targets == {
-        "children_per_10k": 58.0, "out_of_area_pct": 25.0}
+    def as_theirs():
+        now = svc.portal.repository.get(contract)
+        assert (now.places, now.weekly_price, now.end) == (6, 4300, date(2028, 3, 31))
+
+    def as_ours():
+        assert svc.portal.repository.get(contract).weekly_price == 4350
+
+    return Race(client, f"/contracts/{contract}/vary", "This contract",
+                {"places": "8", "weekly_price": "4350", **date_fields("end", date(2029, 3, 31)),
+                 "reason": "Two more places agreed"},
+                ['value="8"', 'value="4350"', "Two more places agreed"],
+                lambda: svc.portal.vary_contract(Actor.system(), contract,
+                                                 reason="Price review", weekly_price=4300),
+                as_theirs, as_ours)
 
 
-# --- identity providers ------------------------------------------------------------------------
+def contract_termination(request) -> Race:
+    client = request.getfixturevalue("kent")
+    svc = portal_of(client)
+    contract = UUID(record_contract(client))
 
-def test_an_identity_provider_changed_since_the_form_was_opened_is_not_saved_over(client):
+    def as_theirs():
+        assert svc.portal.repository.get(contract).terminated_on is None
+
+    return Race(client, f"/contracts/{contract}/terminate", "This contract",
+                {**date_fields("on", date(2026, 1, 1)), "reason": "Provider closed the home"},
+                ['value="2026"', "Provider closed the home"],
+                lambda: svc.portal.vary_contract(Actor.system(), contract, reason="Ends sooner",
+                                                 end=date(2027, 3, 31)),
+                as_theirs)
+
+
+def targets(request) -> Race:
+    client, officer = request.getfixturevalue("kent"), request.getfixturevalue("officer")
+    svc = portal_of(client)
+
+    def as_theirs():
+        authority = svc.portal.repository.get(officer.organisation_id)
+        assert authority.targets == {"children_per_10k": 62.0}
+
+    def as_ours():
+        assert svc.portal.repository.get(officer.organisation_id).targets == {
+            "children_per_10k": 58.0, "out_of_area_pct": 25.0}
+
+    return Race(client, "/targets/", "Your authority's record",
+                {"children_per_10k": "58", "out_of_area_pct": "25", "reason": "Our own figure"},
+                ['value="58"', 'value="25"', "Our own figure"],
+                lambda: svc.portal.set_targets(
+                    Actor.system(), officer.organisation_id,
+                    targets={"children_per_10k": 62.0}, reason="Cabinet's figure"),
+                as_theirs, as_ours)
+
+
+def registered_identity_provider(client):
+    """A platform administrator signed in on ``client``, having registered Kent's identity
+    provider: the administrator acting, the provider's id and the council's account."""
     from domain.account import account_id
     from domain.identity_provider import identity_provider_id
     from tests.conftest import account_for
@@ -104,118 +137,101 @@ def test_an_identity_provider_changed_since_the_form_was_opened_is_not_saved_ove
 
     admin = account_for("platform_admin")
     client.sign_in(admin)
-    svc = portal_of(client)
     council = account_for("council_officer", "Kent")
     idp = identity_provider_id(council.organisation_id)
     assert client.post_form("/admin/identity-providers/new",
                             form_for(council)).status_code == 302
-    keys = opened(client, f"/admin/identity-providers/{idp}/change")
-    svc.projections.wait_for(svc.portal.change_identity_provider(
-        Actor(user_id=account_id(admin.email), organisation_id=admin.organisation_id), idp,
-        reason="Renamed", display_name="Kent CC"))
-    ours = {**form_for(council), "client_id": "our-new-client", "reason": "New registration"}
-    again = refused(client, f"/admin/identity-providers/{idp}/change", ours, keys,
-                    "This identity provider", ['value="our-new-client"', "New registration"])
-    provider = svc.portal.get_identity_provider(idp)
-    assert (provider.display_name, provider.client_id) == (
-        "Kent CC", "6731de76-14a6-49ae-97bc-6eba6914391e")
-    assert client.post_form(f"/admin/identity-providers/{idp}/change",
-                            {**ours, **again}).status_code == 302
-    assert svc.portal.get_identity_provider(idp).client_id == "our-new-client"
+    return Actor(user_id=account_id(admin.email), organisation_id=admin.organisation_id), idp, \
+        council
 
 
-# --- a provider's contact ----------------------------------------------------------------------
+def identity_provider(request) -> Race:
+    from tests.web.test_oidc_admin import form_for
 
-def test_a_provider_contact_changed_since_the_form_was_opened_is_not_saved_over(
-        client, provider_user):
+    client = request.getfixturevalue("client")
+    svc = portal_of(client)
+    admin, idp, council = registered_identity_provider(client)
+
+    def as_theirs():
+        provider = svc.portal.get_identity_provider(idp)
+        assert (provider.display_name, provider.client_id) == (
+            "Kent CC", "6731de76-14a6-49ae-97bc-6eba6914391e")
+
+    def as_ours():
+        assert svc.portal.get_identity_provider(idp).client_id == "our-new-client"
+
+    return Race(client, f"/admin/identity-providers/{idp}/change", "This identity provider",
+                {**form_for(council), "client_id": "our-new-client",
+                 "reason": "New registration"},
+                ['value="our-new-client"', "New registration"],
+                lambda: svc.portal.change_identity_provider(admin, idp, reason="Renamed",
+                                                            display_name="Kent CC"),
+                as_theirs, as_ours)
+
+
+def provider_contact(request) -> Race:
+    client, provider_user = (request.getfixturevalue("client"),
+                             request.getfixturevalue("provider_user"))
     client.sign_in(provider_user)
     svc = portal_of(client)
-    keys = opened(client, "/our-contact/")
-    svc.projections.wait_for(svc.portal.set_provider_contact(
-        Actor.system(), provider_user.organisation_id, name="Sam Okafor",
-        phone="01632 960 001", email="sam.okafor@provider.example.org"))
-    ours = {"contact_name": "Ade Bello", "contact_phone": "01632 960 002",
-            "contact_email": "ade.bello@provider.example.org", "reason": "Sam has left"}
-    again = refused(client, "/our-contact/", ours, keys, "Your organisation's record",
-                    ['value="Ade Bello"', 'value="01632 960 002"'])
-    assert svc.portal.repository.get(provider_user.organisation_id).contact["name"] == \
-        "Sam Okafor"
-    assert client.post_form("/our-contact/", {**ours, **again}).status_code == 302
-    assert svc.portal.repository.get(provider_user.organisation_id).contact["name"] == \
-        "Ade Bello"
+
+    def contact_name():
+        return svc.portal.repository.get(provider_user.organisation_id).contact["name"]
+
+    def as_theirs():
+        assert contact_name() == "Sam Okafor"
+
+    def as_ours():
+        assert contact_name() == "Ade Bello"
+
+    return Race(client, "/our-contact/", "Your organisation's record",
+                {"contact_name": "Ade Bello", "contact_phone": "01632 960 002",
+                 "contact_email": "ade.bello@provider.example.org", "reason": "Sam has left"},
+                ['value="Ade Bello"', 'value="01632 960 002"'],
+                lambda: svc.portal.set_provider_contact(
+                    Actor.system(), provider_user.organisation_id, name="Sam Okafor",
+                    phone="01632 960 001", email="sam.okafor@provider.example.org"),
+                as_theirs, as_ours)
 
 
-# --- an out-of-area placement's approval -------------------------------------------------------
-
-def test_an_approval_for_a_record_changed_since_the_form_was_opened_is_refused(
-        kent, officer):  # noqa: F811
+def out_of_area_approval(request) -> Race:
+    """A colleague sends the host authority its consultation meanwhile."""
     from datetime import timedelta
 
     from domain.account import account_id
     from tests.web.test_out_of_area_pages import RECORD_LINK, director, in_west_sussex
     from tests.web.test_placement_pages import CHILD_PAGE
 
-    svc = portal_of(kent)
-    done = kent.post_form("/placements/new", in_west_sussex(
+    client, officer = request.getfixturevalue("kent"), request.getfixturevalue("officer")
+    svc = portal_of(client)
+    done = client.post_form("/placements/new", in_west_sussex(
         "OA-VERSION", date.today() - timedelta(days=1), urgency="emergency"))
     assert done.status_code == 302, error_text(done)
     child = CHILD_PAGE.match(done.headers["Location"]).group(1)
-    listing = kent.get("/out-of-area/").text
+    listing = client.get("/out-of-area/").text
     record = UUID(RECORD_LINK.search(listing[listing.index(child):]).group(1))
-    keys = opened(kent, f"/out-of-area/{record}/approval")
-    # A colleague sends the host authority its consultation meanwhile.
-    svc.projections.wait_for(svc.portal.notify_host_authority(
-        Actor(user_id=account_id(officer.email), organisation_id=officer.organisation_id),
-        record))
-    ours = director(date.today())
-    again = refused(kent, f"/out-of-area/{record}/approval", ours, keys,
-                    "This out-of-area placement",
-                    ['value="Jo Director"', "The only home able to meet his needs"])
-    assert svc.portal.repository.get(record).approval is None
-    assert kent.post_form(f"/out-of-area/{record}/approval",
-                          {**ours, **again}).status_code == 302
-    assert svc.portal.repository.get(record).approval is not None
+
+    def as_theirs():
+        assert svc.portal.repository.get(record).approval is None
+
+    def as_ours():
+        assert svc.portal.repository.get(record).approval is not None
+
+    return Race(client, f"/out-of-area/{record}/approval", "This out-of-area placement",
+                director(date.today()),
+                ['value="Jo Director"', "The only home able to meet his needs"],
+                lambda: svc.portal.notify_host_authority(
+                    Actor(user_id=account_id(officer.email),
+                          organisation_id=officer.organisation_id), record),
+                as_theirs, as_ours)
 
 
-# --- at once -----------------------------------------------------------------------------------
-
-def vary_form(price: int, version: str) -> dict[str, str]:
-    return {"places": "6", "weekly_price": str(price), **date_fields("end", date(2028, 3, 31)),
-            "reason": f"Agreed at {price}", "version": version}
-
-
-def test_five_officers_varying_one_contract_at_once_one_wins_in_threads(app, client, officer):
-    from collections import Counter
-
-    from tests.web.test_version_clashes import all_at_once, signed_in_clients
-
-    client.sign_in(officer)
-    contract = record_contract(client)
-    version = opened(client, f"/contracts/{contract}/vary")["version"]
-    clients, csrf = signed_in_clients(app, client, officer, 5)
-    responses = all_at_once(5, lambda i: clients[i].post(
-        f"/contracts/{contract}/vary", data={**vary_form(5000 + i, version),
-                                            "idempotency_key": f"thread-{i}",
-                                            "csrf_token": csrf}))
-    assert not [r for r in responses if isinstance(r, Exception)], responses
-    assert Counter(r.status_code for r in responses) == {302: 1, 200: 4}
-    for i, response in enumerate(responses):
-        if response.status_code == 200:
-            page = response.get_data(as_text=True).replace("&#39;", "'")
-            assert CHANGED.format(what="This contract") in page
-            assert f'value="{5000 + i}"' in page
-    winner = next(i for i, r in enumerate(responses) if r.status_code == 302)
-    now = portal_of(client).portal.repository.get(UUID(contract))
-    assert (now.version, now.weekly_price) == (2, 5000 + winner)
-
-
-# --- places in development ---------------------------------------------------------------------
-
-def test_a_scheme_changed_since_the_form_was_opened_is_not_saved_over(client):
+def development_scheme(request) -> Race:
     from domain.account import account_id
     from tests.conftest import account_for
     from tests.web.test_supply_pages import scheme_form
 
+    client = request.getfixturevalue("client")
     dorset = account_for("council_officer", "Dorset")
     client.sign_in(dorset)
     svc = portal_of(client)
@@ -223,37 +239,52 @@ def test_a_scheme_changed_since_the_form_was_opened_is_not_saved_over(client):
     assert done.status_code == 302, error_text(done)
     url = done.headers["Location"]
     scheme = UUID(url.rsplit("/", 1)[1])
-    keys = opened(client, url + "/change")
-    svc.projections.wait_for(svc.portal.change_development(
-        Actor(user_id=account_id(dorset.email), organisation_id=dorset.organisation_id),
-        authority_id=dorset.organisation_id, development_id=scheme, reason="Smaller site",
-        places=3))
-    ours = scheme_form(client, places="6", reason="A sixth bedroom")
-    again = refused(client, url + "/change", ours, keys, "This scheme",
-                    ['value="6"', "A sixth bedroom"])
-    assert svc.portal.repository.get(scheme).places == 3
-    assert client.post_form(url + "/change", {**ours, **again}).status_code == 302
-    assert svc.portal.repository.get(scheme).places == 6
+
+    def as_theirs():
+        assert svc.portal.repository.get(scheme).places == 3
+
+    def as_ours():
+        assert svc.portal.repository.get(scheme).places == 6
+
+    return Race(client, url + "/change", "This scheme",
+                scheme_form(client, places="6", reason="A sixth bedroom"),
+                ['value="6"', "A sixth bedroom"],
+                lambda: svc.portal.change_development(
+                    Actor(user_id=account_id(dorset.email),
+                          organisation_id=dorset.organisation_id),
+                    authority_id=dorset.organisation_id, development_id=scheme,
+                    reason="Smaller site", places=3),
+                as_theirs, as_ours)
+
+
+def race_is_refused_then_saved(race: Race) -> None:
+    """The form opened before their change is refused and nothing of ours is saved; sent
+    again with the record's new version, ours is saved over theirs."""
+    keys = opened(race.client, race.url)
+    portal_of(race.client).projections.wait_for(race.theirs())
+    again = refused(race.client, race.url, race.ours, keys, race.what, race.typed)
+    race.as_theirs()
+    if race.as_ours is not None:
+        saved = race.client.post_form(race.url, {**race.ours, **again})
+        assert saved.status_code == 302, error_text(saved)
+        race.as_ours()
+
+
+@pytest.mark.parametrize("form", [
+    contract_variation, contract_termination, targets, identity_provider, provider_contact,
+    out_of_area_approval, development_scheme], ids=lambda form: form.__name__)
+def test_a_form_changed_since_it_was_opened_is_refused_and_loses_nothing(request, form):
+    race_is_refused_then_saved(form(request))
 
 
 def test_turning_off_an_identity_provider_changed_since_the_page_was_opened_is_refused(
         client):
-    from domain.account import account_id
-    from domain.identity_provider import identity_provider_id
-    from tests.conftest import account_for
-    from tests.web.test_oidc_admin import form_for
-
-    admin = account_for("platform_admin")
-    client.sign_in(admin)
     svc = portal_of(client)
-    council = account_for("council_officer", "Kent")
-    idp = identity_provider_id(council.organisation_id)
-    assert client.post_form("/admin/identity-providers/new",
-                            form_for(council)).status_code == 302
+    admin, idp, _council = registered_identity_provider(client)
     keys = opened(client, f"/admin/identity-providers/{idp}")
     svc.projections.wait_for(svc.portal.change_identity_provider(
-        Actor(user_id=account_id(admin.email), organisation_id=admin.organisation_id), idp,
-        reason="New domain", allowed_domains=["kent.example.org", "kent.example.com"]))
+        admin, idp, reason="New domain",
+        allowed_domains=["kent.example.org", "kent.example.com"]))
     response = client.post_form(f"/admin/identity-providers/{idp}/disable",
                                 {"reason": "Moving to a new tenant", **keys})
     page = response.get_data(as_text=True).replace("&#39;", "'")
@@ -267,3 +298,42 @@ def test_turning_off_an_identity_provider_changed_since_the_page_was_opened_is_r
         "reason": "Moving to a new tenant", "version": newer,
         "idempotency_key": KEY.search(page).group(1)}).status_code == 302
     assert svc.portal.get_identity_provider(idp).disabled
+
+
+# --- at once -----------------------------------------------------------------------------------
+
+def vary_form(price: int, version: str) -> dict[str, str]:
+    return {"places": "6", "weekly_price": str(price), **date_fields("end", date(2028, 3, 31)),
+            "reason": f"Agreed at {price}", "version": version}
+
+
+def five_vary_at_once(app, client, officer, contract: str, version: str) -> int:
+    """Five officers send the contract's variation form, all opened at ``version``, at once in
+    threads: one is saved, each other is told it changed since and keeps what it typed. Which
+    of them was saved (its price is 5000 and that)."""
+    from collections import Counter
+
+    from tests.web.test_version_clashes import all_at_once, signed_in_clients
+
+    clients, csrf = signed_in_clients(app, client, officer, 5)
+    responses = all_at_once(5, lambda i: clients[i].post(
+        f"/contracts/{contract}/vary", data={**vary_form(5000 + i, version),
+                                            "idempotency_key": f"thread-{i}",
+                                            "csrf_token": csrf}))
+    assert not [r for r in responses if isinstance(r, Exception)], responses
+    assert Counter(r.status_code for r in responses) == {302: 1, 200: 4}
+    for i, response in enumerate(responses):
+        if response.status_code == 200:
+            page = response.get_data(as_text=True).replace("&#39;", "'")
+            assert CHANGED.format(what="This contract") in page
+            assert f'value="{5000 + i}"' in page
+    return next(i for i, r in enumerate(responses) if r.status_code == 302)
+
+
+def test_five_officers_varying_one_contract_at_once_one_wins_in_threads(app, client, officer):
+    client.sign_in(officer)
+    contract = record_contract(client)
+    version = opened(client, f"/contracts/{contract}/vary")["version"]
+    winner = five_vary_at_once(app, client, officer, contract, version)
+    now = portal_of(client).portal.repository.get(UUID(contract))
+    assert (now.version, now.weekly_price) == (2, 5000 + winner)
