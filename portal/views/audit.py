@@ -87,18 +87,34 @@ class AuditSearchSchema(FormSchema):
                                   field_name="to")
 
 
-def _search_from(args, connection, choices: list) -> tuple[AuditSearch, FormResult]:
-    raw = args.to_dict()
-    form = load(AuditSearchSchema(), raw)
+def load_filters(schema: FormSchema, raw: dict, choices: list) -> tuple[FormResult, UUID | None]:
+    """The history's filters as asked, with their errors, and the organisation to search
+    for: the filters that were valid are searched with, and an organisation not among
+    ``choices`` is an error rather than a filter. Shared by the event history and the access
+    history, which ask the same questions."""
+    form = load(schema, raw)
     if not form.ok:
         # Show what was asked, with errors; search with the filters that were valid.
-        retry = load(AuditSearchSchema(), {k: v for k, v in raw.items() if k not in form.errors})
+        retry = load(schema, {k: v for k, v in raw.items() if k not in form.errors})
         form = FormResult(data=retry.data, errors=form.errors)
-    data = form.data
-    organisation = data.get("organisation")
+    organisation = form.data.get("organisation")
     if organisation and organisation not in {o["id"] for o in choices}:
         form.errors["organisation"] = "Choose an organisation from the list"
         organisation = None
+    return form, organisation
+
+
+def shown_as_asked(raw: dict, data: dict) -> dict:
+    """What the filter form shows again: what was asked, its dates as the date inputs expect
+    them, however they were typed."""
+    return {**raw, **{key: data[name].isoformat() for key, name in
+                      (("from", "recorded_from"), ("to", "recorded_to")) if data.get(name)}}
+
+
+def _search_from(args, connection, choices: list) -> tuple[AuditSearch, FormResult]:
+    raw = args.to_dict()
+    form, organisation = load_filters(AuditSearchSchema(), raw, choices)
+    data = form.data
     actor = None
     if data.get("actor"):
         try:
@@ -111,9 +127,7 @@ def _search_from(args, connection, choices: list) -> tuple[AuditSearch, FormResu
         record_type=data.get("record_type"), event_type=data.get("event_type"),
         recorded_from=data.get("recorded_from"), recorded_to=data.get("recorded_to"),
         page=data.get("page") or 1)
-    # Show the dates as the date inputs expect them, however they were typed.
-    form.data = {**raw, **{key: data[name].isoformat() for key, name in
-                           (("from", "recorded_from"), ("to", "recorded_to")) if data.get(name)}}
+    form.data = shown_as_asked(raw, data)
     form.anchors = {"page": "results-heading"}
     return search, form
 

@@ -12,9 +12,9 @@ from flask import g, render_template, request
 from marshmallow import fields, validate
 
 from portal.extensions import htmx
-from portal.forms import FormResult, load
+from portal.forms import FormResult
 from portal.security import requires, services
-from portal.views.audit import AuditSearchSchema, bp
+from portal.views.audit import AuditSearchSchema, bp, load_filters, shown_as_asked
 from projections.audit.access import access_kinds
 from projections.audit.index import EVENT_TYPES, RECORD_TYPES
 from projections.audit.queries import (
@@ -38,21 +38,13 @@ def _schema() -> AccessSearchSchema:
 
 def _search_from(args, choices: list) -> tuple[AuditSearch, FormResult]:
     raw = args.to_dict()
-    form = load(_schema(), raw)
-    if not form.ok:  # show what was asked, with errors; search with the filters that were valid
-        retry = load(_schema(), {k: v for k, v in raw.items() if k not in form.errors})
-        form = FormResult(data=retry.data, errors=form.errors)
+    form, organisation = load_filters(_schema(), raw, choices)
     data = form.data
-    organisation = data.get("organisation")
-    if organisation and organisation not in {o["id"] for o in choices}:
-        form.errors["organisation"] = "Choose an organisation from the list"
-        organisation = None
     search = AuditSearch(
         organisation_id=organisation, recorded_from=data.get("recorded_from"),
         recorded_to=data.get("recorded_to"), page=data.get("page") or 1,
         kinds=access_kinds(data.get("sign_ins") == "yes"))
-    form.data = {**raw, **{key: data[name].isoformat() for key, name in
-                           (("from", "recorded_from"), ("to", "recorded_to")) if data.get(name)}}
+    form.data = shown_as_asked(raw, data)
     form.anchors = {"page": "results-heading", "sign_ins": "sign_ins"}
     return search, form
 
