@@ -6,16 +6,19 @@ check the choices against the directory and the authority's own contracts, and r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from flask import request
 from werkzeug.datastructures import MultiDict
 
 from domain import ssda903
-from domain.errors import DomainError
+from domain.errors import DomainError, StaleVersion
 from domain.placement import CHILD_REF, EPISODE_FIELDS
+from portal.form_keys import changed_since_opened
 from portal.forms import FormResult, combine_date, load
 from projections import directory_queries as directory
 from projections.placement_queries import placement_contracts
@@ -220,6 +223,27 @@ def apply_error(form: FormResult, error, fields: set[str], default: str,
     for field, message in found.items():
         name = mapping.get(field, field)
         form.errors.setdefault(name if name in fields else default, message)
+
+
+def run_command(form: FormResult, command: Callable[[], Any], fields: set[str], default: str,
+                *, what: str | None = None, also: dict[str, str] | None = None) -> Any:
+    """Run ``command`` and give what it returns; or, refused, None with ``form`` ready to show
+    again with what was typed: a domain error beside the field it is about (or ``default``),
+    and a form opened before someone else changed the record (``what`` names it, e.g. "This
+    contract") saying so, with the record's new version. A form that carries no version
+    (``what`` left out) cannot be refused for one, so that refusal is not caught."""
+    try:
+        return command()
+    except DomainError as error:
+        apply_error(form, error, fields, default, also)
+        form.data = request.form.to_dict()
+        return None
+    except StaleVersion as error:
+        if what is None:
+            raise
+        form.data = request.form.to_dict()
+        changed_since_opened(form, error, what)
+        return None
 
 
 def child_ref_from_form(posted: MultiDict, child_refs, la_code: str,

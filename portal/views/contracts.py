@@ -10,10 +10,9 @@ from uuid import UUID
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from domain.errors import DomainError, StaleVersion
 from domain.vocabulary import CONTRACT_ROUTES
 from portal import placement_forms as pf
-from portal.form_keys import changed_since_opened, opened_version
+from portal.form_keys import opened_version
 from portal.forms import FormResult
 from portal.placement_schemas import ContractSchema, TerminateContractSchema, VaryContractSchema
 from portal.security import requires, services
@@ -41,16 +40,11 @@ def _contract(contract_id: UUID) -> dict:
 
 def _done(form: FormResult, command, fields: set[str], default: str, message: str):
     """Run the command; on success wait for the projections and show the contract."""
-    try:
-        contract_id, position = command()
-    except DomainError as error:
-        pf.apply_error(form, error, fields, default, {"provider_id": "provider_id"})
-        form.data = request.form.to_dict()
+    done = pf.run_command(form, command, fields, default, what="This contract",
+                          also={"provider_id": "provider_id"})
+    if done is None:
         return None
-    except StaleVersion as error:
-        form.data = request.form.to_dict()
-        changed_since_opened(form, error, "This contract")
-        return None
+    contract_id, position = done
     services().projections.wait_for(position)
     flash(message)
     return redirect(url_for("contracts.show", contract_id=contract_id))

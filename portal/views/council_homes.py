@@ -35,11 +35,8 @@ def _vocabulary() -> dict:
 
 def _done(form: FormResult, command, fields: set[str], message: str, setting_id=None):
     """Run the command; on success wait for the projections and show the setting."""
-    try:
-        result = command()
-    except DomainError as error:
-        pf.apply_error(form, error, fields, "reason")
-        form.data = request.form.to_dict()
+    result = pf.run_command(form, command, fields, "reason")
+    if result is None:
         return None
     setting_id, position = result if setting_id is None else (setting_id, result)
     services().projections.wait_for(position)

@@ -10,10 +10,9 @@ from uuid import UUID
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from domain.development import CONFIDENCE, DEVELOPMENT_TYPES, SCHEME_SETTING_TYPES
-from domain.errors import DomainError, StaleVersion
 from domain.vocabulary import SETTING_TYPES
 from portal import placement_forms as pf
-from portal.form_keys import changed_since_opened, opened_version
+from portal.form_keys import opened_version
 from portal.forms import FormResult
 from portal.security import requires, services
 from portal.supply_schemas import (
@@ -67,15 +66,9 @@ def _values(scheme: dict) -> dict:
 
 
 def _done(form: FormResult, command, message: str, development_id=None):
-    try:
-        result = command()
-    except DomainError as error:
-        pf.apply_error(form, error, FIELDS | {"outcome", "on"}, "reason")
-        form.data = request.form.to_dict()
-        return None
-    except StaleVersion as error:
-        form.data = request.form.to_dict()
-        changed_since_opened(form, error, "This scheme")
+    result = pf.run_command(form, command, FIELDS | {"outcome", "on"}, "reason",
+                            what="This scheme")
+    if result is None:
         return None
     development_id, position = result if development_id is None else (development_id, result)
     services().projections.wait_for(position)

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from domain.errors import DomainError, StaleVersion
 from portal import placement_forms as pf
-from portal.form_keys import changed_since_opened, opened_version
+from portal.form_keys import opened_version
 from portal.forms import FormResult
 from portal.out_of_area_schemas import OUT_OF_AREA_FIELDS
 from portal.placement_schemas import (
@@ -49,15 +48,9 @@ def _options(provider: str | None, current_contract=None) -> dict:
 def _run(form: FormResult, command, fields: set[str], default: str, child_ref: str,
          message: str, also: dict[str, str] | None = None):
     """Run the command; on success wait for the projections and go to the child's page."""
-    try:
-        position = command()
-    except DomainError as error:
-        pf.apply_error(form, error, fields, default, also)
-        form.data = request.form.to_dict()
-        return None
-    except StaleVersion as error:
-        form.data = request.form.to_dict()
-        changed_since_opened(form, error, "This child's placement record")
+    position = pf.run_command(form, command, fields, default,
+                              what="This child's placement record", also=also)
+    if position is None:
         return None
     services().projections.wait_for(position)
     flash(message)
