@@ -296,6 +296,10 @@ def _role(e: Any) -> str:
     return ROLES.get(e.role, e.role)
 
 
+def _roles(e: Any) -> str:
+    return ", ".join(ROLES.get(r, r) for r in e.roles)
+
+
 def _episode(e: Any) -> str:
     """A new episode in a sentence: its placement type code, and cost when known."""
     episode = e.episode
@@ -326,17 +330,15 @@ def _development(e: Any) -> str:
 
 
 def _drafted(e: Any) -> str:
-    lots = len(e.lots)
     route = ROUTES.get(e.route, e.route).lower()
-    return (f"Drafted the tender {e.title} ({route}, {lots} lot{'s' if lots != 1 else ''}, "
+    return (f"Drafted the tender {e.title} ({route}, {counted(len(e.lots), 'lot')}, "
             f"estimated {_money(e.estimated_total_value)} over {counted(e.term_months, 'month')})")
 
 
 def _awarded(e: Any) -> str:
     bids = sum(len(b) for b in e.awards.values())
-    return (f"Awarded {bids} bid{'s' if bids != 1 else ''} in {len(e.awards)} "
-            f"lot{'s' if len(e.awards) != 1 else ''}; standstill until "
-            f"{uk_date(e.standstill_ends)}")
+    return (f"Awarded {counted(bids, 'bid')} in {counted(len(e.awards), 'lot')}; standstill "
+            f"until {uk_date(e.standstill_ends)}")
 
 
 # A bid's sentences never give its price or answers: they are sealed until opened.
@@ -363,11 +365,10 @@ TENDER_SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
         else "Answered a clarification question privately"),
     ("Tender", "BidRegistered"): lambda e: f"Lodged a sealed bid for lot {e.lot_id}",
     ("Tender", "BidsOpened"): lambda e: (
-        f"Opened {len(e.bids)} sealed bid{'s' if len(e.bids) != 1 else ''} after the bid "
-        "deadline"),
+        f"Opened {counted(len(e.bids), 'sealed bid')} after the bid deadline"),
     ("Tender", "PanelAppointed"): lambda e: (
-        f"Appointed the evaluation panel: {len(e.evaluators)} "
-        f"evaluator{'s' if len(e.evaluators) != 1 else ''} and a moderator"),
+        f"Appointed the evaluation panel: {counted(len(e.evaluators), 'evaluator')} and a "
+        "moderator"),
     ("Tender", "ScoresRecorded"): lambda e: "Scored a bid as an evaluator",
     ("Tender", "ScoresModerated"): lambda e: "Agreed a bid's final scores as moderator",
     ("Tender", "Awarded"): _awarded,
@@ -378,8 +379,7 @@ TENDER_SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
     ("Bid", "Withdrawn"): lambda e: "Withdrew a bid",
     ("Bid", "Opened"): lambda e: "Opened a bid after the bid deadline",
     ("EngagementResponse", "Submitted"): lambda e: (
-        f"Answered a market engagement questionnaire ({len(e.answers)} "
-        f"answer{'s' if len(e.answers) != 1 else ''})"),
+        f"Answered a market engagement questionnaire ({counted(len(e.answers), 'answer')})"),
     ("EngagementResponse", "Amended"): lambda e: "Changed a market engagement response",
 }
 
@@ -456,8 +456,7 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
     ("PlatformOrganisation", "Registered"): lambda e: (
         f"Registered the platform organisation {e.name}"),
     ("Account", "Created"): lambda e: (
-        f"Created an account for {e.email} ("
-        f"{', '.join(ROLES.get(r, r) for r in e.roles) or 'no roles'})"),
+        f"Created an account for {e.email} ({_roles(e) or 'no roles'})"),
     ("Account", "RoleGranted"): lambda e: f"Granted an account the role {_role(e)}",
     ("Account", "RoleRevoked"): lambda e: f"Took the role {_role(e)} from an account",
     ("Account", "Suspended"): lambda e: "Suspended an account",
@@ -467,7 +466,7 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
     ("Account", "IdentityLinked"): lambda e: (
         f"Linked an account to its user at the identity provider {e.issuer}"),
     ("Account", "Invited"): lambda e: (
-        f"Invited {e.email} ({', '.join(ROLES.get(r, r) for r in e.roles) or 'no roles'}), "
+        f"Invited {e.email} ({_roles(e) or 'no roles'}), "
         f"the invitation valid until {uk_moment(e.expires_at)}"),
     ("Account", "Activated"): lambda e: "Accepted an invitation and activated the account",
     ("Account", "SecondFactorEnrolled"): lambda e: (
@@ -508,8 +507,7 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
         "Closed a home search unfilled: "
         + UNFILLED_REASONS.get(e.unfilled_reason, e.unfilled_reason)),
     ("HomeSearch", "Sent"): lambda e: (
-        f"Sent a home search to {len(e.provider_ids)} provider"
-        f"{'s' if len(e.provider_ids) != 1 else ''}, offers closing "
+        f"Sent a home search to {counted(len(e.provider_ids), 'provider')}, offers closing "
         f"{e.offers_close_at.astimezone(LONDON):%d/%m/%Y %H:%M}"),
     ("HomeSearch", "PlaceAsked"): lambda e: (
         f"Asked a provider for the place of vacancy {e.vacancy_id} for a home search"),
@@ -520,8 +518,8 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
         "Declined a home search: " + DECLINE_REASONS.get(e.decline_reason, e.decline_reason)),
     ("HomeSearch", "ClosedToOffers"): lambda e: "Closed a home search to offers",
     ("HomeSearch", "OfferAccepted"): lambda e: (
-        f"Accepted an offer for a home search ({len(e.released)} other offer"
-        f"{'s' if len(e.released) != 1 else ''} released)"),
+        f"Accepted an offer for a home search ({counted(len(e.released), 'other offer')} "
+        "released)"),
     ("HomeSearch", "PlacementScheduled"): lambda e: (
         f"Scheduled the placement of a home search to start on {uk_date(e.starts_on)} "
         f"(placement {e.placement_ref})"),
@@ -530,7 +528,7 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
     ("BoardSearch", "Saved"): lambda e: f"Saved the vacancy board search {e.name}",
     ("BoardSearch", "Deleted"): lambda e: "Deleted a saved vacancy board search",
     ("ApiClient", "Created"): lambda e: (
-        f"Created the API client {e.name} ({', '.join(ROLES.get(r, r) for r in e.roles)}), "
+        f"Created the API client {e.name} ({_roles(e)}), "
         f"its key valid until {uk_date(e.key_expires_at.date())}"),
     ("ApiClient", "Revoked"): lambda e: "Revoked an API client: its key no longer works",
     ("WebhookSubscription", "Created"): lambda e: (
@@ -548,7 +546,7 @@ SUMMARIES: dict[tuple[str, str], Callable[[Any], str]] = {
         f"{e.accepted:,} accepted, {e.rejected:,} rejected, "
         f"{counted(e.children_changed, 'child')} changed"),
     ("DistrictUpload", "DistrictsAdded"): lambda e: (
-        f"Added {len(e.rows):,} postcode district{'s' if len(e.rows) != 1 else ''} from "
+        f"Added {counted(len(e.rows), 'postcode district')} from "
         f"{e.file_name}: {', '.join(r['district'] for r in e.rows[:5])}"
         f"{', ...' if len(e.rows) > 5 else ''}"),
     ("AdjacencyRegister", "Opened"): lambda e: "Opened the register of adjoining authorities",
