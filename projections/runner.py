@@ -225,6 +225,8 @@ class ProjectionRunner:
             if progress:
                 for name in names:
                     progress(name, new, head)
+            if new >= head:
+                return applied  # caught up: no need to claim the rows again to see it
 
     @staticmethod
     def _claim(c: sa.Connection, names: list[str]) -> dict[str, int]:
