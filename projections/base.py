@@ -74,6 +74,15 @@ class Projection:
         """Apply one event; ``position`` is its notification id (its place in the audit log)."""
         getattr(self, self._handlers[topic])(connection, event)
 
+    def handler(self, topic: str) -> Callable[[sa.Connection, Any], None] | None:
+        """The bound handler the runner may call for an event of ``topic`` with just
+        ``(connection, event)``, skipping :meth:`process`; None when a subclass overrides
+        :meth:`process` (it needs the topic and position) or takes no such topic. Looking
+        the handler up once a batch rather than once an event is most of the dispatch."""
+        if type(self).process is not Projection.process or topic not in self._handlers:
+            return None
+        return getattr(self, self._handlers[topic])
+
     def prepare(self, connection: sa.Connection, notifications: Sequence[Any]) -> None:
         """Called with the batch's notifications before it is applied (e.g. to load, in one
         query, the rows its events will change)."""

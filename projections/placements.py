@@ -150,6 +150,9 @@ class Placements(Projection):
     name = "placements"
     tables = (placement_children, placement_episodes, contracts, authority_targets,
               data_imports)
+    # Only the sufficiency queries read by period or contract; the projection reads episodes
+    # by child, so a rebuild builds these once, after the rows.
+    deferred_indexes = ("ix_placement_episodes_period", "ix_placement_episodes_contract")
 
     # --- placements ---------------------------------------------------------------------------
 

@@ -225,6 +225,8 @@ class ProjectionRunner:
             if progress:
                 for name in names:
                     progress(name, new, head)
+            if new >= head:
+                return applied  # caught up: no need to claim the rows again to see it
 
     @staticmethod
     def _claim(c: sa.Connection, names: list[str]) -> dict[str, int]:
@@ -247,25 +249,40 @@ class ProjectionRunner:
         applied = 0
         to_domain_event = self.application.mapper.to_domain_event
         # Who wants each topic of the batch, worked out once per topic rather than once per
-        # event and projection: (raw projections, decoded-event projections).
-        routes: dict[str, tuple[list[Projection], list[Projection]]] = {}
+        # event and projection: the raw projections, those whose ``process`` needs the topic
+        # and position, and the bound handlers called with just the decoded event.
+        preparing = [p for p in group if type(p).prepare is not Projection.prepare]
+        wanted: list[list] = [[] for _ in preparing]
+        routes: dict[str, tuple[list, list, list, list[list], int]] = {}
         for topic in {n.topic for n in notifications}:
             wanting = [p for p in group if p.wants(topic)]
-            routes[topic] = ([p for p in wanting if p.raw], [p for p in wanting if not p.raw])
+            raw = [p.process for p in wanting if p.raw]
+            handlers = [(p, p.handler(topic)) for p in wanting if not p.raw]
+            routes[topic] = (raw, [p.process for p, h in handlers if h is None],
+                             [h for _, h in handlers if h is not None],
+                             [wanted[i] for i, p in enumerate(preparing) if p.wants(topic)],
+                             len(wanting))
+        if preparing:
+            for notification in notifications:
+                for notifications_wanted in routes[notification.topic][3]:
+                    notifications_wanted.append(notification)
+        for projection, notifications_wanted in zip(preparing, wanted, strict=True):
+            projection.prepare(c, notifications_wanted)
         for projection in group:
-            if type(projection).prepare is not Projection.prepare:
-                projection.prepare(c, [n for n in notifications if projection.wants(n.topic)])
             projection.begin_batch(c)
         for notification in notifications:
-            raw, decoded = routes[notification.topic]
-            topic, position = notification.topic, notification.id
-            for projection in raw:
-                projection.process(c, notification, topic, position)
-            if decoded:
+            topic = notification.topic
+            raw, processes, handlers, _, count = routes[topic]
+            position = notification.id
+            for process in raw:
+                process(c, notification, topic, position)
+            if processes or handlers:
                 event = to_domain_event(notification)
-                for projection in decoded:
-                    projection.process(c, event, topic, position)
-            applied += len(raw) + len(decoded)
+                for process in processes:
+                    process(c, event, topic, position)
+                for handle in handlers:
+                    handle(c, event)
+            applied += count
         for projection in group:
             projection.end_batch(c)
         return applied

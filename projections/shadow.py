@@ -70,15 +70,22 @@ class Shadow:
                     if index.name in self.deferred:
                         c.execute(sa.schema.CreateIndex(index))
             return
-        shadows = sa.MetaData(schema=SCHEMA)
         for table in tables:
-            copy = table.to_metadata(shadows)
-            c.execute(sa.text(f"DROP TABLE IF EXISTS main.{preparer.quote(table.name)}"))
+            name = preparer.quote(table.name)
+            c.execute(sa.text(f"DROP TABLE IF EXISTS main.{name}"))
             c.execute(sa.schema.CreateTable(table))
-            c.execute(table.insert().from_select([col.name for col in table.columns],
-                                                 sa.select(*copy.columns)))
-            for index in table.indexes:
+            built = [index for index in table.indexes if index.name not in self.deferred]
+            for index in built:
                 c.execute(sa.schema.CreateIndex(index))
+            # The live table now has the shadow's very definition, keys and indexes: without a
+            # column list, SQLite copies the rows and those indexes' entries as they are, page
+            # by page (its transfer optimisation), rather than inserting row by row and
+            # maintaining every key in random order. Both are made from ``table``, so their
+            # columns are in the same order.
+            c.execute(sa.text(f"INSERT INTO main.{name} SELECT * FROM {schema}.{name}"))  # noqa: S608
+            for index in table.indexes:
+                if index.name in self.deferred:
+                    c.execute(sa.schema.CreateIndex(index))
 
 
 @contextmanager

@@ -89,10 +89,13 @@ class WebhookFeed(Projection):
 
     def prepare(self, connection: sa.Connection, notifications) -> None:
         mine = [n for n in notifications if n.topic in self._handlers]
-        self.searches.load(connection, [n.originator_id for n in mine
-                                        if ":HomeSearch." in n.topic])
-        self.vacancies.load(connection, [n.originator_id for n in mine
-                                         if ":Vacancy." in n.topic])
+        searches = [n for n in mine if ":HomeSearch." in n.topic]
+        vacancies = [n for n in mine if ":Vacancy." in n.topic]
+        # A search or vacancy created in this batch has no row yet: nothing to read.
+        self.searches.absent(n.originator_id for n in searches if n.originator_version == 1)
+        self.vacancies.absent(n.originator_id for n in vacancies if n.originator_version == 1)
+        self.searches.load(connection, [n.originator_id for n in searches])
+        self.vacancies.load(connection, [n.originator_id for n in vacancies])
 
     def begin_batch(self, connection: sa.Connection) -> None:
         self._events = []

@@ -9,6 +9,7 @@ remembered, or looked up once per batch, for the events that follow.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from datetime import date
@@ -582,6 +583,7 @@ EVENT_TYPES: dict[str, str] = {name: humanise(name)
                                for name in sorted({kind for _, kind in SUMMARIES})}
 
 
+@functools.lru_cache(maxsize=1024)  # about two hundred topics, each met once an event
 def split_topic(topic: str) -> tuple[str, str]:
     """``domain.vacancy:Vacancy.Published`` -> ``("Vacancy", "Published")``."""
     parts = topic.rpartition(":")[2].split(".")

@@ -19,9 +19,12 @@ _MAX_SIZE = 1 << 64  # tree sizes are uint64 in RFC 9162
 _sha256 = hashlib.sha256
 
 
+LEAF_PREFIX = b"\x00"
+
+
 def leaf_hash(data: bytes) -> bytes:
     """MTH of a one-leaf tree: SHA-256(0x00 || data)."""
-    return _sha256(b"\x00" + data).digest()
+    return _sha256(LEAF_PREFIX + data).digest()
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:
