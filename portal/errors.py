@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from domain.errors import Conflict, NotFound, PermissionDenied
 from domain.permissions import Forbidden
-from portal.api.problems import ApiProblem, answer, is_api_request, problem_response
+from portal.api.problems import answer, is_api_request
 from portal.behind import BeingRebuilt
 from projections import outage
 
@@ -80,11 +80,10 @@ def init_app(app: Flask) -> None:
     def being_rebuilt(error: BeingRebuilt):
         # A read model another version built, not yet rebuilt (portal/behind.py).
         log.info("view being rebuilt answered 503", extra={"endpoint": _where()})
-        headers = {"Retry-After": "60"}
         if is_api_request():
-            return problem_response(ApiProblem("busy", error.says, headers=headers))
+            return answer(error)
         response, status = _render(503, error.says, reload=_page_to_reload())
-        return response, status, headers
+        return response, status, {"Retry-After": "60"}
 
     @app.errorhandler(Forbidden)
     @app.errorhandler(PermissionDenied)
