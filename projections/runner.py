@@ -36,6 +36,7 @@ from projections.database import metadata, schema_lock
 from projections.failures import Failure, projection_failures
 from projections.shadow import SCHEMA as SHADOW_SCHEMA
 from projections.shadow import Shadow, shadow_tables
+from projections.snapshots import projection_snapshots
 from projections.versions import UNKNOWN, Built, projection_versions
 
 log = logging.getLogger(__name__)
@@ -558,8 +559,6 @@ class ProjectionRunner:
         """In the swap's transaction: the rebuilt projections' tables are now built with
         their code's version. Snapshots taken by another version are deleted with the tables
         they copied, so an "as at" view never restores rows of the old shape."""
-        from projections.timetravel import projection_snapshots
-
         before = versions.recorded(c)
         changed = [p.name for p in group
                    if before.get(p.name, self.code_versions[p.name]) != self.code_versions[p.name]]
