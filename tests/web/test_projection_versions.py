@@ -82,3 +82,16 @@ def test_status_shows_versions_and_rebuild_rebuilds_what_another_version_built(
     assert "Rebuilt gazetteer, supply:" in rebuilt.output
     after = runner.invoke(main, ["projections", "status"])
     assert "REBUILD PENDING" not in after.output
+
+
+def test_a_checkpoint_due_while_the_verifiable_log_is_being_rebuilt_waits_for_it(
+        app, client, monkeypatch):
+    svc = app.extensions["portal"]
+    built_by_another_version(svc, "verifiable_log")
+    monkeypatch.setattr(svc.checkpoints, "_next_look", 0.0)
+    monkeypatch.setattr(svc.checkpoints, "due", lambda: True)
+    latest = svc.checkpoints.latest()
+    assert client.get("/").status_code == 200  # the page does not read the log
+    assert svc.checkpoints.latest() == latest  # no checkpoint of the old-shaped tree
+    svc.projections.upgrade()  # which signs what grew meanwhile
+    assert client.get("/").status_code == 200
