@@ -326,6 +326,12 @@ class ProjectionRunner:
                     old = min(positions.values())
                     if old >= head or len(set(positions.values())) > 1:
                         return applied  # done, or another runner moved some on: regroup
+                    if self.versioned and self._stale_rows(c.execute(
+                            sa.select(projection_versions).where(
+                                projection_versions.c.name.in_(names))).all()):
+                        # Another version's tables were swapped in since the group was
+                        # formed (read after the claim, so after that swap committed).
+                        return applied
                     notifications = recorder.select_notifications(
                         start=old, limit=self.batch_size, stop=head, topics=topics,
                         inclusive_of_start=False,
