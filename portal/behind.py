@@ -97,8 +97,7 @@ def _load_stopped() -> None:
     g.tables_read = set()
     runner = current_app.extensions["portal"].projections
     try:
-        g.stopped_projections = runner.failures()
-        g.rebuilding_projections = runner.rebuilding()
+        g.stopped_projections, g.rebuilding_projections = runner.unavailable()
     except sa.exc.SQLAlchemyError:
         # The database is unreachable: the request fails where it needs the database, with
         # the usual error page; the banner is not what should fail it.

@@ -223,12 +223,22 @@ class ProjectionRunner:
     def rebuilding(self) -> set[str]:
         """The projections whose live tables another version built: no runner feeds them,
         and no page reads them, until they are rebuilt."""
+        with self.engine.connect() as c:
+            return self._rebuilding(c)
+
+    def _rebuilding(self, c: sa.Connection) -> set[str]:
         if not self.versioned:
             return set()
-        with self.engine.connect() as c:
-            rows = c.execute(sa.select(projection_versions.c.name, projection_versions.c.version,
-                                       projection_versions.c.digest)).all()
+        rows = c.execute(sa.select(projection_versions.c.name, projection_versions.c.version,
+                                   projection_versions.c.digest)).all()
         return self._stale_rows(rows)
+
+    def unavailable(self) -> tuple[dict[str, Failure], set[str]]:
+        """The stopped projections (as :meth:`failures`) and those being rebuilt (as
+        :meth:`rebuilding`), on one connection: what a page must not read as current."""
+        with self.engine.connect() as c:
+            return ({name: failure for name, failure in failures.stopped(c).items()
+                     if name in self.projections}, self._rebuilding(c))
 
     def failures(self) -> dict[str, Failure]:
         """The stopped projections, by name: where each stopped and why."""
