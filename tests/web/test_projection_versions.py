@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from portal.bootstrap import bootstrap
 from portal.cli import main
 from projections.versions import projection_versions
+from tests.conftest import account_for
 from tests.projections.scenario import build_region, random_history
 
 REBUILDING = "which the portal is rebuilding after an update"
@@ -47,7 +48,12 @@ def test_pages_of_a_view_being_rebuilt_answer_503_and_the_others_are_served(
     api = provider_api.get("/vacancies")
     assert api.status_code == 503 and REBUILDING in api.get_json()["detail"]
 
+    client.sign_in(account_for("platform_admin"))
+    admin = client.get("/admin/projections").get_data(as_text=True)
+    assert "Being rebuilt" in admin and "version 9 built, code has version 1" in admin
+
     svc.projections.upgrade()
+    assert "Being rebuilt" not in client.get("/admin/projections").get_data(as_text=True)
     client.sign_in(officer)
     assert client.get("/vacancies/").status_code == 200
     assert client.get("/healthz").get_json()["rebuilding_projections"] == []
