@@ -12,6 +12,13 @@ through any query function, and cannot go stale when a view changes. While nothi
 
 Stopped projections are read before the request catches up the projections, so on the one
 request during which a projection stops, its pages do not yet say so; the next request does.
+
+A projection whose live tables another version of the code built (projections/versions.py) is
+worse than behind: its rows may have another shape or meaning than this code expects. Until
+it is rebuilt, a statement of a request that reads one of its tables is refused
+(:class:`BeingRebuilt`), and the page answers 503 saying that view is being rebuilt; pages
+that read only other projections are served as usual. The runner's own statements (a catch-up
+inside the request) are not refused: it leaves those projections alone anyway.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy.sql.util import find_tables
 
 from projections.failures import Failure
+from projections.runner import feeding
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +53,21 @@ TITLES = {
 
 def title(name: str) -> str:
     return TITLES.get(name, name.replace("_", " "))
+
+
+class BeingRebuilt(Exception):
+    """A request read a table of a projection whose tables another version built."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(", ".join(names))
+        self.names = names
+
+    @property
+    def says(self) -> str:
+        views = " and ".join(title(name) for name in self.names)
+        return (f"This page shows {views}, which the portal is rebuilding after an update. "
+                "It will be back once the rebuild has finished: try again in a few minutes. "
+                "The rest of the portal carries on as usual.")
 
 
 @dataclass(frozen=True)
@@ -72,21 +95,32 @@ def _load_stopped() -> None:
     if request.endpoint in ("static", "health.healthz"):  # health reads them itself
         return
     g.tables_read = set()
+    runner = current_app.extensions["portal"].projections
     try:
-        g.stopped_projections = current_app.extensions["portal"].projections.failures()
+        g.stopped_projections, g.rebuilding_projections = runner.unavailable()
     except sa.exc.SQLAlchemyError:
         # The database is unreachable: the request fails where it needs the database, with
         # the usual error page; the banner is not what should fail it.
         log.warning("could not read which projections are stopped", exc_info=True)
         g.stopped_projections = {}
+        g.rebuilding_projections = set()
 
 
 def _note_tables(connection, statement, *args) -> None:
-    if not has_request_context() or not g.get("stopped_projections"):
+    if not has_request_context():
+        return
+    rebuilding = g.get("rebuilding_projections")
+    if not g.get("stopped_projections") and not rebuilding:
         return
     if isinstance(statement, sa.sql.ClauseElement):
-        g.tables_read.update(table.name for table in find_tables(
-            statement, include_aliases=True, include_crud=True) if isinstance(table, sa.Table))
+        read = {table.name for table in find_tables(
+            statement, include_aliases=True, include_crud=True) if isinstance(table, sa.Table)}
+        if rebuilding and not feeding():
+            owners = current_app.extensions["projection_tables"]
+            refused = sorted({owners[name] for name in read if name in owners} & rebuilding)
+            if refused:
+                raise BeingRebuilt(refused)
+        g.tables_read.update(read)
 
 
 def views_behind() -> list[Behind]:

@@ -105,7 +105,11 @@ class Services:
         """Periodic work: sign a checkpoint when one is due (every 15 minutes) and snapshot
         projections that moved far enough (for fast "as at"). Cheap when nothing is due."""
         if self.checkpoints.create_if_due() is not None or self._snapshot_due():
-            snapshot_if_due(self.engine, self.projections.projections.values(),
+            # Not the tables another version built: a snapshot of those would be of the old
+            # shape (their rebuild deletes their snapshots).
+            rebuilding = self.projections.rebuilding()
+            snapshot_if_due(self.engine, [p for p in self.projections.projections.values()
+                                          if p.name not in rebuilding],
                             self.snapshot_key, self.snapshot_cadence)
             purge(self.engine)  # sessions that can no longer be used
 
@@ -185,7 +189,13 @@ def _largest_registered_places(engine: sa.Engine) -> int | None:
 
 
 def bootstrap(database_url: str, *, projections_inline: bool = True,
-              instance: Path | None = None, mailer: Mailer | None = None) -> Services:
+              instance: Path | None = None, mailer: Mailer | None = None,
+              upgrade: bool | None = None) -> Services:
+    """The services on ``database_url``. A process that applies events itself
+    (``projections_inline``, or ``upgrade``) first rebuilds the projections whose tables
+    another version built (:meth:`ProjectionRunner.upgrade`); a web worker beside a
+    projection process leaves that to it, and its pages for them say they are being
+    rebuilt meanwhile."""
     database = Database.from_url(database_url)
     # On PostgreSQL, fail at once with the server's reason (no such database, connection
     # refused) rather than eventsourcing's pool timing out without one.
@@ -228,6 +238,10 @@ def bootstrap(database_url: str, *, projections_inline: bool = True,
         portal.webhook_engine = engine
         portal.webhook_local_http = webhooks_allow_local_http(database)
         mailer = mailer or mailer_from_environment(engine)
+    # After the schema lock: other processes start meanwhile (their pages for these
+    # projections say they are being rebuilt, and their runners leave them alone).
+    if projections_inline if upgrade is None else upgrade:
+        runner.upgrade()
     return Services(database=database, portal=portal, engine=engine, projections=runner,
                     credentials=credentials, checkpoints=checkpointer, child_refs=child_refs,
                     mailer=mailer,

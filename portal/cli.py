@@ -147,18 +147,27 @@ def projections() -> None:
 @projections.command("status")
 def projections_status() -> None:
     """How far each projection lags the event log, and which stopped at an event they could
-    not apply (exit 3 if any did)."""
-    svc = open_services()
+    not apply (exit 3 if any did), with the version each one's tables were built with; one
+    built with another version than its code's is rebuilt when the projection work starts
+    (`portal projections run`, or `portal projections rebuild`)."""
+    svc = open_services(upgrade=False)  # says what is there; rebuilds nothing
     try:
         lags = svc.projections.lags()
+        built = {b.name: b for b in svc.projections.versions()}
         for lag in lags:
             line = f"{lag.name:<24} position {lag.position:>10,}  behind {lag.behind:>8,}"
+            line += f"  {built[lag.name].describe()}"
+            if not built[lag.name].current:
+                line += ": REBUILD PENDING"
             if lag.failure is not None:
                 f = lag.failure
                 line += (f"  STOPPED at event {f.notification_id:,} ({f.event}): {f.error}; "
                          f"since {f.first_seen:%Y-%m-%d %H:%M} UTC, {f.attempts} attempt"
                          f"{'' if f.attempts == 1 else 's'}")
             click.echo(line)
+        if any(not b.current for b in built.values()):
+            click.echo("Projections pending a rebuild are rebuilt when the projection process "
+                       "starts, or now with `portal projections rebuild`.", err=True)
         if any(lag.stopped for lag in lags):
             click.echo("Retry a stopped projection with `portal projections retry NAME`, once "
                        "what stopped it is fixed.", err=True)
@@ -205,14 +214,21 @@ def _progress_printer():
 @click.argument("names", nargs=-1)
 def projections_rebuild(names: tuple[str, ...]) -> None:
     """Rebuild the named projections (default: all) from the whole log, in shadow tables
-    swapped in at once when they have caught up."""
-    svc = open_services()
+    swapped in at once when they have caught up. Those whose tables another version built
+    are rebuilt with the named ones."""
+    svc = open_services(upgrade=False)  # rebuilt below, once, with those named
     try:
         unknown = [n for n in names if n not in svc.projections.projections]
         if unknown:
             known = ", ".join(svc.projections.projections)
             raise click.BadParameter(f"unknown projection {', '.join(unknown)}; known: {known}",
                                      param_hint="NAMES")
+        pending = [b for b in svc.projections.versions() if not b.current]
+        for b in pending:
+            click.echo(f"{b.name}: {b.describe()}; rebuilt as version {b.code_version}.",
+                       err=True)
+        if names:
+            names = (*names, *(b.name for b in pending if b.name not in names))
         applied = svc.projections.rebuild(names or None, progress=_progress_printer())
         click.echo(f"Rebuilt {', '.join(names) or 'all projections'}: {applied:,} events applied.")
         stopped = [f for f in svc.projections.failures().values()

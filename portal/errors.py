@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from domain.errors import Conflict, NotFound, PermissionDenied
 from domain.permissions import Forbidden
 from portal.api.problems import answer, is_api_request
+from portal.behind import BeingRebuilt
 from projections import outage
 
 log = logging.getLogger("portal.errors")
@@ -74,6 +75,15 @@ def init_app(app: Flask) -> None:
         response, status = _render(503, "Nothing you sent was saved. Wait a moment, then "
                                         "try again.", reload=_page_to_reload())
         return response, status, {"Retry-After": "5"}
+
+    @app.errorhandler(BeingRebuilt)
+    def being_rebuilt(error: BeingRebuilt):
+        # A read model another version built, not yet rebuilt (portal/behind.py).
+        log.info("view being rebuilt answered 503", extra={"endpoint": _where()})
+        if is_api_request():
+            return answer(error)
+        response, status = _render(503, error.says, reload=_page_to_reload())
+        return response, status, {"Retry-After": "60"}
 
     @app.errorhandler(Forbidden)
     @app.errorhandler(PermissionDenied)

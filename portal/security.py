@@ -13,6 +13,7 @@ from flask import abort, current_app, g, redirect, request, session, url_for
 
 from domain.permissions import can
 from domain.principal import Principal
+from portal.behind import BeingRebuilt
 from projections.directory import organisations, partnership_members
 from projections.directory_queries import account_by_id
 
@@ -33,7 +34,12 @@ def load_principal() -> None:
         svc.projections.catch_up()
         # Without a projection process, the web process does the periodic work itself:
         # 15-minute checkpoints and projection snapshots.
-        svc.housekeeping()
+        try:
+            svc.housekeeping()
+        except BeingRebuilt:
+            # The verifiable log is being rebuilt after an update (another process does it):
+            # its rebuild signs the checkpoint; the page itself is served if it can be.
+            log.info("housekeeping waits for a projection being rebuilt")
     g.principal = None
     raw = session.get("account_id")
     if not raw:

@@ -16,6 +16,7 @@ from eventsourcing.utils import get_topic
 
 from projections.bulk import TableWriter
 from projections.database import metadata
+from projections.versions import schema_digest
 
 tracking = sa.Table(
     "projection_tracking",
@@ -50,6 +51,11 @@ class Projection:
     # Indexes of its tables that only readers use, never the projection itself: a rebuild
     # builds them once, after the rows, instead of maintaining them row by row.
     deferred_indexes: ClassVar[tuple[str, ...]] = ()
+    # Bumped by whoever changes what its tables hold: their columns, keys or indexes, or what
+    # the rows mean. A projection whose live tables were built with another version (or
+    # another schema: :func:`projections.versions.schema_digest`) is rebuilt from the log
+    # when the portal starts its projection work (README, "Changing a read model").
+    version: ClassVar[int] = 1
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -59,6 +65,11 @@ class Projection:
                 for event_class in getattr(value, "__handles__", ()):
                     handlers[get_topic(event_class)] = attribute
         cls._handlers = handlers
+
+    @property
+    def digest(self) -> str:
+        """A digest of its tables' schema, recorded with :attr:`version` when it is built."""
+        return schema_digest(self.tables)
 
     @property
     def topics(self) -> list[str]:

@@ -15,6 +15,8 @@ as stopped, until :meth:`ProjectionRunner.retry`; the other projections carry on
 
 from __future__ import annotations
 
+import contextvars
+import fcntl
 import gc
 import logging
 import threading
@@ -23,16 +25,19 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 from eventsourcing.application import Application
 
-from projections import failures, outage
+from projections import failures, outage, versions
 from projections.base import Projection, tracking
 from projections.database import metadata, schema_lock
 from projections.failures import Failure, projection_failures
 from projections.shadow import SCHEMA as SHADOW_SCHEMA
 from projections.shadow import Shadow, shadow_tables
+from projections.snapshots import projection_snapshots
+from projections.versions import UNKNOWN, Built, projection_versions
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +45,19 @@ BATCH_SIZE = 1000
 # A rebuild replays the whole log into shadow tables nobody reads: bigger batches, fewer
 # commits and row look-ups.
 REBUILD_BATCH_SIZE = 5000
+# The PostgreSQL advisory lock held while a process checks versions and rebuilds the
+# projections whose tables another version built ("SUFFVERS"): one process rebuilds them.
+UPGRADE_LOCK_KEY = 0x5355_4646_5645_5253
+
+# Set while a runner applies events or rebuilds in this thread: its statements are the
+# projections' own work, which the web's guard on tables being rebuilt leaves alone.
+_feeding: contextvars.ContextVar[bool] = contextvars.ContextVar("projections_feeding",
+                                                                 default=False)
+
+
+def feeding() -> bool:
+    """Whether the current thread is applying events (a runner's batch or rebuild)."""
+    return _feeding.get()
 
 
 @dataclass(frozen=True)
@@ -60,10 +78,16 @@ class Lag:
 
 class ProjectionRunner:
     def __init__(self, application: Application, engine: sa.Engine,
-                 projections: Sequence[Projection], *, inline: bool = True) -> None:
+                 projections: Sequence[Projection], *, inline: bool = True,
+                 versioned: bool = True) -> None:
         self.application = application
         self.engine = engine
         self.projections = {p.name: p for p in projections}
+        # versioned: the live tables of a deployment, whose versions are recorded; a projection
+        # built with another version is not fed until it is rebuilt. Rebuilds' shadow tables
+        # and "as at" databases are built by this very code, and have no versions to check.
+        self.versioned = versioned
+        self.code_versions = {p.name: (p.version, p.digest) for p in projections}
         # inline: the web process applies pending events itself before it reads (SQLite, tests,
         # a single process). Otherwise a separate projection process does, and readers wait.
         self.inline = inline
@@ -74,19 +98,98 @@ class ProjectionRunner:
 
     def setup(self) -> None:
         with schema_lock(self.engine):  # processes starting together create the tables once
+            known, built, shaped = self._before_setup()
             metadata.create_all(self.engine)
-        with self.engine.begin() as c:
-            known = set(c.execute(sa.select(tracking.c.name)).scalars())
-            missing = [{"name": n, "position": 0} for n in self.projections if n not in known]
-            if missing:
-                c.execute(tracking.insert(), missing)
+            with self.engine.begin() as c:
+                missing = [{"name": n, "position": 0} for n in self.projections
+                           if n not in known]
+                if missing:
+                    c.execute(tracking.insert(), missing)
+                self._record_unrecorded(c, known, built, shaped)
+        stale = self.rebuilding()
         with self.engine.begin() as c:
             # Claim the tracking rows first (as a batch does), so two processes starting at
-            # once seed reference rows one after the other, never both.
+            # once seed reference rows one after the other, never both. A projection built
+            # with another version is seeded into its shadow tables when it is rebuilt.
             c.execute(tracking.update().where(tracking.c.name.in_(list(self.projections)))
                       .values(position=tracking.c.position))
             for projection in self.projections.values():
-                projection.seed(c)
+                if projection.name not in stale:
+                    projection.seed(c)
+
+    def _before_setup(self) -> tuple[set[str], dict[str, tuple[int, str]], set[str]]:
+        """Before any table is created: the projections with a tracking row, the recorded
+        versions, and which unrecorded projections' live tables have their code's shape
+        (every table there, with the code's columns and indexes)."""
+        if not self.versioned:
+            return set(), {}, set()
+        inspector = sa.inspect(self.engine)
+        present = set(inspector.get_table_names())
+        known: set[str] = set()
+        built: dict[str, tuple[int, str]] = {}
+        with self.engine.connect() as c:
+            if tracking.name in present:
+                known = set(c.execute(sa.select(tracking.c.name)).scalars())
+            if projection_versions.name in present:
+                built = versions.recorded(c)
+        shaped = {p.name for p in self.projections.values()
+                  if p.name in known and p.name not in built
+                  and all(_shaped_as(inspector, present, table) for table in p.tables)}
+        return known, built, shaped
+
+    def _record_unrecorded(self, c: sa.Connection, known: set[str],
+                           built: dict[str, tuple[int, str]], shaped: set[str]) -> None:
+        """Record a version for each projection that has none: its code's when its tables
+        are new and the log is empty (nothing to build), or when they were there before
+        versions were recorded and have its code's shape; otherwise UNKNOWN, so it is built
+        from the log (in shadow tables) before it is fed or read."""
+        if not self.versioned:
+            return
+        unrecorded = [p for p in self.projections.values() if p.name not in built]
+        if not unrecorded:
+            return
+        empty_log = self.head() == 0
+        entries = []
+        for projection in unrecorded:
+            name = projection.name
+            code = (name, *self.code_versions[name])
+            if name in shaped:
+                log.info("projection %s: tables from before versions were recorded have its "
+                         "schema; recorded as version %s", name, projection.version)
+                entries.append(code)
+            elif name not in known and empty_log:
+                entries.append(code)
+            else:
+                log.warning("projection %s: %s; it will be built from the log", name,
+                            "new, and the log is not empty" if name not in known else
+                            "tables from before versions were recorded differ from its schema")
+                entries.append((name, UNKNOWN, ""))
+        versions.record(c, entries)
+
+    def versions(self) -> list[Built]:
+        """Each projection's recorded version and digest beside its code's (a projection
+        with none recorded yet counts as built by its code: :meth:`setup` records one)."""
+        with self.engine.connect() as c:
+            found = versions.recorded(c)
+        return [Built(name, *found.get(name, code), *code)
+                for name, code in self.code_versions.items()]
+
+    def upgrade(self, progress: Callable[[str, int, int], None] | None = None) -> list[Built]:
+        """Rebuild, together, the projections whose live tables were built with another
+        version or schema than their code's (and the new ones, built from the log); each is
+        logged with the version it had and the one it gets. Returns them (empty: none).
+
+        One process does it: the others wait (PostgreSQL advisory lock, or a lock file
+        beside the SQLite database), then find them current."""
+        with _upgrade_lock(self.engine):
+            stale = [built for built in self.versions() if not built.current]
+            if not stale:
+                return []
+            for built in stale:
+                log.warning("projection %s: %s; rebuilding it from the log as version %s",
+                            built.name, built.describe(), built.code_version)
+            self.rebuild([built.name for built in stale], progress)
+            return stale
 
     def positions(self) -> dict[str, int]:
         with self.engine.connect() as c:
@@ -94,17 +197,48 @@ class ProjectionRunner:
         found = dict(rows)
         return {name: found.get(name, 0) for name in self.projections}
 
-    def _positions_and_stopped(self) -> tuple[dict[str, int], set[str]]:
-        """Every projection's position, and which have stopped, in one read."""
+    def _positions_and_stopped(self) -> tuple[dict[str, int], set[str], set[str]]:
+        """Every projection's position, which have stopped, and which have tables another
+        version built (not fed until rebuilt), in one read."""
+        joined = tracking.outerjoin(projection_failures,
+                                    projection_failures.c.name == tracking.c.name)
+        columns = [tracking.c.name, tracking.c.position,
+                   projection_failures.c.name.label("stopped")]
+        if self.versioned:
+            joined = joined.outerjoin(projection_versions,
+                                      projection_versions.c.name == tracking.c.name)
+            columns += [projection_versions.c.version, projection_versions.c.digest]
         with self.engine.connect() as c:
-            rows = c.execute(
-                sa.select(tracking.c.name, tracking.c.position,
-                          projection_failures.c.name.label("stopped"))
-                .select_from(tracking.outerjoin(
-                    projection_failures, projection_failures.c.name == tracking.c.name))).all()
+            rows = c.execute(sa.select(*columns).select_from(joined)).all()
         found = {row.name: row.position for row in rows}
         stopped = {row.name for row in rows if row.stopped is not None}
-        return {name: found.get(name, 0) for name in self.projections}, stopped
+        stale = self._stale_rows(rows) if self.versioned else set()
+        return {name: found.get(name, 0) for name in self.projections}, stopped, stale
+
+    def _stale_rows(self, rows) -> set[str]:
+        return {row.name for row in rows if row.name in self.code_versions
+                and row.version is not None
+                and (row.version, row.digest) != self.code_versions[row.name]}
+
+    def rebuilding(self) -> set[str]:
+        """The projections whose live tables another version built: no runner feeds them,
+        and no page reads them, until they are rebuilt."""
+        with self.engine.connect() as c:
+            return self._rebuilding(c)
+
+    def _rebuilding(self, c: sa.Connection) -> set[str]:
+        if not self.versioned:
+            return set()
+        rows = c.execute(sa.select(projection_versions.c.name, projection_versions.c.version,
+                                   projection_versions.c.digest)).all()
+        return self._stale_rows(rows)
+
+    def unavailable(self) -> tuple[dict[str, Failure], set[str]]:
+        """The stopped projections (as :meth:`failures`) and those being rebuilt (as
+        :meth:`rebuilding`), on one connection: what a page must not read as current."""
+        with self.engine.connect() as c:
+            return ({name: failure for name, failure in failures.stopped(c).items()
+                     if name in self.projections}, self._rebuilding(c))
 
     def failures(self) -> dict[str, Failure]:
         """The stopped projections, by name: where each stopped and why."""
@@ -158,12 +292,22 @@ class ProjectionRunner:
         position go together, then the runner regroups (another runner may have moved some).
         Stopped projections are left alone, except the one being retried (until it stops
         again); each failure met here is appended to ``stopped_now``."""
+        token = _feeding.set(True)
+        try:
+            return self._feed_groups(projections, head, progress, stopped_now, retrying)
+        finally:
+            _feeding.reset(token)
+
+    def _feed_groups(self, projections: list[Projection], head: int,
+                     progress: Callable[[str, int, int], None] | None,
+                     stopped_now: list[Failure], retrying: str | None) -> int:
         applied = 0
         while True:
             # Reading positions first keeps the common case (nothing pending) write-free.
-            positions, stopped = self._positions_and_stopped()
+            positions, stopped, stale = self._positions_and_stopped()
             stopped.discard(retrying)
             stopped.update(f.name for f in stopped_now)
+            stopped.update(stale)
             behind = [p for p in projections
                       if positions[p.name] < head and p.name not in stopped]
             if not behind:
@@ -192,6 +336,12 @@ class ProjectionRunner:
                     old = min(positions.values())
                     if old >= head or len(set(positions.values())) > 1:
                         return applied  # done, or another runner moved some on: regroup
+                    if self.versioned and self._stale_rows(c.execute(
+                            sa.select(projection_versions).where(
+                                projection_versions.c.name.in_(names))).all()):
+                        # Another version's tables were swapped in since the group was
+                        # formed (read after the claim, so after that swap committed).
+                        return applied
                     notifications = recorder.select_notifications(
                         start=old, limit=self.batch_size, stop=head, topics=topics,
                         inclusive_of_start=False,
@@ -352,8 +502,10 @@ class ProjectionRunner:
             return True
         deadline = time.monotonic() + timeout
         while True:
-            # A stopped projection will not move until it is retried: do not wait for it.
-            positions, stopped = self._positions_and_stopped()
+            # A stopped projection will not move until it is retried, nor one built with
+            # another version until it is rebuilt: do not wait for them.
+            positions, stopped, stale = self._positions_and_stopped()
+            stopped.update(stale)
             if min((p for name, p in positions.items() if name not in stopped),
                    default=position) >= position:
                 return True
@@ -379,9 +531,17 @@ class ProjectionRunner:
         group = [self.projections[name] for name in chosen]
         tables = [t for p in group for t in p.tables]
         deferred = {index for p in group for index in p.deferred_indexes}
+        token = _feeding.set(True)
+        try:
+            return self._rebuild(chosen, group, tables, deferred, progress)
+        finally:
+            _feeding.reset(token)
+
+    def _rebuild(self, chosen: list[str], group: list[Projection], tables: list[sa.Table],
+                 deferred: set[str], progress: Callable[[str, int, int], None] | None) -> int:
         with self._lock, shadow_tables(self.engine, [tracking, projection_failures, *tables],
                                        deferred) as shadow:
-            rebuilder = ProjectionRunner(self.application, shadow.feed, group)
+            rebuilder = ProjectionRunner(self.application, shadow.feed, group, versioned=False)
             rebuilder.batch_size = REBUILD_BATCH_SIZE
             # The live tables' signer signs the live log; the shadow's tree is re-grown from
             # events already signed, and whatever is new is signed once it is live.
@@ -399,6 +559,8 @@ class ProjectionRunner:
                     self._claim(c, chosen)  # no other runner moves them until this commits
                     applied += rebuilder._feed(group, self.head(), progress, [])
                     self._install(c, shadow, group)
+                    if self.versioned:
+                        self._record_built(c, group)
             finally:
                 for name, signer in signers.items():
                     self.projections[name].signer = signer
@@ -425,6 +587,18 @@ class ProjectionRunner:
             failures.clear(c, name)
         if stopped:
             c.execute(projection_failures.insert(), stopped)
+
+    def _record_built(self, c: sa.Connection, group: list[Projection]) -> None:
+        """In the swap's transaction: the rebuilt projections' tables are now built with
+        their code's version. Snapshots taken by another version are deleted with the tables
+        they copied, so an "as at" view never restores rows of the old shape."""
+        before = versions.recorded(c)
+        changed = [p.name for p in group
+                   if before.get(p.name, self.code_versions[p.name]) != self.code_versions[p.name]]
+        if changed:
+            c.execute(projection_snapshots.delete().where(
+                projection_snapshots.c.name.in_(changed)))
+        versions.record(c, [(p.name, *self.code_versions[p.name]) for p in group])
 
     def follow(self, stop: threading.Event, poll_interval: float = 0.5) -> None:
         """Keep the projections up to date until ``stop`` is set (the projection process)."""
@@ -517,6 +691,42 @@ def _cyclic_gc_paused() -> Iterator[None]:
             _gc_pausers -= 1
             if _gc_pausers == 0 and _gc_was_enabled:
                 gc.enable()
+
+
+def _shaped_as(inspector, present: set[str], table: sa.Table) -> bool:
+    """Whether the live ``table`` has the code's columns and (at least) its indexes."""
+    if table.name not in present:
+        return False
+    columns = {column["name"] for column in inspector.get_columns(table.name)}
+    indexes = {index["name"] for index in inspector.get_indexes(table.name)}
+    return (columns == {column.name for column in table.columns}
+            and {index.name for index in table.indexes} <= indexes)
+
+
+@contextmanager
+def _upgrade_lock(engine: sa.Engine) -> Iterator[None]:
+    """Held while one process checks versions and rebuilds: PostgreSQL's advisory lock, or
+    an exclusive lock on a file beside the SQLite database (released if the process dies)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as lock:
+            lock.execute(sa.select(sa.func.pg_advisory_lock(UPGRADE_LOCK_KEY)))
+            lock.commit()
+            try:
+                yield
+            finally:
+                lock.execute(sa.select(sa.func.pg_advisory_unlock(UPGRADE_LOCK_KEY)))
+                lock.commit()
+        return
+    if engine.url.database in (None, "", ":memory:"):
+        yield  # one connection, one process
+        return
+    path = Path(engine.url.database).resolve()
+    with open(path.parent / f"{path.name}.upgrade-lock", "a") as file:
+        fcntl.flock(file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(file, fcntl.LOCK_UN)
 
 
 def _transient(error: BaseException) -> bool:

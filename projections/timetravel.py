@@ -39,18 +39,7 @@ from projections.bulk import TableWriter
 from projections.database import ConfigurationError, metadata, schema_lock
 from projections.failures import projection_failures
 from projections.runner import ProjectionRunner
-
-projection_snapshots = sa.Table(
-    "projection_snapshots",
-    metadata,
-    sa.Column("name", sa.String(64), primary_key=True),
-    sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("taken_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("payload", sa.LargeBinary, nullable=False),
-    # HMAC-SHA256 of (format, name, position, payload); empty in snapshots stored before
-    # snapshots were signed, which are never used.
-    sa.Column("signature", sa.LargeBinary(32), nullable=True),
-)
+from projections.snapshots import projection_snapshots
 
 log = logging.getLogger(__name__)
 
@@ -314,7 +303,8 @@ def rebuild_as_at(application, source: sa.Engine, projections: list[Projection],
             started_from[projection.name] = start
             c.execute(tracking.delete().where(tracking.c.name == projection.name))
             c.execute(tracking.insert().values(name=projection.name, position=start))
-    runner = ProjectionRunner(application, engine, projections)
+    # An "as at" database is built by this very code: no versions to check.
+    runner = ProjectionRunner(application, engine, projections, versioned=False)
     replayed = runner.catch_up(until=position, progress=progress)
     for failure in runner.failures().values():
         engine.dispose()

@@ -25,6 +25,7 @@ from domain.errors import (
     StaleVersion,
 )
 from domain.permissions import Forbidden
+from portal.behind import BeingRebuilt
 
 log = logging.getLogger("portal.api")
 
@@ -150,6 +151,9 @@ def answer(error: Exception) -> Response:
     if isinstance(error, (Conflict, RecordConflictError)):
         return problem_response(ApiProblem("conflict", Conflict.MESSAGE.replace(
             "Reload the page", "Fetch it again")))
+    if isinstance(error, BeingRebuilt):  # a read model another version built (behind.py)
+        return problem_response(ApiProblem("busy", error.says,
+                                           headers={"Retry-After": "60"}))
     if isinstance(error, ConnectionUnavailableError):
         return problem_response(ApiProblem("busy", "Nothing you sent was saved. Wait a "
                                                    "moment, then try again.",

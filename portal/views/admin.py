@@ -105,13 +105,16 @@ def provider(provider_id: UUID):
 @bp.get("/projections")
 @requires("system.health")
 def projections():
-    """Each projection's position and lag; the stopped ones with the event they stopped at."""
+    """Each projection's position, lag and version; the stopped ones with the event they
+    stopped at; those another version built, being rebuilt."""
     runner = services().projections
     retried = request.args.get("retried")
     lags = runner.lags()
     still_stopped = next((lag.failure for lag in lags
                           if lag.name == retried and lag.failure is not None), None)
-    return render_template("admin/projections.html", lags=lags, still_stopped=still_stopped)
+    built = {b.name: b for b in runner.versions()}
+    return render_template("admin/projections.html", lags=lags, still_stopped=still_stopped,
+                           built=built)
 
 
 @bp.post("/projections/retry")

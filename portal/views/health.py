@@ -19,11 +19,13 @@ def healthz():
     """Database status and how far each projection lags the event log (no personal data):
     503 naming what is wrong with the database ("unavailable", "read_only", "full"; see
     projections/outage.py); "degraded" (still 200: the portal serves every page that does not
-    need it) when a projection stopped at an event it could not apply, naming both."""
+    need it) when a projection stopped at an event it could not apply, naming both, or when
+    one is being rebuilt because another version of the code built its tables."""
     svc = services()
     try:
         problem = outage.check(svc.engine)
         lags = [] if problem else svc.projections.lags()
+        rebuilding = set() if problem else svc.projections.rebuilding()
     except Exception as error:
         log.exception("health check failed")
         problem = outage.problem(error) or outage.UNAVAILABLE
@@ -32,12 +34,13 @@ def healthz():
     head = lags[0].head if lags else svc.projections.head()
     stopped = [_stopped(lag.failure) for lag in lags if lag.failure is not None]
     return jsonify(
-        status="degraded" if stopped else "ok",
+        status="degraded" if stopped or rebuilding else "ok",
         database="ok",
         backend="sqlite" if svc.database.is_sqlite else "postgresql",
         event_log_head=head,
         projections={lag.name: _projection(lag) for lag in lags},
         stopped_projections=stopped,
+        rebuilding_projections=sorted(rebuilding),
     )
 
 

@@ -82,7 +82,7 @@ def dump(engine, names=None) -> dict[str, list[tuple]]:
     out = {}
     with engine.connect() as c:
         for table in metadata.sorted_tables:
-            if table.name in ("projection_tracking", "credentials"):
+            if table.name in ("projection_tracking", "projection_versions", "credentials"):
                 continue
             if names is not None and table.name not in names:
                 continue
