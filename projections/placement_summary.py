@@ -4,20 +4,21 @@ scanning every episode.
 A region's dashboard asked the episodes table, for the region and then for each partnership,
 what the placements open on one day cost and what a financial year's placements cost: each
 question a pass over some 300,000 episodes at national scale. These two tables hold the same
-figures already added up per authority, month, placement type group and contract route, so a
-question reads one or twelve months' rows (a few thousand for the whole region) instead.
+episodes added up per authority, placement type group and contract route, so a question about
+a recent month reads the rows of the months since and one row per authority, type and route.
 
 Only episodes the sufficiency views count are summed: short-break-only episodes (legal status
 V3, V4) are left out here, as :func:`projections.sufficiency.common.counted` leaves them out.
 
-- ``placement_months``: the episodes that have ended, spread over the months they were open in
-  (from the month of their start to the month of the day before their end): per month, those
-  open on its last day (with their weekly costs), those open on its first day, those started
-  in it (on its first day and after it), and weekly cost times the days of the month they were
-  open. An episode's months are fixed by its own dates, so this never depends on the clock.
-- ``placement_open_months``: the episodes not ended, by the month they started in: their count
-  and weekly costs, and weekly cost times the day they started (as a day number), from which
-  the days open in any later period follow (an open episode runs on to the period's end).
+- ``placement_flows``: per month, the episodes that started in it and those that ended in it
+  (their count, how many have a weekly cost, the sum of those costs, and the sum of cost times
+  the day as a day number), and how many ended on its first day.
+- ``placement_open``: the episodes not ended: their count, how many have a cost, and its sum.
+
+Those open on a month's last day are the episodes not ended, less those started after that
+month, plus those ended after it; what a period's placements cost follows from the same
+figures (:mod:`projections.sufficiency.summary`). An episode adds to at most two months and
+one open row, whatever its length, and nothing here depends on the clock.
 
 Both are kept by the placements projection (:class:`projections.placements.Placements`) in the
 same batch as the episode rows: a changed child's old episodes are taken off and its new ones
@@ -29,8 +30,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
+from uuid import UUID
 
 import sqlalchemy as sa
 
@@ -39,46 +41,48 @@ from projections.database import metadata
 
 NOT_RECORDED = "not_recorded"  # the route of an episode with none recorded
 
-MONTH_FIGURES = ("in_care", "in_care_costed", "in_care_cost", "open_first", "open_first_costed",
-                 "later_starts", "later_starts_costed", "first_starts", "first_starts_costed",
-                 "cost_days")
-OPEN_FIGURES = ("episodes", "costed", "cost", "cost_start_days", "first_starts",
-                "first_starts_costed")
+FLOW_FIGURES = ("starts", "starts_costed", "starts_cost", "starts_cost_days",
+                "ends", "ends_costed", "ends_cost", "ends_cost_days",
+                "ends_first", "ends_first_costed")
+OPEN_FIGURES = ("episodes", "costed", "cost")
 
 
-def _table(name: str, month: str, figures: tuple[str, ...]) -> sa.Table:
-    return sa.Table(
-        name,
-        metadata,
-        # The authority, month, type group and route in one key, so a batch's rows are read
-        # and written back by one column (projections.base.BufferedRows).
-        sa.Column("key", sa.String(96), primary_key=True),
-        sa.Column("authority_id", sa.Uuid, nullable=False),
-        sa.Column(month, sa.Date, nullable=False),  # the first day of the month
-        sa.Column("place_group", sa.String(24), nullable=False),
-        sa.Column("route", sa.String(16), nullable=False),
-        *(sa.Column(f, sa.BigInteger, nullable=False) for f in figures),
-        sa.Index(f"ix_{name}_{month}", month, "authority_id"),
-    )
+def _figures(names: tuple[str, ...]) -> list[sa.Column]:
+    return [sa.Column(name, sa.BigInteger, nullable=False) for name in names]
 
 
-placement_months = _table("placement_months", "month", MONTH_FIGURES)
-placement_open_months = _table("placement_open_months", "start_month", OPEN_FIGURES)
+# Each row's authority, (month,) type group and route are in one key too, so a batch's rows are
+# read and written back by one column (projections.base.BufferedRows).
+placement_flows = sa.Table(
+    "placement_flows",
+    metadata,
+    sa.Column("key", sa.String(96), primary_key=True),
+    sa.Column("authority_id", sa.Uuid, nullable=False),
+    sa.Column("month", sa.Date, nullable=False),  # the first day of the month
+    sa.Column("place_group", sa.String(24), nullable=False),
+    sa.Column("route", sa.String(16), nullable=False),
+    *_figures(FLOW_FIGURES),
+    sa.Index("ix_placement_flows_month", "month", "authority_id"),
+)
+
+placement_open = sa.Table(
+    "placement_open",
+    metadata,
+    sa.Column("key", sa.String(96), primary_key=True),
+    sa.Column("authority_id", sa.Uuid, nullable=False),
+    sa.Column("place_group", sa.String(24), nullable=False),
+    sa.Column("route", sa.String(16), nullable=False),
+    *_figures(OPEN_FIGURES),
+)
+
+TABLES = {t.name: t for t in (placement_flows, placement_open)}
+FIGURES = {placement_flows.name: FLOW_FIGURES, placement_open.name: OPEN_FIGURES}
+
+Contributions = dict[tuple[str, str], dict[str, int]]  # (table name, key) -> figures
 
 
 def first_of_month(day: date) -> date:
     return day.replace(day=1)
-
-
-def next_month(first: date) -> date:
-    return (first + timedelta(days=32)).replace(day=1)
-
-
-def _key(authority_id, month: date, group: str, route: str) -> str:
-    return f"{authority_id}|{month.isoformat()}|{group}|{route}"
-
-
-Contributions = dict[tuple[str, str], dict[str, int]]  # (table name, key) -> figures
 
 
 def contributions(child: Mapping[str, Any], episodes: Iterable[Mapping[str, Any]]
@@ -86,51 +90,34 @@ def contributions(child: Mapping[str, Any], episodes: Iterable[Mapping[str, Any]
     """What one child's episodes add to the summary rows (``child`` holds its authority;
     each episode its start, end, place, provider, legal status, weekly cost and route)."""
     found: Contributions = {}
+    authority = child["authority_id"]
     for episode in episodes:
         if episode.get("legal_status") in ssda903.SHORT_BREAK_LEGAL_STATUSES:
             continue
         group = ssda903.placement_group(episode["place"], episode.get("place_provider"))
-        _add_episode(found, child["authority_id"], group,
-                     episode.get("contract_route") or NOT_RECORDED, episode["start"],
-                     episode.get("end"), episode.get("weekly_cost"))
+        route = episode.get("contract_route") or NOT_RECORDED
+        start, end, cost = episode["start"], episode.get("end"), episode.get("weekly_cost")
+        costed, cost = int(cost is not None), cost or 0
+        _add(found, placement_flows.name, f"{authority}|{start:%Y-%m}-01|{group}|{route}", {
+            "starts": 1, "starts_costed": costed, "starts_cost": cost,
+            "starts_cost_days": cost * start.toordinal()})
+        if end is None:
+            _add(found, placement_open.name, f"{authority}|{group}|{route}",
+                 {"episodes": 1, "costed": costed, "cost": cost})
+            continue
+        first = int(end.day == 1)
+        _add(found, placement_flows.name, f"{authority}|{end:%Y-%m}-01|{group}|{route}", {
+            "ends": 1, "ends_costed": costed, "ends_cost": cost,
+            "ends_cost_days": cost * end.toordinal(), "ends_first": first,
+            "ends_first_costed": first * costed})
     return found
 
 
-def _add(found: Contributions, table: sa.Table, key: str, figures: dict[str, int]) -> None:
-    row = found.setdefault((table.name, key), {})
+def _add(found: Contributions, table: str, key: str, figures: dict[str, int]) -> None:
+    row = found.setdefault((table, key), {})
     for name, value in figures.items():
         if value:
             row[name] = row.get(name, 0) + value
-
-
-def _add_episode(found: Contributions, authority_id, group: str, route: str, start: date,
-                 end: date | None, cost: int | None) -> None:
-    costed = int(cost is not None)
-    cost = cost or 0
-    on_first = int(start.day == 1)
-    if end is None:
-        month = first_of_month(start)
-        _add(found, placement_open_months, _key(authority_id, month, group, route),
-             {"episodes": 1, "costed": costed, "cost": cost,
-              "cost_start_days": cost * start.toordinal(), "first_starts": on_first,
-              "first_starts_costed": on_first * costed})
-        return
-    month, last_month = first_of_month(start), first_of_month(max(start, end - timedelta(days=1)))
-    while month <= last_month:
-        after = next_month(month)
-        last = after - timedelta(days=1)
-        in_care = int(start <= last < end)
-        open_first = int(start <= month < end)
-        later = int(month < start <= last)
-        first = int(start == month)
-        days = max(0, (min(end, after) - max(start, month)).days)
-        _add(found, placement_months, _key(authority_id, month, group, route), {
-            "in_care": in_care, "in_care_costed": in_care * costed,
-            "in_care_cost": in_care * cost, "open_first": open_first,
-            "open_first_costed": open_first * costed, "later_starts": later,
-            "later_starts_costed": later * costed, "first_starts": first,
-            "first_starts_costed": first * costed, "cost_days": days * cost})
-        month = after
 
 
 def difference(after: Contributions, before: Contributions) -> Contributions:
@@ -145,17 +132,16 @@ def difference(after: Contributions, before: Contributions) -> Contributions:
             if (changed := {n: v for n, v in figures.items() if v})}
 
 
-TABLES = {t.name: t for t in (placement_months, placement_open_months)}
-FIGURES = {placement_months.name: MONTH_FIGURES, placement_open_months.name: OPEN_FIGURES}
-MONTH_COLUMN = {placement_months.name: "month", placement_open_months.name: "start_month"}
-
-
 def new_row(table_name: str, key: str) -> dict[str, Any]:
     """A summary row of zeros for ``key``."""
-    authority, month, group, route = key.split("|")
-    return {"key": key, "authority_id": TABLES[table_name].c.authority_id.type.python_type(
-        authority), MONTH_COLUMN[table_name]: date.fromisoformat(month), "place_group": group,
-        "route": route, **dict.fromkeys(FIGURES[table_name], 0)}
+    if table_name == placement_flows.name:
+        authority, month, group, route = key.split("|")
+        where = {"month": date.fromisoformat(month)}
+    else:
+        authority, group, route = key.split("|")
+        where = {}
+    return {"key": key, "authority_id": UUID(authority), **where, "place_group": group,
+            "route": route, **dict.fromkeys(FIGURES[table_name], 0)}
 
 
 def is_empty(table_name: str, row: Mapping[str, Any]) -> bool:

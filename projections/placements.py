@@ -150,12 +150,12 @@ _EPISODES = TableWriter(placement_episodes)
 class Placements(Projection):
     name = "placements"
     tables = (placement_children, placement_episodes, contracts, authority_targets,
-              data_imports, summary.placement_months, summary.placement_open_months)
+              data_imports, summary.placement_flows, summary.placement_open)
 
     def __init__(self) -> None:
         # Attributes of their own, so a rolled-back batch discards them (Projection.discard_batch).
-        self._months = BufferedRows(summary.placement_months, key="key")
-        self._open_months = BufferedRows(summary.placement_open_months, key="key")
+        self._flows = BufferedRows(summary.placement_flows, key="key")
+        self._open = BufferedRows(summary.placement_open, key="key")
 
     # --- placements ---------------------------------------------------------------------------
 
@@ -252,7 +252,7 @@ class Placements(Projection):
                 row = deltas.setdefault(where, {})
                 for name, value in figures.items():
                     row[name] = row.get(name, 0) + value
-        for rows in (self._months, self._open_months):
+        for rows in (self._flows, self._open):
             name = rows.table.name
             keys = [key for table, key in deltas if table == name]
             rows.load(c, keys)

@@ -11,22 +11,17 @@ compares them on the demo region and on generated histories).
 from __future__ import annotations
 
 import calendar
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
 from uuid import UUID
 
 import sqlalchemy as sa
 
-from projections.placement_summary import (
-    first_of_month,
-    placement_months,
-    placement_open_months,
-)
+from projections.placement_summary import first_of_month, placement_flows, placement_open
 
 Spend = list[tuple[str, str, int, int, int]]
 
-months, opened = placement_months.c, placement_open_months.c
+flows, still_open = placement_flows.c, placement_open.c
 
 
 def is_month_end(day: date) -> bool:
@@ -43,69 +38,91 @@ def _where(table: sa.Table, ids: Sequence[UUID], everyone: bool,
     return conditions
 
 
-def _together(connection: sa.Connection, *queries: sa.Select) -> Spend:
-    """The rows of ``queries`` (each grouped by type group and route) added together, leaving
-    out the groups and routes with no placement."""
-    found: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for query in queries:
-        for group, route, *figures in connection.execute(query):
-            total = found[group, route]
-            for i, value in enumerate(figures):
-                total[i] += int(value or 0)
-    return [(group, route, *figures) for (group, route), figures in found.items()
-            if figures[0]]
+def _by_group(connection: sa.Connection, query: sa.Select) -> dict[tuple[str, str], list[int]]:
+    """The rows of ``query`` (type group, route, then sums) by type group and route."""
+    return {(group, route): [int(value or 0) for value in figures]
+            for group, route, *figures in connection.execute(query)}
+
+
+def _open(connection: sa.Connection, ids: Sequence[UUID], everyone: bool,
+          place_group: str | None) -> dict[tuple[str, str], list[int]]:
+    """The episodes not ended: (count, with a cost, total weekly cost) by type and route."""
+    return _by_group(connection, sa.select(
+        still_open.place_group, still_open.route, sa.func.sum(still_open.episodes),
+        sa.func.sum(still_open.costed), sa.func.sum(still_open.cost))
+        .where(*_where(placement_open, ids, everyone, place_group))
+        .group_by(still_open.place_group, still_open.route))
+
+
+def _sum_where(condition: sa.ColumnElement[bool], column: sa.ColumnElement) -> sa.ColumnElement:
+    return sa.func.sum(sa.case((condition, column), else_=0))
+
+
+def _placements(found: dict[tuple[str, str], list[int]]) -> Spend:
+    return sorted((group, route, *figures) for (group, route), figures in found.items()
+                  if figures[0])
 
 
 def open_on_month_end(connection: sa.Connection, ids: Sequence[UUID], everyone: bool,
                       on: date, place_group: str | None) -> Spend:
     """The placements open on ``on`` (the last day of a month), with their total weekly cost:
-    the ended episodes open on that month's last day, and the episodes not ended that started
-    by that month."""
+    the episodes not ended, less those started after that month, plus those ended after it."""
     if not is_month_end(on):
         raise ValueError(f"{on} is not the last day of a month")
     month = first_of_month(on)
-    ended = (sa.select(months.place_group, months.route, sa.func.sum(months.in_care),
-                       sa.func.sum(months.in_care_costed), sa.func.sum(months.in_care_cost))
-             .where(months.month == month,
-                    *_where(placement_months, ids, everyone, place_group))
-             .group_by(months.place_group, months.route))
-    still_open = (sa.select(opened.place_group, opened.route, sa.func.sum(opened.episodes),
-                            sa.func.sum(opened.costed), sa.func.sum(opened.cost))
-                  .where(opened.start_month <= month,
-                         *_where(placement_open_months, ids, everyone, place_group))
-                  .group_by(opened.place_group, opened.route))
-    return _together(connection, ended, still_open)
+    later = _by_group(connection, sa.select(
+        flows.place_group, flows.route,
+        *(sa.func.sum(flows[f"ends{part}"] - flows[f"starts{part}"])
+          for part in ("", "_costed", "_cost")))
+        .where(flows.month > month, *_where(placement_flows, ids, everyone, place_group))
+        .group_by(flows.place_group, flows.route))
+    found = _open(connection, ids, everyone, place_group)
+    for where, figures in later.items():
+        total = found.setdefault(where, [0, 0, 0])
+        for i, value in enumerate(figures):
+            total[i] += value
+    return _placements(found)
 
 
 def open_in_period(connection: sa.Connection, ids: Sequence[UUID], everyone: bool,
                    first: date, last: date, place_group: str | None) -> Spend:
     """The episodes open on any day from ``first`` (a month's first day) to ``last`` (a month's
     last day), and the sum of weekly cost times the days of the period each was open (from its
-    start to the day before its end)."""
+    start to the day before its end).
+
+    Those open on a day of it are those open the day before it begins, less those that ended on
+    its first day, plus those that started within it. Cost times days open is cost times the
+    day after the period for those still open at its end, less cost times its first day for
+    those open the day before it, plus cost times the end of those ending within it, less cost
+    times the start of those starting within it (an episode open for none of its days adds
+    nothing: its two terms cancel)."""
     if first.day != 1 or not is_month_end(last) or last < first:
         raise ValueError(f"{first} to {last} is not a period of whole months")
     last_month, after = first_of_month(last), last + timedelta(days=1)
-    # An ended episode open in the period is open on its first day, or starts within it (on a
-    # month's first day after the period's first month, or after a month's first day).
-    later = months.month > first
-    ended = (sa.select(months.place_group, months.route,
-                       sa.func.sum(sa.case((later, months.first_starts),
-                                           else_=months.open_first) + months.later_starts),
-                       sa.func.sum(sa.case((later, months.first_starts_costed),
-                                           else_=months.open_first_costed)
-                                   + months.later_starts_costed),
-                       sa.func.sum(months.cost_days))
-             .where(months.month.between(first, last_month),
-                    *_where(placement_months, ids, everyone, place_group))
-             .group_by(months.place_group, months.route))
-    # An episode not ended runs to the period's end: from its first day if it started before,
-    # else from its start (weekly cost times the day after the period, less cost times start).
-    whole = (after - first).days
-    days = sa.case((opened.start_month < first, opened.cost * whole),
-                   else_=opened.cost * after.toordinal() - opened.cost_start_days)
-    still_open = (sa.select(opened.place_group, opened.route, sa.func.sum(opened.episodes),
-                            sa.func.sum(opened.costed), sa.func.sum(days))
-                  .where(opened.start_month <= last_month,
-                         *_where(placement_open_months, ids, everyone, place_group))
-                  .group_by(opened.place_group, opened.route))
-    return _together(connection, ended, still_open)
+    within = flows.month <= last_month
+    # By type and route: the flows after the period, those from its start (both to take the
+    # episodes not ended back to the period's end or to the day before it), and those within.
+    sums = _by_group(connection, sa.select(
+        flows.place_group, flows.route,
+        _sum_where(sa.not_(within), flows.ends_cost - flows.starts_cost),
+        *(sa.func.sum(flows[f"ends{p}"] - flows[f"starts{p}"])
+          for p in ("", "_costed", "_cost")),
+        _sum_where(within, flows.starts), _sum_where(within, flows.starts_costed),
+        _sum_where(flows.month == first, flows.ends_first),
+        _sum_where(flows.month == first, flows.ends_first_costed),
+        _sum_where(within, flows.ends_cost_days - flows.starts_cost_days))
+        .where(flows.month >= first, *_where(placement_flows, ids, everyone, place_group))
+        .group_by(flows.place_group, flows.route))
+    found: dict[tuple[str, str], list[int]] = {}
+    opened = _open(connection, ids, everyone, place_group)
+    for where in {*opened, *sums}:
+        count, costed, cost = opened.get(where, [0, 0, 0])
+        (after_cost, from_count, from_costed, from_cost, starts, starts_costed, ends_first,
+         ends_first_costed, cost_days) = sums.get(where, [0] * 9)
+        before = (count + from_count, costed + from_costed, cost + from_cost)
+        at_end_cost = cost + after_cost
+        found[where] = [before[0] - ends_first + starts,
+                        before[1] - ends_first_costed + starts_costed,
+                        after.toordinal() * at_end_cost - first.toordinal() * before[2]
+                        + cost_days]
+    return _placements(found)

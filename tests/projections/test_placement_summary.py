@@ -21,8 +21,8 @@ import sqlalchemy as sa
 from domain import ssda903
 from projections.placement_summary import (
     TABLES,
-    placement_months,
-    placement_open_months,
+    placement_flows,
+    placement_open,
     rows_from_episodes,
 )
 from projections.placements import placement_episodes
@@ -122,7 +122,7 @@ def demo(demo_reader):
 def test_the_demo_summary_is_the_sum_of_its_episodes(demo):
     stored = stored_rows(demo)
     assert stored == expected_rows(demo)
-    assert len(stored["placement_months"]) > 100 and stored["placement_open_months"]
+    assert len(stored["placement_flows"]) > 100 and stored["placement_open"]
 
 
 def test_the_demo_figures_from_the_summary_equal_the_episodes(demo):
@@ -256,7 +256,7 @@ def test_generated_summary_is_kept_equal_to_its_episodes(generated):
     with generated.engine.connect() as c:
         stored = stored_rows(c)
         assert stored == expected_rows(c)
-        assert stored["placement_months"] and stored["placement_open_months"]
+        assert stored["placement_flows"] and stored["placement_open"]
 
 
 def test_generated_figures_from_the_summary_equal_the_episodes(generated):
@@ -288,4 +288,4 @@ def test_the_summary_refuses_a_date_within_a_month(generated):
 
 def test_every_summary_table_belongs_to_the_placements_projection():
     from projections.placements import Placements
-    assert {placement_months, placement_open_months} <= set(Placements.tables)
+    assert {placement_flows, placement_open} <= set(Placements.tables)
