@@ -62,7 +62,9 @@ placement_flows = sa.Table(
     sa.Column("place_group", sa.String(24), nullable=False),
     sa.Column("route", sa.String(16), nullable=False),
     *_figures(FLOW_FIGURES),
+    # The whole region's months after a date; one authority's (or a partnership's) months.
     sa.Index("ix_placement_flows_month", "month", "authority_id"),
+    sa.Index("ix_placement_flows_authority", "authority_id", "month"),
 )
 
 placement_open = sa.Table(
