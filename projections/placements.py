@@ -151,6 +151,9 @@ class Placements(Projection):
     name = "placements"
     tables = (placement_children, placement_episodes, contracts, authority_targets,
               data_imports, summary.placement_flows, summary.placement_open)
+    # The summary's indexes by month and authority serve only the measures (the projection
+    # reads its rows by key): a rebuild builds them once, after the rows.
+    deferred_indexes = tuple(index.name for index in summary.placement_flows.indexes)
 
     def __init__(self) -> None:
         # Attributes of their own, so a rolled-back batch discards them (Projection.discard_batch).
