@@ -17,7 +17,8 @@ from domain.contract import Contract
 from domain.data_import import DataImport
 from domain.organisation import Authority
 from domain.placement import EPISODE_FIELDS, Placement
-from projections.base import Projection, handles
+from projections import placement_summary as summary
+from projections.base import BufferedRows, Projection, handles
 from projections.bulk import TableWriter
 from projections.database import metadata
 
@@ -148,11 +149,19 @@ _EPISODES = TableWriter(placement_episodes)
 
 class Placements(Projection):
     name = "placements"
+    version = 2  # 2: the monthly summary (placement_flows, placement_open) kept beside the episodes
     tables = (placement_children, placement_episodes, contracts, authority_targets,
-              data_imports)
-    # Only the sufficiency queries read by period or contract; the projection reads episodes
-    # by child, so a rebuild builds these once, after the rows.
-    deferred_indexes = ("ix_placement_episodes_period", "ix_placement_episodes_contract")
+              data_imports, summary.placement_flows, summary.placement_open)
+    # Only the sufficiency queries read episodes by period or contract, and the summary by
+    # month and authority; the projection reads its rows by child or key, so a rebuild builds
+    # these once, after the rows.
+    deferred_indexes = ("ix_placement_episodes_period", "ix_placement_episodes_contract",
+                        *(index.name for index in summary.placement_flows.indexes))
+
+    def __init__(self) -> None:
+        # Attributes of their own, so a rolled-back batch discards them (Projection.discard_batch).
+        self._flows = BufferedRows(summary.placement_flows, key="key")
+        self._open = BufferedRows(summary.placement_open, key="key")
 
     # --- placements ---------------------------------------------------------------------------
 
@@ -182,8 +191,10 @@ class Placements(Projection):
     def _state(self, c: sa.Connection, placement_id) -> dict[str, Any]:
         state = self._batch.get(placement_id)
         if state is None:
-            state = {"child": self._child(c, placement_id), "new": False,
-                     "episodes": self._episodes(c, placement_id)}
+            child, episodes = self._child(c, placement_id), self._episodes(c, placement_id)
+            # What the child adds to the summary as stored, taken off when it is written back.
+            state = {"child": child, "new": False, "episodes": episodes,
+                     "summed": summary.contributions(child, episodes)}
             self._batch[placement_id] = state
         return state
 
@@ -233,6 +244,33 @@ class Placements(Projection):
         _EPISODES.insert(c, [
             episode_row(s["child"], n, ep) for s in changed
             for n, ep in enumerate(s["episodes"], start=1)])
+        self._add_to_summary(c, changed)
+
+    def _add_to_summary(self, c: sa.Connection, changed: list[dict[str, Any]]) -> None:
+        """Take each changed child's old episodes off the monthly summary and add its new
+        ones (:mod:`projections.placement_summary`): one read of the rows they touch, one
+        write back."""
+        deltas: summary.Contributions = {}
+        for s in changed:
+            delta = summary.difference(summary.contributions(s["child"], s["episodes"]),
+                                       s.get("summed", {}))
+            for where, figures in delta.items():
+                row = deltas.setdefault(where, {})
+                for name, value in figures.items():
+                    row[name] = row.get(name, 0) + value
+        for rows in (self._flows, self._open):
+            name = rows.table.name
+            keys = [key for table, key in deltas if table == name]
+            rows.load(c, keys)
+            for key in keys:
+                row = rows.get(key) or summary.new_row(name, key)
+                for figure, value in deltas[name, key].items():
+                    row[figure] += value
+                if summary.is_empty(name, row):
+                    rows.delete(key)
+                else:
+                    rows.put(row)
+            rows.flush(c)
 
     # --- contracts, targets, imports ----------------------------------------------------------
 

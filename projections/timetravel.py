@@ -262,6 +262,12 @@ def _restore(source: sa.Engine, target: sa.Connection, projection: Projection,
                             else "not as signed (altered or moved)")
                 continue
             tables = json.loads(zlib.decompress(payload))
+            if missing := [t.name for t in projection.tables if t.name not in tables]:
+                # Taken before the projection had these tables (a release added them): its
+                # rows would leave them empty, so an earlier start is taken instead.
+                log.warning("snapshot of %s at position %d has no table %s: ignored",
+                            projection.name, candidate.position, missing[0])
+                continue
             for table in projection.tables:
                 _load(target, table, tables.get(table.name, []))
             return candidate.position

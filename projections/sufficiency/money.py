@@ -33,6 +33,7 @@ from projections.sufficiency.selection import (
     whole_pounds,
 )
 from projections.sufficiency.spend import spend_in_year
+from projections.sufficiency.summary import is_month_end, open_on_month_end
 from projections.sufficiency.tables import COUNT, MONEY, TEXT, Chart, Column, Filters, Scope, Table
 
 __all__ = ["MEASURES", "block_contracts", "cost_by_type", "spend_by_route",
@@ -59,19 +60,30 @@ def _definition(filters: Filters, grouped_by: str) -> str:
 def _spend(connection: sa.Connection, scope: Scope,
            filters: Filters) -> list[tuple[str, str, int, int, int]]:
     """(placement type group, route, placements, placements with a cost, total weekly cost)
-    of the placements open on the date: one query grouped by type and route, shared by the
-    money measures of one dashboard."""
+    of the placements open on the date, shared by the money measures of one dashboard: on a
+    month's last day from the monthly summary (:mod:`projections.sufficiency.summary`), a few
+    thousand rows for the whole region rather than every episode."""
     ids = [a.id for a in authorities(connection, scope, filters)]
     everyone = whole_region(scope, filters)
+    key = ("money_spend", tuple(sorted(map(str, ids))), everyone, filters.on,
+           filters.place_group)
+    if is_month_end(filters.on):  # every view across authority lines, and most others
+        return shared(key, lambda: open_on_month_end(connection, ids, everyone, filters.on,
+                                                     filters.place_group))
+    return shared(key, lambda: spend_from_episodes(connection, ids, everyone, filters))
+
+
+def spend_from_episodes(connection: sa.Connection, ids: list, everyone: bool,
+                        filters: Filters) -> list[tuple[str, str, int, int, int]]:
+    """The same figures from the episodes themselves, for a day within a month (only an
+    officer's own authority's view asks for one: a pass over one authority's episodes)."""
     route = sa.func.coalesce(episodes.contract_route, NOT_RECORDED)
     query = (sa.select(episodes.place_group, route, sa.func.count(),
                        sa.func.count(episodes.weekly_cost),
                        sa.func.coalesce(sa.func.sum(episodes.weekly_cost), 0))
              .where(open_on(filters.on), *counted(ids, filters, everyone=everyone))
              .group_by(episodes.place_group, route))
-    key = ("money_spend", tuple(sorted(map(str, ids))), everyone, filters.on,
-           filters.place_group)
-    return shared(key, lambda: [tuple(row) for row in connection.execute(query)])
+    return [tuple(row) for row in connection.execute(query)]
 
 
 def _figures(placements: int, with_cost: int, weekly: int) -> dict[str, Any]:

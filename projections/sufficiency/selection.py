@@ -11,12 +11,12 @@ import math
 
 from domain import ssda903
 from domain.vocabulary import CONTRACT_ROUTES, SETTING_TYPES
+from projections.placement_summary import NOT_RECORDED
 from projections.placements import placement_episodes
 from projections.sufficiency.tables import Filters
 
 episodes = placement_episodes.c
 
-NOT_RECORDED = "not_recorded"
 ROUTE_LABELS: dict[str, str] = {
     "in_house": "In-house",
     "block": "Block contract",

@@ -17,20 +17,15 @@ weekly fee in whole pounds, excluding VAT.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 
 from domain import ssda903
-from projections.sufficiency.common import authorities, counted, long_date, shared, whole_region
-from projections.sufficiency.selection import (
-    NOT_RECORDED,
-    ROUTE_LABELS,
-    episodes,
-    group_label,
-    whole_pounds,
-)
+from projections.sufficiency.common import authorities, long_date, shared, whole_region
+from projections.sufficiency.selection import ROUTE_LABELS, group_label, whole_pounds
+from projections.sufficiency.summary import open_in_period
 from projections.sufficiency.tables import COUNT, MONEY, TEXT, Chart, Column, Filters, Scope, Table
 
 __all__ = ["financial_year", "spend_in_year"]
@@ -49,28 +44,15 @@ def year_label(start: date) -> str:
 def _spend(connection: sa.Connection, scope: Scope,
            filters: Filters) -> list[tuple[str, str, int, int, int]]:
     """(placement type group, route, episodes, episodes with a cost, the sum of weekly cost x
-    days in the year) of every episode open on a day of the financial year."""
+    days in the year) of every episode open on a day of the financial year, read from the
+    monthly summary (:mod:`projections.sufficiency.summary`): the year is twelve whole months,
+    so their rows add up to it exactly."""
     ids = [a.id for a in authorities(connection, scope, filters)]
     everyone = whole_region(scope, filters)
     first, last = financial_year(filters.on)
-    after_last = last + timedelta(days=1)
-    # Days in the year: from the later of the start and 1 April to the earlier of the end
-    # and 1 April after the year (an open episode runs to the year's end).
-    since = sa.case((episodes.start > first, episodes.start), else_=first)
-    until = sa.case((sa.and_(episodes.end.is_not(None), episodes.end < after_last),
-                     episodes.end), else_=after_last)
-    days = sa.func.julianday(until) - sa.func.julianday(since) \
-        if connection.dialect.name == "sqlite" else until - since
-    route = sa.func.coalesce(episodes.contract_route, NOT_RECORDED)
-    query = (sa.select(episodes.place_group, route, sa.func.count(),
-                       sa.func.count(episodes.weekly_cost),
-                       sa.func.coalesce(sa.func.sum(sa.cast(days, sa.Integer)
-                                                    * episodes.weekly_cost), 0))
-             .where(*counted(ids, filters, everyone=everyone), episodes.start <= last,
-                    sa.or_(episodes.end.is_(None), episodes.end > first))
-             .group_by(episodes.place_group, route))
     key = ("spend_in_year", tuple(sorted(map(str, ids))), everyone, first, filters.place_group)
-    return shared(key, lambda: [tuple(row) for row in connection.execute(query)])
+    return shared(key, lambda: open_in_period(connection, ids, everyone, first, last,
+                                              filters.place_group))
 
 
 def _figures(placements: int, with_cost: int, cost_days: int) -> dict[str, Any]:

@@ -20,6 +20,8 @@ import pytest
 from domain import ssda903
 from projections.directory import organisations, partnership_members
 from projections.gazetteer import shipped_districts
+from projections.placement_summary import TABLES as summary_tables
+from projections.placement_summary import rows_from_episodes
 from projections.placements import placement_episodes
 from projections.sufficiency.builds import forget
 from projections.sufficiency.common import shared_queries
@@ -103,6 +105,9 @@ def national(services_factory):
             {"partnership": p, "authority_id": i} for p, i in partnerships])
         for first in range(0, len(episodes), 20_000):
             c.execute(placement_episodes.insert(), episodes[first:first + 20_000])
+        # The monthly summary the placements projection keeps beside the episodes.
+        for name, rows in rows_from_episodes(episodes).items():
+            c.execute(summary_tables[name].insert(), rows)
         c.exec_driver_sql("ANALYZE")
     print(f"\n[set-up] {len(authorities)} authorities, {CHILDREN:,} children, "
           f"{len(episodes):,} episodes")

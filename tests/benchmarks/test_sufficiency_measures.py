@@ -23,6 +23,8 @@ import pytest
 from domain import ssda903
 from portal.bootstrap import bootstrap
 from projections.directory import organisations, settings
+from projections.placement_summary import TABLES as summary_tables
+from projections.placement_summary import rows_from_episodes
 from projections.placements import authority_targets, contracts, placement_episodes
 from projections.sufficiency import money, planning
 from projections.sufficiency.common import shared_queries
@@ -143,6 +145,9 @@ def national(tmp_path_factory):
             {"authority_id": a, "name": "children_per_10k", "value": 60} for a in ids])
         for start in range(0, len(episodes), 20_000):
             c.execute(placement_episodes.insert(), episodes[start:start + 20_000])
+        # The monthly summary the placements projection keeps beside the episodes.
+        for name, rows in rows_from_episodes(episodes).items():
+            c.execute(summary_tables[name].insert(), rows)
     print(f"\n[set-up] {len(episodes):,} episodes, {len(contract_rows):,} contracts, "
           f"{len(setting_rows):,} settings, {AUTHORITIES} authorities")
     yield services, ids, len(episodes)

@@ -21,6 +21,7 @@ from projections.timetravel import (
     projection_snapshots,
     rebuild_as_at,
     snapshot_if_due,
+    snapshot_signature,
     take_snapshot,
 )
 from projections.vacancies import ProviderVacancies, VacancyBoard
@@ -216,6 +217,30 @@ def test_an_altered_snapshot_is_ignored_and_the_answer_is_still_right(two_snapsh
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     why = "unsigned" if tamper == "unsigned" else "not as signed (altered or moved)"
     assert warnings == [f"snapshot of vacancy_board at position {second} is {why}: ignored"]
+
+
+def test_a_snapshot_taken_before_a_table_was_added_is_not_used(two_snapshots, caplog):
+    """A release that adds a table to a projection (the placements' monthly summary) finds
+    snapshots without it: restoring one would leave the table empty, so the one before it, or
+    the first event, is where the replay starts, and the answer is still right."""
+    svc, first, second = two_snapshots
+    wanted = svc.portal.last_position()
+    truth = state_at(svc, wanted)
+    latest = _snapshots(svc, "directory")[-1]
+    tables = json.loads(zlib.decompress(latest["payload"]))
+    del tables["settings"]
+    payload = zlib.compress(json.dumps(tables).encode())
+    _alter(svc, "directory", second, payload=payload, signature=snapshot_signature(
+        svc.snapshot_key, "directory", second, payload))
+    with caplog.at_level(logging.WARNING, logger="projections.timetravel"):
+        as_at = rebuild_as_at(svc.portal, svc.engine, fresh(), wanted, key=svc.snapshot_key)
+    try:
+        assert as_at.started_from["directory"] == first
+        assert dump(as_at.engine, NAMES) == truth
+    finally:
+        as_at.close()
+    assert f"snapshot of directory at position {second} has no table settings: ignored" in [
+        r.getMessage() for r in caplog.records]
 
 
 def test_every_snapshot_altered_means_a_replay_from_the_first_event(two_snapshots):
