@@ -57,7 +57,8 @@ lint: $(PY_STAMP)
 	$(BIN)/ruff check .
 
 # One honest table (tests/benchmarks/RESULTS.md, checked in): write path, projections, the
-# national history's rebuild, "as at", pages over HTTP and memory, each beside its baseline.
+# national history's rebuild (on SQLite, then the same log on PostgreSQL: TEST_POSTGRES_URL,
+# default the local server), "as at", pages over HTTP and memory, each beside its baseline.
 # Sizes and durations: BENCH_CHILDREN, BENCH_AUTHORITIES, BENCH_YEARS, BENCH_HTTP_SECONDS.
 BENCH_TABLE := tests/benchmarks/test_write_path.py tests/benchmarks/test_projections.py \
 	tests/benchmarks/test_national.py tests/benchmarks/test_crash.py \
