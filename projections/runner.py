@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from eventsourcing.application import Application
 
-from projections import failures, outage
+from projections import changes, failures, outage
 from projections.base import Projection, tracking
 from projections.database import metadata, schema_lock
 from projections.failures import Failure, projection_failures
@@ -69,6 +69,10 @@ class ProjectionRunner:
         self.inline = inline
         self.batch_size = BATCH_SIZE
         self._lock = threading.Lock()
+        # Whether each batch records which tables it changed (projections/changes.py): not
+        # into a rebuild's shadow tables, nor a database rebuilt "as at" (whose tables come
+        # from snapshots, so whose earlier changes are unknown).
+        self.record_changes = True
 
     # --- set-up and positions -------------------------------------------------------------
 
@@ -87,6 +91,11 @@ class ProjectionRunner:
                       .values(position=tracking.c.position))
             for projection in self.projections.values():
                 projection.seed(c)
+            if self.record_changes:
+                at = dict(c.execute(sa.select(tracking.c.name, tracking.c.position)
+                                    .where(tracking.c.name.in_(list(self.projections)))).all())
+                changes.seed(c, {table.name: at[p.name] for p in self.projections.values()
+                                 for table in p.tables})
 
     def positions(self) -> dict[str, int]:
         with self.engine.connect() as c:
@@ -238,12 +247,19 @@ class ProjectionRunner:
                               .where(tracking.c.name.in_(names))).all())
 
     def _apply(self, c: sa.Connection, group: list[Projection], notifications: Sequence) -> int:
-        """Apply a batch to every projection of ``group`` in the open transaction ``c``."""
-        with _cyclic_gc_paused():
-            return self._apply_batch(c, group, notifications)
+        """Apply a batch to every projection of ``group`` in the open transaction ``c``, and
+        record there the position of the last event that changed each of their tables."""
+        if not self.record_changes:
+            with _cyclic_gc_paused():
+                return self._apply_batch(c, group, notifications, changes.Changes(()))
+        with _cyclic_gc_paused(), changes.recording(
+                table.name for p in group for table in p.tables) as changed:
+            applied = self._apply_batch(c, group, notifications, changed)
+        changes.store(c, changed.changed)
+        return applied
 
     def _apply_batch(self, c: sa.Connection, group: list[Projection],
-                     notifications: Sequence) -> int:
+                     notifications: Sequence, changed: changes.Changes) -> int:
         applied = 0
         to_domain_event = self.application.mapper.to_domain_event
         # Who wants each topic of the batch, worked out once per topic rather than once per
@@ -252,13 +268,19 @@ class ProjectionRunner:
         for topic in {n.topic for n in notifications}:
             wanting = [p for p in group if p.wants(topic)]
             routes[topic] = ([p for p in wanting if p.raw], [p for p in wanting if not p.raw])
+        # The last event each projection takes in the batch: what it writes as the batch
+        # starts or ends (rows buffered over several events) changed no later than that.
+        last = {p.name: next((n.id for n in reversed(notifications) if p.wants(n.topic)), 0)
+                for p in group}
         for projection in group:
+            changed.position = last[projection.name]
             if type(projection).prepare is not Projection.prepare:
                 projection.prepare(c, [n for n in notifications if projection.wants(n.topic)])
             projection.begin_batch(c)
         for notification in notifications:
             raw, decoded = routes[notification.topic]
             topic, position = notification.topic, notification.id
+            changed.position = position
             for projection in raw:
                 projection.process(c, notification, topic, position)
             if decoded:
@@ -267,6 +289,7 @@ class ProjectionRunner:
                     projection.process(c, event, topic, position)
             applied += len(raw) + len(decoded)
         for projection in group:
+            changed.position = last[projection.name]
             projection.end_batch(c)
         return applied
 
@@ -366,6 +389,7 @@ class ProjectionRunner:
                                        deferred) as shadow:
             rebuilder = ProjectionRunner(self.application, shadow.feed, group)
             rebuilder.batch_size = REBUILD_BATCH_SIZE
+            rebuilder.record_changes = False  # its tables count as changed when installed
             # The live tables' signer signs the live log; the shadow's tree is re-grown from
             # events already signed, and whatever is new is signed once it is live.
             signers = {p.name: p.signer for p in group if getattr(p, "signer", None)}
@@ -392,7 +416,8 @@ class ProjectionRunner:
     @staticmethod
     def _install(c: sa.Connection, shadow: Shadow, group: list[Projection]) -> None:
         """Put the shadow tables of ``group`` in place of the live ones, with the shadow's
-        positions and failures, in ``c``'s transaction."""
+        positions and failures, in ``c``'s transaction. Each of their tables counts as
+        changed at its projection's new position (a rebuild may have put other rows there)."""
         names = [p.name for p in group]
         translated = {"schema_translate_map": {None: SHADOW_SCHEMA}}
         positions = dict(c.execute(
@@ -408,6 +433,7 @@ class ProjectionRunner:
             failures.clear(c, name)
         if stopped:
             c.execute(projection_failures.insert(), stopped)
+        changes.store(c, {table.name: positions[p.name] for p in group for table in p.tables})
 
     def follow(self, stop: threading.Event, poll_interval: float = 0.5) -> None:
         """Keep the projections up to date until ``stop`` is set (the projection process)."""
