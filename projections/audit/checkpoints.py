@@ -188,14 +188,9 @@ class Checkpointer:
             else:
                 # Two checkpoints of one size signed in one second are the same line: if the
                 # witness ends with n of them, it has copied the first n the database holds.
-                repeats = _repeats_at_end(witness, last)
-                same = c.execute(sa.select(audit_checkpoints.c.id).where(
-                    audit_checkpoints.c.tree_size == witnessed.tree_size,
-                    audit_checkpoints.c.signature == witnessed.signature)
-                    .order_by(audit_checkpoints.c.id).limit(repeats)).scalars().all()
-                if len(same) < repeats:
+                after = _copied_last(c, witnessed, _repeats_at_end(witness, last))
+                if after is None:
                     return [cp for _, cp in own]  # deleted from the database: verify reports
-                after = same[-1]
             rows = c.execute(sa.select(audit_checkpoints).where(audit_checkpoints.c.id > after)
                              .order_by(audit_checkpoints.c.id)).mappings().all()
         following = [Checkpoint.from_row(row) for row in rows]
@@ -311,6 +306,24 @@ def _last_lines(file: BinaryIO, count: int, block: int = 8192) -> list[str]:
     if end > 0:
         lines = lines[1:]  # the first may be the end of a longer line
     return [line.decode("utf-8", "replace") for line in lines[-count:]]
+
+
+def _copied_last(c: sa.Connection, witnessed: Checkpoint, repeats: int,
+                 recent: int = 1024) -> int | None:
+    """The row id of the checkpoint the witness copied last (the ``repeats``-th stored equal
+    to ``witnessed``), or None when the database holds fewer. It is nearly always among the
+    newest, so they are searched first, through the primary key: there is no index on the
+    signature, and this runs at every command."""
+    newest = c.execute(sa.select(sa.func.max(audit_checkpoints.c.id))).scalar() or 0
+    matching = sa.select(audit_checkpoints.c.id).where(
+        audit_checkpoints.c.tree_size == witnessed.tree_size,
+        audit_checkpoints.c.signature == witnessed.signature).order_by(audit_checkpoints.c.id)
+    floor = newest - recent
+    same = c.execute(matching.where(audit_checkpoints.c.id > floor).limit(repeats)
+                     ).scalars().all()
+    if len(same) < repeats or same[0] == floor + 1:  # not all there, or more may lie below
+        same = c.execute(matching.limit(repeats)).scalars().all()
+    return same[-1] if len(same) == repeats else None
 
 
 def _repeats_at_end(file: BinaryIO, line: str) -> int:
