@@ -22,6 +22,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from projections import changes
+
 Processor = Callable[[Any], Any] | None
 
 
@@ -98,6 +100,7 @@ class TableWriter:
         database fills, e.g. server defaults, as long as every row leaves out the same)."""
         if not rows:
             return
+        changes.note(self.table)
         if self._python_defaults:
             connection.execute(self.table.insert(), list(rows))
             return
@@ -125,6 +128,7 @@ class TableWriter:
         converted on the way."""
         if not rows:
             return
+        changes.note(self.table)
         preparer = connection.dialect.identifier_preparer
         quoted = ", ".join(preparer.quote(n) for n in self.columns)
         markers = ", ".join([self._marker(connection)] * len(self.columns))
@@ -141,6 +145,7 @@ class TableWriter:
         (every dict names the same columns)."""
         if not matches:
             return
+        changes.note(self.table)
         names = tuple(matches[0])
         convert = self._converter(connection.dialect, names)
         preparer = connection.dialect.identifier_preparer
@@ -159,6 +164,7 @@ class TableWriter:
         changed = [n for n in names if n not in key]
         if not changed:
             return
+        changes.note(self.table)
         convert = self._converter(connection.dialect, [*changed, *key])
         preparer = connection.dialect.identifier_preparer
         marker = self._marker(connection)

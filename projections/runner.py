@@ -30,7 +30,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from eventsourcing.application import Application
 
-from projections import failures, outage, versions
+from projections import changes, failures, outage, versions
 from projections.base import Projection, tracking
 from projections.database import metadata, schema_lock
 from projections.failures import Failure, projection_failures
@@ -93,6 +93,10 @@ class ProjectionRunner:
         self.inline = inline
         self.batch_size = BATCH_SIZE
         self._lock = threading.Lock()
+        # Whether each batch records which tables it changed (projections/changes.py): not
+        # into a rebuild's shadow tables, nor a database rebuilt "as at" (whose tables come
+        # from snapshots, so whose earlier changes are unknown).
+        self.record_changes = True
 
     # --- set-up and positions -------------------------------------------------------------
 
@@ -116,6 +120,11 @@ class ProjectionRunner:
             for projection in self.projections.values():
                 if projection.name not in stale:
                     projection.seed(c)
+            if self.record_changes:
+                at = dict(c.execute(sa.select(tracking.c.name, tracking.c.position)
+                                    .where(tracking.c.name.in_(list(self.projections)))).all())
+                changes.seed(c, {table.name: at[p.name] for p in self.projections.values()
+                                 for table in p.tables})
 
     def _before_setup(self) -> tuple[set[str], dict[str, tuple[int, str]], set[str]]:
         """Before any table is created: the projections with a tracking row, the recorded
@@ -390,12 +399,19 @@ class ProjectionRunner:
                               .where(tracking.c.name.in_(names))).all())
 
     def _apply(self, c: sa.Connection, group: list[Projection], notifications: Sequence) -> int:
-        """Apply a batch to every projection of ``group`` in the open transaction ``c``."""
-        with _cyclic_gc_paused():
-            return self._apply_batch(c, group, notifications)
+        """Apply a batch to every projection of ``group`` in the open transaction ``c``, and
+        record there the position of the last event that changed each of their tables."""
+        if not self.record_changes:
+            with _cyclic_gc_paused():
+                return self._apply_batch(c, group, notifications, changes.Changes(()))
+        with _cyclic_gc_paused(), changes.recording(
+                table.name for p in group for table in p.tables) as changed:
+            applied = self._apply_batch(c, group, notifications, changed)
+        changes.store(c, changed.changed)
+        return applied
 
     def _apply_batch(self, c: sa.Connection, group: list[Projection],
-                     notifications: Sequence) -> int:
+                     notifications: Sequence, changed: changes.Changes) -> int:
         applied = 0
         to_domain_event = self.application.mapper.to_domain_event
         # Who wants each topic of the batch, worked out once per topic rather than once per
@@ -412,18 +428,24 @@ class ProjectionRunner:
                              [h for _, h in handlers if h is not None],
                              [wanted[i] for i, p in enumerate(preparing) if p.wants(topic)],
                              len(wanting))
+        # The last event each projection takes in the batch: what it writes as the batch
+        # starts or ends (rows buffered over several events) changed no later than that.
+        last = {p.name: next((n.id for n in reversed(notifications) if p.wants(n.topic)), 0)
+                for p in group}
         if preparing:
             for notification in notifications:
                 for notifications_wanted in routes[notification.topic][3]:
                     notifications_wanted.append(notification)
         for projection, notifications_wanted in zip(preparing, wanted, strict=True):
+            changed.position = last[projection.name]
             projection.prepare(c, notifications_wanted)
         for projection in group:
+            changed.position = last[projection.name]
             projection.begin_batch(c)
         for notification in notifications:
             topic = notification.topic
             raw, processes, handlers, _, count = routes[topic]
-            position = notification.id
+            position = changed.position = notification.id
             for process in raw:
                 process(c, notification, topic, position)
             if processes or handlers:
@@ -434,6 +456,7 @@ class ProjectionRunner:
                     handle(c, event)
             applied += count
         for projection in group:
+            changed.position = last[projection.name]
             projection.end_batch(c)
         return applied
 
@@ -543,6 +566,7 @@ class ProjectionRunner:
                                        deferred) as shadow:
             rebuilder = ProjectionRunner(self.application, shadow.feed, group, versioned=False)
             rebuilder.batch_size = REBUILD_BATCH_SIZE
+            rebuilder.record_changes = False  # its tables count as changed when installed
             # The live tables' signer signs the live log; the shadow's tree is re-grown from
             # events already signed, and whatever is new is signed once it is live.
             signers = {p.name: p.signer for p in group if getattr(p, "signer", None)}
@@ -571,7 +595,8 @@ class ProjectionRunner:
     @staticmethod
     def _install(c: sa.Connection, shadow: Shadow, group: list[Projection]) -> None:
         """Put the shadow tables of ``group`` in place of the live ones, with the shadow's
-        positions and failures, in ``c``'s transaction."""
+        positions and failures, in ``c``'s transaction. Each of their tables counts as
+        changed at its projection's new position (a rebuild may have put other rows there)."""
         names = [p.name for p in group]
         translated = {"schema_translate_map": {None: SHADOW_SCHEMA}}
         positions = dict(c.execute(
@@ -587,6 +612,7 @@ class ProjectionRunner:
             failures.clear(c, name)
         if stopped:
             c.execute(projection_failures.insert(), stopped)
+        changes.store(c, {table.name: positions[p.name] for p in group for table in p.tables})
 
     def _record_built(self, c: sa.Connection, group: list[Projection]) -> None:
         """In the swap's transaction: the rebuilt projections' tables are now built with

@@ -36,6 +36,7 @@ from sqlalchemy.pool import StaticPool
 from domain.timezone import uk_moment
 from projections.base import Projection, tracking
 from projections.bulk import TableWriter
+from projections.changes import table_changes
 from projections.database import ConfigurationError, metadata, schema_lock
 from projections.failures import projection_failures
 from projections.runner import ProjectionRunner
@@ -297,7 +298,8 @@ def rebuild_as_at(application, source: sa.Engine, projections: list[Projection],
         raise HistoryError(f"Position {position:,} is outside the history (1 to {head:,})")
     engine = target or sa.create_engine("sqlite://", poolclass=StaticPool,
                                         connect_args={"check_same_thread": False})
-    tables = [tracking, projection_failures, *[t for p in projections for t in p.tables]]
+    tables = [tracking, projection_failures, table_changes,
+              *[t for p in projections for t in p.tables]]
     with schema_lock(engine):  # a PostgreSQL target may be shared
         metadata.create_all(engine, tables=tables)
     started_from = {}
@@ -311,6 +313,7 @@ def rebuild_as_at(application, source: sa.Engine, projections: list[Projection],
             c.execute(tracking.insert().values(name=projection.name, position=start))
     # An "as at" database is built by this very code: no versions to check.
     runner = ProjectionRunner(application, engine, projections, versioned=False)
+    runner.record_changes = False  # tables from snapshots: when they changed is not known
     replayed = runner.catch_up(until=position, progress=progress)
     for failure in runner.failures().values():
         engine.dispose()

@@ -14,12 +14,14 @@ to show it was not quietly rolled back since.
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 import sqlalchemy as sa
 
@@ -130,61 +132,96 @@ class Checkpointer:
             "signature": checkpoint.signature})
         return inserted.inserted_primary_key[0], checkpoint
 
-    def _witness(self, checkpoints: list[Checkpoint]) -> None:
-        if not checkpoints:
-            return
+    def _witness(self, signed: list[tuple[int, Checkpoint]]) -> int:
+        """Bring the witness file up to the database under an exclusive lock on the file:
+        every checkpoint stored after the witness's last line is appended, not only the
+        ``signed`` ones this caller has just committed (row id, checkpoint). So a signer
+        killed between its commit and its copy leaves no gap: the next copy by any thread or
+        process carries its checkpoint too, and the lock keeps two copiers from appending the
+        same one twice (which ``portal audit verify`` would report as checkpoints deleted from
+        the database). Returns how many were appended.
+
+        Checkpoints are stored in the order they commit (see ``create``), so the rows
+        after the witness's last one are exactly those it lacks. Only checkpoints this
+        deployment's key signed are copied from the database. A witness whose last line is
+        damaged, or names a checkpoint the database no longer holds, gets only ``signed``:
+        that disagreement is for ``portal audit verify`` to report, never to be papered
+        over. A missing or empty witness starts from ``signed`` and what followed them (a
+        deleted witness is not rebuilt from the database, which is what it checks)."""
         self.witness_file.parent.mkdir(parents=True, exist_ok=True)
-        with self.witness_file.open("a", encoding="utf-8") as witness:
-            witness.write("".join(json.dumps(cp.as_json()) + "\n" for cp in checkpoints))
+        with self.witness_file.open("a+b", buffering=0) as witness:
+            fcntl.flock(witness.fileno(), fcntl.LOCK_EX)
+            try:
+                behind = self._missing_from_witness(witness, signed)
+                if behind:
+                    # One write of whole lines: a copier killed mid-way leaves no torn line.
+                    witness.write("".join(json.dumps(cp.as_json()) + "\n"
+                                          for cp in behind).encode("utf-8"))
+            finally:
+                fcntl.flock(witness.fileno(), fcntl.LOCK_UN)
+        return len(behind)
 
     def catch_up_witness(self) -> int:
         """Append to the witness file the checkpoints the database holds after the witness's
         last one: those a signer stored and was stopped (killed, its machine lost) before it
-        could copy them. Called as the projection process starts, before anything else signs
-        (threads signing while it ran could copy a checkpoint twice). Only checkpoints this
-        deployment's key signed, following the witness's own last line, are copied: a witness
-        whose last checkpoint the database no longer holds is left as it is, for ``portal
-        audit verify`` to report. Returns how many were appended."""
-        behind = self._missing_from_witness()
-        if behind:
-            with self.witness_file.open("a", encoding="utf-8") as witness:
-                witness.write("".join(json.dumps(cp.as_json()) + "\n" for cp in behind))
-        return len(behind)
+        could copy them. Every copy does the same under the witness's lock; the projection
+        process calls this as it starts, so a signer killed last is copied without waiting
+        for the next signature. Returns how many were appended."""
+        return self._witness([])
 
-    def _missing_from_witness(self) -> list[Checkpoint]:
-        last = _last_line(self.witness_file)
-        if last is None:
-            return []  # no witness yet (or an empty one): nothing it could have dropped
-        try:
-            witnessed = Checkpoint.from_json(json.loads(last))
-        except (ValueError, KeyError, TypeError):
-            return []  # a damaged witness is for ``portal audit verify`` to report
+    def _missing_from_witness(self, witness: BinaryIO, signed: list[tuple[int, Checkpoint]]
+                              ) -> list[Checkpoint]:
+        """The checkpoints to append to ``witness`` (open, locked), in the database's order."""
+        own = sorted(signed, key=lambda pair: pair[0])
+        last = _last_line(witness)
+        witnessed = None
+        if last is not None:
+            try:
+                witnessed = Checkpoint.from_json(json.loads(last))
+            except (ValueError, KeyError, TypeError):
+                return [cp for _, cp in own]  # a damaged witness is for verify to report
         with self.engine.connect() as c:
-            found = c.execute(sa.select(audit_checkpoints.c.id).where(
-                audit_checkpoints.c.tree_size == witnessed.tree_size,
-                audit_checkpoints.c.signature == witnessed.signature)).scalar()
-            if found is None:
-                return []
-            rows = c.execute(sa.select(audit_checkpoints).where(audit_checkpoints.c.id > found)
+            if witnessed is None:  # no witness yet, or an empty one
+                if not own:
+                    return []
+                after = own[0][0] - 1
+            else:
+                # Two checkpoints of one size signed in one second are the same line: if the
+                # witness ends with n of them, it has copied the first n the database holds.
+                after = _copied_last(c, witnessed, _repeats_at_end(witness, last))
+                if after is None:
+                    return [cp for _, cp in own]  # deleted from the database: verify reports
+            rows = c.execute(sa.select(audit_checkpoints).where(audit_checkpoints.c.id > after)
                              .order_by(audit_checkpoints.c.id)).mappings().all()
         following = [Checkpoint.from_row(row) for row in rows]
-        return [cp for cp in following if cp.deployment == self.deployment
-                and cp.key_id == self.key.key_id and verify_signature(
-                    self.key.public_key, cp.signature, checkpoint_message(
-                        cp.deployment, cp.tree_size, cp.root, cp.position, cp.signed_at))]
+        copied = [cp for cp in following if cp.deployment == self.deployment
+                  and cp.key_id == self.key.key_id and verify_signature(
+                      self.key.public_key, cp.signature, checkpoint_message(
+                          cp.deployment, cp.tree_size, cp.root, cp.position, cp.signed_at))]
+        # Checkpoints of ours stored at or before the witness's last one: already copied by
+        # another signer, unless two signers started an empty witness together. The witness
+        # follows the database's order, so if ours is there it is among the last lines, one
+        # a row id from ours to the last witnessed.
+        earlier = [(row_id, cp) for row_id, cp in own if row_id <= after]
+        if earlier:
+            tail = set(_last_lines(witness, after - earlier[0][0] + 1))
+            copied[:0] = [cp for _, cp in earlier if json.dumps(cp.as_json()) not in tail]
+        return copied
 
     def create(self, only_if_grown: bool = False) -> Checkpoint | None:
         """Sign the tree as the verifiable-log projection has built it so far (with
         ``only_if_grown``, only when no checkpoint covers that size yet)."""
         with self.engine.begin() as c:
-            size, position, root = tree_state(c)
+            # Holding the tree's row, as a batch that grows it does until it commits, keeps
+            # checkpoints committing in the order of their row ids (``_witness`` relies on it).
+            size, position, root = tree_state(c, lock=True)
             if size == 0:
                 return None
             if only_if_grown and size <= _latest_size(c):
                 return None
-            _, checkpoint = self._sign(c, size, position, root)
-        self._witness([checkpoint])
-        return checkpoint
+            signed = self._sign(c, size, position, root)
+        self._witness([signed])
+        return signed[1]
 
     def sign_within(self, c: sa.Connection, size: int, position: int, root: bytes) -> None:
         """Sign the tree the verifiable log has just grown to, in the same transaction as its
@@ -214,7 +251,7 @@ class Checkpointer:
                 audit_checkpoints.c.id.in_([row_id for row_id, _ in signed]))).scalars())
         if len(stored) < len(signed):
             self._signed_size = None  # rolled back: ask the database again next time
-        self._witness([cp for row_id, cp in signed if row_id in stored])
+        self._witness([(row_id, cp) for row_id, cp in signed if row_id in stored])
 
     def latest(self) -> Checkpoint | None:
         with self.engine.connect() as c:
@@ -254,14 +291,57 @@ class Checkpointer:
         return self.create() if self.due() else None
 
 
-def _last_line(path: Path, tail: int = 8192) -> str | None:
-    """The last non-empty line of a text file (read from its end), or None."""
-    try:
-        with path.open("rb") as file:
-            file.seek(0, 2)
-            size = file.tell()
-            file.seek(max(0, size - tail))
-            lines = [line for line in file.read().splitlines() if line.strip()]
-    except FileNotFoundError:
-        return None
-    return lines[-1].decode("utf-8", "replace") if lines else None
+def _last_lines(file: BinaryIO, count: int, block: int = 8192) -> list[str]:
+    """The last ``count`` non-empty lines of an open file (read from its end, a block at a
+    time), oldest first."""
+    file.seek(0, 2)
+    end = file.tell()
+    data = b""
+    while end > 0 and data.count(b"\n") <= count:
+        start = max(0, end - block)
+        file.seek(start)
+        data = file.read(end - start) + data
+        end = start
+    lines = [line for line in data.splitlines() if line.strip()]
+    if end > 0:
+        lines = lines[1:]  # the first may be the end of a longer line
+    return [line.decode("utf-8", "replace") for line in lines[-count:]]
+
+
+def _copied_last(c: sa.Connection, witnessed: Checkpoint, repeats: int,
+                 recent: int = 1024) -> int | None:
+    """The row id of the checkpoint the witness copied last (the ``repeats``-th stored equal
+    to ``witnessed``), or None when the database holds fewer. It is nearly always among the
+    newest, so they are searched first, through the primary key: there is no index on the
+    signature, and this runs at every command."""
+    newest = c.execute(sa.select(sa.func.max(audit_checkpoints.c.id))).scalar() or 0
+    matching = sa.select(audit_checkpoints.c.id).where(
+        audit_checkpoints.c.tree_size == witnessed.tree_size,
+        audit_checkpoints.c.signature == witnessed.signature).order_by(audit_checkpoints.c.id)
+    floor = newest - recent
+    same = c.execute(matching.where(audit_checkpoints.c.id > floor).limit(repeats)
+                     ).scalars().all()
+    if len(same) < repeats or same[0] == floor + 1:  # not all there, or more may lie below
+        same = c.execute(matching.limit(repeats)).scalars().all()
+    return same[-1] if len(same) == repeats else None
+
+
+def _repeats_at_end(file: BinaryIO, line: str) -> int:
+    """How many times ``line`` (the file's last) is repeated at the end of the file."""
+    count = 8
+    while True:
+        lines = _last_lines(file, count)
+        repeats = 0
+        for found in reversed(lines):
+            if found != line:
+                return repeats
+            repeats += 1
+        if len(lines) < count:
+            return repeats
+        count *= 4
+
+
+def _last_line(file: BinaryIO) -> str | None:
+    """The last non-empty line of an open file, or None when it has none."""
+    lines = _last_lines(file, 1)
+    return lines[-1] if lines else None

@@ -129,9 +129,11 @@ class VerifiableLog(Projection):
                                     self._frontier.root())
 
 
-def tree_state(connection: sa.Connection) -> tuple[int, int, bytes]:
-    """(size, last position, root) of the verifiable log as processed so far."""
-    row = connection.execute(sa.select(audit_tree).where(audit_tree.c.id == 1)).mappings().first()
+def tree_state(connection: sa.Connection, lock: bool = False) -> tuple[int, int, bytes]:
+    """(size, last position, root) of the verifiable log as processed so far; with ``lock``,
+    holding the tree's row until the transaction ends (PostgreSQL: SQLite has one writer)."""
+    query = sa.select(audit_tree).where(audit_tree.c.id == 1)
+    row = connection.execute(query.with_for_update() if lock else query).mappings().first()
     if row is None:
         return 0, 0, Frontier().root()
     return row["size"], row["position"], frontier_from_bytes(row["size"], row["frontier"]).root()

@@ -7,10 +7,11 @@ depends only on the read models, the scope, the filters and the authority of the
 (disclosure control never hides a reader's own authority's figures), never on the clock. So
 the built tables, after disclosure control, are kept in ``dashboard_builds`` under a digest of
 those and of where the projections a dashboard reads (``READS``) stand: the position of the
-last event any of them takes for a table a dashboard reads (``positions``). Such an event moves
-the key, so a kept build is never read after it (the old one is left to be evicted); the events
-none of them takes for those tables (a sign-in, a tender's timetable, a webhook subscription)
-leave every kept build as it was, since they cannot have changed what it was built from. An
+last event that changed a table a dashboard reads (``positions``), as the runner records it
+with the rows. Such an event moves the key, so a kept build is never read after it (the old
+one is left to be evicted); the events that change none of those tables (a sign-in, a
+tender's timetable, a webhook subscription) leave every kept build as it was, since they
+cannot have changed what it was built from. An
 auditor's "as at" dashboard is read from a database rebuilt up to a past position: its key
 holds that position (and the date counted on is in its filters), so it is kept beside the live
 ones without ever being mistaken for one.
@@ -25,7 +26,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
 import logging
+import pkgutil
+import sys
 from collections.abc import Callable, Hashable
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -35,7 +39,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from projections.base import tracking
-from projections.database import events_table, metadata
+from projections.changes import last_changed
+from projections.database import metadata
 from projections.directory import Directory
 from projections.fostering import Fostering
 from projections.gazetteer import Gazetteer
@@ -90,39 +95,42 @@ _store: ContextVar[sa.Engine | None] = ContextVar("dashboard_builds_store", defa
 def positions(connection: sa.Connection) -> tuple:
     """Where the projections a dashboard reads stand: what it shows is fixed by this. When they
     stand together (as they do unless one stopped or a rebuild is under way), the position of
-    the last event any of them takes for a table a dashboard reads; otherwise each one's
-    position."""
+    the last event that changed a table a dashboard reads (``read_tables``, as the runner
+    records it with the rows: projections/changes.py); otherwise, or when one of those tables
+    has no recorded change (a database rebuilt "as at"), each projection's position."""
     at = tuple(sorted(connection.execute(
         sa.select(tracking.c.name, tracking.c.position).where(tracking.c.name.in_(READS)))))
     standing = {position for _, position in at}
-    if len(at) != len(READS) or len(standing) != 1 or not _taken_topics():
+    if len(at) != len(READS) or len(standing) != 1:
         return at
-    events, position = events_table(connection)
-    last = connection.execute(
-        sa.select(position)
-        .where(position <= standing.pop(), events.c.topic.in_(_taken_topics()))
-        .order_by(position.desc()).limit(1)).scalar()
-    return (("changed", last or 0),)
-
-
-# Events a projection in READS takes only for a table no dashboard reads: an account's (the
-# directory keeps the accounts table for the users' pages; every sign-in is one).
-# tests/projections/test_dashboard_builds.py checks that they change nothing a dashboard reads.
-UNREAD_TOPICS_PREFIX = "domain.account:Account."
+    changed = last_changed(connection, read_tables())
+    if len(changed) != len(read_tables()):
+        return at
+    return (("changed", max(changed.values())),)
 
 
 @functools.cache
-def _taken_topics() -> tuple[str, ...]:
-    """The topics of the events the projections in ``READS`` take for the tables dashboards
-    read (empty when one of them takes every event: then only their positions can say what
-    changed)."""
-    from projections.registry import all_projections  # the registry imports the measures
+def read_tables() -> tuple[str, ...]:
+    """The names of the tables a dashboard may read: every read-model table named by the
+    modules of the measures or of the functions they import (as ``READS`` is made), but
+    none of the other tables of those projections (the directory's accounts, which every
+    sign-in changes)."""
+    from projections import sufficiency  # the package holds this module: imported by now
+    from projections.registry import all_projections
 
-    readers = [p for p in all_projections() if p.name in READS]
-    if any(not p.topics for p in readers):
-        return ()
-    return tuple(sorted({topic for p in readers for topic in p.topics
-                         if not topic.startswith(UNREAD_TOPICS_PREFIX)}))
+    owned = {table for p in all_projections() if p.name in READS for table in p.tables}
+    named: set[sa.Table] = set()
+    for info in pkgutil.iter_modules(sufficiency.__path__):
+        module = importlib.import_module(f"{sufficiency.__name__}.{info.name}")
+        if module is sys.modules[__name__]:
+            continue  # this module names every projection in READS, not what it reads
+        for value in vars(module).values():
+            if isinstance(value, sa.Table):
+                named.add(value)
+            elif callable(value) and getattr(value, "__module__", "").startswith("projections."):
+                named.update(v for v in vars(sys.modules[value.__module__]).values()
+                             if isinstance(v, sa.Table))
+    return tuple(sorted(table.name for table in named & owned))
 
 
 def digest(key: Hashable, at: tuple) -> str:

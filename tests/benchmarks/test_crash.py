@@ -16,6 +16,9 @@ from tests.benchmarks.table import Row
 from tests.postgres.crash_harness import run
 
 KILLS = int(os.environ.get("BENCH_CRASH_KILLS", "200"))
+# Seconds between kills, drawn at random between the two ("0.8,1.6"). On a loaded machine a
+# web worker may need longer than that to boot: wider gaps let writes through between kills.
+BETWEEN = tuple(float(s) for s in os.environ.get("BENCH_CRASH_BETWEEN", "0.8,1.6").split(","))
 SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -27,7 +30,8 @@ def test_crash_safety(table, results, tmp_path):
         c.execute(f'CREATE DATABASE "{name}"')
     try:
         outcome = run(server.set(drivername="postgresql+psycopg", database=name)
-                      .render_as_string(hide_password=False), tmp_path, kills=KILLS)
+                      .render_as_string(hide_password=False), tmp_path, kills=KILLS,
+                      between=BETWEEN)
     finally:
         with psycopg.connect(admin, autocommit=True) as c:
             c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -4,7 +4,13 @@ PostgreSQL in tests/postgres (which subclasses ``AuditScenario``)."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import threading
 from datetime import UTC, date, datetime
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -13,11 +19,35 @@ import sqlalchemy as sa
 from portal.bootstrap import bootstrap
 from projections.audit.checkpoints import audit_checkpoints, stored_checkpoints
 from projections.audit.export import ExportError, verify_export, write_export
+from projections.audit.log import tree_state
 from projections.audit.signing import SigningKey
 from projections.audit.verify import verify_log
 from projections.audit.witness import verify_deployment
 from tests.projections.scenario import SYSTEM, build_region, random_history
 from tests.projections.tamper import StoredEvents
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Run as ``python -c`` with the database URL and the instance folder: sign ``count``
+# checkpoints, each copied to the witness file as the portal does.
+SIGNER = """
+import sys
+from pathlib import Path
+from portal.bootstrap import bootstrap
+svc = bootstrap(sys.argv[1], instance=Path(sys.argv[2]))
+for _ in range(int(sys.argv[3])):
+    svc.checkpoints.create()
+svc.close()
+"""
+# Sign and commit one checkpoint, then die by SIGKILL just before copying it to the witness.
+KILLED_SIGNER = """
+import os, signal, sys
+from pathlib import Path
+from portal.bootstrap import bootstrap
+svc = bootstrap(sys.argv[1], instance=Path(sys.argv[2]))
+svc.checkpoints._witness = lambda signed: os.kill(os.getpid(), signal.SIGKILL)
+svc.checkpoints.create()
+"""
 
 
 def flip_last_byte(hex_hash: str) -> str:
@@ -218,6 +248,71 @@ class AuditScenario:
         assert self.full_verify(services).ok
         with services.engine.connect() as c:
             assert len(witness.read_text().splitlines()) == len(stored_checkpoints(c))
+
+    def test_a_signer_killed_before_its_copy_is_copied_by_the_next_signer(self, services,
+                                                                         database_url, tmp_path):
+        """A process SIGKILLed after committing its checkpoint and before copying it to the
+        witness: the next signer (here a command in another process) copies it with its own,
+        under the witness's lock, so verify passes with no catch-up."""
+        with services.engine.connect() as c:
+            before = len(stored_checkpoints(c))
+        child = subprocess.run(
+            [sys.executable, "-c", KILLED_SIGNER, database_url, str(tmp_path)],
+            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
+        assert child.returncode == -signal.SIGKILL
+        with services.engine.connect() as c:
+            assert len(stored_checkpoints(c)) == before + 1  # committed, never copied
+        assert "is shorter" in self.full_verify(services).first.message
+        self.command(services)
+        report = self.full_verify(services)
+        assert report.ok, report.first
+        self.assert_witness_holds_each_checkpoint_once(services)
+
+    def test_threads_signing_at_once_leave_the_witness_whole(self, services):
+        """Threads signing together, one of them stopped after storing its checkpoint and
+        before copying it: every checkpoint reaches the witness exactly once."""
+        signer = services.checkpoints
+        with services.engine.begin() as c:  # a signer stopped after its commit
+            signer._sign(c, *tree_state(c, lock=True))
+        barrier = threading.Barrier(6)
+
+        def sign() -> None:
+            barrier.wait()
+            for _ in range(5):
+                signer.create()
+
+        threads = [threading.Thread(target=sign) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        report = self.full_verify(services)
+        assert report.ok, report.first
+        self.assert_witness_holds_each_checkpoint_once(services, expected_at_least=32)
+
+    def test_processes_signing_at_once_leave_the_witness_whole(self, services, database_url,
+                                                               tmp_path):
+        """Several processes signing together, one of them killed between its commit and
+        its copy: every checkpoint reaches the witness exactly once."""
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        instance = str(tmp_path)
+        signers = [subprocess.Popen([sys.executable, "-c", SIGNER, database_url, instance,
+                                     "8"], cwd=ROOT, env=env) for _ in range(3)]
+        killed = subprocess.Popen([sys.executable, "-c", KILLED_SIGNER, database_url,
+                                   instance], cwd=ROOT, env=env)
+        assert killed.wait(300) == -signal.SIGKILL
+        assert [signer.wait(300) for signer in signers] == [0, 0, 0]
+        services.checkpoints.create()  # a signer after the killed one
+        report = self.full_verify(services)
+        assert report.ok, report.first
+        self.assert_witness_holds_each_checkpoint_once(services, expected_at_least=27)
+
+    def assert_witness_holds_each_checkpoint_once(self, svc, expected_at_least: int = 0):
+        lines = svc.checkpoints.witness_file.read_text().splitlines()
+        with svc.engine.connect() as c:
+            stored = stored_checkpoints(c)
+        assert len(stored) >= expected_at_least
+        assert sorted(lines) == sorted(json.dumps(cp.as_json()) for cp in stored)
 
     def test_a_witness_ahead_of_the_database_is_never_caught_up(self, services):
         """The database no longer holds the witness's last checkpoint (deleted): nothing is

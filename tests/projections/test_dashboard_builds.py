@@ -20,6 +20,7 @@ from domain.timezone import LONDON
 from portal.views import sufficiency_as_at
 from projections import sufficiency
 from projections.base import tracking
+from projections.changes import last_changed, table_changes
 from projections.directory import accounts
 from projections.registry import all_projections
 from projections.sufficiency import builds as kept
@@ -188,18 +189,22 @@ def test_events_no_dashboard_reads_leave_every_kept_build_as_it_was(region, buil
 
 
 def test_the_account_events_change_no_table_a_dashboard_reads(region):
-    """What the kept builds' key leaves out (``UNREAD_TOPICS_PREFIX``) is safe to leave out:
-    an account's whole life changes none of the tables of the projections dashboards read
-    but the accounts table, which no measure reads."""
+    """The accounts table is the one table of the projections dashboards read that no measure
+    reads: an account's whole life changes no other, so it leaves the key where it was, though
+    each of its events moves the directory on; and the accounts table's own last change is
+    recorded at the account's last event."""
     read = {table for p in all_projections() if p.name in kept.READS for table in p.tables}
     assert accounts in read and accounts not in _measures_read()
+    assert accounts.name not in kept.read_tables()
+    assert {t.name for t in _measures_read() - {tracking, dashboard_builds}} \
+        <= set(kept.read_tables())
 
     def tables_read() -> dict:
         with region.services.engine.connect() as c:
             return {t.name: sorted(map(tuple, c.execute(sa.select(t)).all()))
                     for t in read if t is not accounts}
 
-    before = tables_read()
+    before, key = tables_read(), key_positions(region)
     invited, _ = region.portal.invite_account(
         SYSTEM, email="analyst@kent.example.gov.uk", display_name="Kent analyst",
         organisation_id=region.ids["Kent"], roles=["council_officer"],
@@ -208,14 +213,55 @@ def test_the_account_events_change_no_table_a_dashboard_reads(region):
     region.portal.enrol_second_factor(invited)
     region.portal.record_sign_in(invited, method="password")
     region.portal.grant_role(SYSTEM, invited, role="auditor", reason="Audits placements")
-    region.portal.suspend_account(SYSTEM, invited, reason="Left the council")
+    position = region.portal.suspend_account(SYSTEM, invited, reason="Left the council")
     region.catch_up()
     with region.services.engine.connect() as c:
         assert c.execute(sa.select(sa.func.count()).select_from(accounts)).scalar() == 1
+        assert last_changed(c, [accounts.name]) == {accounts.name: position}
     assert tables_read() == before
-    left_out = {t for p in all_projections() if p.name in kept.READS for t in p.topics} \
-        - set(kept._taken_topics())
-    assert left_out and all(t.startswith("domain.account:Account.") for t in left_out)
+    assert key_positions(region) == key
+
+
+def test_the_key_is_the_last_change_to_a_table_a_dashboard_reads(region):
+    """The runner records, with the rows, the position of the event that changed each table:
+    a child's placement moves the key to its own position; an account's events after it
+    leave the key there."""
+    region.child("Kent", date(2026, 1, 5))
+    position = region.services.projections.head()
+    region.catch_up()
+    assert key_positions(region) == (("changed", position),)
+    a_new_officer_signs_in(region)
+    assert region.services.projections.head() > position
+    assert key_positions(region) == (("changed", position),)
+    with region.services.engine.connect() as c:
+        changed = last_changed(c, kept.read_tables())
+    assert max(changed.values()) == position
+
+
+def test_a_rebuild_counts_as_a_change_and_a_projection_behind_falls_back(region):
+    """A rebuild may put other rows in place: its tables count as changed where it installs
+    them. While the projections dashboards read stand apart, each one's position is the key."""
+    region.child("Kent", date(2026, 1, 5))
+    region.catch_up()
+    before = key_positions(region)
+    a_new_officer_signs_in(region)
+    assert key_positions(region) == before
+    region.services.projections.rebuild(["placements"])
+    assert key_positions(region) == (("changed", region.services.projections.head()),)
+    with region.services.engine.begin() as c:
+        c.execute(tracking.update().where(tracking.c.name == "placements")
+                  .values(position=tracking.c.position - 1))
+    assert ("placements", region.services.projections.head() - 1) in key_positions(region)
+
+
+def a_new_officer_signs_in(region) -> None:
+    invited, _ = region.portal.invite_account(
+        SYSTEM, email="lead@kent.example.gov.uk", display_name="Kent lead",
+        organisation_id=region.ids["Kent"], roles=["council_officer"],
+        expires_at=datetime(2030, 1, 1, tzinfo=UTC))
+    region.portal.activate_account(invited)
+    region.portal.record_sign_in(invited, method="password")
+    region.catch_up()
 
 
 def key_positions(region) -> tuple:
@@ -298,7 +344,7 @@ def test_the_positions_kept_are_those_of_every_projection_a_dashboard_reads():
     read = set()
     for info in pkgutil.iter_modules(sufficiency.__path__):
         read |= _tables_read(importlib.import_module(f"projections.sufficiency.{info.name}"))
-    read -= {tracking, dashboard_builds}
+    read -= {tracking, dashboard_builds, table_changes}
     assert read and all(table in owners for table in read)
     assert {owners[table] for table in read} <= set(kept.READS)
 
