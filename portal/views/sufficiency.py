@@ -7,9 +7,12 @@ authority in full, anything else as aggregates with small counts suppressed.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from datetime import date, datetime
+from pathlib import Path
 
+import govuk_frontend_jinja
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 
@@ -140,27 +143,79 @@ def _sections(c, scope, filters, context: dict) -> str:
                            headline=present_headline(headline(dated)), **context)
 
 
+def _page_code() -> str:
+    """A digest of the portal's templates and code and of the GOV.UK macros they call: a new
+    release may render the same figures otherwise, so it never reads a page kept before it."""
+    found = hashlib.sha256()
+    for root in (Path(__file__).resolve().parents[1], Path(govuk_frontend_jinja.__file__).parent):
+        for path in sorted([*root.rglob("*.py"), *root.rglob("*.html")]):
+            found.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return found.hexdigest()
+
+
+PAGE_CODE = _page_code()
+# Where the kept main content goes in the page's layout: an HTML comment, which nothing the
+# layout writes from data can make (every value written there is escaped).
+BODY_MARK = Markup("<!--app-dashboard-body-->")
+
+
 def _page(kind: str, key: str | None):
+    """The page: the layout (the viewer's name, navigation and CSRF token, rendered for each
+    request) around its main content (heading, filters, headline and tables), which depends
+    only on the scope, the reader's authority, the filters and the query, so it is kept
+    rendered and encoded with the builds until the read models move on. An htmx refresh of
+    the tables gets their fragment alone, kept the same way."""
     with services().engine.connect() as c:
         scope = resolve_scope(g.principal, c, kind, key)
         choice = filters_from(request.args, _today(), scope)
-        filters, shown = choice.filters, dashboard_key(g.principal, scope, choice.filters)
+        shown = dashboard_key(g.principal, scope, choice.filters)
+        form = _form(choice)
+        query = tuple(sorted(request.args.items(multi=True)))
+        fragment = bool(htmx) and htmx.target == "dashboard-tables"
+        rendered = _kept_content(c, scope, choice, shown, form, query, fragment)
+    if fragment:
+        return Response(rendered, mimetype="text/html")
+    layout = render_template("sufficiency/dashboard.html", scope=scope, form=form,
+                             body=BODY_MARK)
+    before, mark, after = layout.partition(BODY_MARK)
+    if not mark:
+        raise RuntimeError("The dashboard's layout lost the place of its main content")
+    # Sent as the three parts (a region's main content is megabytes: not copied again).
+    return Response([before.encode(), rendered, after.encode()], mimetype="text/html")
+
+
+def _kept_content(c, scope, choice, shown: tuple, form: FormResult, query: tuple,
+                  fragment: bool) -> bytes:
+    """The page's main content (or, for htmx, the tables' fragment), rendered and encoded:
+    kept when every query argument is one of the dashboard's own (anything else in the query
+    is rendered for this request alone, so made-up addresses cannot crowd the kept pages
+    out)."""
+    filters = choice.filters
+
+    def render() -> bytes:
         areas = authorities(c, scope, replace(filters, area=None)) \
             if len(scope.authority_ids) > 1 else []
         args = {k: v for k, v in request.args.items() if k in FILTER_ARGS}
         context = dict(
-            scope=scope, filters=filters, form=_form(choice), areas=areas, groups=ssda903.GROUPS,
-            action=dashboard_url(scope),
+            scope=scope, filters=filters, form=form, areas=areas, groups=ssda903.GROUPS,
+            action=dashboard_url(scope), filtered=bool(query),
             area_name=next((a.name for a in areas if a.id == filters.area), None),
             group_name=ssda903.GROUPS.get(filters.place_group) if filters.place_group else None,
             csv_url=lambda key: dashboard_url(scope, "csv", key=key, **args))
-        sections = kept_or_built(c, ("page", scope, shown, tuple(sorted(args.items()))),
-                                 lambda: _sections(c, scope, filters, context))
-    # Our own template's output, escaped as it was rendered (only this view stores it).
-    context["sections"] = Markup(sections)  # noqa: S704
-    if htmx and htmx.target == "dashboard-tables":
-        return render_template("sufficiency/_tables.html", partial=True, **context)
-    return render_template("sufficiency/dashboard.html", **context)
+        sections = kept_or_built(
+            c, ("page", PAGE_CODE, scope, shown, tuple(sorted(args.items()))),
+            lambda: _sections(c, scope, filters, context))
+        # Our own template's output, escaped as it was rendered (only this view stores it).
+        context["sections"] = Markup(sections)  # noqa: S704
+        if fragment:
+            return render_template("sufficiency/_tables.html", partial=True,
+                                   **context).encode()
+        return render_template("sufficiency/_body.html", **context).encode()
+
+    if any(name not in FILTER_ARGS for name, _ in query):
+        return render()
+    part = "tables" if fragment else "body"
+    return kept_or_built(c, (part, PAGE_CODE, scope, shown, query), render)
 
 
 def _csv(kind: str, key: str | None, table_key: str):
