@@ -190,32 +190,36 @@ def _kept_content(c, scope, choice, shown: tuple, form: FormResult, query: tuple
     kept when every query argument is one of the dashboard's own (anything else in the query
     is rendered for this request alone, so made-up addresses cannot crowd the kept pages
     out)."""
-    filters = choice.filters
-
     def render() -> bytes:
-        areas = authorities(c, scope, replace(filters, area=None)) \
-            if len(scope.authority_ids) > 1 else []
-        args = {k: v for k, v in request.args.items() if k in FILTER_ARGS}
-        context = dict(
-            scope=scope, filters=filters, form=form, areas=areas, groups=ssda903.GROUPS,
-            action=dashboard_url(scope), filtered=bool(query),
-            area_name=next((a.name for a in areas if a.id == filters.area), None),
-            group_name=ssda903.GROUPS.get(filters.place_group) if filters.place_group else None,
-            csv_url=lambda key: dashboard_url(scope, "csv", key=key, **args))
-        sections = kept_or_built(
-            c, ("page", PAGE_CODE, scope, shown, tuple(sorted(args.items()))),
-            lambda: _sections(c, scope, filters, context))
-        # Our own template's output, escaped as it was rendered (only this view stores it).
-        context["sections"] = Markup(sections)  # noqa: S704
-        if fragment:
-            return render_template("sufficiency/_tables.html", partial=True,
-                                   **context).encode()
-        return render_template("sufficiency/_body.html", **context).encode()
+        return _content(c, scope, choice.filters, form, query, fragment)
 
     if any(name not in FILTER_ARGS for name, _ in query):
         return render()
     part = "tables" if fragment else "body"
     return kept_or_built(c, (part, PAGE_CODE, scope, shown, query), render)
+
+
+def _content(c, scope, filters, form: FormResult, query: tuple, fragment: bool) -> bytes:
+    """The main content (or the tables' fragment) rendered from the kept sections: nothing in
+    it is the viewer's own beyond their authority's view, which its key holds."""
+    areas = authorities(c, scope, replace(filters, area=None)) \
+        if len(scope.authority_ids) > 1 else []
+    args = {k: v for k, v in request.args.items() if k in FILTER_ARGS}
+    context = dict(
+        scope=scope, filters=filters, form=form, areas=areas, groups=ssda903.GROUPS,
+        action=dashboard_url(scope), filtered=bool(query),
+        area_name=next((a.name for a in areas if a.id == filters.area), None),
+        group_name=ssda903.GROUPS.get(filters.place_group) if filters.place_group else None,
+        csv_url=lambda key: dashboard_url(scope, "csv", key=key, **args))
+    sections = kept_or_built(
+        c, ("page", PAGE_CODE, scope, dashboard_key(g.principal, scope, filters),
+            tuple(sorted(args.items()))),
+        lambda: _sections(c, scope, filters, context))
+    # Our own template's output, escaped as it was rendered (only this view stores it).
+    context["sections"] = Markup(sections)  # noqa: S704
+    if fragment:
+        return render_template("sufficiency/_tables.html", partial=True, **context).encode()
+    return render_template("sufficiency/_body.html", **context).encode()
 
 
 def _csv(kind: str, key: str | None, table_key: str):
