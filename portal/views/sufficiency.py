@@ -7,12 +7,9 @@ authority in full, anything else as aggregates with small counts suppressed.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from datetime import date, datetime
-from pathlib import Path
 
-import govuk_frontend_jinja
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 
@@ -22,6 +19,7 @@ from portal.dashboards import present, slug, table_csv
 from portal.extensions import htmx
 from portal.forms import FormResult
 from portal.headline import present_headline
+from portal.kept_pages import PAGE_CODE, in_layout
 from portal.security import requires, services
 from projections.sufficiency.builds import kept_or_built
 from projections.sufficiency.common import authorities
@@ -143,22 +141,6 @@ def _sections(c, scope, filters, context: dict) -> str:
                            headline=present_headline(headline(dated)), **context)
 
 
-def _page_code() -> str:
-    """A digest of the portal's templates and code and of the GOV.UK macros they call: a new
-    release may render the same figures otherwise, so it never reads a page kept before it."""
-    found = hashlib.sha256()
-    for root in (Path(__file__).resolve().parents[1], Path(govuk_frontend_jinja.__file__).parent):
-        for path in sorted([*root.rglob("*.py"), *root.rglob("*.html")]):
-            found.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-    return found.hexdigest()
-
-
-PAGE_CODE = _page_code()
-# Where the kept main content goes in the page's layout: an HTML comment, which nothing the
-# layout writes from data can make (every value written there is escaped).
-BODY_MARK = Markup("<!--app-dashboard-body-->")
-
-
 def _page(kind: str, key: str | None):
     """The page: the layout (the viewer's name, navigation and CSRF token, rendered for each
     request) around its main content (heading, filters, headline and tables), which depends
@@ -175,13 +157,7 @@ def _page(kind: str, key: str | None):
         rendered = _kept_content(c, scope, choice, shown, form, query, fragment)
     if fragment:
         return Response(rendered, mimetype="text/html")
-    layout = render_template("sufficiency/dashboard.html", scope=scope, form=form,
-                             body=BODY_MARK)
-    before, mark, after = layout.partition(BODY_MARK)
-    if not mark:
-        raise RuntimeError("The dashboard's layout lost the place of its main content")
-    # Sent as the three parts (a region's main content is megabytes: not copied again).
-    return Response([before.encode(), rendered, after.encode()], mimetype="text/html")
+    return in_layout("sufficiency/dashboard.html", rendered, scope=scope, form=form)
 
 
 def _kept_content(c, scope, choice, shown: tuple, form: FormResult, query: tuple,

@@ -45,7 +45,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from projections.base import tracking
-from projections.database import events_table, metadata
+from projections.database import events_table_named, metadata
 from projections.directory import Directory
 from projections.fostering import Fostering
 from projections.gazetteer import Gazetteer
@@ -146,17 +146,30 @@ def positions(connection: sa.Connection) -> tuple:
     stand together (as they do unless one stopped or a rebuild is under way), the position of
     the last event any of them takes for a table a dashboard reads; otherwise each one's
     position."""
-    at = tuple(sorted(connection.execute(
-        sa.select(tracking.c.name, tracking.c.position).where(tracking.c.name.in_(READS)))))
+    standing_query, last_query = _position_queries(connection.dialect.name)
+    at = tuple(sorted(connection.execute(standing_query)))
     standing = {position for _, position in at}
-    if len(at) != len(READS) or len(standing) != 1 or not _taken_topics():
+    if len(at) != len(READS) or len(standing) != 1 or last_query is None:
         return at
-    events, position = events_table(connection)
-    last = connection.execute(
-        sa.select(position)
-        .where(position <= standing.pop(), events.c.topic.in_(_taken_topics()))
-        .order_by(position.desc()).limit(1)).scalar()
+    last = connection.execute(last_query, {"upto": standing.pop()}).scalar()
     return (("changed", last or 0),)
+
+
+@functools.cache
+def _position_queries(backend: str) -> tuple[sa.Select, sa.Select | None]:
+    """The two queries of :func:`positions`, made once per backend: every page asks them, and
+    building them (with their lists of names and topics as parameters) cost far more than
+    the database's answer. The lists are the code's own constants, written into the SQL."""
+    standing = sa.select(tracking.c.name, tracking.c.position).where(tracking.c.name.in_(
+        sa.bindparam("reads", list(READS), expanding=True, literal_execute=True)))
+    if not _taken_topics():
+        return standing, None
+    events, position = events_table_named(backend)
+    last = (sa.select(position)
+            .where(position <= sa.bindparam("upto"), events.c.topic.in_(sa.bindparam(
+                "topics", list(_taken_topics()), expanding=True, literal_execute=True)))
+            .order_by(position.desc()).limit(1))
+    return standing, last
 
 
 # Events a projection in READS takes only for a table no dashboard reads: an account's (the

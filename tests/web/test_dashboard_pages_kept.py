@@ -100,11 +100,14 @@ def test_the_main_content_is_kept_and_the_layout_is_the_viewers_own(client, cont
     again = client.get("/sufficiency/region").get_data(as_text=True)
     assert contents == [("All partner authorities", (), False)]
     assert main_content(again) == main_content(first)
-    # The name and the token are the session's own, never those kept with the content.
-    token = CSRF.search(client.get("/sufficiency/").get_data(as_text=True)).group(1)
-    assert CSRF.search(again).group(1) == token != CSRF.search(first).group(1)
+    # The name and the token are the session's own, never those kept with the content: the
+    # token on the page read back signs this session's form out.
+    token = CSRF.search(again).group(1)
+    assert token != CSRF.search(first).group(1)
     assert token not in main_content(again) and officer.display_name not in main_content(again)
     assert f">{officer.display_name}</a>" in again
+    assert client.post("/sign-out", data={"csrf_token": token}).status_code in (302, 303)
+    assert client.get("/sufficiency/region").status_code == 302  # signed out
 
 
 def test_an_htmx_refresh_gets_its_own_kept_fragment_alone(client, contents):
