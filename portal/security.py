@@ -56,25 +56,29 @@ def load_principal() -> None:
         g.principal = replace(g.principal, authenticated_by=tuple(session["authenticated_by"]))
 
 
-def organisation_facts(organisation_id: UUID) -> tuple[dict, frozenset[str]] | None:
-    """An organisation's directory row and the partnerships it belongs to (None: unknown)."""
-    with services().engine.connect() as c:
-        organisation = c.execute(
-            organisations.select().where(organisations.c.id == organisation_id)
-        ).mappings().first()
-        partnerships = frozenset(c.execute(
-            sa.select(partnership_members.c.partnership)
-            .where(partnership_members.c.authority_id == organisation_id)).scalars())
+def organisation_facts(organisation_id: UUID, connection: sa.Connection | None = None
+                       ) -> tuple[dict, frozenset[str]] | None:
+    """An organisation's directory row and the partnerships it belongs to (None: unknown), read
+    through ``connection`` when given."""
+    if connection is None:
+        with services().engine.connect() as c:
+            return organisation_facts(organisation_id, c)
+    organisation = connection.execute(
+        organisations.select().where(organisations.c.id == organisation_id)
+    ).mappings().first()
+    partnerships = frozenset(connection.execute(
+        sa.select(partnership_members.c.partnership)
+        .where(partnership_members.c.authority_id == organisation_id)).scalars())
     return None if organisation is None else (dict(organisation), partnerships)
 
 
 def principal_for(account_id: UUID) -> Principal | None:
-    svc = services()
-    with svc.engine.connect() as c:
+    """The principal of an account, read through one connection (every request asks)."""
+    with services().engine.connect() as c:
         account = account_by_id(c, account_id)
-    if account is None or account["suspended"]:
-        return None
-    facts = organisation_facts(account["organisation_id"])
+        if account is None or account["suspended"]:
+            return None
+        facts = organisation_facts(account["organisation_id"], c)
     if facts is None:
         return None
     organisation, partnerships = facts

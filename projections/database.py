@@ -162,7 +162,11 @@ def schema_lock(engine: Engine) -> Iterator[None]:
 def events_table(connection: sa.Connection) -> tuple[sa.TableClause, sa.ColumnClause]:
     """The stored events' table in ``connection``'s database, as far as a read model needs it
     (each event's topic), and its column of positions (on SQLite, the row id)."""
-    backend = connection.dialect.name
+    return events_table_named(connection.dialect.name)
+
+
+def events_table_named(backend: str) -> tuple[sa.TableClause, sa.ColumnClause]:
+    """:func:`events_table` on a backend (``sqlite``, ``postgresql``)."""
     position = "rowid" if backend == "sqlite" else "notification_id"
     table = sa.table(events_table_of(backend), sa.column(position), sa.column("topic"))
     return table, table.c[position]

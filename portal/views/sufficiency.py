@@ -19,6 +19,7 @@ from portal.dashboards import present, slug, table_csv
 from portal.extensions import htmx
 from portal.forms import FormResult
 from portal.headline import present_headline
+from portal.kept_pages import PAGE_CODE, in_layout
 from portal.security import requires, services
 from projections.sufficiency.builds import kept_or_built
 from projections.sufficiency.common import authorities
@@ -141,26 +142,60 @@ def _sections(c, scope, filters, context: dict) -> str:
 
 
 def _page(kind: str, key: str | None):
+    """The page: the layout (the viewer's name, navigation and CSRF token, rendered for each
+    request) around its main content (heading, filters, headline and tables), which depends
+    only on the scope, the reader's authority, the filters and the query, so it is kept
+    rendered and encoded with the builds until the read models move on. An htmx refresh of
+    the tables gets their fragment alone, kept the same way."""
     with services().engine.connect() as c:
         scope = resolve_scope(g.principal, c, kind, key)
         choice = filters_from(request.args, _today(), scope)
-        filters, shown = choice.filters, dashboard_key(g.principal, scope, choice.filters)
-        areas = authorities(c, scope, replace(filters, area=None)) \
-            if len(scope.authority_ids) > 1 else []
-        args = {k: v for k, v in request.args.items() if k in FILTER_ARGS}
-        context = dict(
-            scope=scope, filters=filters, form=_form(choice), areas=areas, groups=ssda903.GROUPS,
-            action=dashboard_url(scope),
-            area_name=next((a.name for a in areas if a.id == filters.area), None),
-            group_name=ssda903.GROUPS.get(filters.place_group) if filters.place_group else None,
-            csv_url=lambda key: dashboard_url(scope, "csv", key=key, **args))
-        sections = kept_or_built(c, ("page", scope, shown, tuple(sorted(args.items()))),
-                                 lambda: _sections(c, scope, filters, context))
+        shown = dashboard_key(g.principal, scope, choice.filters)
+        form = _form(choice)
+        query = tuple(sorted(request.args.items(multi=True)))
+        fragment = bool(htmx) and htmx.target == "dashboard-tables"
+        rendered = _kept_content(c, scope, choice, shown, form, query, fragment)
+    if fragment:
+        return Response(rendered, mimetype="text/html")
+    return in_layout("sufficiency/dashboard.html", rendered, scope=scope, form=form)
+
+
+def _kept_content(c, scope, choice, shown: tuple, form: FormResult, query: tuple,
+                  fragment: bool) -> bytes:
+    """The page's main content (or, for htmx, the tables' fragment), rendered and encoded:
+    kept when every query argument is one of the dashboard's own (anything else in the query
+    is rendered for this request alone, so made-up addresses cannot crowd the kept pages
+    out)."""
+    def render() -> bytes:
+        return _content(c, scope, choice.filters, form, query, fragment)
+
+    if any(name not in FILTER_ARGS for name, _ in query):
+        return render()
+    part = "tables" if fragment else "body"
+    return kept_or_built(c, (part, PAGE_CODE, scope, shown, query), render)
+
+
+def _content(c, scope, filters, form: FormResult, query: tuple, fragment: bool) -> bytes:
+    """The main content (or the tables' fragment) rendered from the kept sections: nothing in
+    it is the viewer's own beyond their authority's view, which its key holds."""
+    areas = authorities(c, scope, replace(filters, area=None)) \
+        if len(scope.authority_ids) > 1 else []
+    args = {k: v for k, v in request.args.items() if k in FILTER_ARGS}
+    context = dict(
+        scope=scope, filters=filters, form=form, areas=areas, groups=ssda903.GROUPS,
+        action=dashboard_url(scope), filtered=bool(query),
+        area_name=next((a.name for a in areas if a.id == filters.area), None),
+        group_name=ssda903.GROUPS.get(filters.place_group) if filters.place_group else None,
+        csv_url=lambda key: dashboard_url(scope, "csv", key=key, **args))
+    sections = kept_or_built(
+        c, ("page", PAGE_CODE, scope, dashboard_key(g.principal, scope, filters),
+            tuple(sorted(args.items()))),
+        lambda: _sections(c, scope, filters, context))
     # Our own template's output, escaped as it was rendered (only this view stores it).
     context["sections"] = Markup(sections)  # noqa: S704
-    if htmx and htmx.target == "dashboard-tables":
-        return render_template("sufficiency/_tables.html", partial=True, **context)
-    return render_template("sufficiency/dashboard.html", **context)
+    if fragment:
+        return render_template("sufficiency/_tables.html", partial=True, **context).encode()
+    return render_template("sufficiency/_body.html", **context).encode()
 
 
 def _csv(kind: str, key: str | None, table_key: str):

@@ -21,14 +21,17 @@ from flask import (
 from domain.errors import DomainError, StaleVersion
 from domain.home_search import NO_SEARCH_TO_HOLD
 from domain.permissions import can
+from domain.timezone import LONDON
 from portal.board_export import board_csv
 from portal.extensions import htmx
 from portal.form_keys import changed_since_opened, created_once, opened_version
 from portal.forms import FormResult, combine_date, load, text
+from portal.kept_pages import PAGE_CODE, in_layout
 from portal.schemas import ReasonSchema, VacancySchema, VacancySearchSchema, setting_of
 from portal.security import requires, services
 from projections import directory_queries as directory
 from projections.board_queries import searches_to_hold, searches_to_offer
+from projections.sufficiency.builds import kept_or_built
 from projections.vacancy_queries import (
     QUALITY,
     SORTS,
@@ -83,17 +86,43 @@ def _search_from(args) -> tuple[VacancySearch, FormResult]:
 @board.get("/")
 @requires("vacancies.search")
 def search():
+    """The board: the layout rendered for the viewer around its main content (filters and
+    results), or for htmx the results alone. Either is kept rendered with the dashboard
+    builds, whose key moves with every event the vacancy board's and the directory's read
+    models take, so a kept one is never read after a vacancy changes."""
     query, form = _search_from(request.args)
     fragment = bool(htmx) and htmx.target == "results"
+    key = ("board", PAGE_CODE, fragment, tuple(sorted(g.principal.roles)), _today(),
+           request.query_string)
     with services().engine.connect() as c:
-        page = search_vacancies(g.principal, c, query)
-        # An htmx request swaps the results alone: the filter panel's areas are not read.
-        areas = {} if fragment else dict(authorities=directory.authorities(g.principal, c),
-                                         partnerships=directory.partnerships(g.principal, c))
-    context = dict(page=page, form=form, query=query, sorts=SORTS, qualities=QUALITY, **areas)
+        if set(request.args) <= BOARD_ARGS:
+            content = kept_or_built(c, key, lambda: _board(c, query, form, fragment))
+        else:  # rendered for this request alone: made-up addresses never crowd out kept pages
+            content = _board(c, query, form, fragment)
     if fragment:
-        return render_template("vacancies/_results.html", partial=True, **context)
-    return render_template("vacancies/search.html", **context)
+        return Response(content, mimetype="text/html")
+    return in_layout("vacancies/search.html", content, form=form)
+
+
+# The query arguments the board reads: a board address with only these is kept.
+BOARD_ARGS = frozenset({*VacancySearchSchema().fields, "sort", "page",
+                        *(f"available_by-{p}" for p in ("day", "month", "year"))})
+
+
+def _today() -> date:
+    return datetime.now(LONDON).date()
+
+
+def _board(c, query: VacancySearch, form: FormResult, fragment: bool) -> bytes:
+    """The board's main content (or its results alone), rendered and encoded: what it shows
+    depends on the query and the read models, and on the viewer only through their roles."""
+    page = search_vacancies(g.principal, c, query)
+    context = dict(page=page, form=form, query=query, sorts=SORTS, qualities=QUALITY)
+    if fragment:
+        return render_template("vacancies/_results.html", partial=True, **context).encode()
+    return render_template("vacancies/_board.html", **context,
+                           authorities=directory.authorities(g.principal, c),
+                           partnerships=directory.partnerships(g.principal, c)).encode()
 
 
 @board.get("/results.csv")

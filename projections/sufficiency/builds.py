@@ -20,6 +20,12 @@ The table is shared by every web process (SQLite or PostgreSQL) and bounded: at 
 ``LIMIT`` builds, the oldest stored dropped first. A reader gets a fresh copy each time (the
 tables are read back from their stored form), so nothing a page does to its tables reaches
 the next reader.
+
+A rendered page kept as bytes (which no reader can change) is also remembered in the web
+process that read or built it, by the same stored key, up to ``RECENT_BYTES``: the next reader
+of the same page costs neither the row's read nor its decompression (a region's page is
+megabytes). The stored key holds the positions, so an event moves past a remembered page
+exactly as it moves past the row.
 """
 
 from __future__ import annotations
@@ -30,6 +36,10 @@ import importlib
 import logging
 import pkgutil
 import sys
+import threading
+import uuid
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -39,7 +49,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from projections.base import tracking
-from projections.changes import last_changed
+from projections.changes import table_changes
 from projections.database import metadata
 from projections.directory import Directory
 from projections.fostering import Fostering
@@ -87,6 +97,50 @@ dashboard_builds = sa.Table(
 )
 
 
+RECENT_BYTES = 64 * 1024 * 1024  # rendered pages remembered by each process, at most
+
+# Remembered pages by (their database's token, stored key), the least recently read first. A
+# token per engine object, not its address: tests open many in-memory databases at one URL.
+_recent: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+_recent_size = 0
+_recent_lock = threading.Lock()
+_tokens: weakref.WeakKeyDictionary[sa.Engine, str] = weakref.WeakKeyDictionary()
+
+
+def _token(engine: sa.Engine) -> str:
+    with _recent_lock:
+        return _tokens.setdefault(engine, uuid.uuid4().hex)
+
+
+def _recalled(key: tuple[str, str]) -> bytes | None:
+    with _recent_lock:
+        found = _recent.get(key)
+        if found is not None:
+            _recent.move_to_end(key)
+        return found
+
+
+def _remember(key: tuple[str, str], page: bytes) -> None:
+    global _recent_size
+    if len(page) > RECENT_BYTES:
+        return
+    with _recent_lock:
+        if key in _recent:
+            return
+        _recent[key] = page
+        _recent_size += len(page)
+        while _recent_size > RECENT_BYTES:
+            _, dropped = _recent.popitem(last=False)
+            _recent_size -= len(dropped)
+
+
+def _forget_recent() -> None:
+    global _recent_size
+    with _recent_lock:
+        _recent.clear()
+        _recent_size = 0
+
+
 # Where the build under way keeps what it builds: the parts it keeps on its own (the forecast)
 # go where the whole dashboard goes.
 _store: ContextVar[sa.Engine | None] = ContextVar("dashboard_builds_store", default=None)
@@ -98,15 +152,28 @@ def positions(connection: sa.Connection) -> tuple:
     the last event that changed a table a dashboard reads (``read_tables``, as the runner
     records it with the rows: projections/changes.py); otherwise, or when one of those tables
     has no recorded change (a database rebuilt "as at"), each projection's position."""
-    at = tuple(sorted(connection.execute(
-        sa.select(tracking.c.name, tracking.c.position).where(tracking.c.name.in_(READS)))))
+    standing_query, changed_query = _position_queries()
+    at = tuple(sorted(connection.execute(standing_query)))
     standing = {position for _, position in at}
     if len(at) != len(READS) or len(standing) != 1:
         return at
-    changed = last_changed(connection, read_tables())
+    changed = dict(connection.execute(changed_query).all())
     if len(changed) != len(read_tables()):
         return at
     return (("changed", max(changed.values())),)
+
+
+@functools.cache
+def _position_queries() -> tuple[sa.Select, sa.Select]:
+    """The two queries of :func:`positions`, made once: every page asks them, and building
+    them (with their lists of names as parameters) cost far more than the database's answer.
+    The lists are the code's own constants, written into the SQL."""
+    standing = sa.select(tracking.c.name, tracking.c.position).where(tracking.c.name.in_(
+        sa.bindparam("reads", list(READS), expanding=True, literal_execute=True)))
+    changed = sa.select(table_changes.c.name, table_changes.c.position).where(
+        table_changes.c.name.in_(sa.bindparam("tables", list(read_tables()), expanding=True,
+                                               literal_execute=True)))
+    return standing, changed
 
 
 @functools.cache
@@ -144,19 +211,29 @@ def kept_or_built(connection: sa.Connection, key: Hashable, build: Callable[[], 
     """What ``build()`` gives for ``key`` at the read models' present positions (read through
     ``connection``), built at most once and kept in ``store``'s database (``connection``'s own
     unless given: an "as at" database is thrown away, the live one is not). Within a build,
-    what it keeps of its own goes to the same database as the build."""
+    what it keeps of its own goes to the same database as the build. What is built as bytes
+    (a rendered page) is also remembered by this process."""
     store = store if store is not None else _store.get()
     engine = store if store is not None else connection.engine
     stored_key = digest(key, positions(connection))
+    recent = (_token(engine), stored_key)
+    page = _recalled(recent)
+    if page is not None:
+        return page
     reader = connection if store is None else None
     payload = _read(reader, engine, stored_key)
     if payload is not None:
-        return stored.loads(payload)
+        value = stored.loads(payload)
+        if isinstance(value, bytes):
+            _remember(recent, value)
+        return value
     token = _store.set(engine)
     try:
         built = build()
     finally:
         _store.reset(token)
+    if isinstance(built, bytes):
+        _remember(recent, built)
     try:
         _keep(engine, stored_key, stored.dumps(built))
     except sa.exc.OperationalError as error:  # busy (SQLite's lock): shown now, kept next time
@@ -192,6 +269,8 @@ def _keep(engine: sa.Engine, key: str, payload: bytes) -> None:
 
 
 def forget(engine: sa.Engine) -> None:
-    """Drop every kept build (a benchmark timing the build itself)."""
+    """Drop every kept build (a benchmark timing the build itself), and the pages this process
+    remembers."""
+    _forget_recent()
     with engine.begin() as c:
         c.execute(dashboard_builds.delete())

@@ -81,14 +81,17 @@ def _typed(value: Any) -> Any:
     raise ValueError(f"A stored sufficiency table holds an unknown kind of value: {kind}")
 
 
-TEXT, JSON = b"T", b"J"  # the first byte of what is compressed: a page's text, or tables
+# The first byte of what is compressed: a page's text, its encoded bytes, or tables.
+TEXT, BYTES, JSON = b"T", b"B", b"J"
 
 
 def dumps(value: Any) -> bytes:
     """``value`` (tables, or anything made of what they hold) as compressed JSON; a text (a
-    rendered page's sections) as itself, compressed."""
+    rendered page's sections) or bytes (a rendered page, encoded) as itself, compressed."""
     if isinstance(value, str):
         return zlib.compress(TEXT + value.encode(), 1)
+    if isinstance(value, bytes):
+        return zlib.compress(BYTES + value, 1)
     return zlib.compress(JSON + json.dumps(_plain(value), separators=(",", ":")).encode(), 1)
 
 
@@ -97,6 +100,8 @@ def loads(payload: bytes) -> Any:
     data = zlib.decompress(payload)
     if data[:1] == TEXT:
         return data[1:].decode()
+    if data[:1] == BYTES:
+        return data[1:]
     if data[:1] == JSON:
         return _typed(json.loads(data[1:]))
     raise ValueError("A stored sufficiency build is neither tables nor a page")
