@@ -116,7 +116,7 @@ def home_searches():
 @bp.post("/home-searches")
 @api_requires("home_searches.manage")
 @operation(summary="Draft a home search for one of your authority's children",
-           body=HomeSearchIn, idempotent=True, tag=TAG, headers={
+           body=HomeSearchIn, idempotent=True, stored_unreadable=True, tag=TAG, headers={
                **TAGGED, "Location": "The search's address"},
            responses={201: ("The home search, drafted", HomeSearchOut)}, links=LINKS)
 @idempotent

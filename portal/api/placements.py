@@ -110,7 +110,7 @@ def placements():
 @bp.post("/placements")
 @api_requires("placements.manage")
 @operation(summary="Start a placement: a child's first, or a new period of care",
-           body=PlacementIn, idempotent=True, tag="placements", headers={
+           body=PlacementIn, idempotent=True, stored_unreadable=True, tag="placements", headers={
                **TAGGED, "Location": "The child's record's address"},
            responses={201: ("The child's placement record", PlacementOut)}, links=LINKS)
 @idempotent

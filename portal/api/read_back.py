@@ -24,9 +24,10 @@ T = TypeVar("T")
 # Seconds a client is asked to wait: a restarting projection process is back within a few.
 RETRY_AFTER = "2"
 # How the OpenAPI description names this answer (with the service's other 503, "busy").
-STORED_NOT_READABLE = ("The service is busy, or the write was stored but cannot be read back "
-                       "yet: read it at Location, or retry after Retry-After (with the same "
-                       "Idempotency-Key, nothing more is stored)")
+STORED_NOT_READABLE = ("The service is busy (nothing was saved), or the record was stored "
+                       "but cannot be read back yet: its address is in Location, and the "
+                       "detail says whether to retry with the same Idempotency-Key or read "
+                       "it there")
 
 
 def not_yet_readable(what: str, location: str, *, again: bool = True) -> ApiProblem:

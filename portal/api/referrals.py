@@ -80,7 +80,7 @@ def referral(referral_id: UUID):
 @bp.post("/referrals/<uuid:referral_id>/offers")
 @api_requires("referrals.answer")
 @operation(summary="Offer one of your open vacancies, or a place at one of your settings",
-           body=OfferIn, idempotent=True, tag=TAG,
+           body=OfferIn, idempotent=True, stored_unreadable=True, tag=TAG,
            responses={201: ONE[200]}, links=LINKS)
 @idempotent
 def make_offer(referral_id: UUID):

@@ -89,7 +89,8 @@ def vacancies():
 @bp.post("/vacancies")
 @api_requires("vacancies.manage")
 @operation(summary="Publish a vacancy at one of your settings", body=VacancyIn,
-           idempotent=True, responses={201: ("The vacancy, published", OwnVacancyOut)},
+           idempotent=True, stored_unreadable=True,
+           responses={201: ("The vacancy, published", OwnVacancyOut)},
            headers={**TAGGED, "Location": "The vacancy's address"}, links=LINKS)
 @idempotent
 def publish_vacancy():
