@@ -29,6 +29,7 @@ from portal.api.access import (
 )
 from portal.api.blueprint import bp, respond
 from portal.api.problems import ApiProblem
+from portal.api.read_back import read_written
 from portal.api.search_schemas import (
     AcceptIn,
     CancelIn,
@@ -74,14 +75,16 @@ def _search(search_id: UUID) -> dict:
 
 
 def _answer(search_id: UUID, position: int | None = None, status: int = 200):
-    if position is not None:
-        services().projections.wait_for(position)
-    search = _search(search_id)
+    address = url_for("api.home_search", search_id=search_id)
+    # Only a draft takes its id from the Idempotency-Key (a retry finds it); a step on a
+    # search sent again would be refused, the search having moved on.
+    search = read_written(position, lambda: _search(search_id), what=f"home search {search_id}",
+                          location=address, again=status == 201)
     # The aggregate's own version: offers are events on the search that its row does not count.
     search["version"] = services().portal.get_home_search(g.principal.actor, search_id).version
     headers = {"ETag": etag(search["version"])}
     if status == 201:
-        headers["Location"] = url_for("api.home_search", search_id=search_id)
+        headers["Location"] = address
     return respond(HomeSearchOut(), search, status, headers)
 
 
@@ -113,7 +116,7 @@ def home_searches():
 @bp.post("/home-searches")
 @api_requires("home_searches.manage")
 @operation(summary="Draft a home search for one of your authority's children",
-           body=HomeSearchIn, idempotent=True, tag=TAG, headers={
+           body=HomeSearchIn, idempotent=True, stored_unreadable=True, tag=TAG, headers={
                **TAGGED, "Location": "The search's address"},
            responses={201: ("The home search, drafted", HomeSearchOut)}, links=LINKS)
 @idempotent

@@ -25,6 +25,7 @@ from portal.api.access import (
 )
 from portal.api.blueprint import bp, respond
 from portal.api.problems import ApiProblem
+from portal.api.read_back import read_written
 from portal.api.schemas import (
     PlacementChangeIn,
     PlacementEndIn,
@@ -51,17 +52,22 @@ def _timeline(child_ref: str) -> dict:
         return child_timeline(g.principal, c, child_ref)
 
 
-def _answer(child_ref: str, position: int | None = None, status: int = 200):
-    if position is not None:
-        services().projections.wait_for(position)
-    timeline = _timeline(child_ref)
+def _answer(child_ref: str, position: int | None = None, status: int = 200, *,
+            shows=None):
+    address = url_for("api.placement", child_ref=child_ref)
+    # Named "the child's placement record": a problem never repeats the child's reference.
+    # A placement command takes no id from the Idempotency-Key: its retry would be refused
+    # (the placement has moved on), so the client is told to read the record instead.
+    timeline = read_written(position, lambda: _timeline(child_ref),
+                            what="child's placement record", location=address, shows=shows,
+                            again=False)
     version = services().portal.get_placement(
         g.principal.actor, g.principal.organisation_id, child_ref).version
     record = {**timeline["child"], "open": timeline["open"], "version": version,
               "episodes": timeline["episodes"]}
     headers = {"ETag": etag(version)}
     if status == 201:
-        headers["Location"] = url_for("api.placement", child_ref=child_ref)
+        headers["Location"] = address
     return respond(PlacementOut(), record, status, headers)
 
 
@@ -104,7 +110,7 @@ def placements():
 @bp.post("/placements")
 @api_requires("placements.manage")
 @operation(summary="Start a placement: a child's first, or a new period of care",
-           body=PlacementIn, idempotent=True, tag="placements", headers={
+           body=PlacementIn, idempotent=True, stored_unreadable=True, tag="placements", headers={
                **TAGGED, "Location": "The child's record's address"},
            responses={201: ("The child's placement record", PlacementOut)}, links=LINKS)
 @idempotent
@@ -116,7 +122,8 @@ def start_placement():
         birth_month=data["birth_month"], sex=data["sex"], uasc=data["uasc"],
         on=data["start"], terms=_terms(data), reason=data["reason"], urgency=data["urgency"],
         approval=data["approval"])
-    return _answer(child_ref, position, 201)
+    # A child placed before has a record already: the answer must show the new placement open.
+    return _answer(child_ref, position, 201, shows=lambda timeline: timeline["open"])
 
 
 @bp.get("/placements/<child_ref:child_ref>")

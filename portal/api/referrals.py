@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from flask import g
+from flask import g, url_for
 
 from domain.errors import NotFound
 from domain.home_search import SearchRefused
@@ -25,6 +25,7 @@ from portal.api.access import (
 from portal.api.blueprint import bp, respond
 from portal.api.home_searches import refused
 from portal.api.problems import ApiProblem
+from portal.api.read_back import read_written
 from portal.api.schemas import PageQuery
 from portal.api.search_schemas import DeclineIn, OfferIn, ReferralDetailOut, ReferralPage
 from portal.api.spec import links_to, operation
@@ -44,10 +45,16 @@ def _referral(referral_id: UUID) -> dict:
         return referral_for(g.principal, c, referral_id)
 
 
-def _answer(referral_id: UUID, position: int | None = None, status: int = 200):
-    if position is not None:
-        services().projections.wait_for(position)
-    return respond(ReferralDetailOut(), _referral(referral_id), status)
+def _answer(referral_id: UUID, position: int | None = None, status: int = 200, *,
+            offer_id: UUID | None = None):
+    """The referral once the projections have reached ``position``; after an offer, with that
+    offer in it (the referral was there before the offer: found is not enough)."""
+    shows = None if offer_id is None else (
+        lambda row: any(str(offer["id"]) == str(offer_id) for offer in row["own_offers"]))
+    row = read_written(position, lambda: _referral(referral_id), what=f"referral {referral_id}",
+                       location=url_for("api.referral", referral_id=referral_id), shows=shows,
+                       again=offer_id is not None)
+    return respond(ReferralDetailOut(), row, status)
 
 
 @bp.get("/referrals")
@@ -73,7 +80,7 @@ def referral(referral_id: UUID):
 @bp.post("/referrals/<uuid:referral_id>/offers")
 @api_requires("referrals.answer")
 @operation(summary="Offer one of your open vacancies, or a place at one of your settings",
-           body=OfferIn, idempotent=True, tag=TAG,
+           body=OfferIn, idempotent=True, stored_unreadable=True, tag=TAG,
            responses={201: ONE[200]}, links=LINKS)
 @idempotent
 def make_offer(referral_id: UUID):
@@ -84,12 +91,12 @@ def make_offer(referral_id: UUID):
     portal, actor = services().portal, g.principal.actor
     try:
         if data["setting_id"] is not None:
-            _, position = created_once(lambda offer_id: portal.offer_setting(
+            offer_id, position = created_once(lambda new_id: portal.offer_setting(
                 actor, referral_id, provider_id=g.principal.organisation_id,
-                setting_id=data["setting_id"], offer_id=offer_id, **terms))
+                setting_id=data["setting_id"], offer_id=new_id, **terms))
         else:
-            _, position = created_once(lambda offer_id: portal.offer_place(
-                actor, referral_id, vacancy_id=data["vacancy_id"], offer_id=offer_id,
+            offer_id, position = created_once(lambda new_id: portal.offer_place(
+                actor, referral_id, vacancy_id=data["vacancy_id"], offer_id=new_id,
                 **terms))
     except SearchRefused as error:
         raise refused(error) from None
@@ -97,7 +104,7 @@ def make_offer(referral_id: UUID):
         field = "setting_id" if data["setting_id"] is not None else "vacancy_id"
         raise ApiProblem("invalid-body", error.message, errors=[
             {"field": field, "message": error.message}]) from None
-    return _answer(referral_id, position, 201)
+    return _answer(referral_id, position, 201, offer_id=offer_id)
 
 
 @bp.post("/referrals/<uuid:referral_id>/decline")

@@ -12,6 +12,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 
 from portal.api.problems import KINDS, PROBLEM_JSON
+from portal.api.read_back import STORED_NOT_READABLE
 from portal.api.schemas import Problem
 from portal.form_fields import Money
 
@@ -45,6 +46,9 @@ class Operation:
     # OpenAPI links from a success: name -> (operation id, {parameter: runtime expression}),
     # e.g. the record's id from the body and its ETag into If-Match (``header.If-Match``).
     links: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
+    # A create read back from the projections (read_back.read_written) whose new record may
+    # be stored but not readable yet: its 503 also says so, with the record's Location.
+    stored_unreadable: bool = False
 
 
 def operation(**details: Any):
@@ -141,7 +145,25 @@ def _responses(op: Operation, has_body: bool) -> dict:
         errors.update({412: KINDS["stale"][1], 428: KINDS["precondition-required"][1]})
     for status, description in errors.items():
         responses.setdefault(str(status), _problem(description))
+    responses.setdefault("503", _unavailable(op))
     return responses
+
+
+def _unavailable(op: Operation) -> dict:
+    """Any operation may find the service busy (a read model being rebuilt, the event store
+    not answering): nothing was saved, come back after Retry-After. A create read back from
+    the projections may also have stored its record before they could show it: its address
+    is in Location (its detail says whether to retry with the same Idempotency-Key, which
+    stores nothing more, or to read the record there)."""
+    headers = {"Retry-After": {"description": "Seconds to wait before trying again",
+                               "required": True,
+                               "schema": {"type": "string", "pattern": r"^[0-9]+$"}}}
+    if op.stored_unreadable:
+        headers["Location"] = {"description": "The stored record's address (when it was "
+                                              "stored but cannot be read back yet)",
+                               "schema": {"type": "string"}}
+    return {**_problem(STORED_NOT_READABLE if op.stored_unreadable else KINDS["busy"][1]),
+            "headers": headers}
 
 
 def build(app: Flask) -> dict:

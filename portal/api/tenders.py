@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from flask import g
+from flask import g, url_for
 
 from domain.errors import DomainError
 from portal.api.access import (
@@ -24,6 +24,7 @@ from portal.api.access import (
 )
 from portal.api.blueprint import bp, respond
 from portal.api.problems import ApiProblem
+from portal.api.read_back import read_written
 from portal.api.spec import links_along, links_to, operation
 from portal.api.tender_schemas import (
     AnswersIn,
@@ -63,12 +64,18 @@ def _lot(tender: dict, lot: int) -> str:
 
 
 def _own(tender_id: UUID, position: int | None = None):
-    if position is not None:
-        services().projections.wait_for(position)
-    with _connect() as c:
-        response = tq.my_engagement_response(g.principal, c, tender_id)
-        bids = tq.my_bids(g.principal, c, services().portal.bid_seal.unseal, tender_id)
-    return respond(OwnAnswersOut(), {"response": response, "bids": bids})
+    def read() -> dict:
+        with _connect() as c:
+            return {"response": tq.my_engagement_response(g.principal, c, tender_id),
+                    "bids": tq.my_bids(g.principal, c, services().portal.bid_seal.unseal,
+                                       tender_id)}
+
+    # A tender command takes no id from the Idempotency-Key: sent again it would be refused
+    # or repeated, so a client whose answer was stored but not yet readable is told to read.
+    answers = read_written(position, read, what=f"answer to tender {tender_id}",
+                           location=url_for("api.own_answers", tender_id=tender_id),
+                           again=False)
+    return respond(OwnAnswersOut(), answers)
 
 
 def _run(command) -> int:

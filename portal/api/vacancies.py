@@ -7,7 +7,6 @@ from uuid import UUID
 
 from flask import g, url_for
 
-from domain.errors import NotFound
 from portal.api.access import (
     api_requires,
     decode_cursor,
@@ -20,6 +19,7 @@ from portal.api.access import (
 )
 from portal.api.blueprint import bp, respond
 from portal.api.problems import ApiProblem
+from portal.api.read_back import read_written
 from portal.api.schemas import (
     BoardPage,
     BoardQuery,
@@ -65,24 +65,12 @@ def _own(vacancy_id: UUID):
 
 
 def _answer(vacancy_id: UUID, position: int | None = None, status: int = 200):
-    caught_up = position is None or services().projections.wait_for(position)
-    try:
-        row = _own(vacancy_id)
-    except NotFound:
-        if caught_up:
-            raise
-        # Stored, but the projection process has not reached it yet (it is restarting, or far
-        # behind): answering 404 would tell the client its vacancy does not exist. A retry
-        # with the same Idempotency-Key is answered with the vacancy once it can be read.
-        raise ApiProblem("busy", f"The vacancy {vacancy_id} was stored, but the portal's "
-                         "views have not caught up with it yet. Retry with the same "
-                         "Idempotency-Key (nothing more is stored) or read it at its address "
-                         "in a few seconds.", headers={
-                             "Retry-After": "2",
-                             "Location": url_for("api.vacancy", vacancy_id=vacancy_id)}) from None
+    address = url_for("api.vacancy", vacancy_id=vacancy_id)
+    row = read_written(position, lambda: _own(vacancy_id), what=f"vacancy {vacancy_id}",
+                       location=address)
     headers = {"ETag": etag(row["version"])}
     if status == 201:
-        headers["Location"] = url_for("api.vacancy", vacancy_id=vacancy_id)
+        headers["Location"] = address
     return respond(OwnVacancyOut(), row, status, headers)
 
 
@@ -101,7 +89,8 @@ def vacancies():
 @bp.post("/vacancies")
 @api_requires("vacancies.manage")
 @operation(summary="Publish a vacancy at one of your settings", body=VacancyIn,
-           idempotent=True, responses={201: ("The vacancy, published", OwnVacancyOut)},
+           idempotent=True, stored_unreadable=True,
+           responses={201: ("The vacancy, published", OwnVacancyOut)},
            headers={**TAGGED, "Location": "The vacancy's address"}, links=LINKS)
 @idempotent
 def publish_vacancy():

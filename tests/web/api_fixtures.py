@@ -1,8 +1,9 @@
 """Shared by the integration API's tests: clients with keys for demo organisations, and the
-bodies of a vacancy and a placement."""
+bodies of a vacancy and a placement, and the projection process held back."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from uuid import uuid4
 
 import pytest
@@ -49,6 +50,17 @@ class Api:
 
     def position(self) -> int:
         return self.services.portal.last_position()
+
+
+@contextmanager
+def views_behind(api: Api, monkeypatch):
+    """The projection process is restarting (killed, say): what is stored meanwhile cannot be
+    read from the read models within the API's wait."""
+    projections = api.services.projections
+    with monkeypatch.context() as behind:
+        behind.setattr(projections, "wait_for", lambda position, timeout=5.0: False)
+        behind.setattr(projections, "catch_up", lambda *args, **kwargs: 0)
+        yield
 
 
 def setting_of(services, provider_id):

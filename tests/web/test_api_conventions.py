@@ -18,7 +18,7 @@ import pytest
 from auth.idempotency import created_id
 from domain.placement import placement_id
 from domain.tender import bid_id
-from tests.web.api_fixtures import setting_of, vacancy_body
+from tests.web.api_fixtures import setting_of, vacancy_body, views_behind
 from tests.web.test_api_home_searches import search_body, sent_to
 from tests.web.test_api_placements import start_body
 from tests.web.test_api_tenders import bidder  # noqa: F401 (a fixture)
@@ -189,3 +189,44 @@ def test_every_operation_described_as_requiring_if_match_answers_428_without_it(
 def _vacancy_created(api) -> str:
     setting = setting_of(api.services, api.organisation_id)
     return api.post("/vacancies", vacancy_body(setting.id)).get_json()["id"]
+
+
+# The creations read back from the projections: each may have stored its record before they
+# can show it (portal.api.read_back), and says so in its description's 503.
+STORED_UNREADABLE = (*KEYED_IDS, "start_placement")
+
+
+@pytest.mark.parametrize("operation", STORED_UNREADABLE)
+def test_a_record_stored_before_the_views_catch_up_is_a_described_503_naming_its_address(
+        request, client, monkeypatch, operation):
+    """Never 404 for a record that was stored: 503 with Retry-After and Location, as the
+    operation's description declares; once the views catch up, Location answers 200."""
+    made = CREATIONS[operation](request)
+    api = made.api
+    with views_behind(api, monkeypatch):
+        answer = api.post(made.path, made.body, headers={"Idempotency-Key": f"lag-{operation}"})
+    assert answer.status_code == 503, answer.get_json()
+    assert answer.get_json()["type"].endswith("#problem-busy")
+    described = next(op for operations in client.get("/api/v1/openapi.json").get_json()[
+        "paths"].values() for op in operations.values() if op["operationId"] == operation)
+    assert {"Retry-After", "Location"} <= set(described["responses"]["503"]["headers"])
+    assert int(answer.headers["Retry-After"]) > 0
+    read = api.get(answer.headers["Location"].removeprefix("/api/v1"))
+    assert read.status_code == 200, read.get_json()
+
+
+def test_every_operation_describes_its_503_and_only_the_creations_read_back_a_location(
+        client):
+    """Any operation may find the service busy (a read model being rebuilt, the event store
+    not answering): each describes that 503 with Retry-After; only the creations read back
+    from the projections add the stored record's Location."""
+    description = client.get("/api/v1/openapi.json").get_json()
+    located = set()
+    for operations in description["paths"].values():
+        for op in operations.values():
+            unavailable = op["responses"]["503"]
+            assert unavailable["headers"]["Retry-After"]["required"] is True
+            assert "application/problem+json" in unavailable["content"]
+            if "Location" in unavailable["headers"]:
+                located.add(op["operationId"])
+    assert located == set(STORED_UNREADABLE)

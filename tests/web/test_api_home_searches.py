@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
-from tests.web.api_fixtures import setting_of
+from tests.web.api_fixtures import setting_of, views_behind
 
 
 def search_body(child_id: str, **changes) -> dict:
@@ -178,3 +178,49 @@ def test_searches_of_others_answer_like_missing_ones(council_api, other_council_
     assert council_api.position() == before
     assert provider_api.get("/home-searches").status_code == 403
     assert council_api.get("/referrals").status_code == 403
+
+
+def test_a_search_drafted_before_the_views_catch_up_is_never_answered_404(
+        council_api, monkeypatch):
+    """Drafted while the projection process restarts: the client is told it was stored
+    (503, Retry-After, its address), never that it does not exist; its retry with the same key
+    stores nothing more and answers 201 with the search at that address."""
+    body, key = search_body("KT-HS-BEHIND"), {"Idempotency-Key": "search-views-behind"}
+    before = council_api.position()
+    with views_behind(council_api, monkeypatch):
+        answer = council_api.post("/home-searches", body, headers=key)
+    assert answer.status_code == 503, answer.get_json()
+    assert "was stored" in answer.get_json()["detail"]
+    assert "KT-HS-BEHIND" not in answer.get_data(as_text=True)
+    assert answer.headers["Retry-After"] == "2"
+    stored = council_api.position()
+    assert stored > before
+    retry = council_api.post("/home-searches", body, headers=key)
+    assert retry.status_code == 201, retry.get_json()
+    assert retry.headers["Location"] == answer.headers["Location"]
+    assert council_api.position() == stored
+
+
+def test_an_offer_made_before_the_views_catch_up_is_never_answered_without_it(
+        council_api, provider_api, monkeypatch):
+    """The referral was readable before the offer, so finding it proves nothing: until the
+    offer can be read with it, the answer is 503 (stored, retry), never a 201 without the
+    offer; the retry with the same key stores no second offer and answers 201 with it."""
+    search_id = sent_to(council_api, provider_api, "KT-HS-OFFER-BEHIND")
+    setting = setting_of(provider_api.services, provider_api.organisation_id)
+    body = {"setting_id": str(setting.id), "weekly_price": 4900,
+            "start_on": date.today().isoformat()}
+    key = {"Idempotency-Key": "offer-views-behind"}
+    before = provider_api.position()
+    with views_behind(provider_api, monkeypatch):
+        answer = provider_api.post(f"/referrals/{search_id}/offers", body, headers=key)
+    assert answer.status_code == 503, answer.get_json()
+    assert "was stored" in answer.get_json()["detail"]
+    assert answer.headers["Retry-After"] == "2"
+    assert answer.headers["Location"] == f"/api/v1/referrals/{search_id}"
+    stored = provider_api.position()
+    assert stored > before
+    retry = provider_api.post(f"/referrals/{search_id}/offers", body, headers=key)
+    assert retry.status_code == 201, retry.get_json()
+    assert [o["weekly_price"] for o in retry.get_json()["own_offers"]] == [4900]
+    assert provider_api.position() == stored

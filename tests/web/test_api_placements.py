@@ -5,6 +5,7 @@ once and never sent back; another council's child answers exactly like a missing
 from __future__ import annotations
 
 from tests.isolation.arguments import missing_child_ref
+from tests.web.api_fixtures import views_behind
 
 
 def start_body(child_id: str, **changes) -> dict:
@@ -159,3 +160,40 @@ def test_a_change_out_of_area_carries_its_urgency_and_approval_as_the_page_does(
             out_of_area_placements.c.child_ref == ref)).mappings().one()
     assert (record["urgency"], record["host_authority_id"]) == (
         "planned", setting["host_authority_id"])
+
+
+def test_a_placement_started_before_the_views_catch_up_is_never_answered_404(
+        council_api, monkeypatch):
+    """Started while the projection process restarts: the child's new record cannot be read
+    yet. The client is told it was stored (503, Retry-After, the record's address), never
+    that it does not exist, and is not asked to send it again (a placement command takes no id
+    from the key); the record is at that address once the views catch up."""
+    before = council_api.position()
+    with views_behind(council_api, monkeypatch):
+        answer = council_api.post("/placements", start_body("KT-API-BEHIND"),
+                                  headers={"Idempotency-Key": "placement-views-behind"})
+    assert answer.status_code == 503, answer.get_json()
+    problem = answer.get_json()
+    assert "was stored" in problem["detail"] and "Do not send it again" in problem["detail"]
+    assert "KT-API-BEHIND" not in answer.get_data(as_text=True)
+    assert answer.headers["Retry-After"] == "2"
+    assert council_api.position() > before
+    read = council_api.get(answer.headers["Location"].removeprefix("/api/v1"))
+    assert read.status_code == 200, read.get_json()
+    assert read.get_json()["open"] is True
+
+
+def test_a_new_period_of_care_started_before_the_views_catch_up_is_not_answered_stale(
+        council_api, monkeypatch):
+    """A child placed before has a record already, so finding it proves nothing: until the
+    new placement can be read in it, the answer is 503, never a 201 showing it still closed."""
+    started = start(council_api, "KT-API-AGAIN")
+    ref = started.get_json()["child_ref"]
+    ended = council_api.post(f"/placements/{ref}/end", {"on": "2017-03-31", "rec": "E13"},
+                             headers={"If-Match": started.headers["ETag"]})
+    assert ended.status_code == 200 and ended.get_json()["open"] is False
+    with views_behind(council_api, monkeypatch):
+        answer = start(council_api, "KT-API-AGAIN", start="2017-06-01")
+    assert answer.status_code == 503, answer.get_json()
+    assert answer.headers["Location"] == f"/api/v1/placements/{ref}"
+    assert council_api.get(f"/placements/{ref}").get_json()["open"] is True
