@@ -26,6 +26,7 @@ from domain.errors import (
 )
 from domain.permissions import Forbidden
 from portal.behind import BeingRebuilt
+from projections import outage
 
 log = logging.getLogger("portal.api")
 
@@ -160,6 +161,15 @@ def answer(error: Exception) -> Response:
                                            headers={"Retry-After": "5"}))
     if isinstance(error, HTTPException):
         return _http(error)
+    down = outage.problem(error)
+    if down is not None:
+        # The database is down, read-only or full: the write did not happen, and a client
+        # should retry later rather than report a fault of its own request.
+        log.error("database %s answered 503 on API %s %s: %s", down, request.method,
+                  request.endpoint or "no route", type(error).__name__)
+        return problem_response(ApiProblem("busy", f"{outage.SAYS[down]} Nothing you sent was "
+                                                   "saved. Try again in a few minutes.",
+                                           headers={"Retry-After": "60"}))
     return _unexpected(error)
 
 

@@ -1,5 +1,6 @@
 """A database that is read-only or full: the person is told so on a clear 503 page (nothing
-they sent was saved, try again later) and the health endpoint says which."""
+they sent was saved, try again later), a client of the API gets a 503 problem saying the same,
+and the health endpoint says which."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from eventsourcing.persistence import OperationalError
 
 from projections import outage
 from tests.projections.test_outage import disk_full_error, read_only_error
+from tests.web.api_fixtures import setting_of, vacancy_body
 from tests.web.test_provider_pages import a_home, own_setting_ids, vacancy_form
 
 
@@ -27,6 +29,25 @@ def test_a_write_refused_by_a_read_only_database_answers_503_saying_so(
     assert response.status_code == 503 and response.headers["Retry-After"] == "60"
     assert "The portal's database is read-only at the moment." in page
     assert "Nothing you sent was saved" in page
+    assert svc.portal.last_position() == position
+
+
+def test_an_api_write_refused_by_a_full_disk_answers_503_not_500(
+        app, provider_api, monkeypatch, tmp_path):
+    svc = app.extensions["portal"]
+    refused = disk_full_error(tmp_path)
+
+    def full(*_args, **_kwargs):
+        raise OperationalError(str(refused.orig)) from refused.orig  # as the event store does
+
+    monkeypatch.setattr(svc.portal, "publish_vacancy", full)
+    position = svc.portal.last_position()
+    setting = setting_of(provider_api.services, provider_api.organisation_id)
+    response = provider_api.post("/vacancies", vacancy_body(setting.id))
+    assert response.status_code == 503 and response.headers["Retry-After"] == "60"
+    problem = response.get_json()
+    assert problem["detail"].startswith(outage.SAYS["full"])
+    assert "Nothing you sent was saved" in problem["detail"]
     assert svc.portal.last_position() == position
 
 
