@@ -1,4 +1,5 @@
-# Sufficiency Portal: `make run` sets up and serves the demo region; `make test` runs every test.
+# Sufficiency Portal: `make run` sets up and serves the demo region; `make test` runs every test
+# on SQLite and again on PostgreSQL (`make test-sqlite` or `make test-postgres` for one of them).
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,7 +10,7 @@ NODE_STAMP := node_modules/.installed
 ASSET_STAMP := portal/static/vendor/.copied
 GOVUK := node_modules/govuk-frontend/dist/govuk
 
-.PHONY: install run serve-production test test-postgres lint bench bench-details bench-national clean
+.PHONY: install run serve-production test test-sqlite test-postgres lint bench bench-details bench-national clean
 
 install: $(PY_STAMP) $(ASSET_STAMP)
 
@@ -46,12 +47,27 @@ serve-production: install
 	$(BIN)/portal serve-production --host $${HOST:-127.0.0.1} --port $${PORT:-8000} \
 		--workers $${WORKERS:-2}
 
-test: install
-	$(BIN)/pytest
+# The whole suite twice: every portal on SQLite, then every portal on PostgreSQL (CI runs both).
+# The PostgreSQL run is left out only when CI is unset and no server answers; under CI a
+# missing server fails. tests/postgres (the server's own tests) run in the PostgreSQL run only.
+# TEST_WORKERS test processes at a time (pytest-xdist, a test file to a worker, each worker with
+# its own databases); TEST_WORKERS=0 runs in this process. PYTEST_ARGS is passed on, e.g. -x.
+TEST_WORKERS ?= 2
+PYTEST_RUN = $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
-# The same suite with every portal on PostgreSQL (TEST_POSTGRES_URL, default the local server).
+test: install
+	TEST_DATABASE=sqlite $(PYTEST_RUN) --ignore=tests/postgres
+	@if $(BIN)/python -m tests.databases wanted; then \
+		TEST_DATABASE=postgresql $(PYTEST_RUN); \
+	fi
+
+# Only SQLite (the quick local run; no server needed).
+test-sqlite: install
+	TEST_DATABASE=sqlite $(PYTEST_RUN) --ignore=tests/postgres
+
+# Only PostgreSQL: every portal on the server (TEST_POSTGRES_URL, default the local one).
 test-postgres: install
-	TEST_DATABASE=postgresql $(BIN)/pytest
+	TEST_DATABASE=postgresql $(PYTEST_RUN)
 
 lint: $(PY_STAMP)
 	$(BIN)/ruff check .

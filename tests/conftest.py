@@ -71,10 +71,29 @@ def databases(database_server) -> Iterator[Databases]:
         made.drop_all()
 
 
+@pytest.fixture(scope="session")
+def empty_database(session_databases, tmp_path_factory) -> Built | None:
+    """On PostgreSQL, an empty portal (its tables and reference data, no events) made once for
+    the run, for :func:`services` to copy: creating the tables and loading the gazetteer takes
+    the server about 1.5 s, a copy about 0.2 s. None on SQLite, where creating them is as
+    quick as a copy.
+
+    Its instance files (keys) are left behind, in a folder of their own: nothing in an empty
+    portal's database depends on them, so each test's portal makes its own, as on SQLite."""
+    if session_databases.server is None:
+        return None
+    url = session_databases.new(tmp_path_factory.mktemp("empty"), "empty")
+    bootstrap(url, instance=tmp_path_factory.mktemp("empty-keys")).close()
+    session_databases.settle(url)
+    return Built(url, tmp_path_factory.mktemp("empty-copied"))
+
+
 @pytest.fixture
-def services(databases, tmp_path):
+def services(empty_database, databases, tmp_path):
     """An empty portal: event store and read models in a fresh database."""
-    svc = bootstrap(databases.new(tmp_path), instance=tmp_path)
+    url = (databases.new(tmp_path) if empty_database is None
+           else empty_database.copy_into(databases, tmp_path))
+    svc = bootstrap(url, instance=tmp_path)
     yield svc
     svc.close()
 

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from projections import outage
+from tests.databases import on_postgresql
 from tests.projections.scenario import build_region
 from tests.projections.test_projection_failures import (  # noqa: F401 (fixtures)
     database_url,
@@ -62,7 +63,9 @@ def test_the_health_check_says_when_the_disk_is_nearly_full(make_services, monke
     svc = make_services()
     assert outage.check(svc.engine) is None
     monkeypatch.setattr(outage, "LOW_DISK_BYTES", 1 << 62)
-    assert outage.check(svc.engine) == outage.FULL
+    # On PostgreSQL the disk is the server's, out of the portal's sight: a full one reaches
+    # the portal as the server's own errors (recognised by outage.problem), not by looking.
+    assert outage.check(svc.engine) == (None if on_postgresql() else outage.FULL)
 
 
 def test_a_full_disk_while_projecting_waits_at_the_position_and_loses_nothing(
