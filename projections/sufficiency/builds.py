@@ -48,8 +48,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from projections import changes  # its table by module: no table of the measures
 from projections.base import tracking
-from projections.changes import table_changes
 from projections.database import metadata
 from projections.directory import Directory
 from projections.fostering import Fostering
@@ -170,8 +170,9 @@ def _position_queries() -> tuple[sa.Select, sa.Select]:
     The lists are the code's own constants, written into the SQL."""
     standing = sa.select(tracking.c.name, tracking.c.position).where(tracking.c.name.in_(
         sa.bindparam("reads", list(READS), expanding=True, literal_execute=True)))
-    changed = sa.select(table_changes.c.name, table_changes.c.position).where(
-        table_changes.c.name.in_(sa.bindparam("tables", list(read_tables()), expanding=True,
+    recorded = changes.table_changes
+    changed = sa.select(recorded.c.name, recorded.c.position).where(
+        recorded.c.name.in_(sa.bindparam("tables", list(read_tables()), expanding=True,
                                                literal_execute=True)))
     return standing, changed
 
