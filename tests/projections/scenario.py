@@ -6,13 +6,34 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from domain.actor import Actor
 from domain.errors import DomainError
+from portal.bootstrap import bootstrap
 from projections.database import metadata
 
 SYSTEM = Actor.system()
+
+
+class OpensServices:
+    """Scenario classes whose subclasses provide ``database_url`` (a fixture) for a fresh,
+    empty database: ``make_services(**kwargs)`` opens the portal's services on it, closed
+    when the test ends."""
+
+    @pytest.fixture
+    def make_services(self, database_url):
+        opened = []
+
+        def make(**kwargs):
+            svc = bootstrap(database_url, **kwargs)
+            opened.append(svc)
+            return svc
+
+        yield make
+        for svc in opened:
+            svc.close()
 
 
 def build_region(portal, *, providers: int = 3, settings_per_provider: int = 3):

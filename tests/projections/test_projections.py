@@ -13,30 +13,22 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from portal.bootstrap import bootstrap
 from projections.audit.index import audit_events
 from projections.base import tracking
 from projections.bulk import TableWriter
 from projections.registry import all_projections
 from projections.vacancies import provider_vacancies, vacancy_board
-from tests.projections.scenario import build_region, dump, random_history, random_placements
+from tests.projections.scenario import (
+    OpensServices,
+    build_region,
+    dump,
+    random_history,
+    random_placements,
+)
 
 
-class ProjectionScenario:
+class ProjectionScenario(OpensServices):
     """Subclasses provide ``database_url`` (a fixture) for a fresh, empty database."""
-
-    @pytest.fixture
-    def make_services(self, database_url):
-        opened = []
-
-        def make(**kwargs):
-            svc = bootstrap(database_url, **kwargs)
-            opened.append(svc)
-            return svc
-
-        yield make
-        for svc in opened:
-            svc.close()
 
     def test_incremental_processing_equals_a_rebuild(self, make_services):
         svc = make_services()

@@ -12,14 +12,13 @@ import logging
 import pytest
 import sqlalchemy as sa
 
-from portal.bootstrap import bootstrap
 from projections.base import tracking
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner
 from projections.timetravel import projection_snapshots, take_snapshot
 from projections.vacancies import VacancyBoard, vacancy_board
 from projections.versions import UNKNOWN, projection_versions, schema_digest
-from tests.projections.scenario import build_region, dump, random_history
+from tests.projections.scenario import OpensServices, build_region, dump, random_history
 
 
 def rebuilt_names(monkeypatch) -> list[list[str]]:
@@ -45,21 +44,8 @@ def positions(svc) -> dict[str, int]:
     return svc.projections.positions()
 
 
-class VersionScenario:
+class VersionScenario(OpensServices):
     """Subclasses provide ``database_url`` (a fixture) for a fresh, empty database."""
-
-    @pytest.fixture
-    def make_services(self, database_url):
-        opened = []
-
-        def make(**kwargs):
-            svc = bootstrap(database_url, **kwargs)
-            opened.append(svc)
-            return svc
-
-        yield make
-        for svc in opened:
-            svc.close()
 
     @pytest.fixture
     def history(self, make_services):

@@ -109,3 +109,24 @@ def admin_of(services, account) -> object:
                                reason="Runs the organisation's systems")
     services.projections.catch_up()
     return ref
+
+
+def stored_while_behind(api: Api, monkeypatch, path: str, body: dict, key: str):
+    """POST ``body`` to ``path`` with Idempotency-Key ``key`` while the read models cannot
+    catch up, then again once they can. The first answer must say it was stored (503,
+    Retry-After, its address) and the retry must store nothing more and answer 201 at that
+    address. Returns the first answer."""
+    headers = {"Idempotency-Key": key}
+    before = api.position()
+    with views_behind(api, monkeypatch):
+        answer = api.post(path, body, headers=headers)
+    assert answer.status_code == 503, answer.get_json()
+    assert "was stored" in answer.get_json()["detail"]
+    assert answer.headers["Retry-After"] == "2"
+    stored = api.position()
+    assert stored > before
+    retry = api.post(path, body, headers=headers)
+    assert retry.status_code == 201, retry.get_json()
+    assert retry.headers["Location"] == answer.headers["Location"]
+    assert api.position() == stored
+    return answer

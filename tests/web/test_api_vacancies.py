@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.actor import Actor
-from tests.web.api_fixtures import setting_of, vacancy_body
+from tests.web.api_fixtures import setting_of, stored_while_behind, vacancy_body
 
 
 def publish(api, **changes):
@@ -259,23 +259,8 @@ def test_a_vacancy_stored_before_the_views_catch_up_is_never_answered_404(
     be read within the wait. The client is told so (503, retry), never that it does not
     exist; its retry with the same key stores nothing more and answers 201 with it."""
     setting = setting_of(provider_api.services, provider_api.organisation_id)
-    body = vacancy_body(setting.id)
-    key = {"Idempotency-Key": "views-behind"}
-    before = provider_api.position()
-    projections = provider_api.services.projections
-    with monkeypatch.context() as behind:
-        behind.setattr(projections, "wait_for", lambda position, timeout=5.0: False)
-        behind.setattr(projections, "catch_up", lambda *args, **kwargs: 0)
-        answer = provider_api.post("/vacancies", body, headers=key)
-    assert answer.status_code == 503, answer.get_json()
-    assert "was stored" in answer.get_json()["detail"]
-    assert answer.headers["Retry-After"] == "2"
-    stored = provider_api.position()
-    assert stored > before
-    retry = provider_api.post("/vacancies", body, headers=key)
-    assert retry.status_code == 201, retry.get_json()
-    assert answer.headers["Location"] == retry.headers["Location"]
-    assert provider_api.position() == stored
+    stored_while_behind(provider_api, monkeypatch, "/vacancies", vacancy_body(setting.id),
+                        "views-behind")
 
 
 def test_a_retry_after_the_process_died_before_saving_creates_the_vacancy_once(
