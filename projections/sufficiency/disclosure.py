@@ -154,34 +154,53 @@ Equation = tuple[tuple[Node, ...], Node | None]  # figures adding up; the sum, i
 Place = tuple[int, int, Cell]  # (view, table, cell)
 
 
-def _who(view: View, fact: Hashable) -> Hashable:
-    """A fact as it reads outside its view: "every authority in view" becomes those
-    authorities, so the region's ALL and a partnership's ALL are different figures."""
+def _who(everyone: frozenset, fact: Hashable) -> Hashable:
+    """A fact as it reads outside its view (of the authorities ``everyone``): "every
+    authority in view" becomes those authorities, so the region's ALL and a partnership's ALL
+    are different figures."""
     if isinstance(fact, tuple):
-        return tuple(frozenset(view.authority_ids) if part == ALL else part for part in fact)
+        return tuple(everyone if part == ALL else part for part in fact)
     return fact
 
 
-def _identity(view: View, table: Table, cell: Cell) -> Hashable:
+class _Sets:
+    """One frozenset for each list of authorities seen, so a partnership's members are
+    hashed once however many cells name them (a region's 153 authorities, thousands of
+    cells), not once a cell."""
+
+    def __init__(self) -> None:
+        self.made: dict[tuple, frozenset] = {}
+
+    def of(self, ids: Iterable[UUID]) -> frozenset:
+        ids = tuple(ids)
+        found = self.made.get(ids)
+        if found is None:
+            found = self.made[ids] = frozenset(ids)
+        return found
+
+
+def _identity(everyone: frozenset, table: Table, columns: dict, cell: Cell,
+              sets: _Sets) -> Hashable:
     """What a cell counts, as the same in every view that shows it: the table, whose children
     (one authority's row or column, a partnership's subtotal, or everyone in the view), which
     row (by its label) and which count. Devon's row of the out-of-area table is the same cell
-    on the region's dashboard and on the Peninsula partnership's."""
+    on the region's dashboard and on the Peninsula partnership's. ``everyone``: the view's
+    authorities; ``columns``: the table's columns by key."""
     row, key = cell
     source = table.total if row == TOTAL_ROW else table.rows[row]
-    column = table.column(key)
+    column = columns[key]
     label = "Total" if row == TOTAL_ROW or source.get(ROW_MEMBERS) else source.get(
         table.columns[0].key)
     if column.authority_id is not None:  # one authority's column: counted under its whole
         parent = next((c.key for c in table.columns if key in c.parts), key)
-        return (table.key, frozenset({column.authority_id}), label, parent)
+        return (table.key, sets.of((column.authority_id,)), label, parent)
     if source.get(ROW_AUTHORITY) is not None:
-        who = frozenset({source[ROW_AUTHORITY]})
+        who = sets.of((source[ROW_AUTHORITY],))
         label = source.get(table.columns[0].key)
     elif source.get(ROW_MEMBERS):
-        who = frozenset(source[ROW_MEMBERS])
+        who = sets.of(source[ROW_MEMBERS])
     else:
-        who = frozenset(view.authority_ids)
+        who = everyone
     if row == TOTAL_ROW and source.get(table.columns[0].key):
         label = source[table.columns[0].key]
     return (table.key, who, label, key)
@@ -222,6 +241,7 @@ class Figures:
     is_sum: set[Node] = field(default_factory=set)
     charted: set[Node] = field(default_factory=set)  # what a table's chart is drawn from
     together: list[set[Node]] = field(default_factory=list)  # hidden all or none
+    together_of: dict[Node, list[int]] = field(default_factory=dict)  # node -> its groups
 
     def node(self, view: int, table: int, cell: Cell) -> Node | None:
         return self.node_of.get((view, table, cell))
@@ -230,23 +250,28 @@ class Figures:
 def figures(views: Sequence[View], viewer_authority: UUID | None) -> Figures:
     """The one system of figures behind ``views``."""
     names = _Names()
+    sets = _Sets()
     key_of: dict[Place, Hashable] = {}
+    lines_of: dict[tuple[int, int], list[Line]] = {}
     for v, view in enumerate(views):
+        everyone = sets.of(view.authority_ids)
         for t, table in enumerate(view.tables):
+            columns = {c.key: c for c in table.columns}
+            lines_of[(v, t)] = table_lines = lines(table)
             # Figures are numbered in the order their lines list them: among figures of one
             # size, the first of a line is hidden first (down a column before across a row).
-            ordered = [cell for total, parts in lines(table) for cell in (total, *parts)]
+            ordered = [cell for total, parts in table_lines for cell in (total, *parts)]
             for cell in dict.fromkeys([*ordered, *_count_cells(table)]):
                 value = _value(table, cell)
                 if not _is_count(value):
                     continue
                 # The same figure must be the same number: if two places disagree they are
                 # not the same figure, and each is protected on its own.
-                key = ("cell", _identity(view, table, cell), value)
+                key = ("cell", _identity(everyone, table, columns, cell, sets), value)
                 names.find(key)
                 fact = table.facts.get(cell)
                 if fact is not None:
-                    names.union(key, ("fact", _who(view, fact), value))
+                    names.union(key, ("fact", _who(everyone, fact), value))
                 key_of[(v, t, cell)] = key
     found = Figures()
     index: dict[Hashable, Node] = {}
@@ -272,7 +297,7 @@ def figures(views: Sequence[View], viewer_authority: UUID | None) -> Figures:
     for v, view in enumerate(views):
         by_fact: dict[Hashable, Node] = {}
         for t, table in enumerate(view.tables):
-            for total, parts in lines(table):
+            for total, parts in lines_of[(v, t)]:
                 nodes = [found.node(v, t, cell) for cell in (total, *parts)]
                 if None not in nodes:
                     add(nodes, nodes[0])
@@ -295,6 +320,9 @@ def figures(views: Sequence[View], viewer_authority: UUID | None) -> Figures:
     for i, (members, _total) in enumerate(found.equations):
         for member in members:
             found.of_node[member].append(i)
+    for i, group in enumerate(found.together):
+        for member in group:
+            found.together_of.setdefault(member, []).append(i)
     found.known = _closure(found, found.known)
     return found
 
@@ -349,6 +377,28 @@ def _closure(found: Figures, start: set[Node], new: Iterable[Node] | None = None
             told.add(node)
             queue.extend(found.of_node[node])
     return told
+
+
+def _told_beyond(found: Figures, told: set[Node], new: set[Node]) -> set[Node]:
+    """What ``_closure(found, told | new, new)`` tells beyond ``told``, worked out in the
+    same order without copying ``told``: showing one figure again is tried against every
+    figure the reader can already tell, thousands of times on a region's dashboard."""
+    extra = new - told
+    queue = [i for node in new for i in found.of_node[node]]
+    while queue:
+        members, total = found.equations[queue.pop()]
+        untold = [m for m in members if m not in told and m not in extra]
+        if not untold:
+            continue
+        if len(untold) > 1 and not (
+                total is not None and (total in told or total in extra)
+                and found.value[total] == sum(found.value[m] for m in members if m != total
+                                              and (m in told or m in extra))):
+            continue
+        for node in untold:
+            extra.add(node)
+            queue.extend(found.of_node[node])
+    return extra
 
 
 def _pinned(found: Figures, members: tuple[Node, ...], total: Node | None,
@@ -448,7 +498,7 @@ def _protect(found: Figures, hidden: set[Node], order: str = "protects") -> set[
                 continue
             choice = _cheapest(found, members, hidden, pinned, order)
             if choice is not None:
-                grown = _with_together(found, hidden | {choice})
+                grown = _with_together(found, hidden | {choice}, (choice,))
                 base -= (grown - hidden) - found.known  # what the reader no longer sees
                 hidden = grown
                 grew = True
@@ -458,7 +508,7 @@ def _protect(found: Figures, hidden: set[Node], order: str = "protects") -> set[
                                        for m in found.equations[i][0]), hidden, False)
             if choice is None:
                 raise RuntimeError("every figure around a hidden one is hidden or known")
-            hidden = _with_together(found, hidden | {choice})
+            hidden = _with_together(found, hidden | {choice}, (choice,))
     return hidden
 
 
@@ -481,21 +531,28 @@ def _line_by_line(found: Figures, hidden: set[Node]) -> set[Node]:
             candidates = (non_zero or [m for m in free if m == total]) if pinned \
                 else (parts or free)
             if candidates:
-                hidden = _with_together(found, hidden | {
-                    min(candidates, key=lambda m: (found.value[m] * _weight(found, m), m))})
+                choice = min(candidates, key=lambda m: (found.value[m] * _weight(found, m), m))
+                hidden = _with_together(found, hidden | {choice}, (choice,))
         if len(hidden) == before:
             return hidden
 
 
-def _with_together(found: Figures, hidden: set[Node]) -> set[Node]:
-    changed = True
-    while changed:
-        changed = False
-        for group in found.together:
-            mine = group - found.known
-            if hidden & mine and not mine <= hidden:
-                hidden |= mine
-                changed = True
+def _with_together(found: Figures, hidden: set[Node],
+                   new: Iterable[Node] | None = None) -> set[Node]:
+    """``hidden`` (changed in place) with every figure hidden together with one of its own
+    that the reader does not know: the rest of that group, and so on. ``new``: the figures
+    just added to a ``hidden`` that was already whole (every one of them when not given), so
+    only their groups are followed, not every group of the view."""
+    known, together_of = found.known, found.together_of
+    queue = [n for n in (hidden if new is None else new)
+             if n in together_of and n in hidden and n not in known]
+    while queue:
+        for group in together_of[queue.pop()]:
+            for member in found.together[group]:
+                if member not in hidden and member not in known:
+                    hidden.add(member)
+                    if member in together_of:
+                        queue.append(member)
     return hidden
 
 
@@ -503,19 +560,25 @@ def _show_again(found: Figures, hidden: set[Node], primary_nodes: set[Node]) -> 
     """Each figure hidden only to protect another shown again, the most costly first, when
     that gives no hidden figure away."""
     hidden = set(hidden)
+    known = found.known
     visible = set(range(len(found.value))) - hidden
-    told = _closure(found, visible | found.known)
-    for node in sorted(hidden - primary_nodes - found.known,
+    told = _closure(found, visible | known)
+    given_away = told & hidden - known  # none, when ``hidden`` is safe
+    for node in sorted(hidden - primary_nodes - known,
                        key=lambda m: _cost(found, m), reverse=True):
         if node not in hidden:
             continue
-        group = {node} | {m for g in found.together if node in g for m in g} - found.known
+        group = {node} | {m for g in found.together_of.get(node, ())
+                          for m in found.together[g]} - known
         if group & primary_nodes:
             continue
-        trial = _closure(found, told | group, new=group)
-        if not trial & (hidden - group) - found.known:
-            hidden -= group
-            told = trial
+        extra = _told_beyond(found, told, group)
+        if given_away - group or any(m in hidden and m not in group and m not in known
+                                     for m in extra):
+            continue
+        hidden -= group
+        told |= extra
+        given_away -= group
     return hidden
 
 
