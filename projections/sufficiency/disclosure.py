@@ -236,6 +236,7 @@ class Figures:
     node_of: dict[Place, Node] = field(default_factory=dict)
     equations: list[Equation] = field(default_factory=list)
     of_node: list[list[int]] = field(default_factory=list)  # node -> its equations
+    parts_sum: list[int] = field(default_factory=list)  # equation -> its parts added up
     known: set[Node] = field(default_factory=set)
     headline: set[Node] = field(default_factory=set)  # each view's whole children in care
     is_sum: set[Node] = field(default_factory=set)
@@ -317,9 +318,10 @@ def figures(views: Sequence[View], viewer_authority: UUID | None) -> Figures:
         if len(view.authority_ids) > 1 and in_care(ALL) in by_fact:
             found.headline.add(by_fact[in_care(ALL)])
     found.of_node = [[] for _ in found.value]
-    for i, (members, _total) in enumerate(found.equations):
+    for i, (members, total) in enumerate(found.equations):
         for member in members:
             found.of_node[member].append(i)
+        found.parts_sum.append(sum(found.value[m] for m in members if m != total))
     for i, group in enumerate(found.together):
         for member in group:
             found.together_of.setdefault(member, []).append(i)
@@ -367,11 +369,12 @@ def _closure(found: Figures, start: set[Node], new: Iterable[Node] | None = None
     else:
         queue = [i for node in new for i in found.of_node[node]]
     while queue:
-        members, total = found.equations[queue.pop()]
+        equation = queue.pop()
+        members, total = found.equations[equation]
         untold = [m for m in members if m not in told]
         if not untold:
             continue
-        if len(untold) > 1 and not _pinned(found, members, total, told):
+        if len(untold) > 1 and not _pinned(found, equation, untold, total in told):
             continue
         for node in untold:
             told.add(node)
@@ -386,14 +389,13 @@ def _told_beyond(found: Figures, told: set[Node], new: set[Node]) -> set[Node]:
     extra = new - told
     queue = [i for node in new for i in found.of_node[node]]
     while queue:
-        members, total = found.equations[queue.pop()]
+        equation = queue.pop()
+        members, total = found.equations[equation]
         untold = [m for m in members if m not in told and m not in extra]
         if not untold:
             continue
-        if len(untold) > 1 and not (
-                total is not None and (total in told or total in extra)
-                and found.value[total] == sum(found.value[m] for m in members if m != total
-                                              and (m in told or m in extra))):
+        if len(untold) > 1 and not _pinned(found, equation, untold,
+                                           total in told or total in extra):
             continue
         for node in untold:
             extra.add(node)
@@ -401,13 +403,16 @@ def _told_beyond(found: Figures, told: set[Node], new: set[Node]) -> set[Node]:
     return extra
 
 
-def _pinned(found: Figures, members: tuple[Node, ...], total: Node | None,
-            told: set[Node]) -> bool:
-    """A told sum whose told parts already add up to it: its other parts are all 0."""
-    if total is None or total not in told:
+def _pinned(found: Figures, equation: int, untold: Iterable[Node], total_told: bool) -> bool:
+    """A told sum whose told parts already add up to it: its other parts are all 0.
+    ``untold``: the figures of the equation the reader cannot tell (their parts' sum is taken
+    from all the parts' instead of adding up the told ones, a region's hundreds, each time);
+    ``total_told``: whether the sum is told."""
+    total = found.equations[equation][1]
+    if total is None or not total_told:
         return False
-    return found.value[total] == sum(found.value[m] for m in members
-                                     if m != total and m in told)
+    return found.value[total] == found.parts_sum[equation] - sum(
+        found.value[m] for m in untold if m != total)
 
 
 def recoverable(found: Figures, hidden: set[Node]) -> set[Node]:
@@ -467,16 +472,15 @@ class _Base:
 
     def gives_back(self, node: Node) -> bool:
         """Whether ``node``, were it hidden too, could be worked out from one line alone."""
-        found = self.found
+        found, hidden, known = self.found, self.hidden, self.found.known
         for i in found.of_node[node]:
             members, total = found.equations[i]
-            others = [m for m in members if m != node and not self.told(m)]
+            others = [m for m in members if m != node and m in hidden and m not in known]
             if not others:
                 return True
+            # A 0 whose sum is told and made up by the told parts (node's own 0 among them).
             if found.value[node] == 0 and total is not None and total != node and \
-                    self.told(total) and found.value[total] == sum(
-                        found.value[m] for m in members
-                        if m not in (total, node) and self.told(m)):
+                    total not in others and _pinned(found, i, others, True):
                 return True
         return False
 
@@ -488,12 +492,12 @@ def _protect(found: Figures, hidden: set[Node], order: str = "protects") -> set[
     hidden = _with_together(found, set(hidden))
     if order == "lines":
         hidden = _line_by_line(found, hidden)
-    while recoverable(found, hidden):
+    while leaked := recoverable(found, hidden):
         grew = False
         base = set(range(len(found.value))) - hidden | found.known
-        for members, total in found.equations:
+        for equation, (members, total) in enumerate(found.equations):
             untold = [m for m in members if m not in base]
-            pinned = len(untold) > 1 and _pinned(found, members, total, base)
+            pinned = len(untold) > 1 and _pinned(found, equation, untold, total in base)
             if not untold or (len(untold) > 1 and not pinned):
                 continue
             choice = _cheapest(found, members, hidden, pinned, order)
@@ -503,8 +507,8 @@ def _protect(found: Figures, hidden: set[Node], order: str = "protects") -> set[
                 hidden = grown
                 grew = True
         if not grew:  # given away only through other hidden figures: hide one of those
-            leaked = min(recoverable(found, hidden))
-            choice = _cheapest(found, (m for i in found.of_node[leaked]
+            first = min(leaked)  # ``hidden`` is as it was when ``leaked`` was worked out
+            choice = _cheapest(found, (m for i in found.of_node[first]
                                        for m in found.equations[i][0]), hidden, False)
             if choice is None:
                 raise RuntimeError("every figure around a hidden one is hidden or known")
@@ -519,10 +523,10 @@ def _line_by_line(found: Figures, hidden: set[Node]) -> set[Node]:
     the sum only when no part can be."""
     while True:
         before = len(hidden)
-        for members, total in found.equations:
+        for equation, (members, total) in enumerate(found.equations):
             secret = [m for m in members if m in hidden and m not in found.known]
             told = set(members) - set(secret)
-            pinned = bool(secret) and total in told and _pinned(found, members, total, told)
+            pinned = bool(secret) and total in told and _pinned(found, equation, secret, True)
             if len(secret) != 1 and not pinned:
                 continue
             free = [m for m in members if m not in hidden and m not in found.known]
