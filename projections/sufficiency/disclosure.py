@@ -60,6 +60,7 @@ it as they are: give each COUNT cell its lines (``Table.row_sums``, ``Column.par
 from __future__ import annotations
 
 import dataclasses
+import heapq
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
@@ -416,9 +417,27 @@ def _pinned(found: Figures, equation: int, untold: Iterable[Node], total_told: b
 
 
 def recoverable(found: Figures, hidden: set[Node]) -> set[Node]:
-    """The hidden figures a reader can work out (an empty set when the hiding is safe)."""
-    visible = set(range(len(found.value))) - hidden
-    return _closure(found, visible | found.known) & hidden - found.known
+    """The hidden figures a reader can work out (an empty set when the hiding is safe).
+
+    This is :func:`_closure` of what the reader sees and knows, worked from the other side:
+    only the lines with a figure the reader can neither see nor know are followed (in the
+    same order), as the others give nothing. Disclosure control asks this after every round
+    of hiding, and a region has tens of thousands of figures but only hundreds hidden."""
+    secret = hidden - found.known
+    unknown = set(secret)
+    queue = sorted({i for node in secret for i in found.of_node[node]})
+    while queue:
+        equation = queue.pop()
+        members, total = found.equations[equation]
+        untold = [m for m in members if m in unknown]
+        if not untold:
+            continue
+        if len(untold) > 1 and not _pinned(found, equation, untold, total not in unknown):
+            continue
+        for node in untold:
+            unknown.discard(node)
+            queue.extend(found.of_node[node])
+    return secret - unknown
 
 
 def primary(found: Figures) -> set[Node]:
@@ -494,16 +513,32 @@ def _protect(found: Figures, hidden: set[Node], order: str = "protects") -> set[
         hidden = _line_by_line(found, hidden)
     while leaked := recoverable(found, hidden):
         grew = False
-        base = set(range(len(found.value))) - hidden | found.known
-        for equation, (members, total) in enumerate(found.equations):
-            untold = [m for m in members if m not in base]
-            pinned = len(untold) > 1 and _pinned(found, equation, untold, total in base)
+        # Every line in order, each with what the reader can neither see nor know so far;
+        # only the lines with such a figure can need one more hidden, so only they are
+        # visited: those of the figures hidden at the start, then of each figure hidden on
+        # the way (a line not yet reached).
+        secret = hidden - found.known
+        lines_ahead = sorted({i for node in secret for i in found.of_node[node]})
+        reached = -1
+        while lines_ahead:
+            equation = heapq.heappop(lines_ahead)
+            if equation <= reached:
+                continue
+            reached = equation
+            members, total = found.equations[equation]
+            untold = [m for m in members if m in secret]
+            pinned = len(untold) > 1 and _pinned(found, equation, untold, total not in secret)
             if not untold or (len(untold) > 1 and not pinned):
                 continue
             choice = _cheapest(found, members, hidden, pinned, order)
             if choice is not None:
                 grown = _with_together(found, hidden | {choice}, (choice,))
-                base -= (grown - hidden) - found.known  # what the reader no longer sees
+                added = (grown - hidden) - found.known  # what the reader no longer sees
+                secret |= added
+                for node in added:
+                    for i in found.of_node[node]:
+                        if i > equation:
+                            heapq.heappush(lines_ahead, i)
                 hidden = grown
                 grew = True
         if not grew:  # given away only through other hidden figures: hide one of those
