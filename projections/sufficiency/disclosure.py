@@ -412,8 +412,9 @@ def _pinned(found: Figures, equation: int, untold: Iterable[Node], total_told: b
     total = found.equations[equation][1]
     if total is None or not total_told:
         return False
+    # The sum is told, so it is not among ``untold``: those are all parts.
     return found.value[total] == found.parts_sum[equation] - sum(
-        found.value[m] for m in untold if m != total)
+        map(found.value.__getitem__, untold))
 
 
 def recoverable(found: Figures, hidden: set[Node]) -> set[Node]:
