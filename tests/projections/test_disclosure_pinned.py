@@ -5,7 +5,8 @@ read by someone with no council and by a council officer) is worked out twice on
 tables: by :mod:`projections.sufficiency.disclosure` and by the code it replaced, kept as
 :mod:`tests.projections.disclosure_reference`. The complete disclosed tables must be equal,
 cell for cell, on the demo region and on a generated history of small authorities, where
-most counts are small and secondary suppression runs across many linked tables.
+most counts are small and secondary suppression runs across many linked tables, and on
+random regions of a few authorities.
 """
 
 from __future__ import annotations
@@ -15,16 +16,18 @@ from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
 
 from projections.directory import organisations, partnership_members
 from projections.placement_summary import TABLES as summary_tables
 from projections.placement_summary import rows_from_episodes
 from projections.placements import placement_episodes
-from projections.sufficiency import dashboard
+from projections.sufficiency import dashboard, disclosure
 from projections.sufficiency.scope import widest_scopes
 from projections.sufficiency.tables import Filters, Scope
 from tests.benchmarks.test_sufficiency_dashboard import _authorities, _child_episodes
 from tests.projections import disclosure_reference
+from tests.projections.test_sufficiency_disclosure_views import region_and_partnership, regions
 
 # The demo's last month end, and a year to 31 March for the generated history.
 DEMO = Filters(on=date(2026, 10, 31), period_start=date(2025, 11, 1),
@@ -113,3 +116,14 @@ def test_a_generated_history_of_small_counts_hides_what_it_hid_before(small_coun
                                                                       monkeypatch):
     with small_counts.engine.connect() as connection:
         assert _assert_same_as_before(connection, GENERATED, monkeypatch) > 100
+
+
+@settings(max_examples=300, deadline=None)
+@given(regions())
+def test_random_regions_hide_what_they_hid_before(case):
+    """A region and a partnership of 2 to 6 authorities with counts small or not, read by
+    someone with no council or by an officer of one of them."""
+    counts, partnership, viewer = case
+    views = region_and_partnership(counts, partnership)
+    assert disclosure.suppress_views(views, viewer) == \
+        disclosure_reference.suppress_views(views, viewer)
