@@ -238,6 +238,7 @@ class Figures:
     equations: list[Equation] = field(default_factory=list)
     of_node: list[list[int]] = field(default_factory=list)  # node -> its equations
     parts_sum: list[int] = field(default_factory=list)  # equation -> its parts added up
+    member_sets: list[frozenset[Node]] = field(default_factory=list)  # equation -> figures
     known: set[Node] = field(default_factory=set)
     headline: set[Node] = field(default_factory=set)  # each view's whole children in care
     is_sum: set[Node] = field(default_factory=set)
@@ -323,6 +324,7 @@ def figures(views: Sequence[View], viewer_authority: UUID | None) -> Figures:
         for member in members:
             found.of_node[member].append(i)
         found.parts_sum.append(sum(found.value[m] for m in members if m != total))
+        found.member_sets.append(frozenset(members))
     for i, group in enumerate(found.together):
         for member in group:
             found.together_of.setdefault(member, []).append(i)
@@ -430,12 +432,12 @@ def recoverable(found: Figures, hidden: set[Node]) -> set[Node]:
     while queue:
         equation = queue.pop()
         members, total = found.equations[equation]
-        untold = [m for m in members if m in unknown]
+        untold = unknown & found.member_sets[equation]  # a line's hundreds of figures: in C
         if not untold:
             continue
         if len(untold) > 1 and not _pinned(found, equation, untold, total not in unknown):
             continue
-        for node in untold:
+        for node in [m for m in members if m in untold]:  # in the line's order
             unknown.discard(node)
             queue.extend(found.of_node[node])
     return secret - unknown
