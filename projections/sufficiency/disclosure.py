@@ -428,6 +428,7 @@ def recoverable(found: Figures, hidden: set[Node]) -> set[Node]:
     of hiding, and a region has tens of thousands of figures but only hundreds hidden."""
     secret = hidden - found.known
     unknown = set(secret)
+    value, parts_sum = found.value, found.parts_sum
     queue = sorted({i for node in secret for i in found.of_node[node]})
     while queue:
         equation = queue.pop()
@@ -435,7 +436,9 @@ def recoverable(found: Figures, hidden: set[Node]) -> set[Node]:
         untold = unknown & found.member_sets[equation]  # a line's hundreds of figures: in C
         if not untold:
             continue
-        if len(untold) > 1 and not _pinned(found, equation, untold, total not in unknown):
+        if len(untold) > 1 and (  # not pinned (:func:`_pinned`, written out: a hot loop)
+                total is None or total in unknown
+                or value[total] != parts_sum[equation] - sum(map(value.__getitem__, untold))):
             continue
         for node in [m for m in members if m in untold]:  # in the line's order
             unknown.discard(node)
@@ -529,7 +532,7 @@ def _protect(found: Figures, hidden: set[Node], order: str = "protects") -> set[
                 continue
             reached = equation
             members, total = found.equations[equation]
-            untold = [m for m in members if m in secret]
+            untold = secret & found.member_sets[equation]
             pinned = len(untold) > 1 and _pinned(found, equation, untold, total not in secret)
             if not untold or (len(untold) > 1 and not pinned):
                 continue
