@@ -492,9 +492,6 @@ class _Base:
     def __init__(self, found: Figures, hidden: set[Node]) -> None:
         self.found, self.hidden = found, hidden
 
-    def told(self, node: Node) -> bool:
-        return node not in self.hidden or node in self.found.known
-
     def gives_back(self, node: Node) -> bool:
         """Whether ``node``, were it hidden too, could be worked out from one line alone."""
         found, hidden, known = self.found, self.hidden, self.found.known
