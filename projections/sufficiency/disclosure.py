@@ -60,6 +60,7 @@ it as they are: give each COUNT cell its lines (``Table.row_sums``, ``Column.par
 from __future__ import annotations
 
 import dataclasses
+import heapq
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
@@ -154,34 +155,53 @@ Equation = tuple[tuple[Node, ...], Node | None]  # figures adding up; the sum, i
 Place = tuple[int, int, Cell]  # (view, table, cell)
 
 
-def _who(view: View, fact: Hashable) -> Hashable:
-    """A fact as it reads outside its view: "every authority in view" becomes those
-    authorities, so the region's ALL and a partnership's ALL are different figures."""
+def _who(everyone: frozenset, fact: Hashable) -> Hashable:
+    """A fact as it reads outside its view (of the authorities ``everyone``): "every
+    authority in view" becomes those authorities, so the region's ALL and a partnership's ALL
+    are different figures."""
     if isinstance(fact, tuple):
-        return tuple(frozenset(view.authority_ids) if part == ALL else part for part in fact)
+        return tuple(everyone if part == ALL else part for part in fact)
     return fact
 
 
-def _identity(view: View, table: Table, cell: Cell) -> Hashable:
+class _Sets:
+    """One frozenset for each list of authorities seen, so a partnership's members are
+    hashed once however many cells name them (a region's 153 authorities, thousands of
+    cells), not once a cell."""
+
+    def __init__(self) -> None:
+        self.made: dict[tuple, frozenset] = {}
+
+    def of(self, ids: Iterable[UUID]) -> frozenset:
+        ids = tuple(ids)
+        found = self.made.get(ids)
+        if found is None:
+            found = self.made[ids] = frozenset(ids)
+        return found
+
+
+def _identity(everyone: frozenset, table: Table, columns: dict, cell: Cell,
+              sets: _Sets) -> Hashable:
     """What a cell counts, as the same in every view that shows it: the table, whose children
     (one authority's row or column, a partnership's subtotal, or everyone in the view), which
     row (by its label) and which count. Devon's row of the out-of-area table is the same cell
-    on the region's dashboard and on the Peninsula partnership's."""
+    on the region's dashboard and on the Peninsula partnership's. ``everyone``: the view's
+    authorities; ``columns``: the table's columns by key."""
     row, key = cell
     source = table.total if row == TOTAL_ROW else table.rows[row]
-    column = table.column(key)
+    column = columns[key]
     label = "Total" if row == TOTAL_ROW or source.get(ROW_MEMBERS) else source.get(
         table.columns[0].key)
     if column.authority_id is not None:  # one authority's column: counted under its whole
         parent = next((c.key for c in table.columns if key in c.parts), key)
-        return (table.key, frozenset({column.authority_id}), label, parent)
+        return (table.key, sets.of((column.authority_id,)), label, parent)
     if source.get(ROW_AUTHORITY) is not None:
-        who = frozenset({source[ROW_AUTHORITY]})
+        who = sets.of((source[ROW_AUTHORITY],))
         label = source.get(table.columns[0].key)
     elif source.get(ROW_MEMBERS):
-        who = frozenset(source[ROW_MEMBERS])
+        who = sets.of(source[ROW_MEMBERS])
     else:
-        who = frozenset(view.authority_ids)
+        who = everyone
     if row == TOTAL_ROW and source.get(table.columns[0].key):
         label = source[table.columns[0].key]
     return (table.key, who, label, key)
@@ -217,11 +237,14 @@ class Figures:
     node_of: dict[Place, Node] = field(default_factory=dict)
     equations: list[Equation] = field(default_factory=list)
     of_node: list[list[int]] = field(default_factory=list)  # node -> its equations
+    parts_sum: list[int] = field(default_factory=list)  # equation -> its parts added up
+    member_sets: list[frozenset[Node]] = field(default_factory=list)  # equation -> figures
     known: set[Node] = field(default_factory=set)
     headline: set[Node] = field(default_factory=set)  # each view's whole children in care
     is_sum: set[Node] = field(default_factory=set)
     charted: set[Node] = field(default_factory=set)  # what a table's chart is drawn from
     together: list[set[Node]] = field(default_factory=list)  # hidden all or none
+    together_of: dict[Node, list[int]] = field(default_factory=dict)  # node -> its groups
 
     def node(self, view: int, table: int, cell: Cell) -> Node | None:
         return self.node_of.get((view, table, cell))
@@ -230,23 +253,28 @@ class Figures:
 def figures(views: Sequence[View], viewer_authority: UUID | None) -> Figures:
     """The one system of figures behind ``views``."""
     names = _Names()
+    sets = _Sets()
     key_of: dict[Place, Hashable] = {}
+    lines_of: dict[tuple[int, int], list[Line]] = {}
     for v, view in enumerate(views):
+        everyone = sets.of(view.authority_ids)
         for t, table in enumerate(view.tables):
+            columns = {c.key: c for c in table.columns}
+            lines_of[(v, t)] = table_lines = lines(table)
             # Figures are numbered in the order their lines list them: among figures of one
             # size, the first of a line is hidden first (down a column before across a row).
-            ordered = [cell for total, parts in lines(table) for cell in (total, *parts)]
+            ordered = [cell for total, parts in table_lines for cell in (total, *parts)]
             for cell in dict.fromkeys([*ordered, *_count_cells(table)]):
                 value = _value(table, cell)
                 if not _is_count(value):
                     continue
                 # The same figure must be the same number: if two places disagree they are
                 # not the same figure, and each is protected on its own.
-                key = ("cell", _identity(view, table, cell), value)
+                key = ("cell", _identity(everyone, table, columns, cell, sets), value)
                 names.find(key)
                 fact = table.facts.get(cell)
                 if fact is not None:
-                    names.union(key, ("fact", _who(view, fact), value))
+                    names.union(key, ("fact", _who(everyone, fact), value))
                 key_of[(v, t, cell)] = key
     found = Figures()
     index: dict[Hashable, Node] = {}
@@ -272,7 +300,7 @@ def figures(views: Sequence[View], viewer_authority: UUID | None) -> Figures:
     for v, view in enumerate(views):
         by_fact: dict[Hashable, Node] = {}
         for t, table in enumerate(view.tables):
-            for total, parts in lines(table):
+            for total, parts in lines_of[(v, t)]:
                 nodes = [found.node(v, t, cell) for cell in (total, *parts)]
                 if None not in nodes:
                     add(nodes, nodes[0])
@@ -292,9 +320,14 @@ def figures(views: Sequence[View], viewer_authority: UUID | None) -> Figures:
         if len(view.authority_ids) > 1 and in_care(ALL) in by_fact:
             found.headline.add(by_fact[in_care(ALL)])
     found.of_node = [[] for _ in found.value]
-    for i, (members, _total) in enumerate(found.equations):
+    for i, (members, total) in enumerate(found.equations):
         for member in members:
             found.of_node[member].append(i)
+        found.parts_sum.append(sum(found.value[m] for m in members if m != total))
+        found.member_sets.append(frozenset(members))
+    for i, group in enumerate(found.together):
+        for member in group:
+            found.together_of.setdefault(member, []).append(i)
     found.known = _closure(found, found.known)
     return found
 
@@ -339,11 +372,12 @@ def _closure(found: Figures, start: set[Node], new: Iterable[Node] | None = None
     else:
         queue = [i for node in new for i in found.of_node[node]]
     while queue:
-        members, total = found.equations[queue.pop()]
+        equation = queue.pop()
+        members, total = found.equations[equation]
         untold = [m for m in members if m not in told]
         if not untold:
             continue
-        if len(untold) > 1 and not _pinned(found, members, total, told):
+        if len(untold) > 1 and not _pinned(found, equation, untold, total in told):
             continue
         for node in untold:
             told.add(node)
@@ -351,19 +385,65 @@ def _closure(found: Figures, start: set[Node], new: Iterable[Node] | None = None
     return told
 
 
-def _pinned(found: Figures, members: tuple[Node, ...], total: Node | None,
-            told: set[Node]) -> bool:
-    """A told sum whose told parts already add up to it: its other parts are all 0."""
-    if total is None or total not in told:
+def _told_beyond(found: Figures, told: set[Node], new: set[Node]) -> set[Node]:
+    """What ``_closure(found, told | new, new)`` tells beyond ``told``, worked out in the
+    same order without copying ``told``: showing one figure again is tried against every
+    figure the reader can already tell, thousands of times on a region's dashboard."""
+    extra = new - told
+    queue = [i for node in new for i in found.of_node[node]]
+    while queue:
+        equation = queue.pop()
+        members, total = found.equations[equation]
+        untold = [m for m in members if m not in told and m not in extra]
+        if not untold:
+            continue
+        if len(untold) > 1 and not _pinned(found, equation, untold,
+                                           total in told or total in extra):
+            continue
+        for node in untold:
+            extra.add(node)
+            queue.extend(found.of_node[node])
+    return extra
+
+
+def _pinned(found: Figures, equation: int, untold: Iterable[Node], total_told: bool) -> bool:
+    """A told sum whose told parts already add up to it: its other parts are all 0.
+    ``untold``: the figures of the equation the reader cannot tell (their parts' sum is taken
+    from all the parts' instead of adding up the told ones, a region's hundreds, each time);
+    ``total_told``: whether the sum is told."""
+    total = found.equations[equation][1]
+    if total is None or not total_told:
         return False
-    return found.value[total] == sum(found.value[m] for m in members
-                                     if m != total and m in told)
+    # The sum is told, so it is not among ``untold``: those are all parts.
+    return found.value[total] == found.parts_sum[equation] - sum(
+        map(found.value.__getitem__, untold))
 
 
 def recoverable(found: Figures, hidden: set[Node]) -> set[Node]:
-    """The hidden figures a reader can work out (an empty set when the hiding is safe)."""
-    visible = set(range(len(found.value))) - hidden
-    return _closure(found, visible | found.known) & hidden - found.known
+    """The hidden figures a reader can work out (an empty set when the hiding is safe).
+
+    This is :func:`_closure` of what the reader sees and knows, worked from the other side:
+    only the lines with a figure the reader can neither see nor know are followed (in the
+    same order), as the others give nothing. Disclosure control asks this after every round
+    of hiding, and a region has tens of thousands of figures but only hundreds hidden."""
+    secret = hidden - found.known
+    unknown = set(secret)
+    value, parts_sum = found.value, found.parts_sum
+    queue = sorted({i for node in secret for i in found.of_node[node]})
+    while queue:
+        equation = queue.pop()
+        members, total = found.equations[equation]
+        untold = unknown & found.member_sets[equation]  # a line's hundreds of figures: in C
+        if not untold:
+            continue
+        if len(untold) > 1 and (  # not pinned (:func:`_pinned`, written out: a hot loop)
+                total is None or total in unknown
+                or value[total] != parts_sum[equation] - sum(map(value.__getitem__, untold))):
+            continue
+        for node in [m for m in members if m in untold]:  # in the line's order
+            unknown.discard(node)
+            queue.extend(found.of_node[node])
+    return secret - unknown
 
 
 def primary(found: Figures) -> set[Node]:
@@ -412,21 +492,17 @@ class _Base:
     def __init__(self, found: Figures, hidden: set[Node]) -> None:
         self.found, self.hidden = found, hidden
 
-    def told(self, node: Node) -> bool:
-        return node not in self.hidden or node in self.found.known
-
     def gives_back(self, node: Node) -> bool:
         """Whether ``node``, were it hidden too, could be worked out from one line alone."""
-        found = self.found
+        found, hidden, known = self.found, self.hidden, self.found.known
         for i in found.of_node[node]:
             members, total = found.equations[i]
-            others = [m for m in members if m != node and not self.told(m)]
+            others = [m for m in members if m != node and m in hidden and m not in known]
             if not others:
                 return True
+            # A 0 whose sum is told and made up by the told parts (node's own 0 among them).
             if found.value[node] == 0 and total is not None and total != node and \
-                    self.told(total) and found.value[total] == sum(
-                        found.value[m] for m in members
-                        if m not in (total, node) and self.told(m)):
+                    total not in others and _pinned(found, i, others, True):
                 return True
         return False
 
@@ -438,27 +514,43 @@ def _protect(found: Figures, hidden: set[Node], order: str = "protects") -> set[
     hidden = _with_together(found, set(hidden))
     if order == "lines":
         hidden = _line_by_line(found, hidden)
-    while recoverable(found, hidden):
+    while leaked := recoverable(found, hidden):
         grew = False
-        base = set(range(len(found.value))) - hidden | found.known
-        for members, total in found.equations:
-            untold = [m for m in members if m not in base]
-            pinned = len(untold) > 1 and _pinned(found, members, total, base)
+        # Every line in order, each with what the reader can neither see nor know so far;
+        # only the lines with such a figure can need one more hidden, so only they are
+        # visited: those of the figures hidden at the start, then of each figure hidden on
+        # the way (a line not yet reached).
+        secret = hidden - found.known
+        lines_ahead = sorted({i for node in secret for i in found.of_node[node]})
+        reached = -1
+        while lines_ahead:
+            equation = heapq.heappop(lines_ahead)
+            if equation <= reached:
+                continue
+            reached = equation
+            members, total = found.equations[equation]
+            untold = secret & found.member_sets[equation]
+            pinned = len(untold) > 1 and _pinned(found, equation, untold, total not in secret)
             if not untold or (len(untold) > 1 and not pinned):
                 continue
             choice = _cheapest(found, members, hidden, pinned, order)
             if choice is not None:
-                grown = _with_together(found, hidden | {choice})
-                base -= (grown - hidden) - found.known  # what the reader no longer sees
+                grown = _with_together(found, hidden | {choice}, (choice,))
+                added = (grown - hidden) - found.known  # what the reader no longer sees
+                secret |= added
+                for node in added:
+                    for i in found.of_node[node]:
+                        if i > equation:
+                            heapq.heappush(lines_ahead, i)
                 hidden = grown
                 grew = True
         if not grew:  # given away only through other hidden figures: hide one of those
-            leaked = min(recoverable(found, hidden))
-            choice = _cheapest(found, (m for i in found.of_node[leaked]
+            first = min(leaked)  # ``hidden`` is as it was when ``leaked`` was worked out
+            choice = _cheapest(found, (m for i in found.of_node[first]
                                        for m in found.equations[i][0]), hidden, False)
             if choice is None:
                 raise RuntimeError("every figure around a hidden one is hidden or known")
-            hidden = _with_together(found, hidden | {choice})
+            hidden = _with_together(found, hidden | {choice}, (choice,))
     return hidden
 
 
@@ -469,10 +561,10 @@ def _line_by_line(found: Figures, hidden: set[Node]) -> set[Node]:
     the sum only when no part can be."""
     while True:
         before = len(hidden)
-        for members, total in found.equations:
+        for equation, (members, total) in enumerate(found.equations):
             secret = [m for m in members if m in hidden and m not in found.known]
             told = set(members) - set(secret)
-            pinned = bool(secret) and total in told and _pinned(found, members, total, told)
+            pinned = bool(secret) and total in told and _pinned(found, equation, secret, True)
             if len(secret) != 1 and not pinned:
                 continue
             free = [m for m in members if m not in hidden and m not in found.known]
@@ -481,21 +573,28 @@ def _line_by_line(found: Figures, hidden: set[Node]) -> set[Node]:
             candidates = (non_zero or [m for m in free if m == total]) if pinned \
                 else (parts or free)
             if candidates:
-                hidden = _with_together(found, hidden | {
-                    min(candidates, key=lambda m: (found.value[m] * _weight(found, m), m))})
+                choice = min(candidates, key=lambda m: (found.value[m] * _weight(found, m), m))
+                hidden = _with_together(found, hidden | {choice}, (choice,))
         if len(hidden) == before:
             return hidden
 
 
-def _with_together(found: Figures, hidden: set[Node]) -> set[Node]:
-    changed = True
-    while changed:
-        changed = False
-        for group in found.together:
-            mine = group - found.known
-            if hidden & mine and not mine <= hidden:
-                hidden |= mine
-                changed = True
+def _with_together(found: Figures, hidden: set[Node],
+                   new: Iterable[Node] | None = None) -> set[Node]:
+    """``hidden`` (changed in place) with every figure hidden together with one of its own
+    that the reader does not know: the rest of that group, and so on. ``new``: the figures
+    just added to a ``hidden`` that was already whole (every one of them when not given), so
+    only their groups are followed, not every group of the view."""
+    known, together_of = found.known, found.together_of
+    queue = [n for n in (hidden if new is None else new)
+             if n in together_of and n in hidden and n not in known]
+    while queue:
+        for group in together_of[queue.pop()]:
+            for member in found.together[group]:
+                if member not in hidden and member not in known:
+                    hidden.add(member)
+                    if member in together_of:
+                        queue.append(member)
     return hidden
 
 
@@ -503,19 +602,25 @@ def _show_again(found: Figures, hidden: set[Node], primary_nodes: set[Node]) -> 
     """Each figure hidden only to protect another shown again, the most costly first, when
     that gives no hidden figure away."""
     hidden = set(hidden)
+    known = found.known
     visible = set(range(len(found.value))) - hidden
-    told = _closure(found, visible | found.known)
-    for node in sorted(hidden - primary_nodes - found.known,
+    told = _closure(found, visible | known)
+    given_away = told & hidden - known  # none, when ``hidden`` is safe
+    for node in sorted(hidden - primary_nodes - known,
                        key=lambda m: _cost(found, m), reverse=True):
         if node not in hidden:
             continue
-        group = {node} | {m for g in found.together if node in g for m in g} - found.known
+        group = {node} | {m for g in found.together_of.get(node, ())
+                          for m in found.together[g]} - known
         if group & primary_nodes:
             continue
-        trial = _closure(found, told | group, new=group)
-        if not trial & (hidden - group) - found.known:
-            hidden -= group
-            told = trial
+        extra = _told_beyond(found, told, group)
+        if given_away - group or any(m in hidden and m not in group and m not in known
+                                     for m in extra):
+            continue
+        hidden -= group
+        told |= extra
+        given_away -= group
     return hidden
 
 
