@@ -22,13 +22,7 @@ def healthz():
     need it) when a projection stopped at an event it could not apply, naming both, or when
     one is being rebuilt because another version of the code built its tables."""
     svc = services()
-    try:
-        problem = outage.check(svc.engine)
-        lags = [] if problem else svc.projections.lags()
-        rebuilding = set() if problem else svc.projections.rebuilding()
-    except Exception as error:
-        log.exception("health check failed")
-        problem = outage.problem(error) or outage.UNAVAILABLE
+    problem, lags, rebuilding = _read(svc)
     if problem is not None:
         return _down(problem)
     head = lags[0].head if lags else svc.projections.head()
@@ -42,6 +36,19 @@ def healthz():
         stopped_projections=stopped,
         rebuilding_projections=sorted(rebuilding),
     )
+
+
+def _read(svc) -> tuple[str | None, list, set[str]]:
+    """What is wrong with the database (None: nothing), each projection's lag, and the
+    projections being rebuilt; a database that fails while they are read is named too."""
+    try:
+        problem = outage.check(svc.engine)
+        if problem:
+            return problem, [], set()
+        return None, svc.projections.lags(), svc.projections.rebuilding()
+    except Exception as error:
+        log.exception("health check failed")
+        return outage.problem(error) or outage.UNAVAILABLE, [], set()
 
 
 def _down(problem: str):
