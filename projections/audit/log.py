@@ -131,8 +131,17 @@ class VerifiableLog(Projection):
 
 def tree_state(connection: sa.Connection, lock: bool = False) -> tuple[int, int, bytes]:
     """(size, last position, root) of the verifiable log as processed so far; with ``lock``,
-    holding the tree's row until the transaction ends (PostgreSQL: SQLite has one writer)."""
+    holding the tree's row until the transaction ends.
+
+    On SQLite a SELECT takes no lock (and the driver begins the transaction only at the first
+    write), so two signers could both read, sign with their clock, and commit in the other
+    order: checkpoints stored out of the order they were signed in, which the witness copy
+    relies on. A write that changes nothing takes SQLite's one write lock first, so the read,
+    the signature's time and the insert all happen under it."""
     query = sa.select(audit_tree).where(audit_tree.c.id == 1)
+    if lock and connection.dialect.name == "sqlite":
+        connection.execute(sa.update(audit_tree).where(audit_tree.c.id == 1)
+                           .values(size=audit_tree.c.size))
     row = connection.execute(query.with_for_update() if lock else query).mappings().first()
     if row is None:
         return 0, 0, Frontier().root()

@@ -457,3 +457,17 @@ class TestAuditOnSQLite(AuditScenario):
     @pytest.fixture
     def database_url(self, tmp_path):
         return f"sqlite:///{tmp_path / 'portal.db'}"
+
+    def test_reading_the_tree_to_sign_it_holds_sqlites_write_lock(self, services):
+        """A signer reads the tree, takes the time and stores its checkpoint under the one
+        write lock, so checkpoints are stored in the order they were signed in: another
+        writer waits (here: gives up at once) until the signer's transaction ends."""
+        other = sa.create_engine(services.engine.url, connect_args={"timeout": 0})
+        with services.engine.begin() as c:
+            tree_state(c, lock=True)
+            with other.connect() as o, pytest.raises(sa.exc.OperationalError,
+                                                     match="database is locked"):
+                o.execute(sa.text("UPDATE audit_tree SET size = size"))
+        with other.begin() as o:  # free again once the signer's transaction ended
+            o.execute(sa.text("UPDATE audit_tree SET size = size"))
+        other.dispose()
