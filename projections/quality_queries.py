@@ -85,9 +85,8 @@ def register_summary(viewer, connection: sa.Connection) -> dict:
     directory's settings the register holds nothing for."""
     check(viewer, "organisations.manage")
     r = ofsted_registrations
-    by_judgement = dict(connection.execute(
-        sa.select(sa.func.coalesce(r.c.judgement, "none"), sa.func.count())
-        .group_by(sa.func.coalesce(r.c.judgement, "none"))).all())
+    by_judgement = {judgement or "none": count for judgement, count in connection.execute(
+        sa.select(r.c.judgement, sa.func.count()).group_by(r.c.judgement))}
     p = organisations.alias("provider")
     unmatched = connection.execute(
         sa.select(sa.func.count()).select_from(settings)

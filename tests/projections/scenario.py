@@ -4,7 +4,7 @@ read models. Shared by the SQLite projection tests and the PostgreSQL ones."""
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -110,8 +110,16 @@ def dump(engine, names=None) -> dict[str, list[tuple]]:
             if names is not None and table.name not in names:
                 continue
             rows = c.execute(sa.select(table)).all()
-            out[table.name] = sorted(tuple(str(v) for v in row) for row in rows)
+            out[table.name] = sorted(tuple(_comparable(v) for v in row) for row in rows)
     return out
+
+
+def _comparable(value) -> str:
+    """A value as text the same on both databases: SQLite hands back a moment stored with its
+    time zone as a naive UTC one, PostgreSQL as an aware one."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return str(value)
 
 
 PLACES = ["U4", "U6", "K2", "U1", "K1", "P1", "R1"]

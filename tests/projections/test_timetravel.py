@@ -42,23 +42,27 @@ def history(services):
     return services
 
 
-def state_at(svc, position):
-    """The read models at ``position``, the slow sure way: live tables caught up only so far."""
+@pytest.fixture
+def state_at(databases, tmp_path):
+    """The read models at a position, the slow sure way: live tables caught up only so far,
+    in a database of their own (another file on SQLite, another database on PostgreSQL)."""
     from portal.bootstrap import bootstrap
 
-    url = svc.database.url.render_as_string(hide_password=False)
-    other = bootstrap(url.replace("portal.db", f"truth-{position}.db"))
-    # Copy the events: rebuild a separate store by replaying the same stored events.
-    other.portal.recorder.insert_events(
-        svc.portal.recorder.select_notifications(start=1, limit=position))
-    other.projections.catch_up()
-    result = dump(other.engine, NAMES)
-    other.close()
-    return result
+    def replay(svc, position):
+        other = bootstrap(databases.new(tmp_path / f"truth-{position}"))
+        # Copy the events: rebuild a separate store by replaying the same stored events.
+        other.portal.recorder.insert_events(
+            svc.portal.recorder.select_notifications(start=1, limit=position))
+        other.projections.catch_up()
+        result = dump(other.engine, NAMES)
+        other.close()
+        return result
+
+    return replay
 
 
 @pytest.mark.parametrize("use_snapshots", [True, False])
-def test_as_at_equals_the_live_read_models_at_that_position(history, use_snapshots):
+def test_as_at_equals_the_live_read_models_at_that_position(history, state_at, use_snapshots):
     svc = history
     head = svc.portal.last_position()
     middle = head // 2
@@ -219,7 +223,8 @@ def test_an_altered_snapshot_is_ignored_and_the_answer_is_still_right(two_snapsh
     assert warnings == [f"snapshot of vacancy_board at position {second} is {why}: ignored"]
 
 
-def test_a_snapshot_taken_before_a_table_was_added_is_not_used(two_snapshots, caplog):
+def test_a_snapshot_taken_before_a_table_was_added_is_not_used(two_snapshots, state_at,
+                                                               caplog):
     """A release that adds a table to a projection (the placements' monthly summary) finds
     snapshots without it: restoring one would leave the table empty, so the one before it, or
     the first event, is where the replay starts, and the answer is still right."""
@@ -243,7 +248,7 @@ def test_a_snapshot_taken_before_a_table_was_added_is_not_used(two_snapshots, ca
         r.getMessage() for r in caplog.records]
 
 
-def test_every_snapshot_altered_means_a_replay_from_the_first_event(two_snapshots):
+def test_every_snapshot_altered_means_a_replay_from_the_first_event(two_snapshots, state_at):
     svc, _, _ = two_snapshots
     wanted = svc.portal.last_position()
     truth = state_at(svc, wanted)
