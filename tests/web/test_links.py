@@ -19,11 +19,15 @@ from portal.config import Settings
 from portal.links import external_url
 from projections.database import ConfigurationError
 from tests.conftest import account_for
+from tests.databases import on_postgresql
 from tests.html_checks import CheckedClient
 
 PORTAL = "https://portal.example.gov.uk"
 EVIL = "evil.example"
 ANY_LINK = re.compile(r"https?://[^\s]+")
+# A run without PORTAL_URL is a local one, on SQLite: on PostgreSQL the portal refuses to
+# start without it (test_production_without_portal_url_fails_at_start_up).
+local_run = pytest.mark.skipif(on_postgresql(), reason="a local run is SQLite's")
 
 
 def client_for(demo_services, tmp_path, *, portal_url: str = "",
@@ -57,6 +61,7 @@ def default_port(monkeypatch):
     monkeypatch.delenv("PORTAL_URL", raising=False)
 
 
+@local_run
 def test_an_evil_host_never_reaches_a_reset_link_without_portal_url(
         demo_services, tmp_path, officer):
     """The finding as the tester ran it, on a local run: the link is the local address."""
@@ -101,6 +106,7 @@ def test_behind_a_trusted_proxy_a_forwarded_evil_host_is_refused(demo_services, 
     assert demo_services.mailer.sent(kind="password_reset") == []
 
 
+@local_run
 def test_an_invitation_link_comes_from_the_configured_address(demo_services, tmp_path):
     client = client_for(demo_services, tmp_path)  # no PORTAL_URL: a local run
     client.environ_base["HTTP_HOST"] = EVIL  # every request, signing in too, names that host

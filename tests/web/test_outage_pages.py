@@ -7,6 +7,7 @@ from __future__ import annotations
 from eventsourcing.persistence import OperationalError
 
 from projections import outage
+from tests.databases import on_postgresql
 from tests.projections.test_outage import disk_full_error, read_only_error
 from tests.web.api_fixtures import setting_of, vacancy_body
 from tests.web.test_provider_pages import a_home, own_setting_ids, vacancy_form
@@ -55,7 +56,10 @@ def test_the_health_endpoint_says_the_disk_is_full(client, monkeypatch, tmp_path
     assert client.get("/healthz").get_json()["database"] == "ok"
     monkeypatch.setattr(outage, "LOW_DISK_BYTES", 1 << 62)
     response = client.get("/healthz")
-    assert response.status_code == 503
-    assert response.get_json() == {"status": "error", "database": "full",
-                                   "detail": outage.SAYS["full"]}
+    if on_postgresql():  # the server's disk is out of sight: its errors say so (below)
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 503
+        assert response.get_json() == {"status": "error", "database": "full",
+                                       "detail": outage.SAYS["full"]}
     assert outage.problem(disk_full_error(tmp_path)) == "full"

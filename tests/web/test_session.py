@@ -91,10 +91,10 @@ def test_a_suspended_account_is_signed_out(app, client, officer):
     assert client.get("/vacancies/").status_code == 302
 
 
-def test_health_reports_database_and_projection_lag(client):
+def test_health_reports_database_and_projection_lag(app, client):
     body = client.get("/healthz").get_json()
     assert body["status"] == "ok"
-    assert body["backend"] == "sqlite"
+    assert body["backend"] == app.extensions["portal"].database.url.get_backend_name()
     assert set(body["projections"]) == {p.name for p in all_projections()}
     assert all(p["behind"] == 0 for p in body["projections"].values())
 

@@ -9,8 +9,10 @@ import re
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from domain.tender_document import DocumentDownload, TenderDocument
+from portal.documents.store import document_blobs
 from tests import document_files as files
 from tests.web.tender_fixtures import (
     FOSTERING,
@@ -59,6 +61,10 @@ def events_of(svc, kind) -> list:
 
 
 def stored_files(svc) -> set[str]:
+    """The digests of the documents held: files beside a SQLite database, rows on PostgreSQL."""
+    if not svc.database.is_sqlite:
+        with svc.engine.connect() as c:
+            return set(c.execute(sa.select(document_blobs.c.sha256)).scalars())
     folder = Path(svc.database.url.database).parent / "documents"
     return {p.name for p in folder.rglob("*") if p.is_file()} if folder.exists() else set()
 

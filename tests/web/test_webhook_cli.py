@@ -19,6 +19,8 @@ def test_deliver_once_sends_what_is_due(databases, tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("PORTAL_INSTANCE_DIR", str(tmp_path))
     monkeypatch.setenv("SECRET_KEY", "cli-test")
+    # The receiver listens on plain http at 127.0.0.1: allowed by default on SQLite only.
+    monkeypatch.setenv("WEBHOOKS_ALLOW_LOCAL_HTTP", "true")
     receiver = Receiver()
     try:
         svc = bootstrap(url, instance=tmp_path)
