@@ -15,10 +15,12 @@ import re
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
@@ -78,23 +80,36 @@ def live_server(browser, demo_database, session_databases, tmp_path_factory) -> 
     """
     instance = tmp_path_factory.mktemp("browser")
     database_url = copy_demo_database(demo_database, instance, session_databases)
-    # The port is known once the server is bound, and the app needs it for the links it mails
-    # (PORTAL_URL): bind first, then hand the server the app.
-    serving: dict[str, object] = {}
-    server = make_server("127.0.0.1", 0, lambda environ, start: serving["app"](environ, start),
+    with serving(lambda base_url: create_app(Settings.from_environment(
+            database_url=database_url, secret_key="browser-test-secret-key",
+            instance=instance, projections_inline=True, secure_cookies=False,
+            portal_url=base_url))) as (base_url, _app):
+        yield base_url
+
+
+@contextmanager
+def serving(make_app: Callable[[str], Flask]) -> Iterator[tuple[str, Flask]]:
+    """A portal served over HTTP on a free local port: ``make_app`` is given the base URL
+    first, because the app needs its own address (PORTAL_URL, which on PostgreSQL it must
+    have) for the links it mails and the hosts it answers. Yields the base URL and the app;
+    closes the app's services at the end."""
+    apps: dict[str, Flask] = {}
+    server = make_server("127.0.0.1", 0, lambda environ, start: apps["app"](environ, start),
                          threaded=True)
     base_url = f"http://127.0.0.1:{server.server_port}"
-    app = create_app(Settings.from_environment(
-        database_url=database_url, secret_key="browser-test-secret-key",
-        instance=instance, projections_inline=True, secure_cookies=False, portal_url=base_url))
-    serving["app"] = app
+    try:
+        app = apps["app"] = make_app(base_url)
+    except BaseException:
+        server.server_close()
+        raise
     LIVE_APPS[base_url] = app
-    thread = threading.Thread(target=server.serve_forever, name="portal-live-server",
+    thread = threading.Thread(target=server.serve_forever, name=f"portal-{server.server_port}",
                               daemon=True)
     thread.start()
     try:
-        yield base_url
+        yield base_url, app
     finally:
+        LIVE_APPS.pop(base_url, None)
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()

@@ -6,19 +6,17 @@ meets the provider's address), and axe-core passes on every portal page."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from domain.account import account_id
 from domain.actor import Actor
 from domain.identity_provider import identity_provider_id
 from portal import create_app
 from portal.config import Settings
-from tests.browser.conftest import Pages, assert_accessible
+from tests.browser.conftest import Pages, assert_accessible, serving
 from tests.conftest import account_for, copy_demo_database
 from tests.oidc_provider import running_provider
 
@@ -33,38 +31,26 @@ def sso_server(browser, demo_database, session_databases, tmp_path_factory) -> I
     against a provider running on localhost; yields the portal's base URL and the provider."""
     instance = tmp_path_factory.mktemp("sso-browser")
     database_url = copy_demo_database(demo_database, instance, session_databases)
-    app = create_app(Settings.from_environment(
-        database_url=database_url, secret_key="browser-sso-secret-key",
-        instance=instance, projections_inline=True, secure_cookies=False))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="portal-sso-server",
-                              daemon=True)
-    thread.start()
-    base_url = f"http://127.0.0.1:{server.server_port}"
-    # The single sign-on redirect address is built from the portal's address, which is known
-    # only now that the server has its port.
-    app.config["PORTAL_URL"] = base_url
     kent = account_for("council_officer", "Kent")
     admin = account_for("platform_admin")
     idp = identity_provider_id(kent.organisation_id)
-    try:
-        with running_provider() as provider, pytest.MonkeyPatch.context() as patch:
-            client_id, secret = provider.register_client(
-                f"{base_url}/sign-in/organisation/{idp}/callback")
-            patch.setenv(SECRET_ENV, secret)
-            services = app.extensions["portal"]
-            services.portal.register_identity_provider(
-                Actor(account_id(admin.email), admin.organisation_id),
-                organisation_id=kent.organisation_id, display_name="Kent County Council",
-                discovery_url=provider.discovery_url, client_id=client_id,
-                client_secret_ref=f"env:{SECRET_ENV}", allowed_domains=["kent.example.org"])
-            services.projections.catch_up()
-            yield {"base_url": base_url, "provider": provider, "officer": kent}
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        app.extensions["portal"].close()
+    with serving(lambda base_url: create_app(Settings.from_environment(
+            database_url=database_url, secret_key="browser-sso-secret-key",
+            instance=instance, projections_inline=True, secure_cookies=False,
+            portal_url=base_url))) as (base_url, app), \
+            running_provider() as provider, pytest.MonkeyPatch.context() as patch:
+        # The single sign-on redirect address is built from the portal's address.
+        client_id, secret = provider.register_client(
+            f"{base_url}/sign-in/organisation/{idp}/callback")
+        patch.setenv(SECRET_ENV, secret)
+        services = app.extensions["portal"]
+        services.portal.register_identity_provider(
+            Actor(account_id(admin.email), admin.organisation_id),
+            organisation_id=kent.organisation_id, display_name="Kent County Council",
+            discovery_url=provider.discovery_url, client_id=client_id,
+            client_secret_ref=f"env:{SECRET_ENV}", allowed_domains=["kent.example.org"])
+        services.projections.catch_up()
+        yield {"base_url": base_url, "provider": provider, "officer": kent}
 
 
 def test_a_council_officer_signs_in_with_their_councils_account(browser, sso_server):

@@ -10,7 +10,6 @@ server is the test's own, on its own copy of the demo region.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,7 +17,6 @@ from uuid import UUID
 
 import pytest
 from playwright.sync_api import Page, expect
-from werkzeug.serving import make_server
 
 from domain.account import account_id
 from domain.actor import Actor
@@ -26,7 +24,7 @@ from domain.organisation import authority_id
 from portal import create_app
 from portal.config import Settings
 from portal.demo.loader import demo_accounts
-from tests.browser.conftest import LIVE_APPS, Pages, assert_accessible, screenshot, sign_in
+from tests.browser.conftest import Pages, assert_accessible, screenshot, serving, sign_in
 from tests.conftest import copy_demo_database
 
 pytestmark = pytest.mark.browser
@@ -75,52 +73,40 @@ def journey(browser, demo_database, session_databases, tmp_path_factory) -> Iter
     engagement (drafted and opened through the lead's commands)."""
     instance = tmp_path_factory.mktemp("tender-journey")
     database_url = copy_demo_database(demo_database, instance, session_databases)
-    app = create_app(Settings.from_environment(
-        database_url=database_url, secret_key="tender-journey-secret-key",
-        instance=instance, projections_inline=True, secure_cookies=False))
-    clock = Clock(NOW)
-    svc = app.extensions["portal"]
-    svc.portal.clock = clock
-    devon = actor(account("council_officer", "Devon"))
-    tender_id, _ = svc.portal.draft_tender(
-        devon, lead_authority_id=DEVON, partnership="Peninsula", title=TITLE,
-        description="A five-year block of residential places across the peninsula.",
-        route="block_contract", estimated_annual_value=2_156_000,
-        estimated_total_value=10_780_000, term_months=60,
-        lots=[{"name": "Residential homes, Devon", "setting_type": "childrens_home",
-               "area": "Devon", "places": 6, "age_from": 8, "age_to": 17,
-               "needs": ["complex_needs"]}],
-        partners=[{"authority_id": DEVON, "share": 7_780_000},
-                  {"authority_id": PLYMOUTH, "share": 2_000_000},
-                  {"authority_id": TORBAY, "share": 1_000_000}],
-        timetable={"engagement_closes": ENGAGEMENT_CLOSES,
-                   "clarification_deadline": CLARIFICATIONS_CLOSE,
-                   "bid_deadline": BID_DEADLINE})
-    svc.portal.set_questionnaire(devon, tender_id, questions=[
-        {"text": "How many places could you offer?", "kind": "number", "options": [],
-         "required": True},
-        {"text": "Which areas could you serve?", "kind": "multiple",
-         "options": ["Devon", "Plymouth", "Torbay"], "required": True},
-        {"text": "What would help you bid?", "kind": "text", "options": [],
-         "required": False}])
-    svc.portal.set_evaluation(devon, tender_id, quality_weight=60, price_weight=40,
-                              quality_questions=[{"text": "How will you meet complex needs?",
-                                                  "weight": 100}])
-    svc.projections.wait_for(svc.portal.open_market_engagement(devon, tender_id))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="tender-journey-server",
-                              daemon=True)
-    thread.start()
-    base_url = f"http://127.0.0.1:{server.server_port}"
-    LIVE_APPS[base_url] = app  # so the shared sign-in helper can enter the right code
-    try:
+    with serving(lambda base_url: create_app(Settings.from_environment(
+            database_url=database_url, secret_key="tender-journey-secret-key",
+            instance=instance, projections_inline=True, secure_cookies=False,
+            portal_url=base_url))) as (base_url, app):
+        clock = Clock(NOW)
+        svc = app.extensions["portal"]
+        svc.portal.clock = clock
+        devon = actor(account("council_officer", "Devon"))
+        tender_id, _ = svc.portal.draft_tender(
+            devon, lead_authority_id=DEVON, partnership="Peninsula", title=TITLE,
+            description="A five-year block of residential places across the peninsula.",
+            route="block_contract", estimated_annual_value=2_156_000,
+            estimated_total_value=10_780_000, term_months=60,
+            lots=[{"name": "Residential homes, Devon", "setting_type": "childrens_home",
+                   "area": "Devon", "places": 6, "age_from": 8, "age_to": 17,
+                   "needs": ["complex_needs"]}],
+            partners=[{"authority_id": DEVON, "share": 7_780_000},
+                      {"authority_id": PLYMOUTH, "share": 2_000_000},
+                      {"authority_id": TORBAY, "share": 1_000_000}],
+            timetable={"engagement_closes": ENGAGEMENT_CLOSES,
+                       "clarification_deadline": CLARIFICATIONS_CLOSE,
+                       "bid_deadline": BID_DEADLINE})
+        svc.portal.set_questionnaire(devon, tender_id, questions=[
+            {"text": "How many places could you offer?", "kind": "number", "options": [],
+             "required": True},
+            {"text": "Which areas could you serve?", "kind": "multiple",
+             "options": ["Devon", "Plymouth", "Torbay"], "required": True},
+            {"text": "What would help you bid?", "kind": "text", "options": [],
+             "required": False}])
+        svc.portal.set_evaluation(devon, tender_id, quality_weight=60, price_weight=40,
+                                  quality_questions=[{"text": "How will you meet complex needs?",
+                                                      "weight": 100}])
+        svc.projections.wait_for(svc.portal.open_market_engagement(devon, tender_id))
         yield Journey(base_url, app, clock, tender_id)
-    finally:
-        LIVE_APPS.pop(base_url, None)
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        svc.close()
 
 
 @pytest.fixture
