@@ -66,12 +66,21 @@ def check_pinned(name: str, found: dict[str, list]) -> None:
     pinned = json.loads(PINNED.read_text()) if PINNED.exists() else {}
     if RECORD:
         pinned[name] = found
-        PINNED.write_text(json.dumps(pinned, indent=0, sort_keys=True) + "\n")
+        PINNED.write_text(_as_text(pinned))
         return
     assert name in pinned, f"nothing recorded for {name}: PIN_DISCLOSURE=record"
     assert sorted(found) == sorted(pinned[name])
     for label, cells in found.items():
         assert cells == pinned[name][label], label
+
+
+def _as_text(pinned: dict[str, dict[str, list]]) -> str:
+    """The recording as JSON, one dashboard a line (readable diffs when it is re-recorded)."""
+    return "{\n" + ",\n".join(
+        f"{json.dumps(name)}: {{\n" + ",\n".join(
+            f"  {json.dumps(label)}: {json.dumps(cells)}"
+            for label, cells in sorted(pinned[name].items())) + "\n}"
+        for name in sorted(pinned)) + "\n}\n"
 
 
 def _builds(connection: sa.Connection, filters: Filters) -> list[tuple]:
