@@ -190,15 +190,22 @@ def read_tables() -> tuple[str, ...]:
     named: set[sa.Table] = set()
     for info in pkgutil.iter_modules(sufficiency.__path__):
         module = importlib.import_module(f"{sufficiency.__name__}.{info.name}")
-        if module is sys.modules[__name__]:
-            continue  # this module names every projection in READS, not what it reads
-        for value in vars(module).values():
-            if isinstance(value, sa.Table):
-                named.add(value)
-            elif callable(value) and getattr(value, "__module__", "").startswith("projections."):
-                named.update(v for v in vars(sys.modules[value.__module__]).values()
-                             if isinstance(v, sa.Table))
+        if module is not sys.modules[__name__]:  # this one names the projections in READS
+            named |= tables_named_by(module)
     return tuple(sorted(table.name for table in named & owned))
+
+
+def tables_named_by(module) -> set[sa.Table]:
+    """The read-model tables a module names, itself or through the functions it imports
+    from other modules of the projections (whose tables it may read through them)."""
+    found = set()
+    for value in vars(module).values():
+        if isinstance(value, sa.Table):
+            found.add(value)
+        elif callable(value) and getattr(value, "__module__", "").startswith("projections."):
+            found.update(v for v in vars(sys.modules[value.__module__]).values()
+                         if isinstance(v, sa.Table))
+    return found
 
 
 def digest(key: Hashable, at: tuple) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sqlite3
-import sys
 import zlib
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -25,7 +24,7 @@ from projections.directory import accounts
 from projections.registry import all_projections
 from projections.sufficiency import builds as kept
 from projections.sufficiency import dashboard, forecast, stored
-from projections.sufficiency.builds import dashboard_builds
+from projections.sufficiency.builds import dashboard_builds, tables_named_by
 from projections.sufficiency.dashboard import build_dashboard
 from projections.sufficiency.headline import dashboard_years, headline
 from projections.sufficiency.history import monthly_series
@@ -275,7 +274,7 @@ def _measures_read() -> set:
     read = set()
     for info in pkgutil.iter_modules(sufficiency.__path__):
         if info.name != "builds":
-            read |= _tables_read(importlib.import_module(f"projections.sufficiency.{info.name}"))
+            read |= tables_named_by(importlib.import_module(f"projections.sufficiency.{info.name}"))
     return read
 
 
@@ -327,23 +326,11 @@ def test_the_kept_builds_are_bounded_the_oldest_dropped_first(region, builds, mo
         assert c.execute(sa.select(sa.func.count()).select_from(dashboard_builds)).scalar() == 6
 
 
-def _tables_read(module) -> set:
-    """The read-model tables a module names, itself or through the functions it imports."""
-    found = set()
-    for value in vars(module).values():
-        if isinstance(value, sa.Table):
-            found.add(value)
-        elif callable(value) and getattr(value, "__module__", "").startswith("projections."):
-            found.update(v for v in vars(sys.modules[value.__module__]).values()
-                         if isinstance(v, sa.Table))
-    return found
-
-
 def test_the_positions_kept_are_those_of_every_projection_a_dashboard_reads():
     owners = {table: p.name for p in all_projections() for table in p.tables}
     read = set()
     for info in pkgutil.iter_modules(sufficiency.__path__):
-        read |= _tables_read(importlib.import_module(f"projections.sufficiency.{info.name}"))
+        read |= tables_named_by(importlib.import_module(f"projections.sufficiency.{info.name}"))
     read -= {tracking, dashboard_builds, table_changes}
     assert read and all(table in owners for table in read)
     assert {owners[table] for table in read} <= set(kept.READS)
