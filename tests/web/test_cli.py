@@ -9,20 +9,17 @@ import re
 import pyotp
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
 
 from portal.cli import main
 from projections.database import events_table
 from projections.runner import BATCH_SIZE
 from tests.demo_records import WITHOUT_PLACEMENTS as DEMO_RECORDS
+from tests.web.cli_fixtures import command_line
 
 
 @pytest.fixture
 def runner(databases, tmp_path, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", databases.new(tmp_path, "cli"))
-    monkeypatch.setenv("PORTAL_INSTANCE_DIR", str(tmp_path))
-    monkeypatch.setenv("SECRET_KEY", "cli-test")
-    return CliRunner()
+    return command_line(monkeypatch, databases.new(tmp_path, "cli"), tmp_path)
 
 
 def test_demo_load_is_idempotent_and_rebuild_reports(runner):

@@ -4,20 +4,18 @@ rows listed by line, a correction needing its reason, and the exit status."""
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 
 from portal.cli import main
 from portal.imports.fostering import sample_csv
 from tests.conftest import copy_demo_database
+from tests.web.cli_fixtures import command_line
 
 
 @pytest.fixture
 def runner(demo_database, databases, tmp_path, monkeypatch):
     """The command line on a copy of the demo region (its returns end in October 2026)."""
-    monkeypatch.setenv("DATABASE_URL", copy_demo_database(demo_database, tmp_path, databases))
-    monkeypatch.setenv("PORTAL_INSTANCE_DIR", str(tmp_path))
-    monkeypatch.setenv("SECRET_KEY", "cli-test")
-    return CliRunner()
+    return command_line(monkeypatch, copy_demo_database(demo_database, tmp_path, databases),
+                        tmp_path)
 
 
 def test_the_sample_corrects_the_demos_months_only_with_a_reason(runner, tmp_path):

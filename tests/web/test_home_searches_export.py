@@ -8,12 +8,12 @@ import io
 import json
 
 import pytest
-from click.testing import CliRunner
 
 from portal.cli import main
 from projections.home_searches_standard import CSV_FIELDS
 from projections.placements_standard import GROUPS
 from tests.conftest import account_for
+from tests.web.cli_fixtures import command_line
 
 CSV_URL = "/home-searches/export/home-searches-standard.csv"
 JSON_URL = "/home-searches/export/home-searches-standard.json"
@@ -60,10 +60,8 @@ def test_only_council_officers_may_export(client, role):
 
 
 def test_the_command_line_exports_one_authority(demo_services, tmp_path, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL",
-                       demo_services.database.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("PORTAL_INSTANCE_DIR", str(tmp_path))
-    runner = CliRunner()
+    runner = command_line(monkeypatch, demo_services.database.url.render_as_string(
+        hide_password=False), tmp_path)
     out = tmp_path / "dorset.json"
     result = runner.invoke(main, ["export", "home-searches", "--authority", "838",
                                   "--format", "json", str(out)])

@@ -5,20 +5,18 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from click.testing import CliRunner
 
 from portal.cli import main
 from tests.conftest import copy_demo_database
 from tests.ssda903_files import episode, header, write
+from tests.web.cli_fixtures import command_line
 
 
 @pytest.fixture
 def runner(demo_database, databases, tmp_path, monkeypatch):
     """The command line on a copy of the demo region."""
-    monkeypatch.setenv("DATABASE_URL", copy_demo_database(demo_database, tmp_path, databases))
-    monkeypatch.setenv("PORTAL_INSTANCE_DIR", str(tmp_path))
-    monkeypatch.setenv("SECRET_KEY", "cli-test")
-    return CliRunner()
+    return command_line(monkeypatch, copy_demo_database(demo_database, tmp_path, databases),
+                        tmp_path)
 
 
 @pytest.fixture

@@ -9,13 +9,13 @@ import json
 from datetime import date
 
 import pytest
-from click.testing import CliRunner
 
 from domain.actor import Actor
 from domain.organisation import authority_id
 from portal.cli import main
 from projections.placements_standard import FIELDS, GROUPS
 from tests.conftest import account_for
+from tests.web.cli_fixtures import command_line
 
 CSV_URL = "/placements/export/placements-standard.csv"
 JSON_URL = "/placements/export/placements-standard.json"
@@ -88,10 +88,8 @@ def test_signed_out_goes_to_sign_in(client):
 
 
 def test_the_command_line_exports_one_authority(placed, tmp_path, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL",
-                       placed.database.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("PORTAL_INSTANCE_DIR", str(tmp_path))
-    runner = CliRunner()
+    runner = command_line(monkeypatch, placed.database.url.render_as_string(
+        hide_password=False), tmp_path)
     out = tmp_path / "dorset.json"
     result = runner.invoke(main, ["export", "placements-standard", "--authority", "838",
                                   "--format", "json", str(out)])

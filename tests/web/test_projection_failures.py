@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from click.testing import CliRunner
 
 from domain.actor import Actor
 from portal.bootstrap import bootstrap
 from portal.cli import main
 from tests.conftest import account_for
 from tests.projections.test_projection_failures import refuse_to_store
+from tests.web.cli_fixtures import command_line
 from tests.web.test_provider_pages import a_home, own_setting_ids
 
 BEHIND = "This view is behind"
@@ -117,8 +117,7 @@ def test_projections_status_and_retry_on_the_command_line(databases, tmp_path, m
     from tests.projections.scenario import build_region
 
     url = databases.new(tmp_path, "cli")
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("PORTAL_INSTANCE_DIR", str(tmp_path))
+    runner = command_line(monkeypatch, url, tmp_path)
     svc = bootstrap(url, instance=tmp_path)
     try:
         _, settings = build_region(svc.portal)
@@ -126,7 +125,6 @@ def test_projections_status_and_retry_on_the_command_line(databases, tmp_path, m
         _, position = stop_the_board(svc, provider, setting)
     finally:
         svc.close()
-    runner = CliRunner()
     status = runner.invoke(main, ["projections", "status"])
     assert status.exit_code == 3
     board = next(line for line in status.output.splitlines() if line.startswith("vacancy_board"))

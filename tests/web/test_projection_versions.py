@@ -5,13 +5,12 @@ shows the versions and rebuilds it."""
 
 from __future__ import annotations
 
-from click.testing import CliRunner
-
 from portal.bootstrap import bootstrap
 from portal.cli import main
 from projections.versions import projection_versions
 from tests.conftest import account_for
 from tests.projections.scenario import build_region, random_history
+from tests.web.cli_fixtures import command_line
 
 REBUILDING = "which the portal is rebuilding after an update"
 
@@ -62,8 +61,7 @@ def test_pages_of_a_view_being_rebuilt_answer_503_and_the_others_are_served(
 def test_status_shows_versions_and_rebuild_rebuilds_what_another_version_built(
         databases, tmp_path, monkeypatch):
     url = databases.new(tmp_path, "cli")
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("PORTAL_INSTANCE_DIR", str(tmp_path))
+    runner = command_line(monkeypatch, url, tmp_path)
     svc = bootstrap(url, instance=tmp_path)
     try:
         _, settings = build_region(svc.portal)
@@ -72,7 +70,6 @@ def test_status_shows_versions_and_rebuild_rebuilds_what_another_version_built(
         built_by_another_version(svc, "supply", 3)
     finally:
         svc.close()
-    runner = CliRunner()
     status = runner.invoke(main, ["projections", "status"])
     assert status.exit_code == 0, status.output
     lines = {line.split()[0]: line for line in status.output.splitlines() if line.strip()}

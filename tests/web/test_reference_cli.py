@@ -6,20 +6,18 @@ import os
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
 
 from portal.bootstrap import bootstrap
 from portal.cli import main
 from projections.gazetteer import SHIPPED_CSV, postcode_districts
+from tests.web.cli_fixtures import command_line
 
 HEADER = "district,easting,northing,la_ons_code\n"
 
 
 @pytest.fixture
 def runner(databases, tmp_path, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", databases.new(tmp_path, "cli"))
-    monkeypatch.setenv("PORTAL_INSTANCE_DIR", str(tmp_path))
-    return CliRunner()
+    return command_line(monkeypatch, databases.new(tmp_path, "cli"), tmp_path)
 
 
 def added(tmp_path) -> dict:

@@ -3,22 +3,19 @@ real receiver and says how it went; a second run sends nothing again."""
 
 from __future__ import annotations
 
-from click.testing import CliRunner
-
 from domain.actor import Actor
 from portal.bootstrap import bootstrap
 from portal.cli import main
 from tests.projections.home_search_world import worked_example_search
 from tests.projections.test_home_search_offers import DEADLINE, NOW
 from tests.projections.test_search_notices import history
+from tests.web.cli_fixtures import command_line
 from tests.web.test_webhook_delivery import Receiver, subscribed
 
 
 def test_deliver_once_sends_what_is_due(databases, tmp_path, monkeypatch):
     url = databases.new(tmp_path, "cli")
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("PORTAL_INSTANCE_DIR", str(tmp_path))
-    monkeypatch.setenv("SECRET_KEY", "cli-test")
+    runner = command_line(monkeypatch, url, tmp_path)
     # The receiver listens on plain http at 127.0.0.1: allowed by default on SQLite only.
     monkeypatch.setenv("WEBHOOKS_ALLOW_LOCAL_HTTP", "true")
     receiver = Receiver()
@@ -35,7 +32,6 @@ def test_deliver_once_sends_what_is_due(databases, tmp_path, monkeypatch):
                                         offers_close_at=DEADLINE, now=NOW)
         finally:
             svc.close()
-        runner = CliRunner()
         first = runner.invoke(main, ["webhooks", "deliver", "--once"])
         assert first.exit_code == 0, first.output
         assert "Queued 1, delivered 1, to retry 0, failed 0" in first.output
