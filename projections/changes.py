@@ -39,6 +39,11 @@ table_changes = sa.Table(
 )
 
 
+# Built once: a batch runs it every time.
+_MOVE = table_changes.update().where(table_changes.c.name == sa.bindparam("table")).values(
+    position=sa.bindparam("at"))
+
+
 class Changes:
     """The tables one batch changed, each with the position of the last event that did."""
 
@@ -88,10 +93,7 @@ def store(connection: sa.Connection, changed: dict[str, int]) -> None:
     # Every projection table has a row from set-up on, so the update nearly always finds
     # them all; where the driver counts an executemany's rows, only a shortfall is looked up.
     names = sorted(changed)
-    updated = connection.execute(
-        table_changes.update().where(table_changes.c.name == sa.bindparam("table"))
-        .values(position=sa.bindparam("at")),
-        [{"table": name, "at": changed[name]} for name in names])
+    updated = connection.execute(_MOVE, [{"table": name, "at": changed[name]} for name in names])
     if connection.dialect.supports_sane_multi_rowcount and updated.rowcount == len(names):
         return
     known = set(connection.execute(sa.select(table_changes.c.name).where(

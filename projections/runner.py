@@ -55,6 +55,26 @@ _feeding: contextvars.ContextVar[bool] = contextvars.ContextVar("projections_fee
                                                                  default=False)
 
 
+# The statements every batch runs, built once (building one costs more than SQLite's work
+# for it): the tracking rows of the projections named ``names``.
+_NAMED = tracking.c.name.in_(sa.bindparam("names", expanding=True))
+_CLAIM = tracking.update().where(_NAMED).values(position=tracking.c.position)
+_MOVE = tracking.update().where(_NAMED).values(position=sa.bindparam("position"))
+_POSITIONS = sa.select(tracking.c.name, tracking.c.position).where(_NAMED)
+_POSITIONS_AND_VERSIONS = sa.select(
+    tracking.c.name, tracking.c.position, projection_versions.c.version,
+    projection_versions.c.digest).select_from(tracking.outerjoin(
+        projection_versions, projection_versions.c.name == tracking.c.name)).where(_NAMED)
+_STOPPED = tracking.outerjoin(projection_failures,
+                              projection_failures.c.name == tracking.c.name)
+_EVERY_POSITION = sa.select(tracking.c.name, tracking.c.position,
+                            projection_failures.c.name.label("stopped")).select_from(_STOPPED)
+_EVERY_POSITION_AND_VERSION = sa.select(
+    tracking.c.name, tracking.c.position, projection_failures.c.name.label("stopped"),
+    projection_versions.c.version, projection_versions.c.digest).select_from(
+        _STOPPED.outerjoin(projection_versions, projection_versions.c.name == tracking.c.name))
+
+
 def feeding() -> bool:
     """Whether the current thread is applying events (a runner's batch or rebuild)."""
     return _feeding.get()
@@ -209,16 +229,9 @@ class ProjectionRunner:
     def _positions_and_stopped(self) -> tuple[dict[str, int], set[str], set[str]]:
         """Every projection's position, which have stopped, and which have tables another
         version built (not fed until rebuilt), in one read."""
-        joined = tracking.outerjoin(projection_failures,
-                                    projection_failures.c.name == tracking.c.name)
-        columns = [tracking.c.name, tracking.c.position,
-                   projection_failures.c.name.label("stopped")]
-        if self.versioned:
-            joined = joined.outerjoin(projection_versions,
-                                      projection_versions.c.name == tracking.c.name)
-            columns += [projection_versions.c.version, projection_versions.c.digest]
         with self.engine.connect() as c:
-            rows = c.execute(sa.select(*columns).select_from(joined)).all()
+            rows = c.execute(_EVERY_POSITION_AND_VERSION if self.versioned
+                             else _EVERY_POSITION).all()
         found = {row.name: row.position for row in rows}
         stopped = {row.name for row in rows if row.stopped is not None}
         stale = self._stale_rows(rows) if self.versioned else set()
@@ -369,8 +382,7 @@ class ProjectionRunner:
                     # A short batch means nothing else for these projections up to head.
                     new = notifications[-1].id if len(notifications) == self.batch_size else head
                     count = self._apply(c, group, notifications)
-                    c.execute(tracking.update().where(tracking.c.name.in_(names))
-                              .values(position=new))
+                    c.execute(_MOVE, {"names": names, "position": new})
             except Exception as error:
                 for projection in group:
                     projection.discard_batch()
@@ -404,25 +416,16 @@ class ProjectionRunner:
         no-op write that takes the rows' locks (PostgreSQL) or the database's write lock
         (SQLite) until the transaction ends, so a second runner waits here instead of
         applying the same events."""
-        c.execute(tracking.update().where(tracking.c.name.in_(names))
-                  .values(position=tracking.c.position))
-        return dict(c.execute(sa.select(tracking.c.name, tracking.c.position)
-                              .where(tracking.c.name.in_(names))).all())
+        c.execute(_CLAIM, {"names": names})
+        return dict(c.execute(_POSITIONS, {"names": names}).all())
 
     def _claim_group(self, c: sa.Connection, names: list[str]) -> tuple[dict[str, int], bool]:
         """:meth:`_claim` for a batch: the positions, and whether any of ``names`` has tables
         another version built (read with the positions, in one query, after the claim)."""
-        c.execute(tracking.update().where(tracking.c.name.in_(names))
-                  .values(position=tracking.c.position))
         if not self.versioned:
-            return dict(c.execute(sa.select(tracking.c.name, tracking.c.position)
-                                  .where(tracking.c.name.in_(names))).all()), False
-        rows = c.execute(
-            sa.select(tracking.c.name, tracking.c.position, projection_versions.c.version,
-                      projection_versions.c.digest)
-            .select_from(tracking.outerjoin(projection_versions,
-                                            projection_versions.c.name == tracking.c.name))
-            .where(tracking.c.name.in_(names))).all()
+            return self._claim(c, names), False
+        c.execute(_CLAIM, {"names": names})
+        rows = c.execute(_POSITIONS_AND_VERSIONS, {"names": names}).all()
         return {row.name: row.position for row in rows}, bool(self._stale_rows(rows))
 
     def _apply(self, c: sa.Connection, group: list[Projection], notifications: Sequence) -> int:
