@@ -95,14 +95,17 @@ class Projection:
         return getattr(self, self._handlers[topic])
 
     def prepare(self, connection: sa.Connection, notifications: Sequence[Any]) -> None:
-        """Called with the batch's notifications before it is applied (e.g. to load, in one
-        query, the rows its events will change)."""
+        """Called with the batch's notifications it takes, before they are applied (e.g. to
+        load, in one query, the rows its events will change). A batch holding none of its
+        topics passes the projection by: none of these three hooks is called for it."""
 
     def begin_batch(self, connection: sa.Connection) -> None:
-        """Called before each batch, inside its transaction (e.g. to load running state)."""
+        """Called before each batch it takes events of, inside its transaction (e.g. to load
+        running state)."""
 
     def end_batch(self, connection: sa.Connection) -> None:
-        """Called after each batch, inside its transaction (e.g. to flush buffered rows)."""
+        """Called after each batch it took events of, inside its transaction (e.g. to flush
+        buffered rows)."""
 
     def discard_batch(self) -> None:
         """Called when a batch's transaction was rolled back: forget what the batch held in

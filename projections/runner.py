@@ -55,6 +55,26 @@ _feeding: contextvars.ContextVar[bool] = contextvars.ContextVar("projections_fee
                                                                  default=False)
 
 
+# The statements every batch runs, built once (building one costs more than SQLite's work
+# for it): the tracking rows of the projections named ``names``.
+_NAMED = tracking.c.name.in_(sa.bindparam("names", expanding=True))
+_CLAIM = tracking.update().where(_NAMED).values(position=tracking.c.position)
+_MOVE = tracking.update().where(_NAMED).values(position=sa.bindparam("position"))
+_POSITIONS = sa.select(tracking.c.name, tracking.c.position).where(_NAMED)
+_POSITIONS_AND_VERSIONS = sa.select(
+    tracking.c.name, tracking.c.position, projection_versions.c.version,
+    projection_versions.c.digest).select_from(tracking.outerjoin(
+        projection_versions, projection_versions.c.name == tracking.c.name)).where(_NAMED)
+_STOPPED = tracking.outerjoin(projection_failures,
+                              projection_failures.c.name == tracking.c.name)
+_EVERY_POSITION = sa.select(tracking.c.name, tracking.c.position,
+                            projection_failures.c.name.label("stopped")).select_from(_STOPPED)
+_EVERY_POSITION_AND_VERSION = sa.select(
+    tracking.c.name, tracking.c.position, projection_failures.c.name.label("stopped"),
+    projection_versions.c.version, projection_versions.c.digest).select_from(
+        _STOPPED.outerjoin(projection_versions, projection_versions.c.name == tracking.c.name))
+
+
 def feeding() -> bool:
     """Whether the current thread is applying events (a runner's batch or rebuild)."""
     return _feeding.get()
@@ -209,16 +229,9 @@ class ProjectionRunner:
     def _positions_and_stopped(self) -> tuple[dict[str, int], set[str], set[str]]:
         """Every projection's position, which have stopped, and which have tables another
         version built (not fed until rebuilt), in one read."""
-        joined = tracking.outerjoin(projection_failures,
-                                    projection_failures.c.name == tracking.c.name)
-        columns = [tracking.c.name, tracking.c.position,
-                   projection_failures.c.name.label("stopped")]
-        if self.versioned:
-            joined = joined.outerjoin(projection_versions,
-                                      projection_versions.c.name == tracking.c.name)
-            columns += [projection_versions.c.version, projection_versions.c.digest]
         with self.engine.connect() as c:
-            rows = c.execute(sa.select(*columns).select_from(joined)).all()
+            rows = c.execute(_EVERY_POSITION_AND_VERSION if self.versioned
+                             else _EVERY_POSITION).all()
         found = {row.name: row.position for row in rows}
         stopped = {row.name for row in rows if row.stopped is not None}
         stale = self._stale_rows(rows) if self.versioned else set()
@@ -311,26 +324,39 @@ class ProjectionRunner:
                      progress: Callable[[str, int, int], None] | None,
                      stopped_now: list[Failure], retrying: str | None) -> int:
         applied = 0
+        positions: dict[str, int] | None = None
         while True:
-            # Reading positions first keeps the common case (nothing pending) write-free.
-            positions, stopped, stale = self._positions_and_stopped()
-            stopped.discard(retrying)
+            if positions is None:
+                # Reading positions first keeps the common case (nothing pending) write-free.
+                positions, stopped, stale = self._positions_and_stopped()
+                stopped.discard(retrying)
+                stopped.update(stale)
             stopped.update(f.name for f in stopped_now)
-            stopped.update(stale)
             behind = [p for p in projections
                       if positions[p.name] < head and p.name not in stopped]
             if not behind:
                 return applied
             lowest = min(positions[p.name] for p in behind)
-            applied += self._catch_up_group(
-                [p for p in behind if positions[p.name] == lowest], head, progress, stopped_now)
+            group = [p for p in behind if positions[p.name] == lowest]
+            count, reached = self._catch_up_group(group, head, progress, stopped_now)
+            applied += count
+            if reached:
+                # This runner moved the group to the head itself: no need to read that back.
+                # The others' positions, as read, are at most where they stand (a runner
+                # only moves them on); a group formed from an old one is claimed, and found
+                # moved, before it is fed.
+                positions.update((p.name, head) for p in group)
+            else:
+                positions = None  # regroup from what is stored
 
     def _catch_up_group(self, group: list[Projection], head: int,
                         progress: Callable[[str, int, int], None] | None,
-                        stopped_now: list[Failure]) -> int:
+                        stopped_now: list[Failure]) -> tuple[int, bool]:
         """Feed ``group`` (all at one position) up to ``head``; returns early if another
         runner moved some of them on, so the caller can regroup, or when one of them cannot
-        apply an event: then each goes on alone, and the one that fails stops there."""
+        apply an event: then each goes on alone, and the one that fails stops there.
+        Returns the number of applications, and whether this runner moved the whole group
+        to ``head`` (otherwise the caller reads the positions again)."""
         applied = 0
         recorder = self.application.recorder
         names = [p.name for p in group]
@@ -341,16 +367,14 @@ class ProjectionRunner:
             old = None
             try:
                 with self.engine.begin() as c:
-                    positions = self._claim(c, names)
+                    positions, stale = self._claim_group(c, names)
                     old = min(positions.values())
                     if old >= head or len(set(positions.values())) > 1:
-                        return applied  # done, or another runner moved some on: regroup
-                    if self.versioned and self._stale_rows(c.execute(
-                            sa.select(projection_versions).where(
-                                projection_versions.c.name.in_(names))).all()):
+                        return applied, False  # done, or another runner moved some on
+                    if stale:
                         # Another version's tables were swapped in since the group was
                         # formed (read after the claim, so after that swap committed).
-                        return applied
+                        return applied, False
                     notifications = recorder.select_notifications(
                         start=old, limit=self.batch_size, stop=head, topics=topics,
                         inclusive_of_start=False,
@@ -358,8 +382,7 @@ class ProjectionRunner:
                     # A short batch means nothing else for these projections up to head.
                     new = notifications[-1].id if len(notifications) == self.batch_size else head
                     count = self._apply(c, group, notifications)
-                    c.execute(tracking.update().where(tracking.c.name.in_(names))
-                              .values(position=new))
+                    c.execute(_MOVE, {"names": names, "position": new})
             except Exception as error:
                 for projection in group:
                     projection.discard_batch()
@@ -379,13 +402,13 @@ class ProjectionRunner:
                     applied += self._contain(
                         projection, old, [n for n in notifications if projection.wants(n.topic)],
                         new, stopped_now)
-                return applied
+                return applied, False
             applied += count
             if progress:
                 for name in names:
                     progress(name, new, head)
             if new >= head:
-                return applied  # caught up: no need to claim the rows again to see it
+                return applied, True  # caught up: no need to claim the rows again to see it
 
     @staticmethod
     def _claim(c: sa.Connection, names: list[str]) -> dict[str, int]:
@@ -393,10 +416,17 @@ class ProjectionRunner:
         no-op write that takes the rows' locks (PostgreSQL) or the database's write lock
         (SQLite) until the transaction ends, so a second runner waits here instead of
         applying the same events."""
-        c.execute(tracking.update().where(tracking.c.name.in_(names))
-                  .values(position=tracking.c.position))
-        return dict(c.execute(sa.select(tracking.c.name, tracking.c.position)
-                              .where(tracking.c.name.in_(names))).all())
+        c.execute(_CLAIM, {"names": names})
+        return dict(c.execute(_POSITIONS, {"names": names}).all())
+
+    def _claim_group(self, c: sa.Connection, names: list[str]) -> tuple[dict[str, int], bool]:
+        """:meth:`_claim` for a batch: the positions, and whether any of ``names`` has tables
+        another version built (read with the positions, in one query, after the claim)."""
+        if not self.versioned:
+            return self._claim(c, names), False
+        c.execute(_CLAIM, {"names": names})
+        rows = c.execute(_POSITIONS_AND_VERSIONS, {"names": names}).all()
+        return {row.name: row.position for row in rows}, bool(self._stale_rows(rows))
 
     def _apply(self, c: sa.Connection, group: list[Projection], notifications: Sequence) -> int:
         """Apply a batch to every projection of ``group`` in the open transaction ``c``, and
@@ -414,24 +444,36 @@ class ProjectionRunner:
                      notifications: Sequence, changed: changes.Changes) -> int:
         applied = 0
         to_domain_event = self.application.mapper.to_domain_event
+        # The batch's topics, each with the last event of it: one pass over the batch. A
+        # projection takes no event of a topic it does not want, so one that wants none of
+        # these is left out of the batch altogether (no prepare, begin or end): it has
+        # nothing to load, hold or write, and its position moves on with the group's.
+        last_of: dict[str, int] = {}
+        for notification in notifications:
+            last_of[notification.topic] = notification.id
+        taking = []
+        # The last event each projection takes in the batch: what it writes as the batch
+        # starts or ends (rows buffered over several events) changed no later than that.
+        last: dict[str, int] = {}
+        for projection in group:
+            wanted_last = [at for topic, at in last_of.items() if projection.wants(topic)]
+            if wanted_last:
+                taking.append(projection)
+                last[projection.name] = max(wanted_last)
         # Who wants each topic of the batch, worked out once per topic rather than once per
         # event and projection: the raw projections, those whose ``process`` needs the topic
         # and position, and the bound handlers called with just the decoded event.
-        preparing = [p for p in group if type(p).prepare is not Projection.prepare]
+        preparing = [p for p in taking if type(p).prepare is not Projection.prepare]
         wanted: list[list] = [[] for _ in preparing]
         routes: dict[str, tuple[list, list, list, list[list], int]] = {}
-        for topic in {n.topic for n in notifications}:
-            wanting = [p for p in group if p.wants(topic)]
+        for topic in last_of:
+            wanting = [p for p in taking if p.wants(topic)]
             raw = [p.process for p in wanting if p.raw]
             handlers = [(p, p.handler(topic)) for p in wanting if not p.raw]
             routes[topic] = (raw, [p.process for p, h in handlers if h is None],
                              [h for _, h in handlers if h is not None],
                              [wanted[i] for i, p in enumerate(preparing) if p.wants(topic)],
                              len(wanting))
-        # The last event each projection takes in the batch: what it writes as the batch
-        # starts or ends (rows buffered over several events) changed no later than that.
-        last = {p.name: next((n.id for n in reversed(notifications) if p.wants(n.topic)), 0)
-                for p in group}
         if preparing:
             for notification in notifications:
                 for notifications_wanted in routes[notification.topic][3]:
@@ -439,7 +481,7 @@ class ProjectionRunner:
         for projection, notifications_wanted in zip(preparing, wanted, strict=True):
             changed.position = last[projection.name]
             projection.prepare(c, notifications_wanted)
-        for projection in group:
+        for projection in taking:
             changed.position = last[projection.name]
             projection.begin_batch(c)
         for notification in notifications:
@@ -455,7 +497,7 @@ class ProjectionRunner:
                 for handle in handlers:
                     handle(c, event)
             applied += count
-        for projection in group:
+        for projection in taking:
             changed.position = last[projection.name]
             projection.end_batch(c)
         return applied

@@ -118,6 +118,11 @@ class Checkpointer:
         # they reach the witness file only once it is (``witness_signed``).
         self._unwitnessed = threading.local()
         self._signed_size: int | None = None  # the largest tree this process knows is signed
+        # What this checkpointer left the witness file ending with, as it let go of its lock:
+        # (the file's length, its last line, the row id of the checkpoint on that line). While
+        # the file is still exactly so, the next copy starts after that row without looking
+        # the line up in the database again.
+        self._witness_tail: tuple[int, str | None, int] | None = None
 
     def _sign(self, c: sa.Connection, size: int, position: int, root: bytes
               ) -> tuple[int, Checkpoint]:
@@ -152,11 +157,13 @@ class Checkpointer:
         with self.witness_file.open("a+b", buffering=0) as witness:
             fcntl.flock(witness.fileno(), fcntl.LOCK_EX)
             try:
-                behind = self._missing_from_witness(witness, signed)
+                behind, last_id = self._missing_from_witness(witness, signed)
                 if behind:
                     # One write of whole lines: a copier killed mid-way leaves no torn line.
                     witness.write("".join(json.dumps(cp.as_json()) + "\n"
                                           for cp in behind).encode("utf-8"))
+                self._witness_tail = None if last_id is None else (
+                    witness.seek(0, 2), _last_line(witness), last_id)
             finally:
                 fcntl.flock(witness.fileno(), fcntl.LOCK_UN)
         return len(behind)
@@ -170,8 +177,9 @@ class Checkpointer:
         return self._witness([])
 
     def _missing_from_witness(self, witness: BinaryIO, signed: list[tuple[int, Checkpoint]]
-                              ) -> list[Checkpoint]:
-        """The checkpoints to append to ``witness`` (open, locked), in the database's order."""
+                              ) -> tuple[list[Checkpoint], int | None]:
+        """The checkpoints to append to ``witness`` (open, locked), in the database's order,
+        and the row id of the one that will end the witness (None when that is not known)."""
         own = sorted(signed, key=lambda pair: pair[0])
         last = _last_line(witness)
         witnessed = None
@@ -179,34 +187,45 @@ class Checkpointer:
             try:
                 witnessed = Checkpoint.from_json(json.loads(last))
             except (ValueError, KeyError, TypeError):
-                return [cp for _, cp in own]  # a damaged witness is for verify to report
+                return [cp for _, cp in own], None  # a damaged witness is for verify to report
         with self.engine.connect() as c:
             if witnessed is None:  # no witness yet, or an empty one
                 if not own:
-                    return []
+                    return [], None
                 after = own[0][0] - 1
+            elif (left := self._witness_tail) is not None and left[:2] == (
+                    witness.seek(0, 2), last):
+                after = left[2]  # the file is as this checkpointer left it: nobody copied since
             else:
                 # Two checkpoints of one size signed in one second are the same line: if the
                 # witness ends with n of them, it has copied the first n the database holds.
                 after = _copied_last(c, witnessed, _repeats_at_end(witness, last))
                 if after is None:
-                    return [cp for _, cp in own]  # deleted from the database: verify reports
+                    # Deleted from the database: verify reports.
+                    return [cp for _, cp in own], None
             rows = c.execute(sa.select(audit_checkpoints).where(audit_checkpoints.c.id > after)
                              .order_by(audit_checkpoints.c.id)).mappings().all()
-        following = [Checkpoint.from_row(row) for row in rows]
-        copied = [cp for cp in following if cp.deployment == self.deployment
-                  and cp.key_id == self.key.key_id and verify_signature(
+        # Checkpoints this checkpointer has just signed need no check of their signature.
+        ours = dict(own)
+        following = [(row["id"], Checkpoint.from_row(row)) for row in rows]
+        copied = [(row_id, cp) for row_id, cp in following if cp.deployment == self.deployment
+                  and cp.key_id == self.key.key_id and (ours.get(row_id) == cp or verify_signature(
                       self.key.public_key, cp.signature, checkpoint_message(
-                          cp.deployment, cp.tree_size, cp.root, cp.position, cp.signed_at))]
+                          cp.deployment, cp.tree_size, cp.root, cp.position, cp.signed_at)))]
+        last_id = copied[-1][0] if copied else after
         # Checkpoints of ours stored at or before the witness's last one: already copied by
         # another signer, unless two signers started an empty witness together. The witness
         # follows the database's order, so if ours is there it is among the last lines, one
         # a row id from ours to the last witnessed.
         earlier = [(row_id, cp) for row_id, cp in own if row_id <= after]
         if earlier:
-            tail = set(_last_lines(witness, after - earlier[0][0] + 1))
-            copied[:0] = [cp for _, cp in earlier if json.dumps(cp.as_json()) not in tail]
-        return copied
+            tail_lines = set(_last_lines(witness, after - earlier[0][0] + 1))
+            missed = [cp for _, cp in earlier if json.dumps(cp.as_json()) not in tail_lines]
+            if missed:
+                # Appended out of the database's order: which row ends the witness is not
+                # known from the order alone.
+                return missed + [cp for _, cp in copied], None
+        return [cp for _, cp in copied], last_id
 
     def create(self, only_if_grown: bool = False) -> Checkpoint | None:
         """Sign the tree as the verifiable-log projection has built it so far (with

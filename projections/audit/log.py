@@ -39,6 +39,12 @@ audit_tree = sa.Table(
 )
 
 
+# Read and written by every batch: built once.
+_TREE = sa.select(audit_tree).where(audit_tree.c.id == 1)
+_GROW = audit_tree.update().where(audit_tree.c.id == 1).values(
+    size=sa.bindparam("size"), position=sa.bindparam("position"),
+    frontier=sa.bindparam("frontier"))
+
 _sha256 = hashlib.sha256
 _NUMBER_AND_LENGTH = struct.Struct(">QI").pack
 _LENGTH = struct.Struct(">I").pack
@@ -99,7 +105,7 @@ class VerifiableLog(Projection):
         self._writer = TableWriter(audit_leaves)
 
     def begin_batch(self, c: sa.Connection) -> None:
-        row = c.execute(sa.select(audit_tree).where(audit_tree.c.id == 1)).mappings().first()
+        row = c.execute(_TREE).mappings().first()
         if row is None:
             self._frontier, self._position = Frontier(), 0
         else:
@@ -120,7 +126,7 @@ class VerifiableLog(Projection):
         self._writer.insert(c, self._rows)
         values = {"size": self._frontier.size, "position": self._position,
                   "frontier": frontier_to_bytes(self._frontier)}
-        updated = c.execute(audit_tree.update().where(audit_tree.c.id == 1).values(**values))
+        updated = c.execute(_GROW, values)
         if not updated.rowcount:
             c.execute(audit_tree.insert().values(id=1, **values))
         self._rows = []

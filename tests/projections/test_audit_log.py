@@ -307,6 +307,28 @@ class AuditScenario:
         assert report.ok, report.first
         self.assert_witness_holds_each_checkpoint_once(services, expected_at_least=27)
 
+    def test_two_signers_taking_turns_each_copy_what_the_other_left(self, services,
+                                                                    database_url, tmp_path):
+        """Two signers of one deployment (two processes) signing in turn, each sometimes
+        twice running, and a checkpoint stored by a third that never copied it: the witness
+        holds every checkpoint once, in the database's order."""
+        other = bootstrap(database_url, instance=tmp_path)
+        try:
+            for signer in (services, other, services, services, other, other, services):
+                self.command(signer, fee=1_000 + len(signer.checkpoints.witness_file
+                                                     .read_text().splitlines()))
+                if signer is other:
+                    with other.engine.begin() as c:  # stored, never copied
+                        other.checkpoints._sign(c, *tree_state(c, lock=True))
+            services.checkpoints.create()
+            report = self.full_verify(services)
+            assert report.ok, report.first
+            lines = services.checkpoints.witness_file.read_text().splitlines()
+            with services.engine.connect() as c:
+                assert lines == [json.dumps(cp.as_json()) for cp in stored_checkpoints(c)]
+        finally:
+            other.close()
+
     def assert_witness_holds_each_checkpoint_once(self, svc, expected_at_least: int = 0):
         lines = svc.checkpoints.witness_file.read_text().splitlines()
         with svc.engine.connect() as c:

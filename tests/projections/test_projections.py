@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
+from projections import changes
 from projections.audit.index import audit_events
 from projections.base import tracking
 from projections.bulk import TableWriter
@@ -190,6 +191,34 @@ class ProjectionScenario(OpensServices):
         with svc.engine.connect() as c:
             names = set(c.execute(sa.select(tracking.c.name)).scalars())
         assert names == {p.name for p in all_projections()}
+
+
+    def test_a_batch_passes_by_the_projections_that_take_none_of_its_events(
+            self, make_services, monkeypatch):
+        svc = make_services()
+        _, settings = build_region(svc.portal)
+        svc.projections.catch_up()
+        with svc.engine.connect() as c:
+            changed_before = changes.last_changed(c, ["tenders", "vacancy_board"])
+        random_history(svc.portal, settings, steps=30)  # vacancy events only
+        called: list[tuple[str, str]] = []
+        for name in ("tenders", "vacancy_board"):
+            projection = svc.projections.projections[name]
+            for hook in ("prepare", "begin_batch", "end_batch"):
+                original = getattr(projection, hook)
+                monkeypatch.setattr(projection, hook, lambda *args, name=name, hook=hook,
+                                    original=original: (called.append((name, hook)),
+                                                        original(*args))[1])
+        svc.projections.catch_up()
+        assert {name for name, _ in called} == {"vacancy_board"}
+        assert [hook for _, hook in called] == ["prepare", "begin_batch", "end_batch"]
+        # Passed by, it still moves on with the batch; its tables did not change.
+        head = svc.portal.last_position()
+        assert set(svc.projections.positions().values()) == {head}
+        with svc.engine.connect() as c:
+            changed_after = changes.last_changed(c, ["tenders", "vacancy_board"])
+        assert changed_after["tenders"] == changed_before["tenders"]
+        assert changed_after["vacancy_board"] > changed_before["vacancy_board"]
 
 
 class TestProjectionsOnSQLite(ProjectionScenario):

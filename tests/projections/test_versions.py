@@ -133,7 +133,7 @@ class VersionScenario(OpensServices):
         board = svc.projections.projections["vacancy_board"]
         # Even a group formed before another version's tables were swapped in applies
         # nothing to them: the batch reads the versions after claiming its rows.
-        assert svc.projections._catch_up_group([board], head, None, []) == 0
+        assert svc.projections._catch_up_group([board], head, None, []) == (0, False)
         assert positions(svc)["vacancy_board"] == at
         svc.projections.catch_up()
         moved = positions(svc)
