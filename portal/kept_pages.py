@@ -115,5 +115,5 @@ class _Remembered:
             self._found.clear()
 
 
-LAYOUTS = 2000  # layouts each process remembers (about 15 kB each)
+LAYOUTS = 1000  # layouts each process remembers (a dashboard's is about 7 kB: 7 MB at most)
 _layouts = _Remembered(LAYOUTS)
