@@ -64,6 +64,13 @@ class PresentedTable:
     yearly: bool = False  # a monthly series summarised a year apart (the forecast)
 
     @property
+    def on_demand(self) -> bool:
+        """Whether a page with an address for it shows only this table's summary, with its
+        chart and full table on demand (see ``ON_DEMAND_CELLS``)."""
+        return (self.summary is not None and not self.yearly
+                and len(self.rows) * len(self.headers) > ON_DEMAND_CELLS)
+
+    @property
     def table_id(self) -> str:
         return f"{self.anchor}-table"
 
@@ -92,6 +99,13 @@ def anchor_for(key: str, prefix: str = "") -> str:
 
 
 SUMMARY_ROWS = 6  # rows a collapsed section shows (a longer table is shown whole on demand)
+# A table of more figures than this (a region's table of its authorities, or of placement
+# types by authority: a suppressed figure carries its explanation, so a few hundred bytes of
+# HTML each) is not carried by its page beyond its summary: its chart and full table come on
+# demand, from the page's address with ``table=<key>`` (the page with that section opened, or
+# for htmx that section's content alone), so a region's page is not megabytes of tables most
+# readers never open.
+ON_DEMAND_CELLS = 500
 MOST_SUBTOTALS = 8  # a summary of more subtotal rows than this shows the first rows instead
 
 

@@ -7,16 +7,30 @@ moves the read models on. Each request renders only the layout for its viewer (n
 navigation, CSRF token, notices) around a mark, and the response is the layout's two halves
 with the kept bytes between them: the content, megabytes for a region, is never decoded,
 escaped or copied again.
+
+The layout itself is the rest of a kept page's cost, so each web process also remembers the
+layout it rendered for a session (:func:`in_layout`): the same page asked again in the same
+session, with the same principal, navigation (unread notices counted afresh each time), query
+and form, is the remembered layout around the kept content, with a fresh CSP nonce written
+where the old one was. Its key holds the session's own token and CSRF secret, so a layout is
+never read by another session; a page with a flashed message or a "this view is behind"
+banner is rendered afresh.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import govuk_frontend_jinja
-from flask import Response, render_template
+from flask import Response, g, render_template, request, session
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
+
+from portal.headers import csp_nonce
+from portal.presenters import navigation
 
 
 def _page_code() -> str:
@@ -38,9 +52,68 @@ BODY_MARK = Markup("<!--app-kept-body-->")
 def in_layout(template: str, content: bytes, **context) -> Response:
     """``template`` (which writes ``body`` as its main content) rendered for this request,
     with ``content`` in the place of its main content."""
-    layout = render_template(template, body=BODY_MARK, **context)
-    before, mark, after = layout.partition(BODY_MARK)
-    if not mark:
-        raise RuntimeError(f"{template} lost the place of its main content")
-    # Sent as the three parts (a region's main content is megabytes: not copied again).
-    return Response([before.encode(), content, after.encode()], mimetype="text/html")
+    nav = navigation(g.get("principal"), request.blueprint or "")
+    key = _layout_key(template, nav, context)
+    halves = _layouts.recalled(key) if key else None
+    if halves is None:
+        nonce = csp_nonce()
+        layout = render_template(template, body=BODY_MARK, navigation=lambda *_: nav, **context)
+        before, mark, after = layout.partition(BODY_MARK)
+        if not mark:
+            raise RuntimeError(f"{template} lost the place of its main content")
+        halves = (nonce, before, after)
+        if key:
+            _layouts.remember(key, halves)
+    else:  # the layout this session had: a fresh nonce where the old one was written
+        old, new = halves[0], csp_nonce()
+        halves = (new, halves[1].replace(old, new), halves[2].replace(old, new))
+    # Sent as the three parts (the main content is not copied again), with their length, so
+    # the server need not send them in chunks.
+    parts = [halves[1].encode(), content, halves[2].encode()]
+    response = Response(parts, mimetype="text/html")
+    response.content_length = sum(len(part) for part in parts)
+    return response
+
+
+def _layout_key(template: str, nav: list[dict], context: dict) -> str | None:
+    """What a layout is rendered from, for this session alone (None: render it afresh)."""
+    principal = g.get("principal")
+    token = getattr(session, "token_hash", None)
+    if principal is None or token is None or "_flashes" in session \
+            or g.get("stopped_projections"):
+        return None
+    generate_csrf()  # the layout writes the session's token: its secret is made by now
+    secret = session.get("csrf_token")
+    return hashlib.sha256(repr((
+        PAGE_CODE, template, token, secret, principal, request.blueprint, request.full_path,
+        nav, sorted(context.items()))).encode()).hexdigest()
+
+
+class _Remembered:
+    """The layouts a process rendered, by key, the least recently read dropped first."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._found: OrderedDict[str, tuple[str, str, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def recalled(self, key: str) -> tuple[str, str, str] | None:
+        with self._lock:
+            found = self._found.get(key)
+            if found is not None:
+                self._found.move_to_end(key)
+            return found
+
+    def remember(self, key: str, halves: tuple[str, str, str]) -> None:
+        with self._lock:
+            self._found[key] = halves
+            while len(self._found) > self.limit:
+                self._found.popitem(last=False)
+
+    def forget(self) -> None:
+        with self._lock:
+            self._found.clear()
+
+
+LAYOUTS = 1000  # layouts each process remembers (a dashboard's is about 7 kB: 7 MB at most)
+_layouts = _Remembered(LAYOUTS)

@@ -96,6 +96,10 @@ DATE_FIELDS = ("on", "from", "to")
 # The query arguments a dashboard reads, carried into its CSV links (and nothing else).
 FILTER_ARGS = frozenset({"area", "type", *DATE_FIELDS,
                          *(f"{n}-{p}" for n in DATE_FIELDS for p in ("day", "month", "year"))})
+# The long table whose chart and full table a page shows opened (portal/dashboards.py
+# ON_DEMAND_CELLS): its key; for htmx, that section's content alone.
+OPENED = "table"
+KEPT_ARGS = FILTER_ARGS | {OPENED}
 
 
 def _today() -> date:
@@ -153,49 +157,72 @@ def _page(kind: str, key: str | None):
         shown = dashboard_key(g.principal, scope, choice.filters)
         form = _form(choice)
         query = tuple(sorted(request.args.items(multi=True)))
-        fragment = bool(htmx) and htmx.target == "dashboard-tables"
-        rendered = _kept_content(c, scope, choice, shown, form, query, fragment)
-    if fragment:
+        part = _part()
+        rendered = _kept_content(c, scope, choice, shown, form, query, part)
+    if part != "body":
         return Response(rendered, mimetype="text/html")
     return in_layout("sufficiency/dashboard.html", rendered, scope=scope, form=form)
 
 
+def _part() -> str:
+    """What the request asks for: the page's main content ("body"), or for htmx the tables'
+    fragment ("tables") or one long table's chart and full table ("full")."""
+    if htmx and htmx.target == "dashboard-tables":
+        return "tables"
+    if htmx and request.args.get(OPENED) and (htmx.target or "").endswith("-full"):
+        return "full"
+    return "body"
+
+
 def _kept_content(c, scope, choice, shown: tuple, form: FormResult, query: tuple,
-                  fragment: bool) -> bytes:
-    """The page's main content (or, for htmx, the tables' fragment), rendered and encoded:
-    kept when every query argument is one of the dashboard's own (anything else in the query
-    is rendered for this request alone, so made-up addresses cannot crowd the kept pages
+                  part: str) -> bytes:
+    """The page's main content (or, for htmx, a fragment of it), rendered and encoded: kept
+    when every query argument is one of the dashboard's own (anything else in the query is
+    rendered for this request alone, so made-up addresses cannot crowd the kept pages
     out)."""
     def render() -> bytes:
-        return _content(c, scope, choice.filters, form, query, fragment)
+        return _content(c, scope, choice.filters, form, query, part)
 
-    if any(name not in FILTER_ARGS for name, _ in query):
+    if any(name not in KEPT_ARGS for name, _ in query):
         return render()
-    part = "tables" if fragment else "body"
     return kept_or_built(c, (part, PAGE_CODE, scope, shown, query), render)
 
 
-def _content(c, scope, filters, form: FormResult, query: tuple, fragment: bool) -> bytes:
-    """The main content (or the tables' fragment) rendered from the kept sections: nothing in
-    it is the viewer's own beyond their authority's view, which its key holds."""
+def _content(c, scope, filters, form: FormResult, query: tuple, part: str) -> bytes:
+    """The main content (or a fragment) rendered from the kept sections: nothing in it is the
+    viewer's own beyond their authority's view, which its key holds."""
+    if part == "full":
+        return _full_table(c, scope, filters, request.args.get(OPENED, ""))
     areas = authorities(c, scope, replace(filters, area=None)) \
         if len(scope.authority_ids) > 1 else []
     args = {k: v for k, v in request.args.items() if k in FILTER_ARGS}
+    opened = request.args.get(OPENED)
     context = dict(
         scope=scope, filters=filters, form=form, areas=areas, groups=ssda903.GROUPS,
-        action=dashboard_url(scope), filtered=bool(query),
+        action=dashboard_url(scope), filtered=any(n != OPENED for n, _ in query), opened=opened,
         area_name=next((a.name for a in areas if a.id == filters.area), None),
         group_name=ssda903.GROUPS.get(filters.place_group) if filters.place_group else None,
-        csv_url=lambda key: dashboard_url(scope, "csv", key=key, **args))
+        csv_url=lambda key: dashboard_url(scope, "csv", key=key, **args),
+        full_url=lambda key: dashboard_url(scope, **{OPENED: key}, **args))
     sections = kept_or_built(
         c, ("page", PAGE_CODE, scope, dashboard_key(g.principal, scope, filters),
-            tuple(sorted(args.items()))),
+            tuple(sorted(args.items())), opened),
         lambda: _sections(c, scope, filters, context))
     # Our own template's output, escaped as it was rendered (only this view stores it).
     context["sections"] = Markup(sections)  # noqa: S704
-    if fragment:
+    if part == "tables":
         return render_template("sufficiency/_tables.html", partial=True, **context).encode()
     return render_template("sufficiency/_body.html", **context).encode()
+
+
+def _full_table(c, scope, filters, key: str) -> bytes:
+    """One table's chart and full table, as its section shows them opened (404 for a table
+    the dashboard has not)."""
+    tables = build_dashboard(g.principal, c, scope, filters)
+    table = next((t for t in tables if t.key == key), None)
+    if table is None:
+        abort(404)
+    return render_template("sufficiency/_full_table.html", t=present(table)).encode()
 
 
 def _csv(kind: str, key: str | None, table_key: str):

@@ -9,7 +9,10 @@ import re
 import pytest
 from playwright.sync_api import Browser, expect
 
+from portal import dashboards
+from projections.sufficiency import builds
 from tests.browser.conftest import (
+    LIVE_APPS,
     Pages,
     assert_accessible,
     assert_accessible_without_javascript,
@@ -76,3 +79,37 @@ def test_without_javascript_the_filters_are_a_plain_form(pages: Pages, browser: 
     page.get_by_role("button", name="Apply filters").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Date must be a real date")
     assert_accessible_without_javascript(page, browser)
+
+
+def test_a_long_table_opens_on_demand_with_and_without_javascript(
+        pages: Pages, browser: Browser, live_server: str, monkeypatch):
+    """A region's long tables are not in its page (the demo's are short, so the threshold is
+    lowered here): opening one's details fetches its chart and full table with htmx, or,
+    without JavaScript, follows the link to the page with that table opened."""
+    engine = LIVE_APPS[live_server].extensions["portal"].engine
+    monkeypatch.setattr(dashboards, "ON_DEMAND_CELLS", 0)
+    builds.forget(engine)  # the pages kept with the usual threshold
+    officer = account_for("council_officer", "Kent")
+    try:
+        page = pages.new_page()
+        page.goto("/sufficiency/region")
+        sign_in(page, officer)
+        section = page.locator("#children-in-care")
+        expect(section.locator("table.app-figures-table")).to_have_count(0)
+        section.get_by_text("Show the chart and the full table").click()
+        expect(section.locator("#children-in-care-table")).to_be_visible()
+        expect(section.locator("svg[role=img]").first).to_be_visible()
+        expect(section.locator("#children-in-care-table")).to_contain_text("Kent")
+        assert_accessible(page)
+
+        plain = pages.new_page(java_script_enabled=False)
+        plain.goto("/sufficiency/region")
+        sign_in(plain, officer, check=lambda p: assert_accessible_without_javascript(p, browser))
+        section = plain.locator("#children-in-care")
+        section.get_by_text("Show the chart and the full table").click()
+        section.get_by_role("link", name=re.compile("Open the chart and the full table")).click()
+        expect(plain).to_have_url(re.compile(r"table=children-in-care"))
+        expect(plain.locator("#children-in-care-table")).to_be_visible()
+        assert_accessible_without_javascript(plain, browser)
+    finally:
+        builds.forget(engine)  # later tests read the pages kept with the usual threshold

@@ -75,13 +75,13 @@ def test_an_event_renders_the_page_again(client, app, rendered):
 @pytest.fixture
 def contents(monkeypatch) -> list:
     """Every time a main content or an htmx fragment is rendered: the scope's name, the query
-    and whether it was the fragment."""
+    and which part it was ("body", the tables' fragment or one table's full content)."""
     found = []
     real = views._content
 
-    def counted(c, scope, filters, form, query, fragment):
-        found.append((scope.name, query, fragment))
-        return real(c, scope, filters, form, query, fragment)
+    def counted(c, scope, filters, form, query, part):
+        found.append((scope.name, query, part))
+        return real(c, scope, filters, form, query, part)
 
     monkeypatch.setattr(views, "_content", counted)
     return found
@@ -98,7 +98,7 @@ def test_the_main_content_is_kept_and_the_layout_is_the_viewers_own(client, cont
     client.post_form("/sign-out")
     client.sign_in(officer)  # a new session, so a new CSRF token
     again = client.get("/sufficiency/region").get_data(as_text=True)
-    assert contents == [("All partner authorities", (), False)]
+    assert contents == [("All partner authorities", (), "body")]
     assert main_content(again) == main_content(first)
     # The name and the token are the session's own, never those kept with the content: the
     # token on the page read back signs this session's form out.
@@ -122,7 +122,7 @@ def test_an_htmx_refresh_gets_its_own_kept_fragment_alone(client, contents):
     assert again.get_data(as_text=True) == fragment
     query = (("type", "other_residential"),)
     region = "All partner authorities"
-    assert contents == [(region, query, False), (region, query, True)]
+    assert contents == [(region, query, "body"), (region, query, "tables")]
 
 
 def test_an_event_is_never_answered_with_the_content_kept_before_it(client, app, contents):
