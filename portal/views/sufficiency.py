@@ -177,18 +177,23 @@ def _part() -> str:
 def _kept_content(c, scope, choice, shown: tuple, form: FormResult, query: tuple,
                   part: str) -> bytes:
     """The page's main content (or, for htmx, a fragment of it), rendered and encoded: kept
-    when every query argument is one of the dashboard's own (anything else in the query is
-    rendered for this request alone, so made-up addresses cannot crowd the kept pages
-    out)."""
-    def render() -> bytes:
-        return _content(c, scope, choice.filters, form, query, part)
+    when every query argument is one of the dashboard's own and the table it opens is one of
+    the dashboard's (anything else is rendered for this request alone, so made-up addresses
+    cannot crowd the kept pages out)."""
+    asked = request.args.get(OPENED)
+    opened = asked if asked is None or asked in {
+        t.key for t in build_dashboard(g.principal, c, scope, choice.filters)} else None
 
-    if any(name not in KEPT_ARGS for name, _ in query):
+    def render() -> bytes:
+        return _content(c, scope, choice.filters, form, query, part, opened)
+
+    if any(name not in KEPT_ARGS for name, _ in query) or opened != asked:
         return render()
     return kept_or_built(c, (part, PAGE_CODE, scope, shown, query), render)
 
 
-def _content(c, scope, filters, form: FormResult, query: tuple, part: str) -> bytes:
+def _content(c, scope, filters, form: FormResult, query: tuple, part: str,
+             opened: str | None) -> bytes:
     """The main content (or a fragment) rendered from the kept sections: nothing in it is the
     viewer's own beyond their authority's view, which its key holds."""
     if part == "full":
@@ -196,7 +201,6 @@ def _content(c, scope, filters, form: FormResult, query: tuple, part: str) -> by
     areas = authorities(c, scope, replace(filters, area=None)) \
         if len(scope.authority_ids) > 1 else []
     args = {k: v for k, v in request.args.items() if k in FILTER_ARGS}
-    opened = request.args.get(OPENED)
     context = dict(
         scope=scope, filters=filters, form=form, areas=areas, groups=ssda903.GROUPS,
         action=dashboard_url(scope), filtered=any(n != OPENED for n, _ in query), opened=opened,

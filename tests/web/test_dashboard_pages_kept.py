@@ -79,9 +79,9 @@ def contents(monkeypatch) -> list:
     found = []
     real = views._content
 
-    def counted(c, scope, filters, form, query, part):
+    def counted(c, scope, filters, form, query, part, opened):
         found.append((scope.name, query, part))
-        return real(c, scope, filters, form, query, part)
+        return real(c, scope, filters, form, query, part, opened)
 
     monkeypatch.setattr(views, "_content", counted)
     return found

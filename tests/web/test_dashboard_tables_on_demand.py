@@ -14,6 +14,7 @@ from datetime import date
 
 import html5lib
 import pytest
+import sqlalchemy as sa
 
 from portal import dashboards
 from projections.sufficiency import builds
@@ -121,11 +122,23 @@ def test_an_event_moves_the_table_on_demand(client, app, on_demand):
     assert cell(after, "children-in-care-table", "Kent", "Children in care") != kent
 
 
-def test_a_table_the_dashboard_has_not_is_not_found(client, on_demand):
+def test_a_table_the_dashboard_has_not_is_not_found(client, app, on_demand):
     client.sign_in(account_for("council_officer", "Kent"))
     headers = {"HX-Request": "true", "HX-Target": "no-such-table-full"}
     assert client.get(f"{REGION}?table=no-such-table", headers=headers).status_code == 404
-    # The page itself opens nothing, and says every table as before.
+    # The page itself opens nothing, and says every table as before, but is not kept: a
+    # made-up address cannot push real pages out of the kept builds.
+    client.get(REGION)
+    kept = builds_kept(app)
     page = client.get(f"{REGION}?table=no-such-table")
     assert page.status_code == 200
     assert "children-in-care" in page.get_data(as_text=True)
+    assert builds_kept(app) == kept
+    client.get(f"{REGION}?table=children-in-care")
+    assert builds_kept(app) > kept  # a table it has is kept opened
+
+
+def builds_kept(app) -> int:
+    with app.extensions["portal"].engine.connect() as c:
+        return c.execute(sa.select(sa.func.count()).select_from(builds.dashboard_builds)
+                         ).scalar_one()
