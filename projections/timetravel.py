@@ -55,7 +55,7 @@ class SnapshotCadence:
 
     The replay behind an "as at" answer is at most about ``events`` events of the log; the
     time rule starts from a fresher snapshot in a slow period. Each snapshot costs the
-    projection's tables, compressed, in the database (about 26 MiB for every projection of
+    projection's tables, compressed, in the database (about 36 MiB for every projection of
     the 580,000-event national benchmark history), which is why a quiet deployment is not
     snapshotted again for every handful of events."""
 
