@@ -33,6 +33,7 @@ from domain.ssda903 import setting_placement
 from domain.vacancy import Vacancy
 from domain.vocabulary import NEEDS
 from portal.services.application import Portal
+from projections.runner import _cyclic_gc_paused
 
 DISTRICTS_FILE = Path(__file__).resolve().parents[2] / "projections" / "data" / \
     "postcode_districts.csv"
@@ -134,10 +135,17 @@ def generate(portal: Portal, child_refs: ChildReferences, size: Size,
     children = _children(portal, child_refs, rng, size, areas, report)
     vacancies = _vacancies(portal, random.Random(size.seed + 1),  # noqa: S311
                            size, areas, report)
-    # Children's and vacancies' batches alternate, so the log mixes them as life would.
-    for done in zip_longest(children, vacancies, fillvalue=0):
+    # Children's and vacancies' batches alternate, so the log mixes them as life would. Each
+    # pair is drawn and saved with the cyclic collector paused: it would walk the batches'
+    # new aggregates and events again and again and find nothing (reference counting frees
+    # them once saved).
+    batches = zip_longest(children, vacancies, fillvalue=0)
+    while True:
+        with _cyclic_gc_paused():
+            done = next(batches, None)
+        if done is None:
+            return report
         advance(sum(done))
-    return report
 
 
 def _authorities(portal: Portal, rng: random.Random, size: Size, report: Report,
