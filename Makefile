@@ -47,20 +47,19 @@ serve-production: install
 	$(BIN)/portal serve-production --host $${HOST:-127.0.0.1} --port $${PORT:-8000} \
 		--workers $${WORKERS:-2}
 
-# The suite with every portal on SQLite, then the PostgreSQL server's own tests (tests/postgres:
-# the production store, crash and concurrency tests). The PostgreSQL tests are left out only
-# when CI is unset and no server answers; under CI a missing server fails.
+# The whole suite with every portal on SQLite, then the whole suite again with every portal on
+# PostgreSQL (with the server's own tests, tests/postgres: the production store, crash and
+# concurrency). The PostgreSQL pass is left out only when CI is unset and no server answers;
+# under CI a missing server fails.
 # TEST_WORKERS test processes at a time (pytest-xdist, a test file to a worker, each worker with
 # its own databases); TEST_WORKERS=0 runs in this process. PYTEST_ARGS is passed on, e.g. -x.
-# The whole suite with every portal on PostgreSQL is `make test-postgres`: not yet in CI (its
-# first full run, issue 14's note, left 25 tests to mend).
 TEST_WORKERS ?= 2
 PYTEST_RUN = $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test: install
 	TEST_DATABASE=sqlite $(PYTEST_RUN) --ignore=tests/postgres
 	@if $(BIN)/python -m tests.databases wanted; then \
-		TEST_DATABASE=postgresql $(PYTEST_RUN) tests/postgres; \
+		TEST_DATABASE=postgresql $(PYTEST_RUN); \
 	fi
 
 # Only SQLite (the quick local run; no server needed).
