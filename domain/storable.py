@@ -16,13 +16,14 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from domain.actor import Actor
 from domain.errors import DomainError
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 MAX_DEPTH = 8  # events hold flat facts, lists of rows and small dicts of answers
-# Most of an event's facts (its id, version, timestamp, the ids and dates it names, numbers)
-# hold no text at all: their exact types are passed over without a look.
-_NO_TEXT = frozenset({type(None), bool, int, float, UUID, datetime, date})
+# Most of an event's facts (its id, version, timestamp, the ids and dates it names, numbers, the
+# actor, which is ids only) hold no text at all: their exact types are passed over unlooked at.
+_NO_TEXT = frozenset({type(None), bool, int, float, UUID, datetime, date, Actor})
 
 
 class Unstorable(DomainError):
@@ -52,10 +53,16 @@ def check_storable(events: Iterable[Any]) -> None:
     """Raise :class:`Unstorable` when any fact of any of ``events`` cannot be stored."""
     for event in events:
         for name, value in vars(event).items():
-            if type(value) not in _NO_TEXT and holds_unstorable(value):
-                raise Unstorable("This cannot be saved: it holds a NUL byte or a character "
-                                 "that is not valid text. Type it again as plain text",
-                                 field=name)
+            kind = type(value)
+            if kind in _NO_TEXT:
+                continue
+            if kind is str:  # the commonest fact with text, looked at here (as holds_unstorable)
+                if "\x00" not in value and (value.isascii() or not _SURROGATE.search(value)):
+                    continue
+            elif not holds_unstorable(value):
+                continue
+            raise Unstorable("This cannot be saved: it holds a NUL byte or a character that "
+                             "is not valid text. Type it again as plain text", field=name)
 
 
 class StorableEvents:

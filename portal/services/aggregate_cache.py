@@ -21,10 +21,18 @@ while another applies newer events to it (a copy whose version is ahead of its s
 next save would be accepted). Without fast-forwarding it caches the very object the command
 saved, still in the command's hands, and never sees another process's events. Keeping a copy
 no command ever holds avoids both: a cached entry is never changed in place, only replaced by a
-newer version. The copy shares a record's facts that cannot change (ids, text, numbers, dates)
-and pickles the rest (lists, dicts, the actor...); every load unpickles that part afresh. A
-vacancy is mostly such facts, so this is several times cheaper than pickling, or deep-copying
+newer version. The copy shares a record's facts that cannot change (ids, text, numbers, dates),
+keeps its lists of such facts (a vacancy's needs) as tuples, each load making a new list of one,
+and pickles the rest (dicts, the actor...); every load unpickles that part afresh. A vacancy is
+all such facts and lists, so this is several times cheaper than pickling, or deep-copying
 (which costs nearly as much as replaying a one-event record), the whole of it.
+
+On SQLite, whether a cached record has newer events is asked in one statement on a pooled
+connection (:func:`sqlite_newer_events_probe`): eventsourcing's own read wraps its SELECT in
+BEGIN and ROLLBACK, which cost a command on a cached record more than the SELECT itself, and a
+lone statement reads one consistent state of the database just as well. Only when there are
+newer events are they read, through eventsourcing, as before. Other databases are asked
+through eventsourcing, as before.
 
 After restoring the database from a backup (which takes events away), restart the portal's
 processes: a cache never expects the store to go back in time.
@@ -34,15 +42,18 @@ from __future__ import annotations
 
 import logging
 import pickle
+import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Repository, project_aggregate
+from eventsourcing.persistence import Recorder
+from eventsourcing.sqlite import SQLiteAggregateRecorder
 
 from projections.database import ConfigurationError
 
@@ -53,25 +64,64 @@ DEFAULT_MAXSIZE = 5_000
 IMMUTABLE = frozenset({type(None), bool, int, float, str, bytes, UUID, date, datetime, time,
                        timedelta, Decimal})
 
-# A cached record: its version, class, unchangeable facts and the rest of its state pickled.
-Entry = tuple[int, type, dict[str, Any], bytes]
+# A cached record: its version, class, unchangeable facts, its lists of unchangeable facts (as
+# tuples) and the rest of its state pickled (None: nothing else).
+Entry = tuple[int, type, dict[str, Any], dict[str, tuple[Any, ...]], bytes | None]
+# Whether the event store holds events of a record after a version.
+NewerProbe = Callable[[UUID, int], bool]
 
 
 def frozen(aggregate: Any) -> Entry:
-    state = vars(aggregate)
-    shared = {name: value for name, value in state.items() if type(value) in IMMUTABLE}
-    rest = {name: value for name, value in state.items() if name not in shared}
-    return (aggregate.version, type(aggregate), shared,
-            pickle.dumps(rest, pickle.HIGHEST_PROTOCOL))
+    shared: dict[str, Any] = {}
+    lists: dict[str, tuple[Any, ...]] = {}
+    rest: dict[str, Any] = {}
+    for name, value in vars(aggregate).items():
+        kind = type(value)
+        if kind in IMMUTABLE:
+            shared[name] = value
+        elif kind is list and IMMUTABLE.issuperset(map(type, value)):
+            lists[name] = tuple(value)
+        else:
+            rest[name] = value
+    return (aggregate.version, type(aggregate), shared, lists,
+            pickle.dumps(rest, pickle.HIGHEST_PROTOCOL) if rest else None)
 
 
 def thawed(entry: Entry) -> Any:
     """A new copy of the cached record (built as eventsourcing builds one, without __init__)."""
-    _version, cls, shared, rest = entry
+    _version, cls, shared, lists, rest = entry
     aggregate = cls.__new__(cls)
-    vars(aggregate).update(shared)
-    vars(aggregate).update(pickle.loads(rest))  # noqa: S301 - bytes this process pickled
+    state = vars(aggregate)
+    state.update(shared)
+    for name, items in lists.items():
+        state[name] = list(items)
+    if rest is not None:
+        state.update(pickle.loads(rest))  # noqa: S301 - bytes this process pickled
     return aggregate
+
+
+def sqlite_newer_events_probe(recorder: Recorder) -> NewerProbe | None:
+    """On eventsourcing's SQLite recorder, a probe asking whether a record has events after a
+    version in one SELECT, without the BEGIN and ROLLBACK around eventsourcing's own reads (a
+    lone statement is its own read transaction); None on any other recorder."""
+    if not isinstance(recorder, SQLiteAggregateRecorder):
+        return None
+    datastore = recorder.datastore
+    table = recorder.events_table_name  # eventsourcing's own name for it, never user input
+    statement = (f"SELECT 1 FROM {table} "  # noqa: S608
+                 "WHERE originator_id=? AND originator_version>? LIMIT 1")
+
+    def has_newer(aggregate_id: UUID, version: int) -> bool:
+        key = aggregate_id.hex if isinstance(aggregate_id, UUID) else aggregate_id
+        try:
+            with datastore.get_connection(commit=False) as connection, \
+                    connection.cursor() as cursor:
+                cursor.execute(statement, (key, version))
+                return cursor.fetchone() is not None
+        except sqlite3.Error:
+            return True  # eventsourcing's own read, next, reports the problem its own way
+
+    return has_newer
 
 
 class CommittedAggregates:
@@ -121,9 +171,11 @@ class CachingRepository(Repository):
     """eventsourcing's repository, with records loaded from :class:`CommittedAggregates` and
     brought up to date from the event store (the library's own cache stays off)."""
 
-    def __init__(self, *args: Any, committed: CommittedAggregates, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, committed: CommittedAggregates,
+                 has_newer: NewerProbe | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.committed = committed
+        self.has_newer = has_newer
 
     def get(self, aggregate_id: UUID, *, version: int | None = None,
             projector_func: Any = project_aggregate, **kwargs: Any) -> Any:
@@ -135,7 +187,7 @@ class CachingRepository(Repository):
             aggregate = self._reconstruct_aggregate(aggregate_id, None, projector_func)
             self.committed.offer(aggregate)
             return aggregate
-        newer = list(self.event_store.get(originator_id=aggregate_id, gt=entry[0]))
+        newer = self._events_after(aggregate_id, entry[0])
         aggregate = thawed(entry)
         if newer:
             aggregate = projector_func(aggregate, newer)
@@ -144,6 +196,11 @@ class CachingRepository(Repository):
                 raise AggregateNotFoundError(aggregate_id)
             self.committed.offer(aggregate)
         return aggregate
+
+    def _events_after(self, aggregate_id: UUID, version: int) -> list[Any]:
+        if self.has_newer is not None and not self.has_newer(aggregate_id, version):
+            return []
+        return list(self.event_store.get(originator_id=aggregate_id, gt=version))
 
     def remember_saved(self, aggregates: Iterable[Any], events: Iterable[Any]) -> None:
         """After the event store committed ``events``: keep the records they changed."""
@@ -171,7 +228,9 @@ class CachedAggregates:
                               snapshot_store=self.snapshots)  # type: ignore[attr-defined]
         return CachingRepository(event_store=self.events,  # type: ignore[attr-defined]
                                  snapshot_store=self.snapshots,  # type: ignore[attr-defined]
-                                 committed=CommittedAggregates(maxsize))
+                                 committed=CommittedAggregates(maxsize),
+                                 has_newer=sqlite_newer_events_probe(
+                                     self.recorder))  # type: ignore[attr-defined]
 
     def _record(self, processing_event: Any) -> Any:
         recordings = super()._record(processing_event)  # type: ignore[misc]

@@ -50,6 +50,7 @@ from portal.services.placements import PlacementCommands
 from portal.services.supply import SupplyCommands
 from portal.services.tender_documents import TenderDocumentCommands, TenderReminderCommands
 from portal.services.tenders import TenderCommands
+from portal.services.transcoder import PortalTranscoder
 from portal.services.webhooks import WebhookCommands
 
 A = TypeVar("A")
@@ -95,6 +96,12 @@ class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, BoardComma
         super().__init__(*args, **kwargs)
         self._settings: dict[tuple[UUID, UUID], Setting] = {}
         self._in_house: dict[UUID, bool] = {}  # provider -> run by an authority (never changes)
+
+    def construct_transcoder(self) -> PortalTranscoder:
+        """eventsourcing's JSON transcoder, encoding the same bytes faster."""
+        transcoder = PortalTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -4,6 +4,9 @@ threads never see a half-applied record; and its setting."""
 
 from __future__ import annotations
 
+import sqlite3
+from uuid import uuid4
+
 import pytest
 from eventsourcing.application import Repository
 
@@ -66,3 +69,24 @@ def test_every_record_of_the_demo_region_is_cached_as_its_events_make_it(demo_se
         assert vars(portal.repository.get(aggregate_id)) == vars(replayed)
         kinds.add(type(first).__name__)
     assert {"Vacancy", "Provider", "Authority", "Account"} <= kinds, kinds
+
+
+def test_on_sqlite_a_cached_record_is_checked_for_newer_events_in_one_statement(
+        services, monkeypatch):
+    """The probe a cached load asks first on SQLite (eventsourcing's own read, elsewhere); a
+    database error it meets is left to eventsourcing's read to report."""
+    portal = services.portal
+    probe = portal.repository.has_newer
+    if not services.database.is_sqlite:
+        assert probe is None
+        return
+    vacancy = publish_vacancy(portal, region(portal))
+    assert (probe(vacancy, 0), probe(vacancy, 1), probe(uuid4(), 0)) == (True, False, False)
+    portal.update_vacancy(SYSTEM, vacancy, weekly_fee=6100)
+    assert (probe(vacancy, 1), probe(vacancy, 2)) == (True, False)
+
+    def unreadable(*args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(portal.recorder.datastore, "get_connection", unreadable)
+    assert probe(vacancy, 2) is True
