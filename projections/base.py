@@ -116,6 +116,24 @@ class Projection:
             if isinstance(value, BufferedRows):
                 value.discard()
 
+    def batch_committed(self) -> None:
+        """Called once the transaction of a batch it was fed in has committed (after each
+        batch of its group, whether or not it took events of it): what it wrote there is
+        stored for good. A rolled-back batch calls :meth:`discard_batch` instead."""
+
+    def begin_rebuild(self) -> None:
+        """Called before a rebuild replays the whole log into its shadow tables (empty; see
+        :mod:`projections.shadow`), which nothing else writes or reads until they are swapped
+        in: it may add up there, in memory, rows it would otherwise read and write back every
+        batch (what its committed batches made of them, :meth:`batch_committed`), and write
+        them once in :meth:`end_rebuild`."""
+
+    def end_rebuild(self, connection: sa.Connection | None) -> None:
+        """Called when the rebuild has fed it up to the head, in a transaction on the shadow
+        tables before they are swapped in: write what :meth:`begin_rebuild` let it hold back.
+        Called with None when the rebuild stops short (and again after it ends, in any case):
+        forget it. Either way it writes every batch again from then on."""
+
     def seed(self, connection: sa.Connection) -> None:
         """Write the rows the projection holds before any event (reference data the portal
         ships). Called when its tables may be empty: at set-up, after a rebuild's clear, and

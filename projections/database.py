@@ -20,6 +20,14 @@ from sqlalchemy.engine import URL, Engine, make_url
 
 metadata = sa.MetaData()
 
+
+def row_id() -> sa.types.TypeEngine:
+    """The type of a 64-bit integer primary key that is SQLite's own row id there: declared
+    ``INTEGER`` on SQLite (whose integers are 64-bit anyway), ``BIGINT`` elsewhere. A table
+    whose key is declared ``BIGINT`` on SQLite keeps it in a second B-tree beside the rows,
+    which every inserted row costs; a row id key is the rows' own B-tree."""
+    return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
 # Seconds to wait for a PostgreSQL connection (opening one, or getting one from the pool).
 POSTGRES_CONNECT_TIMEOUT = 5
 

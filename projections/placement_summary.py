@@ -150,6 +150,26 @@ def is_empty(table_name: str, row: Mapping[str, Any]) -> bool:
     return not any(row[name] for name in FIGURES[table_name])
 
 
+def add(total: Contributions, more: Contributions) -> None:
+    """Add ``more`` into ``total``, figure by figure."""
+    for where, figures in more.items():
+        row = total.setdefault(where, {})
+        for name, value in figures.items():
+            row[name] = row.get(name, 0) + value
+
+
+def rows_of(found: Contributions) -> dict[str, list[dict[str, Any]]]:
+    """The summary rows that hold ``found`` (the whole of what every episode adds up to),
+    by table name, in key order: rows whose figures are all zero are left out, as the
+    projection deletes them."""
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
+    for (name, key), figures in sorted(found.items()):
+        row = {**new_row(name, key), **figures}
+        if not is_empty(name, row):
+            rows[name].append(row)
+    return rows
+
+
 def rows_from_episodes(episodes: Iterable[Mapping[str, Any]]
                        ) -> dict[str, list[dict[str, Any]]]:
     """The summary rows of every table for ``episodes`` (episode rows as stored, each with its
@@ -157,13 +177,5 @@ def rows_from_episodes(episodes: Iterable[Mapping[str, Any]]
     checking it and for writing read models straight into the tables (benchmarks)."""
     found: Contributions = {}
     for episode in episodes:
-        for where, figures in contributions(episode, [episode]).items():
-            row = found.setdefault(where, {})
-            for name, value in figures.items():
-                row[name] = row.get(name, 0) + value
-    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
-    for (name, key), figures in sorted(found.items()):
-        row = {**new_row(name, key), **figures}
-        if not is_empty(name, row):
-            rows[name].append(row)
-    return rows
+        add(found, contributions(episode, [episode]))
+    return rows_of(found)

@@ -162,6 +162,32 @@ class Placements(Projection):
         # Attributes of their own, so a rolled-back batch discards them (Projection.discard_batch).
         self._flows = BufferedRows(summary.placement_flows, key="key")
         self._open = BufferedRows(summary.placement_open, key="key")
+        # In a rebuild (begin_rebuild to end_rebuild) the summary is added up here instead of
+        # being read and written back every batch: what the committed batches made of it
+        # (``_held``), and the open batch's changes, added to it once that batch commits.
+        self._held: summary.Contributions | None = None
+        self._uncommitted: summary.Contributions = {}
+
+    def begin_rebuild(self) -> None:
+        self._held, self._uncommitted = {}, {}
+
+    def batch_committed(self) -> None:
+        if self._held is not None and self._uncommitted:
+            summary.add(self._held, self._uncommitted)
+        self._uncommitted = {}
+
+    def discard_batch(self) -> None:
+        super().discard_batch()
+        self._uncommitted = {}
+
+    def end_rebuild(self, connection: sa.Connection | None) -> None:
+        """Write the summary the rebuild added up: one insert per table (its shadow tables
+        are empty: nothing was written to them before)."""
+        held, self._held, self._uncommitted = self._held, None, {}
+        if connection is None or not held:
+            return
+        for name, rows in summary.rows_of(held).items():
+            TableWriter(summary.TABLES[name]).insert(connection, rows)
 
     # --- placements ---------------------------------------------------------------------------
 
@@ -249,15 +275,16 @@ class Placements(Projection):
     def _add_to_summary(self, c: sa.Connection, changed: list[dict[str, Any]]) -> None:
         """Take each changed child's old episodes off the monthly summary and add its new
         ones (:mod:`projections.placement_summary`): one read of the rows they touch, one
-        write back."""
+        write back; in a rebuild, added to the summary held in memory once the batch
+        commits (read and written back every batch, the summary cost a rebuild as much as
+        everything else the projection does)."""
         deltas: summary.Contributions = {}
         for s in changed:
-            delta = summary.difference(summary.contributions(s["child"], s["episodes"]),
-                                       s.get("summed", {}))
-            for where, figures in delta.items():
-                row = deltas.setdefault(where, {})
-                for name, value in figures.items():
-                    row[name] = row.get(name, 0) + value
+            summary.add(deltas, summary.difference(
+                summary.contributions(s["child"], s["episodes"]), s.get("summed", {})))
+        if self._held is not None:
+            self._uncommitted = deltas
+            return
         for rows in (self._flows, self._open):
             name = rows.table.name
             keys = [key for table, key in deltas if table == name]

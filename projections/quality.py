@@ -55,10 +55,15 @@ class Quality(Projection):
     def __init__(self) -> None:
         self.rows = BufferedRows(ofsted_registrations)
         self.inspections: dict[tuple[str, object], dict] = {}
+        self._recorded: set = set()  # registrations first recorded in this batch
 
     def prepare(self, connection: sa.Connection, notifications) -> None:
-        self.rows.load(connection, [n.originator_id for n in notifications
-                                    if n.topic in self._handlers])
+        mine = [n for n in notifications if n.topic in self._handlers]
+        # A registration recorded in this batch has no row yet, and no inspection of its URN
+        # is stored either (a URN's registration is one record: domain.ofsted.registration_id).
+        self._recorded = {n.originator_id for n in mine if n.originator_version == 1}
+        self.rows.absent(self._recorded)
+        self.rows.load(connection, [n.originator_id for n in mine])
 
     def begin_batch(self, connection: sa.Connection) -> None:
         self.inspections = {}
@@ -66,6 +71,7 @@ class Quality(Projection):
     def discard_batch(self) -> None:
         super().discard_batch()
         self.inspections = {}
+        self._recorded = set()
 
     def end_batch(self, connection: sa.Connection) -> None:
         self.rows.flush(connection)
@@ -103,10 +109,11 @@ class Quality(Projection):
     def inspected(self, c: sa.Connection, e) -> None:
         row = self.rows.get(e.originator_id)
         key = (row["urn"], e.inspection_date)
-        known = key in self.inspections or c.execute(
-            sa.select(sa.func.count()).select_from(ofsted_inspections).where(
+        # Stored already? Not if it is in this batch, nor if the registration is new here.
+        known = key in self.inspections or (e.originator_id not in self._recorded and bool(
+            c.execute(sa.select(sa.func.count()).select_from(ofsted_inspections).where(
                 ofsted_inspections.c.urn == row["urn"],
-                ofsted_inspections.c.inspection_date == e.inspection_date)).scalar_one()
+                ofsted_inspections.c.inspection_date == e.inspection_date)).scalar_one()))
         self.inspections[key] = dict(urn=row["urn"], inspection_date=e.inspection_date,
                                      publication_date=e.publication_date,
                                      judgement=e.judgement, recorded_at=e.timestamp)

@@ -404,6 +404,8 @@ class ProjectionRunner:
                         new, stopped_now)
                 return applied, False
             applied += count
+            for projection in group:
+                projection.batch_committed()
             if progress:
                 for name in names:
                     progress(name, new, head)
@@ -551,6 +553,7 @@ class ProjectionRunner:
             if len(notifications) == 1:
                 return notifications[0], error, start
         else:
+            projection.batch_committed()
             applied[0] += count
             return None
         middle = len(notifications) // 2
@@ -620,10 +623,15 @@ class ProjectionRunner:
                     for projection in group:
                         projection.clear(c)  # empty already: resets what it holds in memory
                         projection.seed(c)
+                for projection in group:
+                    projection.begin_rebuild()
                 applied = rebuilder._feed(group, self.head(), progress, [])
                 with shadow.live.begin() as c:
                     self._claim(c, chosen)  # no other runner moves them until this commits
                     applied += rebuilder._feed(group, self.head(), progress, [])
+                    with shadow.feed.begin() as held:
+                        for projection in group:
+                            projection.end_rebuild(held)  # what each held back, written once
                     self._install(c, shadow, group)
                     if self.versioned:
                         self._record_built(c, group)
@@ -632,6 +640,7 @@ class ProjectionRunner:
                     self.projections[name].signer = signer
                 for projection in group:
                     projection.discard_batch()
+                    projection.end_rebuild(None)
             return applied
 
     @staticmethod

@@ -81,7 +81,7 @@ def schema_digest(tables: Iterable[sa.Table]) -> str:
     them)."""
     shapes = []
     for table in sorted(tables, key=lambda t: t.name):
-        columns = [[column.name, repr(column.type), column.nullable, column.primary_key]
+        columns = [[column.name, _declared(column.type), column.nullable, column.primary_key]
                    for column in table.columns]
         foreign_keys = sorted([key.parent.name, key.target_fullname]
                               for key in table.foreign_keys)
@@ -93,6 +93,14 @@ def schema_digest(tables: Iterable[sa.Table]) -> str:
         shapes.append([table.name, columns, foreign_keys, uniques, indexes])
     encoded = json.dumps(shapes, separators=(",", ":"), default=str).encode()
     return hashlib.sha256(encoded).hexdigest()[:16]
+
+
+def _declared(column_type: sa.types.TypeEngine) -> str:
+    """A column's type as declared, with the types it takes on particular databases
+    (``with_variant``), which its repr leaves out; a type without any reads as before."""
+    variants = getattr(column_type, "_variant_mapping", None) or {}
+    return repr(column_type) + "".join(f" on {dialect} {variants[dialect]!r}"
+                                       for dialect in sorted(variants))
 
 
 def recorded(connection: sa.Connection) -> dict[str, tuple[int, str]]:

@@ -42,12 +42,13 @@ from domain.vocabulary import (
 from domain.words import counted
 from projections.base import Projection
 from projections.bulk import TableWriter
-from projections.database import metadata
+from projections.database import metadata, row_id
 
 audit_events = sa.Table(
     "audit_events",
     metadata,
-    sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
+    # SQLite's row id there (projections.database.row_id): one B-tree fewer per event.
+    sa.Column("position", row_id(), primary_key=True, autoincrement=False),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, index=True),
     sa.Column("record_id", sa.Uuid, nullable=False),
     sa.Column("record_version", sa.Integer, nullable=False),
@@ -617,6 +618,8 @@ _UNKNOWN = object()
 
 class AuditIndex(Projection):
     name = "audit_index"
+    # 2: audit_events keyed by SQLite's row id (the same rows; the key's type on SQLite only)
+    version = 2
     tables = (audit_events,)
     every_event = True
     snapshots = False  # an append-only log, never shown "as at"

@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from domain import ssda903
+from projections import runner as runner_module
 from projections.placement_summary import (
     TABLES,
     placement_flows,
@@ -275,6 +276,30 @@ def test_a_rebuild_gives_the_same_summary(generated):
     generated.projections.rebuild()
     with generated.engine.connect() as c:
         assert stored_rows(c) == before
+
+
+def test_a_rebuild_in_small_batches_one_rolled_back_gives_the_same_summary(generated,
+                                                                          monkeypatch):
+    """A rebuild adds the summary up in memory as each batch commits and writes it once: with
+    children spread over many batches, and one batch rolled back (another projection of the
+    group fails as it ends, once) and fed again, it still adds every episode once."""
+    with generated.engine.connect() as c:
+        before = stored_rows(c)
+    monkeypatch.setattr(runner_module, "REBUILD_BATCH_SIZE", 25)
+    audit = generated.projections.projections["audit_index"]
+    end_batch, calls = audit.end_batch, []
+
+    def end_batch_failing_once(c):
+        calls.append(c)
+        if len(calls) == 3:
+            raise ValueError("refused once")
+        end_batch(c)
+
+    monkeypatch.setattr(audit, "end_batch", end_batch_failing_once)
+    generated.projections.rebuild(["placements", "audit_index"])
+    assert len(calls) > 4 and generated.projections.failures() == {}
+    with generated.engine.connect() as c:
+        assert stored_rows(c) == before == expected_rows(c)
 
 
 def test_the_summary_refuses_a_date_within_a_month(generated):
