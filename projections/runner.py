@@ -73,6 +73,9 @@ _EVERY_POSITION_AND_VERSION = sa.select(
     tracking.c.name, tracking.c.position, projection_failures.c.name.label("stopped"),
     projection_versions.c.version, projection_versions.c.digest).select_from(
         _STOPPED.outerjoin(projection_versions, projection_versions.c.name == tracking.c.name))
+# Every request asks which projections are being rebuilt: built once.
+_VERSIONS = sa.select(projection_versions.c.name, projection_versions.c.version,
+                      projection_versions.c.digest)
 
 
 def feeding() -> bool:
@@ -251,8 +254,7 @@ class ProjectionRunner:
     def _rebuilding(self, c: sa.Connection) -> set[str]:
         if not self.versioned:
             return set()
-        rows = c.execute(sa.select(projection_versions.c.name, projection_versions.c.version,
-                                   projection_versions.c.digest)).all()
+        rows = c.execute(_VERSIONS).all()
         return self._stale_rows(rows)
 
     def unavailable(self) -> tuple[dict[str, Failure], set[str]]:
