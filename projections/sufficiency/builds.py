@@ -154,29 +154,36 @@ def positions(connection: sa.Connection) -> tuple:
     the last event that changed a table a dashboard reads (``read_tables``, as the runner
     records it with the rows: projections/changes.py); otherwise, or when one of those tables
     has no recorded change (a database rebuilt "as at"), each projection's position."""
-    standing_query, changed_query = _position_queries()
     reads, tables = _read_names()
-    at = tuple(sorted(row for row in connection.execute(standing_query) if row[0] in reads))
+    found: list[tuple[str, int]] = []
+    changed: dict[str, int] = {}
+    for changes_row, name, position in connection.execute(_position_query()):
+        if changes_row and name in tables:
+            changed[name] = position
+        elif not changes_row and name in reads:
+            found.append((name, position))
+    at = tuple(sorted(found))
     standing = {position for _, position in at}
     if len(at) != len(READS) or len(standing) != 1:
         return at
-    changed = {name: position for name, position in connection.execute(changed_query)
-               if name in tables}
     if len(changed) != len(read_tables()):
         return at
     return (("changed", max(changed.values())),)
 
 
 @functools.cache
-def _position_queries() -> tuple[sa.Select, sa.Select]:
-    """The two queries of :func:`positions`, made once: every page asks them, and building
-    them cost far more than the database's answer. Each reads its whole table (a row per
-    projection, a row per read-model table: a few dozen), and the rows wanted are picked from
-    those here: a list of names in the SQL was written into it afresh at every execution,
-    which cost more than the rows it left out."""
+def _position_query() -> sa.CompoundSelect:
+    """The query of :func:`positions`, made once: every page asks it, and building it cost
+    far more than the database's answer. It reads both small tables whole (a row per
+    projection, then a row per read-model table: a few dozen), each row marked with which
+    it came from, and the rows wanted are picked from those here: a list of names in the SQL
+    was written into it afresh at every execution, which cost more than the rows it left
+    out, and one statement costs less than two."""
     recorded = changes.table_changes
-    return (sa.select(tracking.c.name, tracking.c.position),
-            sa.select(recorded.c.name, recorded.c.position))
+    return sa.union_all(
+        sa.select(sa.literal_column("0").label("changes_row"), tracking.c.name,
+                  tracking.c.position),
+        sa.select(sa.literal_column("1"), recorded.c.name, recorded.c.position))
 
 
 @functools.cache
