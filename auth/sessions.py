@@ -35,6 +35,9 @@ from auth.session_store import (
     web_sessions,
 )
 
+# Built once: every request with a session cookie runs it.
+_BY_TOKEN = sa.select(web_sessions).where(web_sessions.c.token_hash == sa.bindparam("token"))
+
 
 class ServerSession(CallbackDict, SessionMixin):
     def __init__(self, initial: dict | None = None, token_hash: str | None = None,
@@ -74,8 +77,7 @@ class ServerSessionInterface(SessionInterface):
         if not token or len(token) > 100:
             return ServerSession()
         with self.engine_for(app).connect() as c:
-            row = c.execute(sa.select(web_sessions)
-                            .where(web_sessions.c.token_hash == _hash(token))).mappings().first()
+            row = c.execute(_BY_TOKEN, {"token": _hash(token)}).mappings().first()
         session = ServerSession()
         if row is None:
             session.ended = "unknown"

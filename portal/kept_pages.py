@@ -82,8 +82,9 @@ def _layout_key(template: str, nav: list[dict], context: dict) -> str | None:
     if principal is None or token is None or "_flashes" in session \
             or g.get("stopped_projections"):
         return None
-    generate_csrf()  # the layout writes the session's token: its secret is made by now
-    secret = session.get("csrf_token")
+    if "csrf_token" not in session:
+        generate_csrf()  # the layout writes the session's token: its secret is made by now
+    secret = session["csrf_token"]
     return hashlib.sha256(repr((
         PAGE_CODE, template, token, secret, principal, request.blueprint, request.full_path,
         nav, sorted(context.items()))).encode()).hexdigest()

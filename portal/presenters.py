@@ -41,7 +41,33 @@ def ages(age_from: int, age_to: int) -> str:
 
 
 def navigation(principal, active: str) -> list[dict]:
-    """Service navigation items by role."""
+    """Service navigation items by role (notices with the number unread, counted afresh)."""
+    return [{"text": _label(text, endpoint, principal), "href": href, "active": shown}
+            for text, endpoint, href, shown in _navigation_items(principal, active)]
+
+
+NAVIGATIONS = 1000  # navigations each application remembers (a few hundred bytes each)
+
+
+def _navigation_items(principal, active: str) -> tuple[tuple[str, str, str, bool], ...]:
+    """The items a principal may see, each with its endpoint, address and whether it is the
+    active one: remembered by the application, since they follow from the principal, the
+    active blueprint and where the application is mounted alone (its roles decide which
+    items; the address of each comes from the URL map)."""
+    from flask import current_app, request
+
+    remembered = current_app.extensions.setdefault("navigation", {})
+    key = (principal, active, request.script_root)
+    found = remembered.get(key)
+    if found is None:
+        found = tuple(_items(principal, active))
+        if len(remembered) >= NAVIGATIONS:
+            remembered.clear()
+        remembered[key] = found
+    return found
+
+
+def _items(principal, active: str):
     from flask import url_for
 
     items = [("Home", "home.index", None)]
@@ -66,12 +92,9 @@ def navigation(principal, active: str) -> list[dict]:
             ("Audit", "audit.events", "audit.read"),
             ("Notices", "notices.index", "notices.read"),
         ]
-    return [
-        {"text": _label(text, endpoint, principal), "href": url_for(endpoint),
-         "active": endpoint.split(".")[0] == active}
-        for text, endpoint, action in items
-        if action is None or can(principal, action)
-    ]
+    for text, endpoint, action in items:
+        if action is None or can(principal, action):
+            yield text, endpoint, url_for(endpoint), endpoint.split(".")[0] == active
 
 
 def _label(text: str, endpoint: str, principal) -> str:

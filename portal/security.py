@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import replace
 from urllib.parse import urlsplit
 from uuid import UUID
 
 import sqlalchemy as sa
-from flask import abort, current_app, g, redirect, request, session, url_for
+from flask import abort, current_app, g, has_request_context, redirect, request, session, url_for
 
 from domain.permissions import can
 from domain.principal import Principal
 from portal.behind import BeingRebuilt
-from projections.directory import organisations, partnership_members
+from projections.changes import table_changes
+from projections.directory import accounts, organisations, partnership_members
 from projections.directory_queries import account_by_id
+from projections.sufficiency.builds import database_token
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +60,12 @@ def load_principal() -> None:
         g.principal = replace(g.principal, authenticated_by=tuple(session["authenticated_by"]))
 
 
+# Built once: every signed-in request reads its organisation.
+_ORGANISATION = organisations.select().where(organisations.c.id == sa.bindparam("organisation"))
+_PARTNERSHIPS = sa.select(partnership_members.c.partnership).where(
+    partnership_members.c.authority_id == sa.bindparam("organisation"))
+
+
 def organisation_facts(organisation_id: UUID, connection: sa.Connection | None = None
                        ) -> tuple[dict, frozenset[str]] | None:
     """An organisation's directory row and the partnerships it belongs to (None: unknown), read
@@ -64,21 +74,60 @@ def organisation_facts(organisation_id: UUID, connection: sa.Connection | None =
         with services().engine.connect() as c:
             return organisation_facts(organisation_id, c)
     organisation = connection.execute(
-        organisations.select().where(organisations.c.id == organisation_id)
-    ).mappings().first()
+        _ORGANISATION, {"organisation": organisation_id}).mappings().first()
     partnerships = frozenset(connection.execute(
-        sa.select(partnership_members.c.partnership)
-        .where(partnership_members.c.authority_id == organisation_id)).scalars())
+        _PARTNERSHIPS, {"organisation": organisation_id}).scalars())
     return None if organisation is None else (dict(organisation), partnerships)
 
 
 def principal_for(account_id: UUID) -> Principal | None:
-    """The principal of an account, read through one connection (every request asks)."""
-    with services().engine.connect() as c:
-        account = account_by_id(c, account_id)
-        if account is None or account["suspended"]:
-            return None
-        facts = organisation_facts(account["organisation_id"], c)
+    """The principal of an account, read through one connection (every request asks).
+
+    Each process remembers the principals it read, by database, account and where the
+    tables they are read from (the directory's accounts, organisations and partnerships)
+    last changed (projections/changes.py): only the directory's projection writes those
+    tables, and every event it takes that changes one moves that table's position, so a
+    role granted or revoked, a suspension or a renamed organisation is read afresh on the
+    first request after the projection took it, as without the remembering. While some
+    projection is stopped or being rebuilt, the tables are read each time, so the page
+    still says "this view is behind" or is refused as it would be (portal/behind.py)."""
+    engine = services().engine
+    with engine.connect() as c:
+        key = _principal_key(engine, account_id, c)
+        found = _principals.recalled(key) if key else _UNKNOWN
+        if found is not _UNKNOWN:
+            return found
+        principal = _read_principal(c, account_id)
+    if key:
+        _principals.remember(key, principal)
+    return principal
+
+
+# The directory tables a principal is read from.
+PRINCIPAL_TABLES = (accounts.name, organisations.name, partnership_members.name)
+# Built once, with the names as its parameters' values (every signed-in request asks it).
+_CHANGED = sa.select(table_changes.c.name, table_changes.c.position).where(
+    table_changes.c.name.in_([sa.bindparam(f"table_{n}", name)
+                              for n, name in enumerate(PRINCIPAL_TABLES)]))
+_UNKNOWN = object()
+
+
+def _principal_key(engine: sa.Engine, account_id: UUID, c: sa.Connection) -> tuple | None:
+    """What a remembered principal is found by (None: read it afresh)."""
+    if has_request_context() and (g.get("stopped_projections")
+                                  or g.get("rebuilding_projections")):
+        return None
+    changed = tuple(sorted(c.execute(_CHANGED).all()))
+    if len(changed) != len(PRINCIPAL_TABLES):  # a database rebuilt "as at": not recorded
+        return None
+    return (database_token(engine), account_id, changed)
+
+
+def _read_principal(c: sa.Connection, account_id: UUID) -> Principal | None:
+    account = account_by_id(c, account_id)
+    if account is None or account["suspended"]:
+        return None
+    facts = organisation_facts(account["organisation_id"], c)
     if facts is None:
         return None
     organisation, partnerships = facts
@@ -92,6 +141,32 @@ def principal_for(account_id: UUID) -> Principal | None:
         roles=frozenset(account["roles"].split()),
         partnerships=partnerships,
     )
+
+
+class _Remembered:
+    """The principals a process read, by key, the least recently read dropped first."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._found: OrderedDict[tuple, Principal | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def recalled(self, key: tuple) -> Principal | object | None:
+        with self._lock:
+            found = self._found.get(key, _UNKNOWN)
+            if found is not _UNKNOWN:
+                self._found.move_to_end(key)
+            return found
+
+    def remember(self, key: tuple, principal: Principal | None) -> None:
+        with self._lock:
+            self._found[key] = principal
+            while len(self._found) > self.limit:
+                self._found.popitem(last=False)
+
+
+PRINCIPALS = 10_000  # principals each process remembers (well under 1 kB each)
+_principals = _Remembered(PRINCIPALS)
 
 
 def current_principal() -> Principal | None:

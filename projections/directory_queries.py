@@ -75,9 +75,12 @@ def account_by_email(connection: sa.Connection, email: str):
                               ).mappings().first()
 
 
+# Built once: every signed-in request loads its account.
+_ACCOUNT_BY_ID = sa.select(accounts).where(accounts.c.id == sa.bindparam("account_id"))
+
+
 def account_by_id(connection: sa.Connection, account_id: UUID):
-    return connection.execute(sa.select(accounts).where(accounts.c.id == account_id)
-                              ).mappings().first()
+    return connection.execute(_ACCOUNT_BY_ID, {"account_id": account_id}).mappings().first()
 
 
 def organisation_accounts(viewer, connection: sa.Connection, organisation_id: UUID) -> list:

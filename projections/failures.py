@@ -71,10 +71,13 @@ def _qualified(kind: type) -> str:
     return f"{module}.{kind.__qualname__}"
 
 
+# Built once: every request asks it.
+_STOPPED = sa.select(projection_failures).order_by(projection_failures.c.name)
+
+
 def stopped(connection: sa.Connection) -> dict[str, Failure]:
     """Every stopped projection's failure, by projection name."""
-    rows = connection.execute(sa.select(projection_failures)
-                              .order_by(projection_failures.c.name)).mappings()
+    rows = connection.execute(_STOPPED).mappings()
     return {row["name"]: Failure(**row) for row in rows}
 
 

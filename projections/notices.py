@@ -222,15 +222,19 @@ def unread_board_matches(viewer, c: sa.Connection) -> list[dict]:
     return sorted(rows, key=lambda r: (-r["unread"], r["search_name"], str(r["board_search_id"])))
 
 
+# Built once: every officer's page counts them for its navigation.
+_UNREAD_BOARD = (
+    sa.select(sa.func.count()).select_from(board_notices)
+    .outerjoin(notice_reads, sa.and_(notice_reads.c.notice_id == board_notices.c.id,
+                                     notice_reads.c.user_id == sa.bindparam("user")))
+    .where(board_notices.c.account_id == sa.bindparam("user"),
+           notice_reads.c.read_at.is_(None)))
+
+
 def unread_count(viewer, c: sa.Connection) -> int:
     count = 0
     if can(viewer, "board_searches.manage"):
-        count += c.execute(
-            sa.select(sa.func.count()).select_from(board_notices)
-            .outerjoin(notice_reads, sa.and_(notice_reads.c.notice_id == board_notices.c.id,
-                                             notice_reads.c.user_id == viewer.user_id))
-            .where(board_notices.c.account_id == viewer.user_id,
-                   notice_reads.c.read_at.is_(None))).scalar_one()
+        count += c.execute(_UNREAD_BOARD, {"user": viewer.user_id}).scalar_one()
     if not can(viewer, "tenders.respond"):
         return count
     open_tenders = _visible(viewer, c)

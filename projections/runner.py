@@ -73,6 +73,14 @@ _EVERY_POSITION_AND_VERSION = sa.select(
     tracking.c.name, tracking.c.position, projection_failures.c.name.label("stopped"),
     projection_versions.c.version, projection_versions.c.digest).select_from(
         _STOPPED.outerjoin(projection_versions, projection_versions.c.name == tracking.c.name))
+# Which projections are being rebuilt: built once.
+_VERSIONS = sa.select(projection_versions.c.name, projection_versions.c.version,
+                      projection_versions.c.digest)
+# Every request asks which are being rebuilt and which have stopped: the versions, then a
+# row naming each stopped projection.
+_VERSIONS_AND_STOPPED = sa.union_all(
+    sa.select(sa.literal_column("0").label("stopped"), *_VERSIONS.selected_columns),
+    sa.select(sa.literal_column("1"), projection_failures.c.name, sa.null(), sa.null()))
 
 
 def feeding() -> bool:
@@ -251,22 +259,30 @@ class ProjectionRunner:
     def _rebuilding(self, c: sa.Connection) -> set[str]:
         if not self.versioned:
             return set()
-        rows = c.execute(sa.select(projection_versions.c.name, projection_versions.c.version,
-                                   projection_versions.c.digest)).all()
+        rows = c.execute(_VERSIONS).all()
         return self._stale_rows(rows)
 
     def unavailable(self) -> tuple[dict[str, Failure], set[str]]:
         """The stopped projections (as :meth:`failures`) and those being rebuilt (as
         :meth:`rebuilding`), on one connection: what a page must not read as current."""
         with self.engine.connect() as c:
-            return ({name: failure for name, failure in failures.stopped(c).items()
-                     if name in self.projections}, self._rebuilding(c))
+            if not self.versioned:
+                return self._stopped(c), set()
+            # Every request asks: one statement, and the failures read whole only when some
+            # projection has stopped.
+            rows = c.execute(_VERSIONS_AND_STOPPED).all()
+            versions = [row for row in rows if not row.stopped]
+            stopped = self._stopped(c) if len(versions) < len(rows) else {}
+            return stopped, self._stale_rows(versions)
+
+    def _stopped(self, c: sa.Connection) -> dict[str, Failure]:
+        return {name: failure for name, failure in failures.stopped(c).items()
+                if name in self.projections}
 
     def failures(self) -> dict[str, Failure]:
         """The stopped projections, by name: where each stopped and why."""
         with self.engine.connect() as c:
-            return {name: failure for name, failure in failures.stopped(c).items()
-                    if name in self.projections}
+            return self._stopped(c)
 
     def head(self) -> int:
         return self.application.recorder.max_notification_id() or 0

@@ -203,11 +203,30 @@ def search_notices_for(viewer, c: sa.Connection, *, limit: int = 200) -> list[di
             for row in c.execute(query).mappings()]
 
 
-def unread_search_count(viewer, c: sa.Connection) -> int:
+def _unread_search_counts() -> tuple[sa.Select, sa.Select]:
+    """The count of :func:`unread_search_count` for a viewer with an audience (its
+    organisation's, of those audiences) and for one with none (nothing: still asked, so the
+    page reads the table as before)."""
     t = search_notices
-    read = sa.and_(notice_reads.c.notice_id == t.c.id, notice_reads.c.user_id == viewer.user_id)
-    return c.execute(sa.select(sa.func.count()).select_from(t.outerjoin(notice_reads, read))
-                     .where(_mine(viewer), notice_reads.c.read_at.is_(None))).scalar_one()
+    read = sa.and_(notice_reads.c.notice_id == t.c.id,
+                   notice_reads.c.user_id == sa.bindparam("user"))
+    count = sa.select(sa.func.count()).select_from(t.outerjoin(notice_reads, read))
+    mine = sa.and_(t.c.organisation_id == sa.bindparam("organisation"),
+                   t.c.audience.in_(sa.bindparam("audiences", expanding=True)))
+    return (count.where(mine, notice_reads.c.read_at.is_(None)),
+            count.where(sa.false(), notice_reads.c.read_at.is_(None)))
+
+
+# Built once: every page counts them for its navigation (the same query as ``_mine`` makes).
+_UNREAD_MINE, _UNREAD_NONE = _unread_search_counts()
+
+
+def unread_search_count(viewer, c: sa.Connection) -> int:
+    audiences = _audiences(viewer)
+    if not audiences or viewer.organisation_id is None:
+        return c.execute(_UNREAD_NONE, {"user": viewer.user_id}).scalar_one()
+    return c.execute(_UNREAD_MINE, {"user": viewer.user_id, "audiences": audiences,
+                                    "organisation": viewer.organisation_id}).scalar_one()
 
 
 def mark_search_notices_read(viewer, c: sa.Connection, ids: list[UUID],

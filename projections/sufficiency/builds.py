@@ -107,7 +107,9 @@ _recent_lock = threading.Lock()
 _tokens: weakref.WeakKeyDictionary[sa.Engine, str] = weakref.WeakKeyDictionary()
 
 
-def _token(engine: sa.Engine) -> str:
+def database_token(engine: sa.Engine) -> str:
+    """A token of its own for each engine object (what a process remembers from a database
+    is kept by it)."""
     with _recent_lock:
         return _tokens.setdefault(engine, uuid.uuid4().hex)
 
@@ -152,29 +154,42 @@ def positions(connection: sa.Connection) -> tuple:
     the last event that changed a table a dashboard reads (``read_tables``, as the runner
     records it with the rows: projections/changes.py); otherwise, or when one of those tables
     has no recorded change (a database rebuilt "as at"), each projection's position."""
-    standing_query, changed_query = _position_queries()
-    at = tuple(sorted(connection.execute(standing_query)))
+    reads, tables = _read_names()
+    found: list[tuple[str, int]] = []
+    changed: dict[str, int] = {}
+    for changes_row, name, position in connection.execute(_position_query()):
+        if changes_row and name in tables:
+            changed[name] = position
+        elif not changes_row and name in reads:
+            found.append((name, position))
+    at = tuple(sorted(found))
     standing = {position for _, position in at}
     if len(at) != len(READS) or len(standing) != 1:
         return at
-    changed = dict(connection.execute(changed_query).all())
     if len(changed) != len(read_tables()):
         return at
     return (("changed", max(changed.values())),)
 
 
 @functools.cache
-def _position_queries() -> tuple[sa.Select, sa.Select]:
-    """The two queries of :func:`positions`, made once: every page asks them, and building
-    them (with their lists of names as parameters) cost far more than the database's answer.
-    The lists are the code's own constants, written into the SQL."""
-    standing = sa.select(tracking.c.name, tracking.c.position).where(tracking.c.name.in_(
-        sa.bindparam("reads", list(READS), expanding=True, literal_execute=True)))
+def _position_query() -> sa.CompoundSelect:
+    """The query of :func:`positions`, made once: every page asks it, and building it cost
+    far more than the database's answer. It reads both small tables whole (a row per
+    projection, then a row per read-model table: a few dozen), each row marked with which
+    it came from, and the rows wanted are picked from those here: a list of names in the SQL
+    was written into it afresh at every execution, which cost more than the rows it left
+    out, and one statement costs less than two."""
     recorded = changes.table_changes
-    changed = sa.select(recorded.c.name, recorded.c.position).where(
-        recorded.c.name.in_(sa.bindparam("tables", list(read_tables()), expanding=True,
-                                               literal_execute=True)))
-    return standing, changed
+    return sa.union_all(
+        sa.select(sa.literal_column("0").label("changes_row"), tracking.c.name,
+                  tracking.c.position),
+        sa.select(sa.literal_column("1"), recorded.c.name, recorded.c.position))
+
+
+@functools.cache
+def _read_names() -> tuple[frozenset[str], frozenset[str]]:
+    """The projections (``READS``) and tables (:func:`read_tables`) :func:`positions` reads."""
+    return frozenset(READS), frozenset(read_tables())
 
 
 @functools.cache
@@ -224,7 +239,7 @@ def kept_or_built(connection: sa.Connection, key: Hashable, build: Callable[[], 
     store = store if store is not None else _store.get()
     engine = store if store is not None else connection.engine
     stored_key = digest(key, positions(connection))
-    recent = (_token(engine), stored_key)
+    recent = (database_token(engine), stored_key)
     page = _recalled(recent)
     if page is not None:
         return page

@@ -91,6 +91,39 @@ def test_a_suspended_account_is_signed_out(app, client, officer):
     assert client.get("/vacancies/").status_code == 302
 
 
+def test_a_role_taken_away_or_given_counts_from_the_next_request(app, client, officer):
+    """Each process remembers the principals it read (portal/security.py): a role change
+    moves where the accounts table last changed, so the next request reads it afresh."""
+    from domain.account import account_id
+    from domain.actor import Actor
+
+    client.sign_in(officer)
+    assert client.get("/vacancies/").status_code == 200  # read once, then remembered
+    assert client.get("/vacancies/").status_code == 200
+    services = app.extensions["portal"]
+    account = services.portal.get_account(account_id(officer.email))
+    account.revoke_role("council_officer", actor=Actor.system(), reason="moved on")
+    services.projections.wait_for(services.portal._save(account))
+    assert client.get("/vacancies/").status_code == 403
+    account = services.portal.get_account(account_id(officer.email))
+    account.grant_role("council_officer", "authority", actor=Actor.system(), reason="back")
+    services.projections.wait_for(services.portal._save(account))
+    assert client.get("/vacancies/").status_code == 200
+
+
+def test_a_renamed_organisation_shows_on_the_next_request(app, client, officer):
+    from domain.actor import Actor
+
+    client.sign_in(officer)
+    assert "Kent and Medway" not in client.get("/").get_data(as_text=True)
+    services = app.extensions["portal"]
+    account = services.portal.find_account(officer.email)
+    authority = services.portal.repository.get(account.organisation_id)
+    authority.update_details(name="Kent and Medway", actor=Actor.system())
+    services.projections.wait_for(services.portal._save(authority))
+    assert "Kent and Medway" in client.get("/").get_data(as_text=True)
+
+
 def test_health_reports_database_and_projection_lag(app, client):
     body = client.get("/healthz").get_json()
     assert body["status"] == "ok"
