@@ -20,8 +20,6 @@ banner is rendered afresh.
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from pathlib import Path
 
 import govuk_frontend_jinja
@@ -31,6 +29,7 @@ from markupsafe import Markup
 
 from portal.headers import csp_nonce
 from portal.presenters import navigation
+from portal.remembered import MISSING, Remembered
 
 
 def _page_code() -> str:
@@ -54,8 +53,8 @@ def in_layout(template: str, content: bytes, **context) -> Response:
     with ``content`` in the place of its main content."""
     nav = navigation(g.get("principal"), request.blueprint or "")
     key = _layout_key(template, nav, context)
-    halves = _layouts.recalled(key) if key else None
-    if halves is None:
+    halves = _layouts.recalled(key) if key else MISSING
+    if halves is MISSING:
         nonce = csp_nonce()
         layout = render_template(template, body=BODY_MARK, navigation=lambda *_: nav, **context)
         before, mark, after = layout.partition(BODY_MARK)
@@ -90,31 +89,5 @@ def _layout_key(template: str, nav: list[dict], context: dict) -> str | None:
         nav, sorted(context.items()))).encode()).hexdigest()
 
 
-class _Remembered:
-    """The layouts a process rendered, by key, the least recently read dropped first."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._found: OrderedDict[str, tuple[str, str, str]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def recalled(self, key: str) -> tuple[str, str, str] | None:
-        with self._lock:
-            found = self._found.get(key)
-            if found is not None:
-                self._found.move_to_end(key)
-            return found
-
-    def remember(self, key: str, halves: tuple[str, str, str]) -> None:
-        with self._lock:
-            self._found[key] = halves
-            while len(self._found) > self.limit:
-                self._found.popitem(last=False)
-
-    def forget(self) -> None:
-        with self._lock:
-            self._found.clear()
-
-
 LAYOUTS = 1000  # layouts each process remembers (a dashboard's is about 7 kB: 7 MB at most)
-_layouts = _Remembered(LAYOUTS)
+_layouts = Remembered(LAYOUTS)

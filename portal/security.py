@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import threading
-from collections import OrderedDict
 from dataclasses import replace
 from urllib.parse import urlsplit
 from uuid import UUID
@@ -16,6 +14,7 @@ from flask import abort, current_app, g, has_request_context, redirect, request,
 from domain.permissions import can
 from domain.principal import Principal
 from portal.behind import BeingRebuilt
+from portal.remembered import MISSING, Remembered
 from projections.changes import table_changes
 from projections.directory import accounts, organisations, partnership_members
 from projections.directory_queries import account_by_id
@@ -94,8 +93,8 @@ def principal_for(account_id: UUID) -> Principal | None:
     engine = services().engine
     with engine.connect() as c:
         key = _principal_key(engine, account_id, c)
-        found = _principals.recalled(key) if key else _UNKNOWN
-        if found is not _UNKNOWN:
+        found = _principals.recalled(key) if key else MISSING
+        if found is not MISSING:
             return found
         principal = _read_principal(c, account_id)
     if key:
@@ -109,7 +108,6 @@ PRINCIPAL_TABLES = (accounts.name, organisations.name, partnership_members.name)
 _CHANGED = sa.select(table_changes.c.name, table_changes.c.position).where(
     table_changes.c.name.in_([sa.bindparam(f"table_{n}", name)
                               for n, name in enumerate(PRINCIPAL_TABLES)]))
-_UNKNOWN = object()
 
 
 def _principal_key(engine: sa.Engine, account_id: UUID, c: sa.Connection) -> tuple | None:
@@ -143,30 +141,8 @@ def _read_principal(c: sa.Connection, account_id: UUID) -> Principal | None:
     )
 
 
-class _Remembered:
-    """The principals a process read, by key, the least recently read dropped first."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._found: OrderedDict[tuple, Principal | None] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def recalled(self, key: tuple) -> Principal | object | None:
-        with self._lock:
-            found = self._found.get(key, _UNKNOWN)
-            if found is not _UNKNOWN:
-                self._found.move_to_end(key)
-            return found
-
-    def remember(self, key: tuple, principal: Principal | None) -> None:
-        with self._lock:
-            self._found[key] = principal
-            while len(self._found) > self.limit:
-                self._found.popitem(last=False)
-
-
 PRINCIPALS = 10_000  # principals each process remembers (well under 1 kB each)
-_principals = _Remembered(PRINCIPALS)
+_principals = Remembered(PRINCIPALS)
 
 
 def current_principal() -> Principal | None:
