@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from domain.actor import Actor
@@ -60,7 +60,7 @@ def _answers(portal) -> tuple:
     available = world.vacancies["P"]["available"]
     offer, _ = svc.portal.offer_place(p, world.referrals["P"], vacancy_id=available,
                                       weekly_price=4_200,
-                                      start_on=date.today() + timedelta(days=3))
+                                      start_on=world.today + timedelta(days=3))
     svc.portal.decline_home_search(q, world.referrals["Q"], decline_reason="matching")
     return offer, available
 
