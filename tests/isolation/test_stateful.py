@@ -335,7 +335,8 @@ class Writes:
             for vacancy in vacancies.values():
                 self.owners[vacancy] = world.organisations[key]
         for table in ("placements", "contracts", "home_searches", "identity_providers", "tenders",
-                      "documents", "board_searches", "out_of_area"):
+                      "documents", "board_searches", "out_of_area", "api_clients",
+                      "webhooks"):
             for key, record in getattr(world, table).items():
                 self.owners[record] = world.organisations[key]
         self.parties: dict[UUID, set[UUID]] = {
