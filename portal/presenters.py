@@ -13,6 +13,7 @@ from domain.permissions import can
 from domain.vacancy import STATUS_LABELS
 from domain.vocabulary import NEEDS, PROVIDER_KINDS, ROLES, SETTING_TYPES
 from domain.words import counted
+from portal.remembered import MISSING, Remembered
 
 
 def money(value: int | None) -> str:
@@ -56,14 +57,14 @@ def _navigation_items(principal, active: str) -> tuple[tuple[str, str, str, bool
     items; the address of each comes from the URL map)."""
     from flask import current_app, request
 
-    remembered = current_app.extensions.setdefault("navigation", {})
+    remembered = current_app.extensions.get("navigation")
+    if remembered is None:
+        remembered = current_app.extensions.setdefault("navigation", Remembered(NAVIGATIONS))
     key = (principal, active, request.script_root)
-    found = remembered.get(key)
-    if found is None:
+    found = remembered.recalled(key)
+    if found is MISSING:
         found = tuple(_items(principal, active))
-        if len(remembered) >= NAVIGATIONS:
-            remembered.clear()
-        remembered[key] = found
+        remembered.remember(key, found)
     return found
 
 

@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.sqlite import SQLiteDatastore
 
 from auth.idempotency import IdempotencyKeys
 from domain.account import Account, account_id
@@ -80,6 +81,18 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
+def wait_for_connections_as_for_the_lock(recorder: Any) -> None:
+    """On SQLite, a write waits for the file's one write lock up to SQLITE_LOCK_TIMEOUT; waiting
+    for one of this process's pooled connections is a place in the same queue, so it is given
+    the same patience. eventsourcing's own 5 s (not settable by its environment) answered 503 to
+    some of twenty simultaneous writes in one process on a loaded machine while the lock's wait
+    had 25 s to go."""
+    datastore = getattr(recorder, "datastore", None)
+    if isinstance(datastore, SQLiteDatastore) and datastore.pool.lock_timeout:
+        datastore.pool.pool_timeout = max(datastore.pool.pool_timeout,
+                                          float(datastore.pool.lock_timeout))
+
+
 class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, BoardCommands,
              OutOfAreaCommands, GazetteerCommands, OfstedCommands, FosteringCommands,
              SupplyCommands,
@@ -94,6 +107,7 @@ class Portal(PlacementCommands, HomeSearchCommands, ReferralCommands, BoardComma
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        wait_for_connections_as_for_the_lock(self.recorder)
         self._settings: dict[tuple[UUID, UUID], Setting] = {}
         self._in_house: dict[UUID, bool] = {}  # provider -> run by an authority (never changes)
 
