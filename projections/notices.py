@@ -222,8 +222,9 @@ def unread_board_matches(viewer, c: sa.Connection) -> list[dict]:
     return sorted(rows, key=lambda r: (-r["unread"], r["search_name"], str(r["board_search_id"])))
 
 
-# Built once: every officer's page counts them for its navigation.
-_UNREAD_BOARD = (
+# Built once: every officer's page counts them for its navigation (with the home search
+# notices, in one statement: projections/search_notices.py ``unread_notice_count``).
+UNREAD_BOARD = (
     sa.select(sa.func.count()).select_from(board_notices)
     .outerjoin(notice_reads, sa.and_(notice_reads.c.notice_id == board_notices.c.id,
                                      notice_reads.c.user_id == sa.bindparam("user")))
@@ -231,20 +232,19 @@ _UNREAD_BOARD = (
            notice_reads.c.read_at.is_(None)))
 
 
-def unread_count(viewer, c: sa.Connection) -> int:
-    count = 0
-    if can(viewer, "board_searches.manage"):
-        count += c.execute(_UNREAD_BOARD, {"user": viewer.user_id}).scalar_one()
+def unread_tender_count(viewer, c: sa.Connection) -> int:
+    """The viewer's unread notices of the tenders open to them (none without
+    ``tenders.respond``, and then nothing is asked)."""
     if not can(viewer, "tenders.respond"):
-        return count
+        return 0
     open_tenders = _visible(viewer, c)
     if not open_tenders:
-        return count
+        return 0
     query = (sa.select(sa.func.count()).select_from(notices)
              .outerjoin(notice_reads, sa.and_(notice_reads.c.notice_id == notices.c.id,
                                               notice_reads.c.user_id == viewer.user_id))
              .where(notices.c.tender_id.in_(open_tenders), notice_reads.c.read_at.is_(None)))
-    return count + c.execute(query).scalar_one()
+    return c.execute(query).scalar_one()
 
 
 def mark_read(viewer, c: sa.Connection, ids: list[UUID], now: datetime) -> int:

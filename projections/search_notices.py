@@ -27,7 +27,7 @@ from projections.base import Projection, handles
 from projections.database import metadata
 from projections.directory import organisations
 from projections.home_searches import as_list, home_searches
-from projections.notices import notice_reads
+from projections.notices import UNREAD_BOARD, notice_reads, unread_tender_count
 from projections.referral_queries import age_band
 from projections.tender_queries import aware
 
@@ -221,12 +221,32 @@ def _unread_search_counts() -> tuple[sa.Select, sa.Select]:
 _UNREAD_MINE, _UNREAD_NONE = _unread_search_counts()
 
 
-def unread_search_count(viewer, c: sa.Connection) -> int:
+# The same counts with the viewer's unread board search notices added, in one statement.
+_UNREAD_MINE_AND_BOARD, _UNREAD_NONE_AND_BOARD = (
+    sa.select(query.scalar_subquery() + UNREAD_BOARD.scalar_subquery())
+    for query in (_UNREAD_MINE, _UNREAD_NONE))
+
+
+def _unread_query(viewer, *, with_board: bool) -> tuple[sa.Select, dict]:
     audiences = _audiences(viewer)
     if not audiences or viewer.organisation_id is None:
-        return c.execute(_UNREAD_NONE, {"user": viewer.user_id}).scalar_one()
-    return c.execute(_UNREAD_MINE, {"user": viewer.user_id, "audiences": audiences,
-                                    "organisation": viewer.organisation_id}).scalar_one()
+        return (_UNREAD_NONE_AND_BOARD if with_board else _UNREAD_NONE), {"user": viewer.user_id}
+    return ((_UNREAD_MINE_AND_BOARD if with_board else _UNREAD_MINE),
+            {"user": viewer.user_id, "audiences": audiences,
+             "organisation": viewer.organisation_id})
+
+
+def unread_search_count(viewer, c: sa.Connection) -> int:
+    query, parameters = _unread_query(viewer, with_board=False)
+    return c.execute(query, parameters).scalar_one()
+
+
+def unread_notice_count(viewer, c: sa.Connection) -> int:
+    """Every notice the viewer has not read (of home searches, their board searches and the
+    tenders open to them), as the navigation shows it: one statement for all but those who
+    answer tenders, the same count as the three added up."""
+    query, parameters = _unread_query(viewer, with_board=can(viewer, "board_searches.manage"))
+    return c.execute(query, parameters).scalar_one() + unread_tender_count(viewer, c)
 
 
 def mark_search_notices_read(viewer, c: sa.Connection, ids: list[UUID],

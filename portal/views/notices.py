@@ -19,7 +19,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from portal.security import requires, services
 from portal.views.tender_helpers import register_vocabulary
 from projections import search_notices as searches
-from projections.notices import KINDS, mark_read, notices_for, unread_count
+from projections.notices import KINDS, mark_read, notices_for
 from projections.vacancy_queries import vacancy_available
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
@@ -97,5 +97,5 @@ def read_all():
 def navigation_label(principal) -> str:
     """"Notices" with the number unread, for the header navigation."""
     with services().engine.connect() as c:
-        count = searches.unread_search_count(principal, c) + unread_count(principal, c)
+        count = searches.unread_notice_count(principal, c)
     return f"Notices ({count} unread)" if count else "Notices"

@@ -13,7 +13,8 @@ import pytest
 from domain.permissions import Forbidden
 from portal.services.notices import send_board_notice_mail
 from projections.board_searches import board_notices, board_searches_for
-from projections.notices import mark_read, notices_for, unread_count
+from projections.notices import mark_read, notices_for
+from projections.search_notices import unread_notice_count
 from tests.projections.board_world import history, principal
 from tests.projections.scenario import dump
 
@@ -49,11 +50,11 @@ def test_officers_read_only_their_own_and_mark_them_read(world):
         mine = notices_for(ann, c)
         assert {(n["kind"], n["title"]) for n in mine} == {
             ("vacancy_matched", "Kent homes"), ("vacancy_matched", "South West")}
-        assert unread_count(ann, c) == 2
+        assert unread_notice_count(ann, c) == 2
         # Bob's notice is not Ann's to mark.
         bobs = [n["id"] for n in notices_for(bob, c)]
         assert mark_read(ann, c, [mine[0]["id"], *bobs], datetime.now(UTC)) == 1
-        assert unread_count(ann, c) == 1 and unread_count(bob, c) == 1
+        assert unread_notice_count(ann, c) == 1 and unread_notice_count(bob, c) == 1
         provider = replace(principal(ids["ann"], ids["provider"]),
                            roles=frozenset({"provider_user"}))
         with pytest.raises(Forbidden):

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import uuid4
 
+import sqlalchemy as sa
+
 from domain.actor import Actor
 from domain.principal import Principal
 from projections.referral_queries import offer_contract, offers_on
@@ -17,6 +19,7 @@ from projections.search_notices import (
     placements_due,
     search_notices_for,
     searches_past_deadline,
+    unread_notice_count,
     unread_search_count,
 )
 from tests.projections.home_search_world import TODAY, build
@@ -98,6 +101,16 @@ def test_read_is_each_users_own_and_only_their_organisations(services):
         assert unread_search_count(colleague, c) == 6
         assert unread_search_count(brook, c) == 3
         assert unread_search_count(world.officer, c) == 2
+        # The navigation's count adds the officer's board search notices (none here) in the
+        # same statement.
+        statements: list[str] = []
+        listen = (c, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        sa.event.listen(*listen)
+        try:
+            assert unread_notice_count(world.officer, c) == 2
+        finally:
+            sa.event.remove(*listen)
+        assert len(statements) == 1 and "board_search_notices" in statements[0]
         read = {n["id"]: n["read_at"] for n in search_notices_for(weald, c)}
     assert all(read[i] is not None for i in ids)
     platform = Principal(user_id=uuid4(), email="", display_name="", organisation_id=uuid4(),
