@@ -118,6 +118,10 @@ def _principal_key(engine: sa.Engine, account_id: UUID, c: sa.Connection) -> tup
     changed = tuple(sorted(c.execute(_CHANGED).all()))
     if len(changed) != len(PRINCIPAL_TABLES):  # a database rebuilt "as at": not recorded
         return None
+    if has_request_context():
+        # Where the directory stood for this request: what else follows from the directory
+        # alone (a dashboard's scope) may be remembered by it too.
+        g.directory_at = (database_token(engine), changed)
     return (database_token(engine), account_id, changed)
 
 

@@ -20,12 +20,21 @@ from portal.extensions import htmx
 from portal.forms import FormResult
 from portal.headline import present_headline
 from portal.kept_pages import PAGE_CODE, in_layout
+from portal.remembered import MISSING, Remembered
 from portal.security import requires, services
 from projections.sufficiency.builds import kept_or_built
 from projections.sufficiency.common import authorities
 from projections.sufficiency.dashboard import build_dashboard, dashboard_key, filters_from
 from projections.sufficiency.headline import dashboard_years, headline
-from projections.sufficiency.scope import AUTHORITY, PARTNERSHIP, REGION, resolve_scope, scopes_for
+from projections.sufficiency.scope import (
+    AUTHORITY,
+    PARTNERSHIP,
+    REGION,
+    named_scope,
+    resolve_scope,
+    scopes_for,
+)
+from projections.sufficiency.tables import Scope
 
 bp = Blueprint("sufficiency", __name__, url_prefix="/sufficiency")
 
@@ -128,10 +137,29 @@ def _form(choice) -> FormResult:
     return FormResult(data=data, errors=dict(choice.errors))
 
 
+SCOPES = 2000  # scopes each web process remembers (an authority's or a partnership's name)
+_scopes = Remembered(SCOPES)
+
+
+def _named(c, kind: str, key: str | None) -> Scope:
+    """The scope an address names, remembered by where the directory stood for this request
+    (``g.directory_at``, read with the principal), so a renamed authority or a partnership's
+    new member is read on the next request; read each time when it was not read (a stopped
+    projection) and never remembered when there is no such scope."""
+    at = g.get("directory_at")
+    if at is None:
+        return named_scope(c, kind, key)
+    found = _scopes.recalled((at, kind, key))
+    if found is MISSING:
+        found = named_scope(c, kind, key)
+        _scopes.remember((at, kind, key), found)
+    return found
+
+
 def _dashboard(kind: str, key: str | None):
     """The scope, its filters (with any errors) and its tables as the viewer may see them."""
     with services().engine.connect() as c:
-        scope = resolve_scope(g.principal, c, kind, key)
+        scope = resolve_scope(g.principal, c, kind, key, named=_named)
         choice = filters_from(request.args, _today(), scope)
         return scope, choice.filters, build_dashboard(g.principal, c, scope, choice.filters)
 
@@ -152,7 +180,7 @@ def _page(kind: str, key: str | None):
     rendered and encoded with the builds until the read models move on. An htmx refresh of
     the tables gets their fragment alone, kept the same way."""
     with services().engine.connect() as c:
-        scope = resolve_scope(g.principal, c, kind, key)
+        scope = resolve_scope(g.principal, c, kind, key, named=_named)
         choice = filters_from(request.args, _today(), scope)
         shown = dashboard_key(g.principal, scope, choice.filters)
         form = _form(choice)

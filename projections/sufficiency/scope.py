@@ -7,6 +7,9 @@ it needs ``sufficiency.view_regional`` and is shown with small counts suppressed
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 import sqlalchemy as sa
 
 from domain.errors import NotFound
@@ -47,10 +50,10 @@ def _members(connection: sa.Connection, partnership: str) -> tuple:
     return tuple(rows)
 
 
-def resolve_scope(viewer, connection: sa.Connection, kind: str, key: str | None) -> Scope:
+def named_scope(connection: sa.Connection, kind: str, key: str | None) -> Scope:
     """The scope named by ``kind`` and ``key`` (an authority's DfE LA code, a partnership's
-    name; the region needs none), checked against what the viewer may see."""
-    _check_any(viewer)
+    name; the region needs none), as anyone but an officer of its one authority sees it
+    (suppressed); NotFound when there is none. It follows from the directory alone."""
     if kind == AUTHORITY:
         row = connection.execute(
             sa.select(organisations.c.id, organisations.c.name, organisations.c.la_code)
@@ -58,22 +61,31 @@ def resolve_scope(viewer, connection: sa.Connection, kind: str, key: str | None)
                    organisations.c.la_code == (key or "").strip())).first()
         if row is None:
             raise NotFound("There is no partner authority with that LA code")
-        if row.id == _own_authority(viewer):
-            return Scope(AUTHORITY, row.name, (row.id,), disclose=True, key=row.la_code)
-        check(viewer, "sufficiency.view_regional")
         return Scope(AUTHORITY, row.name, (row.id,), disclose=False, key=row.la_code)
     if kind == PARTNERSHIP:
         name = (key or "").strip()
         members = _members(connection, name) if name else ()
         if not members:
             raise NotFound("There is no partnership with that name")
-        check(viewer, "sufficiency.view_regional")
         return Scope(PARTNERSHIP, name, members, disclose=False, key=name)
     if kind == REGION:
-        check(viewer, "sufficiency.view_regional")
         ids = tuple(row.id for row in _authorities(connection))
         return Scope(REGION, REGION_NAME, ids, disclose=False, key=REGION_KEY)
     raise NotFound("There is no such sufficiency view")
+
+
+def resolve_scope(viewer, connection: sa.Connection, kind: str, key: str | None, *,
+                  named: Callable[[sa.Connection, str, str | None], Scope] = named_scope,
+                  ) -> Scope:
+    """The scope named by ``kind`` and ``key`` (found by ``named``: :func:`named_scope`, or
+    what the caller remembers of it), checked against what the viewer may see: in full only
+    for an officer of its one authority."""
+    _check_any(viewer)
+    scope = named(connection, kind, key)
+    if scope.kind == AUTHORITY and scope.authority_ids[0] == _own_authority(viewer):
+        return replace(scope, disclose=True)
+    check(viewer, "sufficiency.view_regional")
+    return scope
 
 
 def scopes_for(viewer, connection: sa.Connection) -> list[Scope]:

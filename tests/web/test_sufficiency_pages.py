@@ -339,3 +339,21 @@ def test_dorsets_dashboard_shows_its_rate_without_unaccompanied_children_and_the
     assert cell(tables, nts, "Dorset", "Threshold: 0.1% of children aged 0 to 17") == "66.1"
     assert cell(tables, nts, "Dorset", "Threshold") == "Reached"
     assert "National Transfer Scheme protocol" in page  # the definition
+
+
+def test_a_dashboards_scope_follows_the_directory_from_the_next_request(app, client, officer):
+    """Each process remembers the scope an address names by where the directory stood
+    (portal/views/sufficiency.py): a renamed authority is read afresh on the next request, and
+    an address naming no authority stays a 404."""
+    client.sign_in(officer)
+    own = "/sufficiency/authorities/886"
+    assert "Kent and Medway" not in client.get(own).get_data(as_text=True)
+    assert "Kent and Medway" not in client.get(own).get_data(as_text=True)  # remembered
+    services = app.extensions["portal"]
+    authority = services.portal.repository.get(authority_id("886"))
+    authority.update_details(name="Kent and Medway", actor=Actor.system())
+    services.projections.wait_for(services.portal._save(authority))
+    page = client.get(own).get_data(as_text=True)
+    assert "<h1" in page and "Kent and Medway" in page.split("<h1", 1)[1].split("</h1>", 1)[0]
+    assert client.get("/sufficiency/authorities/999").status_code == 404
+    assert client.get("/sufficiency/authorities/999").status_code == 404
