@@ -52,6 +52,7 @@ def test_load_generator_counts_answers_and_statuses(server):
     summary = load.summary()
     assert summary["clients"] == 3
     assert summary["requests"] == load.requests
+    assert load.body_bytes == summary["body_bytes"] == len(b"Hello, world!")
 
     missing = generate_load("127.0.0.1", port, "/elsewhere", clients=2, seconds=0.2)
     assert set(missing.statuses) == {404}

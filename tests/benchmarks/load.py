@@ -28,6 +28,7 @@ class Load:
     latencies: list[float] = field(default_factory=list)  # of answered requests, in seconds
     statuses: Counter = field(default_factory=Counter)
     failures: int = 0  # no answer: refused, reset, or still unanswered after the grace
+    body_bytes: int = 0  # the largest body answered (a page's size, as sent)
 
     @property
     def requests(self) -> int:
@@ -45,7 +46,7 @@ class Load:
                 "requests": self.requests, "per_second": round(self.per_second, 1),
                 "p50_ms": round(self.ms(0.5), 1), "p95_ms": round(self.ms(0.95), 1),
                 "p99_ms": round(self.ms(0.99), 1), "statuses": dict(self.statuses),
-                "failures": self.failures}
+                "failures": self.failures, "body_bytes": self.body_bytes}
 
 
 def request_bytes(host: str, port: int, path: str, headers: dict[str, str]) -> bytes:
@@ -54,14 +55,16 @@ def request_bytes(host: str, port: int, path: str, headers: dict[str, str]) -> b
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
-async def _one(host: str, port: int, message: bytes) -> int:
+async def _one(host: str, port: int, message: bytes) -> tuple[int, int]:
+    """The answer's status and its body's size."""
     reader, writer = await asyncio.open_connection(host, port)
     try:
         writer.write(message)
         await writer.drain()
         status_line = await reader.readline()
-        await reader.read()  # the rest, until the server closes the connection
-        return int(status_line.split()[1])
+        rest = await reader.read()  # the rest, until the server closes the connection
+        _, _, body = rest.partition(b"\r\n\r\n")
+        return int(status_line.split()[1]), len(body)
     finally:
         writer.close()
 
@@ -71,13 +74,14 @@ async def _client(host: str, port: int, message: bytes, deadline: float, stop: f
     while time.perf_counter() < deadline:
         started = time.perf_counter()
         try:
-            status = await asyncio.wait_for(_one(host, port, message), stop - started)
+            status, size = await asyncio.wait_for(_one(host, port, message), stop - started)
         except (TimeoutError, OSError, IndexError, ValueError):
             load.failures += 1
             await asyncio.sleep(0.05)
             continue
         load.latencies.append(time.perf_counter() - started)
         load.statuses[status] += 1
+        load.body_bytes = max(load.body_bytes, size)
 
 
 async def _run(host: str, port: int, path: str, clients: int, seconds: float, grace: float,
@@ -126,8 +130,8 @@ def fetch_together(host: str, port: int, path: str, *, clients: int, timeout: fl
     message = request_bytes(host, port, path, headers or {})
 
     async def each() -> Counter:
-        statuses = await asyncio.gather(*(asyncio.wait_for(_one(host, port, message), timeout)
-                                          for _ in range(clients)))
-        return Counter(statuses)
+        answers = await asyncio.gather(*(asyncio.wait_for(_one(host, port, message), timeout)
+                                         for _ in range(clients)))
+        return Counter(status for status, _ in answers)
 
     return _in_own_loop(each())

@@ -365,7 +365,8 @@ def _http_rows(table, clients: int, loads: dict[str, Load]) -> None:
         else:
             answered = ""
         measured = (f"{load.per_second:,.1f} req/s; p50 {load.ms(0.5):,.0f} ms, p95 "
-                    f"{load.ms(0.95):,.0f} ms, p99 {load.ms(0.99):,.0f} ms{answered}")
+                    f"{load.ms(0.95):,.0f} ms, p99 {load.ms(0.99):,.0f} ms; page "
+                    f"{load.body_bytes / 1000:,.0f} kB{answered}")
         baseline = f"hello world {hello.per_second:,.1f} req/s; p95 {hello.ms(0.95):,.0f} ms"
         target = RATIO_TARGETS[label]
         clean = not bad and not load.failures
